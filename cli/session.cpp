@@ -1,0 +1,78 @@
+#include "cli/session.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace lstar {
+
+int fail(int status, const std::string& message) {
+    fmt::print(stderr, "lstar: {}\n", message);
+    return status;
+}
+
+namespace {
+
+void on_stop_signal(int signo) { PtraceBackend::request_stop(signo); }
+
+void install_signal_handlers(bool attached) {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;  // no SA_RESTART: waitpid returns EINTR
+    sigemptyset(&sa.sa_mask);
+    for (int signo : {SIGTERM, SIGHUP}) ::sigaction(signo, &sa, nullptr);
+    // A launched program shares lstar's terminal: ^C and ^\ reach it directly, and
+    // lstar waits to report how it ends. After -p they mean "detach".
+    if (attached) {
+        for (int signo : {SIGINT, SIGQUIT}) ::sigaction(signo, &sa, nullptr);
+    } else {
+        ::signal(SIGINT, SIG_IGN);
+        ::signal(SIGQUIT, SIG_IGN);
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+[[noreturn]] void die_like(int signo) {
+    rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::signal(signo, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signo);
+    ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    ::kill(::getpid(), signo);
+    ::_exit(128 + signo);  // a signal whose default is not to terminate
+}
+
+}  // namespace
+
+int run_session(SyscallPath& path, const SessionOptions& options, TraceOutput* out) {
+    PtraceBackend backend(path, options.ptrace);
+    std::string error;
+    bool attached = options.argv.empty();
+    if (attached) {
+        for (pid_t pid : options.attach) {
+            if (!backend.attach(pid, &error)) {
+                if (out) out->discard();
+                return fail(1, error);
+            }
+        }
+    } else if (!backend.launch(options.argv, &error)) {
+        if (out) out->discard();
+        return fail(1, error);
+    }
+    install_signal_handlers(attached);
+    int status = backend.run();
+    if (out) out->flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (attached) return 0;
+    if (WIFSIGNALED(status)) die_like(WTERMSIG(status));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+}  // namespace lstar

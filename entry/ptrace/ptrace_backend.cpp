@@ -1,0 +1,434 @@
+#include "entry/ptrace/ptrace_backend.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/ptrace.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "entry/ptrace/seccomp_prefilter.hpp"
+
+namespace lstar {
+
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+std::uint64_t monotonic_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+long ptrace_call(int request, pid_t tid, unsigned long addr = 0, unsigned long data = 0) {
+    return ::ptrace(static_cast<__ptrace_request>(request), tid, addr, data);
+}
+
+pid_t read_tgid(pid_t tid) {
+    std::ifstream status(fmt::format("/proc/{}/status", tid));
+    std::string key;
+    while (status >> key) {
+        if (key == "Tgid:") {
+            pid_t tgid = 0;
+            status >> tgid;
+            return tgid;
+        }
+        status.ignore(4096, '\n');
+    }
+    return tid;
+}
+
+// PATH look-up as execvp does it, done before fork so that a missing program is a
+// clear error in lstar rather than a failed exec in the child.
+bool find_program(const std::string& name, std::string* path, std::string* error) {
+    auto usable = [](const std::string& p) {
+        struct stat st;
+        return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+    };
+    if (name.find('/') != std::string::npos) {
+        if (usable(name)) { *path = name; return true; }
+        *error = fmt::format("cannot run '{}': {}", name,
+                             ::access(name.c_str(), F_OK) == 0 ? "not an executable file" : std::strerror(ENOENT));
+        return false;
+    }
+    const char* env = ::getenv("PATH");
+    std::string dirs = env ? env : "/usr/local/bin:/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        std::size_t end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::string dir = dirs.substr(start, end - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (usable(candidate)) { *path = candidate; return true; }
+        start = end + 1;
+    }
+    *error = fmt::format("cannot find '{}' in PATH: check the program name or give its path", name);
+    return false;
+}
+
+Abi abi_of(const ptrace_syscall_info& info) {
+    if (info.arch == AUDIT_ARCH_I386) return Abi::i386;
+    std::uint64_t nr = info.op == PTRACE_SYSCALL_INFO_SECCOMP ? info.seccomp.nr : info.entry.nr;
+    return (nr & kX32SyscallBit) && nr != ~0ull ? Abi::x32 : Abi::x86_64;
+}
+
+bool is_group_stop_signal(int signo) {
+    return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+}
+
+}  // namespace
+
+struct PtraceBackend::Traced {
+    Task task;
+    ProcessMemory mem;
+    bool observed = true;      // hooks see this task (false: a child lstar follows only for the filter)
+    bool exit_stop_wanted = false;  // in a call entered through a seccomp stop
+    explicit Traced(pid_t tid) : mem(tid) {
+        task.tid = tid;
+        task.mem = &mem;
+    }
+};
+
+PtraceBackend::PtraceBackend(SyscallPath& path, PtraceOptions options) : path_(path), options_(options) {}
+
+PtraceBackend::~PtraceBackend() {
+    // Nothing may be left stopped or orphaned: a launched program dies with lstar
+    // (PTRACE_O_EXITKILL), an attached one is let go.
+    if (attached_) detach_all();
+}
+
+void PtraceBackend::request_stop(int signo) { g_stop_signal.store(signo); }
+
+PtraceBackend::Traced& PtraceBackend::track(pid_t tid, pid_t tgid) {
+    auto& slot = tasks_[tid];
+    if (!slot) {
+        slot = std::make_unique<Traced>(tid);
+        slot->task.tgid = tgid ? tgid : read_tgid(tid);
+    }
+    return *slot;
+}
+
+PtraceBackend::Traced* PtraceBackend::find(pid_t tid) {
+    auto it = tasks_.find(tid);
+    return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+void PtraceBackend::forget(pid_t tid) { tasks_.erase(tid); }
+
+bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* error) {
+    std::string program;
+    if (argv.empty()) { *error = "no program to run: give one after the options"; return false; }
+    if (!find_program(argv[0], &program, error)) return false;
+
+    std::optional<SeccompPrefilter> filter;
+    if (options_.prefilter) filter.emplace(path_);
+    bool stops_nothing = filter && filter->stops_nothing();
+
+    seize_options_ = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+    // A filter is inherited by children: follow them all so that none meets a
+    // RET_TRACE without a tracer (which fails the call with ENOSYS).
+    if (options_.follow_forks || (filter && !stops_nothing))
+        seize_options_ |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+    if (filter && !stops_nothing) seize_options_ |= PTRACE_O_TRACESECCOMP;
+
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+
+    pid_t pid = ::fork();
+    if (pid < 0) { *error = fmt::format("fork: {}", std::strerror(errno)); return false; }
+    if (pid == 0) {
+        // Stop so that the parent can seize us before exec; then load the filter,
+        // which from here on applies to this process and all it starts.
+        ::raise(SIGSTOP);
+        if (filter && !stops_nothing && !filter->load()) {
+            fmt::print(stderr, "lstar: cannot install the seccomp prefilter: {}\n", std::strerror(errno));
+            ::_exit(127);
+        }
+        ::execv(program.c_str(), args.data());
+        fmt::print(stderr, "lstar: cannot run '{}': {}\n", program, std::strerror(errno));
+        ::_exit(127);
+    }
+    int status;
+    if (::waitpid(pid, &status, WSTOPPED) != pid || !WIFSTOPPED(status)) {
+        *error = "the program did not stop before exec";
+        return false;
+    }
+    if (ptrace_call(PTRACE_SEIZE, pid, 0, seize_options_) < 0) {
+        *error = fmt::format("PTRACE_SEIZE {}: {}", pid, std::strerror(errno));
+        ::kill(pid, SIGKILL);
+        return false;
+    }
+    options_.prefilter = filter && !stops_nothing;
+    stops_all_ = !filter;
+    main_pid_ = pid;
+    Traced& t = track(pid, pid);
+    path_.new_task(t.task, nullptr);
+    ::kill(pid, SIGCONT);
+    return true;
+}
+
+bool PtraceBackend::attach(pid_t pid, std::string* error) {
+    // A filter could not be removed again on detach, so attach always stops every call.
+    options_.prefilter = false;
+    stops_all_ = true;
+    attached_ = true;
+    seize_options_ = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC;
+    if (options_.follow_forks)
+        seize_options_ |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+    pid_t tgid = read_tgid(pid);
+    std::string dir = fmt::format("/proc/{}/task", pid);
+    // Threads may be created while we seize: repeat until a pass finds none new.
+    for (bool found_new = true; found_new;) {
+        found_new = false;
+        DIR* d = ::opendir(dir.c_str());
+        if (!d) {
+            *error = fmt::format("cannot attach to process {}: {}", pid, std::strerror(errno));
+            return false;
+        }
+        while (dirent* e = ::readdir(d)) {
+            pid_t tid = static_cast<pid_t>(std::atoi(e->d_name));
+            if (tid <= 0 || find(tid)) continue;
+            if (ptrace_call(PTRACE_SEIZE, tid, 0, seize_options_) < 0) {
+                if (errno == ESRCH) continue;  // the thread exited meanwhile
+                *error = fmt::format("cannot attach to process {}: {}", tid, std::strerror(errno));
+                ::closedir(d);
+                detach_all();
+                return false;
+            }
+            ptrace_call(PTRACE_INTERRUPT, tid);
+            Traced& t = track(tid, tgid);
+            path_.new_task(t.task, nullptr);
+            found_new = true;
+        }
+        ::closedir(d);
+    }
+    return true;
+}
+
+void PtraceBackend::resume(Traced& t, int signo) {
+    int op = (stops_all_ || t.exit_stop_wanted) ? PTRACE_SYSCALL : PTRACE_CONT;
+    ptrace_call(op, t.task.tid, 0, static_cast<unsigned long>(signo));  // ESRCH: it died; waitpid says so
+}
+
+void PtraceBackend::write_back(Traced& t, bool args, bool result) {
+    user_regs_struct regs;
+    if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) < 0) return;
+    const PtRegs& r = t.task.regs;
+    if (args) {
+        regs.orig_rax = r.orig_ax;
+        regs.rdi = r.di; regs.rsi = r.si; regs.rdx = r.dx;
+        regs.r10 = r.r10; regs.r8 = r.r8; regs.r9 = r.r9;
+        regs.rbx = r.bx; regs.rcx = r.cx; regs.rbp = r.bp;
+    }
+    if (result) regs.rax = static_cast<unsigned long long>(t.task.retval);
+    ptrace_call(PTRACE_SETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs));
+}
+
+void PtraceBackend::on_syscall_stop(Traced& t) {
+    ptrace_syscall_info info;
+    if (ptrace_call(PTRACE_GET_SYSCALL_INFO, t.task.tid, sizeof info, reinterpret_cast<unsigned long>(&info)) <= 0)
+        return resume(t, 0);
+    Task& task = t.task;
+    if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+        bool via_seccomp = info.op == PTRACE_SYSCALL_INFO_SECCOMP;
+        const auto& nr_args = via_seccomp ? info.seccomp.args : info.entry.args;
+        task.abi = abi_of(info);
+        task.regs = PtRegs{};
+        task.regs.orig_ax = via_seccomp ? info.seccomp.nr : info.entry.nr;
+        task.regs.ax = static_cast<std::uint64_t>(-ENOSYS);
+        for (int i = 0; i < kMaxArgs; ++i) syscall_arg(task.regs, task.abi, i) = nr_args[i];
+        task.regs.ip = info.instruction_pointer;
+        task.regs.sp = info.stack_pointer;
+        task.regs.cs = task.abi == Abi::i386 ? kUserCs32 : kUserCs64;
+        task.enter_ns = monotonic_ns();
+        if (!t.observed) return resume(t, 0);
+        t.exit_stop_wanted = true;
+        switch (path_.syscall_enter(task)) {
+        case Verdict::proceed:
+            if (task.args_changed) write_back(t, true, false);
+            break;
+        case Verdict::skip:
+            // orig_ax = -1: the kernel runs no call; the result is set at the exit stop.
+            task.regs.orig_ax = ~0ull;
+            write_back(t, true, false);
+            task.regs.orig_ax = via_seccomp ? info.seccomp.nr : info.entry.nr;
+            break;
+        case Verdict::kill:
+            ::kill(task.tid, SIGKILL);
+            return;
+        }
+        return resume(t, 0);
+    }
+    if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
+        t.exit_stop_wanted = false;
+        // An exit with no entry seen: the call was under way when lstar attached.
+        if (!t.observed || task.phase != SyscallPhase::entered) return resume(t, 0);
+        task.exit_ns = monotonic_ns();
+        bool skipped = task.skipped;
+        if (!skipped) task.retval = info.exit.rval;
+        path_.syscall_exit(task);
+        if (skipped || task.retval_changed) write_back(t, false, true);
+        return resume(t, 0);
+    }
+    resume(t, 0);
+}
+
+void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
+    unsigned long msg = 0;
+    switch (event) {
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE: {
+        ptrace_call(PTRACE_GETEVENTMSG, t.task.tid, 0, reinterpret_cast<unsigned long>(&msg));
+        pid_t child = static_cast<pid_t>(msg);
+        bool thread = event == PTRACE_EVENT_CLONE && read_tgid(child) == t.task.tgid;
+        bool fresh = !find(child);
+        Traced& c = track(child, thread ? t.task.tgid : child);
+        c.observed = t.observed && options_.follow_forks;
+        if (fresh || c.task.calls == 0) {
+            c.task.abi = t.task.abi;
+            if (c.observed) path_.new_task(c.task, &t.task);
+        }
+        break;
+    }
+    case PTRACE_EVENT_EXEC: {
+        ptrace_call(PTRACE_GETEVENTMSG, t.task.tid, 0, reinterpret_cast<unsigned long>(&msg));
+        pid_t former = static_cast<pid_t>(msg);
+        pid_t leader = t.task.tid;  // t is replaced below when another thread ran execve
+        if (former != leader) {
+            // A non-leader thread ran execve: it now has the leader's id, and its state
+            // (in the middle of execve) replaces the old leader's.
+            auto moved = std::move(tasks_[former]);
+            tasks_.erase(former);
+            if (moved) {
+                moved->task.tid = leader;
+                moved->mem.retarget(leader);
+                tasks_[leader] = std::move(moved);
+            }
+        }
+        Traced& now = *tasks_[leader];
+        if (now.observed) path_.exec(now.task, former);
+        return resume(now, 0);
+    }
+    case PTRACE_EVENT_STOP:
+        if (is_group_stop_signal(signo)) {
+            // A group stop: the task stays stopped until SIGCONT, but still reports.
+            ptrace_call(PTRACE_LISTEN, t.task.tid);
+            return;
+        }
+        break;  // PTRACE_INTERRUPT or a new child's first stop
+    default:
+        break;
+    }
+    resume(t, 0);
+}
+
+void PtraceBackend::on_signal_stop(Traced& t, int signo) {
+    siginfo_t si;
+    if (ptrace_call(PTRACE_GETSIGINFO, t.task.tid, 0, reinterpret_cast<unsigned long>(&si)) < 0) {
+        // No siginfo: a group stop of a task seized before it stopped.
+        ptrace_call(PTRACE_LISTEN, t.task.tid);
+        return;
+    }
+    if (t.observed) path_.signal(t.task, si);
+    resume(t, signo);
+}
+
+void PtraceBackend::on_exit_status(pid_t tid, int status) {
+    if (Traced* t = find(tid)) {
+        if (t->observed) path_.task_exit(t->task, status);
+        forget(tid);
+    }
+    if (tid == main_pid_) main_status_ = status;
+}
+
+bool PtraceBackend::handle_stop_request() {
+    int signo = g_stop_signal.exchange(0);
+    if (!signo) return false;
+    if (attached_) {
+        detach_all();
+        return true;
+    }
+    if (main_pid_ && find(main_pid_)) ::kill(main_pid_, signo);
+    return false;
+}
+
+void PtraceBackend::detach_all() {
+    // Every task must be in a ptrace stop to be detached: interrupt the running ones
+    // and let each go at its next stop, handing back any signal it was about to get.
+    for (auto& [tid, t] : tasks_) ptrace_call(PTRACE_INTERRUPT, tid);
+    while (!tasks_.empty()) {
+        int status;
+        pid_t tid = ::waitpid(-1, &status, __WALL);
+        if (tid < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        Traced* t = find(tid);
+        if (!t) continue;
+        if (WIFEXITED(status) || WIFSIGNALED(status)) {
+            on_exit_status(tid, status);
+            continue;
+        }
+        int signo = WSTOPSIG(status);
+        int event = status >> 16;
+        int pass = 0;
+        if (event == 0 && signo != (SIGTRAP | 0x80)) pass = signo;  // a signal-delivery stop
+        if (t->task.skipped && t->task.phase == SyscallPhase::entered) {
+            // A skipped call still owes its result.
+            write_back(*t, false, true);
+        }
+        if (t->observed) path_.detach(t->task);
+        ptrace_call(PTRACE_DETACH, tid, 0, static_cast<unsigned long>(pass));
+        forget(tid);
+    }
+    tasks_.clear();
+}
+
+int PtraceBackend::run() {
+    while (!tasks_.empty()) {
+        if (handle_stop_request()) break;
+        int status;
+        pid_t tid = ::waitpid(-1, &status, __WALL);
+        if (tid < 0) {
+            if (errno == EINTR) continue;
+            break;  // ECHILD: nothing left
+        }
+        if (WIFEXITED(status) || WIFSIGNALED(status)) {
+            on_exit_status(tid, status);
+            continue;
+        }
+        if (!WIFSTOPPED(status)) continue;
+        Traced* known = find(tid);
+        if (!known) {
+            // A new child whose first stop came before its parent's fork event.
+            known = &track(tid, 0);
+            known->observed = options_.follow_forks;
+        }
+        Traced& t = *known;
+        int signo = WSTOPSIG(status);
+        int event = status >> 16;
+        if (signo == (SIGTRAP | 0x80)) on_syscall_stop(t);
+        else if (event == PTRACE_EVENT_SECCOMP) on_syscall_stop(t);
+        else if (event) on_event_stop(t, event, signo);
+        else on_signal_stop(t, signo);
+    }
+    return main_status_;
+}
+
+}  // namespace lstar

@@ -1,0 +1,120 @@
+#include "kernel/syscall_path.hpp"
+
+#include <cerrno>
+
+namespace lstar {
+
+long table_index(Abi abi, std::uint64_t nr) {
+    if (abi == Abi::x32) {
+        if (!(nr & kX32SyscallBit)) return -1;
+        nr &= ~kX32SyscallBit;
+    }
+    auto rows = syscall_table(abi);
+    return nr < rows.size() ? static_cast<long>(nr) : -1;
+}
+
+SyscallPath::SyscallPath() {
+    for (int abi = 0; abi < kAbiCount; ++abi)
+        table_[abi].resize(syscall_table(static_cast<Abi>(abi)).size());
+}
+
+void SyscallPath::add_hook(Stage stage, Hook* hook) {
+    hooks_[static_cast<int>(stage)].push_back(hook);
+}
+
+int SyscallPath::bind_entry(std::string_view entry, Handler handler) {
+    int bound = 0;
+    for (int abi = 0; abi < kAbiCount; ++abi) {
+        auto rows = syscall_table(static_cast<Abi>(abi));
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            if (rows[i].is_ni() || rows[i].effective().entry != entry) continue;
+            table_[abi][i] = handler;
+            ++bound;
+        }
+    }
+    return bound;
+}
+
+int SyscallPath::bind_name(std::string_view name, Handler handler) {
+    int bound = 0;
+    for (int abi = 0; abi < kAbiCount; ++abi) {
+        if (const SyscallDesc* row = find_syscall(static_cast<Abi>(abi), name)) {
+            table_[abi][table_index(row->abi, row->nr)] = handler;
+            ++bound;
+        }
+    }
+    return bound;
+}
+
+template <class F>
+void SyscallPath::for_each_hook(F&& f) {
+    for (auto& stage : hooks_)
+        for (Hook* hook : stage) f(*hook);
+}
+
+Verdict SyscallPath::syscall_enter(Task& task) {
+    long index = table_index(task.abi, task.nr());
+    task.sc = index < 0 ? nullptr : &syscall_table(task.abi)[index];
+    task.phase = SyscallPhase::entered;
+    task.args_changed = task.skipped = task.retval_changed = false;
+    task.retval = -ENOSYS;  // pt_regs->ax starts as -ENOSYS
+    ++task.calls;
+
+    for (auto& stage : hooks_) {
+        for (Hook* hook : stage) {
+            switch (hook->on_enter(task)) {
+            case Verdict::proceed: break;
+            case Verdict::skip: task.skipped = true; return Verdict::skip;
+            case Verdict::kill: return Verdict::kill;
+            }
+        }
+    }
+    // Dispatch. Out of range and gaps are sys_ni_syscall: the host kernel answers
+    // -ENOSYS for them itself, so they pass through like any unhandled call.
+    if (index < 0) return Verdict::proceed;
+    const Handler& handler = table_[static_cast<int>(task.abi)][index];
+    if (!handler) return Verdict::proceed;
+    HandlerResult result = handler(task);
+    if (result.pass_through) return Verdict::proceed;
+    task.retval = result.value;
+    task.skipped = true;
+    return Verdict::skip;
+}
+
+void SyscallPath::syscall_exit(Task& task) {
+    for_each_hook([&](Hook& hook) { hook.on_exit(task); });
+    task.phase = SyscallPhase::exited;
+}
+
+bool SyscallPath::needs_stop(const SyscallDesc& row) const {
+    if (table_[static_cast<int>(row.abi)][table_index(row.abi, row.nr)]) return true;
+    for (auto& stage : hooks_)
+        for (Hook* hook : stage)
+            if (hook->needs(row)) return true;
+    return false;
+}
+
+bool SyscallPath::needs_stop_unknown() const {
+    for (auto& stage : hooks_)
+        for (Hook* hook : stage)
+            if (hook->needs_unknown_numbers()) return true;
+    return false;
+}
+
+void SyscallPath::new_task(Task& child, Task* parent) {
+    for_each_hook([&](Hook& hook) { hook.on_new_task(child, parent); });
+}
+void SyscallPath::signal(Task& task, const siginfo_t& info) {
+    for_each_hook([&](Hook& hook) { hook.on_signal(task, info); });
+}
+void SyscallPath::exec(Task& task, pid_t former_tid) {
+    for_each_hook([&](Hook& hook) { hook.on_exec(task, former_tid); });
+}
+void SyscallPath::task_exit(Task& task, int wait_status) {
+    for_each_hook([&](Hook& hook) { hook.on_task_exit(task, wait_status); });
+}
+void SyscallPath::detach(Task& task) {
+    for_each_hook([&](Hook& hook) { hook.on_detach(task); });
+}
+
+}  // namespace lstar

@@ -1,0 +1,102 @@
+// The system-call path: enter work → sys_call_table dispatch → handler → exit
+// work, as arch/x86/entry/common.c runs it, driven by a capture backend that
+// stops a task at each call and hands over its registers.
+#pragma once
+
+#include <signal.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "kernel/task.hpp"
+
+namespace lstar {
+
+// Enter work runs in this order; exit work too.
+enum class Stage : std::uint8_t { policy, fault_injection, tracing, accounting };
+inline constexpr int kStageCount = 4;
+
+enum class Verdict : std::uint8_t {
+    proceed,  // go on to the next hook and then the handler
+    skip,     // do not run the call; task.retval is its result
+    kill,     // kill the task (SIGKILL) before the call runs
+};
+
+// One piece of enter/exit work, plus the task events a tracer reports.
+class Hook {
+public:
+    virtual ~Hook() = default;
+    // Enter work. May rewrite arguments with task.set_arg, or set task.retval and skip.
+    virtual Verdict on_enter(Task&) { return Verdict::proceed; }
+    // Exit work. task.retval is the result; a hook may replace it (set retval_changed).
+    virtual void on_exit(Task&) {}
+    // Whether this hook needs to see calls of this row at all. A backend may let the
+    // calls no hook and no handler needs run untouched in the host kernel.
+    virtual bool needs(const SyscallDesc&) const { return true; }
+    virtual bool needs_unknown_numbers() const { return true; }  // numbers with no row
+
+    // Task events.
+    virtual void on_new_task(Task& /*child*/, Task* /*parent*/) {}
+    virtual void on_signal(Task&, const siginfo_t&) {}
+    virtual void on_exec(Task&, pid_t /*former_tid*/) {}
+    virtual void on_task_exit(Task&, int /*wait_status*/) {}
+    virtual void on_detach(Task&) {}
+};
+
+// What a handler decides: run the call in the host kernel, or this result.
+struct HandlerResult {
+    bool pass_through;
+    std::int64_t value;
+};
+inline constexpr HandlerResult kPassThrough{true, 0};
+inline constexpr HandlerResult emulated(std::int64_t value) { return {false, value}; }
+
+using Handler = std::function<HandlerResult(Task&)>;
+
+class SyscallPath {
+public:
+    SyscallPath();
+
+    void add_hook(Stage stage, Hook* hook);
+    // Binds a handler to an entry point ("sys_uname"): every row of every ABI whose
+    // effective entry point it is dispatches to it. Returns how many rows it bound.
+    int bind_entry(std::string_view entry, Handler handler);
+    // Binds a handler to one call by name in every ABI that has it.
+    int bind_name(std::string_view name, Handler handler);
+
+    // Called by the backend at a system-call entry with task.regs, task.abi filled.
+    // Runs enter work and dispatch. Returns what the backend must do: proceed (let the
+    // host kernel run the call, writing back arguments if task.args_changed), skip
+    // (the host must not run it; deliver task.retval at exit) or kill.
+    Verdict syscall_enter(Task& task);
+    // Called at the matching exit with task.retval = what the host returned (or the
+    // emulated result). Runs exit work; the backend writes back task.retval if
+    // task.retval_changed.
+    void syscall_exit(Task& task);
+
+    // Whether calls of this row must stop at all (some hook or an emulating handler).
+    bool needs_stop(const SyscallDesc& row) const;
+    bool needs_stop_unknown() const;
+
+    // Task events, forwarded to the hooks in stage order.
+    void new_task(Task& child, Task* parent);
+    void signal(Task& task, const siginfo_t& info);
+    void exec(Task& task, pid_t former_tid);
+    void task_exit(Task& task, int wait_status);
+    void detach(Task& task);
+
+private:
+    std::array<std::vector<Hook*>, kStageCount> hooks_;
+    // sys_call_table[abi][index]: empty function = pass through (the default handler).
+    std::array<std::vector<Handler>, kAbiCount> table_;
+    template <class F>
+    void for_each_hook(F&& f);
+};
+
+// __SYSCALL_DEFINE-style number → table index for an ABI; -1 when out of range.
+long table_index(Abi abi, std::uint64_t nr);
+
+}  // namespace lstar

@@ -1,0 +1,56 @@
+// A traced task (a thread): its ids, and the system call it is in, as the
+// path sees it from entry to exit.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "kernel/pt_regs.hpp"
+#include "kernel/user_memory.hpp"
+#include "table/syscall_table.hpp"
+
+namespace lstar {
+
+enum class SyscallPhase : std::uint8_t {
+    none,     // running user code (or stopped outside a system call)
+    entered,  // enter work done; the host kernel (or an emulating handler) has the call
+    exited,   // exit work done, result delivered
+};
+
+struct Task {
+    pid_t tid = 0;
+    pid_t tgid = 0;
+    UserMemory* mem = nullptr;  // the backend's access to this task's address space
+
+    // The current (or last) system call.
+    SyscallPhase phase = SyscallPhase::none;
+    Abi abi = Abi::x86_64;
+    PtRegs regs{};                   // orig_ax = nr as the CPU saw it, argument registers, ip, sp
+    const SyscallDesc* sc = nullptr; // its table row; nullptr when the number is out of range
+    bool args_changed = false;       // enter work rewrote arguments: the backend writes them back
+    bool skipped = false;            // the host kernel does not run it; retval is the result
+    bool retval_changed = false;     // exit work replaced the result
+    std::int64_t retval = 0;         // valid after exit (or when skipped)
+    std::uint64_t enter_ns = 0;      // CLOCK_MONOTONIC at entry and exit, for -T and -r
+    std::uint64_t exit_ns = 0;
+    std::uint64_t calls = 0;         // system calls this task has made through the path
+
+    std::uint64_t nr() const { return regs.orig_ax; }
+    std::uint64_t arg(int i) const { return syscall_arg(regs, abi, i); }
+    void set_arg(int i, std::uint64_t value) {
+        syscall_arg(regs, abi, i) = value;
+        args_changed = true;
+    }
+    // The name of the current call, or "syscall_0x..." for a number without one.
+    std::string syscall_name() const;
+    // What /proc/<tid>/syscall shows for this task: "running", or the number and six
+    // arguments, sp and ip in hex while it is in a call.
+    std::string proc_syscall_line() const;
+};
+
+// The result as a value: -4095..-1 is -errno.
+inline bool is_error_value(std::int64_t ret) { return ret < 0 && ret >= -4095; }
+
+}  // namespace lstar

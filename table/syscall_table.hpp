@@ -1,0 +1,181 @@
+// The system call tables: one row per number and ABI, with the metadata of
+// its entry point. The rows are generated at build time (table/gen) from
+// tbl/syscall_64.tbl, tbl/syscall_32.tbl and tbl/signatures.tbl; this header
+// only describes their shape and how to look them up.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace lstar {
+
+enum class Abi : std::uint8_t { x86_64, x32, i386 };
+inline constexpr int kAbiCount = 3;
+
+constexpr std::string_view abi_name(Abi abi) {
+    switch (abi) {
+    case Abi::x86_64: return "x86_64";
+    case Abi::x32: return "x32";
+    case Abi::i386: return "i386";
+    }
+    return "?";
+}
+std::optional<Abi> abi_from_name(std::string_view name);
+
+// __X32_SYSCALL_BIT: x32 numbers as the CPU sees them carry bit 30.
+inline constexpr std::uint64_t kX32SyscallBit = 0x40000000;
+
+// How an argument is shown and what policy can say about it.
+// The spelling of each kind in tbl/signatures.tbl is its enumerator name.
+enum class ArgKind : std::uint8_t {
+    dec,          // signed decimal (default for signed integers)
+    udec,         // unsigned decimal (default for unsigned integers)
+    hex,          // hexadecimal number
+    oct,          // octal number
+    ptr,          // address (default for pointers): NULL or 0x...
+    fd,           // file descriptor
+    dirfd,        // directory descriptor for *at calls (AT_FDCWD)
+    path,         // NUL-terminated path name (in)
+    str,          // NUL-terminated string that is not a path (in)
+    in_buf,       // buffer the kernel reads; param = length argument
+    out_buf,      // buffer the kernel fills; param = capacity argument, shown length = return value
+    flags,        // bit set; param = constant set
+    enum_,        // one value of a set; param = constant set  (spelled "enum")
+    signal,       // signal number
+    pid,          // process / thread id
+    uid,          // user id
+    gid,          // group id
+    mode,         // file mode (octal, S_IF* type bits)
+    off,          // file offset
+    size,         // byte count
+    addr,         // address that is a value, not a pointer to read (mmap hint, brk)
+    struct_in,    // pointer to struct read by the kernel; param = struct name
+    struct_out,   // pointer to struct filled by the kernel; param = struct name
+    struct_inout, // both
+    sockaddr,     // struct sockaddr in; param = length argument
+    sockaddr_out, // struct sockaddr out; param = pointer-to-length argument
+    iovec_in,     // struct iovec array read; param = count argument
+    iovec_out,    // struct iovec array filled; param = count argument
+    strarray,     // NULL-terminated array of strings (argv, envp)
+    sigset,       // sigset_t in; param = size argument
+    sigset_out,   // sigset_t out; param = size argument
+};
+
+// The spelling of each ArgKind, indexed by its value (shared by the generator and lookups).
+inline constexpr std::string_view kArgKindNames[] = {
+    "dec",       "udec",       "hex",          "oct",      "ptr",      "fd",        "dirfd",    "path",
+    "str",       "in_buf",     "out_buf",      "flags",    "enum",     "signal",    "pid",      "uid",
+    "gid",       "mode",       "off",          "size",     "addr",     "struct_in", "struct_out",
+    "struct_inout", "sockaddr", "sockaddr_out", "iovec_in", "iovec_out", "strarray", "sigset", "sigset_out",
+};
+static_assert(std::size(kArgKindNames) == static_cast<std::size_t>(ArgKind::sigset_out) + 1);
+
+// Strace-style classes (trace=%file ...), a bit each.
+enum SyscallClass : std::uint32_t {
+    kClassFile = 1u << 0,     // %file: takes a file name
+    kClassDesc = 1u << 1,     // %desc: takes or returns a descriptor
+    kClassProcess = 1u << 2,  // %process
+    kClassMemory = 1u << 3,   // %memory
+    kClassNetwork = 1u << 4,  // %network
+    kClassSignal = 1u << 5,   // %signal
+    kClassIpc = 1u << 6,      // %ipc
+    kClassCreds = 1u << 7,    // %creds
+    kClassClock = 1u << 8,    // %clock
+    kClassPure = 1u << 9,     // %pure: no arguments, never fails
+    kClassStat = 1u << 10,    // %stat
+    kClassLstat = 1u << 11,   // %lstat
+    kClassFstat = 1u << 12,   // %fstat
+    kClassStatLike = 1u << 13,// %%stat
+    kClassStatfs = 1u << 14,  // %statfs
+    kClassFstatfs = 1u << 15, // %fstatfs
+    kClassStatfsLike = 1u << 16, // %%statfs
+};
+struct ClassName {
+    std::string_view name;  // with its leading % (or %%)
+    std::uint32_t bit;
+};
+inline constexpr ClassName kClassNames[] = {
+    {"%file", kClassFile},       {"%desc", kClassDesc},         {"%process", kClassProcess},
+    {"%memory", kClassMemory},   {"%network", kClassNetwork},   {"%signal", kClassSignal},
+    {"%ipc", kClassIpc},         {"%creds", kClassCreds},       {"%clock", kClassClock},
+    {"%pure", kClassPure},       {"%stat", kClassStat},         {"%lstat", kClassLstat},
+    {"%fstat", kClassFstat},     {"%%stat", kClassStatLike},    {"%statfs", kClassStatfs},
+    {"%fstatfs", kClassFstatfs}, {"%%statfs", kClassStatfsLike},
+};
+std::span<const ClassName> class_names();
+std::optional<std::uint32_t> class_from_name(std::string_view name);
+
+enum EntryFlag : std::uint8_t {
+    kNoReturn = 1u << 0,   // never returns to the caller (exit, execve on success is not this)
+    kNeverFails = 1u << 1, // getpid and friends
+    kNi = 1u << 2,         // sys_ni_syscall: no entry point
+};
+
+struct EntryFlagName {
+    std::string_view name;  // as spelled in tbl/signatures.tbl and `lstar table --json`
+    std::uint8_t bit;
+};
+inline constexpr EntryFlagName kEntryFlagNames[] = {
+    {"noreturn", kNoReturn}, {"never_fails", kNeverFails}, {"ni", kNi}};
+
+inline constexpr int kMaxArgs = 6;
+inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"
+inline constexpr std::int8_t kNoLen = -1;
+
+struct ArgMeta {
+    std::string_view type;   // as SYSCALL_DEFINE declares it: "const char __user *"
+    std::string_view name;   // "buf"
+    ArgKind kind;
+    std::string_view param;  // constant set or struct name, or the related argument's name
+    std::int8_t related;     // index of the related argument (length, count), kNoLen, kLenIsReturn
+    std::uint8_t size;       // width of the declared type in bytes (1, 2, 4, 8)
+    bool is_signed;          // whether the declared type is signed (sign-extend when narrowing)
+};
+
+// The metadata of one entry point (sys_write, compat_sys_open, ...).
+struct EntryMeta {
+    std::string_view entry;  // "sys_write"
+    std::uint8_t nargs;
+    ArgMeta args[kMaxArgs];
+    std::uint32_t classes;
+    std::uint8_t flags;      // EntryFlag
+};
+
+// One row of a table.
+struct SyscallDesc {
+    Abi abi;
+    std::uint64_t nr;              // as the CPU sees it (x32 includes bit 30)
+    std::string_view name;         // "write"; empty for a gap
+    const EntryMeta* entry;        // sys_ni_syscall's metadata for a gap or an entry-less row
+    const EntryMeta* compat_entry; // nullptr when the row has none
+    std::uint8_t flags;            // EntryFlag (noreturn from the table, kNi)
+
+    // The entry point the kernel calls for this ABI (i386 under a 64-bit kernel takes
+    // the compat entry point when there is one).
+    const EntryMeta& effective() const { return compat_entry ? *compat_entry : *entry; }
+    bool is_ni() const { return flags & kNi; }
+};
+
+// The rows of one ABI, indexed by nr (for x32 by nr minus the x32 bit); gaps are
+// sys_ni_syscall rows with an empty name.
+std::span<const SyscallDesc> syscall_table(Abi abi);
+
+// The row for a number as the CPU sees it; nullptr when out of range.
+const SyscallDesc* find_syscall(Abi abi, std::uint64_t nr);
+
+// The row for a name; nullptr when the ABI has no such call.
+const SyscallDesc* find_syscall(Abi abi, std::string_view name);
+
+// All entry points' metadata (sys_ni_syscall first, then sorted by name).
+std::span<const EntryMeta> entry_points();
+
+// The metadata of one entry point ("sys_write"); nullptr when there is none.
+const EntryMeta* find_entry_point(std::string_view entry);
+
+std::string_view arg_kind_name(ArgKind kind);
+
+}  // namespace lstar

@@ -1,0 +1,63 @@
+#include "trace/format.hpp"
+
+#include <string.h>
+
+#include <fmt/format.h>
+
+namespace lstar {
+
+void format_args_raw(const Task& task, std::string& out) {
+    int n = task.sc ? task.sc->effective().nargs : kMaxArgs;
+    for (int i = 0; i < n; ++i) {
+        std::uint64_t v = task.arg(i);
+        if (task.abi == Abi::i386) v &= 0xffffffffu;
+        fmt::format_to(std::back_inserter(out), "{}{:#x}", i ? ", " : "", v);
+    }
+}
+
+void format_result(const Task& task, std::string& out) {
+    std::int64_t ret = task.retval;
+    if (is_error_value(ret)) {
+        int err = static_cast<int>(-ret);
+        std::string_view name = errno_name(err);
+        // Restart codes never reach the program: the call did not return (yet).
+        bool restart = err >= 512 && err <= 516;
+        out += restart ? "? " : "-1 ";
+        if (name.empty()) fmt::format_to(std::back_inserter(out), "errno {}", err);
+        else out += name;
+        std::string_view msg = errno_message(err);
+        if (!msg.empty()) fmt::format_to(std::back_inserter(out), " ({})", msg);
+        return;
+    }
+    fmt::format_to(std::back_inserter(out), "{}", ret);
+}
+
+std::string signal_name(int signo) {
+    if (signo >= SIGRTMIN && signo <= SIGRTMAX)
+        return signo == SIGRTMIN ? "SIGRTMIN" : fmt::format("SIGRT_{}", signo - SIGRTMIN);
+    if (const char* abbrev = sigabbrev_np(signo)) return fmt::format("SIG{}", abbrev);
+    return fmt::format("{}", signo);
+}
+
+void format_siginfo(const siginfo_t& info, std::string& out) {
+    fmt::format_to(std::back_inserter(out), "{{si_signo={}, si_code={}, si_pid={}, si_uid={}}}",
+                   signal_name(info.si_signo), info.si_code, info.si_pid, info.si_uid);
+}
+
+void pad_to_column(std::string& line, std::size_t written, std::size_t column) {
+    std::size_t at = written + line.size();
+    if (at < column) line.append(column - at, ' ');
+    else line += ' ';
+}
+
+std::string_view errno_name(int err) {
+    const char* name = strerrorname_np(err);
+    return name ? name : "";
+}
+
+std::string_view errno_message(int err) {
+    const char* msg = strerrordesc_np(err);
+    return msg ? msg : "";
+}
+
+}  // namespace lstar
