@@ -20,8 +20,11 @@ constexpr const char* kRunUsage =
     "  --no-prefilter         stop at every call, even those no hook or handler needs\n";
 
 }  // namespace
+}  // namespace lstar
 
+// Declared in cli/commands.hpp at global scope, like the other subcommands.
 int run_command(int argc, char** argv) {
+    using namespace lstar;
     enum { kEmulate = 256, kHostname, kNoPrefilter };
     static const option longopts[] = {
         {"follow-forks", no_argument, nullptr, 'f'},
@@ -52,5 +55,3 @@ int run_command(int argc, char** argv) {
     if (options.argv.empty()) return fail(2, "run: no program given (usage: lstar run [OPTIONS] -- PROG [ARGS...])");
     return run_session(path, options, nullptr);
 }
-
-}  // namespace lstar

@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "table/xlat.hpp"
+#include "trace/decode_ctx.hpp"
+
 namespace lstar {
 
 void format_args_raw(const Task& task, std::string& out) {
@@ -33,10 +36,8 @@ void format_result(const Task& task, std::string& out) {
 }
 
 std::string signal_name(int signo) {
-    if (signo >= SIGRTMIN && signo <= SIGRTMAX)
-        return signo == SIGRTMIN ? "SIGRTMIN" : fmt::format("SIGRT_{}", signo - SIGRTMIN);
-    if (const char* abbrev = sigabbrev_np(signo)) return fmt::format("SIG{}", abbrev);
-    return fmt::format("{}", signo);
+    std::string name = signal_abbrev_name(signo);
+    return name.empty() ? fmt::format("{}", signo) : name;
 }
 
 void format_siginfo(const siginfo_t& info, std::string& out) {
@@ -50,12 +51,15 @@ void pad_to_column(std::string& line, std::size_t written, std::size_t column) {
     else line += ' ';
 }
 
+// xlat/errno.xlat first (it has the kernel-internal codes), glibc otherwise.
 std::string_view errno_name(int err) {
+    if (const XlatEntry* e = xlat_find("errno", static_cast<std::uint64_t>(err))) return e->name;
     const char* name = strerrorname_np(err);
     return name ? name : "";
 }
 
 std::string_view errno_message(int err) {
+    if (const XlatEntry* e = xlat_find("errno", static_cast<std::uint64_t>(err)); e && !e->msg.empty()) return e->msg;
     const char* msg = strerrordesc_np(err);
     return msg ? msg : "";
 }

@@ -16,16 +16,25 @@ public:
     TraceOutput& operator=(const TraceOutput&) = delete;
 
     // "" or "-" is stderr. Returns false with a one-line *error.
-    bool open(const std::string& path, std::string* error);
+    bool open(const std::string& path, std::string* error, bool append = false);
     void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), file_); }
     void flush() { std::fflush(file_); }
     // The program never ran: remove a file lstar created.
     void discard();
     bool is_file() const { return file_ != stderr; }
+    // A message for the user ("lstar: Process 12 attached"): on stderr, through
+    // the trace's own buffer when the trace goes there too, so that the two keep
+    // their order (and an open line is broken where strace breaks it).
+    void message(std::string_view text);
 
 private:
     std::FILE* file_ = stderr;
     std::string path_;
+    bool created_ = false;  // lstar created the file (discard() may remove it)
 };
+
+// Appends strace's hex dump of `data` (-e read=, -e write=):
+// " | 00000  68 65 6c 6c 6f 0a                                 hello.           |\n".
+void append_hex_dump(std::string& out, const unsigned char* data, std::size_t len);
 
 }  // namespace lstar

@@ -1,6 +1,8 @@
 #include "trace/syscall_set.hpp"
 
-#include <regex>
+#include <regex.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -42,6 +44,56 @@ bool SyscallSet::is_empty() const {
     return !unknown_;
 }
 
+namespace {
+
+// "name@64", "%file@32": the ABIs an item is limited to (strace's personality suffixes).
+std::uint8_t take_abi_suffix(std::string_view* item) {
+    struct Suffix { std::string_view text; std::uint8_t abis; };
+    static constexpr Suffix kSuffixes[] = {
+        {"@64", 1u << static_cast<int>(Abi::x86_64)},
+        {"@32", 1u << static_cast<int>(Abi::i386)},
+        {"@x32", 1u << static_cast<int>(Abi::x32)},
+    };
+    for (const Suffix& s : kSuffixes) {
+        if (item->size() > s.text.size() && item->ends_with(s.text)) {
+            item->remove_suffix(s.text.size());
+            return s.abis;
+        }
+    }
+    return 0x7;
+}
+
+// POSIX extended regular expressions, as strace's regcomp uses them.
+class Regex {
+public:
+    bool compile(std::string_view pattern, std::string* error) {
+        std::string p(pattern);
+        int rc = ::regcomp(&re_, p.c_str(), REG_EXTENDED | REG_NOSUB);
+        if (rc != 0) {
+            char msg[256];
+            ::regerror(rc, &re_, msg, sizeof msg);
+            *error = fmt::format("regcomp: {}: {}", p, msg);
+            return false;
+        }
+        ok_ = true;
+        return true;
+    }
+    bool search(std::string_view text) const {
+        char buf[128];
+        std::size_t n = std::min(text.size(), sizeof buf - 1);
+        text.copy(buf, n);
+        buf[n] = '\0';
+        return ::regexec(&re_, buf, 0, nullptr, 0) == 0;
+    }
+    ~Regex() { if (ok_) ::regfree(&re_); }
+
+private:
+    regex_t re_{};
+    bool ok_ = false;
+};
+
+}  // namespace
+
 bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* error) {
     bool negate = !spec.empty() && spec.front() == '!';
     if (negate) spec.remove_prefix(1);
@@ -54,46 +106,48 @@ bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* erro
         start = end + 1;
         bool optional = !item.empty() && item.front() == '?';
         if (optional) item.remove_prefix(1);
+        std::string_view spelled = item;
+        std::uint8_t abis = take_abi_suffix(&item);
         if (item.empty()) {
-            *error = fmt::format("invalid system call '' in '{}'", spec);
+            *error = fmt::format("invalid system call '{}'", spec);  // strace names the whole list here
             return false;
         }
         bool matched = false;
         auto mark = [&](auto&& pred) {
-            for (int abi = 0; abi < kAbiCount; ++abi)
+            for (int abi = 0; abi < kAbiCount; ++abi) {
+                if (!(abis & (1u << abi))) continue;
                 for (const SyscallDesc& row : syscall_table(static_cast<Abi>(abi)))
                     if (!row.name.empty() && pred(row)) {
                         set.rows_[abi][index(row)] = true;
                         matched = true;
                     }
+            }
         };
         if (item == "all") {
-            set.fill(true);
+            for (int abi = 0; abi < kAbiCount; ++abi)
+                if (abis & (1u << abi)) set.rows_[abi].assign(set.rows_[abi].size(), true);  // gaps too
+            if (abis == 0x7) set.unknown_ = true;
             matched = true;
         } else if (item == "none") {
             matched = true;
         } else if (item.front() == '%') {
-            auto bit = class_from_name(item);
+            // strace spells %network both ways.
+            auto bit = class_from_name(item == "%net" ? std::string_view("%network") : item);
             if (!bit) {
-                *error = fmt::format("invalid system call class '{}'", item);
+                *error = fmt::format("invalid system call '{}'", spelled);
                 return false;
             }
             mark([&](const SyscallDesc& row) { return row.effective().classes & *bit; });
             matched = true;  // a class may have no call in some ABI
         } else if (item.front() == '/') {
-            std::regex re;
-            try {
-                re = std::regex(std::string(item.substr(1)), std::regex::extended | std::regex::nosubs);
-            } catch (const std::regex_error& e) {
-                *error = fmt::format("invalid regular expression '{}': {}", item.substr(1), e.what());
-                return false;
-            }
-            mark([&](const SyscallDesc& row) { return std::regex_search(std::string(row.name), re); });
+            Regex re;
+            if (!re.compile(item.substr(1), error)) return false;
+            mark([&](const SyscallDesc& row) { return re.search(row.name); });
         } else {
             mark([&](const SyscallDesc& row) { return row.name == item; });
         }
-        if (!matched && !optional && item.front() != '/') {
-            *error = fmt::format("invalid system call '{}'", item);
+        if (!matched && !optional) {
+            *error = fmt::format("invalid system call '{}'", spelled);
             return false;
         }
     }

@@ -1,118 +1,508 @@
 #include "trace/tracer.hpp"
 
-#include <string.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "trace/decode.hpp"
 #include "trace/format.hpp"
+#include "trace/json_printer.hpp"
 
 namespace lstar {
 
-Tracer::Tracer(TraceOutput& out, TraceOptions options) : out_(out), options_(std::move(options)) {}
+namespace {
 
-void Tracer::begin_line(const Task& task) {
-    interrupt_open_line();
-    line_.clear();
-    if (options_.pid_column) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
-    else if (prefix_) fmt::format_to(std::back_inserter(line_), "[pid {:>5}] ", task.tid);
+std::uint64_t clock_ns(clockid_t clock) {
+    timespec ts;
+    ::clock_gettime(clock, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-// Another task is about to print while a line is open: close it the strace way.
+std::uint64_t arg_value(const Task& task, int i) {
+    std::uint64_t v = task.arg(i);
+    return task.abi == Abi::i386 ? v & 0xffffffffu : v;
+}
+
+// The call's name without allocating for the common case of a known number.
+std::string_view call_name(const Task& task, std::string& scratch) {
+    if (task.sc && !task.sc->name.empty()) return task.sc->name;
+    scratch = task.syscall_name();
+    return scratch;
+}
+
+std::string_view errno_of(std::int64_t ret) {
+    return is_error_value(ret) ? errno_name(static_cast<int>(-ret)) : std::string_view();
+}
+
+}  // namespace
+
+// The Decoder for each call: -e raw= and -e abbrev= choose among four.
+class CallFormatter {
+public:
+    explicit CallFormatter(const TraceConfig& config) : config_(config) {
+        DecodeOptions base = config.decode_options();
+        for (int raw = 0; raw < 2; ++raw)
+            for (int verbose = 0; verbose < 2; ++verbose) {
+                DecodeOptions o = base;
+                o.raw = raw;
+                o.verbose_structs = verbose;
+                decoders_.emplace_back(o);
+            }
+    }
+    int shown_args(Task& task) const { return pick(task).shown_args(task); }
+    bool at_exit(Task& task, int i) const { return pick(task).shown_at_exit(task, i); }
+    void arg(Task& task, int i, std::string& out) const { pick(task).format_arg(task, i, out); }
+    void result(Task& task, std::string& out) const { pick(task).format_result(task, out); }
+    void siginfo(Task& task, const siginfo_t& info, std::string& out) const {
+        decoders_.front().format_siginfo(task, info, out);
+    }
+
+private:
+    const Decoder& pick(const Task& task) const {
+        bool raw = task.sc && config_.raw.contains(*task.sc);
+        bool verbose = task.sc && !config_.abbrev.contains(*task.sc);
+        return decoders_[raw * 2 + verbose];
+    }
+    const TraceConfig& config_;
+    std::vector<Decoder> decoders_;  // [raw][verbose]
+};
+
+Tracer::Tracer(TraceOutput& out, const TraceConfig& config)
+    : out_(out), config_(config), fmt_(std::make_unique<CallFormatter>(config)) {
+    if (config.summary != SummaryMode::off) summary_ = std::make_unique<Summary>();
+    deferred_ = config.status != kStatusAll;
+    pid_column_ = !config.output_path.empty() && (config.follow_forks || config.attach.size() > 1);
+    wall_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    for (const std::string& p : config.paths) {
+        paths_.push_back(p);
+        // strace matches the path as given and as it resolves.
+        if (char* real = ::realpath(p.c_str(), nullptr)) {
+            if (p != real) paths_.emplace_back(real);
+            ::free(real);
+        }
+    }
+    line_.reserve(4096);
+}
+
+Tracer::~Tracer() = default;
+
+// -P: a path argument equal to one of the paths, or a descriptor open on one.
+bool Tracer::touches_path(Task& task) const {
+    if (!task.sc || !task.mem) return false;
+    const EntryMeta& meta = task.sc->effective();
+    char buf[PATH_MAX];
+    auto matches = [&](std::string_view s) {
+        for (const std::string& p : paths_)
+            if (p == s) return true;
+        return false;
+    };
+    for (int i = 0; i < meta.nargs; ++i) {
+        ArgKind kind = meta.args[i].kind;
+        if (kind == ArgKind::path) {
+            long n = task.mem->read_string(task.arg(i), buf, sizeof buf - 1);
+            if (n >= 0 && matches(std::string_view(buf, static_cast<std::size_t>(n)))) return true;
+        } else if (kind == ArgKind::fd || kind == ArgKind::dirfd) {
+            int fd = static_cast<int>(task.arg(i));
+            if (fd < 0) continue;
+            char link[64];
+            fmt::format_to_n(link, sizeof link - 1, "/proc/{}/fd/{}\0", task.tid, fd);
+            ssize_t n = ::readlink(link, buf, sizeof buf);
+            if (n > 0 && matches(std::string_view(buf, static_cast<std::size_t>(n)))) return true;
+        }
+    }
+    return false;
+}
+
+// ---- text lines -------------------------------------------------------------
+
+void Tracer::append_timestamp() {
+    auto it = std::back_inserter(line_);
+    if (config_.timestamps) {
+        std::uint64_t now = clock_ns(CLOCK_REALTIME);
+        time_t sec = static_cast<time_t>(now / 1000000000u);
+        long usec = static_cast<long>(now % 1000000000u / 1000u);
+        if (config_.timestamps >= 3) {
+            fmt::format_to(it, "{}.{:06} ", sec, usec);
+        } else {
+            tm local;
+            ::localtime_r(&sec, &local);
+            fmt::format_to(it, "{:02}:{:02}:{:02}", local.tm_hour, local.tm_min, local.tm_sec);
+            if (config_.timestamps == 2) fmt::format_to(it, ".{:06}", usec);
+            line_ += ' ';
+        }
+    }
+    if (config_.relative) {
+        std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        std::uint64_t delta = last_stamp_ns_ ? now - last_stamp_ns_ : 0;
+        last_stamp_ns_ = now;
+        fmt::format_to(it, "{:6}.{:06} ", delta / 1000000000u, delta % 1000000000u / 1000u);
+    }
+}
+
+// The leader of a line: task id, time stamps, call number (strace's printleader).
+void Tracer::begin_line(const Task& task, std::uint64_t nr) {
+    interrupt_open_line();
+    line_.clear();
+    if (pid_column_) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
+    else if (live_tasks_ > 1) fmt::format_to(std::back_inserter(line_), "[pid {:>5}] ", task.tid);
+    append_timestamp();
+    if (config_.numbers) fmt::format_to(std::back_inserter(line_), "[{:>4}] ", nr);
+}
+
+// Another line is about to begin while one is open: close it the strace way.
 void Tracer::interrupt_open_line() {
     if (!open_line_) return;
     out_.write(" <unfinished ...>\n");
-    tasks_[open_line_].printing = false;
+    auto it = tasks_.find(open_line_);
+    if (it != tasks_.end()) it->second.line_open = false;
     open_line_ = 0;
 }
 
-void Tracer::end_line() {
-    line_ += '\n';
-    out_.write(line_);
-    line_.clear();
+// "name(args known at entry, " — the rest is shown at exit (Decoder::shown_at_exit).
+void Tracer::format_entry(Task& task, PerTask& t, std::string& out) {
+    out += call_name(task, scratch_);
+    out += '(';
+    int n = fmt_->shown_args(task);
+    int i = 0;
+    for (; i < n && !fmt_->at_exit(task, i); ++i) {
+        if (i) out += ", ";
+        fmt_->arg(task, i, out);
+    }
+    if (i < n && i > 0) out += ", ";
+    t.exit_from = i;
 }
 
+void Tracer::format_exit_args(Task& task, const PerTask& t, std::string& out) {
+    int n = fmt_->shown_args(task);
+    for (int i = t.exit_from; i < n; ++i) {
+        if (i > t.exit_from) out += ", ";
+        fmt_->arg(task, i, out);
+    }
+}
+
+// ") = result <duration>\n" after the arguments; `written` is what the line had
+// on the output before line_.
+void Tracer::finish_line(Task& task, std::size_t written, bool returned) {
+    line_ += ')';
+    pad_to_column(line_, written, config_.column);
+    line_ += "= ";
+    if (!returned) {
+        line_ += "?\n";
+        return;
+    }
+    fmt_->result(task, line_);
+    if (config_.durations) {
+        std::uint64_t d = task.exit_ns - task.enter_ns;
+        fmt::format_to(std::back_inserter(line_), " <{}.{:06}>", d / 1000000000u, d % 1000000000u / 1000u);
+    }
+    line_ += '\n';
+}
+
+void Tracer::print_call_exit(Task& task, PerTask& t) {
+    std::size_t written = 0;
+    if (deferred_) {
+        begin_line(task, task.nr());
+        line_ += t.pending;
+    } else if (t.line_open && open_line_ == task.tid) {
+        line_.clear();
+        written = open_column_;
+    } else {
+        begin_line(task, task.nr());
+        fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
+    }
+    format_exit_args(task, t, line_);
+    finish_line(task, written, true);
+    append_dumps(task);
+    open_line_ = 0;
+    t.line_open = false;
+    emit();
+}
+
+// A call that will never return: the task died in it, or lstar let it go.
+void Tracer::print_unfinished(Task& task, PerTask& t, std::string_view why) {
+    std::size_t written = 0;
+    if (deferred_) {
+        begin_line(task, task.nr());
+        line_ += t.pending;
+    } else if (t.line_open && open_line_ == task.tid) {
+        line_.clear();
+        written = open_column_;
+    } else {
+        begin_line(task, task.nr());
+        fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
+    }
+    // strace: the arguments due at exit will never come.
+    if (t.exit_from < fmt_->shown_args(task)) line_ += why;
+    finish_line(task, written, false);
+    open_line_ = 0;
+    t.line_open = false;
+    emit();
+}
+
+// -e read= / -e write=: the data the call moved on a selected descriptor.
+void Tracer::append_dumps(Task& task) {
+    if ((config_.read_fds.empty() && config_.write_fds.empty()) || !task.sc || !task.mem) return;
+    if (is_error_value(task.retval)) return;
+    const EntryMeta& meta = task.sc->effective();
+    long fd = -1;
+    for (int i = 0; i < meta.nargs && fd < 0; ++i)
+        if (meta.args[i].kind == ArgKind::fd) fd = static_cast<int>(task.arg(i));
+    if (fd < 0) return;
+    bool reads = config_.read_fds.contains(fd), writes = config_.write_fds.contains(fd);
+    std::vector<unsigned char> data;
+    auto dump = [&](std::uint64_t addr, std::uint64_t len) {
+        data.resize(len);
+        long n = len ? task.mem->read(addr, data.data(), len) : 0;
+        if (n > 0) append_hex_dump(line_, data.data(), static_cast<std::size_t>(n));
+    };
+    auto dump_iov = [&](std::uint64_t iov, std::uint64_t count, std::uint64_t limit) {
+        bool compat = task.abi == Abi::i386;
+        for (std::uint64_t k = 0; k < count && limit; ++k) {
+            std::uint64_t base = 0, len = 0;
+            if (compat) {
+                std::uint32_t v[2];
+                if (task.mem->read(iov + k * 8, v, sizeof v) != sizeof v) return;
+                base = v[0], len = v[1];
+            } else {
+                std::uint64_t v[2];
+                if (task.mem->read(iov + k * 16, v, sizeof v) != sizeof v) return;
+                base = v[0], len = v[1];
+            }
+            len = std::min(len, limit);
+            limit -= len;
+            fmt::format_to(std::back_inserter(line_), " * {} bytes in buffer {}\n", len, k);
+            dump(base, len);
+        }
+    };
+    auto ret = static_cast<std::uint64_t>(task.retval);
+    for (int i = 0; i < meta.nargs; ++i) {
+        const ArgMeta& a = meta.args[i];
+        std::uint64_t count = a.related >= 0 ? arg_value(task, a.related) : 0;
+        switch (a.kind) {
+        case ArgKind::out_buf: if (reads) dump(task.arg(i), ret); break;
+        case ArgKind::in_buf: if (writes && a.related >= 0) dump(task.arg(i), count); break;
+        case ArgKind::iovec_out: if (reads) dump_iov(task.arg(i), count, ret); break;
+        case ArgKind::iovec_in: if (writes) dump_iov(task.arg(i), count, ret); break;
+        default: break;
+        }
+    }
+}
+
+// ---- JSON -------------------------------------------------------------------
+
+void Tracer::json_call(Task& task, PerTask& t, bool returned) {
+    JsonLine j(line_);
+    j.begin("syscall", task, task.enter_ns, wall_ns(task.enter_ns))
+        .field_str("abi", abi_name(task.abi))
+        .field_u("nr", task.nr())
+        .field_str("name", call_name(task, scratch_));
+    int n = fmt_->shown_args(task);
+    j.open_array("args");
+    for (int i = 0; i < n; ++i) j.item_u(arg_value(task, i));
+    j.close_array().open_array("decoded");
+    for (int i = 0; i < n; ++i) {
+        if (i >= t.exit_from) {
+            t.json_args[i].clear();
+            if (returned) fmt_->arg(task, i, t.json_args[i]);
+            else t.json_args[i] += '?';  // never shown: the call did not return
+        }
+        j.item_str(t.json_args[i]);
+    }
+    j.close_array();
+    if (returned) {
+        scratch_.clear();
+        fmt_->result(task, scratch_);
+        j.field("ret", task.retval);
+        std::string_view err = errno_of(task.retval);
+        if (err.empty()) j.field_null("errno");
+        else j.field_str("errno", err);
+        j.field_str("result", scratch_).field_u("dur_ns", task.exit_ns - task.enter_ns);
+    } else {
+        j.field_null("ret").field_null("errno").field("unfinished", true);
+    }
+    j.end();
+    emit();
+}
+
+// ---- hooks ------------------------------------------------------------------
+
 Verdict Tracer::on_enter(Task& task) {
-    if (!(task.sc ? options_.selected.contains(*task.sc) : options_.selected.unknown()))
+    PerTask& t = per_task(task.tid);
+    t.last_nr = task.nr();
+    t.selected = (task.sc ? config_.trace.contains(*task.sc) : config_.trace.unknown()) &&
+                 (paths_.empty() || touches_path(task));
+    if (!t.selected || !config_.prints_calls()) return Verdict::proceed;
+    if (config_.json) {
+        // Arguments known at entry are decoded now: execve's are gone by its exit.
+        int n = fmt_->shown_args(task);
+        int i = 0;
+        for (; i < n && !fmt_->at_exit(task, i); ++i) {
+            t.json_args[i].clear();
+            fmt_->arg(task, i, t.json_args[i]);
+        }
+        t.exit_from = i;
         return Verdict::proceed;
-    begin_line(task);
-    line_ += task.syscall_name();
-    line_ += '(';
-    format_args_raw(task, line_);
-    out_.write(line_);
-    column_ = line_.size();
-    line_.clear();
+    }
+    if (deferred_) {
+        t.pending.clear();
+        format_entry(task, t, t.pending);
+        return Verdict::proceed;
+    }
+    begin_line(task, task.nr());
+    format_entry(task, t, line_);
+    open_column_ = line_.size();
+    emit();
     open_line_ = task.tid;
-    tasks_[task.tid].printing = true;
+    t.line_open = true;
     return Verdict::proceed;
 }
 
 void Tracer::on_exit(Task& task) {
     auto it = tasks_.find(task.tid);
-    if (it == tasks_.end() || !it->second.printing) {
-        // Interrupted by another task's line (or never begun): resume it.
-        if (!(task.sc ? options_.selected.contains(*task.sc) : options_.selected.unknown())) return;
-        begin_line(task);
-        fmt::format_to(std::back_inserter(line_), "<... {} resumed>", task.syscall_name());
-        column_ = 0;
-    }
-    line_ += ')';
-    pad_to_column(line_, column_, 40);
-    line_ += "= ";
-    format_result(task, line_);
-    end_line();
-    open_line_ = 0;
-    tasks_[task.tid].printing = false;
+    if (it == tasks_.end() || !it->second.selected) return;
+    PerTask& t = it->second;
+    t.selected = false;
+    bool failed = is_error_value(task.retval);
+    if (summary_ && task.sc) summary_->record(*task.sc, failed, task.exit_ns - task.enter_ns);
+    if (!config_.prints_calls()) return;
+    if (!status_shown(failed ? kStatusFailed : kStatusSuccessful)) return;
+    if (config_.json) json_call(task, t, true);
+    else print_call_exit(task, t);
 }
 
-void Tracer::on_new_task(Task& task, Task*) {
-    tasks_[task.tid];
-    if (++live_tasks_ > 1 && options_.follow_forks) prefix_ = true;
-}
-
-void Tracer::on_signal(Task& task, const siginfo_t& info) {
-    begin_line(task);
-    fmt::format_to(std::back_inserter(line_), "--- {} ", signal_name(info.si_signo));
-    format_siginfo(info, line_);
-    line_ += " ---";
-    end_line();
-}
-
-void Tracer::on_exec(Task& task, pid_t former_tid) {
-    if (former_tid != task.tid) {
-        // The thread that ran execve took over the leader's id.
-        auto it = tasks_.find(former_tid);
-        if (it != tasks_.end()) {
-            tasks_[task.tid] = it->second;
-            tasks_.erase(it);
-            if (open_line_ == former_tid) open_line_ = task.tid;
+void Tracer::on_new_task(Task& task, Task* parent) {
+    per_task(task.tid);
+    ++live_tasks_;
+    // strace announces what it attaches to: -p processes and -f children, not the program it starts.
+    bool announce = parent || !config_.attach.empty();
+    if (announce && !(config_.quiet & kQuietAttach)) {
+        if (config_.json && config_.prints_calls()) {
+            JsonLine(line_).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).end();
+            emit();
+        } else {
+            out_.message(fmt::format("lstar: Process {} attached\n", task.tid));
         }
     }
 }
 
-void Tracer::on_task_exit(Task& task, int status) {
-    auto it = tasks_.find(task.tid);
-    bool in_call = task.phase == SyscallPhase::entered;
-    if (in_call && it != tasks_.end() && it->second.printing && open_line_ == task.tid) {
-        // A call that never returned (exit_group, or killed inside it).
-        line_ = ")";
-        pad_to_column(line_, column_, 40);
-        line_ += "= ?";
-        end_line();
-        open_line_ = 0;
+void Tracer::on_signal(Task& task, const siginfo_t& info) {
+    // The backend's own SIGCONT that starts a launched program is not the program's business.
+    if (info.si_signo == SIGCONT && info.si_code == SI_USER && info.si_pid == ::getpid()) return;
+    if (!config_.prints_calls() || info.si_signo < 0 || info.si_signo > 64 || !config_.signals[info.si_signo]) return;
+    if (config_.json) {
+        std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        scratch_.clear();
+        fmt_->siginfo(task, info, scratch_);
+        JsonLine(line_)
+            .begin("signal", task, now, wall_ns(now))
+            .field("signo", static_cast<std::int64_t>(info.si_signo))
+            .field_str("signal", signal_name(info.si_signo))
+            .field("code", static_cast<std::int64_t>(info.si_code))
+            .field_str("siginfo", scratch_)
+            .end();
+        emit();
+        return;
     }
-    begin_line(task);
-    if (WIFEXITED(status)) fmt::format_to(std::back_inserter(line_), "+++ exited with {} +++", WEXITSTATUS(status));
-    else fmt::format_to(std::back_inserter(line_), "+++ killed by {}{} +++", signal_name(WTERMSIG(status)),
-                        WCOREDUMP(status) ? " (core dumped)" : "");
-    end_line();
-    if (it != tasks_.end()) tasks_.erase(it);
+    begin_line(task, per_task(task.tid).last_nr);
+    fmt::format_to(std::back_inserter(line_), "--- {} ", signal_name(info.si_signo));
+    fmt_->siginfo(task, info, line_);
+    line_ += " ---\n";
+    emit();
+}
+
+void Tracer::on_exec(Task& task, pid_t former_tid) {
+    if (former_tid == task.tid) return;
+    // The thread that ran execve took over the leader's id; the old leader is gone
+    // without an exit of its own.
+    auto it = tasks_.find(former_tid);
+    if (it == tasks_.end()) return;
+    PerTask moved = std::move(it->second);
+    tasks_.erase(it);
+    tasks_[task.tid] = std::move(moved);
+    if (open_line_ == former_tid) open_line_ = task.tid;
     --live_tasks_;
 }
 
+void Tracer::on_task_exit(Task& task, int status) {
+    auto it = tasks_.find(task.tid);
+    if (it != tasks_.end() && it->second.selected && task.phase == SyscallPhase::entered) {
+        // A call that never returned (exit_group, or killed inside it).
+        it->second.selected = false;
+        if (config_.prints_calls() && status_shown(kStatusUnfinished)) {
+            if (config_.json) json_call(task, it->second, false);
+            else print_unfinished(task, it->second, " <unfinished ...>");
+        }
+    }
+    if (config_.prints_calls() && !(config_.quiet & kQuietExit)) {
+        if (config_.json) {
+            std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
+            JsonLine j(line_);
+            j.begin("exit", task, now, wall_ns(now));
+            if (WIFEXITED(status)) j.field("status", static_cast<std::int64_t>(WEXITSTATUS(status)));
+            else j.field_null("status").field_str("signal", signal_name(WTERMSIG(status))).field("core", static_cast<bool>(WCOREDUMP(status)));
+            j.end();
+        } else {
+            begin_line(task, it != tasks_.end() ? it->second.last_nr : 0);
+            if (WIFEXITED(status)) fmt::format_to(std::back_inserter(line_), "+++ exited with {} +++\n", WEXITSTATUS(status));
+            else fmt::format_to(std::back_inserter(line_), "+++ killed by {}{} +++\n", signal_name(WTERMSIG(status)),
+                                WCOREDUMP(status) ? " (core dumped)" : "");
+        }
+        emit();
+    }
+    task_gone(task.tid);
+}
+
 void Tracer::on_detach(Task& task) {
-    if (open_line_ == task.tid) interrupt_open_line();
-    tasks_.erase(task.tid);
+    auto it = tasks_.find(task.tid);
+    bool in_call = it != tasks_.end() && it->second.selected && task.phase == SyscallPhase::entered;
+    if (!(config_.quiet & kQuietAttach) && !(config_.json && config_.prints_calls()))
+        out_.message(fmt::format("lstar: Process {} detached\n", task.tid));
+    if (in_call && config_.prints_calls() && !config_.json) {
+        if (deferred_) {
+            if (status_shown(kStatusDetached)) {
+                begin_line(task, task.nr());
+                line_ += it->second.pending;
+                line_ += " <detached ...>\n";
+                emit();
+            }
+        } else {
+            if (open_line_ != task.tid) {
+                begin_line(task, task.nr());
+                fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
+                emit();
+            }
+            out_.write(" <detached ...>\n");
+            open_line_ = 0;
+        }
+    }
+    if (config_.json && config_.prints_calls()) {
+        if (in_call && status_shown(kStatusDetached)) json_call(task, it->second, false);
+        std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
+        JsonLine(line_).begin("detach", task, now, wall_ns(now)).end();
+        emit();
+    }
+    task_gone(task.tid);
+    out_.flush();
+}
+
+void Tracer::task_gone(pid_t tid) {
+    if (open_line_ == tid) open_line_ = 0;
+    tasks_.erase(tid);
+    if (--live_tasks_ <= 0) finish();
+}
+
+void Tracer::finish() {
+    if (!summary_ || summary_printed_) return;
+    summary_printed_ = true;
+    interrupt_open_line();
+    line_.clear();
+    if (config_.json) summary_->print_json(line_);
+    else summary_->print(config_.sort, config_.columns, line_);
+    emit();
     out_.flush();
 }
 

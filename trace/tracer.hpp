@@ -1,51 +1,91 @@
-// The tracing stage of enter/exit work: one strace-style line per call.
+// The tracing stage of enter/exit work: strace's lines (or JSON objects) for
+// the selected calls, signals and task events, and the -c statistics.
 #pragma once
 
+#include <array>
+#include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "kernel/syscall_path.hpp"
 #include "trace/output.hpp"
-#include "trace/syscall_set.hpp"
+#include "trace/summary.hpp"
+#include "trace/trace_options.hpp"
 
 namespace lstar {
 
-struct TraceOptions {
-    SyscallSet selected = SyscallSet::all();  // -e trace=
-    bool follow_forks = false;                // -f: prefix lines with the task id once there are several
-    bool pid_column = false;                  // "-o FILE -f": the id as a plain first column, like strace
-};
+class CallFormatter;  // the Decoder behind -e raw= / -e abbrev= (tracer.cpp)
 
 class Tracer final : public Hook {
 public:
-    Tracer(TraceOutput& out, TraceOptions options);
+    Tracer(TraceOutput& out, const TraceConfig& config);
+    ~Tracer() override;
 
     Verdict on_enter(Task& task) override;
     void on_exit(Task& task) override;
-    bool needs(const SyscallDesc& row) const override { return options_.selected.contains(row); }
-    bool needs_unknown_numbers() const override { return options_.selected.unknown(); }
+    // Only the selected calls need to stop: the prefilter lets the others run at
+    // native speed. -P, -z/-Z, -e status= and -c filter among the selected ones.
+    bool needs(const SyscallDesc& row) const override { return config_.trace.contains(row); }
+    bool needs_unknown_numbers() const override { return config_.trace.unknown(); }
     void on_new_task(Task& child, Task* parent) override;
     void on_signal(Task& task, const siginfo_t& info) override;
     void on_exec(Task& task, pid_t former_tid) override;
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;
 
+    // Prints the -c table, once. Done when the last task is gone; trace_command
+    // calls it again at the end in case a task went away unreported.
+    void finish();
+
 private:
     struct PerTask {
-        bool printing = false;  // its line for the current call has begun
+        bool selected = false;    // the current call passed -e trace= and -P
+        bool line_open = false;   // its entry part ends the output so far
+        int exit_from = 0;        // the first argument shown at exit
+        std::uint64_t last_nr = 0;
+        std::string pending;      // -e status=: the entry part, printed at exit if the result qualifies
+        std::array<std::string, kMaxArgs> json_args;  // --json: arguments decoded at entry
     };
-    void begin_line(const Task& task);
+
+    PerTask& per_task(pid_t tid) { return tasks_[tid]; }
+    bool touches_path(Task& task) const;
+    bool status_shown(std::uint8_t status) const { return config_.status & status; }
+
+    // Text lines.
+    void begin_line(const Task& task, std::uint64_t nr);
     void interrupt_open_line();
-    void end_line();
+    void format_entry(Task& task, PerTask& t, std::string& out);
+    void format_exit_args(Task& task, const PerTask& t, std::string& out);
+    void finish_line(Task& task, std::size_t written, bool returned);
+    void print_call_exit(Task& task, PerTask& t);
+    void print_unfinished(Task& task, PerTask& t, std::string_view why);
+    void append_dumps(Task& task);
+    void append_timestamp();
+
+    // JSON objects.
+    void json_call(Task& task, PerTask& t, bool returned);
+    std::uint64_t wall_ns(std::uint64_t mono_ns) const { return mono_ns + wall_offset_ns_; }
+
+    void task_gone(pid_t tid);
+    void emit() { out_.write(line_); line_.clear(); }
 
     TraceOutput& out_;
-    TraceOptions options_;
+    const TraceConfig& config_;
+    std::unique_ptr<CallFormatter> fmt_;
+    std::unique_ptr<Summary> summary_;
+    std::vector<std::string> paths_;  // -P, with their real paths
     std::unordered_map<pid_t, PerTask> tasks_;
-    pid_t open_line_ = 0;  // the task whose line is unfinished at the end of the output
-    std::size_t column_ = 0;  // how much of the open line is already written
+    bool deferred_ = false;    // -e status= filters: whole lines are printed at exit
+    bool pid_column_ = false;  // "-o FILE -f": the id as a plain first column, like strace
+    pid_t open_line_ = 0;      // the task whose line is unfinished at the end of the output
+    std::size_t open_column_ = 0;  // how much of that line is written
     int live_tasks_ = 0;
-    bool prefix_ = false;  // several tasks have been traced: lines carry their id
+    bool summary_printed_ = false;
+    std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time
+    std::uint64_t wall_offset_ns_ = 0;    // CLOCK_REALTIME - CLOCK_MONOTONIC at start
     std::string line_;
+    std::string scratch_;
 };
 
 }  // namespace lstar

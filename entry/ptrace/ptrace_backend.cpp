@@ -3,9 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/audit.h>
-#include <linux/ptrace.h>
 #include <signal.h>
-#include <sys/ptrace.h>
+#include <sys/ptrace.h>  // not <linux/ptrace.h>: the two clash; glibc's has all lstar needs
 #include <sys/stat.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -25,6 +24,8 @@
 namespace lstar {
 
 namespace {
+
+using ptrace_syscall_info = __ptrace_syscall_info;  // glibc's name for struct ptrace_syscall_info
 
 std::atomic<int> g_stop_signal{0};
 
@@ -86,6 +87,13 @@ Abi abi_of(const ptrace_syscall_info& info) {
     return (nr & kX32SyscallBit) && nr != ~0ull ? Abi::x32 : Abi::x86_64;
 }
 
+bool is_exec(Abi abi, std::uint64_t nr) {
+    long index = table_index(abi, nr);
+    if (index < 0) return false;
+    std::string_view name = syscall_table(abi)[static_cast<std::size_t>(index)].name;
+    return name == "execve" || name == "execveat";
+}
+
 bool is_group_stop_signal(int signo) {
     return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
 }
@@ -97,6 +105,10 @@ struct PtraceBackend::Traced {
     ProcessMemory mem;
     bool observed = true;      // hooks see this task (false: a child lstar follows only for the filter)
     bool exit_stop_wanted = false;  // in a call entered through a seccomp stop
+    // The launched child before its execve: lstar's own code between fork and exec
+    // (the SIGCONT that lets it go, the end of raise(), loading the filter). Like
+    // strace, the path sees the program from its execve on.
+    bool startup = false;
     explicit Traced(pid_t tid) : mem(tid) {
         task.tid = tid;
         task.mem = &mem;
@@ -177,6 +189,7 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
     stops_all_ = !filter;
     main_pid_ = pid;
     Traced& t = track(pid, pid);
+    t.startup = true;
     path_.new_task(t.task, nullptr);
     ::kill(pid, SIGCONT);
     return true;
@@ -230,10 +243,17 @@ void PtraceBackend::write_back(Traced& t, bool args, bool result) {
     if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) < 0) return;
     const PtRegs& r = t.task.regs;
     if (args) {
+        // Only orig_ax and the six argument registers of the call's ABI: task.regs holds
+        // nothing else (the rest of it is zero), and rbx, rbp (x86_64) or r8..r10
+        // (int $0x80 from 64-bit code) are the program's own values, not arguments.
         regs.orig_rax = r.orig_ax;
-        regs.rdi = r.di; regs.rsi = r.si; regs.rdx = r.dx;
-        regs.r10 = r.r10; regs.r8 = r.r8; regs.r9 = r.r9;
-        regs.rbx = r.bx; regs.rcx = r.cx; regs.rbp = r.bp;
+        if (t.task.abi == Abi::i386) {
+            regs.rbx = r.bx; regs.rcx = r.cx; regs.rdx = r.dx;
+            regs.rsi = r.si; regs.rdi = r.di; regs.rbp = r.bp;
+        } else {
+            regs.rdi = r.di; regs.rsi = r.si; regs.rdx = r.dx;
+            regs.r10 = r.r10; regs.r8 = r.r8; regs.r9 = r.r9;
+        }
     }
     if (result) regs.rax = static_cast<unsigned long long>(t.task.retval);
     ptrace_call(PTRACE_SETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs));
@@ -256,6 +276,10 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         task.regs.sp = info.stack_pointer;
         task.regs.cs = task.abi == Abi::i386 ? kUserCs32 : kUserCs64;
         task.enter_ns = monotonic_ns();
+        if (t.startup) {
+            if (!is_exec(task.abi, task.regs.orig_ax)) return resume(t, 0);
+            t.startup = false;
+        }
         if (!t.observed) return resume(t, 0);
         t.exit_stop_wanted = true;
         switch (path_.syscall_enter(task)) {
@@ -312,16 +336,23 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
         pid_t leader = t.task.tid;  // t is replaced below when another thread ran execve
         if (former != leader) {
             // A non-leader thread ran execve: it now has the leader's id, and its state
-            // (in the middle of execve) replaces the old leader's.
-            auto moved = std::move(tasks_[former]);
-            tasks_.erase(former);
-            if (moved) {
+            // (in the middle of execve) replaces the old leader's. The process stays
+            // observed if its leader was (a thread lstar follows only for the filter
+            // must not take the program out of the trace).
+            bool leader_observed = t.observed;
+            auto it = tasks_.find(former);
+            if (it != tasks_.end() && it->second) {
+                auto moved = std::move(it->second);
+                tasks_.erase(it);
                 moved->task.tid = leader;
+                moved->task.tgid = leader;
                 moved->mem.retarget(leader);
+                moved->observed = moved->observed || leader_observed;
                 tasks_[leader] = std::move(moved);
             }
         }
-        Traced& now = *tasks_[leader];
+        Traced& now = track(leader, leader);
+        now.startup = false;
         if (now.observed) path_.exec(now.task, former);
         return resume(now, 0);
     }
@@ -344,6 +375,10 @@ void PtraceBackend::on_signal_stop(Traced& t, int signo) {
         // No siginfo: a group stop of a task seized before it stopped.
         ptrace_call(PTRACE_LISTEN, t.task.tid);
         return;
+    }
+    if (t.startup && signo == SIGCONT && si.si_code == SI_USER && si.si_pid == ::getpid()) {
+        // The SIGCONT launch() sent to let the child go: lstar's, not the program's.
+        return resume(t, 0);
     }
     if (t.observed) path_.signal(t.task, si);
     resume(t, signo);

@@ -1,0 +1,8 @@
+// The lstar subcommands. Each takes its own argv, argv[0] being the
+// subcommand's name, and returns the process exit status.
+#pragma once
+
+#include "cli/table_command.hpp"
+
+int run_command(int argc, char** argv);    // cli/run_command.cpp
+int trace_command(int argc, char** argv);  // cli/trace_command.cpp

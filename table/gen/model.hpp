@@ -1,0 +1,79 @@
+// lstar-gen's view of its inputs: table rows, entry point signatures and
+// constant sets, plus the error sink every parser reports to.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "table/gen/ctype.hpp"
+
+namespace lstar::gen {
+
+struct Loc {
+    std::string path;
+    int line = 0;
+};
+
+// Prints `path:line: what is wrong` lines on stderr; the generator fails if any.
+class Diag {
+public:
+    void error(const Loc& loc, const std::string& what);
+    int errors() const { return errors_; }
+
+private:
+    int errors_ = 0;
+};
+
+// One line of syscall_64.tbl / syscall_32.tbl.
+struct TblRow {
+    Loc loc;
+    std::uint64_t nr = 0;
+    std::string abi;     // common, 64, x32, i386
+    std::string name;
+    std::string entry;   // sys_ni_syscall when the line has none
+    std::string compat;  // empty when absent or "-"
+    bool noreturn = false;
+};
+
+struct SigArg {
+    std::string type;   // as declared, whitespace normalised: "const char __user *"
+    std::string name;
+    std::string kind;   // a kArgKindNames spelling
+    std::string param;  // constant set, struct name or related argument; may be empty
+    int related = -1;   // index of the argument `param` names, kNoLen, kLenIsReturn
+    CType ctype;
+};
+
+// The metadata of one entry point, from tbl/signatures.tbl.
+struct Signature {
+    Loc loc;
+    std::string entry;
+    std::vector<SigArg> args;
+    std::uint32_t classes = 0;
+    std::uint8_t flags = 0;  // EntryFlag
+};
+
+struct XlatValue {
+    Loc loc;
+    std::string name;
+    std::uint64_t value = 0;
+    std::string msg;
+};
+
+// One xlat/<name>.xlat file.
+struct XlatSet {
+    std::string name;
+    std::string kind;  // flags or enum
+    std::vector<XlatValue> values;
+};
+
+struct Inputs {
+    std::vector<TblRow> rows64;
+    std::vector<TblRow> rows32;
+    std::map<std::string, Signature> signatures;  // by entry point
+    std::vector<XlatSet> xlat;                     // sorted by name
+};
+
+}  // namespace lstar::gen

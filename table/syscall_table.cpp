@@ -1,0 +1,61 @@
+// Lookups over the generated tables (table/gen, syscall_table_data.cpp).
+#include "table/syscall_table.hpp"
+
+#include <algorithm>
+
+#include "table/syscall_table_data.hpp"
+
+namespace lstar {
+
+using detail::kTables;
+
+std::optional<Abi> abi_from_name(std::string_view name) {
+    for (Abi abi : {Abi::x86_64, Abi::x32, Abi::i386})
+        if (abi_name(abi) == name) return abi;
+    return std::nullopt;
+}
+
+std::span<const ClassName> class_names() { return kClassNames; }
+
+std::optional<std::uint32_t> class_from_name(std::string_view name) {
+    for (const ClassName& c : kClassNames)
+        if (c.name == name) return c.bit;
+    return std::nullopt;
+}
+
+std::string_view arg_kind_name(ArgKind kind) {
+    auto i = static_cast<std::size_t>(kind);
+    return i < std::size(kArgKindNames) ? kArgKindNames[i] : "?";
+}
+
+std::span<const SyscallDesc> syscall_table(Abi abi) { return kTables[static_cast<int>(abi)].rows; }
+
+const SyscallDesc* find_syscall(Abi abi, std::uint64_t nr) {
+    if (abi == Abi::x32) {
+        if (!(nr & kX32SyscallBit)) return nullptr;
+        nr &= ~kX32SyscallBit;
+    }
+    auto rows = syscall_table(abi);
+    return nr < rows.size() ? &rows[nr] : nullptr;
+}
+
+const SyscallDesc* find_syscall(Abi abi, std::string_view name) {
+    const detail::TableData& table = kTables[static_cast<int>(abi)];
+    auto it = std::lower_bound(table.by_name.begin(), table.by_name.end(), name,
+                               [](const detail::NameIndex& n, std::string_view key) { return n.name < key; });
+    if (it == table.by_name.end() || it->name != name) return nullptr;
+    return &table.rows[it->index];
+}
+
+std::span<const EntryMeta> entry_points() { return detail::kEntryPoints; }
+
+const EntryMeta* find_entry_point(std::string_view entry) {
+    auto all = entry_points();
+    if (!all.empty() && all.front().entry == entry) return &all.front();  // sys_ni_syscall
+    auto sorted = all.subspan(all.empty() ? 0 : 1);
+    auto it = std::lower_bound(sorted.begin(), sorted.end(), entry,
+                               [](const EntryMeta& e, std::string_view key) { return e.entry < key; });
+    return it != sorted.end() && it->entry == entry ? &*it : nullptr;
+}
+
+}  // namespace lstar

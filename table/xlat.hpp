@@ -1,0 +1,45 @@
+// Constant sets (errno names, signals, O_* flags, ...): generated from
+// xlat/*.xlat (format in xlat/README.md). The sets are also available at
+// compile time as lstar::xlat::data::<set> in the generated table/xlat_data.hpp.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace lstar {
+
+enum class XlatKind : std::uint8_t {
+    flags,  // values are bits, shown OR-ed: O_RDONLY|O_CLOEXEC
+    enum_,  // one value of the set: SIGINT
+};
+
+struct XlatEntry {
+    std::string_view name;   // "ENOENT"
+    std::uint64_t value;     // negative values are stored two's complement
+    std::string_view msg;    // "No such file or directory"; empty when the set has none
+};
+
+struct XlatSet {
+    std::string_view name;  // the file name without .xlat: "errno"
+    XlatKind kind;
+    std::span<const XlatEntry> entries;  // in file order
+};
+
+// All sets, sorted by name.
+std::span<const XlatSet> xlat_sets();
+
+// A set by name; nullptr when there is none.
+const XlatSet* find_xlat_set(std::string_view set);
+
+// The entries of a set; empty when there is no such set.
+std::span<const XlatEntry> xlat_set(std::string_view set);
+
+// The first entry of a set with this value (the canonical name when several
+// share it, e.g. EAGAIN before EWOULDBLOCK); nullptr when none.
+const XlatEntry* xlat_find(std::string_view set, std::uint64_t value);
+
+// The entry of a set with this name; nullptr when none.
+const XlatEntry* xlat_find(std::string_view set, std::string_view name);
+
+}  // namespace lstar

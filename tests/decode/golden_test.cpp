@@ -1,0 +1,66 @@
+// Golden tests: each program in progs/ runs under /usr/bin/strace and under
+// `lstar trace`; the lines from the program's BEGIN marker on must be the same
+// once addresses, pids and other run-dependent values are normalised.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+const char* kStrace = "/usr/bin/strace";
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Runs `tracer... prog` with the trace on stderr (as strace writes it without -o:
+// no extra descriptor reaches the program) and returns the trace.
+std::string trace(const std::string& tracer, const std::string& prog) {
+    std::string out = testing::TempDir() + "decode_golden.txt";
+    std::string cmd = tracer + " " + prog + " >/dev/null 2>" + out;
+    int rc = std::system(cmd.c_str());
+    (void)rc;
+    return slurp(out);
+}
+
+std::string normalise(const std::string& text) {
+    std::string t = text;
+    auto begin = t.find("write(-1, \"BEGIN\"");
+    if (begin != std::string::npos) t = t.substr(begin);
+    // Pids: results of the calls that return one, then everywhere.
+    std::set<std::string> pids;
+    std::regex pid_result(R"(^(clone|clone3|fork|vfork|getpid|wait4)\(.*\) += (\d+))", std::regex::multiline);
+    for (auto it = std::sregex_iterator(t.begin(), t.end(), pid_result); it != std::sregex_iterator(); ++it)
+        pids.insert((*it)[2]);
+    for (const std::string& pid : pids) t = std::regex_replace(t, std::regex("\\b" + pid + "\\b"), "PID");
+    t = std::regex_replace(t, std::regex("0x[0-9a-f]+"), "0xADDR");
+    t = std::regex_replace(t, std::regex("si_([us]time)=\\d+"), "si_$1=N");
+    return t;
+}
+
+class Golden : public testing::TestWithParam<const char*> {};
+
+TEST_P(Golden, SameAsStrace) {
+    if (access(kStrace, X_OK) != 0) GTEST_SKIP() << kStrace << " is not installed";
+    std::string prog = std::string(DECODE_PROGS) + "/" + GetParam();
+    std::string expected = normalise(trace(kStrace, prog));
+    if (expected.find("BEGIN") == std::string::npos)
+        GTEST_SKIP() << "strace could not trace " << prog << " here (ptrace refused?)";
+    std::string actual = normalise(trace(std::string(LSTAR_BIN) + " trace", prog));
+    EXPECT_EQ(expected, actual);
+}
+
+INSTANTIATE_TEST_SUITE_P(Progs, Golden, testing::Values("file", "mem", "signal", "net", "time", "process"));
+
+}  // namespace

@@ -1,0 +1,21 @@
+/* A 32-bit static program (built -m32 -static): every call goes through the
+ * i386 ABI (int $0x80 or the vDSO's sysenter). It calls getpid 4 times, uname
+ * once, opens /dev/null once; then prints the pid, the node name and the machine. */
+#include "common.h"
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+
+int main(void) {
+    long pid = 0;
+    for (int i = 0; i < 3; ++i) pid = syscall(SYS_getpid);
+    struct utsname u;
+    if (uname(&u) != 0) { say("uname: %s\n", strerror(errno)); return 1; }
+    int fd = open("/dev/null", O_RDONLY);
+    long again = getpid();
+    say("pid %s\n", pid == 4242 ? "4242" : pid == again ? "ok" : "wrong");
+    say("nodename %s\n", u.nodename);
+    say("open %s\n", fd >= 0 ? "ok" : strerrorname_np(errno));
+    say("sizeof(long) %d\n", (int)sizeof(long));
+    return 0;
+}

@@ -1,0 +1,386 @@
+// `lstar trace` against /usr/bin/strace: the same small programs under both,
+// with the same options, compared after normalising pids, addresses and times.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Result {
+    int status = -1;  // exit status, or 128 + signal
+    std::string out, err, trace;  // stdout, stderr, and the -o file when there was one
+};
+
+std::string read_file(const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream s;
+    s << f.rdbuf();
+    return s.str();
+}
+
+std::string temp_path(const char* tag) {
+    return std::string(::testing::TempDir()) + "lstar-trace-" + tag + "-" + std::to_string(::getpid());
+}
+
+// Runs argv with stdin from /dev/null and stdout/stderr captured.
+Result run(const std::vector<std::string>& argv) {
+    std::string out_path = temp_path("stdout"), err_path = temp_path("stderr");
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int in = ::open("/dev/null", O_RDONLY);
+        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ::dup2(in, 0), ::dup2(out, 1), ::dup2(err, 2);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    Result r;
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_file(out_path);
+    r.err = read_file(err_path);
+    ::unlink(out_path.c_str());
+    ::unlink(err_path.c_str());
+    return r;
+}
+
+// Runs `<tracer> <options> -o FILE <prog>` and returns the trace in .trace.
+Result trace_with(const std::string& tracer, std::vector<std::string> options, const std::string& prog,
+                  bool to_file = true) {
+    std::vector<std::string> argv{tracer};
+    if (tracer == LSTAR_BIN) argv.emplace_back("trace");
+    std::string trace_path = temp_path(tracer == LSTAR_BIN ? "lstar" : "strace");
+    argv.insert(argv.end(), options.begin(), options.end());
+    if (to_file) argv.insert(argv.end(), {"-o", trace_path});
+    argv.push_back(std::string(TRACE_PROGS_DIR) + "/" + prog);
+    Result r = run(argv);
+    if (to_file) {
+        r.trace = read_file(trace_path);
+        ::unlink(trace_path.c_str());
+    } else {
+        r.trace = r.err;
+    }
+    return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::stringstream s(text);
+    for (std::string line; std::getline(s, line);) lines.push_back(line);
+    return lines;
+}
+
+// Times, addresses and ids (pids, which differ between runs) become placeholders.
+std::string normalise(std::string line) {
+    static const std::regex duration(R"(<\d+\.\d{6}>)"), address(R"(0x[0-9a-f]+)"), big(R"(\b\d{3,}\b)");
+    line = std::regex_replace(line, duration, "<T>");
+    line = std::regex_replace(line, address, "0xADDR");
+    return std::regex_replace(line, big, "N");
+}
+
+// -f -o FILE: strips the pid column, joins "<unfinished ...>" with its
+// "<... resumed>", and returns the lines sorted (processes interleave freely).
+std::vector<std::string> joined_calls(const std::string& trace) {
+    static const std::regex leader(R"(^(\d+) +(.*)$)"), resumed(R"(^<\.\.\. \w+ resumed>(.*)$)");
+    std::map<std::string, std::string> pending;
+    std::vector<std::string> calls;
+    for (const std::string& line : lines_of(trace)) {
+        std::smatch m;
+        if (!std::regex_match(line, m, leader)) {
+            calls.push_back(normalise(line));
+            continue;
+        }
+        std::string pid = m[1], rest = m[2];
+        const std::string unfinished = " <unfinished ...>";
+        if (rest.size() > unfinished.size() && rest.ends_with(unfinished)) {
+            pending[pid] = rest.substr(0, rest.size() - unfinished.size());
+            continue;
+        }
+        std::smatch r;
+        if (std::regex_match(rest, r, resumed)) rest = pending[pid] + std::string(r[1]);
+        // The column of "= " depends on how the line was split: compare without it.
+        rest = std::regex_replace(rest, std::regex(R"(\) +=)"), ") =");
+        calls.push_back(normalise(rest));
+    }
+    std::sort(calls.begin(), calls.end());
+    return calls;
+}
+
+std::vector<std::string> normalised_lines(const std::string& trace) {
+    std::vector<std::string> out;
+    for (const std::string& line : lines_of(trace)) out.push_back(normalise(line));
+    return out;
+}
+
+struct CountRow {
+    long calls = 0, errors = 0;
+    bool operator==(const CountRow&) const = default;
+};
+
+// The rows of a -c table: name → calls, errors.
+std::map<std::string, CountRow> summary_rows(const std::string& text) {
+    static const std::regex row(R"(^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(\d*)\s+(\w+)$)");
+    std::map<std::string, CountRow> rows;
+    for (const std::string& line : lines_of(text)) {
+        std::smatch m;
+        if (!std::regex_match(line, m, row)) continue;
+        rows[m[3]] = CountRow{std::stol(m[1]), m[2].length() ? std::stol(m[2]) : 0};
+    }
+    return rows;
+}
+
+class TraceVsStrace : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (::access(STRACE_BIN, X_OK) != 0) GTEST_SKIP() << STRACE_BIN << " is not installed (apt-get install strace)";
+        Result probe = run({STRACE_BIN, "-o", "/dev/null", "/bin/true"});
+        if (probe.status != 0) GTEST_SKIP() << "strace cannot trace here (ptrace not permitted?): " << probe.err;
+    }
+};
+
+TEST_F(TraceVsStrace, SummaryCountsMatchStraceAndTheProgram) {
+    Result l = trace_with(LSTAR_BIN, {"-c"}, "calls", false);
+    Result s = trace_with(STRACE_BIN, {"-c"}, "calls", false);
+    EXPECT_EQ(l.status, 3);
+    EXPECT_EQ(s.status, 3);
+    EXPECT_EQ(l.out, "hello\n");
+    auto lrows = summary_rows(l.err), srows = summary_rows(s.err);
+    EXPECT_EQ(lrows, srows) << "lstar:\n" << l.err << "strace:\n" << s.err;
+    EXPECT_EQ(lrows["getpid"], (CountRow{3, 0}));
+    EXPECT_EQ(lrows["openat"], (CountRow{2, 2}));
+    EXPECT_EQ(lrows["close"], (CountRow{1, 1}));
+    EXPECT_EQ(lrows["write"], (CountRow{1, 0}));
+    EXPECT_EQ(lrows.count("exit_group"), 0u) << "a call that never returns is not counted";
+    // The layout: strace's header, dashes and total row.
+    auto lines = lines_of(l.err);
+    ASSERT_GE(lines.size(), 4u);
+    EXPECT_EQ(lines[0], "% time     seconds  usecs/call     calls    errors syscall");
+    EXPECT_EQ(lines[1], "------ ----------- ----------- --------- --------- ----------------");
+    EXPECT_TRUE(std::regex_match(lines.back(), std::regex(R"(^100\.00 +\d+\.\d{6} +\d+ +\d+ +\d+ total$)")))
+        << lines.back();
+}
+
+TEST_F(TraceVsStrace, SummaryWithFilterAndSortByCalls) {
+    Result l = trace_with(LSTAR_BIN, {"-c", "-S", "calls", "-e", "trace=getpid,openat,close"}, "calls", false);
+    Result s = trace_with(STRACE_BIN, {"-c", "-S", "calls", "-e", "trace=getpid,openat,close"}, "calls", false);
+    auto names = [](const std::string& text) {
+        std::vector<std::string> v;
+        for (const std::string& line : lines_of(text))
+            if (std::regex_search(line, std::regex(R"( (getpid|openat|close)$)"))) v.push_back(line.substr(line.rfind(' ') + 1));
+        return v;
+    };
+    EXPECT_EQ(names(l.err), (std::vector<std::string>{"getpid", "openat", "close"}));
+    EXPECT_EQ(names(l.err), names(s.err));
+    EXPECT_EQ(summary_rows(l.err), summary_rows(s.err));
+}
+
+TEST_F(TraceVsStrace, SummaryAlsoWithLines) {
+    Result l = trace_with(LSTAR_BIN, {"-C", "-e", "trace=getpid"}, "calls");
+    EXPECT_NE(l.trace.find("getpid()"), std::string::npos) << l.trace;
+    EXPECT_NE(l.trace.find("+++ exited with 3 +++"), std::string::npos);
+    EXPECT_EQ(summary_rows(l.trace)["getpid"], (CountRow{3, 0})) << l.trace;
+}
+
+TEST_F(TraceVsStrace, SelectedCallsLineByLine) {
+    for (const char* set : {"trace=getpid,close,write", "trace=%desc", "trace=/^(getp|clo)"}) {
+        Result l = trace_with(LSTAR_BIN, {"-e", set}, "calls");
+        Result s = trace_with(STRACE_BIN, {"-e", set}, "calls");
+        EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << set << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+}
+
+TEST_F(TraceVsStrace, SuccessfulAndFailedOnly) {
+    for (const char* opt : {"-z", "-Z"}) {
+        std::vector<std::string> opts{opt, "-e", "trace=getpid,openat,close,write,exit_group"};
+        Result l = trace_with(LSTAR_BIN, opts, "calls");
+        Result s = trace_with(STRACE_BIN, opts, "calls");
+        EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << opt << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+    // -e status=failed is -Z.
+    Result a = trace_with(LSTAR_BIN, {"-e", "status=failed", "-e", "trace=openat,close"}, "calls");
+    Result b = trace_with(LSTAR_BIN, {"-Z", "-e", "trace=openat,close"}, "calls");
+    EXPECT_EQ(a.trace, b.trace);
+}
+
+TEST_F(TraceVsStrace, AlignmentColumn) {
+    for (const char* column : {"20", "60"}) {
+        std::vector<std::string> opts{"-a", column, "-e", "trace=getpid,close,write"};
+        Result l = trace_with(LSTAR_BIN, opts, "calls");
+        Result s = trace_with(STRACE_BIN, opts, "calls");
+        EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+}
+
+TEST_F(TraceVsStrace, DurationsAndTimestampsFormat) {
+    Result l = trace_with(LSTAR_BIN, {"-T", "-tt", "-e", "trace=getpid"}, "calls");
+    auto lines = lines_of(l.trace);
+    ASSERT_EQ(lines.size(), 4u) << l.trace;  // three calls, then the exit line
+    for (int i = 0; i < 3; ++i)
+        EXPECT_TRUE(std::regex_match(lines[i], std::regex(R"(^\d\d:\d\d:\d\d\.\d{6} getpid\(\) += \d+ <\d+\.\d{6}>$)")))
+            << lines[i];
+    EXPECT_TRUE(std::regex_match(lines[3], std::regex(R"(^\d\d:\d\d:\d\d\.\d{6} \+\+\+ exited with 3 \+\+\+$)")));
+    Result s = trace_with(STRACE_BIN, {"-T", "-tt", "-e", "trace=getpid"}, "calls");
+    static const std::regex stamp(R"(^\d\d:\d\d:\d\d\.\d{6} )");
+    auto strip = [&](const std::string& t) {
+        std::vector<std::string> v;
+        for (const auto& line : lines_of(t)) v.push_back(normalise(std::regex_replace(line, stamp, "")));
+        return v;
+    };
+    EXPECT_EQ(strip(l.trace), strip(s.trace));
+
+    Result t = trace_with(LSTAR_BIN, {"-ttt", "-r", "-e", "trace=getpid"}, "calls");
+    for (const auto& line : lines_of(t.trace))
+        EXPECT_TRUE(std::regex_search(line, std::regex(R"(^\d{9,}\.\d{6} +\d+\.\d{6} )"))) << line;
+}
+
+TEST_F(TraceVsStrace, SyscallNumbers) {
+    // exit_group is traced: the exit line shows the task's last call's number, which
+    // lstar knows only for the calls that stop (strace stops them all).
+    Result l = trace_with(LSTAR_BIN, {"-n", "-e", "trace=getpid,write,exit_group"}, "calls");
+    Result s = trace_with(STRACE_BIN, {"-n", "-e", "trace=getpid,write,exit_group"}, "calls");
+    EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+}
+
+TEST_F(TraceVsStrace, FollowForksToFile) {
+    std::vector<std::string> opts{"-f", "-e", "trace=getppid,close,getpid"};
+    Result l = trace_with(LSTAR_BIN, opts, "forks");
+    Result s = trace_with(STRACE_BIN, opts, "forks");
+    EXPECT_EQ(l.status, 0);
+    // Every line carries the pid column.
+    for (const auto& line : lines_of(l.trace)) EXPECT_TRUE(std::regex_search(line, std::regex(R"(^\d+ +\S)"))) << line;
+    EXPECT_EQ(joined_calls(l.trace), joined_calls(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    // Traced into a file, a program's children are followed silently, as with strace.
+    EXPECT_EQ(l.err, "");
+    EXPECT_EQ(s.err, "");
+}
+
+TEST_F(TraceVsStrace, FollowForksToStderrPrefixes) {
+    Result l = trace_with(LSTAR_BIN, {"-f", "-q", "-e", "trace=getppid"}, "forks", false);
+    int prefixed = 0;
+    for (const auto& line : lines_of(l.err)) prefixed += std::regex_search(line, std::regex(R"(^\[pid +\d+\] getppid\(\))"));
+    EXPECT_EQ(prefixed, 3) << l.err;
+    EXPECT_EQ(l.err.find("attached"), std::string::npos) << "-q hides attach messages";
+    Result loud = trace_with(LSTAR_BIN, {"-f", "-e", "trace=none"}, "forks", false);
+    static const std::regex attach_line(R"((^|\n)lstar: Process \d+ attached\n)");
+    auto attached = std::distance(std::sregex_iterator(loud.err.begin(), loud.err.end(), attach_line),
+                                  std::sregex_iterator());
+    EXPECT_EQ(attached, 3) << loud.err;
+    // Once the children are gone, the parent's lines lose the prefix again.
+    EXPECT_TRUE(std::regex_search(l.err, std::regex(R"(\n\+\+\+ exited with 0 \+\+\+\n$)"))) << l.err;
+}
+
+TEST_F(TraceVsStrace, SignalsAndKilledChildren) {
+    std::vector<std::string> opts{"-f", "-e", "trace=none"};
+    Result l = trace_with(LSTAR_BIN, opts, "signals");
+    Result s = trace_with(STRACE_BIN, opts, "signals");
+    auto events = [](const std::string& trace) {
+        std::vector<std::string> v;
+        for (const auto& line : lines_of(trace)) {
+            std::smatch m;
+            if (std::regex_search(line, m, std::regex(R"((--- SIG\w+ |\+\+\+ .* \+\+\+))"))) v.push_back(m[1]);
+        }
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    EXPECT_EQ(events(l.trace), events(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    EXPECT_NE(l.trace.find("+++ killed by SIGKILL +++"), std::string::npos);
+    // -e signal= limits which signals are shown.
+    Result only = trace_with(LSTAR_BIN, {"-f", "-e", "trace=none", "-e", "signal=SIGCHLD"}, "signals");
+    EXPECT_EQ(only.trace.find("SIGUSR1"), std::string::npos) << only.trace;
+    EXPECT_NE(only.trace.find("--- SIGCHLD "), std::string::npos) << only.trace;
+    // -qq drops the exit lines.
+    Result quiet = trace_with(LSTAR_BIN, {"-qq", "-e", "trace=getpid"}, "calls");
+    EXPECT_EQ(quiet.trace.find("+++"), std::string::npos) << quiet.trace;
+}
+
+TEST_F(TraceVsStrace, ReadAndWriteDumps) {
+    std::vector<std::string> opts{"-e", "trace=read,write", "-e", "read=all", "-e", "write=all"};
+    Result l = trace_with(LSTAR_BIN, opts, "rw");
+    Result s = trace_with(STRACE_BIN, opts, "rw");
+    auto dumps = [](const std::string& trace) {
+        std::vector<std::string> v;
+        for (const auto& line : lines_of(trace))
+            if (line.starts_with(" | ")) v.push_back(line);
+        return v;
+    };
+    EXPECT_EQ(dumps(l.trace).size(), 7u) << l.trace;  // 3 lines written, the same 3 read, "hello\n"
+    EXPECT_EQ(dumps(l.trace), dumps(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+}
+
+TEST_F(TraceVsStrace, TracePath) {
+    std::vector<std::string> opts{"-P", "/nonexistent/lstar-trace-test"};
+    Result l = trace_with(LSTAR_BIN, opts, "calls");
+    Result s = trace_with(STRACE_BIN, opts, "calls");
+    auto calls = [](const std::string& trace) {
+        std::vector<std::string> v;
+        for (const auto& line : lines_of(trace)) v.push_back(line.substr(0, line.find('(')));
+        return v;
+    };
+    EXPECT_EQ(calls(l.trace), (std::vector<std::string>{"openat", "openat", "+++ exited with 3 +++"})) << l.trace;
+    EXPECT_EQ(calls(l.trace), calls(s.trace));
+}
+
+TEST_F(TraceVsStrace, BadOptionsExitOneWithStracesMessage) {
+    for (auto [opt, message] : std::vector<std::pair<std::string, std::string>>{
+             {"trace=foo", "invalid system call 'foo'"}, {"signal=FOO", "invalid signal 'FOO'"}}) {
+        Result l = run({LSTAR_BIN, "trace", "-e", opt, "/bin/true"});
+        Result s = run({STRACE_BIN, "-e", opt, "/bin/true"});
+        EXPECT_EQ(l.status, 1);
+        EXPECT_EQ(s.status, 1);
+        EXPECT_EQ(l.err, "lstar: " + message + "\n");
+        EXPECT_EQ(s.err, std::string(STRACE_BIN) + ": " + message + "\n");
+    }
+    Result l = run({LSTAR_BIN, "trace", "-Q", "/bin/true"});
+    EXPECT_EQ(l.status, 1);
+    EXPECT_EQ(l.err, "lstar: invalid option -- 'Q'\nTry 'lstar trace -h' for more information.\n");
+}
+
+TEST(TraceJson, OneObjectPerEvent) {
+    Result r = trace_with(LSTAR_BIN, {"--json", "-e", "trace=getpid,openat"}, "calls");
+    EXPECT_EQ(r.status, 3);
+    int getpids = 0, openats = 0, exits = 0;
+    for (const auto& line : lines_of(r.trace)) {
+        nlohmann::json j = nlohmann::json::parse(line);  // throws on invalid JSON
+        EXPECT_EQ(j["v"], 1);
+        EXPECT_TRUE(j["pid"].is_number() && j["tid"].is_number() && j["mono_ns"].is_number() && j["wall_ns"].is_number());
+        if (j["type"] == "syscall") {
+            EXPECT_EQ(j["abi"], "x86_64");
+            EXPECT_EQ(j["args"].size(), j["decoded"].size());
+            EXPECT_TRUE(j["dur_ns"].is_number());
+            if (j["name"] == "getpid") {
+                ++getpids;
+                EXPECT_EQ(j["nr"], 39);
+                EXPECT_EQ(j["ret"], j["pid"]);
+                EXPECT_TRUE(j["errno"].is_null());
+            } else if (j["name"] == "openat") {
+                ++openats;
+                EXPECT_EQ(j["ret"], -2);
+                EXPECT_EQ(j["errno"], "ENOENT");
+            }
+        } else if (j["type"] == "exit") {
+            ++exits;
+            EXPECT_EQ(j["status"], 3);
+        }
+    }
+    EXPECT_EQ(getpids, 3);
+    EXPECT_EQ(openats, 2);
+    EXPECT_EQ(exits, 1);
+}
+
+}  // namespace

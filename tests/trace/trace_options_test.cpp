@@ -1,0 +1,261 @@
+// `lstar trace` option parsing: strace's options and strace's error messages.
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "trace/summary.hpp"
+#include "trace/trace_options.hpp"
+#include "trace/output.hpp"
+#include "trace/json_printer.hpp"
+
+namespace lstar {
+namespace {
+
+// Parses "trace" + args.
+ParseOutcome parse(std::initializer_list<const char*> args, TraceConfig* config) {
+    std::vector<std::string> storage{"trace"};
+    for (const char* a : args) storage.emplace_back(a);
+    std::vector<char*> argv;
+    for (auto& s : storage) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    return parse_trace_args(static_cast<int>(storage.size()), argv.data(), config);
+}
+
+TraceConfig parse_ok(std::initializer_list<const char*> args) {
+    TraceConfig config;
+    ParseOutcome r = parse(args, &config);
+    EXPECT_EQ(r.kind, ParseOutcome::run) << r.text;
+    return config;
+}
+
+std::string parse_error(std::initializer_list<const char*> args) {
+    TraceConfig config;
+    ParseOutcome r = parse(args, &config);
+    EXPECT_EQ(r.kind, ParseOutcome::error);
+    return r.text;
+}
+
+const SyscallDesc& row(const char* name) {
+    const SyscallDesc* r = find_syscall(Abi::x86_64, name);
+    EXPECT_NE(r, nullptr) << name;
+    return *r;
+}
+
+TEST(TraceOptions, ProgramAndItsOptionsStayTogether) {
+    TraceConfig c = parse_ok({"-f", "ls", "-l", "-e", "x"});
+    EXPECT_TRUE(c.follow_forks);
+    EXPECT_EQ(c.argv, (std::vector<std::string>{"ls", "-l", "-e", "x"}));
+    c = parse_ok({"--", "-weird-name"});
+    EXPECT_EQ(c.argv, std::vector<std::string>{"-weird-name"});
+}
+
+TEST(TraceOptions, OutputFormatOptions) {
+    TraceConfig c = parse_ok({"-a", "50", "-s", "100", "-o", "/tmp/x", "-A", "-v", "-y", "-T", "-tt", "-r", "-n",
+                              "-X", "verbose", "true"});
+    EXPECT_EQ(c.column, 50u);
+    EXPECT_EQ(c.string_limit, 100u);
+    EXPECT_EQ(c.output_path, "/tmp/x");
+    EXPECT_TRUE(c.output_append);
+    EXPECT_TRUE(c.abbrev.is_empty());
+    EXPECT_TRUE(c.decode_options().verbose_structs);
+    EXPECT_TRUE(c.fd_paths);
+    EXPECT_TRUE(c.durations);
+    EXPECT_EQ(c.timestamps, 2);
+    EXPECT_TRUE(c.relative);
+    EXPECT_TRUE(c.numbers);
+    EXPECT_EQ(c.xlat, XlatStyle::verbose);
+    EXPECT_EQ(parse_ok({"-ttt", "true"}).timestamps, 3);
+    EXPECT_EQ(parse_ok({"-t", "-t", "true"}).timestamps, 2);
+}
+
+TEST(TraceOptions, TraceSets) {
+    TraceConfig c = parse_ok({"-e", "trace=openat,close", "true"});
+    EXPECT_TRUE(c.trace.contains(row("openat")));
+    EXPECT_TRUE(c.trace.contains(row("close")));
+    EXPECT_FALSE(c.trace.contains(row("read")));
+    EXPECT_FALSE(c.trace.unknown());
+
+    c = parse_ok({"-e", "openat", "true"});  // the bare form
+    EXPECT_TRUE(c.trace.contains(row("openat")));
+    EXPECT_FALSE(c.trace.contains(row("read")));
+
+    c = parse_ok({"-e", "trace=!write", "true"});
+    EXPECT_FALSE(c.trace.contains(row("write")));
+    EXPECT_TRUE(c.trace.contains(row("read")));
+
+    c = parse_ok({"-e", "trace=/^get.*id$", "true"});
+    EXPECT_TRUE(c.trace.contains(row("getpid")));
+    EXPECT_TRUE(c.trace.contains(row("getuid")));
+    EXPECT_FALSE(c.trace.contains(row("getcwd")));
+
+    c = parse_ok({"-e", "trace=%file", "true"});
+    EXPECT_TRUE(c.trace.contains(row("openat")));
+    EXPECT_FALSE(c.trace.contains(row("getpid")));
+
+    c = parse_ok({"-e", "trace=?nosuchcall,getpid", "true"});
+    EXPECT_TRUE(c.trace.contains(row("getpid")));
+
+    c = parse_ok({"-e", "trace=getpid@32", "true"});
+    EXPECT_FALSE(c.trace.contains(row("getpid")));
+    EXPECT_TRUE(c.trace.contains(*find_syscall(Abi::i386, "getpid")));
+
+    c = parse_ok({"--trace=close", "true"});
+    EXPECT_TRUE(c.trace.contains(row("close")));
+    EXPECT_FALSE(c.trace.contains(row("read")));
+
+    EXPECT_TRUE(parse_ok({"-e", "trace=none", "true"}).trace.is_empty());
+    EXPECT_TRUE(parse_ok({"-e", "trace=all", "true"}).trace.is_all());
+}
+
+TEST(TraceOptions, OtherQualifiers) {
+    TraceConfig c = parse_ok({"-e", "signal=SIGUSR1,int,9", "-e", "status=failed,unfinished", "-e", "quiet=attach",
+                              "-e", "read=3,0", "-e", "write=!1", "-e", "raw=openat", "true"});
+    EXPECT_TRUE(c.signals[SIGUSR1]);
+    EXPECT_TRUE(c.signals[SIGINT]);
+    EXPECT_TRUE(c.signals[SIGKILL]);
+    EXPECT_FALSE(c.signals[SIGCHLD]);
+    EXPECT_EQ(c.status, kStatusFailed | kStatusUnfinished);
+    EXPECT_EQ(c.quiet, kQuietAttach);
+    EXPECT_TRUE(c.read_fds.contains(0));
+    EXPECT_TRUE(c.read_fds.contains(3));
+    EXPECT_FALSE(c.read_fds.contains(1));
+    EXPECT_FALSE(c.write_fds.contains(1));
+    EXPECT_TRUE(c.write_fds.contains(2));
+    EXPECT_TRUE(c.raw.contains(row("openat")));
+    EXPECT_FALSE(c.raw.contains(row("read")));
+
+    c = parse_ok({"-e", "signal=!SIGCHLD", "true"});
+    EXPECT_FALSE(c.signals[SIGCHLD]);
+    EXPECT_TRUE(c.signals[SIGUSR1]);
+}
+
+TEST(TraceOptions, StatusShortcutsAndQuietLevels) {
+    EXPECT_EQ(parse_ok({"-z", "true"}).status, kStatusSuccessful);
+    EXPECT_EQ(parse_ok({"-Z", "true"}).status, kStatusFailed);
+    EXPECT_EQ(parse_ok({"-q", "true"}).quiet, kQuietAttach | kQuietPersonality);
+    EXPECT_EQ(parse_ok({"-qq", "true"}).quiet, kQuietAttach | kQuietPersonality | kQuietExit);
+    EXPECT_EQ(parse_ok({"-qqq", "true"}).quiet, kQuietAll);
+}
+
+TEST(TraceOptions, SummaryOptions) {
+    TraceConfig c = parse_ok({"-c", "-S", "calls", "true"});
+    EXPECT_EQ(c.summary, SummaryMode::only);
+    EXPECT_FALSE(c.prints_calls());
+    EXPECT_EQ(c.sort, SortBy::calls);
+    c = parse_ok({"-C", "-S", "nothing", "-U", "calls,name,errors", "true"});
+    EXPECT_EQ(c.summary, SummaryMode::also);
+    EXPECT_TRUE(c.prints_calls());
+    EXPECT_EQ(c.sort, SortBy::nothing);
+    EXPECT_EQ(c.columns, (std::vector<SummaryColumn>{SummaryColumn::calls, SummaryColumn::name, SummaryColumn::errors}));
+    EXPECT_EQ(parse_ok({"-c", "-U", "calls", "true"}).columns,
+              (std::vector<SummaryColumn>{SummaryColumn::calls, SummaryColumn::name}));
+}
+
+TEST(TraceOptions, Pids) {
+    TraceConfig c = parse_ok({"-p", "12", "-p", "13,14", "--attach=15"});
+    EXPECT_EQ(c.attach, (std::vector<pid_t>{12, 13, 14, 15}));
+    EXPECT_TRUE(c.argv.empty());
+}
+
+TEST(TraceOptions, PathsJsonEnv) {
+    TraceConfig c = parse_ok({"-P", "/etc/passwd", "-P", "/tmp", "--json", "-E", "A=1", "-E", "B", "true"});
+    EXPECT_EQ(c.paths, (std::vector<std::string>{"/etc/passwd", "/tmp"}));
+    EXPECT_TRUE(c.json);
+    EXPECT_EQ(c.env, (std::vector<std::string>{"A=1", "B"}));
+}
+
+TEST(TraceOptions, HelpAndVersionExitZero) {
+    TraceConfig c;
+    ParseOutcome r = parse({"-h"}, &c);
+    EXPECT_EQ(r.kind, ParseOutcome::exit);
+    EXPECT_NE(r.text.find("Usage: lstar trace"), std::string::npos);
+    r = parse({"-V"}, &c);
+    EXPECT_EQ(r.kind, ParseOutcome::exit);
+    EXPECT_NE(r.text.find("version"), std::string::npos);
+}
+
+// The messages are strace's (strace 6.1 prints the same text after "strace: ").
+TEST(TraceOptions, ErrorsNameWhatIsWrong) {
+    EXPECT_EQ(parse_error({"-e", "trace=foo", "true"}), "invalid system call 'foo'");
+    EXPECT_EQ(parse_error({"-e", "trace=%foo", "true"}), "invalid system call '%foo'");
+    EXPECT_EQ(parse_error({"-e", "foo=bar", "true"}), "invalid system call 'foo=bar'");
+    EXPECT_EQ(parse_error({"-e", "trace=/zzzzz", "true"}), "invalid system call '/zzzzz'");
+    EXPECT_EQ(parse_error({"-e", "trace=", "true"}), "invalid system call ''");
+    EXPECT_EQ(parse_error({"-e", "trace=/[", "true"}).rfind("regcomp: [: ", 0), 0u);
+    EXPECT_EQ(parse_error({"-Q", "true"}), "invalid option -- 'Q'");
+    EXPECT_EQ(parse_error({"-o"}), "option requires an argument -- 'o'");
+    EXPECT_EQ(parse_error({"-S", "foo", "-c", "true"}), "invalid sortby: 'foo'");
+    EXPECT_EQ(parse_error({"-s", "abc", "true"}), "invalid -s argument: 'abc'");
+    EXPECT_EQ(parse_error({"-a", "x", "true"}), "invalid -a argument: 'x'");
+    EXPECT_EQ(parse_error({"-X", "foo", "true"}), "invalid -X argument: 'foo'");
+    EXPECT_EQ(parse_error({"-I", "9", "true"}), "invalid -I argument: '9'");
+    EXPECT_EQ(parse_error({"-p", "abc"}), "Invalid process id: 'abc'");
+    EXPECT_EQ(parse_error({"-e", "signal=FOO", "true"}), "invalid signal 'FOO'");
+    EXPECT_EQ(parse_error({"-e", "status=foo", "true"}), "invalid status 'foo'");
+    EXPECT_EQ(parse_error({"-e", "quiet=foo", "true"}), "invalid quiet 'foo'");
+    EXPECT_EQ(parse_error({"-e", "read=x", "true"}), "invalid descriptor 'x'");
+    EXPECT_EQ(parse_error({"-U", "foo", "-c", "true"}), "unknown column name: 'foo'");
+    EXPECT_EQ(parse_error({}), "must have PROG [ARGS] or -p PID");
+    EXPECT_EQ(parse_error({"--no-such-option", "true"}), "unrecognized option '--no-such-option'");
+}
+
+TEST(TraceOptions, ParsingTwiceStartsAfresh) {
+    TraceConfig a = parse_ok({"-f", "true"});
+    TraceConfig b = parse_ok({"-c", "false"});
+    EXPECT_FALSE(b.follow_forks);
+    EXPECT_EQ(b.argv, std::vector<std::string>{"false"});
+}
+
+// ---- pieces of output that need no traced program ----------------------------
+
+TEST(TraceOutputFormat, HexDumpIsStraces) {
+    std::string out;
+    const unsigned char hello[] = "hello\n";
+    append_hex_dump(out, hello, 6);
+    EXPECT_EQ(out, " | 00000  68 65 6c 6c 6f 0a                                 hello.           |\n");
+    out.clear();
+    const unsigned char line[] = "0123456789abcdef0";
+    append_hex_dump(out, line, 17);
+    EXPECT_EQ(out,
+              " | 00000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  0123456789abcdef |\n"
+              " | 00010  30                                                0                |\n");
+}
+
+TEST(TraceOutputFormat, JsonStringsAreEscaped) {
+    std::string out;
+    append_json_string(out, "a\"b\\c\n\x01\xff");
+    EXPECT_EQ(out, R"("a\"b\\c\n\u0001\u00ff")");
+}
+
+TEST(TraceOutputFormat, SummaryTableIsStraces) {
+    Summary s;
+    s.record(row("read"), false, 1000);
+    s.record(row("read"), false, 3000);
+    s.record(row("openat"), true, 6000);
+    s.record(row("close"), false, 0);
+    std::string out;
+    s.print(SortBy::time, TraceConfig().columns, out);
+    EXPECT_EQ(out,
+              "% time     seconds  usecs/call     calls    errors syscall\n"
+              "------ ----------- ----------- --------- --------- ----------------\n"
+              " 60.00    0.000006           6         1         1 openat\n"
+              " 40.00    0.000004           2         2           read\n"
+              "  0.00    0.000000           0         1           close\n"
+              "------ ----------- ----------- --------- --------- ----------------\n"
+              "100.00    0.000010           2         4         1 total\n");
+    out.clear();
+    s.print(SortBy::name, {SummaryColumn::calls, SummaryColumn::name}, out);
+    EXPECT_EQ(out,
+              "    calls syscall\n"
+              "--------- ----------------\n"
+              "        1 close\n"
+              "        1 openat\n"
+              "        2 read\n"
+              "--------- ----------------\n"
+              "        4 total\n");
+}
+
+}  // namespace
+}  // namespace lstar

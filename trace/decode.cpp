@@ -1,0 +1,169 @@
+// The Decoder: one generic decoder per argument kind, driven by the metadata,
+// with per-call decoders (trace/decoders/) where a generic one can't do.
+#include "trace/decode.hpp"
+
+#include <fmt/format.h>
+
+#include "trace/decode_ctx.hpp"
+#include "trace/decoders/calls.hpp"
+#include "trace/format.hpp"
+
+namespace lstar {
+
+namespace {
+
+const EntryMeta* meta(const Task& task) { return task.sc ? &task.sc->effective() : nullptr; }
+
+const CallDecoder* call_decoder(const Task& task) {
+    return task.sc ? find_call_decoder(task.sc->name) : nullptr;
+}
+
+bool is_out_kind(ArgKind k) {
+    switch (k) {
+    case ArgKind::out_buf:
+    case ArgKind::struct_out:
+    case ArgKind::sockaddr_out:
+    case ArgKind::iovec_out:
+    case ArgKind::sigset_out: return true;
+    default: return false;
+    }
+}
+
+// strace splits a line at the first out parameter: it and everything after it
+// are printed once the call has returned.
+int first_exit_arg(const Task& task) {
+    const EntryMeta* m = meta(task);
+    if (!m) return kMaxArgs;
+    if (const CallDecoder* d = call_decoder(task); d && d->first_exit_arg >= 0) return d->first_exit_arg;
+    for (int i = 0; i < m->nargs; ++i)
+        if (is_out_kind(m->args[i].kind)) return i;
+    return m->nargs;
+}
+
+// The length an argument's `related` index points at, or -1.
+std::int64_t related_value(DecodeCtx& ctx, const ArgMeta& a) {
+    if (a.related == kLenIsReturn) return ctx.exiting ? ctx.task.retval : -1;
+    if (a.related < 0) return -1;
+    return static_cast<std::int64_t>(ctx.arg(a.related));
+}
+
+void format_strarray(DecodeCtx& ctx, std::uint64_t a) {
+    if (!a) return ctx.addr(a);
+    std::string items;
+    DecodeCtx sub{ctx.task, ctx.opt, items, ctx.exiting};
+    items += '[';
+    for (unsigned n = 0;; ++n) {
+        std::uint64_t p;
+        if (!ctx.read_ulong(a + n * ctx.ptr_size(), p)) return ctx.addr(a);
+        if (!p) break;
+        if (n) items += ", ";
+        if (n >= ctx.opt.string_limit) {
+            items += "...";
+            break;
+        }
+        sub.str(p);
+    }
+    items += ']';
+    ctx.out += items;
+}
+
+// The generic decoder of an argument kind.
+void format_kind(DecodeCtx& ctx, const ArgMeta& a, std::uint64_t v) {
+    auto sv = static_cast<std::int64_t>(v);
+    switch (a.kind) {
+    case ArgKind::dec:
+    case ArgKind::off:
+    case ArgKind::pid: return ctx.dec(sv);
+    case ArgKind::uid:
+    case ArgKind::gid: return ctx.dec(static_cast<std::int32_t>(v));  // -1 means "unchanged"
+    case ArgKind::udec:
+    case ArgKind::size: return ctx.udec(v);
+    case ArgKind::hex: return ctx.hex(v);
+    case ArgKind::oct:
+    case ArgKind::mode: return ctx.oct(v);
+    case ArgKind::ptr:
+    case ArgKind::addr: return ctx.addr(v);
+    case ArgKind::fd: return ctx.fd(static_cast<int>(v));
+    case ArgKind::dirfd: return ctx.dirfd(static_cast<int>(v));
+    case ArgKind::path: return ctx.path(v);
+    case ArgKind::str: return ctx.str(v);
+    case ArgKind::in_buf: {
+        std::int64_t len = related_value(ctx, a);
+        return len < 0 ? ctx.addr(v) : ctx.buf(v, static_cast<std::uint64_t>(len));
+    }
+    case ArgKind::out_buf:
+        if (ctx.addr_instead(v, true)) return;
+        return ctx.buf(v, static_cast<std::uint64_t>(ctx.task.retval));
+    case ArgKind::flags: return ctx.flags(a.param, v);
+    case ArgKind::enum_: return ctx.xval(a.param, v);
+    case ArgKind::signal: return ctx.signal(static_cast<int>(v));
+    case ArgKind::struct_in:
+    case ArgKind::struct_inout: return print_struct(ctx, a.param, v);
+    case ArgKind::struct_out:
+        if (ctx.addr_instead(v, true)) return;
+        return print_struct(ctx, a.param, v);
+    case ArgKind::sockaddr: {
+        std::int64_t len = related_value(ctx, a);
+        return print_sockaddr(ctx, v, len < 0 ? 0 : static_cast<std::uint64_t>(len));
+    }
+    case ArgKind::sockaddr_out: {
+        if (ctx.addr_instead(v, true)) return;
+        std::uint32_t len = 0;
+        if (a.related < 0 || !ctx.read(ctx.arg(a.related), len)) return ctx.addr(v);
+        return print_sockaddr(ctx, v, len);
+    }
+    case ArgKind::iovec_in: return print_iovec(ctx, v, static_cast<std::uint64_t>(related_value(ctx, a)), -1);
+    case ArgKind::iovec_out:
+        if (ctx.addr_instead(v, true)) return;
+        return print_iovec(ctx, v, static_cast<std::uint64_t>(related_value(ctx, a)), ctx.task.retval);
+    case ArgKind::strarray: return format_strarray(ctx, v);
+    case ArgKind::sigset: return ctx.sigset(v, static_cast<std::uint64_t>(related_value(ctx, a)));
+    case ArgKind::sigset_out:
+        if (ctx.addr_instead(v, true)) return;
+        return ctx.sigset(v, static_cast<std::uint64_t>(related_value(ctx, a)));
+    }
+    ctx.hex(v);
+}
+
+}  // namespace
+
+int Decoder::shown_args(const Task& task) const {
+    const EntryMeta* m = meta(task);
+    if (!m) return kMaxArgs;
+    if (options_.raw) return m->nargs;
+    if (const CallDecoder* d = call_decoder(task); d && d->shown_args) {
+        std::string scratch;
+        DecodeCtx ctx{const_cast<Task&>(task), options_, scratch, false};
+        return d->shown_args(ctx);
+    }
+    return m->nargs;
+}
+
+bool Decoder::shown_at_exit(const Task& task, int i) const {
+    return !options_.raw && i >= first_exit_arg(task);
+}
+
+void Decoder::format_arg(Task& task, int i, std::string& out) const {
+    DecodeCtx ctx{task, options_, out, shown_at_exit(task, i)};
+    const EntryMeta* m = meta(task);
+    if (!options_.raw)
+        if (const CallDecoder* d = call_decoder(task); d && d->arg && d->arg(ctx, i)) return;
+    if (!m || i >= m->nargs || options_.raw) return ctx.hex(ctx.task.arg(i) & (ctx.compat() ? 0xffffffffu : ~0ull));
+    format_kind(ctx, m->args[i], ctx.arg(i));
+}
+
+void Decoder::format_result(Task& task, std::string& out) const {
+    std::int64_t ret = task.retval;
+    if (is_error_value(ret) || !task.sc) return lstar::format_result(task, out);
+    DecodeCtx ctx{task, options_, out, true};
+    if (const CallDecoder* d = call_decoder(task); d && d->result && d->result(ctx)) return;
+    if (returns_address(task.sc->name)) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
+    ctx.dec(ret);
+}
+
+void Decoder::format_siginfo(Task& task, const siginfo_t& info, std::string& out) const {
+    DecodeCtx ctx{task, options_, out, true};
+    print_siginfo(ctx, info);
+}
+
+}  // namespace lstar

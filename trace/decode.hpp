@@ -1,0 +1,46 @@
+// Argument and result decoding, driven by the metadata of tbl/signatures.tbl:
+// one decoder per argument kind, constant sets from xlat/, struct printers,
+// and a per-syscall decoder only where a generic one cannot do.
+#pragma once
+
+#include <signal.h>
+
+#include <string>
+
+#include "kernel/task.hpp"
+
+namespace lstar {
+
+enum class XlatStyle : std::uint8_t { abbrev, raw, verbose };  // -X
+
+struct DecodeOptions {
+    unsigned string_limit = 32;          // -s: bytes of a string or buffer shown
+    bool verbose_structs = false;        // -v: structures and arrays in full
+    XlatStyle xlat = XlatStyle::abbrev;  // -X: constants by name, as numbers, or both
+    bool fd_paths = false;               // -y: <path> after descriptors
+    bool raw = false;                    // -e raw=...: every argument in hex for this call
+};
+
+class Decoder {
+public:
+    explicit Decoder(DecodeOptions options) : options_(options) {}
+    const DecodeOptions& options() const { return options_; }
+
+    // How many arguments strace shows for this call (usually the declared count).
+    int shown_args(const Task& task) const;
+    // Whether argument i can only be shown once the call has returned (an out
+    // parameter): the line is then split at it, as strace splits it.
+    bool shown_at_exit(const Task& task, int i) const;
+    // Appends argument i as strace shows it. At exit, task.retval is known.
+    void format_arg(Task& task, int i, std::string& out) const;
+    // Appends the result: "3", "0x7f..." for calls that return addresses,
+    // "-1 ENOENT (No such file or directory)", "? ERESTARTSYS (To be restarted if SA_RESTART is set)".
+    void format_result(Task& task, std::string& out) const;
+    // Appends "{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}".
+    void format_siginfo(Task& task, const siginfo_t& info, std::string& out) const;
+
+private:
+    DecodeOptions options_;
+};
+
+}  // namespace lstar

@@ -1,0 +1,96 @@
+// What every decoder works with: the task, the options, the output, and the
+// printing primitives strace's decoders are built from (addresses, quoted
+// strings, constant sets, descriptors, signals). Generic argument kinds,
+// struct printers (trace/structs/) and per-call decoders (trace/decoders/)
+// all print through these, so each rule of strace's format lives once.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "kernel/task.hpp"
+#include "trace/decode.hpp"
+
+namespace lstar {
+
+struct DecodeCtx {
+    Task& task;
+    const DecodeOptions& opt;
+    std::string& out;
+    bool exiting = false;  // printing at exit: out parameters are filled, retval is known
+
+    // The call failed (only meaningful when exiting).
+    bool failed() const { return exiting && is_error_value(task.retval); }
+    // 32-bit layouts (i386); x32 shares the 64-bit kernel structures except pointers.
+    bool compat() const { return task.abi == Abi::i386; }
+    unsigned long_size() const { return task.abi == Abi::x86_64 ? 8 : 4; }
+    unsigned ptr_size() const { return task.abi == Abi::x86_64 ? 8 : 4; }
+    // Argument i narrowed or sign-extended to its declared type.
+    std::uint64_t arg(int i) const;
+    std::int64_t sarg(int i) const { return static_cast<std::int64_t>(arg(i)); }
+
+    // Reads user memory; false when any byte is unreadable.
+    bool read(std::uint64_t addr, void* dst, std::size_t len) const;
+    template <class T>
+    bool read(std::uint64_t addr, T& dst) const { return read(addr, &dst, sizeof(T)); }
+    // Reads a user long / pointer of this ABI's width.
+    bool read_ulong(std::uint64_t addr, std::uint64_t& v) const;
+
+    // --- primitives ---
+    void text(std::string_view s) { out += s; }
+    void dec(std::int64_t v);
+    void udec(std::uint64_t v);
+    void hex(std::uint64_t v);            // 0x1f, 0 as "0"
+    void oct(std::uint64_t v);            // 0644, 0 as "000"
+    void addr(std::uint64_t v);           // NULL or 0x...
+    void path(std::uint64_t a);           // "..." up to PATH_MAX, or the address
+    void str(std::uint64_t a);            // NUL-terminated string limited by -s
+    void buf(std::uint64_t a, std::uint64_t len, bool force_hex = false);  // len bytes limited by -s
+    // A struct or array pointer that can't be shown: NULL, or its address when
+    // unreadable or (at exit) the call failed. Returns true when it printed.
+    bool addr_instead(std::uint64_t a, bool out_param);
+    void flags(std::string_view set, std::uint64_t v, std::string_view dflt = {});
+    void xval(std::string_view set, std::uint64_t v, std::string_view dflt = {});
+    void fd(int fd);
+    void dirfd(int fd);
+    void signal(int sig);                 // SIGINT, or the number
+    void sig_mask(const std::uint8_t* bytes, std::size_t len);  // [INT TERM], ~[KILL STOP]
+    void sigset(std::uint64_t a, std::uint64_t size);
+    void mode_symbolic(std::uint32_t mode);  // S_IFREG|0644
+    void field(std::string_view name) { out += name; out += '='; }
+    void sep() { out += ", "; }
+};
+
+// strace's quoting of n bytes into out ("\"...\""): escapes \t \n \v \f \r \" \\ and
+// octal for other non-printables. With stop_at_nul the string ends at a NUL; returns
+// true when stop_at_nul was set and no NUL was seen within n.
+bool quote_string(std::string& out, const char* s, std::size_t n, bool stop_at_nul);
+// Every byte as \xNN (strace's QUOTE_FORCE_HEX, for random data).
+void quote_hex(std::string& out, const char* s, std::size_t n);
+
+// "SIGINT", "SIGRTMIN", "SIGRT_3"; empty when the number has no name.
+std::string signal_abbrev_name(int sig);
+
+// The comment strace prints after an unknown constant of a set: "O_???".
+std::string unknown_name(std::string_view set);
+
+// The path of a task's descriptor from /proc (empty when unknown).
+std::string fd_path(pid_t tid, int fd);
+
+// Struct printers by the struct name of tbl/signatures.tbl (trace/structs/).
+// Prints the struct at addr or, when it can't, NULL or the address.
+void print_struct(DecodeCtx& ctx, std::string_view name, std::uint64_t addr);
+bool has_struct_printer(std::string_view name);
+
+// struct iovec arrays (readv/writev, msghdr): data_len limits the bytes shown
+// (the return value for out vectors); -1 for "as much as each iov_len".
+void print_iovec(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t count, std::int64_t data_len);
+// struct sockaddr of len bytes.
+void print_sockaddr(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t len);
+void print_timespec(DecodeCtx& ctx, std::uint64_t addr, bool compat32);
+// siginfo_t already copied into the tracer.
+void print_siginfo(DecodeCtx& ctx, const siginfo_t& info);
+
+}  // namespace lstar

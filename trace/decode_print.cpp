@@ -1,0 +1,354 @@
+// The printing primitives of DecodeCtx: strace's rules for numbers, strings,
+// constant sets, descriptors and signals.
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "table/xlat.hpp"
+#include "trace/decode_ctx.hpp"
+
+namespace lstar {
+
+namespace {
+
+template <class... A>
+void put(std::string& out, fmt::format_string<A...> f, A&&... a) {
+    fmt::format_to(std::back_inserter(out), f, std::forward<A>(a)...);
+}
+
+bool is_print(unsigned char c) { return c >= ' ' && c < 0x7f; }
+
+// Sets whose low bits are one value of the set rather than bits (an enum field
+// inside a flags word), as strace prints them: the field first, always named.
+struct FieldSet {
+    std::string_view set;
+    std::uint64_t mask;
+    bool field_from_signals;  // clone: the low byte is the exit signal
+};
+constexpr FieldSet kFieldSets[] = {
+    {"open_flags", 03, false},   // O_ACCMODE: O_RDONLY|O_CLOEXEC
+    {"mmap_flags", 0xf, false},  // MAP_TYPE: MAP_PRIVATE|MAP_ANONYMOUS
+    {"sock_type", 0xf, false},   // SOCK_TYPE_MASK: SOCK_STREAM|SOCK_CLOEXEC
+    {"clone_flags", 0xff, true}, // CSIGNAL: CLONE_VM|...|SIGCHLD
+};
+
+const FieldSet* field_set(std::string_view set) {
+    for (const FieldSet& f : kFieldSets)
+        if (f.set == set) return &f;
+    return nullptr;
+}
+
+const XlatEntry* find_value(std::string_view set, std::uint64_t v) { return xlat_find(set, v); }
+
+// Appends the names of the bits of v in set order; returns the bits no name covers.
+// A zero-valued name is used only when v itself is zero (strace's printflags).
+std::uint64_t append_flag_names(std::string& out, std::string_view set, std::uint64_t v, std::uint64_t skip,
+                                int& n) {
+    for (const XlatEntry& e : xlat_set(set)) {
+        if (e.value & skip) continue;
+        if (v == e.value || (e.value && (v & e.value) == e.value)) {
+            if (n++) out += '|';
+            out += e.name;
+            v &= ~e.value;
+            if (!v) break;
+        }
+    }
+    return v;
+}
+
+}  // namespace
+
+bool quote_string(std::string& out, const char* s, std::size_t n, bool stop_at_nul) {
+    out += '"';
+    bool ended = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (stop_at_nul && c == 0) {
+            ended = true;
+            break;
+        }
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\v': out += "\\v"; break;
+        default:
+            if (is_print(c)) {
+                out += static_cast<char>(c);
+                break;
+            }
+            out += '\\';
+            // Three digits when an octal digit follows, else as few as needed.
+            if (i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '7') {
+                out += static_cast<char>('0' + (c >> 6));
+                out += static_cast<char>('0' + ((c >> 3) & 7));
+            } else if (c >> 3) {
+                if (c >> 6) out += static_cast<char>('0' + (c >> 6));
+                out += static_cast<char>('0' + ((c >> 3) & 7));
+            }
+            out += static_cast<char>('0' + (c & 7));
+        }
+    }
+    out += '"';
+    return stop_at_nul && !ended;
+}
+
+void quote_hex(std::string& out, const char* s, std::size_t n) {
+    out += '"';
+    for (std::size_t i = 0; i < n; ++i) put(out, "\\x{:02x}", static_cast<unsigned char>(s[i]));
+    out += '"';
+}
+
+std::string signal_abbrev_name(int sig) {
+    if (sig <= 0) return {};
+    if (const XlatEntry* e = xlat_find("signals", static_cast<std::uint64_t>(sig)); e && sig < 32) return std::string(e->name);
+    // The kernel's SIGRTMIN is 32 (glibc reserves 32 and 33 for itself).
+    if (sig == 32) return "SIGRTMIN";
+    if (sig > 32 && sig <= 64) return fmt::format("SIGRT_{}", sig - 32);
+    if (const char* a = sigabbrev_np(sig)) return fmt::format("SIG{}", a);
+    return {};
+}
+
+std::string unknown_name(std::string_view set) {
+    // The prefix the set's names share, up to and with its last '_': "O_", "MAP_".
+    auto entries = xlat_set(set);
+    if (entries.empty()) return {};
+    std::string_view prefix = entries.front().name;
+    for (const XlatEntry& e : entries) {
+        std::size_t k = 0;
+        while (k < prefix.size() && k < e.name.size() && prefix[k] == e.name[k]) ++k;
+        prefix = prefix.substr(0, k);
+    }
+    auto us = prefix.rfind('_');
+    if (us == std::string_view::npos || us == 0) return {};
+    return std::string(prefix.substr(0, us + 1)) + "???";
+}
+
+std::string fd_path(pid_t tid, int fd) {
+    char buf[PATH_MAX];
+    std::string link = fmt::format("/proc/{}/fd/{}", tid, fd);
+    ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+std::uint64_t DecodeCtx::arg(int i) const {
+    std::uint64_t v = task.arg(i);
+    if (task.abi == Abi::i386) v &= 0xffffffffu;
+    const ArgMeta* m = task.sc && i < task.sc->effective().nargs ? &task.sc->effective().args[i] : nullptr;
+    unsigned size = m && m->size ? m->size : (task.abi == Abi::i386 ? 4 : 8);
+    if (task.abi == Abi::i386 && size > 4) size = 4;  // 64-bit values come split in two registers
+    if (size >= 8) return v;
+    std::uint64_t mask = (std::uint64_t{1} << (size * 8)) - 1;
+    v &= mask;
+    bool is_signed = m ? m->is_signed : false;
+    if (is_signed && (v >> (size * 8 - 1)) & 1) v |= ~mask;
+    return v;
+}
+
+bool DecodeCtx::read(std::uint64_t a, void* dst, std::size_t len) const {
+    if (!task.mem || !a) return false;
+    return copy_bytes_from_user(*task.mem, dst, a, len) == 0;
+}
+
+bool DecodeCtx::read_ulong(std::uint64_t a, std::uint64_t& v) const {
+    if (long_size() == 8) return read(a, v);
+    std::uint32_t w;
+    if (!read(a, w)) return false;
+    v = w;
+    return true;
+}
+
+void DecodeCtx::dec(std::int64_t v) { put(out, "{}", v); }
+void DecodeCtx::udec(std::uint64_t v) { put(out, "{}", v); }
+void DecodeCtx::hex(std::uint64_t v) { v ? put(out, "{:#x}", v) : void(out += '0'); }
+void DecodeCtx::oct(std::uint64_t v) { put(out, "0{:02o}", v); }
+
+void DecodeCtx::addr(std::uint64_t v) {
+    if (v) put(out, "{:#x}", v);
+    else out += "NULL";
+}
+
+void DecodeCtx::path(std::uint64_t a) {
+    if (!a) return addr(a);
+    std::string s(PATH_MAX, '\0');
+    long n = task.mem ? task.mem->read_string(a, s.data(), PATH_MAX) : -EFAULT;
+    if (n < 0) return addr(a);
+    quote_string(out, s.data(), static_cast<std::size_t>(n), true);
+    if (n == PATH_MAX) out += "...";
+}
+
+void DecodeCtx::str(std::uint64_t a) {
+    if (!a) return addr(a);
+    unsigned limit = opt.string_limit;
+    std::string s(limit + 1, '\0');
+    long n = task.mem ? task.mem->read_string(a, s.data(), limit + 1) : -EFAULT;
+    if (n < 0) return addr(a);
+    // A string longer than the limit is cut there and marked with "...".
+    bool cut = static_cast<unsigned long>(n) > limit;
+    quote_string(out, s.data(), cut ? limit : static_cast<std::size_t>(n), false);
+    if (cut) out += "...";
+}
+
+void DecodeCtx::buf(std::uint64_t a, std::uint64_t len, bool force_hex) {
+    if (!a) return addr(a);
+    std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(len, opt.string_limit));
+    std::string s(size, '\0');
+    if (!read(a, s.data(), size) && size) return addr(a);
+    if (force_hex) quote_hex(out, s.data(), size);
+    else quote_string(out, s.data(), size, false);
+    if (len > opt.string_limit) out += "...";
+}
+
+bool DecodeCtx::addr_instead(std::uint64_t a, bool out_param) {
+    if (!a || (out_param && (failed() || !exiting))) {
+        addr(a);
+        return true;
+    }
+    return false;
+}
+
+void DecodeCtx::flags(std::string_view set, std::uint64_t v, std::string_view dflt) {
+    if (opt.xlat == XlatStyle::raw || !find_xlat_set(set)) return hex(v);
+    bool verbose = opt.xlat == XlatStyle::verbose;
+    std::string names;
+    int n = 0;
+    std::uint64_t rest = v, skip = 0;
+    if (const FieldSet* f = field_set(set)) {
+        // The field is always named (O_RDONLY is 0), then the remaining bits.
+        std::uint64_t field = v & f->mask;
+        skip = f->mask;
+        rest = v & ~f->mask;
+        if (f->field_from_signals) {
+            if (field) {
+                std::string s = signal_abbrev_name(static_cast<int>(field));
+                names += s.empty() ? fmt::format("{}", field) : s;
+            }
+        } else if (const XlatEntry* e = find_value(set, field)) {
+            names += e->name;
+        } else {
+            names += fmt::format("{:#x}", field);
+        }
+        n = names.empty() ? 0 : 1;
+        if (f->field_from_signals && n) {
+            // strace prints the signal after the flags: CLONE_VM|...|SIGCHLD.
+            std::string sig = names;
+            names.clear();
+            n = 0;
+            rest = append_flag_names(names, set, rest, skip, n);
+            if (rest) put(names, "{}{:#x}", n++ ? "|" : "", rest);
+            names += n++ ? "|" : "";
+            names += sig;
+            rest = 0;
+        } else if (rest) {
+            rest = append_flag_names(names, set, rest, skip, n);
+        }
+    } else {
+        rest = append_flag_names(names, set, v, 0, n);
+    }
+    if (n) {
+        if (rest) put(names, "|{:#x}", rest);
+        if (verbose) put(out, "{:#x} /* {} */", v, names);
+        else out += names;
+        return;
+    }
+    if (!v) {
+        out += '0';
+        return;
+    }
+    hex(v);
+    std::string d = dflt.empty() ? unknown_name(set) : std::string(dflt);
+    if (!d.empty()) put(out, " /* {} */", d);
+}
+
+void DecodeCtx::xval(std::string_view set, std::uint64_t v, std::string_view dflt) {
+    const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : find_value(set, v);
+    if (e) {
+        if (opt.xlat == XlatStyle::verbose) put(out, "{:#x} /* {} */", v, e->name);
+        else out += e->name;
+        return;
+    }
+    hex(v);
+    if (opt.xlat == XlatStyle::raw) return;
+    std::string d = dflt.empty() ? unknown_name(set) : std::string(dflt);
+    if (!d.empty()) put(out, " /* {} */", d);
+}
+
+void DecodeCtx::fd(int fd) {
+    dec(fd);
+    if (!opt.fd_paths || fd < 0) return;
+    std::string p = fd_path(task.tid, fd);
+    if (!p.empty()) put(out, "<{}>", p);
+}
+
+void DecodeCtx::dirfd(int fd) {
+    if (fd != -100) return this->fd(fd);  // AT_FDCWD
+    if (opt.xlat == XlatStyle::raw) return dec(fd);
+    out += opt.xlat == XlatStyle::verbose ? "-100 /* AT_FDCWD */" : "AT_FDCWD";
+    if (!opt.fd_paths) return;
+    char buf[PATH_MAX];
+    std::string link = fmt::format("/proc/{}/cwd", task.tid);
+    ssize_t n = readlink(link.c_str(), buf, sizeof buf);
+    if (n > 0) put(out, "<{}>", std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
+void DecodeCtx::signal(int sig) {
+    std::string name = opt.xlat == XlatStyle::raw ? std::string() : signal_abbrev_name(sig);
+    if (name.empty()) return dec(sig);
+    if (opt.xlat == XlatStyle::verbose) put(out, "{} /* {} */", sig, name);
+    else out += name;
+}
+
+void DecodeCtx::sig_mask(const std::uint8_t* bytes, std::size_t len) {
+    // strace prints the complement (~[...]) once at least half the bits are set.
+    std::size_t bits = len * 8, set = 0;
+    for (std::size_t i = 0; i < bits; ++i) set += (bytes[i / 8] >> (i % 8)) & 1;
+    bool complement = set * 2 >= bits;
+    if (complement) out += '~';
+    out += '[';
+    bool first = true;
+    for (std::size_t i = 0; i < bits; ++i) {
+        bool bit = (bytes[i / 8] >> (i % 8)) & 1;
+        if (bit == complement) continue;
+        if (!first) out += ' ';
+        first = false;
+        std::string name = signal_abbrev_name(static_cast<int>(i + 1));
+        if (name.starts_with("SIG")) out += std::string_view(name).substr(3);
+        else put(out, "{}", i + 1);
+    }
+    out += ']';
+}
+
+void DecodeCtx::sigset(std::uint64_t a, std::uint64_t size) {
+    // The kernel's sigset is 8 bytes; a larger size is refused (EINVAL), strace
+    // shows such a set as its address.
+    if (!a) return addr(a);
+    if (size > 8 || size == 0) return addr(a);
+    std::uint8_t bytes[8] = {};
+    if (!read(a, bytes, size)) return addr(a);
+    sig_mask(bytes, size);
+}
+
+void DecodeCtx::mode_symbolic(std::uint32_t mode) {
+    std::uint32_t type = mode & 0170000;
+    if (type) {
+        const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : xlat_find("file_type", type);
+        if (e) {
+            out += e->name;
+            out += '|';
+        } else {
+            type = 0;
+        }
+    }
+    std::uint32_t rest = mode & ~type;
+    if (rest & 04000) out += "S_ISUID|", rest &= ~04000u;
+    if (rest & 02000) out += "S_ISGID|", rest &= ~02000u;
+    if (rest & 01000) out += "S_ISVTX|", rest &= ~01000u;
+    oct(rest);
+}
+
+}  // namespace lstar

@@ -1,0 +1,342 @@
+// Per-call decoders for the calls strace decodes specially.
+#include "trace/decoders/calls.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+namespace lstar {
+
+namespace {
+
+template <class... A>
+void put(DecodeCtx& ctx, fmt::format_string<A...> f, A&&... a) {
+    fmt::format_to(std::back_inserter(ctx.out), f, std::forward<A>(a)...);
+}
+
+// open/openat/openat2 show the mode only when the flags create a file.
+bool creates(std::uint64_t flags) { return flags & (O_CREAT | __O_TMPFILE); }
+int open_args(DecodeCtx& ctx) { return creates(ctx.arg(1)) ? 3 : 2; }
+int openat_args(DecodeCtx& ctx) { return creates(ctx.arg(2)) ? 4 : 3; }
+
+// execve's envp without -v: 0x7ffd... /* 23 vars */.
+bool execve_arg(DecodeCtx& ctx, int i, int envp_index) {
+    if (i != envp_index || ctx.opt.verbose_structs) return false;
+    std::uint64_t a = ctx.arg(i);
+    if (!a) return false;
+    unsigned n = 0;
+    for (std::uint64_t p;; ++n) {
+        if (!ctx.read_ulong(a + n * ctx.ptr_size(), p)) return false;
+        if (!p) break;
+    }
+    ctx.addr(a);
+    put(ctx, " /* {} var{} */", n, n == 1 ? "" : "s");
+    return true;
+}
+
+// wait4's status: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}].
+void print_wait_status(DecodeCtx& ctx, int s) {
+    ctx.text("[{");
+    if (WIFEXITED(s)) {
+        put(ctx, "WIFEXITED(s) && WEXITSTATUS(s) == {}", WEXITSTATUS(s));
+    } else if (WIFSIGNALED(s)) {
+        ctx.text("WIFSIGNALED(s) && WTERMSIG(s) == ");
+        ctx.signal(WTERMSIG(s));
+        if (WCOREDUMP(s)) ctx.text(" && WCOREDUMP(s)");
+    } else if (WIFSTOPPED(s)) {
+        ctx.text("WIFSTOPPED(s) && WSTOPSIG(s) == ");
+        ctx.signal(WSTOPSIG(s));
+    } else if (WIFCONTINUED(s)) {
+        ctx.text("WIFCONTINUED(s)");
+    } else {
+        ctx.hex(static_cast<std::uint32_t>(s));
+    }
+    ctx.text("}]");
+}
+
+bool wait4_arg(DecodeCtx& ctx, int i) {
+    if (i != 1) return false;
+    std::uint64_t a = ctx.arg(1);
+    int s;
+    // No child reported (result 0 with WNOHANG) leaves the status unwritten.
+    if (ctx.addr_instead(a, true) || ctx.task.retval == 0) {
+        if (ctx.task.retval == 0 && a) ctx.addr(a);
+        return true;
+    }
+    if (!ctx.read(a, s)) ctx.addr(a);
+    else print_wait_status(ctx, s);
+    return true;
+}
+
+// mmap flags: the hugetlb page size bits (MAP_HUGE_MASK << MAP_HUGE_SHIFT) show
+// as N<<MAP_HUGE_SHIFT after the flags.
+void print_mmap_flags(DecodeCtx& ctx, std::uint64_t flags) {
+    constexpr std::uint64_t kHugeShift = 26, kHugeMask = 0x3f;
+    std::uint64_t huge = (flags >> kHugeShift) & kHugeMask;
+    if (!huge || ctx.opt.xlat == XlatStyle::raw) return ctx.flags("mmap_flags", flags);
+    ctx.flags("mmap_flags", flags & ~(kHugeMask << kHugeShift));
+    put(ctx, "|{}<<MAP_HUGE_SHIFT", huge);
+}
+
+// mmap shows the offset in hex; mmap2's page offset is shown as bytes.
+bool mmap_arg(DecodeCtx& ctx, int i) {
+    if (i == 3) return print_mmap_flags(ctx, ctx.arg(3)), true;
+    if (i == 4) return ctx.fd(static_cast<int>(ctx.arg(4))), true;
+    if (i != 5) return false;
+    ctx.hex(ctx.arg(5));
+    return true;
+}
+bool mmap2_arg(DecodeCtx& ctx, int i) {
+    if (i == 3) return print_mmap_flags(ctx, ctx.arg(3)), true;
+    if (i == 4) return ctx.fd(static_cast<int>(ctx.arg(4))), true;
+    if (i != 5) return false;
+    ctx.hex(ctx.arg(5) * 4096);
+    return true;
+}
+
+// fcntl: the third argument depends on the command.
+int fcntl_args(DecodeCtx& ctx) {
+    switch (ctx.arg(1)) {
+    case F_GETFD:
+    case F_GETFL:
+    case F_GETOWN:
+    case F_GETSIG:
+    case F_GETLEASE:
+    case F_GETPIPE_SZ:
+    case F_GET_SEALS: return 2;
+    default: return 3;
+    }
+}
+bool fcntl_arg(DecodeCtx& ctx, int i) {
+    if (i != 2) return false;
+    std::uint64_t v = ctx.arg(2);
+    switch (ctx.arg(1)) {
+    case F_SETFD: ctx.flags("fd_flags", v); return true;
+    case F_SETFL: ctx.flags("open_flags", v); return true;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC:
+    case F_SETOWN:
+    case F_SETPIPE_SZ: ctx.dec(static_cast<int>(v)); return true;
+    case F_SETSIG: ctx.signal(static_cast<int>(v)); return true;
+    default: ctx.addr(v); return true;
+    }
+}
+// F_GETFD/F_GETFL results: 0x1 (flags FD_CLOEXEC).
+bool fcntl_result(DecodeCtx& ctx) {
+    std::string_view set;
+    switch (ctx.arg(1)) {
+    case F_GETFD:
+        if (ctx.task.retval == 0) return false;  // strace: plain "= 0"
+        set = "fd_flags";
+        break;
+    case F_GETFL: set = "open_flags"; break;
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: ctx.fd(static_cast<int>(ctx.task.retval)); return true;
+    default: return false;
+    }
+    ctx.hex(static_cast<std::uint64_t>(ctx.task.retval));
+    ctx.text(" (flags ");
+    ctx.flags(set, static_cast<std::uint64_t>(ctx.task.retval));
+    ctx.text(")");
+    return true;
+}
+
+// umask returns the previous mask: = 022.
+bool umask_result(DecodeCtx& ctx) {
+    ctx.oct(static_cast<std::uint64_t>(ctx.task.retval));
+    return true;
+}
+
+// rseq's length is shown in hex.
+bool rseq_arg(DecodeCtx& ctx, int i) {
+    if (i == 0) return ctx.addr(ctx.arg(0)), true;
+    if (i != 1) return false;
+    ctx.hex(ctx.arg(1));
+    return true;
+}
+
+// getcwd fills a NUL-terminated path whose length (with the NUL) is the result.
+bool getcwd_arg(DecodeCtx& ctx, int i) {
+    if (i != 0) return false;
+    if (!ctx.addr_instead(ctx.arg(0), true)) ctx.path(ctx.arg(0));
+    return true;
+}
+
+// poll: the array of nfds pollfds, at entry their events.
+bool poll_arg(DecodeCtx& ctx, int i) {
+    if (i != 0) return false;
+    std::uint64_t a = ctx.arg(0), n = ctx.arg(1);
+    if (!a) return ctx.addr(a), true;
+    std::string text = "[";
+    DecodeCtx sub{ctx.task, ctx.opt, text, ctx.exiting};
+    for (std::uint64_t k = 0; k < n; ++k) {
+        pollfd p;
+        if (!ctx.read(a + k * sizeof p, p)) return ctx.addr(a), true;
+        if (k) sub.sep();
+        if (k >= ctx.opt.string_limit) {
+            sub.text("...");
+            break;
+        }
+        sub.text("{fd=");
+        sub.fd(p.fd);
+        sub.text(", events=");
+        sub.flags("poll_events", static_cast<std::uint16_t>(p.events));
+        sub.text("}");
+    }
+    text += ']';
+    ctx.out += text;
+    return true;
+}
+// poll's result lists the ready descriptors: = 1 ([{fd=3, revents=POLLIN}]).
+bool poll_result(DecodeCtx& ctx) {
+    ctx.dec(ctx.task.retval);
+    std::uint64_t a = ctx.arg(0), n = ctx.arg(1);
+    if (ctx.task.retval <= 0 || !a) return ctx.task.retval == 0 ? (ctx.text(" (Timeout)"), true) : true;
+    std::string text = " ([";
+    DecodeCtx sub{ctx.task, ctx.opt, text, true};
+    bool first = true;
+    for (std::uint64_t k = 0; k < n; ++k) {
+        pollfd p;
+        if (!ctx.read(a + k * sizeof p, p)) return true;
+        if (!p.revents) continue;
+        if (!first) sub.sep();
+        first = false;
+        sub.text("{fd=");
+        sub.fd(p.fd);
+        sub.text(", revents=");
+        sub.flags("poll_events", static_cast<std::uint16_t>(p.revents));
+        sub.text("}");
+    }
+    ctx.out += text + "])";
+    return true;
+}
+
+// clone: strace names the arguments and shows the pointers only when a flag
+// makes the kernel use them. x86_64 order: flags, stack, parent_tid, child_tid,
+// tls. All of it is printed as one "argument".
+int clone_args(DecodeCtx&) { return 1; }
+bool clone_arg(DecodeCtx& ctx, int) {
+    std::uint64_t flags = ctx.arg(0);
+    ctx.text("child_stack=");
+    ctx.addr(ctx.arg(1));
+    ctx.text(", flags=");
+    ctx.flags("clone_flags", flags);
+    auto named = [&](std::uint64_t mask, std::string_view name, int i) {
+        if (!(flags & mask)) return;
+        ctx.sep();
+        ctx.field(name);
+        ctx.addr(ctx.arg(i));
+    };
+    named(0x00100000, "parent_tid", 2);               // CLONE_PARENT_SETTID
+    named(0x01000000 | 0x00200000, "child_tidptr", 3);  // CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID
+    named(0x00080000, "tls", 4);                      // CLONE_SETTLS
+    return true;
+}
+
+// rt_sigreturn/sigreturn show the mask the signal frame restores: {mask=[INT]}.
+// At entry the stack pointer is just past the frame's return address.
+void print_frame_mask(DecodeCtx& ctx, std::uint64_t mask_addr, std::uint64_t high_addr) {
+    std::uint32_t mask[2];
+    if (!ctx.read(mask_addr, mask[0]) || !ctx.read(high_addr, mask[1])) return ctx.addr(mask_addr);
+    ctx.text("{mask=");
+    ctx.sig_mask(reinterpret_cast<const std::uint8_t*>(mask), sizeof mask);
+    ctx.text("}");
+}
+int one_arg(DecodeCtx&) { return 1; }
+bool rt_sigreturn_arg(DecodeCtx& ctx, int) {
+    // x86_64: rt_sigframe {pretcode; ucontext uc}; uc_sigmask is 296 bytes into uc.
+    // i386: rt_sigframe {pretcode, sig, pinfo, puc; siginfo (128); ucontext}; uc_sigmask at 108.
+    std::uint64_t sp = ctx.task.regs.sp;
+    std::uint64_t mask = ctx.compat() ? (sp & 0xffffffffu) - 4 + 16 + 128 + 108 : sp + 296;
+    print_frame_mask(ctx, mask, mask + 4);
+    return true;
+}
+bool sigreturn_arg(DecodeCtx& ctx, int) {
+    // i386 sigframe at sp: sigcontext's oldmask (word 20), extramask after the fpstate (word 178).
+    std::uint64_t sp = ctx.task.regs.sp & 0xffffffffu;
+    print_frame_mask(ctx, sp + 20 * 4, sp + 178 * 4);
+    return true;
+}
+
+// socket's protocol is an IPPROTO_* for the inet families.
+bool socket_arg(DecodeCtx& ctx, int i) {
+    if (i != 2 || (ctx.arg(0) != AF_INET && ctx.arg(0) != AF_INET6)) return false;
+    ctx.xval("ip_protocol", ctx.arg(2));
+    return true;
+}
+
+// getrandom's bytes are shown in hex.
+bool getrandom_arg(DecodeCtx& ctx, int i) {
+    if (i != 0 || ctx.addr_instead(ctx.arg(0), true)) return i == 0;
+    ctx.buf(ctx.arg(0), static_cast<std::uint64_t>(ctx.task.retval), true);
+    return true;
+}
+
+// futex shows the arguments its command uses (FUTEX_CMD_MASK strips PRIVATE/CLOCK_REALTIME).
+int futex_args(DecodeCtx& ctx) {
+    switch (ctx.arg(1) & 127) {
+    case 0: return 4;  // FUTEX_WAIT: uaddr, op, val, timeout
+    case 1: return 3;  // FUTEX_WAKE: uaddr, op, val
+    default: return 6;
+    }
+}
+
+// statx flags: the sync type field (always named) then the AT_* flags.
+bool statx_arg(DecodeCtx& ctx, int i) {
+    if (i != 2 || ctx.opt.xlat == XlatStyle::raw) return false;
+    std::uint64_t flags = ctx.arg(2), sync = flags & 0x6000;
+    ctx.xval("statx_sync", sync);
+    if (flags & ~sync) {
+        ctx.text("|");
+        ctx.flags("at_flags", flags & ~sync);
+    }
+    return true;
+}
+
+bool execve_args(DecodeCtx& ctx, int i) { return execve_arg(ctx, i, 2); }
+bool execveat_args(DecodeCtx& ctx, int i) { return execve_arg(ctx, i, 3); }
+
+constexpr CallDecoder kDecoders[] = {
+    {"open", open_args},
+    {"openat", openat_args},
+    {"execve", nullptr, execve_args},
+    {"execveat", nullptr, execveat_args},
+    {"wait4", nullptr, wait4_arg},
+    {"mmap", nullptr, mmap_arg},
+    {"mmap2", nullptr, mmap2_arg},
+    {"fcntl", fcntl_args, fcntl_arg, fcntl_result},
+    {"fcntl64", fcntl_args, fcntl_arg, fcntl_result},
+    {"umask", nullptr, nullptr, umask_result},
+    {"rseq", nullptr, rseq_arg},
+    {"getcwd", nullptr, getcwd_arg},
+    {"poll", nullptr, poll_arg, poll_result},
+    {"clone", clone_args, clone_arg},
+    {"rt_sigreturn", one_arg, rt_sigreturn_arg},
+    {"sigreturn", one_arg, sigreturn_arg},
+    {"socket", nullptr, socket_arg},
+    {"getrandom", nullptr, getrandom_arg},
+    {"futex", futex_args},
+    {"statx", nullptr, statx_arg},
+    {"socketpair", nullptr, socket_arg},
+};
+
+}  // namespace
+
+const CallDecoder* find_call_decoder(std::string_view name) {
+    auto it = std::find_if(std::begin(kDecoders), std::end(kDecoders),
+                           [&](const CallDecoder& d) { return d.name == name; });
+    return it != std::end(kDecoders) ? &*it : nullptr;
+}
+
+bool returns_address(std::string_view name) {
+    static constexpr std::array<std::string_view, 6> kNames = {"mmap", "mmap2", "brk", "mremap", "shmat", "old_mmap"};
+    return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
+}
+
+}  // namespace lstar

@@ -1,0 +1,88 @@
+// System structs: utsname, clone_args.
+#include <fmt/format.h>
+
+#include "trace/structs/structs.hpp"
+
+namespace lstar::structs {
+
+namespace {
+
+// new_utsname: six 65-byte fields; without -v strace shows two and "...".
+bool print_utsname(DecodeCtx& ctx, std::uint64_t a) {
+    char u[6][65];
+    if (!ctx.read(a, u)) return false;
+    static constexpr std::string_view kNames[] = {"sysname", "nodename", "release",
+                                                  "version", "machine", "domainname"};
+    int shown = ctx.opt.verbose_structs ? 6 : 2;
+    ctx.text("{");
+    for (int i = 0; i < shown; ++i) {
+        if (i) ctx.sep();
+        ctx.field(kNames[i]);
+        quote_string(ctx.out, u[i], sizeof u[i], true);
+    }
+    ctx.text(shown < 6 ? ", ...}" : "}");
+    return true;
+}
+
+// struct clone_args: strace shows flags, the pointers the flags make the kernel
+// use, exit_signal, the stack, and tls when CLONE_SETTLS is set.
+bool print_clone_args(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        std::uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+    } c;
+    if (!ctx.read(a, c)) return false;
+    auto field_addr = [&](std::string_view name, std::uint64_t v) {
+        ctx.sep();
+        ctx.field(name);
+        ctx.addr(v);
+    };
+    ctx.text("{flags=");
+    ctx.flags("clone3_flags", c.flags);
+    if (c.flags & 0x1000) field_addr("pidfd", c.pidfd);                  // CLONE_PIDFD
+    if (c.flags & (0x01000000 | 0x00200000)) field_addr("child_tid", c.child_tid);  // CHILD_SETTID|CLEARTID
+    if (c.flags & 0x00100000) field_addr("parent_tid", c.parent_tid);    // CLONE_PARENT_SETTID
+    ctx.text(", exit_signal=");
+    ctx.signal(static_cast<int>(c.exit_signal));
+    field_addr("stack", c.stack);
+    fmt::format_to(std::back_inserter(ctx.out), ", stack_size={:#x}", c.stack_size);
+    if (c.flags & 0x00080000) field_addr("tls", c.tls);                  // CLONE_SETTLS
+    ctx.text("}");
+    return true;
+}
+
+// struct sysinfo: longs of the task's width, then u16 procs, then more longs.
+bool print_sysinfo(DecodeCtx& ctx, std::uint64_t a) {
+    unsigned w = ctx.long_size();
+    unsigned char b[112] = {};
+    if (!ctx.read(a, b, w == 8 ? 112 : 64)) return false;
+    auto word = [&](unsigned idx) {
+        std::uint64_t v = 0;
+        std::memcpy(&v, b + idx * w, w);
+        return v;
+    };
+    std::uint16_t procs;
+    std::memcpy(&procs, b + 10 * w, 2);
+    unsigned after = (10 * w + 2 + w - 1) / w;  // totalhigh follows procs (and padding)
+    if (w == 8) after = 11;  // u16 procs, u16 pad, pad to 8 bytes
+    std::uint32_t mem_unit;
+    std::memcpy(&mem_unit, b + (after + 2) * w, 4);
+    fmt::format_to(std::back_inserter(ctx.out),
+                   "{{uptime={}, loads=[{}, {}, {}], totalram={}, freeram={}, sharedram={}, bufferram={}, "
+                   "totalswap={}, freeswap={}, procs={}, totalhigh={}, freehigh={}, mem_unit={}}}",
+                   static_cast<std::int64_t>(word(0)), word(1), word(2), word(3), word(4), word(5), word(6),
+                   word(7), word(8), word(9), procs, word(after), word(after + 1), mem_unit);
+    return true;
+}
+
+constexpr Entry kPrinters[] = {
+    {"sysinfo", print_sysinfo},
+    {"compat_sysinfo", print_sysinfo},
+    {"new_utsname", print_utsname},
+    {"clone_args", print_clone_args},
+};
+
+}  // namespace
+
+std::span<const Entry> sys_printers() { return kPrinters; }
+
+}  // namespace lstar::structs

@@ -1,0 +1,148 @@
+// Time and resource structs: timespec and timeval in their 64- and 32-bit
+// layouts, itimerspec, rlimit, rusage.
+#include <fmt/format.h>
+
+#include "trace/structs/structs.hpp"
+
+namespace lstar::structs {
+
+void print_timespec_value(DecodeCtx& ctx, std::int64_t sec, std::int64_t nsec) {
+    fmt::format_to(std::back_inserter(ctx.out), "{{tv_sec={}, tv_nsec={}}}", sec, nsec);
+}
+
+void print_timeval_value(DecodeCtx& ctx, std::int64_t sec, std::int64_t usec) {
+    fmt::format_to(std::back_inserter(ctx.out), "{{tv_sec={}, tv_usec={}}}", sec, usec);
+}
+
+namespace {
+
+// __kernel_timespec: two 64-bit fields on every ABI.
+bool print_kernel_timespec(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t v[2];
+    if (!ctx.read(a, v)) return false;
+    print_timespec_value(ctx, v[0], v[1]);
+    return true;
+}
+
+// old_timespec32: two 32-bit fields.
+bool print_timespec32(DecodeCtx& ctx, std::uint64_t a) {
+    std::int32_t v[2];
+    if (!ctx.read(a, v)) return false;
+    print_timespec_value(ctx, v[0], v[1]);
+    return true;
+}
+
+// A pair of longs of the task's width (timeval, old timespec).
+bool read_long_pair(DecodeCtx& ctx, std::uint64_t a, std::int64_t& x, std::int64_t& y) {
+    if (ctx.long_size() == 8) {
+        std::int64_t v[2];
+        if (!ctx.read(a, v)) return false;
+        x = v[0], y = v[1];
+    } else {
+        std::int32_t v[2];
+        if (!ctx.read(a, v)) return false;
+        x = v[0], y = v[1];
+    }
+    return true;
+}
+
+bool print_timeval(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t s, us;
+    if (!read_long_pair(ctx, a, s, us)) return false;
+    print_timeval_value(ctx, s, us);
+    return true;
+}
+
+bool print_timeval32(DecodeCtx& ctx, std::uint64_t a) {
+    std::int32_t v[2];
+    if (!ctx.read(a, v)) return false;
+    print_timeval_value(ctx, v[0], v[1]);
+    return true;
+}
+
+bool print_kernel_itimerspec(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t v[4];
+    if (!ctx.read(a, v)) return false;
+    ctx.text("{it_interval=");
+    print_timespec_value(ctx, v[0], v[1]);
+    ctx.text(", it_value=");
+    print_timespec_value(ctx, v[2], v[3]);
+    ctx.text("}");
+    return true;
+}
+
+bool print_timezone(DecodeCtx& ctx, std::uint64_t a) {
+    std::int32_t v[2];
+    if (!ctx.read(a, v)) return false;
+    fmt::format_to(std::back_inserter(ctx.out), "{{tz_minuteswest={}, tz_dsttime={}}}", v[0], v[1]);
+    return true;
+}
+
+// strace's sprint_rlim: RLIM_INFINITY by name, multiples of 1024 as N*1024.
+void print_rlim(DecodeCtx& ctx, std::uint64_t v, bool is64) {
+    std::uint64_t infinity = is64 || ctx.long_size() == 8 ? ~0ull : 0xffffffffull;
+    if (v == infinity) ctx.text(is64 ? "RLIM64_INFINITY" : "RLIM_INFINITY");
+    else if (v > 1024 && v % 1024 == 0) fmt::format_to(std::back_inserter(ctx.out), "{}*1024", v / 1024);
+    else ctx.udec(v);
+}
+
+bool print_rlimit_pair(DecodeCtx& ctx, std::uint64_t cur, std::uint64_t max, bool is64) {
+    ctx.text("{rlim_cur=");
+    print_rlim(ctx, cur, is64);
+    ctx.text(", rlim_max=");
+    print_rlim(ctx, max, is64);
+    ctx.text("}");
+    return true;
+}
+
+bool print_rlimit(DecodeCtx& ctx, std::uint64_t a) {
+    std::uint64_t cur, max;
+    if (!ctx.read_ulong(a, cur) || !ctx.read_ulong(a + ctx.long_size(), max)) return false;
+    return print_rlimit_pair(ctx, cur, max, false);
+}
+
+bool print_rlimit64(DecodeCtx& ctx, std::uint64_t a) {
+    std::uint64_t v[2];
+    if (!ctx.read(a, v)) return false;
+    return print_rlimit_pair(ctx, v[0], v[1], true);
+}
+
+// Without -v strace shows the two times and "...".
+bool print_rusage(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t us, uus, ss, sus;
+    if (!read_long_pair(ctx, a, us, uus) || !read_long_pair(ctx, a + 2 * ctx.long_size(), ss, sus)) return false;
+    ctx.text("{ru_utime=");
+    print_timeval_value(ctx, us, uus);
+    ctx.text(", ru_stime=");
+    print_timeval_value(ctx, ss, sus);
+    ctx.text(", ...}");
+    return true;
+}
+
+constexpr Entry kPrinters[] = {
+    {"__kernel_timespec", print_kernel_timespec},
+    {"old_timespec32", print_timespec32},
+    {"__kernel_old_timeval", print_timeval},
+    {"old_timeval32", print_timeval32},
+    {"__kernel_itimerspec", print_kernel_itimerspec},
+    {"timezone", print_timezone},
+    {"rlimit", print_rlimit},
+    {"compat_rlimit", print_rlimit},
+    {"rlimit64", print_rlimit64},
+    {"rusage", print_rusage},
+    {"compat_rusage", print_rusage},
+};
+
+}  // namespace
+
+std::span<const Entry> time_printers() { return kPrinters; }
+
+}  // namespace lstar::structs
+
+namespace lstar {
+
+void print_timespec(DecodeCtx& ctx, std::uint64_t addr, bool compat32) {
+    print_struct(ctx, compat32 ? "old_timespec32" : "__kernel_timespec", addr);
+}
+
+}  // namespace lstar

@@ -1,0 +1,51 @@
+// -c / -C: calls, errors and time per system call, printed at the end as
+// strace's table (src/count.c: same columns, widths, sorting and totals).
+//
+// Time is wall-clock time from the entry stop to the exit stop (strace -w);
+// strace's default is the tracee's system CPU time, which it reads from
+// wait4's rusage. See docs/json-schema.md ("Statistics").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernel/task.hpp"
+#include "trace/trace_options.hpp"
+
+namespace lstar {
+
+class Summary {
+public:
+    Summary();
+
+    // One completed (or never completed: failed = false, ns = 0) call of this row.
+    void record(const SyscallDesc& row, bool failed, std::uint64_t ns) {
+        Counts& c = counts_[static_cast<int>(row.abi)][index(row)];
+        ++c.calls;
+        c.errors += failed;
+        c.total_ns += ns;
+        if (ns < c.min_ns) c.min_ns = ns;
+        if (ns > c.max_ns) c.max_ns = ns;
+    }
+    bool empty() const;
+
+    // Appends strace's table: one per ABI that made calls, x86_64 first, the
+    // others under "System call usage summary for 32 bit mode:" as strace does.
+    void print(SortBy sort, const std::vector<SummaryColumn>& columns, std::string& out) const;
+    // Appends {"v":1,"type":"summary","calls":[...]} and a newline.
+    void print_json(std::string& out) const;
+
+private:
+    struct Counts {
+        std::uint64_t calls = 0, errors = 0;
+        std::uint64_t total_ns = 0, min_ns = UINT64_MAX, max_ns = 0;
+    };
+    static std::size_t index(const SyscallDesc& row) {
+        return static_cast<std::size_t>(row.abi == Abi::x32 ? row.nr & ~kX32SyscallBit : row.nr);
+    }
+    void print_abi(Abi abi, SortBy sort, const std::vector<SummaryColumn>& columns, std::string& out) const;
+    std::vector<Counts> counts_[kAbiCount];
+};
+
+}  // namespace lstar

@@ -1,0 +1,122 @@
+// `lstar trace` options: strace's command line, parsed into one struct.
+// The parser only parses; trace_command runs what it describes.
+#pragma once
+
+#include <sys/types.h>
+
+#include <bitset>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trace/decode.hpp"
+#include "trace/syscall_set.hpp"
+
+namespace lstar {
+
+// -e status=: which results a call line may have to be printed.
+enum CallStatus : std::uint8_t {
+    kStatusSuccessful = 1u << 0,  // returned without an error code
+    kStatusFailed = 1u << 1,      // returned an error code
+    kStatusUnfinished = 1u << 2,  // never returned (exit_group, killed, execve in a neighbour)
+    kStatusUnavailable = 1u << 3, // returned, but its result could not be fetched
+    kStatusDetached = 1u << 4,    // lstar detached before it returned
+    kStatusAll = 0x1f,
+};
+
+// -e quiet=: informational messages to leave out.
+enum QuietFlag : std::uint8_t {
+    kQuietAttach = 1u << 0,          // "Process N attached/detached"
+    kQuietExit = 1u << 1,            // "+++ exited with N +++", "+++ killed by ... +++"
+    kQuietPathResolution = 1u << 2,  // -P path resolution notes
+    kQuietPersonality = 1u << 3,     // "[ Process PID=N runs in 32 bit mode. ]"
+    kQuietThreadExecve = 1u << 4,    // "+++ superseded by execve in pid N +++"
+    kQuietAll = 0x1f,
+};
+
+// A set of descriptors (-e read=, -e write=).
+struct FdSet {
+    bool all = false;
+    bool negate = false;
+    std::vector<int> fds;  // sorted
+    bool empty() const { return !all && !negate && fds.empty(); }
+    bool contains(long fd) const;
+};
+
+enum class SummaryMode : std::uint8_t { off, only /* -c */, also /* -C */ };
+// -S: what the -c table is sorted by (strace's names and aliases).
+enum class SortBy : std::uint8_t { time, min_time, max_time, avg_time, calls, errors, name, nothing };
+// -U: the columns of the -c table.
+enum class SummaryColumn : std::uint8_t { time_percent, total_time, min_time, max_time, avg_time, calls, errors, name };
+
+struct TraceConfig {
+    // What to run.
+    std::vector<std::string> argv;  // the program and its arguments, or empty
+    std::vector<pid_t> attach;      // -p
+    bool follow_forks = false;      // -f
+    std::string output_path;        // -o; "" is stderr
+    bool output_append = false;     // -A
+    std::vector<std::string> env;   // -E VAR=VAL (set) or -E VAR (remove), for the launched program
+
+    // What to show.
+    SyscallSet trace = SyscallSet::all();      // -e trace=
+    SyscallSet raw = SyscallSet::none();       // -e raw=
+    SyscallSet verbose = SyscallSet::all();    // -e verbose= (structures dereferenced)
+    SyscallSet abbrev = SyscallSet::all();     // -e abbrev= (arrays and structures abbreviated)
+    std::bitset<65> signals = std::bitset<65>().set();  // -e signal=, by number
+    std::uint8_t status = kStatusAll;          // -e status=, -z, -Z
+    std::vector<std::string> paths;            // -P
+    FdSet read_fds, write_fds;                 // -e read=, -e write=
+    std::uint8_t quiet = 0;                    // -q, -qq, -e quiet=
+
+    // How to show it.
+    unsigned column = 40;       // -a
+    unsigned string_limit = 32; // -s
+    XlatStyle xlat = XlatStyle::abbrev;  // -X
+    bool fd_paths = false;      // -y
+    int timestamps = 0;         // -t, -tt, -ttt
+    bool relative = false;      // -r
+    bool durations = false;     // -T
+    bool numbers = false;       // -n
+    bool json = false;          // --json: one JSON object per event
+
+    // -c / -C.
+    SummaryMode summary = SummaryMode::off;
+    SortBy sort = SortBy::time;
+    std::vector<SummaryColumn> columns = {SummaryColumn::time_percent, SummaryColumn::total_time,
+                                          SummaryColumn::avg_time,     SummaryColumn::calls,
+                                          SummaryColumn::errors,       SummaryColumn::name};
+    bool wall_clock = false;    // -w (lstar always measures entry to exit: see docs)
+
+    // Whether per-call lines (or JSON objects) are printed at all.
+    bool prints_calls() const { return summary != SummaryMode::only; }
+    DecodeOptions decode_options() const;
+};
+
+struct ParseOutcome {
+    enum Kind : std::uint8_t {
+        run,     // config is complete: run it
+        exit,    // -h or -V: `text` goes to stdout, exit 0
+        error,   // `text` is the one-line error (without "lstar: "); exit 1
+    } kind = run;
+    std::string text;
+    bool show_help_hint = false;  // strace adds "Try 'strace -h' for more information." after some errors
+};
+
+// Parses `lstar trace`'s argv (argv[0] is "trace"). Uses getopt, so it is not reentrant.
+ParseOutcome parse_trace_args(int argc, char** argv, TraceConfig* config);
+
+// The usage text for -h and the version line for -V.
+std::string trace_usage();
+
+// The individual parsers, shared with tests. Each returns false with a
+// strace-like one-line *error naming the bad item.
+bool parse_qualifier(std::string_view expr, TraceConfig* config, std::string* error);  // "-e EXPR"
+bool parse_signal_set(std::string_view spec, std::bitset<65>* out, std::string* error);
+bool parse_status_set(std::string_view spec, std::uint8_t* out, std::string* error);
+bool parse_quiet_set(std::string_view spec, std::uint8_t* out, std::string* error);
+bool parse_fd_set(std::string_view spec, FdSet* out, std::string* error);
+bool parse_sort_by(std::string_view name, SortBy* out);
+bool parse_summary_columns(std::string_view spec, std::vector<SummaryColumn>* out, std::string* error);
+
+}  // namespace lstar
