@@ -465,10 +465,13 @@ def profile(args, tools, tmp: Path) -> int:
             fn = re.sub(r"\s*\[[^\]]*\]$", "", fn)          # [object file]
             fn = re.sub(r"^\S*?:(?=\S)", "", fn, count=1)      # file:
             while True:                                         # template arguments
-                t = re.sub(r"<[^<>]*>", "<>", fn)
+                t = re.sub(r"<(?:[^<>]|<>)+>", "<>", fn)
                 if t == fn:
-                    return fn[:150]
+                    break
                 fn = t
+            if "<" in fn and fn.count("<") != fn.count(">"):   # cut off by callgrind_annotate
+                fn = fn[:fn.index("<")] + "<...>"
+            return fn[:150]
 
         own = lambda f: str(Path(tools["lstar"]).name) in f.rsplit("[", 1)[-1] and "lstar::" in f
         for title, rows in (("self cost, all code", tables[False]),

@@ -33,7 +33,8 @@ bool TraceOutput::open(const std::string& path, std::string* error, bool append)
     }
     struct stat st;
     created_ = ::stat(path.c_str(), &st) != 0;
-    std::FILE* f = std::fopen(path.c_str(), append ? "a" : "w");
+    // "e": O_CLOEXEC, so the trace file does not leak into the traced program.
+    std::FILE* f = std::fopen(path.c_str(), append ? "ae" : "we");
     if (!f) {
         *error = fmt::format("Can't fopen '{}': {}", path, std::strerror(errno));
         return false;

@@ -146,16 +146,22 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
     if (argv.empty()) { *error = "no program to run: give one after the options"; return false; }
     if (!find_program(argv[0], &program, error)) return false;
 
+    // Three ways to stop: at every call (PTRACE_SYSCALL, no filter), only at the calls
+    // the filter returns RET_TRACE for, or at none (nothing on the path needs any).
     std::optional<SeccompPrefilter> filter;
     if (options_.prefilter) filter.emplace(path_);
+    if (filter && filter->stops_everything()) filter.reset();  // a filter would only add cost
     bool stops_nothing = filter && filter->stops_nothing();
+    if (stops_nothing) filter.reset();
+    stops_all_ = !filter && !stops_nothing;
+    options_.prefilter = filter.has_value();
 
     seize_options_ = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
     // A filter is inherited by children: follow them all so that none meets a
     // RET_TRACE without a tracer (which fails the call with ENOSYS).
-    if (options_.follow_forks || (filter && !stops_nothing))
+    if (options_.follow_forks || filter)
         seize_options_ |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
-    if (filter && !stops_nothing) seize_options_ |= PTRACE_O_TRACESECCOMP;
+    if (filter) seize_options_ |= PTRACE_O_TRACESECCOMP;
 
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -167,7 +173,7 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
         // Stop so that the parent can seize us before exec; then load the filter,
         // which from here on applies to this process and all it starts.
         ::raise(SIGSTOP);
-        if (filter && !stops_nothing && !filter->load()) {
+        if (filter && !filter->load()) {
             fmt::print(stderr, "lstar: cannot install the seccomp prefilter: {}\n", std::strerror(errno));
             ::_exit(127);
         }
@@ -185,8 +191,6 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
         ::kill(pid, SIGKILL);
         return false;
     }
-    options_.prefilter = filter && !stops_nothing;
-    stops_all_ = !filter;
     main_pid_ = pid;
     Traced& t = track(pid, pid);
     t.startup = true;

@@ -20,6 +20,8 @@ public:
 
     // Nothing needs a stop: no filter is needed at all.
     bool stops_nothing() const { return stops_nothing_; }
+    // Everything needs a stop: PTRACE_SYSCALL does that without running a filter.
+    bool stops_everything() const { return stops_everything_; }
     const std::vector<sock_filter>& program() const { return program_; }
     // Loads the filter into the calling process (after fork, before exec). Sets errno.
     bool load() const;
@@ -27,6 +29,7 @@ public:
 private:
     std::vector<sock_filter> program_;
     bool stops_nothing_ = true;
+    bool stops_everything_ = true;
 };
 
 }  // namespace lstar

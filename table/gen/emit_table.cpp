@@ -60,20 +60,21 @@ std::string entry_ref(const std::map<std::string, std::size_t>& index, const std
     return fmt::format("&kEntries[{}]", index.at(entry));
 }
 
+// noreturn from the table; kNi for a gap, or when this ABI's entry point is sys_ni_syscall.
 std::uint8_t row_flags(const TblRow* row) {
-    if (!row || row->entry == kNi || row->compat == kNi) return lstar::kNi | (row && row->noreturn ? kNoReturn : 0);
-    return row->noreturn ? kNoReturn : 0;
+    if (!row) return lstar::kNi;
+    std::uint8_t flags = row->noreturn ? kNoReturn : 0;
+    if (row->entry == kNi || row->compat == kNi) flags |= lstar::kNi;
+    return flags;
 }
 
-std::string abi_suffix(Abi abi) { return std::string(abi_name(abi)); }
-
 void emit_rows(std::string& out, const Tables& tables, Abi abi, const std::map<std::string, std::size_t>& index) {
-    fmt::format_to(std::back_inserter(out), "constexpr SyscallDesc kRows_{}[] = {{\n", abi_suffix(abi));
+    fmt::format_to(std::back_inserter(out), "constexpr SyscallDesc kRows_{}[] = {{\n", abi_name(abi));
     const auto& rows = tables.of(abi);
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const TblRow* row = rows[i];
         std::string compat = row && !row->compat.empty() ? entry_ref(index, row->compat) : "nullptr";
-        fmt::format_to(std::back_inserter(out), "    {{Abi::{}, 0x{:x}, {}, {}, {}, 0x{:x}}},\n", abi_suffix(abi),
+        fmt::format_to(std::back_inserter(out), "    {{Abi::{}, 0x{:x}, {}, {}, {}, 0x{:x}}},\n", abi_name(abi),
                        cpu_nr(abi, i), cxx_string(row ? row->name : ""),
                        entry_ref(index, row ? row->entry : std::string(kNi)), compat, row_flags(row));
     }
@@ -86,7 +87,7 @@ void emit_name_index(std::string& out, const Tables& tables, Abi abi) {
     for (std::size_t i = 0; i < rows.size(); ++i)
         if (rows[i]) names.emplace_back(rows[i]->name, i);
     std::sort(names.begin(), names.end());
-    fmt::format_to(std::back_inserter(out), "constexpr NameIndex kNames_{}[] = {{\n", abi_suffix(abi));
+    fmt::format_to(std::back_inserter(out), "constexpr NameIndex kNames_{}[] = {{\n", abi_name(abi));
     for (const auto& [name, i] : names) fmt::format_to(std::back_inserter(out), "    {{{}, {}}},\n", cxx_string(name), i);
     out += "};\n";
 }

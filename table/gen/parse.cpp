@@ -35,8 +35,8 @@ std::string trim(std::string_view s) {
     return std::string(s.substr(first, last - first + 1));
 }
 
-// The non-blank lines of a file with `#` comments removed. When keep_directive
-// is set, lines starting with `#kind` are kept as they are (xlat headers).
+// The lines of a file that are neither blank nor `#` comment lines. When
+// keep_directive is set, `#kind` lines are kept (xlat headers).
 std::vector<Line> read_lines(const std::string& path, Diag& diag, bool keep_directive = false) {
     std::vector<Line> lines;
     std::ifstream in(path);
@@ -46,11 +46,9 @@ std::vector<Line> read_lines(const std::string& path, Diag& diag, bool keep_dire
     }
     std::string text;
     for (int n = 1; std::getline(in, text); ++n) {
-        std::string_view view = text;
-        bool directive = keep_directive && trim(view).starts_with("#kind");
-        if (!directive) view = view.substr(0, view.find('#'));
-        std::string t = trim(view);
-        if (!t.empty()) lines.push_back({{path, n}, t});
+        std::string t = trim(text);
+        bool comment = t.starts_with('#') && !(keep_directive && t.starts_with("#kind"));
+        if (!t.empty() && !comment) lines.push_back({{path, n}, t});
     }
     return lines;
 }
@@ -215,21 +213,15 @@ bool parse_arg(const Loc& loc, std::string_view text, SigArg& arg, Diag& diag) {
 
 // "-" or a comma-separated list of class names (%file) or flag names (noreturn).
 template <class Named>
-bool parse_bits(const Loc& loc, const std::string& list, std::span<const Named> known, std::string_view what,
+void parse_bits(const Loc& loc, const std::string& list, std::span<const Named> known, std::string_view what,
                 auto& bits, Diag& diag) {
-    if (list == "-") return true;
-    bool ok = true;
+    if (list == "-") return;
     std::istringstream in(list);
     for (std::string word; std::getline(in, word, ',');) {
         auto it = std::find_if(known.begin(), known.end(), [&](const Named& n) { return n.name == word; });
-        if (it != known.end()) {
-            bits |= it->bit;
-        } else {
-            diag.error(loc, "unknown " + std::string(what) + " '" + word + "'");
-            ok = false;
-        }
+        if (it != known.end()) bits |= it->bit;
+        else diag.error(loc, "unknown " + std::string(what) + " '" + word + "'");
     }
-    return ok;
 }
 
 // <entry point> <classes> <flags> (<type> <name> [<kind>[:<param>]], ...)

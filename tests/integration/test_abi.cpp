@@ -87,6 +87,26 @@ TEST(I386, PrefilterSelectsI386Calls) {
     EXPECT_EQ(t.names(), (std::set<std::string>{"getpid", "uname"})) << text;
 }
 
+TEST(I386, ChildrenOfAnI386ProgramUseTheI386Table) {
+    require_m32();
+    if (IsSkipped()) return;
+    Result native = run({prog("prog32"), "fork"});
+    ASSERT_TRUE(native.exited(0)) << native.describe();
+    std::string text;
+    Result r = lstar_trace({"-f"}, {prog("prog32"), "fork"}, &text);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, native.out);
+    Trace t = parse_trace(text);
+    EXPECT_EQ(t.count("getpid"), 5) << text;
+    EXPECT_EQ(t.pids_of("getpid").size(), 2u) << text;
+    EXPECT_TRUE(t.has_event("exited", "3")) << text;
+    EXPECT_EQ(t.count("writev"), 0) << text;
+    Result e = lstar_run({"-f", "--emulate", "getpid=4242"}, {prog("prog32"), "fork"});
+    EXPECT_TRUE(e.exited(0)) << e.describe();
+    EXPECT_EQ(lines(e.out).at(0), "pid 4242");
+    EXPECT_EQ(lines(e.out).back(), "child 3");
+}
+
 TEST(Int80, SixtyFourBitProgramUsesTheI386Table) {
     Result native = run({prog("int80")});
     ASSERT_TRUE(native.exited(0)) << native.describe();

@@ -135,3 +135,61 @@ TEST(Exec, NonLeaderThreadExecUnderRun) {
         EXPECT_EQ(r.out, "exec ok\n") << r.describe();
     }
 }
+
+TEST(Threads, MainThreadLeavesFirst) {
+    Result native = run({prog("mainexit")});
+    ASSERT_TRUE(native.exited(9)) << native.describe();
+    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}, {"--no-prefilter"}}) {
+        Result r = lstar_run(args, {prog("mainexit")});
+        EXPECT_TRUE(r.exited(9)) << r.describe();
+        EXPECT_EQ(r.out, native.out);
+    }
+    std::string text;
+    Result r = lstar_trace({"-f"}, {prog("mainexit")}, &text);
+    EXPECT_TRUE(r.exited(9)) << r.describe();
+    Trace t = parse_trace(text);
+    EXPECT_EQ(t.count("getppid"), 5) << text;
+    EXPECT_EQ(t.count("exit"), 1) << "the main thread's pthread_exit\n" << text;
+    EXPECT_EQ(t.count("exit_group"), 1) << text;
+    int exited9 = 0;
+    for (const auto& e : t.events) exited9 += e.kind == "exited" && e.what == "9";
+    EXPECT_EQ(exited9, 2) << "both tasks end with the process's status\n" << text;
+}
+
+TEST(Threads, ManyTasksAtOnceAllCallsSeen) {
+    Result native = run({prog("stress")});
+    ASSERT_TRUE(native.exited(0)) << native.describe();
+    ASSERT_EQ(native.out, "children 33\n");
+    for (const auto& mode : std::vector<std::vector<std::string>>{{"-f"}, {"-f", "-e", "trace=getppid,clone,clone3"}}) {
+        std::string text;
+        Result r = lstar_trace(mode, {prog("stress")}, &text);
+        ASSERT_TRUE(r.exited(0)) << r.describe();
+        EXPECT_EQ(r.out, native.out);
+        Trace t = parse_trace(text);
+        EXPECT_EQ(t.count("getppid"), 2707) << mode.size();
+        int finished = 0;
+        for (const auto& c : t.of("getppid")) finished += c.finished;
+        EXPECT_EQ(finished, 2707);
+        // 3 processes with 2 threads each, 6 threads of the parent, 3 forks.
+        EXPECT_EQ(t.count("clone3") + t.count("clone"), 15) << text.substr(0, 4000);
+        EXPECT_EQ(t.pids_of("getppid").size(), 1u + 6u + 3u * 3u);
+    }
+    std::string text;
+    Result r = lstar_trace({"-e", "trace=getppid"}, {prog("stress")}, &text);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, native.out);
+    EXPECT_EQ(parse_trace(text).count("getppid"), 7) << "only the main thread without -f";
+}
+
+TEST(Threads, EmulationInManyTasksAtOnce) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"-f"}, {}, {"-f", "--no-prefilter"}}) {
+        auto a = args;
+        a.insert(a.end(), {"--emulate", "getppid=77"});
+        Result r = lstar_run(a, {prog("stress")});
+        EXPECT_TRUE(r.exited(0)) << r.describe();
+        EXPECT_EQ(r.out, "children 33\n");
+        Result th = lstar_run(a, {prog("threads")});
+        EXPECT_TRUE(th.exited(0)) << th.describe();
+        EXPECT_EQ(sorted_lines(th.out), sorted_lines(run({prog("threads")}).out));
+    }
+}

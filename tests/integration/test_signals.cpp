@@ -109,6 +109,53 @@ TEST(GroupStop, StopThenContinueWithoutPrefilter) {
     EXPECT_EQ(out, "slept 0\n");
 }
 
+TEST(GroupStop, EveryThreadStopsAndContinues) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"run"}, {"run", "-f"}, {"trace", "-f", "-o", "/dev/null"},
+                                                                 {"run", "--no-prefilter"}}) {
+        std::vector<std::string> argv = {lstar_bin()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        argv.insert(argv.end(), {"--", prog("idle_threads")});
+        Spawned s = spawn(argv);
+        auto ready = s.read_line();
+        ASSERT_TRUE(ready.has_value() && *ready == "ready");
+        // The program is lstar's child.
+        pid_t pid = 0;
+        ASSERT_TRUE(eventually([&] {
+            std::string children = read_file("/proc/" + std::to_string(s.pid) + "/task/" + std::to_string(s.pid) + "/children");
+            pid = static_cast<pid_t>(std::atol(children.c_str()));
+            return pid > 0;
+        }));
+        ASSERT_EQ(::kill(pid, SIGSTOP), 0);
+        auto all_stopped = [&] {
+            auto tids = proc_tasks(pid);
+            if (tids.size() != 4) return false;
+            for (pid_t tid : tids) {
+                std::string st = proc_task_status_field(pid, tid, "State");
+                if (st.empty() || (st[0] != 'T' && st[0] != 't')) return false;
+            }
+            return true;
+        };
+        EXPECT_TRUE(eventually(all_stopped)) << args[0];
+        ::usleep(100000);
+        EXPECT_TRUE(all_stopped()) << "a thread went on while the process was stopped";
+        ASSERT_EQ(::kill(pid, SIGCONT), 0);
+        EXPECT_TRUE(eventually([&] {
+            for (pid_t tid : proc_tasks(pid)) {
+                std::string st = proc_task_status_field(pid, tid, "State");
+                if (st.empty() || st[0] == 'T') return false;
+            }
+            return true;
+        }));
+        s.write_input("quit\n");
+        auto bye = s.read_line();
+        ASSERT_TRUE(bye.has_value());
+        EXPECT_EQ(*bye, "bye 0") << "a call failed after the stop";
+        auto st = s.wait();
+        ASSERT_TRUE(st.has_value());
+        EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << *st;
+    }
+}
+
 struct RestartCase {
     const char* mode;
     const char* call;          // the interrupted call
