@@ -113,6 +113,7 @@ enum EntryFlag : std::uint8_t {
     kNoReturn = 1u << 0,   // never returns to the caller (exit, execve on success is not this)
     kNeverFails = 1u << 1, // getpid and friends
     kNi = 1u << 2,         // sys_ni_syscall: no entry point
+    kReturnsAddress = 1u << 3,  // success returns an address (mmap, brk): shown in hex
 };
 
 struct EntryFlagName {
@@ -120,7 +121,7 @@ struct EntryFlagName {
     std::uint8_t bit;
 };
 inline constexpr EntryFlagName kEntryFlagNames[] = {
-    {"noreturn", kNoReturn}, {"never_fails", kNeverFails}, {"ni", kNi}};
+    {"noreturn", kNoReturn}, {"never_fails", kNeverFails}, {"ni", kNi}, {"ret_addr", kReturnsAddress}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"

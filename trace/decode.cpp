@@ -2,6 +2,9 @@
 // with per-call decoders (trace/decoders/) where a generic one can't do.
 #include "trace/decode.hpp"
 
+#include <array>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "trace/decode_ctx.hpp"
@@ -14,8 +17,18 @@ namespace {
 
 const EntryMeta* meta(const Task& task) { return task.sc ? &task.sc->effective() : nullptr; }
 
+// The per-call decoder of a row, looked up by name once per row rather than per call.
 const CallDecoder* call_decoder(const Task& task) {
-    return task.sc ? find_call_decoder(task.sc->name) : nullptr;
+    static const auto by_row = [] {
+        std::array<std::vector<const CallDecoder*>, kAbiCount> table;
+        for (int abi = 0; abi < kAbiCount; ++abi)
+            for (const SyscallDesc& row : syscall_table(static_cast<Abi>(abi)))
+                table[abi].push_back(row.name.empty() ? nullptr : find_call_decoder(row.name));
+        return table;
+    }();
+    if (!task.sc) return nullptr;
+    auto rows = syscall_table(task.sc->abi);
+    return by_row[static_cast<int>(task.sc->abi)][static_cast<std::size_t>(task.sc - rows.data())];
 }
 
 bool is_out_kind(ArgKind k) {
@@ -157,7 +170,7 @@ void Decoder::format_result(Task& task, std::string& out) const {
     if (is_error_value(ret) || !task.sc) return lstar::format_result(task, out);
     DecodeCtx ctx{task, options_, out, true};
     if (const CallDecoder* d = call_decoder(task); d && d->result && d->result(ctx)) return;
-    if (returns_address(task.sc->name)) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
+    if (task.sc->effective().flags & kReturnsAddress) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
     ctx.dec(ret);
 }
 

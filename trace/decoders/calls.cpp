@@ -334,9 +334,4 @@ const CallDecoder* find_call_decoder(std::string_view name) {
     return it != std::end(kDecoders) ? &*it : nullptr;
 }
 
-bool returns_address(std::string_view name) {
-    static constexpr std::array<std::string_view, 6> kNames = {"mmap", "mmap2", "brk", "mremap", "shmat", "old_mmap"};
-    return std::find(kNames.begin(), kNames.end(), name) != kNames.end();
-}
-
 }  // namespace lstar

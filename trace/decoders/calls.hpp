@@ -23,8 +23,4 @@ struct CallDecoder {
 
 const CallDecoder* find_call_decoder(std::string_view name);
 
-// Calls whose successful result is an address, printed in hex (strace's RVAL_HEX).
-// The metadata has no flag for this yet; this is the one place that decides it.
-bool returns_address(std::string_view name);
-
 }  // namespace lstar
