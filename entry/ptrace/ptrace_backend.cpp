@@ -28,6 +28,9 @@ namespace {
 using ptrace_syscall_info = __ptrace_syscall_info;  // glibc's name for struct ptrace_syscall_info
 
 std::atomic<int> g_stop_signal{0};
+// A traced task that request_stop() interrupts so that run() wakes up from waitpid
+// even when no traced task would report anything (an idle process blocked in read).
+std::atomic<pid_t> g_wake_tid{0};
 
 std::uint64_t monotonic_ns() {
     timespec ts;
@@ -39,19 +42,22 @@ long ptrace_call(int request, pid_t tid, unsigned long addr = 0, unsigned long d
     return ::ptrace(static_cast<__ptrace_request>(request), tid, addr, data);
 }
 
-pid_t read_tgid(pid_t tid) {
+// A field of /proc/<tid>/status ("Tgid:", "PPid:"); `fallback` when unreadable.
+pid_t read_status_id(pid_t tid, const char* field, pid_t fallback) {
     std::ifstream status(fmt::format("/proc/{}/status", tid));
     std::string key;
     while (status >> key) {
-        if (key == "Tgid:") {
-            pid_t tgid = 0;
-            status >> tgid;
-            return tgid;
+        if (key == field) {
+            pid_t id = 0;
+            status >> id;
+            return id;
         }
         status.ignore(4096, '\n');
     }
-    return tid;
+    return fallback;
 }
+
+pid_t read_tgid(pid_t tid) { return read_status_id(tid, "Tgid:", tid); }
 
 // PATH look-up as execvp does it, done before fork so that a missing program is a
 // clear error in lstar rather than a failed exec in the child.
@@ -94,6 +100,16 @@ bool is_exec(Abi abi, std::uint64_t nr) {
     return name == "execve" || name == "execveat";
 }
 
+bool is_zombie(pid_t pid, pid_t tid) {
+    std::ifstream status(fmt::format("/proc/{}/task/{}/status", pid, tid));
+    std::string key, state;
+    while (status >> key) {
+        if (key == "State:") return (status >> state) && (state == "Z" || state == "X");
+        status.ignore(4096, '\n');
+    }
+    return false;
+}
+
 bool is_group_stop_signal(int signo) {
     return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
 }
@@ -109,6 +125,7 @@ struct PtraceBackend::Traced {
     // (the SIGCONT that lets it go, the end of raise(), loading the filter). Like
     // strace, the path sees the program from its execve on.
     bool startup = false;
+    bool announced = false;  // path_.new_task has been called for it
     explicit Traced(pid_t tid) : mem(tid) {
         task.tid = tid;
         task.mem = &mem;
@@ -123,7 +140,15 @@ PtraceBackend::~PtraceBackend() {
     if (attached_) detach_all();
 }
 
-void PtraceBackend::request_stop(int signo) { g_stop_signal.store(signo); }
+void PtraceBackend::request_stop(int signo) {
+    int saved_errno = errno;
+    g_stop_signal.store(signo);
+    // The flag alone is not enough: if the signal lands between run()'s check and its
+    // waitpid, waitpid would sleep until some task reports. A PTRACE_INTERRUPT makes
+    // one report. (ptrace is a plain system call: async-signal-safe.)
+    if (pid_t tid = g_wake_tid.load()) ptrace_call(PTRACE_INTERRUPT, tid);
+    errno = saved_errno;
+}
 
 PtraceBackend::Traced& PtraceBackend::track(pid_t tid, pid_t tgid) {
     auto& slot = tasks_[tid];
@@ -139,7 +164,10 @@ PtraceBackend::Traced* PtraceBackend::find(pid_t tid) {
     return it == tasks_.end() ? nullptr : it->second.get();
 }
 
-void PtraceBackend::forget(pid_t tid) { tasks_.erase(tid); }
+void PtraceBackend::forget(pid_t tid) {
+    tasks_.erase(tid);
+    if (g_wake_tid.load() == tid) g_wake_tid.store(tasks_.empty() ? 0 : tasks_.begin()->first);
+}
 
 bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* error) {
     std::string program;
@@ -192,8 +220,10 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
         return false;
     }
     main_pid_ = pid;
+    g_wake_tid.store(pid);
     Traced& t = track(pid, pid);
     t.startup = true;
+    t.announced = true;
     path_.new_task(t.task, nullptr);
     ::kill(pid, SIGCONT);
     return true;
@@ -222,13 +252,18 @@ bool PtraceBackend::attach(pid_t pid, std::string* error) {
             if (tid <= 0 || find(tid)) continue;
             if (ptrace_call(PTRACE_SEIZE, tid, 0, seize_options_) < 0) {
                 if (errno == ESRCH) continue;  // the thread exited meanwhile
+                // A thread that has exited but is not reaped yet (a leader that left with
+                // pthread_exit stays a zombie until the last thread ends): nothing to trace.
+                if (errno == EPERM && is_zombie(pid, tid)) continue;
                 *error = fmt::format("cannot attach to process {}: {}", tid, std::strerror(errno));
                 ::closedir(d);
                 detach_all();
                 return false;
             }
             ptrace_call(PTRACE_INTERRUPT, tid);
+            if (!g_wake_tid.load()) g_wake_tid.store(tid);
             Traced& t = track(tid, tgid);
+            t.announced = true;
             path_.new_task(t.task, nullptr);
             found_new = true;
         }
@@ -327,9 +362,10 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
         bool thread = event == PTRACE_EVENT_CLONE && read_tgid(child) == t.task.tgid;
         bool fresh = !find(child);
         Traced& c = track(child, thread ? t.task.tgid : child);
-        c.observed = t.observed && options_.follow_forks;
-        if (fresh || c.task.calls == 0) {
+        if (fresh || !c.announced) {
+            c.observed = t.observed && options_.follow_forks;
             c.task.abi = t.task.abi;
+            c.announced = true;
             if (c.observed) path_.new_task(c.task, &t.task);
         }
         break;
@@ -353,6 +389,7 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
                 moved->mem.retarget(leader);
                 moved->observed = moved->observed || leader_observed;
                 tasks_[leader] = std::move(moved);
+                if (g_wake_tid.load() == former) g_wake_tid.store(leader);
             }
         }
         Traced& now = track(leader, leader);
@@ -388,6 +425,24 @@ void PtraceBackend::on_signal_stop(Traced& t, int signo) {
     resume(t, signo);
 }
 
+// A new child whose first stop came before its parent's fork/clone event (waitpid
+// reports tasks in any order). It runs on at once, so the path must know it now, not
+// when the parent's event comes: its creator is found through /proc (its thread
+// group for a thread, its parent process otherwise).
+PtraceBackend::Traced& PtraceBackend::adopt_early_child(pid_t tid) {
+    pid_t tgid = read_tgid(tid);
+    pid_t creator_group = tgid != tid ? tgid : read_status_id(tid, "PPid:", 0);
+    Traced* creator = nullptr;
+    for (auto& [other, t] : tasks_)
+        if (t->task.tgid == creator_group && (!creator || other == creator_group)) creator = t.get();
+    Traced& c = track(tid, tgid);
+    c.observed = options_.follow_forks && (!creator || creator->observed);
+    if (creator) c.task.abi = creator->task.abi;
+    c.announced = true;
+    if (c.observed) path_.new_task(c.task, creator ? &creator->task : nullptr);
+    return c;
+}
+
 void PtraceBackend::on_exit_status(pid_t tid, int status) {
     if (Traced* t = find(tid)) {
         if (t->observed) path_.task_exit(t->task, status);
@@ -419,7 +474,11 @@ void PtraceBackend::detach_all() {
             break;
         }
         Traced* t = find(tid);
-        if (!t) continue;
+        if (!t) {
+            // A child auto-attached (fork event) while lstar was detaching: let it go too.
+            if (WIFSTOPPED(status)) ptrace_call(PTRACE_DETACH, tid, 0, 0);
+            continue;
+        }
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             on_exit_status(tid, status);
             continue;
@@ -437,6 +496,7 @@ void PtraceBackend::detach_all() {
         forget(tid);
     }
     tasks_.clear();
+    g_wake_tid.store(0);
 }
 
 int PtraceBackend::run() {
@@ -454,11 +514,7 @@ int PtraceBackend::run() {
         }
         if (!WIFSTOPPED(status)) continue;
         Traced* known = find(tid);
-        if (!known) {
-            // A new child whose first stop came before its parent's fork event.
-            known = &track(tid, 0);
-            known->observed = options_.follow_forks;
-        }
+        if (!known) known = &adopt_early_child(tid);
         Traced& t = *known;
         int signo = WSTOPSIG(status);
         int event = status >> 16;

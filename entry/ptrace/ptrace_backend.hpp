@@ -46,6 +46,7 @@ private:
     Traced& track(pid_t tid, pid_t tgid);
     Traced* find(pid_t tid);
     void forget(pid_t tid);
+    Traced& adopt_early_child(pid_t tid);
     void resume(Traced& t, int signo);
     void on_syscall_stop(Traced& t);
     void on_event_stop(Traced& t, int event, int signo);

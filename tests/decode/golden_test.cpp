@@ -26,12 +26,17 @@ std::string slurp(const std::string& path) {
 
 // Runs `tracer... prog` with the trace on stderr (as strace writes it without -o:
 // no extra descriptor reaches the program) and returns the trace.
+// The file is named after this process and the tracer, so that tests running in
+// parallel (ctest -j) never share one.
 std::string trace(const std::string& tracer, const std::string& prog) {
-    std::string out = testing::TempDir() + "decode_golden.txt";
+    std::string out = testing::TempDir() + "decode_golden." + std::to_string(getpid()) + "." +
+                      (tracer == kStrace ? "strace" : "lstar") + ".txt";
     std::string cmd = tracer + " " + prog + " >/dev/null 2>" + out;
     int rc = std::system(cmd.c_str());
     (void)rc;
-    return slurp(out);
+    std::string text = slurp(out);
+    unlink(out.c_str());
+    return text;
 }
 
 std::string normalise(const std::string& text) {

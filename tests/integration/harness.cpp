@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -34,6 +35,29 @@ static std::string first_executable(std::initializer_list<const char*> paths) {
 std::string busybox() { return first_executable({"/bin/busybox", "/usr/bin/busybox"}); }
 std::string strace_bin() { return first_executable({"/usr/bin/strace", "/bin/strace"}); }
 
+namespace {
+
+std::vector<std::string>& scratch_dirs() {
+    static std::vector<std::string> dirs;
+    return dirs;
+}
+
+// Removes the test's temporary directories at the end, unless a test failed (their
+// trace files then help to see why).
+class ScratchCleanup : public ::testing::Environment {
+public:
+    void TearDown() override {
+        if (!::testing::UnitTest::GetInstance()->Passed()) return;
+        for (const auto& d : scratch_dirs()) {
+            std::error_code ec;
+            std::filesystem::remove_all(d, ec);
+        }
+    }
+};
+[[maybe_unused]] ::testing::Environment* const g_cleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
+
+}  // namespace
+
 std::string scratch_dir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "itg";
@@ -43,6 +67,7 @@ std::string scratch_dir() {
     std::vector<char> buf(templ.begin(), templ.end());
     buf.push_back('\0');
     if (!::mkdtemp(buf.data())) return "/tmp";
+    scratch_dirs().push_back(buf.data());
     return buf.data();
 }
 
@@ -393,6 +418,11 @@ Trace parse_trace(const std::string& text) {
             bool found;
             std::string result = result_of(line, &found);
             auto it = open.find(pid);
+            if ((it == open.end() || t.calls[it->second].name != name) && (name == "execve" || name == "execveat")) {
+                // A non-leader thread's execve ends under the leader's id.
+                for (auto o = open.begin(); o != open.end(); ++o)
+                    if (t.calls[o->second].name == name) it = o;
+            }
             if (it != open.end() && t.calls[it->second].name == name) {
                 Call& c = t.calls[it->second];
                 c.result = result;

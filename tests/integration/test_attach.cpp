@@ -38,6 +38,11 @@ void attach_and_detach(int detach_signal, const std::vector<std::string>& extra,
 
     // Every thread is traced: each worker's getppid shows up with its tid.
     std::vector<pid_t> workers;
+    auto in_read = [&](pid_t tid) {
+        return read_file("/proc/" + std::to_string(target.pid) + "/task/" + std::to_string(tid) + "/syscall").rfind("0 ", 0) == 0;
+    };
+    ASSERT_TRUE(eventually([&] { return std::count_if(tids.begin(), tids.end(), in_read) == 1; }))
+        << "the stdin thread never blocked in read";
     for (pid_t tid : tids)
         if (tid != target.pid && read_file("/proc/" + std::to_string(target.pid) + "/task/" + std::to_string(tid) + "/syscall")
                                          .rfind("0 ", 0) != 0)  // not the thread blocked in read
