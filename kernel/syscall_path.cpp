@@ -101,6 +101,12 @@ bool SyscallPath::needs_stop_unknown() const {
     return false;
 }
 
+bool SyscallPath::has_hooks() const {
+    for (auto& stage : hooks_)
+        if (!stage.empty()) return true;
+    return false;
+}
+
 void SyscallPath::new_task(Task& child, Task* parent) {
     for_each_hook([&](Hook& hook) { hook.on_new_task(child, parent); });
 }

@@ -80,6 +80,8 @@ public:
     // Whether calls of this row must stop at all (some hook or an emulating handler).
     bool needs_stop(const SyscallDesc& row) const;
     bool needs_stop_unknown() const;
+    // Whether any hook is installed (and so wants task events: new tasks, signals, exits).
+    bool has_hooks() const;
 
     // Task events, forwarded to the hooks in stage order.
     void new_task(Task& child, Task* parent);

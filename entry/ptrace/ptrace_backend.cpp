@@ -186,8 +186,9 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
 
     seize_options_ = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
     // A filter is inherited by children: follow them all so that none meets a
-    // RET_TRACE without a tracer (which fails the call with ENOSYS).
-    if (options_.follow_forks || filter)
+    // RET_TRACE without a tracer (which fails the call with ENOSYS). Without a filter,
+    // -f follows them only if something stops or hears of them.
+    if (filter || (options_.follow_forks && (stops_all_ || path_.has_hooks())))
         seize_options_ |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
     if (filter) seize_options_ |= PTRACE_O_TRACESECCOMP;
 
