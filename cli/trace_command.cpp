@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
+#include "inject/fault_injection.hpp"
 #include "trace/tracer.hpp"
 
 namespace {
@@ -40,12 +41,24 @@ int trace_command(int argc, char** argv) {
     options.argv = config.argv;
     options.attach = config.attach;
     options.ptrace.follow_forks = config.follow_forks;
+    // -c's time column is system CPU time (wait4's rusage), unless -w asks for wall time.
+    options.ptrace.cpu_times = config.summary != SummaryMode::off && !config.wall_clock;
 
     TraceOutput out;
     std::string error;
     if (!out.open(config.output_path, &error, config.output_append)) return fail(1, error);
     SyscallPath path;
     Tracer tracer(out, config);
+    // -e inject= / -e fault=: enter work before tracing, as strace tampers before it
+    // prints; like strace, only with the calls that -e trace= and -P select.
+    FaultInjector injector;
+    for (const Injection& injection : config.injections)
+        for (int abi = 0; abi < kAbiCount; ++abi)
+            for (const SyscallDesc& row : syscall_table(static_cast<Abi>(abi)))
+                if (!row.name.empty() && injection.calls.contains(row) && config.trace.contains(row))
+                    injector.add(row, injection.rule);
+    if (!config.paths.empty()) injector.set_filter([&tracer](Task& task) { return tracer.selects(task); });
+    if (!injector.empty()) path.add_hook(Stage::fault_injection, &injector);
     path.add_hook(Stage::tracing, &tracer);
     int status = run_session(path, options, &out);
     tracer.finish();

@@ -19,6 +19,9 @@ enum class SyscallPhase : std::uint8_t {
     exited,   // exit work done, result delivered
 };
 
+// What fault injection did to the current call (strace's "(INJECTED)", "(DELAYED)").
+enum TamperMark : std::uint8_t { kTamperResult = 1u << 0, kTamperDelay = 1u << 1 };
+
 struct Task {
     pid_t tid = 0;
     pid_t tgid = 0;
@@ -35,7 +38,18 @@ struct Task {
     std::int64_t retval = 0;         // valid after exit (or when skipped)
     std::uint64_t enter_ns = 0;      // CLOCK_MONOTONIC at entry and exit, for -T and -r
     std::uint64_t exit_ns = 0;
+    std::uint64_t enter_stime_ns = 0;  // the process's system CPU time at entry and exit, for -c
+    std::uint64_t exit_stime_ns = 0;   // (0 when the backend does not measure it)
+    std::uint8_t tampered = 0;       // fault injection's marks on this call: TamperMark bits
+    int resume_signal = 0;           // a signal the backend delivers as it lets the task run into the call
     std::uint64_t calls = 0;         // system calls this task has made through the path
+    // Values of in/out arguments as they were at entry (the socklen_t behind accept's
+    // addrlen, ...), for a tracer that shows them next to their value at exit
+    // ("[112 => 16]"). Bit i of entry_mask: entry_values[i] holds argument i's value.
+    // Valid only while entry_call == calls (filled by Decoder::capture_entry).
+    std::uint64_t entry_values[kMaxArgs] = {};
+    std::uint8_t entry_mask = 0;
+    std::uint64_t entry_call = 0;
 
     std::uint64_t nr() const { return regs.orig_ax; }
     std::uint64_t arg(int i) const { return syscall_arg(regs, abi, i); }

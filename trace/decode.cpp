@@ -47,6 +47,12 @@ bool is_out_kind(ArgKind k) {
 int first_exit_arg(const Task& task) {
     const EntryMeta* m = meta(task);
     if (!m) return kMaxArgs;
+    if (const CallDecoder* d = call_decoder(task); d && d->exit_from) {
+        static const DecodeOptions opt;
+        std::string scratch;
+        DecodeCtx ctx{const_cast<Task&>(task), opt, scratch, false};
+        return d->exit_from(ctx);
+    }
     if (const CallDecoder* d = call_decoder(task); d && d->first_exit_arg >= 0) return d->first_exit_arg;
     for (int i = 0; i < m->nargs; ++i)
         if (is_out_kind(m->args[i].kind)) return i;
@@ -80,8 +86,12 @@ void format_strarray(DecodeCtx& ctx, std::uint64_t a) {
     ctx.out += items;
 }
 
+// A pointer to one 4-byte scalar (int, socklen_t, u32): in/out ones are shown
+// with their entry value at exit.
+bool is_int_pointee(std::string_view name) { return name == "int" || name == "u32" || name == "compat_uint_t"; }
+
 // The generic decoder of an argument kind.
-void format_kind(DecodeCtx& ctx, const ArgMeta& a, std::uint64_t v) {
+void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
     auto sv = static_cast<std::int64_t>(v);
     switch (a.kind) {
     case ArgKind::dec:
@@ -110,8 +120,10 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, std::uint64_t v) {
     case ArgKind::flags: return ctx.flags(a.param, v);
     case ArgKind::enum_: return ctx.xval(a.param, v);
     case ArgKind::signal: return ctx.signal(static_cast<int>(v));
-    case ArgKind::struct_in:
-    case ArgKind::struct_inout: return print_struct(ctx, a.param, v);
+    case ArgKind::struct_inout:
+        if (ctx.exiting && is_int_pointee(a.param)) return print_inout_int(ctx, i);
+        return print_struct(ctx, a.param, v);
+    case ArgKind::struct_in: return print_struct(ctx, a.param, v);
     case ArgKind::struct_out:
         if (ctx.addr_instead(v, true)) return;
         return print_struct(ctx, a.param, v);
@@ -138,9 +150,121 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, std::uint64_t v) {
     ctx.hex(v);
 }
 
+// i386 socketcall(call, args): strace shows the call it stands for, with that
+// call's arguments read from the args array. SYS_SEND and SYS_RECV are sendto and
+// recvfrom without the address; SYS_ACCEPT is accept4 without the flags.
+struct Socketcall {
+    std::string_view shown;  // the name strace prints
+    std::string_view row;    // the i386 row whose metadata decodes it
+    int nargs;
+};
+constexpr Socketcall kSocketcalls[] = {
+    {},
+    {"socket", "socket", 3},
+    {"bind", "bind", 3},
+    {"connect", "connect", 3},
+    {"listen", "listen", 2},
+    {"accept", "accept4", 3},
+    {"getsockname", "getsockname", 3},
+    {"getpeername", "getpeername", 3},
+    {"socketpair", "socketpair", 4},
+    {"send", "sendto", 4},
+    {"recv", "recvfrom", 4},
+    {"sendto", "sendto", 6},
+    {"recvfrom", "recvfrom", 6},
+    {"shutdown", "shutdown", 2},
+    {"setsockopt", "setsockopt", 5},
+    {"getsockopt", "getsockopt", 5},
+    {"sendmsg", "sendmsg", 3},
+    {"recvmsg", "recvmsg", 3},
+    {"accept4", "accept4", 4},
+    {"recvmmsg", "recvmmsg", 5},
+    {"sendmmsg", "sendmmsg", 4},
+};
+
+// The multiplexed call as a task of its own (same memory, same entry snapshot);
+// nullptr when task is not a socketcall or its args array can't be read.
+const Socketcall* demux(const Task& task, Task& sub) {
+    if (!task.sc || task.abi != Abi::i386 || task.sc->name != "socketcall" || !task.mem) return nullptr;
+    std::uint64_t call = task.arg(0) & 0xffffffffu;
+    if (call == 0 || call >= std::size(kSocketcalls)) return nullptr;
+    const Socketcall& s = kSocketcalls[call];
+    const SyscallDesc* row = find_syscall(Abi::i386, s.row);
+    std::uint32_t args[kMaxArgs] = {};
+    if (!row || copy_bytes_from_user(*task.mem, args, task.arg(1) & 0xffffffffu, 4u * s.nargs) != 0) return nullptr;
+    sub = task;
+    sub.sc = row;
+    for (int i = 0; i < kMaxArgs; ++i) syscall_arg(sub.regs, Abi::i386, i) = args[i];
+    return &s;
+}
+
 }  // namespace
 
+std::string_view Decoder::shown_name(const Task& task) {
+    Task sub;
+    const Socketcall* s = demux(task, sub);
+    return s ? s->shown : std::string_view();
+}
+
+void Decoder::capture_entry(Task& task) {
+    if (Task sub; demux(task, sub)) {
+        capture_entry(sub);
+        std::copy(std::begin(sub.entry_values), std::end(sub.entry_values), std::begin(task.entry_values));
+        task.entry_mask = sub.entry_mask;
+        task.entry_call = sub.entry_call;
+        return;
+    }
+    task.entry_mask = 0;
+    task.entry_call = task.calls;
+    const EntryMeta* m = meta(task);
+    if (!m || !task.mem) return;
+    std::string scratch;
+    DecodeOptions opt;
+    DecodeCtx ctx{task, opt, scratch, false};
+    for (int i = 0; i < m->nargs; ++i) {
+        const ArgMeta& a = m->args[i];
+        if (a.kind != ArgKind::struct_inout) continue;
+        // A scalar, or the in/out length field of a struct (msghdr's msg_namelen).
+        std::uint64_t at = ctx.arg(i);
+        if (a.param == "user_msghdr" || a.param == "compat_msghdr") at += ctx.ptr_size();
+        else if (!is_int_pointee(a.param)) continue;
+        std::uint32_t v;
+        if (!ctx.read(at, v)) continue;
+        task.entry_values[i] = v;
+        task.entry_mask |= 1u << i;
+    }
+}
+
+bool entry_value(const DecodeCtx& ctx, int i, std::uint64_t& v) {
+    const Task& t = ctx.task;
+    if (i < 0 || i >= kMaxArgs || t.entry_call != t.calls || !((t.entry_mask >> i) & 1)) return false;
+    v = t.entry_values[i];
+    return true;
+}
+
+bool entry_value(const DecodeCtx& ctx, std::string_view param, std::uint64_t& v) {
+    const EntryMeta* m = meta(ctx.task);
+    for (int i = 0; m && i < m->nargs; ++i)
+        if (m->args[i].kind == ArgKind::struct_inout && m->args[i].param == param) return entry_value(ctx, i, v);
+    return false;
+}
+
+void print_inout_int(DecodeCtx& ctx, int i) {
+    std::uint64_t a = ctx.arg(i);
+    const Task& t = ctx.task;
+    bool have = t.entry_call == t.calls && (t.entry_mask >> i) & 1;
+    auto before = static_cast<std::int32_t>(t.entry_values[i]);
+    std::int32_t now;
+    if (!a || ctx.failed() || !ctx.read(a, now)) {
+        if (a && have) return ctx.out += fmt::format("[{}]", before), void();
+        return ctx.addr(a);
+    }
+    if (have && before != now) ctx.out += fmt::format("[{} => {}]", before, now);
+    else ctx.out += fmt::format("[{}]", now);
+}
+
 int Decoder::shown_args(const Task& task) const {
+    if (Task sub; const Socketcall* s = options_.raw ? nullptr : demux(task, sub)) return s->nargs;
     const EntryMeta* m = meta(task);
     if (!m) return kMaxArgs;
     if (options_.raw) return m->nargs;
@@ -153,19 +277,22 @@ int Decoder::shown_args(const Task& task) const {
 }
 
 bool Decoder::shown_at_exit(const Task& task, int i) const {
+    if (Task sub; !options_.raw && demux(task, sub)) return shown_at_exit(sub, i);
     return !options_.raw && i >= first_exit_arg(task);
 }
 
 void Decoder::format_arg(Task& task, int i, std::string& out) const {
+    if (Task sub; !options_.raw && demux(task, sub)) return format_arg(sub, i, out);
     DecodeCtx ctx{task, options_, out, shown_at_exit(task, i)};
     const EntryMeta* m = meta(task);
     if (!options_.raw)
         if (const CallDecoder* d = call_decoder(task); d && d->arg && d->arg(ctx, i)) return;
     if (!m || i >= m->nargs || options_.raw) return ctx.hex(ctx.task.arg(i) & (ctx.compat() ? 0xffffffffu : ~0ull));
-    format_kind(ctx, m->args[i], ctx.arg(i));
+    format_kind(ctx, m->args[i], i, ctx.arg(i));
 }
 
 void Decoder::format_result(Task& task, std::string& out) const {
+    if (Task sub; demux(task, sub)) return format_result(sub, out);
     std::int64_t ret = task.retval;
     if (is_error_value(ret) || !task.sc) return lstar::format_result(task, out);
     DecodeCtx ctx{task, options_, out, true};

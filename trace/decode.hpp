@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <string>
+#include <string_view>
 
 #include "kernel/task.hpp"
 
@@ -26,6 +27,12 @@ public:
     explicit Decoder(DecodeOptions options) : options_(options) {}
     const DecodeOptions& options() const { return options_; }
 
+    // Called at a call's entry, before anything is printed: reads the entry values
+    // of in/out arguments that are shown at exit (Task::entry_values).
+    static void capture_entry(Task& task);
+    // The name strace shows for the call when it is not the row's: i386 socketcall
+    // shows the call it multiplexes ("socket"). Empty otherwise.
+    static std::string_view shown_name(const Task& task);
     // How many arguments strace shows for this call (usually the declared count).
     int shown_args(const Task& task) const;
     // Whether argument i can only be shown once the call has returned (an out

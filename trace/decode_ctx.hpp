@@ -79,6 +79,11 @@ std::string unknown_name(std::string_view set);
 // The path of a task's descriptor from /proc (empty when unknown).
 std::string fd_path(pid_t tid, int fd);
 
+// What Decoder::capture_entry read at entry for argument i (or for the in/out
+// struct argument named param): false when nothing was captured for this call.
+bool entry_value(const DecodeCtx& ctx, int i, std::uint64_t& v);
+bool entry_value(const DecodeCtx& ctx, std::string_view param, std::uint64_t& v);
+
 // Struct printers by the struct name of tbl/signatures.tbl (trace/structs/).
 // Prints the struct at addr or, when it can't, NULL or the address.
 void print_struct(DecodeCtx& ctx, std::string_view name, std::uint64_t addr);

@@ -1,9 +1,10 @@
 // -c / -C: calls, errors and time per system call, printed at the end as
 // strace's table (src/count.c: same columns, widths, sorting and totals).
 //
-// Time is wall-clock time from the entry stop to the exit stop (strace -w);
-// strace's default is the tracee's system CPU time, which it reads from
-// wait4's rusage. See docs/json-schema.md ("Statistics").
+// Time is what the tracer records per call: by default the process's system
+// CPU time between the entry and exit stops (wait4's rusage, as strace), with -w
+// wall-clock time from the entry stop to the exit stop. See docs/json-schema.md
+// ("Statistics").
 #pragma once
 
 #include <cstdint>

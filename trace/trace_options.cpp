@@ -4,7 +4,10 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -111,6 +114,7 @@ std::string_view canonical_qualifier(std::string_view name) {
         {"w", "write"},     {"write", "write"},     {"writes", "write"},
         {"q", "quiet"},     {"quiet", "quiet"},     {"silent", "quiet"}, {"silence", "quiet"},
         {"status", "status"}, {"decode-fds", "decode-fds"},
+        {"inject", "inject"}, {"fault", "fault"},
     };
     for (const Alias& a : kAliases)
         if (a.alias == name) return a.name;
@@ -143,7 +147,7 @@ bool parse_pids(std::string_view text, std::vector<pid_t>* out, std::string* err
 }
 
 enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptStatus, kOptAbbrev,
-                      kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet };
+                      kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault };
 
 constexpr option kLongOptions[] = {
     {"output", required_argument, nullptr, 'o'},
@@ -181,6 +185,8 @@ constexpr option kLongOptions[] = {
     {"read", required_argument, nullptr, kOptRead},
     {"write", required_argument, nullptr, kOptWrite},
     {"quiet", optional_argument, nullptr, kOptQuiet},
+    {"inject", required_argument, nullptr, kOptInject},
+    {"fault", required_argument, nullptr, kOptFault},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -196,6 +202,8 @@ std::string_view qualifier_of_long_option(int opt) {
     case kOptRead: return "read";
     case kOptWrite: return "write";
     case kOptQuiet: return "quiet";
+    case kOptInject: return "inject";
+    case kOptFault: return "fault";
     default: return {};
     }
 }
@@ -417,6 +425,131 @@ bool parse_summary_columns(std::string_view spec, std::vector<SummaryColumn>* ou
     return true;
 }
 
+namespace {
+
+// strace's time specification: a decimal number (strtod), optionally followed by
+// s, ms, us or ns; microseconds without a suffix.
+std::optional<std::uint64_t> parse_delay_ns(std::string_view text) {
+    std::string s(text);
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || errno || !std::isfinite(v) || v < 0) return std::nullopt;
+    std::string_view unit(end);
+    double scale = 1e3;
+    if (unit == "s") scale = 1e9;
+    else if (unit == "ms") scale = 1e6;
+    else if (unit == "us" || unit.empty()) scale = 1e3;
+    else if (unit == "ns") scale = 1;
+    else return std::nullopt;
+    double ns = v * scale;
+    if (ns > 1e18) return std::nullopt;
+    return static_cast<std::uint64_t>(ns);
+}
+
+// when=FIRST[..LAST][+[STEP]]: FIRST and STEP 1..65535, LAST 1..65534.
+bool parse_when(std::string_view text, InjectRule* rule) {
+    std::size_t plus = text.find('+');
+    std::string_view range = text.substr(0, plus);
+    std::size_t dots = range.find("..");
+    auto first = parse_number<std::uint32_t>(range.substr(0, dots));
+    if (!first || *first < 1 || *first > 65535) return false;
+    rule->first = *first;
+    rule->last = UINT32_MAX;
+    rule->step = 0;
+    if (dots != std::string_view::npos) {
+        auto last = parse_number<std::uint32_t>(range.substr(dots + 2));
+        if (!last || *last < 1 || *last > 65534 || *last < *first) return false;
+        rule->last = *last;
+        rule->step = 1;  // FIRST..LAST: every invocation in the range
+    }
+    if (plus != std::string_view::npos) {
+        std::string_view step = text.substr(plus + 1);
+        if (step.empty()) {
+            rule->step = 1;
+        } else {
+            auto n = parse_number<std::uint32_t>(step);
+            if (!n || *n < 1 || *n > 65535) return false;
+            rule->step = *n;
+        }
+    }
+    return true;
+}
+
+std::optional<int> parse_errno(std::string_view text) {
+    if (auto n = parse_number<int>(text)) {
+        if (*n >= 1 && *n <= 4095) return *n;
+        return std::nullopt;
+    }
+    for (const XlatEntry& e : xlat_set("errno"))
+        if (e.name == text && e.value >= 1 && e.value <= 4095) return static_cast<int>(e.value);
+    return std::nullopt;
+}
+
+}  // namespace
+
+bool parse_injection(std::string_view spec, bool fault, Injection* out, std::string* error) {
+    auto invalid = [&] {
+        *error = fmt::format("invalid {} argument '{}'", fault ? "fault" : "inject", spec);
+        return false;
+    };
+    std::size_t colon = spec.find(':');
+    Injection injection;
+    if (!SyscallSet::parse(spec.substr(0, colon), &injection.calls, error)) return false;
+    InjectRule& rule = injection.rule;
+    bool have_signal = false, have_delay = false;
+    std::string_view rest = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
+    while (colon != std::string_view::npos) {
+        colon = rest.find(':');
+        std::string_view token = rest.substr(0, colon);
+        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+        std::size_t eq = token.find('=');
+        if (eq == std::string_view::npos) return invalid();
+        std::string_view key = token.substr(0, eq), value = token.substr(eq + 1);
+        if (key == "when") {
+            if (!parse_when(value, &rule)) return invalid();
+        } else if (key == "error") {
+            auto err = parse_errno(value);
+            if (!err || rule.result != InjectRule::Result::none) return invalid();
+            rule.result = InjectRule::Result::error;
+            rule.value = *err;
+        } else if (fault) {
+            return invalid();  // -e fault= knows error= and when= only
+        } else if (key == "retval") {
+            // strtoull's view, as strace's: "-5" is 2^64-5.
+            std::string v(value);
+            char* end = nullptr;
+            errno = 0;
+            unsigned long long n = std::strtoull(v.c_str(), &end, 0);
+            if (v.empty() || *end || errno || rule.result != InjectRule::Result::none) return invalid();
+            rule.result = InjectRule::Result::retval;
+            rule.value = static_cast<std::int64_t>(n);
+        } else if (key == "signal") {
+            int signo = signal_from_name(value);
+            if (!signo || have_signal) return invalid();
+            rule.signo = signo;
+            have_signal = true;
+        } else if (key == "delay_enter" || key == "delay_exit") {
+            auto ns = parse_delay_ns(value);
+            if (!ns) return invalid();
+            (key == "delay_enter" ? rule.delay_enter_ns : rule.delay_exit_ns) = *ns;
+            have_delay = true;
+        } else if (key == "syscall" || key == "poke_enter" || key == "poke_exit") {
+            *error = fmt::format("inject: {}= is not supported by lstar", key);
+            return false;
+        } else {
+            return invalid();
+        }
+    }
+    if (fault && rule.result == InjectRule::Result::none) {
+        rule.result = InjectRule::Result::error;
+        rule.value = ENOSYS;
+    }
+    if (rule.result == InjectRule::Result::none && !have_signal && !have_delay) return invalid();
+    *out = std::move(injection);
+    return true;
+}
+
 bool parse_qualifier(std::string_view expr, TraceConfig* cfg, std::string* error) {
     std::size_t eq = expr.find('=');
     std::string_view name = eq == std::string_view::npos ? std::string_view() : canonical_qualifier(expr.substr(0, eq));
@@ -432,6 +565,12 @@ bool parse_qualifier(std::string_view expr, TraceConfig* cfg, std::string* error
     if (name == "quiet") return parse_quiet_set(value, &cfg->quiet, error);
     if (name == "read") return parse_fd_set(value, &cfg->read_fds, error);
     if (name == "write") return parse_fd_set(value, &cfg->write_fds, error);
+    if (name == "inject" || name == "fault") {
+        Injection injection;
+        if (!parse_injection(value, name == "fault", &injection, error)) return false;
+        cfg->injections.push_back(std::move(injection));
+        return true;
+    }
     // decode-fds: lstar knows paths only.
     if (value == "path" || value == "all") cfg->fd_paths = true;
     else if (value == "none") cfg->fd_paths = false;
@@ -491,9 +630,14 @@ std::string trace_usage() {
            "  -t, -tt, -ttt  wall-clock time stamps          -r            time since the previous line\n"
            "  -T             time spent in each call         -n            system call numbers\n"
            "  -q, -qq, -e quiet=SET   fewer attach/detach and exit messages\n"
+           "Tampering:\n"
+           "  -e inject=SET[:error=ERRNO|:retval=VALUE][:signal=SIG][:delay_enter=DELAY]\n"
+           "            [:delay_exit=DELAY][:when=FIRST[..LAST][+[STEP]]]   change these calls\n"
+           "  -e fault=SET[:error=ERRNO][:when=EXPR]         fail them (ENOSYS by default)\n"
            "  --json         one JSON object per event (docs/json-schema.md)\n"
            "Statistics:\n"
            "  -c             summary table only              -C            lines and the summary\n"
+           "  -w             wall time from entry to exit in the table (default: system CPU time)\n"
            "  -S SORTBY      time, calls, errors, name, nothing, min-time, max-time, avg-time\n"
            "  -U COLUMNS     time-percent,total-time,min-time,max-time,avg-time,calls,errors,name\n"
            "Startup:\n"

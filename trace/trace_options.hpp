@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "inject/fault_injection.hpp"
 #include "trace/decode.hpp"
 #include "trace/syscall_set.hpp"
 
@@ -43,6 +44,12 @@ struct FdSet {
     bool contains(long fd) const;
 };
 
+// -e inject= / -e fault=: what to do to which calls.
+struct Injection {
+    SyscallSet calls = SyscallSet::none();
+    InjectRule rule;
+};
+
 enum class SummaryMode : std::uint8_t { off, only /* -c */, also /* -C */ };
 // -S: what the -c table is sorted by (strace's names and aliases).
 enum class SortBy : std::uint8_t { time, min_time, max_time, avg_time, calls, errors, name, nothing };
@@ -68,6 +75,7 @@ struct TraceConfig {
     std::vector<std::string> paths;            // -P
     FdSet read_fds, write_fds;                 // -e read=, -e write=
     std::uint8_t quiet = 0;                    // -q, -qq, -e quiet=
+    std::vector<Injection> injections;         // -e inject=, -e fault= (later ones win)
 
     // How to show it.
     unsigned column = 40;       // -a
@@ -86,7 +94,7 @@ struct TraceConfig {
     std::vector<SummaryColumn> columns = {SummaryColumn::time_percent, SummaryColumn::total_time,
                                           SummaryColumn::avg_time,     SummaryColumn::calls,
                                           SummaryColumn::errors,       SummaryColumn::name};
-    bool wall_clock = false;    // -w (lstar always measures entry to exit: see docs)
+    bool wall_clock = false;    // -w: wall time from entry to exit; default: system CPU time
 
     // Whether per-call lines (or JSON objects) are printed at all.
     bool prints_calls() const { return summary != SummaryMode::only; }
@@ -118,5 +126,8 @@ bool parse_quiet_set(std::string_view spec, std::uint8_t* out, std::string* erro
 bool parse_fd_set(std::string_view spec, FdSet* out, std::string* error);
 bool parse_sort_by(std::string_view name, SortBy* out);
 bool parse_summary_columns(std::string_view spec, std::vector<SummaryColumn>* out, std::string* error);
+// "SET:error=ENOENT:when=2+" after "inject=" (fault: "fault=", error and when only,
+// error ENOSYS by default).
+bool parse_injection(std::string_view spec, bool fault, Injection* out, std::string* error);
 
 }  // namespace lstar

@@ -29,6 +29,7 @@ std::uint64_t arg_value(const Task& task, int i) {
 
 // The call's name without allocating for the common case of a known number.
 std::string_view call_name(const Task& task, std::string& scratch) {
+    if (std::string_view shown = Decoder::shown_name(task); !shown.empty()) return shown;  // i386 socketcall
     if (task.sc && !task.sc->name.empty()) return task.sc->name;
     scratch = task.syscall_name();
     return scratch;
@@ -89,6 +90,11 @@ Tracer::Tracer(TraceOutput& out, const TraceConfig& config)
 }
 
 Tracer::~Tracer() = default;
+
+bool Tracer::selects(Task& task) const {
+    return (task.sc ? config_.trace.contains(*task.sc) : config_.trace.unknown()) &&
+           (paths_.empty() || touches_path(task));
+}
 
 // -P: a path argument equal to one of the paths, or a descriptor open on one.
 bool Tracer::touches_path(Task& task) const {
@@ -195,6 +201,8 @@ void Tracer::finish_line(Task& task, std::size_t written, bool returned) {
         return;
     }
     fmt_->result(task, line_);
+    if (task.tampered & kTamperResult) line_ += " (INJECTED)";
+    if (task.tampered & kTamperDelay) line_ += " (DELAYED)";
     if (config_.durations) {
         std::uint64_t d = task.exit_ns - task.enter_ns;
         fmt::format_to(std::back_inserter(line_), " <{}.{:06}>", d / 1000000000u, d % 1000000000u / 1000u);
@@ -321,6 +329,8 @@ void Tracer::json_call(Task& task, PerTask& t, bool returned) {
         if (err.empty()) j.field_null("errno");
         else j.field_str("errno", err);
         j.field_str("result", scratch_).field_u("dur_ns", task.exit_ns - task.enter_ns);
+        if (task.tampered & kTamperResult) j.field("injected", true);
+        if (task.tampered & kTamperDelay) j.field("delayed", true);
     } else {
         j.field_null("ret").field_null("errno").field("unfinished", true);
     }
@@ -331,11 +341,15 @@ void Tracer::json_call(Task& task, PerTask& t, bool returned) {
 // ---- hooks ------------------------------------------------------------------
 
 Verdict Tracer::on_enter(Task& task) {
+    if (!attached_.empty()) announce_attached();
     PerTask& t = per_task(task.tid);
     t.last_nr = task.nr();
-    t.selected = (task.sc ? config_.trace.contains(*task.sc) : config_.trace.unknown()) &&
-                 (paths_.empty() || touches_path(task));
+    t.call = task.calls;
+    t.selected = selects(task);
     if (!t.selected || !config_.prints_calls()) return Verdict::proceed;
+    Decoder::capture_entry(task);  // in/out values shown at exit next to their entry value
+    t.entry = task;
+    t.entry.mem = nullptr;
     if (config_.json) {
         // Arguments known at entry are decoded now: execve's are gone by its exit.
         int n = fmt_->shown_args(task);
@@ -361,13 +375,26 @@ Verdict Tracer::on_enter(Task& task) {
     return Verdict::proceed;
 }
 
+// -c: system CPU time from entry to exit, as strace measures by default; -w: wall time.
+std::uint64_t Tracer::summary_ns(const Task& task) const {
+    if (config_.wall_clock) return task.exit_ns - task.enter_ns;
+    return task.exit_stime_ns > task.enter_stime_ns ? task.exit_stime_ns - task.enter_stime_ns : 0;
+}
+
 void Tracer::on_exit(Task& task) {
     auto it = tasks_.find(task.tid);
-    if (it == tasks_.end() || !it->second.selected) return;
+    if (it == tasks_.end()) return;
+    if (it->second.call != task.calls && task.skipped) {
+        // An earlier stage of enter work (policy, fault injection) skipped the call
+        // before tracing saw it: strace shows such calls, so the line is made now.
+        on_enter(task);
+        it = tasks_.find(task.tid);
+    }
+    if (!it->second.selected) return;
     PerTask& t = it->second;
     t.selected = false;
     bool failed = is_error_value(task.retval);
-    if (summary_ && task.sc) summary_->record(*task.sc, failed, task.exit_ns - task.enter_ns);
+    if (summary_ && task.sc) summary_->record(*task.sc, failed, summary_ns(task));
     if (!config_.prints_calls()) return;
     if (!status_shown(failed ? kStatusFailed : kStatusSuccessful)) return;
     if (config_.json) json_call(task, t, true);
@@ -377,9 +404,16 @@ void Tracer::on_exit(Task& task) {
 void Tracer::on_new_task(Task& task, Task* parent) {
     per_task(task.tid);
     ++live_tasks_;
+    if (!parent && !config_.attach.empty()) {
+        // -p: every thread of the process is seized (strace -f -p does that; strace -p
+        // without -f only the thread given). Announced together once all are seized.
+        if (attached_.empty() || attached_.back().first != task.tgid) attached_.emplace_back(task.tgid, 0);
+        ++attached_.back().second;
+        return;
+    }
+    if (!attached_.empty()) announce_attached();
     // strace announces what it attaches to: -p processes and -f children, not the program it starts.
-    bool announce = parent || !config_.attach.empty();
-    if (announce && !(config_.quiet & kQuietAttach)) {
+    if (parent && !(config_.quiet & kQuietAttach)) {
         if (config_.json && config_.prints_calls()) {
             JsonLine(line_).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).end();
             emit();
@@ -389,7 +423,31 @@ void Tracer::on_new_task(Task& task, Task* parent) {
     }
 }
 
+// strace -f -p: "Process N attached with M threads", or "Process N attached" for one.
+// The trace then looks like strace -f -p's: with more than one thread the lines
+// carry the thread's id ("[pid N] ", or a first column with -o).
+void Tracer::announce_attached() {
+    int threads = 0;
+    for (auto [pid, n] : attached_) {
+        threads += n;
+        if (config_.quiet & kQuietAttach) continue;
+        if (config_.json && config_.prints_calls()) {
+            Task t;
+            t.tid = t.tgid = pid;
+            JsonLine(line_).begin("attach", t, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field("threads", static_cast<std::int64_t>(n)).end();
+            emit();
+        } else if (n > 1) {
+            out_.message(fmt::format("lstar: Process {} attached with {} threads\n", pid, n));
+        } else {
+            out_.message(fmt::format("lstar: Process {} attached\n", pid));
+        }
+    }
+    if (threads > 1 && !config_.output_path.empty()) pid_column_ = true;
+    attached_.clear();
+}
+
 void Tracer::on_signal(Task& task, const siginfo_t& info) {
+    if (!attached_.empty()) announce_attached();
     // The backend's own SIGCONT that starts a launched program is not the program's business.
     if (info.si_signo == SIGCONT && info.si_code == SI_USER && info.si_pid == ::getpid()) return;
     if (!config_.prints_calls() || info.si_signo < 0 || info.si_signo > 64 || !config_.signals[info.si_signo]) return;
@@ -415,19 +473,47 @@ void Tracer::on_signal(Task& task, const siginfo_t& info) {
 }
 
 void Tracer::on_exec(Task& task, pid_t former_tid) {
+    if (!attached_.empty()) announce_attached();
     if (former_tid == task.tid) return;
     // The thread that ran execve took over the leader's id; the old leader is gone
-    // without an exit of its own.
+    // without an exit of its own. strace: the old leader's call ends unfinished
+    // ("<... nanosleep resumed> <unfinished ...>) = ?"), then, with the execing
+    // thread's line, "+++ superseded by execve in pid FORMER +++".
     auto it = tasks_.find(former_tid);
     if (it == tasks_.end()) return;
+    auto leader = tasks_.find(task.tid);
+    if (leader != tasks_.end()) {
+        PerTask& old = leader->second;
+        if (old.selected && old.entry.tid == task.tid && old.entry.phase == SyscallPhase::entered) {
+            old.selected = false;
+            if (config_.prints_calls() && status_shown(kStatusUnfinished)) {
+                if (config_.json) json_call(old.entry, old, false);
+                else print_unfinished(old.entry, old, " <unfinished ...>");
+            }
+        }
+        if (open_line_ == task.tid) open_line_ = 0;
+        tasks_.erase(leader);
+        --live_tasks_;
+    }
+    it = tasks_.find(former_tid);
     PerTask moved = std::move(it->second);
     tasks_.erase(it);
-    tasks_[task.tid] = std::move(moved);
     if (open_line_ == former_tid) open_line_ = task.tid;
-    --live_tasks_;
+    PerTask& now = tasks_[task.tid] = std::move(moved);
+    if (config_.prints_calls() && !(config_.quiet & kQuietThreadExecve)) {
+        if (config_.json) {
+            std::uint64_t ns = clock_ns(CLOCK_MONOTONIC);
+            JsonLine(line_).begin("superseded", task, ns, wall_ns(ns)).field("former_tid", static_cast<std::int64_t>(former_tid)).end();
+        } else {
+            begin_line(task, now.last_nr);
+            fmt::format_to(std::back_inserter(line_), "+++ superseded by execve in pid {} +++\n", former_tid);
+        }
+        emit();
+    }
 }
 
 void Tracer::on_task_exit(Task& task, int status) {
+    if (!attached_.empty()) announce_attached();
     auto it = tasks_.find(task.tid);
     if (it != tasks_.end() && it->second.selected && task.phase == SyscallPhase::entered) {
         // A call that never returned (exit_group, or killed inside it).
@@ -457,6 +543,7 @@ void Tracer::on_task_exit(Task& task, int status) {
 }
 
 void Tracer::on_detach(Task& task) {
+    if (!attached_.empty()) announce_attached();
     auto it = tasks_.find(task.tid);
     bool in_call = it != tasks_.end() && it->second.selected && task.phase == SyscallPhase::entered;
     if (!(config_.quiet & kQuietAttach) && !(config_.json && config_.prints_calls()))
@@ -469,12 +556,9 @@ void Tracer::on_detach(Task& task) {
                 line_ += " <detached ...>\n";
                 emit();
             }
-        } else {
-            if (open_line_ != task.tid) {
-                begin_line(task, task.nr());
-                fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
-                emit();
-            }
+        } else if (open_line_ == task.tid) {
+            // strace ends the call's line only when it is the last thing written; a
+            // call whose line another one interrupted is left as it is.
             out_.write(" <detached ...>\n");
             open_line_ = 0;
         }
@@ -496,6 +580,7 @@ void Tracer::task_gone(pid_t tid) {
 }
 
 void Tracer::finish() {
+    if (!attached_.empty()) announce_attached();
     if (!summary_ || summary_printed_) return;
     summary_printed_ = true;
     interrupt_open_line();

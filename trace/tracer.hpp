@@ -38,9 +38,17 @@ public:
     // calls it again at the end in case a task went away unreported.
     void finish();
 
+    // Whether this call passes -e trace= and -P: strace tampers (-e inject=) only
+    // with the calls it traces.
+    bool selects(Task& task) const;
+
 private:
     struct PerTask {
         bool selected = false;    // the current call passed -e trace= and -P
+        std::uint64_t call = 0;   // task.calls when on_enter last ran (a call skipped by an
+                                  // earlier stage of enter work never reaches on_enter)
+        Task entry;               // the task as it entered its selected call, for the old
+                                  // leader's line when another thread's execve replaces it
         bool line_open = false;   // its entry part ends the output so far
         int exit_from = 0;        // the first argument shown at exit
         std::uint64_t last_nr = 0;
@@ -68,6 +76,8 @@ private:
     std::uint64_t wall_ns(std::uint64_t mono_ns) const { return mono_ns + wall_offset_ns_; }
 
     void task_gone(pid_t tid);
+    void announce_attached();
+    std::uint64_t summary_ns(const Task& task) const;
     void emit() { out_.write(line_); line_.clear(); }
 
     TraceOutput& out_;
@@ -81,6 +91,9 @@ private:
     pid_t open_line_ = 0;      // the task whose line is unfinished at the end of the output
     std::size_t open_column_ = 0;  // how much of that line is written
     int live_tasks_ = 0;
+    // -p: the processes attached and how many threads each, announced as strace -f -p
+    // does ("Process N attached with M threads") once every thread is seized.
+    std::vector<std::pair<pid_t, int>> attached_;
     bool summary_printed_ = false;
     std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time
     std::uint64_t wall_offset_ns_ = 0;    // CLOCK_REALTIME - CLOCK_MONOTONIC at start

@@ -5,6 +5,7 @@
 #include <linux/audit.h>
 #include <signal.h>
 #include <sys/ptrace.h>  // not <linux/ptrace.h>: the two clash; glibc's has all lstar needs
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include <fmt/format.h>
@@ -126,6 +128,10 @@ struct PtraceBackend::Traced {
     // strace, the path sees the program from its execve on.
     bool startup = false;
     bool announced = false;  // path_.new_task has been called for it
+    // A signal to deliver at the exit stop: one that the path asked for at an entry
+    // reported through seccomp, whose stop cannot deliver signals (ptrace_event()
+    // drops the restart signal; a syscall-entry stop sends it).
+    int exit_signal = 0;
     explicit Traced(pid_t tid) : mem(tid) {
         task.tid = tid;
         task.mem = &mem;
@@ -316,6 +322,9 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         task.regs.sp = info.stack_pointer;
         task.regs.cs = task.abi == Abi::i386 ? kUserCs32 : kUserCs64;
         task.enter_ns = monotonic_ns();
+        task.enter_stime_ns = task.exit_stime_ns = stop_stime_ns_;
+        task.tampered = 0;
+        task.resume_signal = 0;
         if (t.startup) {
             if (!is_exec(task.abi, task.regs.orig_ax)) return resume(t, 0);
             t.startup = false;
@@ -336,18 +345,27 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
             ::kill(task.tid, SIGKILL);
             return;
         }
-        return resume(t, 0);
+        int signo = task.resume_signal;
+        task.resume_signal = 0;
+        if (signo && via_seccomp) {
+            t.exit_signal = signo;
+            signo = 0;
+        }
+        return resume(t, signo);
     }
     if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
         t.exit_stop_wanted = false;
+        int signo = t.exit_signal;
+        t.exit_signal = 0;
         // An exit with no entry seen: the call was under way when lstar attached.
-        if (!t.observed || task.phase != SyscallPhase::entered) return resume(t, 0);
+        if (!t.observed || task.phase != SyscallPhase::entered) return resume(t, signo);
         task.exit_ns = monotonic_ns();
+        task.exit_stime_ns = stop_stime_ns_;
         bool skipped = task.skipped;
         if (!skipped) task.retval = info.exit.rval;
         path_.syscall_exit(task);
         if (skipped || task.retval_changed) write_back(t, false, true);
-        return resume(t, 0);
+        return resume(t, signo);
     }
     resume(t, 0);
 }
@@ -464,10 +482,18 @@ bool PtraceBackend::handle_stop_request() {
 }
 
 void PtraceBackend::detach_all() {
-    // Every task must be in a ptrace stop to be detached: interrupt the running ones
-    // and let each go at its next stop, handing back any signal it was about to get.
+    // Every task must be in a ptrace stop to be detached: interrupt the running ones,
+    // hold each at its next stop, then let them go in strace's order (by id: a
+    // process's leader, then its threads), handing back any signal each was about to get.
     for (auto& [tid, t] : tasks_) ptrace_call(PTRACE_INTERRUPT, tid);
-    while (!tasks_.empty()) {
+    std::map<pid_t, int> held;  // tid → the signal to pass on
+    while (held.size() < tasks_.size()) {
+        // A leader that left with pthread_exit is a zombie that waitpid reports only
+        // once its threads are gone: stop waiting when only such tasks are left.
+        bool all_zombies = true;
+        for (auto& [tid, t] : tasks_)
+            if (!held.count(tid) && !is_zombie(t->task.tgid, tid)) { all_zombies = false; break; }
+        if (all_zombies) break;
         int status;
         pid_t tid = ::waitpid(-1, &status, __WALL);
         if (tid < 0) {
@@ -481,6 +507,7 @@ void PtraceBackend::detach_all() {
             continue;
         }
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
+            held.erase(tid);
             on_exit_status(tid, status);
             continue;
         }
@@ -488,6 +515,11 @@ void PtraceBackend::detach_all() {
         int event = status >> 16;
         int pass = 0;
         if (event == 0 && signo != (SIGTRAP | 0x80)) pass = signo;  // a signal-delivery stop
+        held[tid] = pass;
+    }
+    for (auto [tid, pass] : held) {
+        Traced* t = find(tid);
+        if (!t) continue;
         if (t->task.skipped && t->task.phase == SyscallPhase::entered) {
             // A skipped call still owes its result.
             write_back(*t, false, true);
@@ -496,6 +528,9 @@ void PtraceBackend::detach_all() {
         ptrace_call(PTRACE_DETACH, tid, 0, static_cast<unsigned long>(pass));
         forget(tid);
     }
+    // Tasks never held (zombie leaders) are let go when lstar exits.
+    for (auto& [tid, t] : tasks_)
+        if (t->observed) path_.detach(t->task);
     tasks_.clear();
     g_wake_tid.store(0);
 }
@@ -504,7 +539,13 @@ int PtraceBackend::run() {
     while (!tasks_.empty()) {
         if (handle_stop_request()) break;
         int status;
-        pid_t tid = ::waitpid(-1, &status, __WALL);
+        // -c: the rusage of a stopped task is its process's (getrusage RUSAGE_BOTH), as
+        // strace reads it; its ru_stime at the entry and exit stops brackets the call.
+        rusage ru;
+        pid_t tid = ::wait4(-1, &status, __WALL, options_.cpu_times ? &ru : nullptr);
+        if (options_.cpu_times && tid > 0)
+            stop_stime_ns_ = static_cast<std::uint64_t>(ru.ru_stime.tv_sec) * 1000000000u +
+                             static_cast<std::uint64_t>(ru.ru_stime.tv_usec) * 1000u;
         if (tid < 0) {
             if (errno == EINTR) continue;
             break;  // ECHILD: nothing left

@@ -18,6 +18,9 @@ namespace lstar {
 struct PtraceOptions {
     bool follow_forks = false;  // -f: trace children (fork, vfork, clone)
     bool prefilter = true;      // install a seccomp-bpf filter so that only needed calls stop
+    // Record the process's system CPU time (wait4's rusage) at each system-call stop
+    // in Task::enter_stime_ns / exit_stime_ns, for strace -c's time column.
+    bool cpu_times = false;
 };
 
 class PtraceBackend {
@@ -64,6 +67,7 @@ private:
     int main_status_ = 0;
     bool attached_ = false;  // attach mode: detach rather than kill on a stop request
     bool stops_all_ = true;  // no prefilter: every call stops (PTRACE_SYSCALL)
+    std::uint64_t stop_stime_ns_ = 0;  // options_.cpu_times: ru_stime of the stop being handled
 };
 
 }  // namespace lstar

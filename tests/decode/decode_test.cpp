@@ -2,7 +2,15 @@
 // from a Task whose user memory is a buffer in this process.
 #include <fcntl.h>
 #include <signal.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <sys/wait.h>
 
 #include <cstring>
@@ -170,6 +178,102 @@ TEST(Decode, Siginfo) {
 TEST(Decode, RestartCodes) {
     Call c("read", {0, 0, 1});
     EXPECT_EQ(c.result(-512), "? ERESTARTSYS (To be restarted if SA_RESTART is set)");
+}
+
+// In/out lengths: the entry value read by capture_entry, shown next to the exit value.
+TEST(Decode, InOutLengthsShowTheirEntryValue) {
+    sockaddr_un addr{};
+    socklen_t len = sizeof addr;
+    Call c("getsockname", {3, ptr(&addr), ptr(&len)});
+    Decoder::capture_entry(c.task);
+    addr.sun_family = AF_UNIX;
+    len = 2;  // what the kernel wrote
+    EXPECT_EQ(c.args(0), "3, {sa_family=AF_UNIX}, [110 => 2]");
+    // Unchanged: the value once.
+    Decoder::capture_entry(c.task);
+    EXPECT_EQ(c.args(0), "3, {sa_family=AF_UNIX}, [2]");
+    // A failed call shows the address and the entry value.
+    len = 7;
+    std::string failed = c.args(-ENOTCONN);
+    EXPECT_EQ(failed.substr(failed.rfind(", ")), ", [2]");
+    // Nothing captured for this call (attached mid-call): the exit value alone.
+    ++c.task.calls;
+    len = 2;
+    EXPECT_EQ(c.args(0), "3, {sa_family=AF_UNIX}, [2]");
+}
+
+TEST(Decode, SocketOptions) {
+    int one = 1;
+    Call set("setsockopt", {3, IPPROTO_TCP, TCP_NODELAY, ptr(&one), 4});
+    EXPECT_EQ(set.args(0), "3, SOL_TCP, TCP_NODELAY, [1], 4");
+    int val = 0;
+    socklen_t len = 8;
+    Call get("getsockopt", {3, SOL_SOCKET, SO_ERROR, ptr(&val), ptr(&len)});
+    Decoder::capture_entry(get.task);
+    len = 4;
+    EXPECT_EQ(get.args(0), "3, SOL_SOCKET, SO_ERROR, [0], [8 => 4]");
+}
+
+TEST(Decode, SelectSetsAndResult) {
+    fd_set in;
+    FD_ZERO(&in);
+    FD_SET(3, &in);
+    FD_SET(5, &in);
+    timeval tv{1, 0};
+    Call c("select", {6, ptr(&in), 0, 0, ptr(&tv)});
+    EXPECT_EQ(c.args(0), "6, [3 5], NULL, NULL, {tv_sec=1, tv_usec=0}");
+    FD_CLR(3, &in);
+    tv = {0, 999990};
+    EXPECT_EQ(c.result(1), "1 (in [5], left {tv_sec=0, tv_usec=999990})");
+    EXPECT_EQ(c.result(0), "0 (Timeout)");
+}
+
+TEST(Decode, IoctlAndPrctlByCommand) {
+    termios t{};
+    t.c_iflag = ICRNL | IXON;
+    t.c_oflag = OPOST | ONLCR;
+    t.c_cflag = B38400 | CS8 | CREAD;
+    t.c_lflag = ISIG | ICANON | ECHO;
+    Call get("ioctl", {0, TCGETS, ptr(&t)});
+    EXPECT_TRUE(get.decoder.shown_at_exit(get.task, 2));
+    EXPECT_EQ(get.args(0), "0, TCGETS, {c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, "
+                           "c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO, ...}");
+    Call clex("ioctl", {3, FIOCLEX, 0});
+    EXPECT_EQ(clex.args(0), "3, FIOCLEX");
+    winsize ws{24, 80, 0, 0};
+    Call win("ioctl", {1, TIOCSWINSZ, ptr(&ws)});
+    EXPECT_EQ(win.args(0), "1, TIOCSWINSZ, {ws_row=24, ws_col=80, ws_xpixel=0, ws_ypixel=0}");
+
+    Call name("prctl", {PR_SET_NAME, ptr("worker"), 0, 0, 0});
+    EXPECT_EQ(name.args(0), "PR_SET_NAME, \"worker\"");
+    int sig = SIGTERM;
+    Call pdeath("prctl", {PR_GET_PDEATHSIG, ptr(&sig), 0, 0, 0});
+    EXPECT_TRUE(pdeath.decoder.shown_at_exit(pdeath.task, 1));
+    EXPECT_EQ(pdeath.args(0), "PR_GET_PDEATHSIG, [SIGTERM]");
+    Call nnp("prctl", {PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0});
+    EXPECT_EQ(nnp.args(0), "PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0");
+    Call dump("prctl", {PR_GET_DUMPABLE, 0, 0, 0, 0});
+    EXPECT_EQ(dump.args(0), "PR_GET_DUMPABLE");
+    EXPECT_EQ(dump.result(1), "1 (SUID_DUMP_USER)");
+}
+
+// i386 socketcall is shown as the call it multiplexes.
+TEST(Decode, SocketcallShownAsTheUnderlyingCall) {
+    std::uint32_t args[3] = {AF_UNIX, SOCK_STREAM, 0};
+    Call c("socket", {});
+    c.task.abi = Abi::i386;
+    c.task.sc = find_syscall(Abi::i386, "socketcall");
+    ASSERT_NE(c.task.sc, nullptr);
+    c.task.set_arg(0, 1);  // SYS_SOCKET
+    // The args array must be a 32-bit address: map one below 4 GiB.
+    void* low = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    ASSERT_NE(low, MAP_FAILED);
+    std::memcpy(low, args, sizeof args);
+    c.task.set_arg(1, ptr(low));
+    EXPECT_EQ(Decoder::shown_name(c.task), "socket");
+    EXPECT_EQ(c.args(3), "AF_UNIX, SOCK_STREAM, 0");
+    EXPECT_EQ(c.result(3), "3");
+    munmap(low, 4096);
 }
 
 }  // namespace

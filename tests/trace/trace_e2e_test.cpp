@@ -351,6 +351,128 @@ TEST_F(TraceVsStrace, BadOptionsExitOneWithStracesMessage) {
     EXPECT_EQ(l.err, "lstar: invalid option -- 'Q'\nTry 'lstar trace -h' for more information.\n");
 }
 
+// The seconds column of a -c table: name → seconds.
+std::map<std::string, double> summary_seconds(const std::string& text) {
+    static const std::regex row(R"(^\s*[\d.]+\s+([\d.]+)\s+\d+\s+\d+\s+\d*\s+(\w+)$)");
+    std::map<std::string, double> rows;
+    for (const std::string& line : lines_of(text)) {
+        std::smatch m;
+        if (std::regex_match(line, m, row)) rows[m[2]] = std::stod(m[1]);
+    }
+    return rows;
+}
+
+TEST_F(TraceVsStrace, SummaryTimeIsSystemCpuTimeUnlessWallClock) {
+    // cputime: three 100 ms sleeps (no CPU), then 16 reads of 16 MiB from /dev/zero
+    // (system CPU). strace -c charges a call the system CPU time between its entry
+    // and exit stops; -w the wall time. Both tools must show the same picture.
+    for (const std::string& tool : {std::string(LSTAR_BIN), std::string(STRACE_BIN)}) {
+        Result cpu = trace_with(tool, {"-c"}, "cputime", false);
+        Result wall = trace_with(tool, {"-c", "-w"}, "cputime", false);
+        ASSERT_EQ(cpu.status, 0) << tool << cpu.err;
+        ASSERT_EQ(wall.status, 0) << tool << wall.err;
+        auto c = summary_seconds(cpu.err), w = summary_seconds(wall.err);
+        ASSERT_TRUE(c.count("clock_nanosleep") && c.count("read")) << tool << "\n" << cpu.err;
+        ASSERT_TRUE(w.count("clock_nanosleep") && w.count("read")) << tool << "\n" << wall.err;
+        EXPECT_LT(c["clock_nanosleep"], 0.05) << tool << ": sleeping costs no CPU\n" << cpu.err;
+        EXPECT_GT(c["read"], 0.0) << tool << ": clearing 256 MiB costs system CPU\n" << cpu.err;
+        EXPECT_GT(c["read"], c["clock_nanosleep"]) << tool << "\n" << cpu.err;
+        EXPECT_GE(w["clock_nanosleep"], 0.29) << tool << ": -w is wall time\n" << wall.err;
+        EXPECT_GT(w["clock_nanosleep"], w["read"]) << tool << "\n" << wall.err;
+    }
+    // --json's summary carries the same time as the table.
+    Result j = trace_with(LSTAR_BIN, {"-c", "--json"}, "cputime", false);
+    nlohmann::json summary = nlohmann::json::parse(lines_of(j.err).back());
+    for (const auto& row : summary["calls"])
+        if (row["name"] == "clock_nanosleep") EXPECT_LT(row["total_ns"].get<double>(), 5e7) << j.err;
+}
+
+TEST_F(TraceVsStrace, InjectLineByLine) {
+    // Each: the options, and what the program's stdout must be under both.
+    std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"-e", "inject=getpid:retval=42:when=2", "-e", "inject=openat:error=EACCES", "-e", "trace=getpid,openat,close"},
+         "hello\n"},
+        {{"-e", "fault=getpid:when=2..3", "-e", "trace=getpid"}, "hello\n"},
+        {{"-e", "inject=getpid,close:error=ENOENT:when=1+2", "-e", "trace=getpid,close"}, "hello\n"},
+        {{"-e", "inject=openat:error=2:when=2+", "-T", "-e", "trace=openat"}, "hello\n"},
+        // strace tampers only with the calls it traces: the write is not traced and happens;
+        // -P narrows the injection too.
+        {{"-e", "inject=write:retval=6", "-e", "trace=getpid"}, "hello\n"},
+        {{"-P", "/nonexistent/lstar-trace-test", "-e", "inject=openat,close:error=EPERM"}, "hello\n"},
+        {{"-e", "inject=close:delay_enter=10ms:error=EIO", "-e", "inject=getpid:delay_exit=1ms:when=2", "-e",
+          "trace=close,getpid"},
+         "hello\n"},
+        {{"--inject=%desc:error=EBADF", "-e", "trace=%desc"}, ""},
+        // A signal on entering the third getpid, with and without a fault.
+        {{"-e", "inject=getpid:signal=SIGUSR1:when=3", "-e", "trace=getpid"}, ""},
+        {{"-e", "inject=getpid:error=EPERM:signal=USR1:when=3", "-e", "trace=getpid"}, ""},
+        // A later -e inject= for the same call replaces the earlier one.
+        {{"-e", "inject=getpid:retval=1", "-e", "inject=getpid:retval=7:when=3", "-e", "trace=getpid"}, "hello\n"},
+    };
+    for (const auto& [opts, out] : cases) {
+        std::string what;
+        for (const auto& o : opts) what += o + " ";
+        Result l = trace_with(LSTAR_BIN, opts, "calls");
+        Result s = trace_with(STRACE_BIN, opts, "calls");
+        EXPECT_EQ(l.status, s.status) << what;
+        EXPECT_EQ(l.out, out) << what;
+        EXPECT_EQ(s.out, out) << what;
+        EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << what << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+    // The exact line.
+    Result l = trace_with(LSTAR_BIN, {"-e", "inject=openat:error=ENOENT", "-e", "trace=openat"}, "calls");
+    EXPECT_EQ(lines_of(l.trace).front(),
+              R"(openat(AT_FDCWD, "/nonexistent/lstar-trace-test", O_RDONLY) = -1 ENOENT (No such file or directory) (INJECTED))");
+}
+
+TEST_F(TraceVsStrace, InjectCountsPerProcess) {
+    // Invocations are counted per task: each child's first getppid fails.
+    std::vector<std::string> opts{"-f", "-e", "inject=getppid:error=ESRCH:when=1", "-e", "trace=getppid,close"};
+    Result l = trace_with(LSTAR_BIN, opts, "forks");
+    Result s = trace_with(STRACE_BIN, opts, "forks");
+    EXPECT_EQ(l.status, 0);
+    EXPECT_EQ(joined_calls(l.trace), joined_calls(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    int injected = 0;
+    for (const auto& line : lines_of(l.trace)) injected += line.find("ESRCH (No such process) (INJECTED)") != std::string::npos;
+    EXPECT_EQ(injected, 3) << l.trace;
+}
+
+TEST_F(TraceVsStrace, InjectDelays) {
+    // delay_enter is inside the call's -T time (the task waits before the call runs),
+    // delay_exit after it; both mark the line "(DELAYED)".
+    for (const std::string& tool : {std::string(LSTAR_BIN), std::string(STRACE_BIN)}) {
+        Result l = trace_with(tool, {"-T", "-e", "inject=close:delay_enter=50ms:error=EIO", "-e", "trace=close"}, "calls");
+        auto lines = lines_of(l.trace);
+        ASSERT_FALSE(lines.empty()) << l.trace;
+        std::smatch m;
+        ASSERT_TRUE(std::regex_search(
+            lines[0], m, std::regex(R"(= -1 EIO \(Input/output error\) \(INJECTED\) \(DELAYED\) <(\d+\.\d+)>$)")))
+            << tool << ": " << lines[0];
+        EXPECT_GE(std::stod(m[1]), 0.045) << tool << ": " << lines[0];
+        Result e = trace_with(tool, {"-T", "-e", "inject=getpid:delay_exit=20000", "-e", "trace=getpid"}, "calls");
+        EXPECT_EQ(e.status, 3);
+        auto elines = lines_of(e.trace);
+        ASSERT_EQ(elines.size(), 4u) << e.trace;  // a delay alone changes no result
+        for (int i = 0; i < 3; ++i)
+            EXPECT_TRUE(std::regex_match(elines[i], std::regex(R"(^getpid\(\) += \d+ \(DELAYED\) <0\.00\d{4}>$)")))
+                << tool << ": " << elines[i];
+    }
+}
+
+TEST_F(TraceVsStrace, BadInjectOptionsLikeStrace) {
+    for (const char* opt : {"inject=getpid", "inject=getpid:error=FOO", "inject=getpid:error=ENOENT:retval=1",
+                            "inject=foo:error=ENOENT", "inject=getpid:when=0", "inject=getpid:error=5000",
+                            "inject=getpid:bogus=1", "fault=getpid:retval=3", "inject=getpid:delay_enter=xx",
+                            "inject=getpid:signal=SIGFOO", "inject=getpid:error=EPERM:when=3..2"}) {
+        Result l = run({LSTAR_BIN, "trace", "-e", opt, "/bin/true"});
+        Result s = run({STRACE_BIN, "-e", opt, "/bin/true"});
+        EXPECT_EQ(l.status, 1) << opt;
+        EXPECT_EQ(s.status, 1) << opt;
+        std::string msg = s.err.substr(s.err.find(": ") + 2);
+        EXPECT_EQ(l.err, "lstar: " + msg) << opt;
+    }
+}
+
 TEST(TraceJson, OneObjectPerEvent) {
     Result r = trace_with(LSTAR_BIN, {"--json", "-e", "trace=getpid,openat"}, "calls");
     EXPECT_EQ(r.status, 3);

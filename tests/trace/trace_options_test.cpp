@@ -257,5 +257,65 @@ TEST(TraceOutputFormat, SummaryTableIsStraces) {
               "        4 total\n");
 }
 
+TEST(TraceOptions, InjectSyntax) {
+    TraceConfig c = parse_ok({"-e", "inject=openat,close:error=ENOENT:when=2+3", "--fault=getpid", "-e",
+                              "inject=%process:retval=-5:signal=SIGUSR1:delay_enter=1.5ms:delay_exit=2", "/bin/true"});
+    ASSERT_EQ(c.injections.size(), 3u);
+    const Injection& a = c.injections[0];
+    EXPECT_TRUE(a.calls.contains(row("openat")));
+    EXPECT_TRUE(a.calls.contains(row("close")));
+    EXPECT_FALSE(a.calls.contains(row("read")));
+    EXPECT_EQ(a.rule.result, InjectRule::Result::error);
+    EXPECT_EQ(a.rule.value, 2);
+    EXPECT_EQ(a.rule.first, 2u);
+    EXPECT_EQ(a.rule.step, 3u);
+    const Injection& f = c.injections[1];  // -e fault=: ENOSYS unless told
+    EXPECT_EQ(f.rule.result, InjectRule::Result::error);
+    EXPECT_EQ(f.rule.value, 38);
+    const Injection& r = c.injections[2];
+    EXPECT_TRUE(r.calls.contains(row("clone")));
+    EXPECT_EQ(r.rule.result, InjectRule::Result::retval);
+    EXPECT_EQ(r.rule.value, -5);
+    EXPECT_EQ(r.rule.signo, 10);
+    EXPECT_EQ(r.rule.delay_enter_ns, 1500000u);
+    EXPECT_EQ(r.rule.delay_exit_ns, 2000u);  // microseconds without a unit
+
+    EXPECT_EQ(parse_error({"-e", "inject=getpid", "/bin/true"}), "invalid inject argument 'getpid'");
+    EXPECT_EQ(parse_error({"-e", "inject=getpid:error=EFOO", "/bin/true"}), "invalid inject argument 'getpid:error=EFOO'");
+    EXPECT_EQ(parse_error({"-e", "inject=getpid:error=1:retval=1", "/bin/true"}),
+              "invalid inject argument 'getpid:error=1:retval=1'");
+    EXPECT_EQ(parse_error({"-e", "fault=getpid:signal=INT", "/bin/true"}), "invalid fault argument 'getpid:signal=INT'");
+    EXPECT_EQ(parse_error({"-e", "inject=nosuchcall:error=1", "/bin/true"}), "invalid system call 'nosuchcall'");
+    EXPECT_EQ(parse_error({"-e", "inject=getpid:error=1:poke_enter=@arg1=00", "/bin/true"}),
+              "inject: poke_enter= is not supported by lstar");
+}
+
+TEST(TraceOptions, InjectWhen) {
+    auto when = [](const char* expr) {
+        Injection i;
+        std::string error;
+        EXPECT_TRUE(parse_injection(std::string("getpid:error=1:when=") + expr, false, &i, &error)) << expr << error;
+        std::string hits;
+        for (std::uint32_t n = 1; n <= 12; ++n) hits += i.rule.applies_to(n) ? '1' : '.';
+        return hits;
+    };
+    EXPECT_EQ(when("3"), "..1.........");
+    EXPECT_EQ(when("3+"), "..1111111111");
+    EXPECT_EQ(when("3+4"), "..1...1...1.");
+    EXPECT_EQ(when("2..5"), ".1111.......");
+    EXPECT_EQ(when("2..5+"), ".1111.......");
+    EXPECT_EQ(when("2..9+3"), ".1..1..1....");
+    for (const char* bad : {"0", "65536", "3..2", "1..65535", "1+0", "x", "1+x"}) {
+        Injection i;
+        std::string error;
+        EXPECT_FALSE(parse_injection(std::string("getpid:error=1:when=") + bad, false, &i, &error)) << bad;
+    }
+    // Without when=: every invocation.
+    Injection i;
+    std::string error;
+    ASSERT_TRUE(parse_injection("getpid:error=1", false, &i, &error));
+    for (std::uint32_t n = 1; n < 100; ++n) EXPECT_TRUE(i.rule.applies_to(n));
+}
+
 }  // namespace
 }  // namespace lstar

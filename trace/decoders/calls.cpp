@@ -21,7 +21,8 @@ void put(DecodeCtx& ctx, fmt::format_string<A...> f, A&&... a) {
 }
 
 // open/openat/openat2 show the mode only when the flags create a file.
-bool creates(std::uint64_t flags) { return flags & (O_CREAT | __O_TMPFILE); }
+// O_TMPFILE includes O_DIRECTORY: test it whole, or every O_DIRECTORY open would show a mode.
+bool creates(std::uint64_t flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
 int open_args(DecodeCtx& ctx) { return creates(ctx.arg(1)) ? 3 : 2; }
 int openat_args(DecodeCtx& ctx) { return creates(ctx.arg(2)) ? 4 : 3; }
 
@@ -299,6 +300,37 @@ bool statx_arg(DecodeCtx& ctx, int i) {
     return true;
 }
 
+// mremap shows new_address only when MREMAP_FIXED makes the kernel use it.
+int mremap_args(DecodeCtx& ctx) { return (ctx.arg(3) & 3) == 3 ? 5 : 4; }  // MREMAP_MAYMOVE|MREMAP_FIXED
+
+// nanosleep/clock_nanosleep: the remaining time is written only when a signal
+// interrupted a relative sleep (the call is then restarted); otherwise strace
+// shows the address.
+bool is_restart(std::int64_t ret) { return ret >= -516 && ret <= -512; }
+bool sleep_rem_arg(DecodeCtx& ctx, int i, int rem, bool relative) {
+    if (i != rem) return false;
+    std::uint64_t a = ctx.arg(i);
+    if (!a || !relative || !is_restart(ctx.task.retval)) return ctx.addr(a), true;
+    print_struct(ctx, ctx.task.sc->effective().args[i].param, a);
+    return true;
+}
+bool nanosleep_arg(DecodeCtx& ctx, int i) { return sleep_rem_arg(ctx, i, 1, true); }
+bool clock_nanosleep_arg(DecodeCtx& ctx, int i) { return sleep_rem_arg(ctx, i, 3, ctx.arg(1) == 0); }
+
+// _llseek(fd, offset_high, offset_low, result, whence): strace joins the offset
+// halves into one argument, so it shows four.
+int llseek_args(DecodeCtx&) { return 4; }
+bool llseek_arg(DecodeCtx& ctx, int i) {
+    switch (i) {
+    case 1: ctx.dec(static_cast<std::int64_t>(ctx.arg(1) << 32 | ctx.arg(2))); return true;
+    case 2:
+        if (!ctx.addr_instead(ctx.arg(3), true)) print_struct(ctx, "loff_t", ctx.arg(3));
+        return true;
+    case 3: ctx.xval("seek_whence", ctx.arg(4)); return true;
+    default: return false;
+    }
+}
+
 bool execve_args(DecodeCtx& ctx, int i) { return execve_arg(ctx, i, 2); }
 bool execveat_args(DecodeCtx& ctx, int i) { return execve_arg(ctx, i, 3); }
 
@@ -324,14 +356,22 @@ constexpr CallDecoder kDecoders[] = {
     {"futex", futex_args},
     {"statx", nullptr, statx_arg},
     {"socketpair", nullptr, socket_arg},
+    {"mremap", mremap_args},
+    {"_llseek", llseek_args, llseek_arg, nullptr, 2},
+    {"nanosleep", nullptr, nanosleep_arg},
+    {"clock_nanosleep", nullptr, clock_nanosleep_arg},
+    {"clock_nanosleep_time64", nullptr, clock_nanosleep_arg},
 };
 
 }  // namespace
 
 const CallDecoder* find_call_decoder(std::string_view name) {
-    auto it = std::find_if(std::begin(kDecoders), std::end(kDecoders),
-                           [&](const CallDecoder& d) { return d.name == name; });
-    return it != std::end(kDecoders) ? &*it : nullptr;
+    for (std::span<const CallDecoder> family :
+         {std::span<const CallDecoder>(kDecoders), io_decoders(), net_decoders(), proc_decoders()}) {
+        auto it = std::find_if(family.begin(), family.end(), [&](const CallDecoder& d) { return d.name == name; });
+        if (it != family.end()) return &*it;
+    }
+    return nullptr;
 }
 
 }  // namespace lstar

@@ -3,6 +3,7 @@
 // the row name strace prints.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "trace/decode_ctx.hpp"
@@ -19,8 +20,19 @@ struct CallDecoder {
     bool (*result)(DecodeCtx&) = nullptr;
     // The first argument shown at exit; -1: from the kinds.
     int first_exit_arg = -1;
+    // The same when it depends on the arguments (an ioctl or prctl command); nullptr: the above.
+    int (*exit_from)(DecodeCtx&) = nullptr;
 };
 
 const CallDecoder* find_call_decoder(std::string_view name);
+
+// The decoders of each family (trace/decoders/*.cpp).
+std::span<const CallDecoder> io_decoders();    // select, epoll, ioctl
+std::span<const CallDecoder> net_decoders();   // socket options, socketcall
+std::span<const CallDecoder> proc_decoders();  // prctl, restart_syscall
+
+// In/out scalars shown at exit: "[112 => 16]" when the call changed the value
+// read at entry, "[16]" when not (or the entry value when the call failed).
+void print_inout_int(DecodeCtx& ctx, int i);
 
 }  // namespace lstar

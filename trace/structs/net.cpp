@@ -90,10 +90,19 @@ bool print_msghdr(DecodeCtx& ctx, std::uint64_t a) {
         if (!ctx.read(a, m)) return false;
         name = m[0], namelen = m[1], iov = m[2], iovlen = m[3], control = m[4], controllen = m[5], flags = m[6];
     }
+    // recvmsg: msg_namelen is in/out; a failed call shows only its entry value.
+    std::uint64_t entry_namelen;
+    bool inout = ctx.exiting && entry_value(ctx, ctx.compat() ? "compat_msghdr" : "user_msghdr", entry_namelen);
+    if (inout && ctx.failed()) {
+        put(ctx, "{{msg_namelen={}}}", static_cast<std::int32_t>(entry_namelen));
+        return true;
+    }
     ctx.text("{msg_name=");
     if (name) print_sockaddr(ctx, name, namelen);
     else ctx.addr(name);
-    put(ctx, ", msg_namelen={}, msg_iov=", namelen);
+    if (inout && static_cast<std::uint32_t>(entry_namelen) != namelen)
+        put(ctx, ", msg_namelen={} => {}, msg_iov=", static_cast<std::int32_t>(entry_namelen), namelen);
+    else put(ctx, ", msg_namelen={}, msg_iov=", namelen);
     std::int64_t data = ctx.exiting && !ctx.failed() ? ctx.task.retval : -1;
     print_iovec(ctx, iov, iovlen, data);
     put(ctx, ", msg_iovlen={}", iovlen);

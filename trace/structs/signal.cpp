@@ -1,4 +1,6 @@
 // Signal structs: sigaction (native and i386), sigaltstack, siginfo.
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "table/xlat.hpp"
@@ -122,6 +124,17 @@ void print_user_fields(DecodeCtx& ctx, const siginfo_t& si) {
     }
 }
 
+// strace's print_clock_t: clock ticks, with seconds in a comment when not zero.
+void print_clock_t(DecodeCtx& ctx, std::uint64_t v) {
+    static const long tck = sysconf(_SC_CLK_TCK);
+    ctx.udec(v);
+    if (!v || tck <= 0 || ctx.opt.xlat == XlatStyle::raw) return;
+    int width = 0;
+    for (long t = tck; t > 9; t /= 10) ++width;
+    auto t = static_cast<std::uint64_t>(tck);
+    fmt::format_to(std::back_inserter(ctx.out), " /* {}.{:0{}} s */", v / t, v % t, width);
+}
+
 // The fields strace shows for a signal the kernel sent, by signal.
 void print_kernel_fields(DecodeCtx& ctx, const siginfo_t& si) {
     switch (si.si_signo) {
@@ -130,7 +143,10 @@ void print_kernel_fields(DecodeCtx& ctx, const siginfo_t& si) {
         ctx.text(", si_status=");
         if (si.si_code == CLD_EXITED) ctx.dec(si.si_status);
         else ctx.signal(si.si_status);
-        fmt::format_to(std::back_inserter(ctx.out), ", si_utime={}, si_stime={}", si.si_utime, si.si_stime);
+        ctx.text(", si_utime=");
+        print_clock_t(ctx, static_cast<std::uint64_t>(si.si_utime));
+        ctx.text(", si_stime=");
+        print_clock_t(ctx, static_cast<std::uint64_t>(si.si_stime));
         return;
     case SIGILL:
     case SIGFPE:

@@ -12,7 +12,8 @@ const std::unordered_map<std::string_view, structs::Printer>& printers() {
     static const auto map = [] {
         std::unordered_map<std::string_view, structs::Printer> m;
         for (auto family : {structs::fs_printers(), structs::time_printers(), structs::signal_printers(),
-                            structs::net_printers(), structs::sys_printers()})
+                            structs::net_printers(), structs::sys_printers(),
+                            structs::io_printers()})
             for (const structs::Entry& e : family) m.emplace(e.name, e.print);
         return m;
     }();

@@ -23,6 +23,7 @@ std::span<const Entry> time_printers();
 std::span<const Entry> signal_printers();
 std::span<const Entry> net_printers();
 std::span<const Entry> sys_printers();
+std::span<const Entry> io_printers();
 
 // Shared by several families.
 void print_timespec_value(DecodeCtx& ctx, std::int64_t sec, std::int64_t nsec);

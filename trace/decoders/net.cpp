@@ -1,0 +1,77 @@
+// Per-call decoders of the socket calls: option names by level and option
+// values, messages received, the i386 socketcall multiplexer.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include "trace/decoders/calls.hpp"
+
+namespace lstar {
+
+namespace {
+
+// The constant set of a level's option names; empty when strace shows the number.
+std::string_view sockopt_set(std::uint64_t level) {
+    switch (static_cast<int>(level)) {
+    case SOL_SOCKET: return "socket_option";
+    case SOL_IP: return "sockopt_ip";
+    case IPPROTO_TCP: return "sockopt_tcp";
+    case IPPROTO_UDP: return "sockopt_udp";
+    case SOL_IPV6: return "sockopt_ipv6";
+    default: return {};
+    }
+}
+
+void print_optname(DecodeCtx& ctx) {
+    std::string_view set = sockopt_set(ctx.arg(1));
+    if (set.empty()) return ctx.udec(static_cast<std::uint32_t>(ctx.arg(2)));
+    ctx.xval(set, static_cast<std::uint32_t>(ctx.arg(2)));
+}
+
+// An option value of len bytes: an int as [N], anything else as a string.
+void print_optval(DecodeCtx& ctx, std::uint64_t a, std::int64_t len) {
+    std::int32_t v;
+    if (len == sizeof v) {
+        if (!ctx.read(a, v)) return ctx.addr(a);
+        return ctx.out += fmt::format("[{}]", v), void();
+    }
+    ctx.buf(a, static_cast<std::uint64_t>(len));
+}
+
+bool setsockopt_arg(DecodeCtx& ctx, int i) {
+    if (i == 2) return print_optname(ctx), true;
+    if (i != 3) return false;
+    std::uint64_t a = ctx.arg(3);
+    auto len = static_cast<std::int32_t>(ctx.arg(4));
+    if (!a || len <= 0) return ctx.addr(a), true;
+    print_optval(ctx, a, len);
+    return true;
+}
+
+// getsockopt: the value and its length are shown at exit; the length as it was
+// at entry and as the kernel left it.
+bool getsockopt_arg(DecodeCtx& ctx, int i) {
+    if (i == 2) return print_optname(ctx), true;
+    if (i != 3) return false;
+    std::uint64_t a = ctx.arg(3);
+    if (ctx.addr_instead(a, true)) return true;
+    const Task& t = ctx.task;
+    bool have = t.entry_call == t.calls && (t.entry_mask >> 4) & 1;
+    std::int32_t ulen = have ? static_cast<std::int32_t>(t.entry_values[4]) : 0, rlen;
+    if (!have || !ctx.read(ctx.arg(4), rlen) || ulen <= 0 || rlen <= 0) return ctx.addr(a), true;
+    print_optval(ctx, a, rlen);
+    return true;
+}
+
+constexpr CallDecoder kDecoders[] = {
+    {"setsockopt", nullptr, setsockopt_arg},
+    {"getsockopt", nullptr, getsockopt_arg, nullptr, 3},
+    {"recvmsg", nullptr, nullptr, nullptr, 1},
+};
+
+}  // namespace
+
+std::span<const CallDecoder> net_decoders() { return kDecoders; }
+
+}  // namespace lstar
