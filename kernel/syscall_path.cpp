@@ -57,6 +57,8 @@ Verdict SyscallPath::syscall_enter(Task& task) {
     task.sc = index < 0 ? nullptr : &syscall_table(task.abi)[index];
     task.phase = SyscallPhase::entered;
     task.args_changed = task.skipped = task.retval_changed = false;
+    task.tampered = 0;
+    task.resume_signal = 0;
     task.retval = -ENOSYS;  // pt_regs->ax starts as -ENOSYS
     ++task.calls;
 

@@ -210,18 +210,26 @@ void Tracer::finish_line(Task& task, std::size_t written, bool returned) {
     line_ += '\n';
 }
 
-void Tracer::print_call_exit(Task& task, PerTask& t) {
-    std::size_t written = 0;
+// Starts the exit part of a call's line: the held-back line (-e status=), the
+// rest of the line still open, or "<... name resumed>" after other lines came
+// between. Returns how much of the line is already written.
+std::size_t Tracer::resume_line(Task& task, PerTask& t) {
     if (deferred_) {
         begin_line(task, task.nr());
         line_ += t.pending;
-    } else if (t.line_open && open_line_ == task.tid) {
-        line_.clear();
-        written = open_column_;
-    } else {
-        begin_line(task, task.nr());
-        fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
+        return 0;
     }
+    if (t.line_open && open_line_ == task.tid) {
+        line_.clear();
+        return open_column_;
+    }
+    begin_line(task, task.nr());
+    fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
+    return 0;
+}
+
+void Tracer::print_call_exit(Task& task, PerTask& t) {
+    std::size_t written = resume_line(task, t);
     format_exit_args(task, t, line_);
     finish_line(task, written, true);
     append_dumps(task);
@@ -232,17 +240,7 @@ void Tracer::print_call_exit(Task& task, PerTask& t) {
 
 // A call that will never return: the task died in it, or lstar let it go.
 void Tracer::print_unfinished(Task& task, PerTask& t, std::string_view why) {
-    std::size_t written = 0;
-    if (deferred_) {
-        begin_line(task, task.nr());
-        line_ += t.pending;
-    } else if (t.line_open && open_line_ == task.tid) {
-        line_.clear();
-        written = open_column_;
-    } else {
-        begin_line(task, task.nr());
-        fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
-    }
+    std::size_t written = resume_line(task, t);
     // strace: the arguments due at exit will never come.
     if (t.exit_from < fmt_->shown_args(task)) line_ += why;
     finish_line(task, written, false);

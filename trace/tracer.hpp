@@ -66,6 +66,7 @@ private:
     void format_entry(Task& task, PerTask& t, std::string& out);
     void format_exit_args(Task& task, const PerTask& t, std::string& out);
     void finish_line(Task& task, std::size_t written, bool returned);
+    std::size_t resume_line(Task& task, PerTask& t);
     void print_call_exit(Task& task, PerTask& t);
     void print_unfinished(Task& task, PerTask& t, std::string_view why);
     void append_dumps(Task& task);

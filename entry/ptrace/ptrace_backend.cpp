@@ -323,8 +323,6 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         task.regs.cs = task.abi == Abi::i386 ? kUserCs32 : kUserCs64;
         task.enter_ns = monotonic_ns();
         task.enter_stime_ns = task.exit_stime_ns = stop_stime_ns_;
-        task.tampered = 0;
-        task.resume_signal = 0;
         if (t.startup) {
             if (!is_exec(task.abi, task.regs.orig_ax)) return resume(t, 0);
             t.startup = false;
