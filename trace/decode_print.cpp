@@ -268,7 +268,7 @@ void DecodeCtx::flags(std::string_view set, std::uint64_t v, std::string_view df
 void DecodeCtx::xval(std::string_view set, std::uint64_t v, std::string_view dflt) {
     const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : find_value(set, v);
     if (e) {
-        if (opt.xlat == XlatStyle::verbose) put(out, "{:#x} /* {} */", v, e->name);
+        if (opt.xlat == XlatStyle::verbose) hex(v), put(out, " /* {} */", e->name);  // 0 /* FUTEX_WAIT */
         else out += e->name;
         return;
     }

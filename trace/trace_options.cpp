@@ -248,8 +248,9 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceConfig* cf
     case 'r': cfg->relative = true; break;
     case 'T': cfg->durations = true; break;
     case 'n': cfg->numbers = true; break;
-    case 'i': break;  // accepted for compatibility: lstar does not print instruction pointers
-    case 'x': break;  // accepted: strings keep strace's default escaping
+    // Refused rather than silently ignored: a script relying on them would get other output.
+    case 'i': return error_outcome("-i (instruction pointers) is not supported yet", true);
+    case 'x': return error_outcome("-x (strings in hex) is not supported yet", true);
     case 'q': ++counts->quiet; counts->quiet_set = true; break;
     case 'P': cfg->paths.emplace_back(arg); break;
     case 'z': cfg->status = kStatusSuccessful; break;

@@ -199,6 +199,9 @@ TEST(TraceOptions, ErrorsNameWhatIsWrong) {
     EXPECT_EQ(parse_error({"-U", "foo", "-c", "true"}), "unknown column name: 'foo'");
     EXPECT_EQ(parse_error({}), "must have PROG [ARGS] or -p PID");
     EXPECT_EQ(parse_error({"--no-such-option", "true"}), "unrecognized option '--no-such-option'");
+    // strace options lstar does not implement are refused, never silently ignored.
+    EXPECT_EQ(parse_error({"-i", "true"}), "-i (instruction pointers) is not supported yet");
+    EXPECT_EQ(parse_error({"-x", "true"}), "-x (strings in hex) is not supported yet");
 }
 
 TEST(TraceOptions, ParsingTwiceStartsAfresh) {

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "table/xlat.hpp"
+
 namespace lstar {
 
 namespace {
@@ -240,6 +242,26 @@ bool clone_arg(DecodeCtx& ctx, int) {
     return true;
 }
 
+// clone3's clone_args, and after it what the kernel stored through its pointers:
+// " => {pidfd=[3], parent_tid=[1234]}". The whole line is shown at exit.
+bool clone3_arg(DecodeCtx& ctx, int i) {
+    if (i != 0) return false;
+    std::uint64_t a = ctx.arg(0);
+    print_struct(ctx, "clone_args", a);
+    std::uint64_t c[4];  // flags, pidfd, child_tid, parent_tid
+    if (!ctx.exiting || ctx.failed() || !a || !ctx.read(a, c)) return true;
+    std::string stored;
+    auto put = [&](std::uint64_t flag, std::string_view name, std::uint64_t at) {
+        std::int32_t v;
+        if (!(c[0] & flag) || !ctx.read(at, v)) return;
+        stored += fmt::format("{}{}=[{}]", stored.empty() ? "" : ", ", name, v);
+    };
+    put(0x1000, "pidfd", c[1]);            // CLONE_PIDFD
+    put(0x00100000, "parent_tid", c[3]);  // CLONE_PARENT_SETTID
+    if (!stored.empty()) ctx.out += fmt::format(" => {{{}}}", stored);
+    return true;
+}
+
 // rt_sigreturn/sigreturn show the mask the signal frame restores: {mask=[INT]}.
 // At entry the stack pointer is just past the frame's return address.
 void print_frame_mask(DecodeCtx& ctx, std::uint64_t mask_addr, std::uint64_t high_addr) {
@@ -279,13 +301,92 @@ bool getrandom_arg(DecodeCtx& ctx, int i) {
     return true;
 }
 
-// futex shows the arguments its command uses (FUTEX_CMD_MASK strips PRIVATE/CLOCK_REALTIME).
-int futex_args(DecodeCtx& ctx) {
+// futex shows the arguments its command uses, as strace does: after uaddr and op,
+// a list of slots per command (FUTEX_CMD_MASK strips PRIVATE/CLOCK_REALTIME).
+enum class FutexSlot : std::uint8_t { val, timeout, val2, uaddr2, val3, bitset, wake_op, raw_timeout, raw_val3 };
+std::span<const FutexSlot> futex_slots(DecodeCtx& ctx) {
+    using S = FutexSlot;
+    static constexpr S wait[] = {S::val, S::timeout};
+    static constexpr S val_only[] = {S::val};
+    static constexpr S requeue[] = {S::val, S::val2, S::uaddr2};
+    static constexpr S cmp_requeue[] = {S::val, S::val2, S::uaddr2, S::val3};
+    static constexpr S wake_op[] = {S::val, S::val2, S::uaddr2, S::wake_op};
+    static constexpr S lock_pi[] = {S::timeout};
+    static constexpr S wait_bitset[] = {S::val, S::timeout, S::bitset};
+    static constexpr S wake_bitset[] = {S::val, S::bitset};
+    static constexpr S wait_requeue_pi[] = {S::val, S::timeout, S::uaddr2};
+    static constexpr S other[] = {S::val, S::raw_timeout, S::uaddr2, S::raw_val3};
     switch (ctx.arg(1) & 127) {
-    case 0: return 4;  // FUTEX_WAIT: uaddr, op, val, timeout
-    case 1: return 3;  // FUTEX_WAKE: uaddr, op, val
-    default: return 6;
+    case 0: return wait;                     // FUTEX_WAIT
+    case 1: case 2: return val_only;         // FUTEX_WAKE, FUTEX_FD
+    case 3: return requeue;                  // FUTEX_REQUEUE
+    case 4: case 12: return cmp_requeue;     // FUTEX_CMP_REQUEUE(_PI)
+    case 5: return wake_op;                  // FUTEX_WAKE_OP
+    case 6: case 13: return lock_pi;         // FUTEX_LOCK_PI(2)
+    case 7: case 8: return {};               // FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI
+    case 9: return wait_bitset;              // FUTEX_WAIT_BITSET
+    case 10: return wake_bitset;             // FUTEX_WAKE_BITSET
+    case 11: return wait_requeue_pi;         // FUTEX_WAIT_REQUEUE_PI
+    default: return other;
     }
+}
+int futex_args(DecodeCtx& ctx) { return 2 + static_cast<int>(futex_slots(ctx).size()); }
+
+// A field of FUTEX_WAKE_OP's val3: "FUTEX_OP_ADD<<28", "0x7<<28 /* FUTEX_OP_??? */".
+void futex_op_field(DecodeCtx& ctx, std::string_view set, std::uint64_t v, int shift, std::string_view unknown) {
+    bool known = ctx.opt.xlat != XlatStyle::raw && xlat_find(set, v);
+    if (known) ctx.xval(set, v);
+    else ctx.hex(v);
+    ctx.out += fmt::format("<<{}", shift);
+    if (!known) ctx.out += fmt::format(" /* {} */", unknown);  // even with -X raw, as strace does
+}
+
+// The op: a futex_op name, or strace's names for the commands that take
+// FUTEX_CLOCK_REALTIME ("FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME"); other
+// combinations are FUTEX_???.
+void futex_op(DecodeCtx& ctx, std::uint64_t op) {
+    constexpr std::uint64_t kClockRealtime = 0x100;
+    std::uint64_t base = op & ~kClockRealtime;
+    const XlatEntry* e = xlat_find("futex_op", base);
+    bool clock_cmd = base == 0 || base == 0x80 || (base & 127) == 9 || (base & 127) == 11;  // WAIT, WAIT_BITSET, WAIT_REQUEUE_PI
+    if (!(op & kClockRealtime) || !e || !clock_cmd || base > 0xff || ctx.opt.xlat == XlatStyle::raw)
+        return ctx.xval("futex_op", op);
+    if (ctx.opt.xlat == XlatStyle::verbose) ctx.out += fmt::format("{:#x} /* {}|FUTEX_CLOCK_REALTIME */", op, e->name);
+    else ctx.out += fmt::format("{}|FUTEX_CLOCK_REALTIME", e->name);
+}
+
+bool futex_arg(DecodeCtx& ctx, int i) {
+    if (i == 1) return futex_op(ctx, ctx.arg(1)), true;
+    if (i < 2) return false;
+    auto slots = futex_slots(ctx);
+    if (static_cast<std::size_t>(i - 2) >= slots.size()) return true;
+    auto val3 = static_cast<std::uint32_t>(ctx.arg(5));
+    switch (slots[static_cast<std::size_t>(i - 2)]) {
+    case FutexSlot::val: ctx.udec(static_cast<std::uint32_t>(ctx.arg(2))); break;
+    case FutexSlot::timeout: print_struct(ctx, ctx.task.sc->effective().args[3].param, ctx.arg(3)); break;
+    case FutexSlot::val2: ctx.udec(static_cast<std::uint32_t>(ctx.arg(3))); break;
+    case FutexSlot::raw_timeout: ctx.addr(ctx.arg(3)); break;
+    case FutexSlot::uaddr2: ctx.addr(ctx.arg(4)); break;
+    case FutexSlot::val3: ctx.udec(val3); break;
+    case FutexSlot::raw_val3: ctx.hex(val3); break;  // an unknown command
+    case FutexSlot::bitset:
+        if (ctx.opt.xlat != XlatStyle::raw && xlat_find("futex_bitset", val3)) ctx.xval("futex_bitset", val3);
+        else ctx.hex(val3);
+        break;
+    case FutexSlot::wake_op:
+        if (val3 & 0x80000000u) ctx.text(ctx.opt.xlat == XlatStyle::raw      ? "0x8<<28|"
+                                         : ctx.opt.xlat == XlatStyle::verbose ? "0x8 /* FUTEX_OP_OPARG_SHIFT */<<28|"
+                                                                               : "FUTEX_OP_OPARG_SHIFT<<28|");
+        futex_op_field(ctx, "futex_wake_op", (val3 >> 28) & 7, 28, "FUTEX_OP_???");
+        ctx.text("|");
+        ctx.hex((val3 >> 12) & 0xfff);
+        ctx.text("<<12|");
+        futex_op_field(ctx, "futex_wake_cmp", (val3 >> 24) & 0xf, 24, "FUTEX_OP_CMP_???");
+        ctx.text("|");
+        ctx.hex(val3 & 0xfff);
+        break;
+    }
+    return true;
 }
 
 // statx flags: the sync type field (always named) then the AT_* flags.
@@ -349,11 +450,13 @@ constexpr CallDecoder kDecoders[] = {
     {"getcwd", nullptr, getcwd_arg},
     {"poll", nullptr, poll_arg, poll_result},
     {"clone", clone_args, clone_arg},
+    {"clone3", nullptr, clone3_arg, nullptr, 0},
     {"rt_sigreturn", one_arg, rt_sigreturn_arg},
     {"sigreturn", one_arg, sigreturn_arg},
     {"socket", nullptr, socket_arg},
     {"getrandom", nullptr, getrandom_arg},
-    {"futex", futex_args},
+    {"futex", futex_args, futex_arg},
+    {"futex_time64", futex_args, futex_arg},
     {"statx", nullptr, statx_arg},
     {"socketpair", nullptr, socket_arg},
     {"mremap", mremap_args},

@@ -2,6 +2,8 @@
 // buffers, descriptor pairs and single integers.
 #include <sys/sysmacros.h>
 
+#include <ctime>
+
 #include <fmt/format.h>
 
 #include "trace/structs/structs.hpp"
@@ -10,26 +12,14 @@ namespace lstar::structs {
 
 namespace {
 
-// The fields strace shows of a stat without -v.
+// A stat's fields, from any of the layouts.
 struct StatView {
-    std::uint32_t mode;
+    std::uint64_t dev, ino, nlink;
+    std::uint32_t mode, uid, gid;
     std::uint64_t rdev;
-    std::int64_t size;
+    std::int64_t size, blksize, blocks;
+    std::int64_t atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
 };
-
-void print_stat_view(DecodeCtx& ctx, const StatView& st) {
-    ctx.text("{st_mode=");
-    ctx.mode_symbolic(st.mode);
-    std::uint32_t type = st.mode & 0170000;
-    if (type == 0020000 || type == 0060000) {  // devices show st_rdev instead of st_size
-        fmt::format_to(std::back_inserter(ctx.out), ", st_rdev=makedev({:#x}, {:#x})", major(st.rdev),
-                       minor(st.rdev));
-    } else {
-        ctx.text(", st_size=");
-        ctx.dec(st.size);
-    }
-    ctx.text(", ...}");
-}
 
 template <class T>
 T at(const unsigned char* p, std::size_t off) {
@@ -38,27 +28,99 @@ T at(const unsigned char* p, std::size_t off) {
     return v;
 }
 
-// x86_64 struct stat: st_mode at 24, st_rdev at 40, st_size at 48 (144 bytes).
+// " /* 2001-09-09T01:46:40.000000123+0000 */": local time, as strace prints a time.
+void time_comment(DecodeCtx& ctx, std::int64_t sec, std::int64_t nsec) {
+    time_t t = static_cast<time_t>(sec);
+    struct tm tm;
+    char date[64], zone[16];
+    if (!localtime_r(&t, &tm) || !strftime(date, sizeof date, "%FT%T", &tm) || !strftime(zone, sizeof zone, "%z", &tm))
+        return;
+    ctx.out += fmt::format(" /* {}", date);
+    if (nsec) ctx.out += fmt::format(".{:09}", nsec);
+    ctx.out += fmt::format("{} */", zone);
+}
+
+void makedev_field(DecodeCtx& ctx, std::string_view name, std::uint64_t dev) {
+    ctx.field(name);
+    ctx.text("makedev(");
+    ctx.hex(major(dev));
+    ctx.text(", ");
+    ctx.hex(minor(dev));
+    ctx.text(")");
+}
+
+// Without -v: st_mode and st_size (st_rdev for devices), then "...".
+// With -v: every field, the times with their local-time comments.
+void print_stat_view(DecodeCtx& ctx, const StatView& st) {
+    bool v = ctx.opt.verbose_structs;
+    bool device = (st.mode & 0170000) == 0020000 || (st.mode & 0170000) == 0060000;
+    auto num = [&](std::string_view name, std::int64_t n) {
+        ctx.sep();
+        ctx.field(name);
+        ctx.dec(n);
+    };
+    ctx.text("{");
+    if (v) {
+        makedev_field(ctx, "st_dev", st.dev);
+        ctx.out += fmt::format(", st_ino={}, ", st.ino);
+    }
+    ctx.text("st_mode=");
+    ctx.mode_symbolic(st.mode);
+    if (v) {
+        ctx.out += fmt::format(", st_nlink={}, st_uid={}, st_gid={}", st.nlink, st.uid, st.gid);
+        num("st_blksize", st.blksize);
+        num("st_blocks", st.blocks);
+    }
+    if (device) {
+        ctx.sep();
+        makedev_field(ctx, "st_rdev", st.rdev);
+    } else {
+        num("st_size", st.size);
+    }
+    if (!v) return ctx.text(", ...}");
+    auto time = [&](std::string_view name, std::int64_t sec, std::int64_t nsec) {
+        num(name, sec);
+        time_comment(ctx, sec, nsec);
+        ctx.out += fmt::format(", {}_nsec={}", name, nsec);
+    };
+    time("st_atime", st.atime, st.atime_nsec);
+    time("st_mtime", st.mtime, st.mtime_nsec);
+    time("st_ctime", st.ctime, st.ctime_nsec);
+    ctx.text("}");
+}
+
+// x86_64 struct stat (144 bytes); i386 struct stat (u16 mode/nlink/uid/gid, 64 bytes).
 bool print_stat(DecodeCtx& ctx, std::uint64_t a) {
     if (ctx.compat()) {
-        // i386 struct stat: st_mode (u16) at 8, st_rdev (u32) at 16, st_size (u32) at 20.
         unsigned char b[64];
         if (!ctx.read(a, b, sizeof b)) return false;
-        print_stat_view(ctx, {at<std::uint16_t>(b, 8), at<std::uint32_t>(b, 16), at<std::uint32_t>(b, 20)});
+        auto u32 = [&](std::size_t off) { return at<std::uint32_t>(b, off); };
+        auto s32 = [&](std::size_t off) { return static_cast<std::int64_t>(at<std::int32_t>(b, off)); };
+        print_stat_view(ctx, {u32(0), u32(4), at<std::uint16_t>(b, 10), at<std::uint16_t>(b, 8),
+                              at<std::uint16_t>(b, 12), at<std::uint16_t>(b, 14), u32(16), u32(20), u32(24), u32(28),
+                              s32(32), u32(36), s32(40), u32(44), s32(48), u32(52)});
         return true;
     }
     unsigned char b[144];
     if (!ctx.read(a, b, sizeof b)) return false;
-    print_stat_view(ctx, {at<std::uint32_t>(b, 24), at<std::uint64_t>(b, 40), at<std::int64_t>(b, 48)});
+    auto u64 = [&](std::size_t off) { return at<std::uint64_t>(b, off); };
+    auto s64 = [&](std::size_t off) { return at<std::int64_t>(b, off); };
+    print_stat_view(ctx, {u64(0), u64(8), u64(16), at<std::uint32_t>(b, 24), at<std::uint32_t>(b, 28),
+                          at<std::uint32_t>(b, 32), u64(40), s64(48), s64(56), s64(64), s64(72), s64(80), s64(88),
+                          s64(96), s64(104), s64(112)});
     return true;
 }
 
-// i386 struct stat64 (4-byte aligned 64-bit fields): st_mode at 16, st_rdev at 32, st_size at 44.
+// i386 struct stat64 (4-byte aligned 64-bit fields, 96 bytes): the full st_ino at 88.
 bool print_stat64(DecodeCtx& ctx, std::uint64_t a) {
     if (!ctx.compat()) return print_stat(ctx, a);
     unsigned char b[96];
     if (!ctx.read(a, b, sizeof b)) return false;
-    print_stat_view(ctx, {at<std::uint32_t>(b, 16), at<std::uint64_t>(b, 32), at<std::int64_t>(b, 44)});
+    auto u32 = [&](std::size_t off) { return at<std::uint32_t>(b, off); };
+    auto s32 = [&](std::size_t off) { return static_cast<std::int64_t>(at<std::int32_t>(b, off)); };
+    print_stat_view(ctx, {at<std::uint64_t>(b, 0), at<std::uint64_t>(b, 88), u32(20), u32(16), u32(24), u32(28),
+                          at<std::uint64_t>(b, 32), at<std::int64_t>(b, 44), u32(52), at<std::int64_t>(b, 56),
+                          s32(64), u32(68), s32(72), u32(76), s32(80), u32(84)});
     return true;
 }
 
@@ -66,15 +128,38 @@ bool print_stat64(DecodeCtx& ctx, std::uint64_t a) {
 bool print_statx(DecodeCtx& ctx, std::uint64_t a) {
     unsigned char b[256];
     if (!ctx.read(a, b, sizeof b)) return false;
+    bool v = ctx.opt.verbose_structs;
+    auto u32 = [&](std::size_t off) { return at<std::uint32_t>(b, off); };
+    std::uint32_t mask = u32(0);
     ctx.text("{stx_mask=");
-    ctx.flags("statx_mask", at<std::uint32_t>(b, 0));
+    ctx.flags("statx_mask", mask);
+    if (v) ctx.out += fmt::format(", stx_blksize={}", u32(4));
     ctx.text(", stx_attributes=");
     ctx.flags("statx_attrs", at<std::uint64_t>(b, 8));
+    if (v) ctx.out += fmt::format(", stx_nlink={}, stx_uid={}, stx_gid={}", u32(16), u32(20), u32(24));
     ctx.text(", stx_mode=");
     ctx.mode_symbolic(at<std::uint16_t>(b, 28));
+    if (v) ctx.out += fmt::format(", stx_ino={}", at<std::uint64_t>(b, 32));
     ctx.text(", stx_size=");
     ctx.udec(at<std::uint64_t>(b, 40));
-    ctx.text(", ...}");
+    if (!v) return ctx.text(", ...}"), true;
+    ctx.out += fmt::format(", stx_blocks={}, stx_attributes_mask=", at<std::uint64_t>(b, 48));
+    ctx.flags("statx_attrs", at<std::uint64_t>(b, 56));
+    for (auto [name, off] : {std::pair<std::string_view, std::size_t>{"stx_atime", 64}, {"stx_btime", 80},
+                             {"stx_ctime", 96}, {"stx_mtime", 112}}) {
+        if (name == "stx_btime" && !(mask & 0x800)) continue;  // STATX_BTIME
+        auto sec = at<std::int64_t>(b, off);
+        auto nsec = at<std::uint32_t>(b, off + 8);
+        ctx.out += fmt::format(", {}={{tv_sec={}, tv_nsec={}}}", name, sec, nsec);
+        time_comment(ctx, sec, nsec);
+    }
+    ctx.out += fmt::format(", stx_rdev_major={}, stx_rdev_minor={}, stx_dev_major={}, stx_dev_minor={}", u32(128),
+                           u32(132), u32(136), u32(140));
+    if (mask & 0x1000) {  // STATX_MNT_ID
+        ctx.text(", stx_mnt_id=");
+        ctx.hex(at<std::uint64_t>(b, 144));
+    }
+    ctx.text("}");
     return true;
 }
 
