@@ -251,7 +251,8 @@ bool PtraceBackend::attach(pid_t pid, std::string* error) {
         found_new = false;
         DIR* d = ::opendir(dir.c_str());
         if (!d) {
-            *error = fmt::format("cannot attach to process {}: {}", pid, std::strerror(errno));
+            *error = errno == ENOENT ? fmt::format("cannot attach to process {}: no such process", pid)
+                                     : fmt::format("cannot attach to process {}: {}", pid, std::strerror(errno));
             return false;
         }
         while (dirent* e = ::readdir(d)) {
