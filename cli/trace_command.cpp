@@ -43,6 +43,8 @@ int trace_command(int argc, char** argv) {
     options.ptrace.follow_forks = config.follow_forks;
     // -c's time column is system CPU time (wait4's rusage), unless -w asks for wall time.
     options.ptrace.cpu_times = config.summary != SummaryMode::off && !config.wall_clock;
+    // -i: signal lines show the instruction pointer at the signal's stop.
+    options.ptrace.signal_ip = config.instruction_pointer;
 
     TraceOutput out;
     std::string error;

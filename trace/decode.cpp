@@ -10,6 +10,7 @@
 #include "trace/decode_ctx.hpp"
 #include "trace/decoders/calls.hpp"
 #include "trace/format.hpp"
+#include "trace/syscall_set.hpp"
 
 namespace lstar {
 
@@ -151,44 +152,15 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
 }
 
 // i386 socketcall(call, args): strace shows the call it stands for, with that
-// call's arguments read from the args array. SYS_SEND and SYS_RECV are sendto and
-// recvfrom without the address; SYS_ACCEPT is accept4 without the flags.
-struct Socketcall {
-    std::string_view shown;  // the name strace prints
-    std::string_view row;    // the i386 row whose metadata decodes it
-    int nargs;
-};
-constexpr Socketcall kSocketcalls[] = {
-    {},
-    {"socket", "socket", 3},
-    {"bind", "bind", 3},
-    {"connect", "connect", 3},
-    {"listen", "listen", 2},
-    {"accept", "accept4", 3},
-    {"getsockname", "getsockname", 3},
-    {"getpeername", "getpeername", 3},
-    {"socketpair", "socketpair", 4},
-    {"send", "sendto", 4},
-    {"recv", "recvfrom", 4},
-    {"sendto", "sendto", 6},
-    {"recvfrom", "recvfrom", 6},
-    {"shutdown", "shutdown", 2},
-    {"setsockopt", "setsockopt", 5},
-    {"getsockopt", "getsockopt", 5},
-    {"sendmsg", "sendmsg", 3},
-    {"recvmsg", "recvmsg", 3},
-    {"accept4", "accept4", 4},
-    {"recvmmsg", "recvmmsg", 5},
-    {"sendmmsg", "sendmmsg", 4},
-};
-
+// call's arguments read from the args array (the table: trace/syscall_set.cpp).
 // The multiplexed call as a task of its own (same memory, same entry snapshot);
 // nullptr when task is not a socketcall or its args array can't be read.
-const Socketcall* demux(const Task& task, Task& sub) {
-    if (!task.sc || task.abi != Abi::i386 || task.sc->name != "socketcall" || !task.mem) return nullptr;
+const Subcall* demux(const Task& task, Task& sub) {
+    if (!task.sc || multiplexer_of(*task.sc) != Multiplexer::socketcall || !task.mem) return nullptr;
+    auto calls = subcalls(Multiplexer::socketcall);
     std::uint64_t call = task.arg(0) & 0xffffffffu;
-    if (call == 0 || call >= std::size(kSocketcalls)) return nullptr;
-    const Socketcall& s = kSocketcalls[call];
+    if (call == 0 || call >= calls.size()) return nullptr;
+    const Subcall& s = calls[call];
     const SyscallDesc* row = find_syscall(Abi::i386, s.row);
     std::uint32_t args[kMaxArgs] = {};
     if (!row || copy_bytes_from_user(*task.mem, args, task.arg(1) & 0xffffffffu, 4u * s.nargs) != 0) return nullptr;
@@ -198,12 +170,29 @@ const Socketcall* demux(const Task& task, Task& sub) {
     return &s;
 }
 
+// i386 ipc(call, first, second, third, ptr, fifth): the call it stands for, or nullptr
+// (its arguments are decoded by trace/decoders/ipc.cpp).
+const Subcall* ipc_call(const Task& task) {
+    if (!task.sc || multiplexer_of(*task.sc) != Multiplexer::ipc) return nullptr;
+    auto calls = subcalls(Multiplexer::ipc);
+    std::uint64_t call = task.arg(0) & 0xffff;
+    return call < calls.size() && !calls[call].name.empty() ? &calls[call] : nullptr;
+}
+
 }  // namespace
 
 std::string_view Decoder::shown_name(const Task& task) {
+    if (const Subcall* s = ipc_call(task)) return s->name;
     Task sub;
-    const Socketcall* s = demux(task, sub);
-    return s ? s->shown : std::string_view();
+    const Subcall* s = demux(task, sub);
+    return s ? s->name : std::string_view();
+}
+
+int Decoder::subcall(const Task& task) {
+    if (const Subcall* s = ipc_call(task)) return static_cast<int>(s - subcalls(Multiplexer::ipc).data());
+    Task sub;
+    const Subcall* s = demux(task, sub);
+    return s ? static_cast<int>(s - subcalls(Multiplexer::socketcall).data()) : 0;
 }
 
 void Decoder::capture_entry(Task& task) {
@@ -264,7 +253,10 @@ void print_inout_int(DecodeCtx& ctx, int i) {
 }
 
 int Decoder::shown_args(const Task& task) const {
-    if (Task sub; const Socketcall* s = options_.raw ? nullptr : demux(task, sub)) return s->nargs;
+    // strace's -e raw= shows a multiplexed call's own arguments: read from the
+    // socketcall array, ipc's from `first` on.
+    if (Task sub; const Subcall* s = demux(task, sub)) return options_.raw ? s->raw_nargs : s->nargs;
+    if (const Subcall* s = options_.raw ? ipc_call(task) : nullptr) return s->raw_nargs;
     const EntryMeta* m = meta(task);
     if (!m) return kMaxArgs;
     if (options_.raw) return m->nargs;
@@ -282,7 +274,11 @@ bool Decoder::shown_at_exit(const Task& task, int i) const {
 }
 
 void Decoder::format_arg(Task& task, int i, std::string& out) const {
-    if (Task sub; !options_.raw && demux(task, sub)) return format_arg(sub, i, out);
+    if (Task sub; demux(task, sub)) return format_arg(sub, i, out);
+    if (options_.raw && ipc_call(task)) {
+        DecodeCtx ctx{task, options_, out, false};
+        return ctx.hex(task.arg(i + 1) & 0xffffffffu);
+    }
     DecodeCtx ctx{task, options_, out, shown_at_exit(task, i)};
     const EntryMeta* m = meta(task);
     if (!options_.raw)
@@ -296,6 +292,8 @@ void Decoder::format_result(Task& task, std::string& out) const {
     std::int64_t ret = task.retval;
     if (is_error_value(ret) || !task.sc) return lstar::format_result(task, out);
     DecodeCtx ctx{task, options_, out, true};
+    // -e raw=: strace shows a successful result in hex ("= 0x2f").
+    if (options_.raw) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
     if (const CallDecoder* d = call_decoder(task); d && d->result && d->result(ctx)) return;
     if (task.sc->effective().flags & kReturnsAddress) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
     ctx.dec(ret);

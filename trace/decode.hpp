@@ -13,6 +13,13 @@
 namespace lstar {
 
 enum class XlatStyle : std::uint8_t { abbrev, raw, verbose };  // -X
+// -x, -xx, --strings-in-hex=: how strings are escaped (strace's xflag).
+enum class HexStrings : std::uint8_t {
+    none,             // octal escapes for non-printable bytes ("\1\377")
+    non_ascii_chars,  // --strings-in-hex=non-ascii-chars: the same bytes as \xNN
+    non_ascii,        // -x: a string with a byte neither printable nor whitespace, all in \xNN
+    all,              // -xx: every string, every byte in \xNN
+};
 
 struct DecodeOptions {
     unsigned string_limit = 32;          // -s: bytes of a string or buffer shown
@@ -20,6 +27,7 @@ struct DecodeOptions {
     XlatStyle xlat = XlatStyle::abbrev;  // -X: constants by name, as numbers, or both
     bool fd_paths = false;               // -y: <path> after descriptors
     bool raw = false;                    // -e raw=...: every argument in hex for this call
+    HexStrings strings_in_hex = HexStrings::none;  // -x, -xx
 };
 
 class Decoder {
@@ -33,6 +41,10 @@ public:
     // The name strace shows for the call when it is not the row's: i386 socketcall
     // shows the call it multiplexes ("socket"). Empty otherwise.
     static std::string_view shown_name(const Task& task);
+    // The call number an i386 socketcall or ipc stands for (subcalls() in
+    // trace/syscall_set.hpp), as strace decides it: socketcall only when its
+    // args array is readable. 0 when the task's call is no such call.
+    static int subcall(const Task& task);
     // How many arguments strace shows for this call (usually the declared count).
     int shown_args(const Task& task) const;
     // Whether argument i can only be shown once the call has returned (an out

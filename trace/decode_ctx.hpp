@@ -48,6 +48,8 @@ struct DecodeCtx {
     void path(std::uint64_t a);           // "..." up to PATH_MAX, or the address
     void str(std::uint64_t a);            // NUL-terminated string limited by -s
     void buf(std::uint64_t a, std::uint64_t len, bool force_hex = false);  // len bytes limited by -s
+    // n bytes already read, quoted as -x says (quote_string with this call's options).
+    bool quoted(const char* s, std::size_t n, bool stop_at_nul);
     // A struct or array pointer that can't be shown: NULL, or its address when
     // unreadable or (at exit) the call failed. Returns true when it printed.
     bool addr_instead(std::uint64_t a, bool out_param);
@@ -64,9 +66,14 @@ struct DecodeCtx {
 };
 
 // strace's quoting of n bytes into out ("\"...\""): escapes \t \n \v \f \r \" \\ and
-// octal for other non-printables. With stop_at_nul the string ends at a NUL; returns
-// true when stop_at_nul was set and no NUL was seen within n.
+// octal for other non-printables, or \xNN as `hex` (-x, -xx) says. With stop_at_nul
+// the string ends at a NUL; returns true when stop_at_nul was set and no NUL was
+// seen within n.
+bool quote_string(std::string& out, const char* s, std::size_t n, bool stop_at_nul, HexStrings hex);
+// The same in the process's -x style (set_quote_style): for printers that quote
+// without a DecodeCtx's options at hand. strace's -x is process-wide too.
 bool quote_string(std::string& out, const char* s, std::size_t n, bool stop_at_nul);
+void set_quote_style(HexStrings hex);
 // Every byte as \xNN (strace's QUOTE_FORCE_HEX, for random data).
 void quote_hex(std::string& out, const char* s, std::size_t n);
 

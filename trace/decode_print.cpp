@@ -58,11 +58,42 @@ std::uint64_t append_flag_names(std::string& out, std::string_view set, std::uin
     return v;
 }
 
+// The style of quote_string without one (set_quote_style): -x is process-wide.
+HexStrings g_quote_style = HexStrings::none;
+
+// -x: whether a string needs hex as a whole (strace's HEXSTR_NON_ASCII): a byte
+// above 0x7e, or a control byte other than \t \n \v \f \r, before the end.
+bool needs_hex(const char* s, std::size_t n, bool stop_at_nul) {
+    for (std::size_t i = 0; i < n; ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (stop_at_nul && c == 0) return false;
+        if (c > 0x7e || (c < ' ' && (c < '\t' || c > '\r'))) return true;
+    }
+    return false;
+}
 }  // namespace
 
+void set_quote_style(HexStrings hex) { g_quote_style = hex; }
+
 bool quote_string(std::string& out, const char* s, std::size_t n, bool stop_at_nul) {
+    return quote_string(out, s, n, stop_at_nul, g_quote_style);
+}
+
+bool quote_string(std::string& out, const char* s, std::size_t n, bool stop_at_nul, HexStrings hex) {
     out += '"';
     bool ended = false;
+    if (hex == HexStrings::all || (hex == HexStrings::non_ascii && needs_hex(s, n, stop_at_nul))) {
+        for (std::size_t i = 0; i < n; ++i) {
+            unsigned char c = static_cast<unsigned char>(s[i]);
+            if (stop_at_nul && c == 0) {
+                ended = true;
+                break;
+            }
+            put(out, "\\x{:02x}", c);
+        }
+        out += '"';
+        return stop_at_nul && !ended;
+    }
     for (std::size_t i = 0; i < n; ++i) {
         unsigned char c = static_cast<unsigned char>(s[i]);
         if (stop_at_nul && c == 0) {
@@ -83,6 +114,10 @@ bool quote_string(std::string& out, const char* s, std::size_t n, bool stop_at_n
                 break;
             }
             out += '\\';
+            if (hex == HexStrings::non_ascii_chars) {
+                put(out, "x{:02x}", c);
+                break;
+            }
             // Three digits when an octal digit follows, else as few as needed.
             if (i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '7') {
                 out += static_cast<char>('0' + (c >> 6));
@@ -173,12 +208,16 @@ void DecodeCtx::addr(std::uint64_t v) {
     else out += "NULL";
 }
 
+bool DecodeCtx::quoted(const char* s, std::size_t n, bool stop_at_nul) {
+    return quote_string(out, s, n, stop_at_nul, opt.strings_in_hex);
+}
+
 void DecodeCtx::path(std::uint64_t a) {
     if (!a) return addr(a);
     std::string s(PATH_MAX, '\0');
     long n = task.mem ? task.mem->read_string(a, s.data(), PATH_MAX) : -EFAULT;
     if (n < 0) return addr(a);
-    quote_string(out, s.data(), static_cast<std::size_t>(n), true);
+    quoted(s.data(), static_cast<std::size_t>(n), true);
     if (n == PATH_MAX) out += "...";
 }
 
@@ -190,7 +229,7 @@ void DecodeCtx::str(std::uint64_t a) {
     if (n < 0) return addr(a);
     // A string longer than the limit is cut there and marked with "...".
     bool cut = static_cast<unsigned long>(n) > limit;
-    quote_string(out, s.data(), cut ? limit : static_cast<std::size_t>(n), false);
+    quoted(s.data(), cut ? limit : static_cast<std::size_t>(n), false);
     if (cut) out += "...";
 }
 
@@ -200,7 +239,7 @@ void DecodeCtx::buf(std::uint64_t a, std::uint64_t len, bool force_hex) {
     std::string s(size, '\0');
     if (!read(a, s.data(), size) && size) return addr(a);
     if (force_hex) quote_hex(out, s.data(), size);
-    else quote_string(out, s.data(), size, false);
+    else quoted(s.data(), size, false);
     if (len > opt.string_limit) out += "...";
 }
 

@@ -6,7 +6,111 @@
 
 #include <fmt/format.h>
 
+#include "kernel/task.hpp"
+#include "trace/decode.hpp"
+
 namespace lstar {
+
+namespace {
+
+// socketcall's calls (linux/net.h SYS_*): SYS_SEND and SYS_RECV are sendto and
+// recvfrom without the address; SYS_ACCEPT is accept4 without the flags.
+constexpr Subcall kSocketcalls[] = {
+    {},
+    {"socket", "socket", 3, 3, 0},
+    {"bind", "bind", 3, 3, 0},
+    {"connect", "connect", 3, 3, 0},
+    {"listen", "listen", 2, 2, 0},
+    {"accept", "accept4", 3, 3, 0},
+    {"getsockname", "getsockname", 3, 3, 0},
+    {"getpeername", "getpeername", 3, 3, 0},
+    {"socketpair", "socketpair", 4, 4, 0},
+    {"send", "sendto", 4, 4, 0},
+    {"recv", "recvfrom", 4, 4, 0},
+    {"sendto", "sendto", 6, 6, 0},
+    {"recvfrom", "recvfrom", 6, 6, 0},
+    {"shutdown", "shutdown", 2, 2, 0},
+    {"setsockopt", "setsockopt", 5, 5, 0},
+    {"getsockopt", "getsockopt", 5, 5, 0},
+    {"sendmsg", "sendmsg", 3, 3, 0},
+    {"recvmsg", "recvmsg", 3, 3, 0},
+    {"accept4", "accept4", 4, 4, 0},
+    {"recvmmsg", "recvmmsg", 5, 5, 0},
+    {"sendmmsg", "sendmmsg", 4, 4, 0},
+};
+
+// ipc's calls (linux/ipc.h): with -e raw= strace shows ipc's arguments from
+// `first` on, as many as the call takes through ipc.
+constexpr std::uint32_t kIpc = kClassIpc, kIpcMem = kClassIpc | kClassMemory;
+constexpr Subcall kIpcCalls[] = {
+    {},
+    {"semop", {}, 3, 4, kIpc},
+    {"semget", {}, 3, 3, kIpc},
+    {"semctl", {}, 4, 4, kIpc},
+    {"semtimedop", {}, 4, 5, kIpc},
+    {}, {}, {}, {}, {}, {},
+    {"msgsnd", {}, 4, 4, kIpc},
+    {"msgrcv", {}, 5, 5, kIpc},
+    {"msgget", {}, 2, 2, kIpc},
+    {"msgctl", {}, 3, 4, kIpc},
+    {}, {}, {}, {}, {}, {},
+    {"shmat", {}, 3, 4, kIpcMem},
+    {"shmdt", {}, 1, 4, kIpcMem},
+    {"shmget", {}, 3, 3, kIpc},
+    {"shmctl", {}, 3, 4, kIpc},
+};
+
+constexpr std::uint64_t kSocketcallNr = 102, kIpcNr = 117;
+
+std::uint32_t subcall_classes(Multiplexer m, const Subcall& s) {
+    if (m == Multiplexer::ipc) return s.classes;
+    const SyscallDesc* row = find_syscall(Abi::i386, s.row);
+    return row ? row->effective().classes : 0;
+}
+
+}  // namespace
+
+Multiplexer multiplexer_of(const SyscallDesc& row) {
+    if (row.abi != Abi::i386) return Multiplexer::none;
+    if (row.nr == kSocketcallNr) return Multiplexer::socketcall;
+    if (row.nr == kIpcNr) return Multiplexer::ipc;
+    return Multiplexer::none;
+}
+
+std::span<const Subcall> subcalls(Multiplexer m) {
+    switch (m) {
+    case Multiplexer::socketcall: return kSocketcalls;
+    case Multiplexer::ipc: return kIpcCalls;
+    case Multiplexer::none: break;
+    }
+    return {};
+}
+
+bool SyscallSet::contains(const SyscallDesc& row, int subcall) const {
+    Multiplexer m = multiplexer_of(row);
+    if (m == Multiplexer::none) return contains(row);
+    int k = static_cast<int>(m) - 1;
+    if (subcall <= 0 || static_cast<std::size_t>(subcall) >= subcalls_[k].size()) return mux_self_[k];
+    return subcalls_[k][static_cast<std::size_t>(subcall)];
+}
+
+bool SyscallSet::contains(const Task& task) const {
+    if (!task.sc) return unknown_;
+    return contains(*task.sc, Decoder::subcall(task));
+}
+
+// A multiplexer row stops when it or any of its calls is in the set (the
+// prefilter decides by row); by itself it is selected only by its own name.
+void SyscallSet::finish_multiplexers() {
+    for (int k = 0; k < kMultiplexers; ++k) {
+        const SyscallDesc* row = find_syscall(Abi::i386, k == 0 ? kSocketcallNr : kIpcNr);
+        if (!row) continue;
+        auto bit = rows_[static_cast<int>(Abi::i386)][index(*row)];  // a vector<bool> reference
+        mux_self_[k] = bit;
+        auto calls = subcalls(static_cast<Multiplexer>(k + 1));
+        for (std::size_t n = 0; n < calls.size(); ++n) bit = bit || (!calls[n].name.empty() && subcalls_[k][n]);
+    }
+}
 
 std::size_t SyscallSet::index(const SyscallDesc& row) {
     return static_cast<std::size_t>(row.abi == Abi::x32 ? row.nr & ~kX32SyscallBit : row.nr);
@@ -15,6 +119,10 @@ std::size_t SyscallSet::index(const SyscallDesc& row) {
 void SyscallSet::fill(bool value) {
     for (int abi = 0; abi < kAbiCount; ++abi)
         rows_[abi].assign(syscall_table(static_cast<Abi>(abi)).size(), value);
+    for (int k = 0; k < kMultiplexers; ++k) {
+        subcalls_[k].assign(subcalls(static_cast<Multiplexer>(k + 1)).size(), value);
+        mux_self_[k] = value;
+    }
     unknown_ = value;
 }
 
@@ -33,6 +141,9 @@ bool SyscallSet::contains(Abi abi, std::uint64_t nr) const {
 bool SyscallSet::is_all() const {
     for (const auto& rows : rows_)
         for (bool b : rows)
+            if (!b) return false;
+    for (const auto& calls : subcalls_)
+        for (bool b : calls)
             if (!b) return false;
     return unknown_;
 }
@@ -113,19 +224,42 @@ bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* erro
             return false;
         }
         bool matched = false;
+        constexpr int kI386 = static_cast<int>(Abi::i386);
+        // pred(name, classes): the rows, and the calls i386's multiplexers stand for.
         auto mark = [&](auto&& pred) {
             for (int abi = 0; abi < kAbiCount; ++abi) {
                 if (!(abis & (1u << abi))) continue;
                 for (const SyscallDesc& row : syscall_table(static_cast<Abi>(abi)))
-                    if (!row.name.empty() && pred(row)) {
+                    if (!row.name.empty() && pred(row.name, row.effective().classes)) {
                         set.rows_[abi][index(row)] = true;
                         matched = true;
                     }
             }
+            if (!(abis & (1u << kI386))) return;
+            for (int k = 0; k < kMultiplexers; ++k) {
+                auto m = static_cast<Multiplexer>(k + 1);
+                auto calls = subcalls(m);
+                for (std::size_t n = 0; n < calls.size(); ++n)
+                    if (!calls[n].name.empty() && pred(calls[n].name, subcall_classes(m, calls[n]))) {
+                        set.subcalls_[k][n] = true;
+                        matched = true;
+                    }
+            }
         };
+        // strace's classes without their % (its older spelling) come before call names:
+        // "ipc" is %ipc, not only the ipc call.
+        static constexpr std::string_view kBareClasses[] = {"desc",   "file", "memory", "process",
+                                                            "signal", "ipc",  "network"};
+        std::string with_percent;
+        if (std::find(std::begin(kBareClasses), std::end(kBareClasses), item) != std::end(kBareClasses)) {
+            with_percent = fmt::format("%{}", item);
+            item = with_percent;
+        }
         if (item == "all") {
             for (int abi = 0; abi < kAbiCount; ++abi)
                 if (abis & (1u << abi)) set.rows_[abi].assign(set.rows_[abi].size(), true);  // gaps too
+            if (abis & (1u << kI386))
+                for (auto& calls : set.subcalls_) calls.assign(calls.size(), true);
             if (abis == 0x7) set.unknown_ = true;
             matched = true;
         } else if (item == "none") {
@@ -137,14 +271,14 @@ bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* erro
                 *error = fmt::format("invalid system call '{}'", spelled);
                 return false;
             }
-            mark([&](const SyscallDesc& row) { return row.effective().classes & *bit; });
+            mark([&](std::string_view, std::uint32_t classes) { return classes & *bit; });
             matched = true;  // a class may have no call in some ABI
         } else if (item.front() == '/') {
             Regex re;
             if (!re.compile(item.substr(1), error)) return false;
-            mark([&](const SyscallDesc& row) { return re.search(row.name); });
+            mark([&](std::string_view name, std::uint32_t) { return re.search(name); });
         } else {
-            mark([&](const SyscallDesc& row) { return row.name == item; });
+            mark([&](std::string_view name, std::uint32_t) { return name == item; });
         }
         if (!matched && !optional) {
             *error = fmt::format("invalid system call '{}'", spelled);
@@ -153,8 +287,10 @@ bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* erro
     }
     if (negate) {
         for (auto& rows : set.rows_) rows.flip();
+        for (auto& calls : set.subcalls_) calls.flip();
         set.unknown_ = !set.unknown_;
     }
+    set.finish_multiplexers();
     *out = std::move(set);
     return true;
 }

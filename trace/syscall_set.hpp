@@ -8,9 +8,33 @@
 #include <string_view>
 #include <vector>
 
+#include <span>
+
 #include "table/syscall_table.hpp"
 
 namespace lstar {
+
+struct Task;
+
+// i386's multiplexers, socketcall (102) and ipc (117), stand for other calls:
+// strace shows each as the call it stands for and selects it by that call's
+// name and classes (-e trace=socket, %network, /regex), the row itself only
+// by "socketcall" / "ipc" when the call number is not one it stands for.
+enum class Multiplexer : std::uint8_t { none, socketcall, ipc };
+inline constexpr int kMultiplexers = 2;
+
+struct Subcall {
+    std::string_view name;  // as strace shows it; empty: the number stands for no call
+    std::string_view row;   // socketcall: the i386 row whose metadata decodes it
+    std::uint8_t nargs;     // arguments shown decoded
+    std::uint8_t raw_nargs; // arguments shown with -e raw=
+    std::uint32_t classes;  // ipc: its classes (socketcall: those of row)
+};
+
+// The multiplexer an i386 row is (none for every other row).
+Multiplexer multiplexer_of(const SyscallDesc& row);
+// The calls of a multiplexer, indexed by call number.
+std::span<const Subcall> subcalls(Multiplexer m);
 
 class SyscallSet {
 public:
@@ -21,7 +45,14 @@ public:
     // Returns false with a one-line *error naming the bad item.
     static bool parse(std::string_view spec, SyscallSet* out, std::string* error);
 
+    // Per row: for a multiplexer row, whether it must stop (it or one of its calls is in).
     bool contains(const SyscallDesc& row) const { return rows_[static_cast<int>(row.abi)][index(row)]; }
+    // Per call: a multiplexer row by the call it stands for (subcall > 0, see
+    // Decoder::subcall) or by its own name (subcall 0).
+    bool contains(const SyscallDesc& row, int subcall) const;
+    // The task's current call as strace selects it: a multiplexed call by the
+    // call it stands for; a number with no row as unknown().
+    bool contains(const Task& task) const;
     bool contains(Abi abi, std::uint64_t nr) const;
     bool unknown() const { return unknown_; }  // numbers with no row
     bool is_all() const;
@@ -30,7 +61,10 @@ public:
 private:
     static std::size_t index(const SyscallDesc& row);
     void fill(bool value);
+    void finish_multiplexers();
     std::array<std::vector<bool>, kAbiCount> rows_;
+    std::array<std::vector<bool>, kMultiplexers> subcalls_;  // by call number
+    std::array<bool, kMultiplexers> mux_self_{};              // the row by its own name
     bool unknown_ = false;
 };
 

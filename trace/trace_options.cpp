@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -147,7 +148,8 @@ bool parse_pids(std::string_view text, std::vector<pid_t>* out, std::string* err
 }
 
 enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptStatus, kOptAbbrev,
-                      kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault };
+                      kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault,
+                      kOptStringsInHex };
 
 constexpr option kLongOptions[] = {
     {"output", required_argument, nullptr, 'o'},
@@ -187,6 +189,7 @@ constexpr option kLongOptions[] = {
     {"quiet", optional_argument, nullptr, kOptQuiet},
     {"inject", required_argument, nullptr, kOptInject},
     {"fault", required_argument, nullptr, kOptFault},
+    {"strings-in-hex", optional_argument, nullptr, kOptStringsInHex},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -217,7 +220,23 @@ struct Counts {
     int quiet = 0;
     bool quiet_set = false;  // -q or -e quiet= given
     int follow = 0;
+    int hex = 0;            // -x, -xx
+    bool hex_long = false;  // --strings-in-hex given
 };
+
+// --strings-in-hex=: strace's names, in any case.
+std::optional<HexStrings> parse_strings_in_hex(const char* arg) {
+    if (!arg) return HexStrings::all;
+    static constexpr std::pair<std::string_view, HexStrings> kNames[] = {
+        {"none", HexStrings::none},
+        {"non-ascii-chars", HexStrings::non_ascii_chars},
+        {"non-ascii", HexStrings::non_ascii},
+        {"all", HexStrings::all},
+    };
+    for (auto [name, value] : kNames)
+        if (iequals(name, arg)) return value;
+    return std::nullopt;
+}
 
 // One option of the command line; nullopt to go on.
 std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceConfig* cfg, Counts* counts) {
@@ -248,9 +267,20 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceConfig* cf
     case 'r': cfg->relative = true; break;
     case 'T': cfg->durations = true; break;
     case 'n': cfg->numbers = true; break;
-    // Refused rather than silently ignored: a script relying on them would get other output.
-    case 'i': return error_outcome("-i (instruction pointers) is not supported yet", true);
-    case 'x': return error_outcome("-x (strings in hex) is not supported yet", true);
+    case 'i': cfg->instruction_pointer = true; break;
+    case 'x':
+        if (counts->hex_long) return error_outcome("-x and --strings-in-hex cannot be provided simultaneously");
+        ++counts->hex;
+        cfg->strings_in_hex = counts->hex > 1 ? HexStrings::all : HexStrings::non_ascii;
+        break;
+    case kOptStringsInHex: {
+        if (counts->hex) return error_outcome("-x and --strings-in-hex cannot be provided simultaneously");
+        auto style = parse_strings_in_hex(arg);
+        if (!style) return error_outcome(fmt::format("invalid --strings-in-hex argument: '{}'", arg), true);
+        cfg->strings_in_hex = *style;
+        counts->hex_long = true;
+        break;
+    }
     case 'q': ++counts->quiet; counts->quiet_set = true; break;
     case 'P': cfg->paths.emplace_back(arg); break;
     case 'z': cfg->status = kStatusSuccessful; break;
@@ -310,6 +340,7 @@ DecodeOptions TraceConfig::decode_options() const {
     d.verbose_structs = abbrev.is_empty();
     d.xlat = xlat;
     d.fd_paths = fd_paths;
+    d.strings_in_hex = strings_in_hex;
     return d;
 }
 
@@ -612,7 +643,7 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceConfig* cfg) {
 }
 
 std::string trace_usage() {
-    return "Usage: lstar trace [-ACcfhnqrtTvVwyzZ] [-a COLUMN] [-e EXPR]... [-o FILE] [-s STRSIZE]\n"
+    return "Usage: lstar trace [-ACcfhinqrtTvVwxyzZ] [-a COLUMN] [-e EXPR]... [-o FILE] [-s STRSIZE]\n"
            "                   [-X FORMAT] [-S SORTBY] [-U COLUMNS] [-P PATH]... [-p PID]... [--json]\n"
            "                   { -p PID | [-E VAR=VAL]... [--] PROG [ARGS] }\n"
            "strace's command line, strace's output.\n\n"
@@ -630,6 +661,10 @@ std::string trace_usage() {
            "  -e read=FDS, -e write=FDS                      hex dumps of the data on these fds\n"
            "  -t, -tt, -ttt  wall-clock time stamps          -r            time since the previous line\n"
            "  -T             time spent in each call         -n            system call numbers\n"
+           "  -i             instruction pointer at each call\n"
+           "  -x             non-ASCII strings in hex        -xx           all strings in hex\n"
+           "  --strings-in-hex=[none|non-ascii-chars|non-ascii|all]   the same; non-ascii-chars:\n"
+           "                 \\xNN instead of octal escapes\n"
            "  -q, -qq, -e quiet=SET   fewer attach/detach and exit messages\n"
            "  --json         one JSON object per event (docs/json-schema.md)\n"
            "Tampering:\n"

@@ -86,6 +86,8 @@ struct TraceConfig {
     bool relative = false;      // -r
     bool durations = false;     // -T
     bool numbers = false;       // -n
+    bool instruction_pointer = false;  // -i
+    HexStrings strings_in_hex = HexStrings::none;  // -x, -xx, --strings-in-hex=
     bool json = false;          // --json: one JSON object per event
 
     // -c / -C.

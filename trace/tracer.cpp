@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "trace/decode.hpp"
+#include "trace/decode_ctx.hpp"
 #include "trace/format.hpp"
 #include "trace/json_printer.hpp"
 
@@ -64,8 +65,8 @@ public:
 
 private:
     const Decoder& pick(const Task& task) const {
-        bool raw = task.sc && config_.raw.contains(*task.sc);
-        bool verbose = task.sc && !config_.abbrev.contains(*task.sc);
+        bool raw = task.sc && config_.raw.contains(task);
+        bool verbose = task.sc && !config_.abbrev.contains(task);
         return decoders_[raw * 2 + verbose];
     }
     const TraceConfig& config_;
@@ -87,12 +88,14 @@ Tracer::Tracer(TraceOutput& out, const TraceConfig& config)
         }
     }
     line_.reserve(4096);
+    // -x for the printers that quote without the decoder's options at hand.
+    set_quote_style(config.strings_in_hex);
 }
 
 Tracer::~Tracer() = default;
 
 bool Tracer::selects(Task& task) const {
-    return (task.sc ? config_.trace.contains(*task.sc) : config_.trace.unknown()) &&
+    return config_.trace.contains(task) &&
            (paths_.empty() || touches_path(task));
 }
 
@@ -150,13 +153,24 @@ void Tracer::append_timestamp() {
 }
 
 // The leader of a line: task id, time stamps, call number (strace's printleader).
-void Tracer::begin_line(const Task& task, std::uint64_t nr) {
+void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
     interrupt_open_line();
     line_.clear();
     if (pid_column_) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
     else if (live_tasks_ > 1) fmt::format_to(std::back_inserter(line_), "[pid {:>5}] ", task.tid);
     append_timestamp();
     if (config_.numbers) fmt::format_to(std::back_inserter(line_), "[{:>4}] ", nr);
+    if (config_.instruction_pointer) {
+        // strace: as wide as the task's word (8 digits for i386 and x32).
+        std::size_t width = task.abi == Abi::x86_64 ? 16 : 8;
+        if (ip_known) {
+            fmt::format_to(std::back_inserter(line_), "[{:0{}x}] ", task.regs.ip, width);
+        } else {
+            line_ += '[';
+            line_.append(width, '?');
+            line_ += "] ";
+        }
+    }
 }
 
 // Another line is about to begin while one is open: close it the strace way.
@@ -530,7 +544,7 @@ void Tracer::on_task_exit(Task& task, int status) {
             else j.field_null("status").field_str("signal", signal_name(WTERMSIG(status))).field("core", static_cast<bool>(WCOREDUMP(status)));
             j.end();
         } else {
-            begin_line(task, it != tasks_.end() ? it->second.last_nr : 0);
+            begin_line(task, it != tasks_.end() ? it->second.last_nr : 0, /*ip_known=*/false);
             if (WIFEXITED(status)) fmt::format_to(std::back_inserter(line_), "+++ exited with {} +++\n", WEXITSTATUS(status));
             else fmt::format_to(std::back_inserter(line_), "+++ killed by {}{} +++\n", signal_name(WTERMSIG(status)),
                                 WCOREDUMP(status) ? " (core dumped)" : "");

@@ -61,7 +61,8 @@ private:
     bool status_shown(std::uint8_t status) const { return config_.status & status; }
 
     // Text lines.
-    void begin_line(const Task& task, std::uint64_t nr);
+    // ip_known: -i shows task.regs.ip, else "[????????????????]" (a task that is gone).
+    void begin_line(const Task& task, std::uint64_t nr, bool ip_known = true);
     void interrupt_open_line();
     void format_entry(Task& task, PerTask& t, std::string& out);
     void format_exit_args(Task& task, const PerTask& t, std::string& out);

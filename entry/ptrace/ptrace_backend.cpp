@@ -439,7 +439,19 @@ void PtraceBackend::on_signal_stop(Traced& t, int signo) {
         // The SIGCONT launch() sent to let the child go: lstar's, not the program's.
         return resume(t, 0);
     }
-    if (t.observed) path_.signal(t.task, si);
+    if (t.observed) {
+        user_regs_struct regs;
+        if (options_.signal_ip &&
+            ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) == 0) {
+            // Only for the hooks' view of this stop: the call's own ip comes back after.
+            std::uint64_t call_ip = t.task.regs.ip;
+            t.task.regs.ip = regs.rip;
+            path_.signal(t.task, si);
+            t.task.regs.ip = call_ip;
+        } else {
+            path_.signal(t.task, si);
+        }
+    }
     resume(t, signo);
 }
 

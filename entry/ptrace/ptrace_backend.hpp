@@ -21,6 +21,9 @@ struct PtraceOptions {
     // Record the process's system CPU time (wait4's rusage) at each system-call stop
     // in Task::enter_stime_ns / exit_stime_ns, for strace -c's time column.
     bool cpu_times = false;
+    // strace -i: fetch the registers at signal-delivery stops (PTRACE_GETREGS), so that
+    // Task::regs.ip is the task's instruction pointer while Hook::on_signal runs.
+    bool signal_ip = false;
 };
 
 class PtraceBackend {

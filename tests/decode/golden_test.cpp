@@ -49,6 +49,10 @@ std::string normalise(const std::string& text) {
     for (auto it = std::sregex_iterator(t.begin(), t.end(), pid_result); it != std::sregex_iterator(); ++it)
         pids.insert((*it)[2]);
     for (const std::string& pid : pids) t = std::regex_replace(t, std::regex("\\b" + pid + "\\b"), "PID");
+    // System V IPC identifiers: the results of the *get calls, then the first argument.
+    t = std::regex_replace(t, std::regex(R"(^((sem|msg|shm)get\(.*\) += )(0x[0-9a-f]+|\d+))", std::regex::multiline), "$1IPCID");
+    t = std::regex_replace(t, std::regex(R"(^((sem(op|timedop|ctl)|msg(snd|rcv|ctl)|shm(at|ctl))\()(0x[0-9a-f]+|\d+))",
+                                         std::regex::multiline), "$1IPCID");
     t = std::regex_replace(t, std::regex("0x[0-9a-f]+"), "0xADDR");
     t = std::regex_replace(t, std::regex(R"(si_([us]time)=\d+( /\* [0-9.]+ s \*/)?)"), "si_$1=N");
     // Ephemeral ports (bind to port 0) and the time select/pselect6 had left.
@@ -80,6 +84,18 @@ TEST_P(Golden, SameAsStrace) {
 
 INSTANTIATE_TEST_SUITE_P(Progs, Golden, testing::Values("file", "mem", "signal", "net", "time", "process", "sock", "io",
                                                            "sys", "fs", "thread", "statv -v", "i386_m32",
-                                                           "statv_m32 -v"));
+                                                           "statv_m32 -v", "ipc", "ipc_m32"));
+
+// -e sets over i386's multiplexers: a socketcall or ipc is selected (and shown
+// raw) by the call it stands for, socketcall/ipc rows by their own names.
+// DISABLED_ until the tracer asks SyscallSet::contains(const Task&) (see
+// trace/syscall_set.hpp); remove the prefix with that change.
+INSTANTIATE_TEST_SUITE_P(Multiplexed, Golden,
+                         testing::Values("i386_m32 -e trace=socket,bind,write", "i386_m32 -e trace=%network,write",
+                                         "i386_m32 -e 'trace=/^(send|recv|write)'", "i386_m32 -e trace=!connect,shutdown",
+                                         "i386_m32 -e trace=socketcall,write", "ipc_m32 -e 'trace=/^(sem|write)'",
+                                         "ipc_m32 -e trace=%memory,msgget,write", "ipc_m32 -e trace=!semtimedop,shmdt",
+                                         "ipc_m32 -e trace=ipc,write", "ipc_m32 -e raw=semop,shmat,ipc",
+                                         "ipc_m32 -e trace=%ipc,write -e raw=%ipc", "ipc -e trace=%ipc,write"));
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -349,6 +350,103 @@ TEST_F(TraceVsStrace, BadOptionsExitOneWithStracesMessage) {
     Result l = run({LSTAR_BIN, "trace", "-Q", "/bin/true"});
     EXPECT_EQ(l.status, 1);
     EXPECT_EQ(l.err, "lstar: invalid option -- 'Q'\nTry 'lstar trace -h' for more information.\n");
+}
+
+TEST_F(TraceVsStrace, StringsInHexLineByLine) {
+    // Text, binary data (with a NUL, and past the -s limit), a plain path and a UTF-8 one.
+    for (std::vector<std::string> hex : std::vector<std::vector<std::string>>{
+             {}, {"-x"}, {"-xx"}, {"-x", "-x"}, {"--strings-in-hex"}, {"--strings-in-hex=non-ascii"},
+             {"--strings-in-hex=non-ascii-chars"}, {"--strings-in-hex=none"}, {"-x", "-s", "64"}}) {
+        std::vector<std::string> opts = hex;
+        opts.insert(opts.end(), {"-e", "trace=write,openat"});
+        Result l = trace_with(LSTAR_BIN, opts, "strings");
+        Result s = trace_with(STRACE_BIN, opts, "strings");
+        EXPECT_EQ(l.status, 0);
+        EXPECT_EQ(lines_of(l.trace).size(), 9u) << l.trace;  // 7 calls, SIGUSR1, the exit
+        std::string what = hex.empty() ? "(none)" : hex.front() + (hex.size() > 1 ? " " + hex[1] : "");
+        EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << what << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+    Result x = trace_with(LSTAR_BIN, {"-x", "-e", "trace=openat"}, "strings");
+    EXPECT_NE(x.trace.find(R"(openat(AT_FDCWD, "/nonexistent/lstar-trace-test", O_RDONLY))"), std::string::npos) << x.trace;
+    EXPECT_NE(x.trace.find(R"("\x2f\x6e\x6f\x6e\x65\x78\x69\x73\x74\x65\x6e\x74\x2f\x63\x61\x66\xc3\xa9")"), std::string::npos)
+        << x.trace;
+}
+
+TEST_F(TraceVsStrace, BadStringsInHexOptionsLikeStrace) {
+    for (auto [opts, message, hint] : std::vector<std::tuple<std::vector<std::string>, std::string, bool>>{
+             {{"--strings-in-hex=foo"}, "invalid --strings-in-hex argument: 'foo'", true},
+             {{"-x", "--strings-in-hex=all"}, "-x and --strings-in-hex cannot be provided simultaneously", false},
+             {{"--strings-in-hex", "-x"}, "-x and --strings-in-hex cannot be provided simultaneously", false}}) {
+        std::vector<std::string> largv{LSTAR_BIN, "trace"}, sargv{STRACE_BIN};
+        largv.insert(largv.end(), opts.begin(), opts.end());
+        sargv.insert(sargv.end(), opts.begin(), opts.end());
+        largv.push_back("/bin/true");
+        sargv.push_back("/bin/true");
+        Result l = run(largv), s = run(sargv);
+        EXPECT_EQ(l.status, 1);
+        EXPECT_EQ(s.status, 1);
+        EXPECT_EQ(l.err, "lstar: " + message + "\n" + (hint ? "Try 'lstar trace -h' for more information.\n" : ""));
+        EXPECT_EQ(s.err, std::string(STRACE_BIN) + ": " + message + "\n" + (hint ? "Try '" STRACE_BIN " -h' for more information.\n" : ""));
+    }
+}
+
+// -i: "[ip] " after the time stamps and the call number. The test programs are
+// static and not position independent, so the addresses are strace's exactly.
+std::vector<std::string> with_ips(const std::string& trace) {
+    static const std::regex ip_prefix(R"(^((?:\d+ +)?)(\[[0-9a-f]{16}\]|\[\?{16}\]) (.*)$)");
+    std::vector<std::string> v;
+    for (const std::string& line : lines_of(trace)) {
+        std::smatch m;
+        if (!std::regex_match(line, m, ip_prefix)) {
+            v.push_back("no ip: " + line);
+            continue;
+        }
+        // The pid column (-f) goes; the rest is compared as usual, the ip exactly.
+        std::string rest = std::regex_replace(std::string(m[3]), std::regex(R"(\) +=)"), ") =");
+        v.push_back(std::string(m[2]) + " " + normalise(rest));
+    }
+    return v;
+}
+
+TEST_F(TraceVsStrace, InstructionPointerLineByLine) {
+    // A call's ip is after its syscall instruction; a signal's is where the task
+    // stopped for it (here raise()'s, not the traced calls'); an exited task has none.
+    std::vector<std::string> opts{"-i", "-e", "trace=write,openat"};
+    Result l = trace_with(LSTAR_BIN, opts, "strings");
+    Result s = trace_with(STRACE_BIN, opts, "strings");
+    EXPECT_EQ(l.status, 0);
+    EXPECT_EQ(with_ips(l.trace), with_ips(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    std::smatch write_ip, signal_ip;
+    EXPECT_TRUE(std::regex_search(l.trace, write_ip, std::regex(R"(\[([0-9a-f]{16})\] write\()"))) << l.trace;
+    EXPECT_TRUE(std::regex_search(l.trace, signal_ip, std::regex(R"(\n\[([0-9a-f]{16})\] --- SIGUSR1 \{)"))) << l.trace;
+    EXPECT_NE(write_ip[1], signal_ip[1]) << l.trace;
+    EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(\n\[\?{16}\] \+\+\+ exited with 0 \+\+\+\n$)"))) << l.trace;
+    // With -x, -tt and -n: time, number, ip, then the call.
+    Result all = trace_with(LSTAR_BIN, {"-i", "-x", "-tt", "-n", "-e", "trace=write"}, "strings");
+    Result sall = trace_with(STRACE_BIN, {"-i", "-x", "-tt", "-n", "-e", "trace=write"}, "strings");
+    static const std::regex leader(R"(^\d\d:\d\d:\d\d\.\d{6} \[ +\d+\] \[[0-9a-f?]{16}\] (write\(|--- |\+\+\+ ))");
+    for (const auto& line : lines_of(all.trace)) EXPECT_TRUE(std::regex_search(line, leader)) << line;
+    for (const auto& line : lines_of(sall.trace)) EXPECT_TRUE(std::regex_search(line, leader)) << line;
+    EXPECT_EQ(lines_of(all.trace).size(), lines_of(sall.trace).size()) << all.trace << sall.trace;
+}
+
+TEST_F(TraceVsStrace, InstructionPointerOfSignalsAndKilledChildren) {
+    std::vector<std::string> opts{"-i", "-f", "-e", "trace=kill"};
+    Result l = trace_with(LSTAR_BIN, opts, "signals");
+    Result s = trace_with(STRACE_BIN, opts, "signals");
+    // SIGCHLD's ip is left out: the parent gets it on its way out of kill() or in
+    // wait4(), as the tracer's reaping of the child happens to go.
+    auto lines = [](const std::string& trace) {
+        std::vector<std::string> v;
+        for (std::string& x : with_ips(trace))
+            if (x.find("--- SIGCHLD ") == std::string::npos) v.push_back(std::move(x));
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    std::vector<std::string> lv = lines(l.trace);
+    EXPECT_EQ(lv, lines(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    EXPECT_EQ(std::count_if(lv.begin(), lv.end(), [](const std::string& x) { return x.starts_with("[?"); }), 2) << l.trace;
+    EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(\n\d+ +\[[0-9a-f]{16}\] --- SIGCHLD \{)"))) << l.trace;
 }
 
 // The seconds column of a -c table: name → seconds.

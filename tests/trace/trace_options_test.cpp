@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "trace/decode_ctx.hpp"
 #include "trace/summary.hpp"
 #include "trace/trace_options.hpp"
 #include "trace/output.hpp"
@@ -109,6 +110,79 @@ TEST(TraceOptions, TraceSets) {
     EXPECT_TRUE(parse_ok({"-e", "trace=all", "true"}).trace.is_all());
 }
 
+// i386's socketcall and ipc are selected by the calls they stand for (strace's
+// subcalls); their rows stop (the prefilter) whenever one of those is selected.
+TEST(TraceOptions, MultiplexedCalls) {
+    const SyscallDesc& socketcall = *find_syscall(Abi::i386, "socketcall");
+    const SyscallDesc& ipc = *find_syscall(Abi::i386, "ipc");
+    constexpr int kSocket = 1, kSend = 9, kSemop = 1, kSemget = 2, kShmat = 21;
+
+    TraceConfig c = parse_ok({"-e", "trace=socket", "true"});
+    EXPECT_TRUE(c.trace.contains(socketcall));  // stops
+    EXPECT_TRUE(c.trace.contains(socketcall, kSocket));
+    EXPECT_FALSE(c.trace.contains(socketcall, kSend));
+    EXPECT_FALSE(c.trace.contains(socketcall, 0));  // a socketcall standing for no call
+    EXPECT_FALSE(c.trace.contains(ipc));
+
+    c = parse_ok({"-e", "trace=socketcall", "true"});
+    EXPECT_TRUE(c.trace.contains(socketcall));
+    EXPECT_TRUE(c.trace.contains(socketcall, 0));
+    EXPECT_FALSE(c.trace.contains(socketcall, kSocket));
+
+    c = parse_ok({"-e", "trace=send", "true"});  // a name only socketcall has
+    EXPECT_TRUE(c.trace.contains(socketcall, kSend));
+    EXPECT_FALSE(c.trace.contains(row("sendto")));
+
+    c = parse_ok({"-e", "trace=%network", "true"});
+    EXPECT_TRUE(c.trace.contains(socketcall, kSend));
+    EXPECT_FALSE(c.trace.contains(ipc));
+
+    c = parse_ok({"-e", "trace=/^sem", "true"});
+    EXPECT_TRUE(c.trace.contains(ipc));
+    EXPECT_TRUE(c.trace.contains(ipc, kSemop));
+    EXPECT_FALSE(c.trace.contains(ipc, kShmat));
+    EXPECT_FALSE(c.trace.contains(ipc, 0));
+
+    c = parse_ok({"-e", "trace=%memory", "true"});
+    EXPECT_TRUE(c.trace.contains(ipc, kShmat));
+    EXPECT_FALSE(c.trace.contains(ipc, kSemget));
+
+    c = parse_ok({"-e", "trace=!semget", "true"});
+    EXPECT_TRUE(c.trace.contains(ipc));
+    EXPECT_TRUE(c.trace.contains(ipc, 0));
+    EXPECT_TRUE(c.trace.contains(ipc, kSemop));
+    EXPECT_FALSE(c.trace.contains(ipc, kSemget));
+
+    c = parse_ok({"-e", "trace=semget@64", "true"});
+    EXPECT_FALSE(c.trace.contains(ipc));
+
+    // strace's class names without their %: "ipc" is %ipc, the ipc row and its calls.
+    c = parse_ok({"-e", "trace=ipc", "true"});
+    EXPECT_TRUE(c.trace.contains(ipc, 0));
+    EXPECT_TRUE(c.trace.contains(ipc, kSemget));
+    EXPECT_TRUE(c.trace.contains(row("semget")));
+    c = parse_ok({"-e", "trace=file", "true"});
+    EXPECT_TRUE(c.trace.contains(row("openat")));
+    EXPECT_FALSE(c.trace.contains(row("getpid")));
+
+    c = parse_ok({"-e", "raw=semop", "true"});
+    EXPECT_TRUE(c.raw.contains(ipc, kSemop));
+    EXPECT_FALSE(c.raw.contains(ipc, kSemget));
+
+    // By task: ipc's call is its first argument.
+    Task task;
+    task.abi = Abi::i386;
+    task.sc = &ipc;
+    syscall_arg(task.regs, Abi::i386, 0) = kSemop;
+    c = parse_ok({"-e", "trace=semop", "true"});
+    EXPECT_TRUE(c.trace.contains(task));
+    syscall_arg(task.regs, Abi::i386, 0) = kSemget;
+    EXPECT_FALSE(c.trace.contains(task));
+    syscall_arg(task.regs, Abi::i386, 0) = 99;  // no such call: the row by its name
+    EXPECT_FALSE(c.trace.contains(task));
+    EXPECT_TRUE(parse_ok({"-e", "trace=ipc", "true"}).trace.contains(task));
+}
+
 TEST(TraceOptions, OtherQualifiers) {
     TraceConfig c = parse_ok({"-e", "signal=SIGUSR1,int,9", "-e", "status=failed,unfinished", "-e", "quiet=attach",
                               "-e", "read=3,0", "-e", "write=!1", "-e", "raw=openat", "true"});
@@ -199,9 +273,29 @@ TEST(TraceOptions, ErrorsNameWhatIsWrong) {
     EXPECT_EQ(parse_error({"-U", "foo", "-c", "true"}), "unknown column name: 'foo'");
     EXPECT_EQ(parse_error({}), "must have PROG [ARGS] or -p PID");
     EXPECT_EQ(parse_error({"--no-such-option", "true"}), "unrecognized option '--no-such-option'");
-    // strace options lstar does not implement are refused, never silently ignored.
-    EXPECT_EQ(parse_error({"-i", "true"}), "-i (instruction pointers) is not supported yet");
-    EXPECT_EQ(parse_error({"-x", "true"}), "-x (strings in hex) is not supported yet");
+    // -i and -x are implemented now: they parse.
+    EXPECT_TRUE(parse_ok({"-i", "true"}).instruction_pointer);
+    EXPECT_EQ(parse_ok({"-x", "true"}).strings_in_hex, HexStrings::non_ascii);
+    EXPECT_EQ(parse_error({"--strings-in-hex=foo", "true"}), "invalid --strings-in-hex argument: 'foo'");
+    EXPECT_EQ(parse_error({"--strings-in-hex=", "true"}), "invalid --strings-in-hex argument: ''");
+    EXPECT_EQ(parse_error({"-x", "--strings-in-hex=all", "true"}), "-x and --strings-in-hex cannot be provided simultaneously");
+    EXPECT_EQ(parse_error({"--strings-in-hex", "-xx", "true"}), "-x and --strings-in-hex cannot be provided simultaneously");
+}
+
+TEST(TraceOptions, InstructionPointerAndStringsInHex) {
+    EXPECT_FALSE(parse_ok({"true"}).instruction_pointer);
+    EXPECT_TRUE(parse_ok({"--instruction-pointer", "true"}).instruction_pointer);
+    EXPECT_EQ(parse_ok({"true"}).strings_in_hex, HexStrings::none);
+    EXPECT_EQ(parse_ok({"-x", "true"}).strings_in_hex, HexStrings::non_ascii);
+    EXPECT_EQ(parse_ok({"-xx", "true"}).strings_in_hex, HexStrings::all);
+    EXPECT_EQ(parse_ok({"-x", "-x", "-x", "true"}).strings_in_hex, HexStrings::all);
+    // strace's names, in any case; no value is "all"; the last one wins.
+    EXPECT_EQ(parse_ok({"--strings-in-hex", "true"}).strings_in_hex, HexStrings::all);
+    EXPECT_EQ(parse_ok({"--strings-in-hex=all", "true"}).strings_in_hex, HexStrings::all);
+    EXPECT_EQ(parse_ok({"--strings-in-hex=NON-ASCII", "true"}).strings_in_hex, HexStrings::non_ascii);
+    EXPECT_EQ(parse_ok({"--strings-in-hex=non-ascii-chars", "true"}).strings_in_hex, HexStrings::non_ascii_chars);
+    EXPECT_EQ(parse_ok({"--strings-in-hex=all", "--strings-in-hex=none", "true"}).strings_in_hex, HexStrings::none);
+    EXPECT_EQ(parse_ok({"-xx", "true"}).decode_options().strings_in_hex, HexStrings::all);
 }
 
 TEST(TraceOptions, ParsingTwiceStartsAfresh) {
@@ -212,6 +306,40 @@ TEST(TraceOptions, ParsingTwiceStartsAfresh) {
 }
 
 // ---- pieces of output that need no traced program ----------------------------
+
+// strace 6.1's string_quote under -x, -xx and --strings-in-hex=non-ascii-chars.
+TEST(TraceOutputFormat, StringsInHexAreStraces) {
+    auto quote = [](std::string_view s, HexStrings hex, bool stop_at_nul = false) {
+        std::string out;
+        quote_string(out, s.data(), s.size(), stop_at_nul, hex);
+        return out;
+    };
+    using namespace std::string_view_literals;
+    const std::string_view text = "plain\ttext\n\"q\"", bin = "bin\x01\xff\x80" "7x"sv, nul = "nul\0tail"sv;
+    EXPECT_EQ(quote(text, HexStrings::none), R"("plain\ttext\n\"q\"")");
+    EXPECT_EQ(quote(bin, HexStrings::none), R"("bin\1\377\2007x")");
+    // -x: printable and whitespace only stay as they are; anything else, and the
+    // whole string is hex.
+    EXPECT_EQ(quote(text, HexStrings::non_ascii), R"("plain\ttext\n\"q\"")");
+    EXPECT_EQ(quote(bin, HexStrings::non_ascii), R"("\x62\x69\x6e\x01\xff\x80\x37\x78")");
+    EXPECT_EQ(quote(nul, HexStrings::non_ascii), R"("\x6e\x75\x6c\x00\x74\x61\x69\x6c")");
+    // A NUL-terminated string ends at its NUL: what follows does not count.
+    EXPECT_EQ(quote(nul, HexStrings::non_ascii, true), R"("nul")");
+    EXPECT_EQ(quote("caf\xc3\xa9", HexStrings::non_ascii, true), R"("\x63\x61\x66\xc3\xa9")");
+    // -xx: every string.
+    EXPECT_EQ(quote("a\tb", HexStrings::all), R"("\x61\x09\x62")");
+    EXPECT_EQ(quote(nul, HexStrings::all, true), R"("\x6e\x75\x6c")");
+    // non-ascii-chars: octal escapes become \xNN, two digits always.
+    EXPECT_EQ(quote(bin, HexStrings::non_ascii_chars), R"("bin\x01\xff\x807x")");
+    EXPECT_EQ(quote(text, HexStrings::non_ascii_chars), R"("plain\ttext\n\"q\"")");
+    // Without a style: the process-wide one.
+    std::string out;
+    set_quote_style(HexStrings::all);
+    quote_string(out, "ab", 2, false);
+    set_quote_style(HexStrings::none);
+    quote_string(out, "ab", 2, false);
+    EXPECT_EQ(out, R"("\x61\x62""ab")");
+}
 
 TEST(TraceOutputFormat, HexDumpIsStraces) {
     std::string out;

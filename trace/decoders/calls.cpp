@@ -470,7 +470,8 @@ constexpr CallDecoder kDecoders[] = {
 
 const CallDecoder* find_call_decoder(std::string_view name) {
     for (std::span<const CallDecoder> family :
-         {std::span<const CallDecoder>(kDecoders), io_decoders(), net_decoders(), proc_decoders()}) {
+         {std::span<const CallDecoder>(kDecoders), io_decoders(), net_decoders(), proc_decoders(),
+          ipc_decoders()}) {
         auto it = std::find_if(family.begin(), family.end(), [&](const CallDecoder& d) { return d.name == name; });
         if (it != family.end()) return &*it;
     }

@@ -30,6 +30,7 @@ const CallDecoder* find_call_decoder(std::string_view name);
 std::span<const CallDecoder> io_decoders();    // select, epoll, ioctl
 std::span<const CallDecoder> net_decoders();   // socket options, socketcall
 std::span<const CallDecoder> proc_decoders();  // prctl, restart_syscall
+std::span<const CallDecoder> ipc_decoders();   // System V IPC, i386's ipc multiplexer
 
 // In/out scalars shown at exit: "[112 => 16]" when the call changed the value
 // read at entry, "[16]" when not (or the entry value when the call failed).

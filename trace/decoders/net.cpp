@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "table/xlat.hpp"
 #include "trace/decoders/calls.hpp"
 
 namespace lstar {
@@ -64,7 +65,20 @@ bool getsockopt_arg(DecodeCtx& ctx, int i) {
     return true;
 }
 
+// socketcall standing for no call (or with an unreadable args array): the call
+// by name, else in decimal (strace's printxval_d without a default).
+bool socketcall_arg(DecodeCtx& ctx, int i) {
+    if (i != 0) return false;
+    auto call = static_cast<std::int32_t>(ctx.arg(0));
+    const XlatEntry* e = xlat_find("socketcall_call", static_cast<std::uint64_t>(call));
+    if (!e) return ctx.dec(call), true;
+    if (ctx.opt.xlat == XlatStyle::verbose) return ctx.out += fmt::format("{} /* {} */", call, e->name), true;
+    ctx.text(e->name);
+    return true;
+}
+
 constexpr CallDecoder kDecoders[] = {
+    {"socketcall", nullptr, socketcall_arg},
     {"setsockopt", nullptr, setsockopt_arg},
     {"getsockopt", nullptr, getsockopt_arg, nullptr, 3},
     {"recvmsg", nullptr, nullptr, nullptr, 1},
