@@ -58,8 +58,9 @@ int trace_command(int argc, char** argv) {
         for (int abi = 0; abi < kAbiCount; ++abi)
             for (const SyscallDesc& row : syscall_table(static_cast<Abi>(abi)))
                 if (!row.name.empty() && injection.calls.contains(row) && config.trace.contains(row))
-                    injector.add(row, injection.rule);
-    if (!config.paths.empty()) injector.set_filter([&tracer](Task& task) { return tracer.selects(task); });
+                    injector.add(row, injection.rule, &injection.calls);
+    // Per call: -P paths, and the call an i386 multiplexer stands for.
+    injector.set_filter([&tracer](Task& task) { return tracer.selects(task); });
     if (!injector.empty()) path.add_hook(Stage::fault_injection, &injector);
     path.add_hook(Stage::tracing, &tracer);
     int status = run_session(path, options, &out);

@@ -28,15 +28,17 @@ int FaultInjector::slot(const SyscallDesc& row) const {
     return index < 0 ? -1 : slots_[static_cast<int>(row.abi)][static_cast<std::size_t>(index)];
 }
 
-void FaultInjector::add(const SyscallDesc& row, const InjectRule& rule) {
+void FaultInjector::add(const SyscallDesc& row, const InjectRule& rule, const SyscallSet* calls) {
     long index = table_index(row.abi, row.nr);
     if (index < 0) return;
     std::int32_t& s = slots_[static_cast<int>(row.abi)][static_cast<std::size_t>(index)];
     if (s < 0) {
         s = slots_used_++;
         rules_.push_back(rule);
+        sets_.push_back(calls);
     } else {
         rules_[static_cast<std::size_t>(s)] = rule;
+        sets_[static_cast<std::size_t>(s)] = calls;
     }
 }
 
@@ -44,6 +46,8 @@ Verdict FaultInjector::on_enter(Task& task) {
     if (!task.sc) return Verdict::proceed;
     int s = slot(*task.sc);
     if (s < 0) return Verdict::proceed;
+    if (const SyscallSet* calls = sets_[static_cast<std::size_t>(s)]; calls && !calls->contains(task))
+        return Verdict::proceed;
     PerTask& t = tasks_[task.tid];
     if (t.invocations.size() < rules_.size()) t.invocations.resize(rules_.size());
     std::uint32_t& n = t.invocations[static_cast<std::size_t>(s)];

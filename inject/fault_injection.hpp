@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kernel/syscall_path.hpp"
+#include "trace/syscall_set.hpp"
 
 namespace lstar {
 
@@ -45,7 +46,9 @@ public:
 
     // Injects `rule` into every invocation of this row it selects; a later rule for
     // the same row replaces an earlier one (as strace's last -e inject= wins).
-    void add(const SyscallDesc& row, const InjectRule& rule);
+    // `calls`, when given, is checked per call too: an i386 socketcall or ipc row
+    // stands for many calls, and only the selected ones are tampered with.
+    void add(const SyscallDesc& row, const InjectRule& rule, const SyscallSet* calls = nullptr);
     bool empty() const { return slots_used_ == 0; }
     // A further condition on the task's call, checked for the calls a rule selects
     // (strace: only the calls that -P lets through are tampered with).
@@ -68,6 +71,7 @@ private:
 
     std::array<std::vector<std::int32_t>, kAbiCount> slots_;  // [abi][table index] → slot, -1: none
     std::vector<InjectRule> rules_;                           // per slot
+    std::vector<const SyscallSet*> sets_;                     // per slot
     int slots_used_ = 0;
     std::unordered_map<pid_t, PerTask> tasks_;
     std::function<bool(Task&)> filter_;
