@@ -406,7 +406,13 @@ void Tracer::on_exit(Task& task) {
     PerTask& t = it->second;
     t.selected = false;
     bool failed = is_error_value(task.retval);
-    if (summary_ && task.sc) summary_->record(*task.sc, failed, summary_ns(task));
+    if (summary_ && task.sc) {
+        // An i386 socketcall/ipc counts as the call it stands for, as strace counts it.
+        const SyscallDesc* row = task.sc;
+        if (std::string_view shown = Decoder::shown_name(task); !shown.empty())
+            if (const SyscallDesc* sub = find_syscall(task.sc->abi, shown)) row = sub;
+        summary_->record(*row, failed, summary_ns(task));
+    }
     if (!config_.prints_calls()) return;
     if (!status_shown(failed ? kStatusFailed : kStatusSuccessful)) return;
     if (config_.json) json_call(task, t, true);
