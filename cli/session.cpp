@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "entry/inproc/inproc.hpp"
+
 namespace lstar {
 
 int fail(int status, const std::string& message) {
@@ -50,7 +52,29 @@ void install_signal_handlers(bool attached) {
 
 }  // namespace
 
+// The in-process backend: a runtime image loads the program and becomes it; the
+// lstar the user started supervises.
+int run_inproc(SyscallPath& path, const SessionOptions& options, TraceOutput* out) {
+    std::string error;
+    if (inproc::image_args()) {
+        inproc::run_image(path, out, &error);  // returns only if the program cannot be loaded
+        return fail(127, error);
+    }
+    inproc::Launch launch{options.argv, options.command, options.ptrace.follow_forks};
+    int status = 0;
+    if (!inproc::supervise(path, launch, out, &status, &error)) {
+        if (out) out->discard();
+        return fail(1, error);
+    }
+    if (out) out->flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (WIFSIGNALED(status)) die_like(WTERMSIG(status));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 int run_session(SyscallPath& path, const SessionOptions& options, TraceOutput* out) {
+    if (options.backend == Backend::inproc || inproc::image_args()) return run_inproc(path, options, out);
     PtraceBackend backend(path, options.ptrace);
     std::string error;
     bool attached = options.argv.empty();

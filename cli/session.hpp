@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "entry/backend.hpp"
 #include "entry/ptrace/ptrace_backend.hpp"
 #include "kernel/syscall_path.hpp"
 #include "trace/output.hpp"
@@ -14,7 +15,11 @@
 namespace lstar {
 
 struct SessionOptions {
+    Backend backend = Backend::ptrace;
     PtraceOptions ptrace;
+    // The lstar subcommand and its options without the program ("trace", "-f", ...):
+    // what the in-process backend's runtime images are started with.
+    std::vector<std::string> command;
     std::vector<std::string> argv;  // the program to launch, or empty
     std::vector<pid_t> attach;      // -p: processes to attach to
 };

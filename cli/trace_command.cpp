@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
+#include "entry/inproc/inproc.hpp"
 #include "inject/fault_injection.hpp"
 #include "trace/tracer.hpp"
 
@@ -35,9 +36,15 @@ int trace_command(int argc, char** argv) {
         return 1;
     case ParseOutcome::run: break;
     }
-    apply_environment(config.env);
+    // A runtime image of the in-process backend: the environment is the program's
+    // (the supervisor applied -E), the trace goes where the supervisor opened it.
+    const inproc::ImageArgs* image = inproc::image_args();
+    if (!image) apply_environment(config.env);
 
     SessionOptions options;
+    options.backend = config.backend;
+    options.command.assign(argv, argv + (argc - static_cast<int>(config.argv.size())));
+    if (!options.command.empty() && options.command.back() == "--") options.command.pop_back();
     options.argv = config.argv;
     options.attach = config.attach;
     options.ptrace.follow_forks = config.follow_forks;
@@ -48,7 +55,8 @@ int trace_command(int argc, char** argv) {
 
     TraceOutput out;
     std::string error;
-    if (!out.open(config.output_path, &error, config.output_append)) return fail(1, error);
+    if (image) out.adopt(image->trace_fd, image->message_fd);
+    else if (!out.open(config.output_path, &error, config.output_append)) return fail(1, error);
     SyscallPath path;
     Tracer tracer(out, config);
     // -e inject= / -e fault=: enter work before tracing, as strace tampers before it

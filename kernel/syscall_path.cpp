@@ -88,6 +88,24 @@ void SyscallPath::syscall_exit(Task& task) {
     task.phase = SyscallPhase::exited;
 }
 
+void SyscallPath::replay(Task& task) {
+    long index = table_index(task.abi, task.nr());
+    task.sc = index < 0 ? nullptr : &syscall_table(task.abi)[index];
+    task.phase = SyscallPhase::entered;
+    task.args_changed = task.skipped = task.retval_changed = false;
+    task.tampered = 0;
+    ++task.calls;
+    std::int64_t result = task.retval;
+    auto reporting = [this](auto&& f) {
+        for (Stage stage : {Stage::tracing, Stage::accounting})
+            for (Hook* hook : hooks_[static_cast<int>(stage)]) f(*hook);
+    };
+    reporting([&](Hook& hook) { hook.on_enter(task); });
+    task.retval = result;
+    reporting([&](Hook& hook) { hook.on_exit(task); });
+    task.phase = SyscallPhase::exited;
+}
+
 bool SyscallPath::needs_stop(const SyscallDesc& row) const {
     if (table_[static_cast<int>(row.abi)][table_index(row.abi, row.nr)]) return true;
     for (auto& stage : hooks_)
@@ -123,6 +141,10 @@ void SyscallPath::task_exit(Task& task, int wait_status) {
 }
 void SyscallPath::detach(Task& task) {
     for_each_hook([&](Hook& hook) { hook.on_detach(task); });
+}
+
+void SyscallPath::process_copied(Task& self) {
+    for_each_hook([&](Hook& hook) { hook.on_process_copy(self); });
 }
 
 }  // namespace lstar

@@ -44,6 +44,9 @@ public:
     virtual void on_exec(Task&, pid_t /*former_tid*/) {}
     virtual void on_task_exit(Task&, int /*wait_status*/) {}
     virtual void on_detach(Task&) {}
+    // In-process backend: this process is a fork child carrying a copy of its
+    // parent's state; `self` is its one task. Forget the others.
+    virtual void on_process_copy(Task& /*self*/) {}
 };
 
 // What a handler decides: run the call in the host kernel, or this result.
@@ -76,6 +79,10 @@ public:
     // emulated result). Runs exit work; the backend writes back task.retval if
     // task.retval_changed.
     void syscall_exit(Task& task);
+    // Enter and exit work of the tracing and accounting stages for a call the backend
+    // has already completed with task.retval (an execve the in-process backend
+    // carried across a user-space exec: the new image reports it).
+    void replay(Task& task);
 
     // Whether calls of this row must stop at all (some hook or an emulating handler).
     bool needs_stop(const SyscallDesc& row) const;
@@ -89,6 +96,7 @@ public:
     void exec(Task& task, pid_t former_tid);
     void task_exit(Task& task, int wait_status);
     void detach(Task& task);
+    void process_copied(Task& self);
 
 private:
     std::array<std::vector<Hook*>, kStageCount> hooks_;

@@ -1,5 +1,6 @@
 #include "trace/output.hpp"
 
+#include <stdio_ext.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,23 +43,40 @@ bool TraceOutput::open(const std::string& path, std::string* error, bool append)
     buffer(f);
     file_ = f;
     path_ = path;
+    to_file_ = true;
     return true;
 }
 
+void TraceOutput::adopt(int trace_fd, int message_fd) {
+    messages_ = ::fdopen(message_fd, "a");
+    if (!messages_) messages_ = stderr;
+    // Whole lines in one write each: processes of a traced tree share the file.
+    file_ = trace_fd == message_fd ? messages_ : ::fdopen(trace_fd, "a");
+    if (!file_) file_ = messages_;
+    to_file_ = file_ != messages_;
+    std::setvbuf(file_, nullptr, _IOFBF, 1 << 16);
+    if (messages_ != file_) std::setvbuf(messages_, nullptr, _IOFBF, 1 << 12);
+}
+
+bool TraceOutput::pending() const { return __fpending(file_) != 0; }
+
+void TraceOutput::purge() { __fpurge(file_); }
+
 void TraceOutput::message(std::string_view text) {
-    if (file_ == stderr) {
+    if (file_ == messages_) {
         write(text);
         return;
     }
-    std::fflush(stderr);
-    std::fwrite(text.data(), 1, text.size(), stderr);
-    std::fflush(stderr);
+    std::fflush(messages_);
+    std::fwrite(text.data(), 1, text.size(), messages_);
+    std::fflush(messages_);
 }
 
 void TraceOutput::discard() {
     if (file_ == stderr) return;
     std::fclose(file_);
     file_ = stderr;
+    to_file_ = false;
     if (created_) ::unlink(path_.c_str());
 }
 

@@ -17,11 +17,18 @@ public:
 
     // "" or "-" is stderr. Returns false with a one-line *error.
     bool open(const std::string& path, std::string* error, bool append = false);
+    // In-process backend: descriptors the supervisor opened and handed down.
+    void adopt(int trace_fd, int message_fd);
+    // Whether written text waits in the buffer; drop it (a fork child's copy of its
+    // parent's buffer is the parent's to write).
+    bool pending() const;
+    void purge();
     void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), file_); }
     void flush() { std::fflush(file_); }
     // The program never ran: remove a file lstar created.
     void discard();
-    bool is_file() const { return file_ != stderr; }
+    bool is_file() const { return to_file_; }
+    int fd() const { return ::fileno(file_); }
     // A message for the user ("lstar: Process 12 attached"): on stderr, through
     // the trace's own buffer when the trace goes there too, so that the two keep
     // their order (and an open line is broken where strace breaks it).
@@ -29,7 +36,9 @@ public:
 
 private:
     std::FILE* file_ = stderr;
+    std::FILE* messages_ = stderr;
     std::string path_;
+    bool to_file_ = false;  // the trace goes to a file, not to the messages' stream
     bool created_ = false;  // lstar created the file (discard() may remove it)
 };
 

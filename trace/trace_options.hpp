@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "entry/backend.hpp"
 #include "inject/fault_injection.hpp"
 #include "trace/decode.hpp"
 #include "trace/syscall_set.hpp"
@@ -64,6 +65,7 @@ struct TraceConfig {
     std::string output_path;        // -o; "" is stderr
     bool output_append = false;     // -A
     std::vector<std::string> env;   // -E VAR=VAL (set) or -E VAR (remove), for the launched program
+    Backend backend = Backend::ptrace;  // --backend
 
     // What to show.
     SyscallSet trace = SyscallSet::all();      // -e trace=

@@ -530,6 +530,17 @@ void Tracer::on_exec(Task& task, pid_t former_tid) {
     }
 }
 
+// A fork child of the in-process backend starts from its parent's state: the
+// parent's tasks and its open line are the parent's to finish.
+void Tracer::on_process_copy(Task& self) {
+    tasks_.clear();
+    per_task(self.tid);
+    live_tasks_ = 1;
+    open_line_ = 0;
+    open_column_ = 0;
+    line_.clear();
+}
+
 void Tracer::on_task_exit(Task& task, int status) {
     if (!attached_.empty()) announce_attached();
     auto it = tasks_.find(task.tid);

@@ -33,6 +33,7 @@ public:
     void on_exec(Task& task, pid_t former_tid) override;
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;
+    void on_process_copy(Task& self) override;
 
     // Prints the -c table, once. Done when the last task is gone; trace_command
     // calls it again at the end in case a task went away unreported.

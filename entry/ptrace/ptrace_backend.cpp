@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include "entry/find_program.hpp"
 #include "entry/ptrace/seccomp_prefilter.hpp"
 
 namespace lstar {
@@ -60,34 +61,6 @@ pid_t read_status_id(pid_t tid, const char* field, pid_t fallback) {
 }
 
 pid_t read_tgid(pid_t tid) { return read_status_id(tid, "Tgid:", tid); }
-
-// PATH look-up as execvp does it, done before fork so that a missing program is a
-// clear error in lstar rather than a failed exec in the child.
-bool find_program(const std::string& name, std::string* path, std::string* error) {
-    auto usable = [](const std::string& p) {
-        struct stat st;
-        return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
-    };
-    if (name.find('/') != std::string::npos) {
-        if (usable(name)) { *path = name; return true; }
-        *error = fmt::format("cannot run '{}': {}", name,
-                             ::access(name.c_str(), F_OK) == 0 ? "not an executable file" : std::strerror(ENOENT));
-        return false;
-    }
-    const char* env = ::getenv("PATH");
-    std::string dirs = env ? env : "/usr/local/bin:/usr/bin:/bin";
-    std::size_t start = 0;
-    while (start <= dirs.size()) {
-        std::size_t end = dirs.find(':', start);
-        if (end == std::string::npos) end = dirs.size();
-        std::string dir = dirs.substr(start, end - start);
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (usable(candidate)) { *path = candidate; return true; }
-        start = end + 1;
-    }
-    *error = fmt::format("cannot find '{}' in PATH: check the program name or give its path", name);
-    return false;
-}
 
 Abi abi_of(const ptrace_syscall_info& info) {
     if (info.arch == AUDIT_ARCH_I386) return Abi::i386;

@@ -1,0 +1,161 @@
+// The in-process backend's machine-level pieces. They sit in lstar's text,
+// whose system calls the trap filter always lets through: the raw call the
+// runtime makes on the program's behalf, the signal return, the SIGSYS entry
+// that swaps the thread pointer (fs) between the program's and lstar's, and
+// the clone trampoline that runs clone in the program's own register state.
+//
+// Ticket layout (struct CloneTicket in runtime.cpp, static_asserted there).
+#define T_RET_IP   0
+#define T_R9       8
+#define T_RESULT   16
+#define T_RDI      24
+#define T_RSI      32
+#define T_RDX      40
+#define T_R10      48
+#define T_MASK     56
+#define T_FORK     64
+#define T_DONE     65
+
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+
+        .text
+
+// long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+// The raw result: -4095..-1 is -errno. No errno, no thread pointer.
+        .globl lstar_inproc_syscall
+        .type lstar_inproc_syscall, @function
+lstar_inproc_syscall:
+        mov %rdi, %rax
+        mov %rsi, %rdi
+        mov %rdx, %rsi
+        mov %rcx, %rdx
+        mov %r8, %r10
+        mov %r9, %r8
+        mov 8(%rsp), %r9
+        syscall
+        ret
+        .size lstar_inproc_syscall, . - lstar_inproc_syscall
+
+// long lstar_inproc_int80(long nr, long a1, ..., long a6): the same through the
+// i386 entry, for int $0x80 made by 64-bit code (arguments in ebx, ecx, edx,
+// esi, edi, ebp).
+        .globl lstar_inproc_int80
+        .type lstar_inproc_int80, @function
+lstar_inproc_int80:
+        push %rbx
+        push %rbp
+        mov %rdi, %rax
+        mov %rsi, %rbx
+        mov %rcx, %r11
+        mov %rdx, %rcx
+        mov %r11, %rdx
+        mov %r8, %rsi
+        mov %r9, %rdi
+        mov 24(%rsp), %rbp
+        int $0x80
+        movslq %eax, %rax
+        pop %rbp
+        pop %rbx
+        ret
+        .size lstar_inproc_int80, . - lstar_inproc_int80
+
+// The sa_restorer of lstar's SIGSYS handler: rt_sigreturn from allowed text.
+        .globl lstar_inproc_restorer
+        .type lstar_inproc_restorer, @function
+lstar_inproc_restorer:
+        mov $15, %eax
+        syscall
+        ud2
+        .size lstar_inproc_restorer, . - lstar_inproc_restorer
+
+// void lstar_inproc_sigsys_entry(int sig, siginfo_t* info, ucontext_t* uc)
+// The SIGSYS handler. The program's thread pointer is in fs; lstar's C++ code
+// (errno, stack protector, stdio locks) needs lstar's own, so swap them around
+// the call: lstar_inproc_on_sigsys(info, uc, program_fs) returns the fs to
+// restore (the program may have set a new one with arch_prctl).
+        .globl lstar_inproc_sigsys_entry
+        .type lstar_inproc_sigsys_entry, @function
+lstar_inproc_sigsys_entry:
+        push %r12
+        push %r13
+        sub $8, %rsp
+        mov %rsi, %r12
+        mov %rdx, %r13
+        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
+        je 1f
+        rdfsbase %rdx
+        mov lstar_inproc_runtime_fs(%rip), %rax
+        wrfsbase %rax
+        jmp 2f
+1:      mov $158, %eax
+        mov $ARCH_GET_FS, %edi
+        mov %rsp, %rsi
+        syscall
+        mov $158, %eax
+        mov $ARCH_SET_FS, %edi
+        mov lstar_inproc_runtime_fs(%rip), %rsi
+        syscall
+        mov (%rsp), %rdx
+2:      mov %r12, %rdi
+        mov %r13, %rsi
+        call lstar_inproc_on_sigsys
+        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
+        je 3f
+        wrfsbase %rax
+        jmp 4f
+3:      mov %rax, %rsi
+        mov $158, %eax
+        mov $ARCH_SET_FS, %edi
+        syscall
+4:      add $8, %rsp
+        pop %r13
+        pop %r12
+        ret
+        .size lstar_inproc_sigsys_entry, . - lstar_inproc_sigsys_entry
+
+// The clone trampoline. The SIGSYS handler returns here instead of to the
+// program, with the program's registers (rax = the clone number, its
+// arguments in place, every signal blocked) except r9 = the ticket; so the
+// kernel's clone copies the program's own state, not lstar's handler frames.
+// The child goes straight back to the program; the parent reports the result
+// through a trapping call (lstar_inproc_report_page, outside lstar's text).
+        .globl lstar_inproc_clone_trampoline
+        .type lstar_inproc_clone_trampoline, @function
+lstar_inproc_clone_trampoline:
+        syscall
+        test %rax, %rax
+        jz 1f
+        mov %rax, T_RESULT(%r9)
+        mov $0x3ffffff0, %eax            // kCloneReportNr
+        jmp *lstar_inproc_report_page(%rip)
+1:      mov %rdi, T_RDI(%r9)
+        mov %rsi, T_RSI(%r9)
+        mov %rdx, T_RDX(%r9)
+        mov %r10, T_R10(%r9)
+        cmpb $0, T_FORK(%r9)
+        je 2f
+        // A forked child has its own copy of the runtime, whose lock the parent
+        // held across the fork: release the copy, and have the runtime forget the
+        // parent's state at its first call.
+        movl $0, lstar_inproc_lock_word(%rip)
+        movb $1, lstar_inproc_forked(%rip)
+2:      mov $14, %eax                   // rt_sigprocmask(SIG_SETMASK, &mask, NULL, 8)
+        mov $2, %edi
+        lea T_MASK(%r9), %rsi
+        xor %edx, %edx
+        mov $8, %r10d
+        syscall
+        mov T_RDI(%r9), %rdi
+        mov T_RSI(%r9), %rsi
+        mov T_RDX(%r9), %rdx
+        mov T_R10(%r9), %r10
+        xor %eax, %eax
+        mov T_RET_IP(%r9), %r11
+        mov T_R9(%r9), %rcx
+        movb $1, T_DONE(%r9)
+        mov %rcx, %r9
+        jmp *%r11
+        .size lstar_inproc_clone_trampoline, . - lstar_inproc_clone_trampoline
+
+        .section .note.GNU-stack,"",@progbits

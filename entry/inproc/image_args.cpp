@@ -1,0 +1,63 @@
+#include <cstdlib>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "entry/inproc/inproc.hpp"
+
+namespace lstar::inproc {
+
+namespace {
+std::optional<ImageArgs> g_image_args;
+}  // namespace
+
+const ImageArgs* image_args() { return g_image_args ? &*g_image_args : nullptr; }
+void set_image_args(ImageArgs args) { g_image_args = std::move(args); }
+
+// __inproc TRACE_FD MESSAGE_FD FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
+std::vector<std::string> ImageArgs::encode() const {
+    std::vector<std::string> v = {"__inproc",
+                                  std::to_string(trace_fd),
+                                  std::to_string(message_fd),
+                                  std::string(traced ? "t" : "-") + (follow ? "f" : "-"),
+                                  std::to_string(exec_nr),
+                                  std::to_string(exec_dirfd),
+                                  std::to_string(exec_flags),
+                                  shown_path,
+                                  load_path,
+                                  std::to_string(argv.size())};
+    v.insert(v.end(), argv.begin(), argv.end());
+    v.insert(v.end(), command.begin(), command.end());
+    return v;
+}
+
+bool ImageArgs::decode(int argc, char** argv, ImageArgs* out, std::string* error) {
+    constexpr int kFixed = 10;
+    auto number = [&](int i, long* value) {
+        char* end = nullptr;
+        *value = std::strtol(argv[i], &end, 10);
+        return *argv[i] && *end == '\0';
+    };
+    long trace_fd, message_fd, count;
+    if (argc < kFixed || !number(1, &trace_fd) || !number(2, &message_fd) || !number(4, &out->exec_nr) ||
+        !number(5, &out->exec_dirfd) || !number(6, &out->exec_flags) || !number(9, &count) || count < 0 ||
+        count > argc - kFixed || std::string_view(argv[3]).size() != 2) {
+        *error = "__inproc: malformed runtime arguments (this command is lstar's own, not for users)";
+        return false;
+    }
+    out->trace_fd = static_cast<int>(trace_fd);
+    out->message_fd = static_cast<int>(message_fd);
+    out->traced = argv[3][0] == 't';
+    out->follow = argv[3][1] == 'f';
+    out->shown_path = argv[7];
+    out->load_path = argv[8];
+    out->argv.assign(argv + kFixed, argv + kFixed + count);
+    out->command.assign(argv + kFixed + count, argv + argc);
+    if (out->command.empty()) {
+        *error = "__inproc: no lstar command given";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace lstar::inproc

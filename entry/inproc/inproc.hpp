@@ -1,0 +1,64 @@
+// The in-process backend. The program runs in a process whose image is lstar:
+// lstar loads the program beside itself (entry/inproc/loader) and a seccomp
+// filter turns each system call the path needs into a SIGSYS in the calling
+// thread, whose handler (the entry) saves pt_regs, runs the path and makes the
+// call from lstar's own text. No context switch to another process: a call on
+// the path costs a signal delivery, not two ptrace stops.
+//
+// A supervisor (the lstar the user started) forks, loads the filter and execs
+// lstar's runtime image; an execve in the program execs a new runtime image in
+// its place, so the filter and the runtime hold across exec, fork and clone.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "kernel/syscall_path.hpp"
+#include "trace/output.hpp"
+
+namespace lstar::inproc {
+
+// What one runtime image is given (on its command line, after "__inproc").
+struct ImageArgs {
+    int trace_fd = -1;            // the trace's descriptor (a reserved one)
+    int message_fd = -1;          // lstar's own stderr (reserved)
+    bool traced = true;           // this process's calls go through the path
+    bool follow = false;          // -f: its children's too
+    long exec_nr = 0;             // the call that started the program (execve, execveat) ...
+    long exec_dirfd = 0, exec_flags = 0;  // ... with these arguments, shown as its trace line
+    std::string shown_path;       // the path as that call got it
+    std::string load_path;        // the file to load
+    std::vector<std::string> argv;     // the program's argv
+    std::vector<std::string> command;  // the lstar subcommand and its options, without the program
+
+    std::vector<std::string> encode() const;  // {"__inproc", ...}
+    // argv[0] is "__inproc". False with a one-line *error.
+    static bool decode(int argc, char** argv, ImageArgs* out, std::string* error);
+};
+
+// Set in a runtime image (main saw "__inproc"), null in the lstar the user ran.
+const ImageArgs* image_args();
+void set_image_args(ImageArgs args);
+
+// Runtime image: loads the program, installs the SIGSYS entry, reports the
+// execve that started it and jumps to it. Returns only if the program cannot be
+// loaded, with a one-line *error.
+bool run_image(SyscallPath& path, TraceOutput* out, std::string* error);
+
+// Whether the in-process backend can run this program (an x86_64 ELF or a
+// script whose interpreter is one); false with the reason otherwise.
+bool can_run(const std::string& program, std::string* why);
+
+// Supervisor: starts argv[0] (looked up in PATH) under the runtime and waits for
+// every process of the tree. Returns false with *error when it cannot start it;
+// *status is then unset. Otherwise *status is the program's wait status.
+struct Launch {
+    std::vector<std::string> argv;     // the program and its arguments
+    std::vector<std::string> command;  // lstar subcommand and options for the runtime images
+    bool follow = false;               // -f
+};
+bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* status, std::string* error);
+
+}  // namespace lstar::inproc

@@ -1,0 +1,875 @@
+// A user-space exec: the kernel's binfmt_script + binfmt_elf, redone in this
+// process (see loader.hpp). The checks and their errnos follow the kernel's
+// so that probe_executable can answer for an execve.
+#include "entry/inproc/loader.hpp"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/rseq.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+namespace lstar::inproc {
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;      // ELF_EXEC_PAGESIZE on x86
+constexpr std::size_t kBufSize = 256;      // BINPRM_BUF_SIZE: what the kernel reads to pick a format
+// exec_binprm() allows depth 0..5 of binfmt handlers: up to 5 nested #! files before the
+// final ELF (a 6th fails with ELOOP; checked against the running kernel by loader_test).
+constexpr int kMaxScripts = 5;
+constexpr std::uint64_t kUserTop = 1ULL << 47;  // 4-level paging user address space
+constexpr std::uint64_t kMaxArgStrlen = 32 * kPage;  // MAX_ARG_STRLEN
+constexpr std::uint64_t kStkLim = 8ULL << 20;         // _STK_LIM
+constexpr std::uint64_t kArgMax = 128ULL << 10;       // ARG_MAX
+constexpr std::uint64_t kStackMin = 1ULL << 20;
+constexpr std::uint64_t kStackMax = 64ULL << 20;
+constexpr std::uint64_t kStackGuard = 256 * kPage;    // stack_guard_gap's default
+constexpr std::uint64_t kStackReserve = 64ULL << 10;  // left free below the initial frame at least
+
+std::uint64_t page_down(std::uint64_t v) { return v & ~(kPage - 1); }
+std::uint64_t page_up(std::uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
+
+std::string hex(std::uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+class Fd {
+public:
+    Fd() = default;
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    Fd& operator=(Fd&& other) noexcept {
+        if (this != &other) {
+            reset(other.fd_);
+            other.fd_ = -1;
+        }
+        return *this;
+    }
+    ~Fd() { reset(-1); }
+    void reset(int fd) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_ = -1;
+};
+
+// An opened candidate for exec: what the kernel's bprm holds of it.
+struct ExecFile {
+    std::string path;
+    Fd fd;
+    std::uint64_t size = 0;
+    unsigned char buf[kBufSize] = {};  // first bytes, zero-padded like bprm->buf
+};
+
+// open_exec(): 0 or -errno. Regular file, exec permission (for the effective ids), not on a
+// noexec mount; and readable, which the kernel does not need but a user-space loader does.
+int open_exec(const std::string& path, ExecFile* f) {
+    f->path = path;
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return -errno;
+    if (!S_ISREG(st.st_mode)) return -EACCES;  // no FIFO/device open with side effects
+    if (::faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) != 0) return -errno;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) return -errno;
+    f->fd.reset(fd);
+    if (::fstat(fd, &st) != 0) return -errno;
+    if (!S_ISREG(st.st_mode)) return -EACCES;
+    struct statvfs vfs;
+    if (::fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOEXEC)) return -EACCES;
+    f->size = static_cast<std::uint64_t>(st.st_size);
+    std::size_t got = 0;
+    while (got < kBufSize) {
+        ssize_t n = ::pread(fd, f->buf + got, kBufSize - got, static_cast<off_t>(got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -errno;
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+bool read_exact(int fd, void* dst, std::size_t len, std::uint64_t offset) {
+    auto* out = static_cast<unsigned char*>(dst);
+    while (len > 0) {
+        ssize_t n = ::pread(fd, out, len, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        out += n;
+        len -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return true;
+}
+
+bool is_elf(const ExecFile& f) { return std::memcmp(f.buf, ELFMAG, SELFMAG) == 0; }
+bool is_script(const ExecFile& f) { return f.buf[0] == '#' && f.buf[1] == '!'; }
+
+struct ElfImage {
+    Elf64_Ehdr eh{};
+    std::vector<Elf64_Phdr> ph;
+};
+
+// The header checks of load_elf_binary + load_elf_phdrs: 0, kNotX86_64 or -ENOEXEC, with *why.
+int parse_elf(const ExecFile& f, ElfImage* img, std::string* why) {
+    const unsigned char* id = f.buf;
+    if (std::memcmp(id, ELFMAG, SELFMAG) != 0) {
+        *why = "not an ELF file or script";
+        return -ENOEXEC;
+    }
+    if (id[EI_DATA] != ELFDATA2LSB) {
+        *why = "not a little-endian ELF file";
+        return -ENOEXEC;
+    }
+    std::uint16_t machine;  // same offset in ELFCLASS32 and ELFCLASS64 headers
+    std::memcpy(&machine, f.buf + offsetof(Elf64_Ehdr, e_machine), sizeof machine);
+    if (id[EI_CLASS] == ELFCLASS32) {
+        if (machine == EM_386) {
+            *why = "32-bit (i386) ELF program: cannot be run in-process";
+            return kNotX86_64;
+        }
+        if (machine == EM_X86_64) {
+            *why = "x32 ELF program: cannot be run in-process";
+            return kNotX86_64;
+        }
+        *why = "32-bit ELF file for another machine (e_machine " + std::to_string(machine) + ")";
+        return -ENOEXEC;
+    }
+    if (id[EI_CLASS] != ELFCLASS64) {
+        *why = "unknown ELF class " + std::to_string(id[EI_CLASS]);
+        return -ENOEXEC;
+    }
+    std::memcpy(&img->eh, f.buf, sizeof img->eh);
+    const Elf64_Ehdr& eh = img->eh;
+    if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
+        *why = "ELF file is not an executable (e_type " + std::to_string(eh.e_type) + ")";
+        return -ENOEXEC;
+    }
+    if (eh.e_machine != EM_X86_64) {
+        *why = "ELF file for another machine (e_machine " + std::to_string(eh.e_machine) + ")";
+        return -ENOEXEC;
+    }
+    if (eh.e_phentsize != sizeof(Elf64_Phdr)) {
+        *why = "bad ELF e_phentsize " + std::to_string(eh.e_phentsize);
+        return -ENOEXEC;
+    }
+    std::uint64_t ph_bytes = std::uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr);
+    if (eh.e_phnum < 1 || ph_bytes > 65536) {
+        *why = "bad ELF e_phnum " + std::to_string(eh.e_phnum);
+        return -ENOEXEC;
+    }
+    img->ph.resize(eh.e_phnum);
+    if (eh.e_phoff > f.size || ph_bytes > f.size - eh.e_phoff ||
+        !read_exact(f.fd.get(), img->ph.data(), ph_bytes, eh.e_phoff)) {
+        *why = "ELF program headers beyond the end of the file";
+        return -ENOEXEC;
+    }
+    return 0;
+}
+
+// What the mapping code relies on, checked before anything is mapped. false with *why.
+bool check_segments(const ExecFile& f, const ElfImage& img, std::string* why) {
+    int loads = 0;
+    for (const Elf64_Phdr& ph : img.ph) {
+        if (ph.p_type != PT_LOAD) continue;
+        ++loads;
+        std::string where = "PT_LOAD at offset " + hex(ph.p_offset) + ": ";
+        if (ph.p_filesz > ph.p_memsz) {
+            *why = where + "p_filesz > p_memsz";
+            return false;
+        }
+        if (ph.p_memsz == 0) continue;
+        if ((ph.p_vaddr - ph.p_offset) % kPage != 0) {
+            *why = where + "p_vaddr and p_offset differ modulo the page size";
+            return false;
+        }
+        if (ph.p_offset > f.size || ph.p_filesz > f.size - ph.p_offset) {
+            *why = where + "extends beyond the end of the file";
+            return false;
+        }
+        if (ph.p_vaddr >= kUserTop || ph.p_memsz > kUserTop - ph.p_vaddr) {
+            *why = where + "outside the user address space";
+            return false;
+        }
+    }
+    if (loads == 0) {
+        *why = "no PT_LOAD segment";
+        return false;
+    }
+    return true;
+}
+
+// binfmt_script's parse of the #! line (buf is bprm->buf, zero-padded): 0 or -ENOEXEC.
+int parse_shebang(const unsigned char* bytes, std::string* name, std::string* arg, bool* has_arg) {
+    char buf[kBufSize + 1];
+    std::memcpy(buf, bytes, kBufSize);
+    buf[kBufSize] = '\0';
+    auto spacetab = [](char c) { return c == ' ' || c == '\t'; };
+    auto next_non_spacetab = [&](char* first, char* last) -> char* {
+        for (; first <= last; ++first)
+            if (!spacetab(*first)) return first;
+        return nullptr;
+    };
+    auto next_terminator = [&](char* first, char* last) -> char* {
+        for (; first <= last; ++first)
+            if (spacetab(*first) || *first == '\0') return first;
+        return nullptr;
+    };
+    char* buf_end = buf + kBufSize - 1;
+    char* i_end = static_cast<char*>(std::memchr(buf, '\n', kBufSize));
+    if (!i_end) {
+        i_end = next_non_spacetab(buf + 2, buf_end);
+        if (!i_end) return -ENOEXEC;  // all spaces/tabs
+        if (!next_terminator(i_end, buf_end)) return -ENOEXEC;  // interpreter path truncated
+        i_end = buf_end;
+    }
+    while (spacetab(i_end[-1])) --i_end;
+    char* i_name = next_non_spacetab(buf + 2, i_end);
+    if (!i_name || i_name == i_end) return -ENOEXEC;  // no interpreter name
+    char* i_arg = nullptr;
+    char* i_sep = next_terminator(i_name, i_end);
+    if (i_sep && *i_sep != '\0') i_arg = next_non_spacetab(i_sep, i_end);
+    *i_end = '\0';
+    if (i_arg) *i_sep = '\0';
+    *name = i_name;
+    *has_arg = i_arg != nullptr;
+    *arg = i_arg ? i_arg : "";
+    return 0;
+}
+
+// A program resolved to its final ELF (and interpreter), not yet mapped.
+struct Resolved {
+    ExecFile file;  // the ELF finally run
+    ElfImage image;
+    std::string interp_path;  // PT_INTERP, empty if none
+    ExecFile interp;
+    ElfImage interp_image;
+    bool executable_stack = false;
+};
+
+std::string describe(int rc) { return std::strerror(-rc); }
+
+// binfmt_script (repeated) + the checks of load_elf_binary up to the point of no return.
+// Returns 0, kNotX86_64 or -errno with *error; rewrites *argv for scripts when given.
+int resolve(const std::string& path, std::vector<std::string>* argv, Resolved* r, std::string* error) {
+    std::string cur = path;
+    auto where = [&](const std::string& file) {
+        return file == path ? "lstar: " + path + ": " : "lstar: " + path + ": interpreter " + file + ": ";
+    };
+    for (int scripts = 0;; ++scripts) {
+        ExecFile f;
+        if (int rc = open_exec(cur, &f); rc != 0) {
+            *error = where(cur) + describe(rc);
+            return rc;
+        }
+        if (is_script(f)) {
+            if (scripts == kMaxScripts) {
+                *error = where(cur) + "too many levels of #! interpreters";
+                return -ELOOP;
+            }
+            std::string name, arg;
+            bool has_arg = false;
+            if (parse_shebang(f.buf, &name, &arg, &has_arg) != 0) {
+                *error = where(cur) + "bad #! line (no interpreter, or its path is too long)";
+                return -ENOEXEC;
+            }
+            if (argv) {
+                // remove_arg_zero, then push script path, optional argument, interpreter in front.
+                std::vector<std::string> next;
+                next.reserve(argv->size() + 3);
+                next.push_back(name);
+                if (has_arg) next.push_back(arg);
+                next.push_back(cur);
+                if (!argv->empty()) next.insert(next.end(), argv->begin() + 1, argv->end());
+                *argv = std::move(next);
+            }
+            cur = name;
+            continue;
+        }
+        std::string why;
+        if (int rc = parse_elf(f, &r->image, &why); rc != 0) {
+            *error = where(cur) + why;
+            return rc;
+        }
+        r->file = std::move(f);
+        break;
+    }
+    const std::string& file = r->file.path;
+    for (const Elf64_Phdr& ph : r->image.ph) {
+        if (ph.p_type == PT_GNU_STACK) r->executable_stack = (ph.p_flags & PF_X) != 0;
+        if (ph.p_type != PT_INTERP || !r->interp_path.empty()) continue;
+        if (ph.p_filesz < 2 || ph.p_filesz > PATH_MAX) {
+            *error = where(file) + "bad PT_INTERP size " + std::to_string(ph.p_filesz);
+            return -ENOEXEC;
+        }
+        std::string interp(ph.p_filesz, '\0');
+        if (ph.p_offset > r->file.size || ph.p_filesz > r->file.size - ph.p_offset ||
+            !read_exact(r->file.fd.get(), interp.data(), interp.size(), ph.p_offset)) {
+            *error = where(file) + "PT_INTERP beyond the end of the file";
+            return -ENOEXEC;
+        }
+        if (interp.back() != '\0') {
+            *error = where(file) + "PT_INTERP not NUL-terminated";
+            return -ENOEXEC;
+        }
+        interp.resize(std::strlen(interp.c_str()));
+        if (interp.empty()) {
+            *error = where(file) + "empty PT_INTERP";
+            return -ENOEXEC;
+        }
+        r->interp_path = interp;
+    }
+    std::string why;
+    if (!check_segments(r->file, r->image, &why)) {
+        *error = where(file) + why;
+        return -ELIBBAD;
+    }
+    if (r->interp_path.empty()) return 0;
+    std::string iwhere = "lstar: " + file + ": ELF interpreter " + r->interp_path + ": ";
+    if (int rc = open_exec(r->interp_path, &r->interp); rc != 0) {
+        *error = iwhere + describe(rc);
+        return rc;
+    }
+    if (r->interp.size < sizeof(Elf64_Ehdr)) {  // elf_read of the header fails
+        *error = iwhere + "shorter than an ELF header";
+        return -EIO;
+    }
+    if (!is_elf(r->interp)) {
+        *error = iwhere + "not an ELF file";
+        return -ELIBBAD;
+    }
+    if (int rc = parse_elf(r->interp, &r->interp_image, &why); rc != 0) {
+        *error = iwhere + why;
+        return -ELIBBAD;
+    }
+    if (!check_segments(r->interp, r->interp_image, &why)) {
+        *error = iwhere + why;
+        return -ELIBBAD;
+    }
+    return 0;
+}
+
+// Regions this load mapped, unmapped again unless the load succeeds.
+class Mappings {
+public:
+    ~Mappings() {
+        if (!keep_)
+            for (auto [addr, len] : regions_) ::munmap(reinterpret_cast<void*>(addr), len);
+    }
+    void add(std::uint64_t addr, std::uint64_t len) { regions_.emplace_back(addr, len); }
+    void keep() { keep_ = true; }
+
+private:
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> regions_;
+    bool keep_ = false;
+};
+
+struct Mapped {
+    std::uint64_t bias = 0;
+    std::uint64_t entry = 0;
+    std::uint64_t phdr = 0;
+    std::uint64_t end = 0;  // page-aligned end of the highest segment
+};
+
+int elf_prot(std::uint32_t flags) {
+    int prot = 0;
+    if (flags & PF_R) prot |= PROT_READ;
+    if (flags & PF_W) prot |= PROT_WRITE;
+    if (flags & PF_X) prot |= PROT_EXEC;
+    return prot;
+}
+
+void* mmap_at(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd, std::uint64_t off) {
+    return ::mmap(reinterpret_cast<void*>(addr), len, prot, flags, fd, static_cast<off_t>(off));
+}
+
+// binfmt_elf's elf_load for every PT_LOAD: ET_EXEC at its addresses, ET_DYN at a free, aligned base.
+bool map_elf(const ExecFile& f, const ElfImage& img, Mapped* m, Mappings* maps, std::string* error) {
+    const std::string where = "lstar: " + f.path + ": ";
+    // The pages the segments cover (link-time addresses), merged; and the largest alignment.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [begin, end)
+    std::uint64_t align = kPage;
+    for (const Elf64_Phdr& ph : img.ph) {
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+        ranges.emplace_back(page_down(ph.p_vaddr), page_up(ph.p_vaddr + ph.p_memsz));
+        if (ph.p_align > align && (ph.p_align & (ph.p_align - 1)) == 0) align = ph.p_align;
+    }
+    std::sort(ranges.begin(), ranges.end());
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> merged;
+    for (auto [b, e] : ranges) {
+        if (!merged.empty() && b <= merged.back().second) merged.back().second = std::max(merged.back().second, e);
+        else merged.emplace_back(b, e);
+    }
+    std::uint64_t lo = merged.front().first, hi = merged.back().second;
+
+    if (img.eh.e_type == ET_EXEC) {
+        // At its own addresses, each range where nothing is yet (the holes between may be in use).
+        m->bias = 0;
+        for (auto [b, e] : merged) {
+            void* p = mmap_at(b, e - b, PROT_NONE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+            if (p == MAP_FAILED || reinterpret_cast<std::uint64_t>(p) != b) {
+                int err = p == MAP_FAILED ? errno : EEXIST;  // pre-4.17 kernels take it as a hint
+                if (p != MAP_FAILED) ::munmap(p, e - b);
+                *error = where + "cannot map the fixed-address program at " + hex(b) + "-" + hex(e) + ": " +
+                         (err == EEXIST ? std::string("address range already in use") : std::strerror(err));
+                return false;
+            }
+            maps->add(b, e - b);
+        }
+    } else {
+        // Anywhere: one reservation of the whole span, aligned to the largest p_align.
+        if (align > (1ULL << 30)) {
+            *error = where + "PT_LOAD alignment " + hex(align) + " too large";
+            return false;
+        }
+        std::uint64_t span = hi - lo;
+        std::uint64_t total = span + align - kPage;
+        void* p = mmap_at(0, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) {
+            *error = where + "cannot reserve " + std::to_string(span) + " bytes: " + std::strerror(errno);
+            return false;
+        }
+        std::uint64_t got = reinterpret_cast<std::uint64_t>(p);
+        std::uint64_t start = (got + align - 1) & ~(align - 1);
+        m->bias = start - lo;
+        // Keep the segments' pages only: the slack and the holes between segments go back,
+        // as the kernel leaves holes unmapped.
+        std::uint64_t cursor = got;
+        for (auto [b, e] : merged) {
+            if (b + m->bias > cursor) ::munmap(reinterpret_cast<void*>(cursor), b + m->bias - cursor);
+            maps->add(b + m->bias, e - b);
+            cursor = e + m->bias;
+        }
+        if (got + total > cursor) ::munmap(reinterpret_cast<void*>(cursor), got + total - cursor);
+    }
+
+    for (const Elf64_Phdr& ph : img.ph) {
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+        int prot = elf_prot(ph.p_flags);
+        std::uint64_t seg = m->bias + ph.p_vaddr;
+        std::uint64_t seg_page = page_down(seg);
+        std::uint64_t zero_start = seg_page;
+        if (ph.p_filesz > 0) {
+            std::uint64_t file_end = seg + ph.p_filesz;
+            std::uint64_t len = page_up(file_end) - seg_page;
+            void* p = mmap_at(seg_page, len, prot, MAP_PRIVATE | MAP_FIXED, f.fd.get(),
+                              ph.p_offset - (seg - seg_page));
+            if (p == MAP_FAILED) {
+                *error = where + "cannot map PT_LOAD at offset " + hex(ph.p_offset) + " to " + hex(seg_page) +
+                         ": " + std::strerror(errno);
+                return false;
+            }
+            // padzero: the rest of the last file page belongs to .bss (ignored unless writable).
+            if (ph.p_memsz > ph.p_filesz && (prot & PROT_WRITE) && file_end % kPage != 0)
+                std::memset(reinterpret_cast<void*>(file_end), 0, page_up(file_end) - file_end);
+            zero_start = page_up(file_end);
+        }
+        std::uint64_t zero_end = page_up(seg + ph.p_memsz);
+        if (ph.p_memsz > ph.p_filesz && zero_end > zero_start) {
+            // vm_brk_flags: anonymous read-write pages, executable if the segment is.
+            int zprot = PROT_READ | PROT_WRITE | (prot & PROT_EXEC);
+            void* p = mmap_at(zero_start, zero_end - zero_start, zprot,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+            if (p == MAP_FAILED) {
+                *error = where + "cannot map .bss at " + hex(zero_start) + ": " + std::strerror(errno);
+                return false;
+            }
+        }
+    }
+
+    m->entry = m->bias + img.eh.e_entry;
+    m->end = m->bias + hi;
+    // AT_PHDR: where the PT_LOAD holding e_phoff puts the headers (as the kernel), else PT_PHDR.
+    bool found = false;
+    for (const Elf64_Phdr& ph : img.ph) {
+        if (ph.p_type == PT_LOAD && ph.p_offset <= img.eh.e_phoff &&
+            img.eh.e_phoff < ph.p_offset + ph.p_filesz) {
+            m->phdr = m->bias + ph.p_vaddr + (img.eh.e_phoff - ph.p_offset);
+            found = true;
+            break;
+        }
+    }
+    for (const Elf64_Phdr& ph : img.ph) {
+        if (!found && ph.p_type == PT_PHDR) {
+            m->phdr = m->bias + ph.p_vaddr;
+            found = true;
+        }
+    }
+    if (!found) m->phdr = m->bias;  // the kernel's value when the headers are not loaded
+    return true;
+}
+
+using Auxv = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+
+// This process's auxiliary vector: /proc/self/auxv, else getauxval for the types that matter.
+Auxv own_auxv() {
+    Auxv out;
+    int fd = ::open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        std::string data;
+        char chunk[4096];
+        for (;;) {
+            ssize_t n = ::read(fd, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            data.append(chunk, static_cast<std::size_t>(n));
+        }
+        ::close(fd);
+        for (std::size_t i = 0; i + 16 <= data.size(); i += 16) {
+            std::uint64_t type, value;
+            std::memcpy(&type, data.data() + i, 8);
+            std::memcpy(&value, data.data() + i + 8, 8);
+            if (type == AT_NULL) break;
+            out.emplace_back(type, value);
+        }
+        if (!out.empty()) return out;
+    }
+    static constexpr std::uint64_t kTypes[] = {
+        AT_SYSINFO_EHDR, 51 /* AT_MINSIGSTKSZ */, AT_HWCAP, AT_PAGESZ, AT_CLKTCK, AT_UID, AT_EUID, AT_GID, AT_EGID,
+        AT_HWCAP2, 27 /* AT_RSEQ_FEATURE_SIZE */, 28 /* AT_RSEQ_ALIGN */, 29 /* AT_HWCAP3 */, 30 /* AT_HWCAP4 */};
+    for (std::uint64_t type : kTypes) {
+        errno = 0;
+        unsigned long v = ::getauxval(type);
+        if (v != 0 || errno == 0) out.emplace_back(type, v);
+    }
+    return out;
+}
+
+// bprm_stack_limits + MAX_ARG_STRLEN: false when execve would fail with E2BIG.
+bool args_fit(const std::vector<std::string>& argv, const std::vector<std::string>& envp, std::string* why) {
+    struct rlimit rl{};
+    std::uint64_t rlim = ::getrlimit(RLIMIT_STACK, &rl) == 0 ? rl.rlim_cur : kStkLim;
+    std::uint64_t limit = std::max(std::min(kStkLim / 4 * 3, rlim / 4), kArgMax);
+    std::uint64_t ptrs = (argv.size() + envp.size()) * 8;
+    if (limit <= ptrs) {
+        *why = "argument list too long (too many arguments and environment strings)";
+        return false;
+    }
+    limit -= ptrs;
+    std::uint64_t total = 0;
+    for (const auto* list : {&argv, &envp}) {
+        for (const std::string& s : *list) {
+            std::uint64_t len = std::strlen(s.c_str()) + 1;
+            if (len > kMaxArgStrlen) {
+                *why = "argument list too long (a string is longer than " + std::to_string(kMaxArgStrlen) + ")";
+                return false;
+            }
+            total += len;
+        }
+    }
+    if (total > limit) {
+        *why = "argument list too long (" + std::to_string(total) + " bytes of strings, limit " +
+               std::to_string(limit) + ")";
+        return false;
+    }
+    return true;
+}
+
+std::uint64_t stack_size() {
+    struct rlimit rl{};
+    std::uint64_t size = kStackMax;
+    if (::getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) size = rl.rlim_cur;
+    return page_up(std::clamp(size, kStackMin, kStackMax));
+}
+
+// create_elf_tables: the new stack with strings on top, then auxv, envp, argv, argc.
+bool build_stack(const std::string& execfn, const std::vector<std::string>& argv,
+                 const std::vector<std::string>& envp, const Mapped& prog, const Mapped* interp,
+                 std::uint16_t phnum, LoadedProgram* out, Mappings* maps, std::string* error) {
+    const std::string where = "lstar: " + execfn + ": ";
+    std::uint64_t size = stack_size();
+    void* p = mmap_at(0, kStackGuard + size, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) {
+        *error = where + "cannot map a " + std::to_string(size) + "-byte stack: " + std::strerror(errno);
+        return false;
+    }
+    std::uint64_t base = reinterpret_cast<std::uint64_t>(p);
+    maps->add(base, kStackGuard + size);
+    std::uint64_t low = base + kStackGuard, top = low + size;
+    if (::mprotect(reinterpret_cast<void*>(low), size, PROT_READ | PROT_WRITE) != 0) {
+        *error = where + "cannot make the stack writable: " + std::strerror(errno);
+        return false;
+    }
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+    ::prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, low, size, "lstar program stack");  // best effort
+    out->stack_low = low;
+    out->stack_high = top;
+
+    std::uint64_t sp = top - 8;  // the kernel leaves a NULL word at the very top
+    auto push_string = [&](const std::string& s) {
+        std::size_t len = std::strlen(s.c_str()) + 1;
+        sp -= len;
+        std::memcpy(reinterpret_cast<void*>(sp), s.c_str(), len);
+        return sp;
+    };
+    auto push_strings = [&](const std::vector<std::string>& list, std::vector<std::uint64_t>* addrs) {
+        addrs->resize(list.size());
+        for (std::size_t i = list.size(); i-- > 0;) (*addrs)[i] = push_string(list[i]);
+    };
+    std::uint64_t execfn_addr = push_string(execfn);
+    std::vector<std::uint64_t> env_addrs, arg_addrs;
+    out->env_end = sp;
+    push_strings(envp, &env_addrs);
+    out->env_start = sp;
+    out->arg_end = sp;
+    push_strings(argv, &arg_addrs);
+    out->arg_start = sp;
+    sp &= ~15ULL;
+    std::uint64_t platform = push_string("x86_64");
+
+    Auxv own = own_auxv();
+    std::uint64_t base_platform = 0;
+    for (auto [type, value] : own)
+        if (type == AT_BASE_PLATFORM && value != 0)
+            base_platform = push_string(reinterpret_cast<const char*>(value));
+    sp -= 16;
+    std::uint64_t random = sp;
+    for (std::size_t got = 0; got < 16;) {
+        ssize_t n = ::getrandom(reinterpret_cast<unsigned char*>(random) + got, 16 - got, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            *error = where + "getrandom for AT_RANDOM: " + std::strerror(errno);
+            return false;
+        }
+        got += static_cast<std::size_t>(n);
+    }
+
+    // The auxiliary vector: this process's, with the program's own entries put in.
+    Auxv set = {
+        {AT_PHDR, prog.phdr},         {AT_PHENT, sizeof(Elf64_Phdr)},
+        {AT_PHNUM, phnum},            {AT_BASE, interp ? interp->bias : 0},
+        {AT_FLAGS, 0},                {AT_ENTRY, prog.entry},
+        {AT_SECURE, 0},               {AT_RANDOM, random},
+        {AT_EXECFN, execfn_addr},     {AT_PLATFORM, platform},
+    };
+    if (base_platform) set.emplace_back(AT_BASE_PLATFORM, base_platform);
+    Auxv defaults = {
+        {AT_PAGESZ, kPage},
+        {AT_CLKTCK, static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK))},
+        {AT_UID, ::getuid()},
+        {AT_EUID, ::geteuid()},
+        {AT_GID, ::getgid()},
+        {AT_EGID, ::getegid()},
+    };
+    Auxv auxv;
+    std::vector<bool> done(set.size(), false);
+    for (auto [type, value] : own) {
+        if (type == AT_NULL || type == AT_IGNORE || type == AT_EXECFD || type == AT_NOTELF) continue;
+        auto it = std::find_if(set.begin(), set.end(), [&](const auto& e) { return e.first == type; });
+        if (it != set.end()) {
+            if (!done[it - set.begin()]) auxv.push_back(*it);
+            done[it - set.begin()] = true;
+        } else if (type == AT_BASE_PLATFORM) {
+            continue;  // its string is not on the new stack
+        } else {
+            auxv.emplace_back(type, value);
+        }
+    }
+    for (std::size_t i = 0; i < set.size(); ++i)
+        if (!done[i]) auxv.push_back(set[i]);
+    for (const auto& d : defaults)
+        if (std::none_of(auxv.begin(), auxv.end(), [&](const auto& e) { return e.first == d.first; }))
+            auxv.push_back(d);
+    auxv.emplace_back(AT_NULL, 0);
+
+    std::uint64_t words = 1 + (argv.size() + 1) + (envp.size() + 1) + 2 * auxv.size();
+    if (sp - low < words * 8 + kStackReserve) {
+        *error = where + "argument list too long for a " + std::to_string(size) + "-byte stack";
+        out->error_number = E2BIG;
+        return false;
+    }
+    sp = (sp - words * 8) & ~15ULL;
+    auto* w = reinterpret_cast<std::uint64_t*>(sp);
+    *w++ = argv.size();
+    for (std::uint64_t a : arg_addrs) *w++ = a;
+    *w++ = 0;
+    for (std::uint64_t a : env_addrs) *w++ = a;
+    *w++ = 0;
+    out->auxv = reinterpret_cast<std::uint64_t>(w);
+    for (auto [type, value] : auxv) {
+        *w++ = type;
+        *w++ = value;
+    }
+    out->stack_pointer = sp;
+    out->execfn = execfn_addr;
+    return true;
+}
+
+}  // namespace
+
+int probe_executable(const char* path) {
+    if (!path) return -EFAULT;
+    Resolved r;
+    std::string error;
+    return resolve(path, nullptr, &r, &error);
+}
+
+bool load_program(const std::string& path, const std::vector<std::string>& argv,
+                  const std::vector<std::string>& envp, LoadedProgram* out, std::string* error) {
+    *out = LoadedProgram{};
+    std::vector<std::string> args = argv;
+    if (args.empty()) args.emplace_back();  // the kernel turns an empty argv into {""}
+    Resolved r;
+    int rc = resolve(path, &args, &r, error);
+    if (rc == kNotX86_64) {
+        out->error_number = ENOEXEC;
+        return false;
+    }
+    if (rc != 0) {
+        out->error_number = -rc;
+        return false;
+    }
+    std::string why;
+    if (!args_fit(args, envp, &why)) {
+        *error = "lstar: " + path + ": " + why;
+        out->error_number = E2BIG;
+        return false;
+    }
+    Mappings maps;
+    Mapped prog, interp;
+    bool has_interp = !r.interp_path.empty();
+    if (!map_elf(r.file, r.image, &prog, &maps, error) ||
+        (has_interp && !map_elf(r.interp, r.interp_image, &interp, &maps, error))) {
+        out->error_number = ENOMEM;
+        return false;
+    }
+    if (!build_stack(path, args, envp, prog, has_interp ? &interp : nullptr, r.image.eh.e_phnum, out, &maps,
+                     error)) {
+        if (out->error_number == 0) out->error_number = ENOMEM;
+        return false;
+    }
+    maps.keep();
+    out->entry = has_interp ? interp.entry : prog.entry;
+    out->path = r.file.path;
+    out->argv = std::move(args);
+    out->interpreter = r.interp_path;
+    out->load_bias = prog.bias;
+    out->program_entry = prog.entry;
+    out->phdr = prog.phdr;
+    out->interp_base = has_interp ? interp.bias : 0;
+    out->brk = prog.end;
+    out->executable_stack = r.executable_stack;
+    return true;
+}
+
+}  // namespace lstar::inproc
+
+// lstar_inproc_jump(sp, entry, avx): the last instructions before the program runs.
+// The entry goes through a memory slot so that every general register can be zeroed;
+// rflags becomes 0x202 (IF; DF clear) as after the kernel's start_thread, and the x87/SSE
+// state is reset to the defaults (FNINIT, MXCSR 0x1f80, vector registers zeroed).
+extern "C" [[noreturn]] void lstar_inproc_jump(std::uint64_t sp, std::uint64_t entry, std::uint64_t avx);
+asm(R"(
+    .pushsection .bss.lstar_inproc_jump,"aw",@nobits
+    .p2align 3
+lstar_inproc_entry_slot:
+    .zero 8
+    .popsection
+    .pushsection .rodata.lstar_inproc_jump,"a",@progbits
+    .p2align 2
+lstar_inproc_mxcsr:
+    .long 0x1f80
+    .popsection
+    .text
+    .p2align 4
+    .globl lstar_inproc_jump
+    .hidden lstar_inproc_jump
+    .type lstar_inproc_jump,@function
+lstar_inproc_jump:
+    movq %rsi, lstar_inproc_entry_slot(%rip)
+    fninit
+    ldmxcsr lstar_inproc_mxcsr(%rip)
+    testq %rdx, %rdx
+    jz 1f
+    vzeroall
+    jmp 2f
+1:
+    pxor %xmm0, %xmm0
+    pxor %xmm1, %xmm1
+    pxor %xmm2, %xmm2
+    pxor %xmm3, %xmm3
+    pxor %xmm4, %xmm4
+    pxor %xmm5, %xmm5
+    pxor %xmm6, %xmm6
+    pxor %xmm7, %xmm7
+    pxor %xmm8, %xmm8
+    pxor %xmm9, %xmm9
+    pxor %xmm10, %xmm10
+    pxor %xmm11, %xmm11
+    pxor %xmm12, %xmm12
+    pxor %xmm13, %xmm13
+    pxor %xmm14, %xmm14
+    pxor %xmm15, %xmm15
+2:
+    pushq $0x202
+    popfq
+    movq %rdi, %rsp
+    movl $0, %eax
+    movl $0, %ebx
+    movl $0, %ecx
+    movl $0, %edx
+    movl $0, %esi
+    movl $0, %edi
+    movl $0, %ebp
+    movl $0, %r8d
+    movl $0, %r9d
+    movl $0, %r10d
+    movl $0, %r11d
+    movl $0, %r12d
+    movl $0, %r13d
+    movl $0, %r14d
+    movl $0, %r15d
+    jmp *lstar_inproc_entry_slot(%rip)
+    .size lstar_inproc_jump, .-lstar_inproc_jump
+)");
+
+namespace lstar::inproc {
+
+namespace {
+
+// exec forgets the thread's rseq registration; the program's libc registers its own area
+// (and would fail with EBUSY while this libc's one is still registered).
+void unregister_rseq() {
+    if (__rseq_size == 0) return;
+    void* area = static_cast<char*>(__builtin_thread_pointer()) + __rseq_offset;
+    constexpr int kRseqFlagUnregister = 1;  // RSEQ_FLAG_UNREGISTER
+    for (unsigned len : {static_cast<unsigned>(__rseq_size), 32u})
+        if (::syscall(SYS_rseq, area, len, kRseqFlagUnregister, RSEQ_SIG) == 0) return;
+}
+
+}  // namespace
+
+void start_program(const LoadedProgram& program) {
+    std::uint64_t sp = program.stack_pointer;
+    std::uint64_t entry = program.entry;
+    std::uint64_t avx = __builtin_cpu_supports("avx") ? 1 : 0;
+    unregister_rseq();
+    lstar_inproc_jump(sp, entry, avx);
+}
+
+}  // namespace lstar::inproc

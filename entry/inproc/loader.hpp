@@ -1,0 +1,70 @@
+// A user-space exec ("userland exec") for the in-process backend: maps an
+// x86_64 ELF program (and its PT_INTERP) into this process and builds its
+// initial stack the way the kernel's binfmt_elf / binfmt_script do, then
+// jumps to it. Runs before the program starts, in a normal C++ context.
+//
+// What it does not do (the caller's business): unmap whatever already
+// occupies the program's fixed addresses, reset signal dispositions,
+// close O_CLOEXEC descriptors, move the process's brk (the program's brk
+// calls land on this process's own brk area; LoadedProgram::brk says where
+// the kernel would have put it) or fix /proc/self/{exe,cmdline,environ}.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lstar::inproc {
+
+// What start_program needs, plus where things ended up (for the runtime).
+struct LoadedProgram {
+    std::uint64_t entry = 0;          // where to jump: the interpreter's entry, or the program's
+    std::uint64_t stack_pointer = 0;  // initial rsp: points at argc, 16-byte aligned as the ABI wants
+    std::string path;                 // the file finally loaded (after #! resolution): absolute or as given
+
+    // Filled in by load_program as well (0 / empty when not applicable).
+    std::vector<std::string> argv;     // argv as put on the stack (after #! rewriting)
+    std::string interpreter;           // PT_INTERP as written in the program, or empty
+    std::uint64_t load_bias = 0;       // program: address - p_vaddr (0 for ET_EXEC)
+    std::uint64_t program_entry = 0;   // AT_ENTRY
+    std::uint64_t phdr = 0;            // AT_PHDR
+    std::uint64_t interp_base = 0;     // AT_BASE: the interpreter's load bias, 0 without one
+    std::uint64_t brk = 0;             // page-aligned end of the program's highest segment
+                                       // (where the kernel would start the program's brk)
+    bool executable_stack = false;     // PT_GNU_STACK has PF_X (noted, not honoured)
+    std::uint64_t stack_low = 0;       // the new stack mapping [stack_low, stack_high), usable part;
+    std::uint64_t stack_high = 0;      // a PROT_NONE guard lies below stack_low
+    std::uint64_t arg_start = 0, arg_end = 0;  // argv strings on the new stack (as mm->arg_*)
+    std::uint64_t env_start = 0, env_end = 0;  // envp strings on the new stack (as mm->env_*)
+    std::uint64_t auxv = 0;            // address of the auxv on the new stack
+    std::uint64_t execfn = 0;          // AT_EXECFN: the path string on the new stack
+    int error_number = 0;              // when load_program fails: the errno execve would
+                                       // return (ENOENT, EACCES, ENOEXEC, ELIBBAD, E2BIG, ...)
+};
+
+// What a file is, without loading it, for an execve pre-check: 0 when load_program can run it,
+// else a negative errno as the kernel's execve would return it: -ENOENT, -EACCES (not executable,
+// directory, noexec...), -ENOEXEC (unknown format), -ELIBBAD (bad ELF). A 32-bit ELF (ELFCLASS32,
+// EM_386) or an x32 program returns kNotX86_64 (a distinct positive int),
+// since lstar cannot run those in-process. #! scripts are followed to their interpreter
+// (-ELOOP past the kernel's nesting limit).
+int probe_executable(const char* path);
+inline constexpr int kNotX86_64 = 1;
+
+// Maps the program at `path` (an ELF64 x86_64 ET_EXEC or ET_DYN, or a #! script whose interpreter
+// is one, nested #! like the kernel) and its PT_INTERP into this process, and builds
+// its initial stack: argc, argv, envp, auxv. Returns false with a one-line *error ("what, where")
+// and out->error_number set; on failure, nothing stays mapped.
+// argv is the program's argv as execve received it (argv[0] need not equal path; an empty argv
+// becomes {""} as in the kernel); for a script, argv becomes [interp, optional-arg, path, argv[1..]]
+// as the kernel does. AT_EXECFN is `path` as given (also for scripts, as the kernel does).
+bool load_program(const std::string& path, const std::vector<std::string>& argv,
+                  const std::vector<std::string>& envp, LoadedProgram* out, std::string* error);
+
+// Switches to the new stack and jumps to the entry with rdx = 0 (no atexit function) and the
+// other registers zeroed, like the kernel's start_thread: also resets the x87/SSE control state,
+// zeroes the vector registers, rflags = 0x202, and unregisters this thread's rseq area (the
+// program's libc registers its own). Never returns.
+[[noreturn]] void start_program(const LoadedProgram& program);
+
+}  // namespace lstar::inproc

@@ -1,0 +1,646 @@
+// The in-process runtime: the SIGSYS entry and what it does for each trapped
+// call. It runs on the calling thread's stack, with every signal blocked and
+// lstar's own thread pointer (gadgets.S swaps fs), under one lock per process:
+// the path, the tracer and lstar's libc are shared by all the program's
+// threads. The real call is made with the program's signal mask and thread
+// pointer and without the lock, so that it may block, be interrupted by the
+// program's own signal handlers (which may make calls of their own) or be
+// left by a siglongjmp.
+#include <asm/prctl.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "entry/inproc/inproc.hpp"
+#include "entry/inproc/loader.hpp"
+#include "entry/inproc/trap_filter.hpp"
+#include "table/syscall_nr.hpp"
+
+extern "C" {
+long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+long lstar_inproc_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+void lstar_inproc_restorer();
+void lstar_inproc_sigsys_entry(int, siginfo_t*, void*);
+void lstar_inproc_clone_trampoline();
+std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+
+// Shared with gadgets.S.
+unsigned char lstar_inproc_have_fsgsbase = 0;
+std::uint64_t lstar_inproc_runtime_fs = 0;
+void* lstar_inproc_report_page = nullptr;
+int lstar_inproc_lock_word = 0;
+unsigned char lstar_inproc_forked = 0;
+}
+
+namespace lstar::inproc {
+
+namespace {
+
+namespace nr64 = lstar::nr::x86_64;
+
+// What the clone trampoline needs (layout shared with gadgets.S).
+struct CloneTicket {
+    std::uint64_t ret_ip;           // where the program made the call
+    std::uint64_t r9;               // the program's r9 (the trampoline's ticket register)
+    std::int64_t result;            // clone's result, for the parent's report
+    std::uint64_t rdi, rsi, rdx, r10;  // the child's scratch
+    std::uint64_t mask;             // the program's signal mask, restored in the child
+    std::uint8_t fork;              // no CLONE_VM: the child has its own copy of everything
+    volatile std::uint8_t done;     // the child has read the ticket
+    // lstar's own.
+    bool in_use = false;
+    bool awaiting_child = false;    // CLONE_VM child that may not have read it yet
+    std::uint64_t flags = 0;
+};
+static_assert(offsetof(CloneTicket, r9) == 8 && offsetof(CloneTicket, result) == 16 &&
+              offsetof(CloneTicket, rdi) == 24 && offsetof(CloneTicket, r10) == 48 &&
+              offsetof(CloneTicket, mask) == 56 && offsetof(CloneTicket, fork) == 64 &&
+              offsetof(CloneTicket, done) == 65, "gadgets.S reads the ticket at these offsets");
+
+constexpr std::uint64_t kSigsysBit = 1ull << (SIGSYS - 1);
+constexpr std::uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+constexpr std::uint64_t kAllSignals = ~0ull;
+
+long sys(long nr, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0, long a6 = 0) {
+    return lstar_inproc_syscall(nr, a1, a2, a3, a4, a5, a6);
+}
+long ptr(const void* p) { return reinterpret_cast<long>(p); }
+
+void set_fs(std::uint64_t value) {
+    if (lstar_inproc_have_fsgsbase) asm volatile("wrfsbase %0" ::"r"(value) : "memory");
+    else sys(SYS_arch_prctl, ARCH_SET_FS, static_cast<long>(value));
+}
+std::uint64_t get_fs() {
+    std::uint64_t value = 0;
+    if (lstar_inproc_have_fsgsbase) asm volatile("rdfsbase %0" : "=r"(value));
+    else sys(SYS_arch_prctl, ARCH_GET_FS, ptr(&value));
+    return value;
+}
+
+void lock() {
+    for (int spins = 0; __atomic_exchange_n(&lstar_inproc_lock_word, 1, __ATOMIC_ACQUIRE); ++spins)
+        if (spins > 64) sys(SYS_sched_yield);
+        else __builtin_ia32_pause();
+}
+void unlock() { __atomic_store_n(&lstar_inproc_lock_word, 0, __ATOMIC_RELEASE); }
+
+std::uint64_t monotonic_ns() {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::uint64_t& mask_of(ucontext_t* uc) { return *reinterpret_cast<std::uint64_t*>(&uc->uc_sigmask); }
+
+// The process's own memory, reached as the kernel would: an unmapped address is
+// -EFAULT, not a crash in lstar.
+class SelfMemory final : public UserMemory {
+public:
+    pid_t pid = 0;
+    long read(std::uint64_t addr, void* dst, std::size_t len) override {
+        iovec local{dst, len}, remote{reinterpret_cast<void*>(addr), len};
+        return sys(SYS_process_vm_readv, pid, ptr(&local), 1, ptr(&remote), 1, 0);
+    }
+    long write(std::uint64_t addr, const void* src, std::size_t len) override {
+        iovec local{const_cast<void*>(src), len}, remote{reinterpret_cast<void*>(addr), len};
+        return sys(SYS_process_vm_writev, pid, ptr(&local), 1, ptr(&remote), 1, 0);
+    }
+    long read_string(std::uint64_t addr, char* dst, std::size_t max) override {
+        std::size_t done = 0;
+        while (done < max) {
+            std::size_t chunk = std::min<std::size_t>(max - done, 4096 - ((addr + done) & 4095));
+            long n = read(addr + done, dst + done, chunk);
+            if (n <= 0) return done ? static_cast<long>(done) : -EFAULT;
+            if (void* nul = std::memchr(dst + done, 0, static_cast<std::size_t>(n)))
+                return static_cast<long>(done + (static_cast<char*>(nul) - (dst + done)));
+            done += static_cast<std::size_t>(n);
+            if (static_cast<std::size_t>(n) < chunk) return static_cast<long>(done);
+        }
+        return static_cast<long>(max);
+    }
+};
+
+struct ThreadState {
+    Task task;
+    bool traced = true;
+    std::vector<Task> nested;  // calls under way below a signal handler's call on this thread
+};
+
+struct KernelSigaction {
+    std::uint64_t handler, flags, restorer, mask;
+};
+
+class Runtime {
+public:
+    Runtime(SyscallPath& path, TraceOutput* out, const ImageArgs& args) : path_(path), out_(out), args_(args) {
+        pid_ = static_cast<pid_t>(sys(SYS_getpid));
+        mem_.pid = pid_;
+        traced_ = args.traced;
+    }
+
+    std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
+    std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
+    void add_main_thread(pid_t tid) { threads_[tid].traced = traced_; }
+    void report_exec(const ImageArgs& args);
+    std::string exe_path;
+
+private:
+    ThreadState& thread(pid_t tid);
+    void after_fork();
+    // Enter work, then complete(): the call (or its emulation, or `forced`), exit work.
+    std::uint64_t run_call(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, const long* forced = nullptr) {
+        return complete(ts, uc, fs, enter(ts), forced);
+    }
+    Verdict enter(ThreadState& ts);
+    std::uint64_t complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
+                           const long* forced = nullptr);
+    long call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs);
+    bool emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* result);
+    long close_range(const Task& task);
+    std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
+    std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
+    CloneTicket* take_ticket();
+    bool reserved(long fd) const { return fd == args_.trace_fd || fd == args_.message_fd; }
+    void flush() {
+        if (out_ && out_->pending()) out_->flush();
+    }
+    void warn(const std::string& text) {
+        std::string line = "lstar: " + text + "\n";
+        sys(SYS_write, args_.message_fd, ptr(line.data()), static_cast<long>(line.size()));
+    }
+
+    SyscallPath& path_;
+    TraceOutput* out_;
+    ImageArgs args_;
+    pid_t pid_;
+    bool traced_;
+    SelfMemory mem_;
+    std::unordered_map<pid_t, ThreadState> threads_;
+    std::vector<CloneTicket*> tickets_;
+    KernelSigaction sigsys_action_{};  // the program's SIGSYS disposition, as it believes it is
+};
+
+Runtime* g_runtime = nullptr;
+
+ThreadState& Runtime::thread(pid_t tid) {
+    auto it = threads_.find(tid);
+    if (it != threads_.end()) return it->second;
+    ThreadState& ts = threads_[tid];
+    // A new thread, or a vfork child borrowing this process's memory: on the
+    // path with -f only, as under ptrace.
+    ts.traced = traced_ && args_.follow;
+    ts.task.tid = tid;
+    ts.task.tgid = static_cast<pid_t>(sys(SYS_getpid));
+    return ts;
+}
+
+// The first call of a fork child: it holds a copy of the parent's state.
+void Runtime::after_fork() {
+    lstar_inproc_forked = 0;
+    pid_ = static_cast<pid_t>(sys(SYS_getpid));
+    mem_.pid = pid_;
+    traced_ = traced_ && args_.follow;
+    threads_.clear();
+    for (CloneTicket* t : tickets_) t->in_use = false;
+    if (out_) out_->purge();
+    ThreadState& self = threads_[pid_];
+    self.traced = traced_;
+    self.task.tid = self.task.tgid = pid_;
+    path_.process_copied(self.task);
+}
+
+std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs) {
+    if (lstar_inproc_forked) after_fork();
+    greg_t* g = uc->uc_mcontext.gregs;
+    pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
+    ThreadState& ts = thread(tid);
+    if (ts.task.phase == SyscallPhase::entered) ts.nested.push_back(ts.task);
+    Task& task = ts.task;
+    task.tid = tid;
+    task.mem = &mem_;
+    auto nr = static_cast<std::uint32_t>(info->si_syscall);
+    task.abi = info->si_arch == AUDIT_ARCH_I386 ? Abi::i386 : (nr & kX32SyscallBit) ? Abi::x32 : Abi::x86_64;
+    PtRegs& r = task.regs;
+    r = PtRegs{};
+    r.orig_ax = nr;
+    r.ax = static_cast<std::uint64_t>(-ENOSYS);
+    r.di = g[REG_RDI]; r.si = g[REG_RSI]; r.dx = g[REG_RDX]; r.r10 = g[REG_R10];
+    r.r8 = g[REG_R8]; r.r9 = g[REG_R9]; r.bx = g[REG_RBX]; r.cx = g[REG_RCX]; r.bp = g[REG_RBP];
+    r.ip = g[REG_RIP];
+    r.sp = g[REG_RSP];
+    r.cs = task.abi == Abi::i386 ? kUserCs32 : kUserCs64;
+    task.enter_ns = monotonic_ns();
+    if (task.abi == Abi::x86_64) {
+        switch (nr) {
+        case nr64::execve: case nr64::execveat: return exec(ts, uc, fs);
+        case nr64::clone: case nr64::clone3: case nr64::fork: case nr64::vfork: return clone(ts, uc, fs);
+        default: break;
+        }
+    }
+    return run_call(ts, uc, fs);
+}
+
+Verdict Runtime::enter(ThreadState& ts) {
+    if (ts.traced) return path_.syscall_enter(ts.task);
+    ts.task.phase = SyscallPhase::entered;
+    ts.task.skipped = false;
+    return Verdict::proceed;
+}
+
+std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
+                                const long* forced) {
+    Task& task = ts.task;
+    if (verdict == Verdict::kill) {
+        flush();
+        sys(SYS_kill, pid_, SIGKILL);
+    }
+    if (verdict == Verdict::proceed) {
+        long result;
+        if (forced) {
+            result = *forced;
+        } else if (!emulate(task, uc, &fs, &result)) {
+            bool ends_task = task.sc && (task.sc->name == "exit" || task.sc->name == "exit_group");
+            if (ends_task) {
+                // No return: the task's end is reported now, and the thread forgotten.
+                if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
+                flush();
+                if (task.sc->name == "exit") {
+                    Task last = task;
+                    threads_.erase(last.tid);
+                    call_as_program(last, uc, fs);
+                    __builtin_unreachable();
+                }
+            }
+            result = call_as_program(task, uc, fs);
+        }
+        task.retval = result;
+    }
+    task.exit_ns = monotonic_ns();
+    if (ts.traced) path_.syscall_exit(task);
+    task.phase = SyscallPhase::exited;
+    uc->uc_mcontext.gregs[REG_RAX] = task.retval;
+    if (!ts.nested.empty()) {
+        ts.task = ts.nested.back();
+        ts.nested.pop_back();
+    }
+    flush();
+    unlock();
+    return fs;
+}
+
+// The call itself, made as the program would have made it: its signal mask, its
+// thread pointer, without the lock.
+long Runtime::call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs) {
+    std::uint64_t mask = mask_of(uc) & ~kSigsysBit;
+    long a[kMaxArgs];
+    for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
+    long nr = static_cast<long>(task.nr());
+    bool i386 = task.abi == Abi::i386;
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
+    unlock();
+    set_fs(fs);
+    long result = i386 ? lstar_inproc_int80(nr, a[0], a[1], a[2], a[3], a[4], a[5])
+                       : lstar_inproc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    set_fs(lstar_inproc_runtime_fs);
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&kAllSignals), 0, 8);
+    lock();
+    return result;
+}
+
+// Calls the runtime answers itself, so that the program cannot take SIGSYS or
+// lstar's descriptors away from it, and sees itself as the program it is.
+bool Runtime::emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* result) {
+    if (task.abi != Abi::x86_64) return false;
+    auto arg = [&](int i) { return task.arg(i); };
+    switch (task.nr()) {
+    case nr64::rt_sigaction: {
+        if (static_cast<int>(arg(0)) != SIGSYS) return false;
+        if (arg(3) != 8) return *result = -EINVAL, true;
+        KernelSigaction next = sigsys_action_;
+        if (arg(1) && copy_from_user(mem_, next, UserPtr<KernelSigaction>(arg(1))) != 0) return *result = -EFAULT, true;
+        if (arg(2) && copy_to_user(mem_, UserPtr<KernelSigaction>(arg(2)), sigsys_action_) != 0)
+            return *result = -EFAULT, true;
+        sigsys_action_ = next;
+        return *result = 0, true;
+    }
+    case nr64::rt_sigprocmask: {
+        // The mask sigreturn restores is the program's: change that one.
+        if (arg(3) != 8) return *result = -EINVAL, true;
+        std::uint64_t old = mask_of(uc), set = 0;
+        if (arg(1)) {
+            if (copy_from_user(mem_, set, UserPtr<std::uint64_t>(arg(1))) != 0) return *result = -EFAULT, true;
+            set &= ~(kSigsysBit | kUnblockable);
+            switch (arg(0)) {
+            case SIG_BLOCK: mask_of(uc) = old | set; break;
+            case SIG_UNBLOCK: mask_of(uc) = old & ~set; break;
+            case SIG_SETMASK: mask_of(uc) = set; break;
+            default: return *result = -EINVAL, true;
+            }
+        }
+        if (arg(2) && copy_to_user(mem_, UserPtr<std::uint64_t>(arg(2)), old) != 0) return *result = -EFAULT, true;
+        return *result = 0, true;
+    }
+    case nr64::close:
+        if (!reserved(static_cast<int>(arg(0)))) return false;
+        return *result = -EBADF, true;
+    case nr64::dup2: case nr64::dup3:
+        if (!reserved(static_cast<int>(arg(1)))) return false;
+        return *result = -EBUSY, true;
+    case nr64::close_range: return *result = close_range(task), true;
+    case nr64::readlink: case nr64::readlinkat: {
+        bool at = task.nr() == nr64::readlinkat;
+        std::string p;
+        if (strncpy_from_user(mem_, p, UserPtr<const char>(arg(at ? 1 : 0)), PATH_MAX) < 0) return false;
+        if (p != "/proc/self/exe" && p != "/proc/thread-self/exe" && p != fmt::format("/proc/{}/exe", pid_))
+            return false;
+        std::size_t n = std::min<std::size_t>(exe_path.size(), arg(at ? 3 : 2));
+        if (copy_bytes_to_user(mem_, arg(at ? 2 : 1), exe_path.data(), n) != 0) return *result = -EFAULT, true;
+        return *result = static_cast<long>(n), true;
+    }
+    case nr64::arch_prctl:
+        if (arg(0) == ARCH_SET_FS) return *fs = arg(1), *result = 0, true;
+        if (arg(0) == ARCH_GET_FS)
+            return *result = copy_to_user(mem_, UserPtr<std::uint64_t>(arg(1)), *fs) ? -EFAULT : 0, true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+// close_range around lstar's descriptors.
+long Runtime::close_range(const Task& task) {
+    auto first = static_cast<unsigned>(task.arg(0)), last = static_cast<unsigned>(task.arg(1));
+    long flags = static_cast<long>(task.arg(2));
+    if (first > last) return -EINVAL;
+    long result = 0;
+    unsigned from = first;
+    std::vector<unsigned> cuts;
+    for (int fd : {args_.trace_fd, args_.message_fd})
+        if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) cuts.push_back(fd);
+    std::sort(cuts.begin(), cuts.end());
+    for (unsigned cut : cuts) {
+        if (cut > from) result = result ? result : sys(SYS_close_range, from, cut - 1, flags);
+        from = cut + 1;
+    }
+    if (from <= last && from != 0) result = result ? result : sys(SYS_close_range, from, last, flags);
+    return result;
+}
+
+// execve: the program's new image is a new runtime image that loads it, so the
+// filter's traps keep landing in a handler. A file the runtime cannot load is
+// refused here with the error the kernel would give, before the old image is gone.
+std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
+    Task& task = ts.task;
+    bool at = task.nr() == nr64::execveat;
+    long dirfd = at ? static_cast<long>(task.arg(0)) : AT_FDCWD;
+    long flags = at ? static_cast<long>(task.arg(4)) : 0;
+    std::uint64_t path_arg = task.arg(at ? 1 : 0), argv_arg = task.arg(at ? 2 : 1);
+    std::string shown;
+    long failure = 0;
+    if (strncpy_from_user(mem_, shown, UserPtr<const char>(path_arg), PATH_MAX) < 0) failure = -EFAULT;
+    std::string load = shown;
+    if (at && shown.empty() && (flags & AT_EMPTY_PATH)) load = fmt::format("/proc/self/fd/{}", dirfd);
+    else if (at && !shown.empty() && shown[0] != '/' && dirfd != AT_FDCWD) load = fmt::format("/proc/self/fd/{}/{}", dirfd, shown);
+    if (!failure) {
+        int probe = probe_executable(load.c_str());
+        if (probe == kNotX86_64) {
+            warn(fmt::format("{}: not an x86_64 program: the in-process backend runs x86_64 programs only "
+                             "(trace it with --backend=ptrace)", shown));
+            failure = -ENOEXEC;
+        } else if (probe < 0) {
+            failure = probe;
+        }
+    }
+    std::vector<std::string> argv;
+    for (std::uint64_t i = 0; !failure; ++i) {
+        std::uint64_t p = 0;
+        if (argv_arg == 0) break;  // as Linux: a NULL argv is an empty one
+        if (copy_from_user(mem_, p, UserPtr<std::uint64_t>(argv_arg + 8 * i)) != 0) failure = -EFAULT;
+        else if (p == 0) break;
+        else if (argv.size() > 1u << 20) failure = -E2BIG;
+        else if (strncpy_from_user(mem_, argv.emplace_back(), UserPtr<const char>(p), 1u << 17) < 0) failure = -EFAULT;
+    }
+    if (failure) return run_call(ts, uc, fs, &failure);
+
+    flush();
+    Verdict verdict = enter(ts);
+    if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
+    ImageArgs next = args_;
+    next.traced = ts.traced;
+    next.exec_nr = static_cast<long>(task.nr());
+    next.exec_dirfd = dirfd;
+    next.exec_flags = flags;
+    next.shown_path = shown;
+    next.load_path = load;
+    next.argv = std::move(argv);
+    std::vector<std::string> strings = next.encode();
+    strings.insert(strings.begin(), "lstar");
+    std::vector<const char*> pointers;
+    for (const std::string& s : strings) pointers.push_back(s.c_str());
+    pointers.push_back(nullptr);
+    // The program's mask goes through exec, as it would without lstar. The text of
+    // this call's line waits in the buffer: the new image reports the call, so it is
+    // written only if the exec fails.
+    // Without the lock: a vfork child shares it with its parent, which must be able
+    // to take it again once the child's exec has let it run.
+    std::uint64_t mask = mask_of(uc) & ~kSigsysBit;
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
+    unlock();
+    long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
+    lock();
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&kAllSignals), 0, 8);
+    return complete(ts, uc, fs, Verdict::proceed, &result);
+}
+
+CloneTicket* Runtime::take_ticket() {
+    for (CloneTicket* t : tickets_) {
+        if (t->in_use && t->awaiting_child && t->done) t->in_use = false;
+        if (!t->in_use) return t;
+    }
+    return tickets_.emplace_back(new CloneTicket);
+}
+
+// The clone family goes through the trampoline (gadgets.S): the kernel copies the
+// program's registers and stack pointer, never lstar's handler frames, and the
+// child resumes the program directly.
+std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
+    Task& task = ts.task;
+    std::uint64_t flags = 0;
+    switch (task.nr()) {
+    case nr64::fork: flags = SIGCHLD; break;
+    case nr64::vfork: flags = CLONE_VM | CLONE_VFORK | SIGCHLD; break;
+    case nr64::clone: flags = task.arg(0); break;
+    case nr64::clone3:
+        if (copy_from_user(mem_, flags, UserPtr<std::uint64_t>(task.arg(0))) != 0) return run_call(ts, uc, fs);
+        break;
+    }
+    Verdict verdict = enter(ts);
+    if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
+    greg_t* g = uc->uc_mcontext.gregs;
+    CloneTicket* t = take_ticket();
+    t->in_use = true;
+    t->awaiting_child = false;
+    t->done = 0;
+    t->ret_ip = g[REG_RIP];
+    t->r9 = g[REG_R9];
+    t->mask = mask_of(uc) & ~kSigsysBit;
+    t->fork = !(flags & CLONE_VM);
+    t->flags = flags;
+    if (task.args_changed) {
+        g[REG_RDI] = task.regs.di; g[REG_RSI] = task.regs.si; g[REG_RDX] = task.regs.dx;
+        g[REG_R10] = task.regs.r10; g[REG_R8] = task.regs.r8;
+    }
+    g[REG_RAX] = static_cast<greg_t>(task.nr());
+    g[REG_R9] = reinterpret_cast<greg_t>(t);
+    g[REG_RIP] = reinterpret_cast<greg_t>(&lstar_inproc_clone_trampoline);
+    mask_of(uc) = kAllSignals & ~kSigsysBit;  // the report is a trap: SIGSYS must get through
+    // A fork child gets a copy of the lock: it must be held by the forking thread,
+    // not by another thread in the middle of its own call. A CLONE_VM child shares
+    // it, and a vfork parent sleeps in the kernel until the child has exec'd.
+    if (!t->fork) unlock();
+    return fs;
+}
+
+// The trampoline's parent reports clone's result (rax = kCloneReportNr, r9 = ticket).
+std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
+    greg_t* g = uc->uc_mcontext.gregs;
+    auto* t = reinterpret_cast<CloneTicket*>(g[REG_R9]);
+    if (!t->fork) lock();
+    pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
+    ThreadState& ts = thread(tid);
+    Task& task = ts.task;
+    task.retval = t->result;
+    task.exit_ns = monotonic_ns();
+    if (t->result > 0 && ts.traced && args_.follow) {
+        Task child;
+        child.tid = static_cast<pid_t>(t->result);
+        child.tgid = (t->flags & CLONE_THREAD) ? pid_ : child.tid;
+        child.abi = Abi::x86_64;
+        path_.new_task(child, &task);
+    }
+    if (ts.traced) path_.syscall_exit(task);
+    task.phase = SyscallPhase::exited;
+    g[REG_RIP] = static_cast<greg_t>(t->ret_ip);
+    g[REG_R9] = static_cast<greg_t>(t->r9);
+    g[REG_RAX] = task.retval;
+    mask_of(uc) = t->mask;
+    if (t->fork || t->result <= 0) t->in_use = false;
+    else t->awaiting_child = true;
+    if (!ts.nested.empty()) {
+        ts.task = ts.nested.back();
+        ts.nested.pop_back();
+    }
+    flush();
+    unlock();
+    return fs;
+}
+
+// The new image reports the execve that started it, with copies of what the
+// call was given (the old image is gone): the line strace shows at its exit.
+void Runtime::report_exec(const ImageArgs& args) {
+    ThreadState& ts = threads_[pid_];
+    if (!ts.traced) return;
+    std::vector<const char*> argv;
+    for (const std::string& a : args.argv) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    Task& task = ts.task;
+    task.tid = task.tgid = pid_;
+    task.mem = &mem_;
+    task.abi = Abi::x86_64;
+    task.regs = PtRegs{};
+    task.regs.orig_ax = static_cast<std::uint64_t>(args.exec_nr);
+    auto p = [](const void* q) { return reinterpret_cast<std::uint64_t>(q); };
+    if (args.exec_nr == nr64::execveat) {
+        task.regs.di = static_cast<std::uint64_t>(args.exec_dirfd);
+        task.regs.si = p(args.shown_path.c_str());
+        task.regs.dx = p(argv.data());
+        task.regs.r10 = p(environ);
+        task.regs.r8 = static_cast<std::uint64_t>(args.exec_flags);
+    } else {
+        task.regs.di = p(args.shown_path.c_str());
+        task.regs.si = p(argv.data());
+        task.regs.dx = p(environ);
+    }
+    task.enter_ns = task.exit_ns = monotonic_ns();
+    task.retval = 0;
+    path_.replay(task);
+    task.phase = SyscallPhase::none;
+    flush();
+}
+
+}  // namespace
+
+}  // namespace lstar::inproc
+
+extern "C" std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
+    using namespace lstar::inproc;
+    // A SIGSYS sent with kill(): the program's own handler is not run (left out).
+    if (info->si_code != 1 /* SYS_SECCOMP */ || !g_runtime) return program_fs;
+    if (info->si_arch == AUDIT_ARCH_X86_64 && static_cast<std::uint32_t>(info->si_syscall) == kCloneReportNr)
+        return g_runtime->finish_clone(uc, program_fs);
+    lock();
+    return g_runtime->on_sigsys(info, uc, program_fs);
+}
+
+namespace lstar::inproc {
+
+bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
+    const ImageArgs& args = *image_args();
+    lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0;  // HWCAP2_FSGSBASE
+    lstar_inproc_runtime_fs = get_fs();
+
+    // The page the clone trampoline's parent traps from: outside lstar's text.
+    void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) return *error = fmt::format("mmap: {}", std::strerror(errno)), false;
+    static constexpr unsigned char kTrap[] = {0x0f, 0x05, 0x0f, 0x0b};  // syscall; ud2
+    std::memcpy(page, kTrap, sizeof kTrap);
+    ::mprotect(page, 4096, PROT_READ | PROT_EXEC);
+    lstar_inproc_report_page = page;
+
+    std::vector<std::string> envp;
+    for (char** e = environ; *e; ++e) envp.emplace_back(*e);
+    LoadedProgram program;
+    if (!load_program(args.load_path, args.argv, envp, &program, error)) return false;
+
+    auto* runtime = new Runtime(path, out, args);
+    char resolved[PATH_MAX];
+    runtime->exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
+    pid_t pid = static_cast<pid_t>(sys(SYS_getpid));
+    runtime->add_main_thread(pid);
+    g_runtime = runtime;
+
+    KernelSigaction action{reinterpret_cast<std::uint64_t>(&lstar_inproc_sigsys_entry),
+                           SA_SIGINFO | 0x04000000 /* SA_RESTORER */,
+                           reinterpret_cast<std::uint64_t>(&lstar_inproc_restorer), kAllSignals};
+    if (long rc = sys(SYS_rt_sigaction, SIGSYS, ptr(&action), 0, 8); rc < 0)
+        return *error = fmt::format("rt_sigaction(SIGSYS): {}", std::strerror(static_cast<int>(-rc))), false;
+    std::uint64_t sigsys = kSigsysBit;
+    sys(SYS_rt_sigprocmask, SIG_UNBLOCK, ptr(&sigsys), 0, 8);
+
+    runtime->report_exec(args);
+    start_program(program);
+}
+
+}  // namespace lstar::inproc

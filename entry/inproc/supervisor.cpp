@@ -1,0 +1,142 @@
+// The supervisor: the lstar the user started. It loads the trap filter into a
+// child, execs the first runtime image there, and waits for the whole tree
+// (as a child subreaper, orphans come back to it). It never stops anything:
+// if it is killed, the program goes on untraced-by-nobody but intact.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "entry/bpf_program.hpp"
+#include "entry/find_program.hpp"
+#include "entry/inproc/inproc.hpp"
+#include "entry/inproc/loader.hpp"
+#include "entry/inproc/trap_filter.hpp"
+#include "table/syscall_nr.hpp"
+
+// The bounds of lstar's text (the GNU linker's names); lstar is linked at a
+// fixed address, so they are the same in every runtime image.
+extern "C" char __executable_start[];
+extern "C" char etext[];
+
+namespace lstar::inproc {
+
+namespace {
+
+std::atomic<int> g_forward_signal{0};
+void on_forward_signal(int signo) { g_forward_signal.store(signo); }
+
+// Where the runtime's descriptors go: high, out of the way of the program's.
+int reserved_fd_base() {
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur < 64) return 10;
+    return static_cast<int>(std::min<rlim_t>(r.rlim_cur, 1024) - 8);
+}
+
+}  // namespace
+
+bool can_run(const std::string& program, std::string* why) {
+    std::string path, error;
+    if (!find_program(program, &path, &error)) return true;  // the launch reports it
+    if (probe_executable(path.c_str()) == kNotX86_64) {
+        *why = fmt::format("'{}' is not an x86_64 program", path);
+        return false;
+    }
+    return true;
+}
+
+bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* status, std::string* error) {
+    std::string program;
+    if (launch.argv.empty()) return *error = "no program to run: give one after the options", false;
+    if (!find_program(launch.argv[0], &program, error)) return false;
+    if (int probe = probe_executable(program.c_str()); probe != 0) {
+        *error = probe < 0 ? fmt::format("cannot run '{}': {}", program, std::strerror(-probe))
+                           : fmt::format("cannot run '{}' in-process: not an x86_64 program", program);
+        return false;
+    }
+    int base = reserved_fd_base();
+    ImageArgs args;
+    args.trace_fd = ::fcntl(out ? out->fd() : STDERR_FILENO, F_DUPFD, base);
+    args.message_fd = ::fcntl(STDERR_FILENO, F_DUPFD, base);
+    if (args.trace_fd < 0 || args.message_fd < 0)
+        return *error = fmt::format("cannot reserve descriptors for the trace: {}", std::strerror(errno)), false;
+    args.traced = true;
+    args.follow = launch.follow;
+    args.exec_nr = nr::x86_64::execve;
+    args.exec_dirfd = AT_FDCWD;
+    args.shown_path = args.load_path = program;
+    args.argv = launch.argv;
+    args.command = launch.command;
+
+    TrapFilterSpec spec;
+    spec.text_begin = reinterpret_cast<std::uint64_t>(__executable_start);
+    spec.text_end = reinterpret_cast<std::uint64_t>(etext);
+    spec.reserved_fds = {args.trace_fd, args.message_fd};
+    std::vector<sock_filter> filter = build_trap_filter(path, spec);
+    std::vector<std::string> strings = args.encode();
+    strings.insert(strings.begin(), "lstar");
+    std::vector<char*> argv;
+    for (std::string& s : strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if (out) out->flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    pid_t child = ::fork();
+    if (child < 0) return *error = fmt::format("fork: {}", std::strerror(errno)), false;
+    if (child == 0) {
+        if (!bpf::install(filter)) {
+            fmt::print(stderr, "lstar: cannot load the trap filter: {}\n", std::strerror(errno));
+            ::_exit(127);
+        }
+        ::execve("/proc/self/exe", argv.data(), environ);
+        fmt::print(stderr, "lstar: cannot exec lstar's runtime image (/proc/self/exe): {}\n", std::strerror(errno));
+        ::_exit(127);
+    }
+    ::close(args.trace_fd);
+    ::close(args.message_fd);
+
+    // ^C and ^\ reach the program from the terminal; lstar waits to report how it ends.
+    // A TERM or HUP sent to lstar is passed on.
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGQUIT, SIG_IGN);
+    struct sigaction sa {};
+    sa.sa_handler = on_forward_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int signo : {SIGTERM, SIGHUP}) ::sigaction(signo, &sa, nullptr);
+
+    bool main_done = false;
+    for (;;) {
+        int st = 0;
+        pid_t pid = ::waitpid(-1, &st, __WALL);
+        if (pid < 0) {
+            if (errno == EINTR) {
+                if (int signo = g_forward_signal.exchange(0); signo && !main_done) ::kill(child, signo);
+                continue;
+            }
+            break;  // ECHILD: the whole tree is gone
+        }
+        if (pid == child) {
+            *status = st;
+            main_done = true;
+        }
+        // A process that exits reports it itself; one killed by a signal cannot.
+        if (WIFSIGNALED(st)) {
+            Task task;
+            task.tid = task.tgid = pid;
+            path.task_exit(task, st);
+        }
+    }
+    return true;
+}
+
+}  // namespace lstar::inproc

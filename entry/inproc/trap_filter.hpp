@@ -1,0 +1,28 @@
+// The in-process backend's seccomp filter: SECCOMP_RET_TRAP (a SIGSYS in the
+// program's own thread) for the calls the path needs and for the calls the
+// runtime must see to keep its hold on the program (execve, the clone family,
+// SIGSYS's handler and mask, its own descriptors), SECCOMP_RET_ALLOW for the
+// rest, and always ALLOW for calls made from lstar's own text (the runtime's).
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "kernel/syscall_path.hpp"
+
+namespace lstar::inproc {
+
+// A number no kernel has: the clone trampoline's parent traps with it to report
+// clone's result (gadgets.S uses the same value).
+inline constexpr std::uint32_t kCloneReportNr = 0x3ffffff0;
+
+struct TrapFilterSpec {
+    std::uint64_t text_begin = 0, text_end = 0;  // lstar's text: its calls always run
+    std::vector<int> reserved_fds;               // the runtime's descriptors
+};
+
+std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec);
+
+}  // namespace lstar::inproc
