@@ -5,10 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
+#include "entry/find_program.hpp"
 #include "entry/inproc/inproc.hpp"
 
 namespace lstar {
@@ -73,7 +76,24 @@ int run_inproc(SyscallPath& path, const SessionOptions& options, TraceOutput* ou
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+// Nothing on the path (lstar run without handlers): no call needs to stop, so
+// the prefilter would let every one through; lstar steps aside and execs the
+// program in its own place, leaving only its start-up as overhead.
+int exec_in_place(const std::vector<std::string>& argv) {
+    std::string program, error;
+    if (!find_program(argv[0], &program, &error)) return fail(1, error);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::execv(program.c_str(), args.data());
+    return fail(1, fmt::format("cannot run '{}': {}", program, std::strerror(errno)));
+}
+
 int run_session(SyscallPath& path, const SessionOptions& options, TraceOutput* out) {
+    if (path.idle() && options.attach.empty() && options.ptrace.prefilter && !inproc::image_args())
+        return exec_in_place(options.argv);
     if (options.backend == Backend::inproc || inproc::image_args()) return run_inproc(path, options, out);
     PtraceBackend backend(path, options.ptrace);
     std::string error;

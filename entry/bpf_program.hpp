@@ -63,7 +63,18 @@ public:
         if (false_branch) code[at].jf = static_cast<std::uint8_t>(offset);
         else code[at].k = offset;
     }
-    void ret(bool stop) { stmt(BPF_RET | BPF_K, stop ? stop_action_ : SECCOMP_RET_ALLOW); }
+    void ret(bool stop) {
+        if (stop && defer_stops_) stop_jumps_.push_back(jump(BPF_JMP | BPF_JA, 0, 0, 0));
+        else stmt(BPF_RET | BPF_K, stop ? stop_action_ : SECCOMP_RET_ALLOW);
+    }
+    // From here on a stop is a jump to a final check that land_stops() places,
+    // instead of a return.
+    void defer_stops() { defer_stops_ = true; }
+    void land_stops() {
+        for (std::size_t at : stop_jumps_) land(at);
+        stop_jumps_.clear();
+        defer_stops_ = false;
+    }
     void load_nr() { stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)); }
     void load_arch() { stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)); }
     // The low (or high) 32 bits of argument i.
@@ -87,6 +98,8 @@ public:
 
 private:
     std::uint32_t stop_action_;
+    bool defer_stops_ = false;
+    std::vector<std::size_t> stop_jumps_;
 };
 
 // Loads a program into the calling process (and so into everything it execs and

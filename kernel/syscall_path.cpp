@@ -127,6 +127,14 @@ bool SyscallPath::has_hooks() const {
     return false;
 }
 
+bool SyscallPath::idle() const {
+    if (has_hooks()) return false;
+    for (const auto& abi : table_)
+        for (const Handler& handler : abi)
+            if (handler) return false;
+    return true;
+}
+
 void SyscallPath::new_task(Task& child, Task* parent) {
     for_each_hook([&](Hook& hook) { hook.on_new_task(child, parent); });
 }

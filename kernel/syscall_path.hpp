@@ -89,6 +89,8 @@ public:
     bool needs_stop_unknown() const;
     // Whether any hook is installed (and so wants task events: new tasks, signals, exits).
     bool has_hooks() const;
+    // No hook and no handler: the path has no work for any call of any task.
+    bool idle() const;
 
     // Task events, forwarded to the hooks in stage order.
     void new_task(Task& child, Task* parent);

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -336,7 +337,17 @@ bool Runtime::emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* resul
     auto arg = [&](int i) { return task.arg(i); };
     switch (task.nr()) {
     case nr64::rt_sigaction: {
-        if (static_cast<int>(arg(0)) != SIGSYS) return false;
+        if (static_cast<int>(arg(0)) != SIGSYS) {
+            // A handler whose mask blocks SIGSYS would die at its first call: the kernel
+            // gets the handler without SIGSYS in its mask.
+            if (!arg(1) || arg(3) != 8) return false;
+            KernelSigaction act;
+            if (copy_from_user(mem_, act, UserPtr<KernelSigaction>(arg(1))) != 0) return false;
+            act.mask &= ~kSigsysBit;
+            Task call = task;
+            call.regs.si = reinterpret_cast<std::uint64_t>(&act);
+            return *result = call_as_program(call, uc, *fs), true;
+        }
         if (arg(3) != 8) return *result = -EINVAL, true;
         KernelSigaction next = sigsys_action_;
         if (arg(1) && copy_from_user(mem_, next, UserPtr<KernelSigaction>(arg(1))) != 0) return *result = -EFAULT, true;
@@ -638,6 +649,10 @@ bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
         return *error = fmt::format("rt_sigaction(SIGSYS): {}", std::strerror(static_cast<int>(-rc))), false;
     std::uint64_t sigsys = kSigsysBit;
     sys(SYS_rt_sigprocmask, SIG_UNBLOCK, ptr(&sigsys), 0, 8);
+
+    // What ps and top show: the program's name, not lstar's.
+    std::string name = program.path.substr(program.path.rfind('/') + 1);
+    ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
 
     runtime->report_exec(args);
     start_program(program);

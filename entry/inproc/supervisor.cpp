@@ -2,6 +2,7 @@
 // child, execs the first runtime image there, and waits for the whole tree
 // (as a child subreaper, orphans come back to it). It never stops anything:
 // if it is killed, the program goes on untraced-by-nobody but intact.
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -32,6 +34,19 @@ namespace lstar::inproc {
 namespace {
 
 std::atomic<int> g_forward_signal{0};
+
+// What exec does to descriptors: those marked close-on-exec go.
+void close_on_exec_fds() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return;
+    std::vector<int> doomed;
+    while (dirent* e = ::readdir(dir)) {
+        int fd = std::atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd != ::dirfd(dir) && (::fcntl(fd, F_GETFD) & FD_CLOEXEC)) doomed.push_back(fd);
+    }
+    ::closedir(dir);
+    for (int fd : doomed) ::close(fd);
+}
 void on_forward_signal(int signo) { g_forward_signal.store(signo); }
 
 // Where the runtime's descriptors go: high, out of the way of the program's.
@@ -81,12 +96,6 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
     spec.text_end = reinterpret_cast<std::uint64_t>(etext);
     spec.reserved_fds = {args.trace_fd, args.message_fd};
     std::vector<sock_filter> filter = build_trap_filter(path, spec);
-    std::vector<std::string> strings = args.encode();
-    strings.insert(strings.begin(), "lstar");
-    std::vector<char*> argv;
-    for (std::string& s : strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (out) out->flush();
     std::fflush(stdout);
@@ -98,8 +107,15 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
             fmt::print(stderr, "lstar: cannot load the trap filter: {}\n", std::strerror(errno));
             ::_exit(127);
         }
-        ::execve("/proc/self/exe", argv.data(), environ);
-        fmt::print(stderr, "lstar: cannot exec lstar's runtime image (/proc/self/exe): {}\n", std::strerror(errno));
+        // The child already is an lstar image with the path set up: it becomes the
+        // first runtime image without an exec of its own, after doing what exec
+        // would have done to lstar's descriptors.
+        close_on_exec_fds();
+        if (out) out->adopt(args.trace_fd, args.message_fd);
+        set_image_args(args);
+        std::string load_error;
+        run_image(path, out, &load_error);
+        fmt::print(stderr, "lstar: {}\n", load_error);
         ::_exit(127);
     }
     ::close(args.trace_fd);

@@ -44,17 +44,11 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
     Emitter e(SECCOMP_RET_TRAP);
     constexpr std::uint32_t kIp = offsetof(seccomp_data, instruction_pointer);
 
-    // Calls from lstar's text run.
-    e.stmt(BPF_LD | BPF_W | BPF_ABS, kIp + 4);
-    std::size_t not_text_hi = e.jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(spec.text_begin >> 32), 0, 0);
-    e.stmt(BPF_LD | BPF_W | BPF_ABS, kIp);
-    std::size_t below = e.jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<std::uint32_t>(spec.text_begin), 0, 0);
-    std::size_t above = e.jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<std::uint32_t>(spec.text_end), 0, 0);
-    e.ret(false);
-    e.land(not_text_hi, true);
-    e.land(below, true);
-    e.code[above].jt = static_cast<std::uint8_t>(e.code.size() - above - 1);
-
+    // A call that would trap is first checked for where it comes from, and only
+    // then: a program's calls the path does not need read no more than the
+    // architecture and the number, so the kernel's per-number action cache lets
+    // them run without running the filter at all.
+    e.defer_stops();
     e.load_arch();
     e.jump(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
     std::size_t to_i386 = e.jump(BPF_JMP | BPF_JA, 0, 0, 0);
@@ -78,11 +72,16 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
     };
     rule(kCloneReportNr, [&] { e.ret(true); });
     if (!needed(nr64::rt_sigaction))
-        rule(nr64::rt_sigaction, [&] {  // only SIGSYS's handler is the runtime's
+        rule(nr64::rt_sigaction, [&] {  // SIGSYS's handler, and any new handler's mask
             e.load_arg(0);
             e.jump(BPF_JMP | BPF_JEQ | BPF_K, SIGSYS, 0, 1);
             e.ret(true);
+            e.load_arg(1);
+            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+            e.load_arg(1, true);
+            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
             e.ret(false);
+            e.ret(true);
         });
     if (!needed(nr64::rt_sigprocmask))
         rule(nr64::rt_sigprocmask, [&] {  // a mask that could block SIGSYS: SIG_BLOCK, SIG_SETMASK with a set
@@ -112,6 +111,19 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
     e.load_nr();
     Segments i386 = segments_for(Abi::i386, stops, unknown);
     e.decide(i386, 0, i386.bound.size());
+
+    // Calls from lstar's text (the runtime's own) run; the program's trap.
+    e.land_stops();
+    e.stmt(BPF_LD | BPF_W | BPF_ABS, kIp + 4);
+    std::size_t not_text_hi = e.jump(BPF_JMP | BPF_JEQ | BPF_K, static_cast<std::uint32_t>(spec.text_begin >> 32), 0, 0);
+    e.stmt(BPF_LD | BPF_W | BPF_ABS, kIp);
+    std::size_t below = e.jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<std::uint32_t>(spec.text_begin), 0, 0);
+    std::size_t above = e.jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<std::uint32_t>(spec.text_end), 0, 0);
+    e.ret(false);
+    e.land(not_text_hi, true);
+    e.land(below, true);
+    e.code[above].jt = static_cast<std::uint8_t>(e.code.size() - above - 1);
+    e.ret(true);
 
     if (e.code.size() > BPF_MAXINSNS) throw std::length_error("the trap filter does not fit in one seccomp program");
     return std::move(e.code);

@@ -1,7 +1,7 @@
 // The in-process backend's seccomp filter: SECCOMP_RET_TRAP (a SIGSYS in the
 // program's own thread) for the calls the path needs and for the calls the
 // runtime must see to keep its hold on the program (execve, the clone family,
-// SIGSYS's handler and mask, its own descriptors), SECCOMP_RET_ALLOW for the
+// SIGSYS's handler, the signal masks that could block it, its own descriptors), SECCOMP_RET_ALLOW for the
 // rest, and always ALLOW for calls made from lstar's own text (the runtime's).
 #pragma once
 
