@@ -61,9 +61,39 @@ struct Guard {
     ~Guard() { lock_flag.clear(std::memory_order_release); }
 };
 
+// Every mapping the allocator holds, so that the in-process runtime can replace
+// the program's mappings at an exec without touching lstar's own heap
+// (lstar_allocator_regions below). A full table only disables that.
+struct Region { uintptr_t begin, end; };
+constexpr int kMaxRegions = 4096;
+Region regions[kMaxRegions];
+int region_count;
+bool regions_lost;
+std::atomic_flag regions_flag;
+
+struct RegionGuard {
+    RegionGuard() { while (regions_flag.test_and_set(std::memory_order_acquire)) __builtin_ia32_pause(); }
+    ~RegionGuard() { regions_flag.clear(std::memory_order_release); }
+};
+
+void note_region(void* p, size_t len) {
+    RegionGuard g;
+    if (region_count == kMaxRegions) { regions_lost = true; return; }
+    auto b = reinterpret_cast<uintptr_t>(p);
+    regions[region_count++] = Region{b, b + len};
+}
+
+void forget_region(void* p) {
+    RegionGuard g;
+    auto b = reinterpret_cast<uintptr_t>(p);
+    for (int i = 0; i < region_count; ++i)
+        if (regions[i].begin == b) { regions[i] = regions[--region_count]; return; }
+}
+
 void* map(size_t len) {
     long r = syscall(SYS_mmap, nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (r == -1) { errno = ENOMEM; return nullptr; }
+    note_region(reinterpret_cast<void*>(r), len);
     return reinterpret_cast<void*>(r);
 }
 
@@ -126,7 +156,7 @@ size_t usable(void* p) {
 void release(void* p) {
     Header* h = header(p);
     if (h->kind == kAligned) return release(enclosing(p));
-    if (h->kind == kLarge) { syscall(SYS_munmap, h, h->size); return; }
+    if (h->kind == kLarge) { forget_region(h); syscall(SYS_munmap, h, h->size); return; }
     if (h->kind != kSmall) __builtin_trap();  // double free, or not ours
     h->kind = kFreed;
     auto* f = static_cast<FreeBlock*>(p);
@@ -178,6 +208,8 @@ void* realloc(void* p, size_t n) noexcept {
         size_t len = large_len(n);
         long r = syscall(SYS_mremap, h, h->size, len, MREMAP_MAYMOVE);
         if (r == -1) { errno = ENOMEM; return nullptr; }
+        forget_region(h);
+        note_region(reinterpret_cast<void*>(r), len);
         h = reinterpret_cast<Header*>(r);
         h->size = len;
         return h + 1;
@@ -210,5 +242,14 @@ void* pvalloc(size_t n) noexcept {
 }
 
 size_t malloc_usable_size(void* p) noexcept { return p ? usable(p) : 0; }
+
+// Copies up to `max` [begin, end) pairs of the allocator's mappings into `out`;
+// returns how many, or -1 if the table overflowed at some point (unknown mappings).
+int lstar_allocator_regions(uintptr_t* out, int max) noexcept {
+    RegionGuard g;
+    if (regions_lost || region_count > max) return -1;
+    for (int i = 0; i < region_count; ++i) out[2 * i] = regions[i].begin, out[2 * i + 1] = regions[i].end;
+    return region_count;
+}
 
 }  // extern "C"

@@ -158,4 +158,16 @@ lstar_inproc_clone_trampoline:
         jmp *%r11
         .size lstar_inproc_clone_trampoline, . - lstar_inproc_clone_trampoline
 
+// void lstar_inproc_call_on_stack(void* top, void (*fn)(void*), void* arg): runs
+// fn(arg) on another stack, never to return (an in-process exec leaves the
+// program's stack, which it is about to unmap).
+        .globl lstar_inproc_call_on_stack
+        .type lstar_inproc_call_on_stack, @function
+lstar_inproc_call_on_stack:
+        mov %rdi, %rsp
+        mov %rdx, %rdi
+        call *%rsi
+        ud2
+        .size lstar_inproc_call_on_stack, . - lstar_inproc_call_on_stack
+
         .section .note.GNU-stack,"",@progbits

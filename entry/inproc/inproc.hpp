@@ -47,6 +47,9 @@ void set_image_args(ImageArgs args);
 // loaded, with a one-line *error.
 bool run_image(SyscallPath& path, TraceOutput* out, std::string* error);
 
+// What exec does to descriptors: those marked close-on-exec are closed.
+void close_on_exec_fds();
+
 // Whether the in-process backend can run this program (an x86_64 ELF or a
 // script whose interpreter is one); false with the reason otherwise.
 bool can_run(const std::string& program, std::string* why);

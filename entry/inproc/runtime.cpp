@@ -11,6 +11,7 @@
 #include <linux/audit.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <dirent.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -45,6 +46,11 @@ long lstar_inproc_int80(long nr, long a1, long a2, long a3, long a4, long a5, lo
 void lstar_inproc_restorer();
 void lstar_inproc_sigsys_entry(int, siginfo_t*, void*);
 void lstar_inproc_clone_trampoline();
+void lstar_inproc_call_on_stack(void* top, void (*fn)(void*), void* arg);
+// The allocator's mappings (allocator.cpp, linked into the lstar binary only).
+int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));
+extern char __executable_start[];
+extern char _end[];
 std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
 
 // Shared with gadgets.S.
@@ -83,6 +89,7 @@ static_assert(offsetof(CloneTicket, r9) == 8 && offsetof(CloneTicket, result) ==
 constexpr std::uint64_t kSigsysBit = 1ull << (SIGSYS - 1);
 constexpr std::uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 constexpr std::uint64_t kAllSignals = ~0ull;
+constexpr std::size_t kExecStackSize = 256 * 1024;
 
 long sys(long nr, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0, long a6 = 0) {
     return lstar_inproc_syscall(nr, a1, a2, a3, a4, a5, a6);
@@ -143,9 +150,15 @@ public:
     }
 };
 
+// A thread's rseq area, as the program registered it.
+struct Rseq {
+    std::uint64_t addr = 0, len = 0, sig = 0;
+};
+
 struct ThreadState {
     Task task;
     bool traced = true;
+    Rseq rseq;  // unregistered before an in-process exec unmaps it (the kernel would fault writing it)
     std::vector<Task> nested;  // calls under way below a signal handler's call on this thread
 };
 
@@ -164,10 +177,23 @@ public:
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
     void add_main_thread(pid_t tid) { threads_[tid].traced = traced_; }
-    void report_exec(const ImageArgs& args);
+    void report_exec(const ImageArgs& args, const std::vector<std::string>& envp);
     std::string exe_path;
+    void* exec_stack_top = nullptr;    // where an in-process exec runs
+    std::uint64_t runtime_brk = 0;     // the break before the program's heap
 
 private:
+    // exec without the kernel: replace the program in this process (see exec()).
+    bool can_exec_in_process();
+    [[noreturn]] void exec_in_process();
+    static void exec_in_process_entry(void* runtime) { static_cast<Runtime*>(runtime)->exec_in_process(); }
+    void unmap_program();
+    struct PendingExec {
+        ImageArgs args;
+        std::vector<std::string> envp;
+        std::uint64_t mask = 0;
+    } pending_;
+
     ThreadState& thread(pid_t tid);
     void after_fork();
     // Enter work, then complete(): the call (or its emulation, or `forced`), exit work.
@@ -201,6 +227,7 @@ private:
     std::unordered_map<pid_t, ThreadState> threads_;
     std::vector<CloneTicket*> tickets_;
     KernelSigaction sigsys_action_{};  // the program's SIGSYS disposition, as it believes it is
+    Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits
 };
 
 Runtime* g_runtime = nullptr;
@@ -228,6 +255,7 @@ void Runtime::after_fork() {
     if (out_) out_->purge();
     ThreadState& self = threads_[pid_];
     self.traced = traced_;
+    self.rseq = forking_rseq_;
     self.task.tid = self.task.tgid = pid_;
     path_.process_copied(self.task);
 }
@@ -390,6 +418,15 @@ bool Runtime::emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* resul
         if (copy_bytes_to_user(mem_, arg(at ? 2 : 1), exe_path.data(), n) != 0) return *result = -EFAULT, true;
         return *result = static_cast<long>(n), true;
     }
+    case nr64::rseq: {
+        *result = call_as_program(task, uc, *fs);
+        if (*result == 0) {
+            auto it = threads_.find(task.tid);
+            if (it != threads_.end())
+                it->second.rseq = (arg(2) & 1 /* RSEQ_FLAG_UNREGISTER */) ? Rseq{} : Rseq{arg(0), arg(1), arg(3)};
+        }
+        return true;
+    }
     case nr64::arch_prctl:
         if (arg(0) == ARCH_SET_FS) return *fs = arg(1), *result = 0, true;
         if (arg(0) == ARCH_GET_FS)
@@ -466,6 +503,21 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     next.shown_path = shown;
     next.load_path = load;
     next.argv = std::move(argv);
+    if (can_exec_in_process()) {
+        std::vector<std::string> envp;
+        std::uint64_t envp_arg = task.arg(at ? 3 : 2);
+        bool readable = true;
+        for (std::uint64_t i = 0; envp_arg && readable; ++i) {
+            std::uint64_t p = 0;
+            readable = copy_from_user(mem_, p, UserPtr<std::uint64_t>(envp_arg + 8 * i)) == 0;
+            if (!readable || p == 0) break;
+            readable = strncpy_from_user(mem_, envp.emplace_back(), UserPtr<const char>(p), 1u << 17) >= 0;
+        }
+        if (readable) {
+            pending_ = PendingExec{std::move(next), std::move(envp), mask_of(uc) & ~kSigsysBit};
+            lstar_inproc_call_on_stack(exec_stack_top, &Runtime::exec_in_process_entry, this);
+        }
+    }
     std::vector<std::string> strings = next.encode();
     strings.insert(strings.begin(), "lstar");
     std::vector<const char*> pointers;
@@ -519,6 +571,7 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) 
     t->mask = mask_of(uc) & ~kSigsysBit;
     t->fork = !(flags & CLONE_VM);
     t->flags = flags;
+    if (t->fork) forking_rseq_ = ts.rseq;
     if (task.args_changed) {
         g[REG_RDI] = task.regs.di; g[REG_RSI] = task.regs.si; g[REG_RDX] = task.regs.dx;
         g[REG_R10] = task.regs.r10; g[REG_R8] = task.regs.r8;
@@ -568,14 +621,138 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     return fs;
 }
 
+// An exec needs a kernel exec of lstar only when this process shares its memory
+// with another (a vfork child) or has other threads (the kernel ends them).
+// Otherwise the runtime replaces the program itself: the same steps as
+// binfmt_elf (drop the old mappings, reset what exec resets, load), minus
+// starting a new lstar, which would cost more than the program's own exec.
+bool Runtime::can_exec_in_process() {
+    if (!lstar_allocator_regions || !exec_stack_top) return false;
+    if (sys(SYS_getpid) != pid_) return false;  // a vfork child, in its parent's memory
+    char status[4096];
+    long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/status"), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    long n = sys(SYS_read, fd, ptr(status), sizeof status - 1);
+    sys(SYS_close, fd);
+    if (n <= 0) return false;
+    status[n] = '\0';
+    const char* threads = std::strstr(status, "\nThreads:");
+    return threads && std::strtol(threads + 9, nullptr, 10) == 1;
+}
+
+// Unmaps every mapping but lstar's own: its image, its heap (the allocator's
+// regions, the brk area below the program's heap), its original stack (its
+// environment and auxv), the vDSO, and the pages the runtime made.
+void Runtime::unmap_program() {
+    std::string maps;
+    long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/maps"), O_RDONLY | O_CLOEXEC);
+    char chunk[8192];
+    for (long n; fd >= 0 && (n = sys(SYS_read, fd, ptr(chunk), sizeof chunk)) > 0;) maps.append(chunk, n);
+    if (fd >= 0) sys(SYS_close, fd);
+    std::vector<std::pair<std::uintptr_t, std::uintptr_t>> keep, doomed;
+    keep.reserve(4200);
+    doomed.reserve(1024);
+    std::size_t pos = 0;
+    while (pos < maps.size()) {
+        std::size_t eol = maps.find('\n', pos);
+        if (eol == std::string::npos) eol = maps.size();
+        std::string_view line(maps.data() + pos, eol - pos);
+        pos = eol + 1;
+        char* end = nullptr;
+        std::uintptr_t b = std::strtoul(line.data(), &end, 16);
+        std::uintptr_t e = std::strtoul(end + 1, nullptr, 16);
+        std::size_t name = line.find_last_of(' ');
+        std::string_view what = name == std::string_view::npos ? "" : line.substr(name + 1);
+        if (what == "[vdso]" || what == "[vvar]" || what == "[vvar_vclock]" || what == "[vsyscall]" ||
+            what == "[heap]" || what == "[stack]")
+            continue;
+        doomed.emplace_back(b, e);
+    }
+    auto page_up = [](std::uintptr_t a) { return (a + 4095) & ~std::uintptr_t(4095); };
+    keep.emplace_back(reinterpret_cast<std::uintptr_t>(__executable_start), page_up(reinterpret_cast<std::uintptr_t>(_end)));
+    auto page = reinterpret_cast<std::uintptr_t>(lstar_inproc_report_page);
+    keep.emplace_back(page, page + 4096);
+    auto stack = reinterpret_cast<std::uintptr_t>(exec_stack_top);
+    keep.emplace_back(stack - kExecStackSize, stack);
+    std::uintptr_t regions[2 * 4096];
+    int count = lstar_allocator_regions(regions, 4096);
+    if (count < 0) {
+        warn("cannot tell lstar's heap from the program's at exec: giving up");
+        sys(SYS_exit_group, 127);
+    }
+    for (int i = 0; i < count; ++i) keep.emplace_back(regions[2 * i], regions[2 * i + 1]);
+    std::sort(keep.begin(), keep.end());
+    for (auto [b, e] : doomed) {
+        // [b, e) minus the kept ranges.
+        std::uintptr_t from = b;
+        for (auto [kb, ke] : keep) {
+            if (ke <= from || kb >= e) continue;
+            if (kb > from) sys(SYS_munmap, static_cast<long>(from), static_cast<long>(kb - from));
+            from = std::max(from, ke);
+        }
+        if (from < e) sys(SYS_munmap, static_cast<long>(from), static_cast<long>(e - from));
+    }
+}
+
+void Runtime::exec_in_process() {
+    PendingExec job = std::move(pending_);
+    // What stays of the old program in lstar: its execve's open line, which the
+    // report below replaces, as after a kernel exec.
+    if (out_) out_->purge();
+    Task self;
+    self.tid = self.tgid = pid_;
+    path_.process_copied(self);
+
+    for (auto& [tid, ts] : threads_)
+        if (ts.rseq.addr) sys(SYS_rseq, static_cast<long>(ts.rseq.addr), static_cast<long>(ts.rseq.len), 1, static_cast<long>(ts.rseq.sig));
+    unmap_program();
+    sys(SYS_brk, static_cast<long>(runtime_brk));
+    // Handlers go back to the default (ignored signals stay ignored), with no
+    // alternate stack; close-on-exec descriptors are closed.
+    for (int signo = 1; signo <= 64; ++signo) {
+        if (signo == SIGKILL || signo == SIGSTOP || signo == SIGSYS) continue;
+        KernelSigaction old{};
+        if (sys(SYS_rt_sigaction, signo, 0, ptr(&old), 8) == 0 && old.handler > 1) {
+            KernelSigaction dfl{};
+            sys(SYS_rt_sigaction, signo, ptr(&dfl), 0, 8);
+        }
+    }
+    sigsys_action_ = KernelSigaction{};
+    stack_t no_stack{};
+    no_stack.ss_flags = SS_DISABLE;
+    sys(SYS_sigaltstack, ptr(&no_stack), 0);
+    close_on_exec_fds();
+
+    LoadedProgram program;
+    std::string error;
+    if (!load_program(job.args.load_path, job.args.argv, job.envp, &program, &error)) {
+        warn(error);
+        sys(SYS_exit_group, 127);
+    }
+    char resolved[PATH_MAX];
+    exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
+    args_ = job.args;
+    traced_ = job.args.traced;
+    threads_.clear();
+    add_main_thread(pid_);
+    std::string name = program.path.substr(program.path.rfind('/') + 1);
+    ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+    report_exec(args_, job.envp);
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&job.mask), 0, 8);
+    unlock();
+    start_program(program);
+}
+
 // The new image reports the execve that started it, with copies of what the
 // call was given (the old image is gone): the line strace shows at its exit.
-void Runtime::report_exec(const ImageArgs& args) {
+void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>& envp) {
     ThreadState& ts = threads_[pid_];
     if (!ts.traced) return;
-    std::vector<const char*> argv;
+    std::vector<const char*> argv, env;
     for (const std::string& a : args.argv) argv.push_back(a.c_str());
     argv.push_back(nullptr);
+    for (const std::string& e : envp) env.push_back(e.c_str());
+    env.push_back(nullptr);
     Task& task = ts.task;
     task.tid = task.tgid = pid_;
     task.mem = &mem_;
@@ -587,12 +764,12 @@ void Runtime::report_exec(const ImageArgs& args) {
         task.regs.di = static_cast<std::uint64_t>(args.exec_dirfd);
         task.regs.si = p(args.shown_path.c_str());
         task.regs.dx = p(argv.data());
-        task.regs.r10 = p(environ);
+        task.regs.r10 = p(env.data());
         task.regs.r8 = static_cast<std::uint64_t>(args.exec_flags);
     } else {
         task.regs.di = p(args.shown_path.c_str());
         task.regs.si = p(argv.data());
-        task.regs.dx = p(environ);
+        task.regs.dx = p(env.data());
     }
     task.enter_ns = task.exit_ns = monotonic_ns();
     task.retval = 0;
@@ -617,6 +794,18 @@ extern "C" std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc,
 
 namespace lstar::inproc {
 
+void close_on_exec_fds() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return;
+    std::vector<int> doomed;
+    while (dirent* e = ::readdir(dir)) {
+        int fd = std::atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd != ::dirfd(dir) && (::fcntl(fd, F_GETFD) & FD_CLOEXEC)) doomed.push_back(fd);
+    }
+    ::closedir(dir);
+    for (int fd : doomed) ::close(fd);
+}
+
 bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
     const ImageArgs& args = *image_args();
     lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0;  // HWCAP2_FSGSBASE
@@ -636,6 +825,9 @@ bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
     if (!load_program(args.load_path, args.argv, envp, &program, error)) return false;
 
     auto* runtime = new Runtime(path, out, args);
+    runtime->runtime_brk = static_cast<std::uint64_t>(sys(SYS_brk, 0));
+    void* exec_stack = ::mmap(nullptr, kExecStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (exec_stack != MAP_FAILED) runtime->exec_stack_top = static_cast<char*>(exec_stack) + kExecStackSize;
     char resolved[PATH_MAX];
     runtime->exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
     pid_t pid = static_cast<pid_t>(sys(SYS_getpid));
@@ -654,7 +846,7 @@ bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
     std::string name = program.path.substr(program.path.rfind('/') + 1);
     ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
 
-    runtime->report_exec(args);
+    runtime->report_exec(args, envp);
     start_program(program);
 }
 

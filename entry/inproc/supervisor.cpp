@@ -2,7 +2,6 @@
 // child, execs the first runtime image there, and waits for the whole tree
 // (as a child subreaper, orphans come back to it). It never stops anything:
 // if it is killed, the program goes on untraced-by-nobody but intact.
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -34,19 +33,6 @@ namespace lstar::inproc {
 namespace {
 
 std::atomic<int> g_forward_signal{0};
-
-// What exec does to descriptors: those marked close-on-exec go.
-void close_on_exec_fds() {
-    DIR* dir = ::opendir("/proc/self/fd");
-    if (!dir) return;
-    std::vector<int> doomed;
-    while (dirent* e = ::readdir(dir)) {
-        int fd = std::atoi(e->d_name);
-        if (e->d_name[0] != '.' && fd != ::dirfd(dir) && (::fcntl(fd, F_GETFD) & FD_CLOEXEC)) doomed.push_back(fd);
-    }
-    ::closedir(dir);
-    for (int fd : doomed) ::close(fd);
-}
 void on_forward_signal(int signo) { g_forward_signal.store(signo); }
 
 // Where the runtime's descriptors go: high, out of the way of the program's.

@@ -21,6 +21,7 @@ bool runtime_traps(const SyscallDesc& row) {
     case nr64::execve: case nr64::execveat:
     case nr64::clone: case nr64::clone3: case nr64::fork: case nr64::vfork:
     case nr64::close_range: case nr64::readlink: case nr64::readlinkat:
+    case nr64::rseq:  // where the kernel writes, to be undone before an in-process exec
         return true;
     default:
         return false;
