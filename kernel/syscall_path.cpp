@@ -151,6 +151,10 @@ void SyscallPath::detach(Task& task) {
     for_each_hook([&](Hook& hook) { hook.on_detach(task); });
 }
 
+void SyscallPath::nested_call(Task& task, bool begin) {
+    for_each_hook([&](Hook& hook) { hook.on_nested_call(task, begin); });
+}
+
 void SyscallPath::process_copied(Task& self) {
     for_each_hook([&](Hook& hook) { hook.on_process_copy(self); });
 }

@@ -47,6 +47,9 @@ public:
     // In-process backend: this process is a fork child carrying a copy of its
     // parent's state; `self` is its one task. Forget the others.
     virtual void on_process_copy(Task& /*self*/) {}
+    // In-process backend: a signal handler on this task makes a call while the task's
+    // own call is still under way (begin), and is done with it (end).
+    virtual void on_nested_call(Task& /*task*/, bool /*begin*/) {}
 };
 
 // What a handler decides: run the call in the host kernel, or this result.
@@ -99,6 +102,7 @@ public:
     void task_exit(Task& task, int wait_status);
     void detach(Task& task);
     void process_copied(Task& self);
+    void nested_call(Task& task, bool begin);
 
 private:
     std::array<std::vector<Hook*>, kStageCount> hooks_;

@@ -3,6 +3,7 @@
 // with -EFAULT like the kernel's. The capture backend supplies the access.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -75,12 +76,24 @@ inline long copy_bytes_to_user(UserMemory& mem, std::uint64_t dst, const void* s
 }
 
 // Like the kernel's: the string's length (max if it did not end within max), or -EFAULT.
+// Read in growing pieces: most strings are short, and max may be large (an
+// argument string may be 128 KiB).
 inline long strncpy_from_user(UserMemory& mem, std::string& dst, UserPtr<const char> src,
                               std::size_t max) {
-    dst.resize(max);
-    long n = src.is_null() ? -EFAULT : mem.read_string(src.addr(), dst.data(), max);
-    dst.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
-    return n;
+    dst.clear();
+    if (src.is_null()) return -EFAULT;
+    for (std::size_t piece = 256; dst.size() < max; piece *= 4) {
+        std::size_t have = dst.size(), want = std::min(piece, max - have);
+        dst.resize(have + want);
+        long n = mem.read_string(src.addr() + have, dst.data() + have, want);
+        if (n < 0) {
+            dst.clear();
+            return -EFAULT;
+        }
+        dst.resize(have + static_cast<std::size_t>(n));
+        if (static_cast<std::size_t>(n) < want) break;  // the NUL
+    }
+    return static_cast<long>(dst.size());
 }
 
 }  // namespace lstar

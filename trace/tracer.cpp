@@ -534,11 +534,28 @@ void Tracer::on_exec(Task& task, pid_t former_tid) {
 // parent's tasks and its open line are the parent's to finish.
 void Tracer::on_process_copy(Task& self) {
     tasks_.clear();
+    suspended_.clear();
     per_task(self.tid);
     live_tasks_ = 1;
     open_line_ = 0;
     open_column_ = 0;
     line_.clear();
+}
+
+// The outer call's line is left unfinished, as strace leaves a line when another
+// one comes between its entry and exit, and resumed after the inner call.
+void Tracer::on_nested_call(Task& task, bool begin) {
+    constexpr std::size_t kMaxDepth = 8;  // a handler that siglongjmps leaves its call behind
+    std::vector<PerTask>& stack = suspended_[task.tid];
+    if (begin) {
+        if (open_line_ == task.tid) interrupt_open_line();
+        if (stack.size() == kMaxDepth) stack.erase(stack.begin());
+        stack.push_back(std::move(per_task(task.tid)));
+        tasks_[task.tid] = PerTask{};
+    } else if (!stack.empty()) {
+        tasks_[task.tid] = std::move(stack.back());
+        stack.pop_back();
+    }
 }
 
 void Tracer::on_task_exit(Task& task, int status) {

@@ -34,6 +34,7 @@ public:
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;
     void on_process_copy(Task& self) override;
+    void on_nested_call(Task& task, bool begin) override;
 
     // Prints the -c table, once. Done when the last task is gone; trace_command
     // calls it again at the end in case a task went away unreported.
@@ -89,6 +90,7 @@ private:
     std::unique_ptr<Summary> summary_;
     std::vector<std::string> paths_;  // -P, with their real paths
     std::unordered_map<pid_t, PerTask> tasks_;
+    std::unordered_map<pid_t, std::vector<PerTask>> suspended_;  // calls under a signal handler's
     bool deferred_ = false;    // -e status= filters: whole lines are printed at exit
     bool pid_column_ = false;  // "-o FILE -f": the id as a plain first column, like strace
     pid_t open_line_ = 0;      // the task whose line is unfinished at the end of the output

@@ -19,7 +19,7 @@ std::vector<std::string> ImageArgs::encode() const {
     std::vector<std::string> v = {"__inproc",
                                   std::to_string(trace_fd),
                                   std::to_string(message_fd),
-                                  std::string(traced ? "t" : "-") + (follow ? "f" : "-"),
+                                  std::string(traced ? "t" : "-") + (follow ? "f" : "-") + (own_seccomp ? "s" : "-"),
                                   std::to_string(exec_nr),
                                   std::to_string(exec_dirfd),
                                   std::to_string(exec_flags),
@@ -41,7 +41,7 @@ bool ImageArgs::decode(int argc, char** argv, ImageArgs* out, std::string* error
     long trace_fd, message_fd, count;
     if (argc < kFixed || !number(1, &trace_fd) || !number(2, &message_fd) || !number(4, &out->exec_nr) ||
         !number(5, &out->exec_dirfd) || !number(6, &out->exec_flags) || !number(9, &count) || count < 0 ||
-        count > argc - kFixed || std::string_view(argv[3]).size() != 2) {
+        count > argc - kFixed || std::string_view(argv[3]).size() != 3) {
         *error = "__inproc: malformed runtime arguments (this command is lstar's own, not for users)";
         return false;
     }
@@ -49,6 +49,7 @@ bool ImageArgs::decode(int argc, char** argv, ImageArgs* out, std::string* error
     out->message_fd = static_cast<int>(message_fd);
     out->traced = argv[3][0] == 't';
     out->follow = argv[3][1] == 'f';
+    out->own_seccomp = argv[3][2] == 's';
     out->shown_path = argv[7];
     out->load_path = argv[8];
     out->argv.assign(argv + kFixed, argv + kFixed + count);

@@ -26,6 +26,7 @@ struct ImageArgs {
     int message_fd = -1;          // lstar's own stderr (reserved)
     bool traced = true;           // this process's calls go through the path
     bool follow = false;          // -f: its children's too
+    bool own_seccomp = false;     // the program has loaded a seccomp filter of its own
     long exec_nr = 0;             // the call that started the program (execve, execveat) ...
     long exec_dirfd = 0, exec_flags = 0;  // ... with these arguments, shown as its trace line
     std::string shown_path;       // the path as that call got it

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <dirent.h>
 #include <sys/auxv.h>
@@ -90,6 +91,7 @@ constexpr std::uint64_t kSigsysBit = 1ull << (SIGSYS - 1);
 constexpr std::uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 constexpr std::uint64_t kAllSignals = ~0ull;
 constexpr std::size_t kExecStackSize = 256 * 1024;
+constexpr std::size_t kMaxNesting = 8;
 
 long sys(long nr, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0, long a6 = 0) {
     return lstar_inproc_syscall(nr, a1, a2, a3, a4, a5, a6);
@@ -214,7 +216,7 @@ private:
         if (out_ && out_->pending()) out_->flush();
     }
     void warn(const std::string& text) {
-        std::string line = "lstar: " + text + "\n";
+        std::string line = (text.rfind("lstar: ", 0) == 0 ? "" : "lstar: ") + text + "\n";
         sys(SYS_write, args_.message_fd, ptr(line.data()), static_cast<long>(line.size()));
     }
 
@@ -265,7 +267,13 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
     greg_t* g = uc->uc_mcontext.gregs;
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
-    if (ts.task.phase == SyscallPhase::entered) ts.nested.push_back(ts.task);
+    if (ts.task.phase == SyscallPhase::entered) {
+        // A signal handler's call below this thread's own (which a siglongjmp may
+        // have left for good: the stack is bounded).
+        if (ts.nested.size() == kMaxNesting) ts.nested.erase(ts.nested.begin());
+        ts.nested.push_back(ts.task);
+        if (ts.traced) path_.nested_call(ts.task, true);
+    }
     Task& task = ts.task;
     task.tid = tid;
     task.mem = &mem_;
@@ -333,6 +341,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
     if (!ts.nested.empty()) {
         ts.task = ts.nested.back();
         ts.nested.pop_back();
+        if (ts.traced) path_.nested_call(ts.task, false);
     }
     flush();
     unlock();
@@ -427,6 +436,15 @@ bool Runtime::emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* resul
         }
         return true;
     }
+    // The program sees its own seccomp filters, not lstar's trap filter.
+    case nr64::prctl:
+        if (arg(0) == PR_GET_SECCOMP) return *result = args_.own_seccomp ? SECCOMP_MODE_FILTER : 0, true;
+        if (arg(0) != PR_SET_SECCOMP) return false;
+        [[fallthrough]];
+    case nr64::seccomp:
+        *result = call_as_program(task, uc, *fs);
+        if (*result >= 0 && (task.nr() == nr64::prctl || arg(0) <= SECCOMP_SET_MODE_FILTER)) args_.own_seccomp = true;
+        return true;
     case nr64::arch_prctl:
         if (arg(0) == ARCH_SET_FS) return *fs = arg(1), *result = 0, true;
         if (arg(0) == ARCH_GET_FS)
@@ -471,6 +489,9 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     std::string load = shown;
     if (at && shown.empty() && (flags & AT_EMPTY_PATH)) load = fmt::format("/proc/self/fd/{}", dirfd);
     else if (at && !shown.empty() && shown[0] != '/' && dirfd != AT_FDCWD) load = fmt::format("/proc/self/fd/{}/{}", dirfd, shown);
+    // The running program's own file, not lstar's (which the kernel's link names).
+    if (load == "/proc/self/exe" || load == "/proc/thread-self/exe" || load == fmt::format("/proc/{}/exe", pid_))
+        load = exe_path;
     if (!failure) {
         int probe = probe_executable(load.c_str());
         if (probe == kNotX86_64) {
@@ -615,6 +636,7 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     if (!ts.nested.empty()) {
         ts.task = ts.nested.back();
         ts.nested.pop_back();
+        if (ts.traced) path_.nested_call(ts.task, false);
     }
     flush();
     unlock();
@@ -825,7 +847,9 @@ bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
     if (!load_program(args.load_path, args.argv, envp, &program, error)) return false;
 
     auto* runtime = new Runtime(path, out, args);
-    runtime->runtime_brk = static_cast<std::uint64_t>(sys(SYS_brk, 0));
+    // The program's heap starts on a page, as after a kernel exec.
+    auto brk_now = static_cast<std::uint64_t>(sys(SYS_brk, 0));
+    runtime->runtime_brk = static_cast<std::uint64_t>(sys(SYS_brk, static_cast<long>((brk_now + 4095) & ~4095ull)));
     void* exec_stack = ::mmap(nullptr, kExecStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (exec_stack != MAP_FAILED) runtime->exec_stack_top = static_cast<char*>(exec_stack) + kExecStackSize;
     char resolved[PATH_MAX];

@@ -2,6 +2,7 @@
 
 #include <linux/audit.h>
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <stdexcept>
 
@@ -22,6 +23,8 @@ bool runtime_traps(const SyscallDesc& row) {
     case nr64::clone: case nr64::clone3: case nr64::fork: case nr64::vfork:
     case nr64::close_range: case nr64::readlink: case nr64::readlinkat:
     case nr64::rseq:  // where the kernel writes, to be undone before an in-process exec
+    case nr64::exit: case nr64::exit_group:  // the end of a task is reported, and the trace flushed
+    case nr64::seccomp:  // the program's own filters: PR_GET_SECCOMP shows them, not lstar's
         return true;
     default:
         return false;
@@ -95,6 +98,14 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
             e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
             e.ret(false);
             e.ret(true);
+        });
+    if (!needed(nr64::prctl))
+        rule(nr64::prctl, [&] {  // PR_GET_SECCOMP, PR_SET_SECCOMP
+            e.load_arg(0);
+            e.jump(BPF_JMP | BPF_JEQ | BPF_K, PR_GET_SECCOMP, 1, 0);
+            e.jump(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_SECCOMP, 0, 1);
+            e.ret(true);
+            e.ret(false);
         });
     if (!needed(nr64::close)) rule(nr64::close, [&] { trap_if_arg_is_reserved(0); });
     if (!needed(nr64::dup2)) rule(nr64::dup2, [&] { trap_if_arg_is_reserved(1); });

@@ -86,6 +86,38 @@ INSTANTIATE_TEST_SUITE_P(Progs, Golden, testing::Values("file", "mem", "signal",
                                                            "sys", "fs", "thread", "statv -v", "i386_m32",
                                                            "statv_m32 -v", "ipc", "ipc_m32"));
 
+// The same programs under the in-process backend (--backend=inproc), against
+// strace less what that backend deliberately leaves out: signal lines,
+// rt_sigreturn and "+++ killed by" lines. i386 programs do not run in-process.
+std::string without_inproc_omissions(const std::string& text) {
+    std::istringstream in(text);
+    std::string line, out;
+    while (std::getline(in, line)) {
+        if (line.starts_with("--- SIG") || line.starts_with("rt_sigreturn(") || line.starts_with("+++ killed by"))
+            continue;
+        out += line + "\n";
+    }
+    return out;
+}
+
+class GoldenInproc : public testing::TestWithParam<const char*> {};
+
+TEST_P(GoldenInproc, SameAsStraceLessSignals) {
+    if (access(kStrace, X_OK) != 0) GTEST_SKIP() << kStrace << " is not installed";
+    std::string param = GetParam(), opts;
+    if (auto sp = param.find(' '); sp != std::string::npos) opts = param.substr(sp), param.resize(sp);
+    std::string prog = std::string(DECODE_PROGS) + "/" + param;
+    if (access(prog.c_str(), X_OK) != 0) GTEST_SKIP() << prog << " was not built";
+    std::string expected = without_inproc_omissions(normalise(trace(kStrace + opts, prog)));
+    if (expected.find("BEGIN") == std::string::npos)
+        GTEST_SKIP() << "strace could not trace " << prog << " here (ptrace refused?)";
+    std::string actual = without_inproc_omissions(normalise(trace(std::string(LSTAR_BIN) + " trace --backend=inproc" + opts, prog)));
+    EXPECT_EQ(expected, actual);
+}
+
+INSTANTIATE_TEST_SUITE_P(Progs, GoldenInproc, testing::Values("file", "mem", "signal", "net", "time", "process", "sock",
+                                                                 "io", "sys", "fs", "thread", "statv -v", "ipc"));
+
 // -e sets over i386's multiplexers: a socketcall or ipc is selected (and shown
 // raw) by the call it stands for, socketcall/ipc rows by their own names.
 // DISABLED_ until the tracer asks SyscallSet::contains(const Task&) (see

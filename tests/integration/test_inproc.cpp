@@ -1,0 +1,818 @@
+// The in-process backend (--backend=inproc, entry/inproc): programs run with
+// their calls trapped by a seccomp filter into a SIGSYS handler in their own
+// threads. Output and exit status as natively; the trace as the ptrace backend
+// prints it, less what inproc deliberately leaves out (signal lines,
+// rt_sigreturn, "+++ killed by" for processes the supervisor does not reap).
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "harness.hpp"
+
+using namespace itg;
+
+namespace {
+
+const std::string kInproc = "--backend=inproc";
+
+std::vector<std::string> with_inproc(std::vector<std::string> args) {
+    args.insert(args.begin(), kInproc);
+    return args;
+}
+
+// A value no other process has in its environment: every process of a run
+// under test carries it, so leftovers can be found in /proc afterwards.
+std::string unique_marker() {
+    static std::atomic<int> n{0};
+    return "LSTAR_INPROC_TEST_MARKER=" + std::to_string(::getpid()) + "-" + std::to_string(++n) + "-" +
+           std::to_string(::time(nullptr));
+}
+
+// Pids of live processes whose environment holds `marker`.
+std::vector<pid_t> processes_with(const std::string& marker) {
+    std::vector<pid_t> found;
+    DIR* d = ::opendir("/proc");
+    if (!d) return found;
+    while (dirent* e = ::readdir(d)) {
+        if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
+        std::string env = read_file(std::string("/proc/") + e->d_name + "/environ");
+        std::string needle = marker;
+        needle.push_back('\0');
+        if (env.find(needle) != std::string::npos || (env.size() >= marker.size() && env.ends_with(marker)))
+            found.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+    }
+    ::closedir(d);
+    return found;
+}
+
+// Runs with a marker in the environment; after the run no process may carry it.
+struct Marked {
+    RunOptions opt;
+    std::string marker;
+    explicit Marked(RunOptions base = {}) : opt(std::move(base)), marker(unique_marker()) { opt.env.push_back(marker); }
+    void expect_none_left(const std::string& what) const {
+        bool gone = eventually([&] { return processes_with(marker).empty(); }, std::chrono::seconds(5));
+        EXPECT_TRUE(gone) << what << ": processes left behind after lstar ended: " << processes_with(marker).size();
+        for (pid_t p : processes_with(marker)) ::kill(p, SIGKILL);
+    }
+};
+
+// `lstar run` with nothing on the path execs the program in its own place (no
+// backend at all) unless --no-prefilter: given here so that the backend runs.
+Result inproc_run(const std::vector<std::string>& args, const std::vector<std::string>& argv, const RunOptions& opt = {}) {
+    std::vector<std::string> a = args;
+    a.insert(a.begin(), "--no-prefilter");
+    return lstar_run(with_inproc(a), argv, opt);
+}
+Result inproc_trace(const std::vector<std::string>& args, const std::vector<std::string>& argv, std::string* trace,
+                    const RunOptions& opt = {}) {
+    return lstar_trace(with_inproc(args), argv, trace, opt);
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = " ") {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+    return s;
+}
+
+// Runs argv natively and under the in-process backend (run, run -f, trace,
+// trace -f): the same output (sorted when asked) and the same end; no process left.
+void expect_same_as_native(const std::vector<std::string>& argv, bool sort_output = false, RunOptions base = {}) {
+    Result native = run(argv, base);
+    ASSERT_FALSE(native.timed_out) << join(argv);
+    auto norm = [&](const std::string& s) { return sort_output ? sorted_lines(s) : lines(s); };
+    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+        Marked m(base);
+        Result r = inproc_run(args, argv, m.opt);
+        std::string what = "lstar run --backend=inproc " + join(args) + " " + join(argv);
+        EXPECT_EQ(norm(r.out), norm(native.out)) << what << "\n" << r.describe();
+        EXPECT_EQ(r.status, native.status) << what << "\n" << r.describe() << "\nnative: " << native.describe();
+        m.expect_none_left(what);
+    }
+    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+        Marked m(base);
+        std::string trace;
+        Result t = inproc_trace(args, argv, &trace, m.opt);
+        std::string what = "lstar trace --backend=inproc " + join(args) + " " + join(argv);
+        EXPECT_EQ(norm(t.out), norm(native.out)) << what << "\n" << t.describe();
+        EXPECT_EQ(t.status, native.status) << what << "\n" << t.describe() << "\nnative: " << native.describe();
+        m.expect_none_left(what);
+    }
+}
+
+// "thread 3 12345" lines from stderr: label → tid.
+std::map<std::string, pid_t> ids_from(const std::string& err) {
+    std::map<std::string, pid_t> ids;
+    for (const std::string& l : lines(err)) {
+        auto sp = l.rfind(' ');
+        if (sp == std::string::npos) continue;
+        ids[l.substr(0, sp)] = static_cast<pid_t>(std::atol(l.c_str() + sp + 1));
+    }
+    return ids;
+}
+
+// The quoted path of an openat line ("" when none).
+std::string openat_path(const Call& c) {
+    auto q = c.line.find('"');
+    if (q == std::string::npos) return "";
+    auto e = c.line.find('"', q + 1);
+    return e == std::string::npos ? "" : c.line.substr(q + 1, e - q - 1);
+}
+
+int count_path(const Trace& t, const std::string& path) {
+    int n = 0;
+    for (const Call& c : t.of("openat"))
+        if (openat_path(c) == path) ++n;
+    return n;
+}
+
+std::string strip_pid(const std::string& line) {
+    static const std::regex pid(R"(^(\[pid +\d+\] |\d+ +))");
+    return std::regex_replace(line, pid, "");
+}
+
+}  // namespace
+
+// ---- 1. basics ------------------------------------------------------------
+
+TEST(Inproc, TrueShowsExecveAndExit) {
+    std::string text;
+    Marked m;
+    Result r = inproc_trace({}, {"/bin/true"}, &text, m.opt);
+    ASSERT_TRUE(r.exited(0)) << r.describe() << "\n" << text;
+    Trace t = parse_trace(text);
+    ASSERT_FALSE(t.calls.empty()) << text;
+    EXPECT_EQ(t.calls.front().name, "execve") << text;
+    EXPECT_NE(t.calls.front().line.find("execve(\"/bin/true\", [\"/bin/true\"]"), std::string::npos) << text;
+    EXPECT_TRUE(t.calls.front().finished && t.calls.front().value() == 0) << text;
+    EXPECT_EQ(t.count("execve"), 1) << text;
+    EXPECT_EQ(t.count("exit_group"), 1) << text;
+    EXPECT_TRUE(t.has_event("exited", "0")) << text;
+    ASSERT_FALSE(lines(text).empty());
+    EXPECT_EQ(lines(text).back(), "+++ exited with 0 +++") << text;
+    EXPECT_TRUE(t.unparsed.empty()) << "unparsed lines:\n" << join(t.unparsed, "\n");
+    m.expect_none_left("true");
+}
+
+TEST(Inproc, ExitStatusPropagates) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+        Result r = inproc_run(args, {"/bin/sh", "-c", "exit 3"});
+        EXPECT_TRUE(r.exited(3)) << r.describe();
+        std::string text;
+        Result t = inproc_trace(args, {"/bin/sh", "-c", "exit 3"}, &text);
+        EXPECT_TRUE(t.exited(3)) << t.describe();
+        EXPECT_TRUE(parse_trace(text).has_event("exited", "3")) << text;
+    }
+    Result r = inproc_run({}, {prog("dieby"), "exit", "42"});
+    EXPECT_TRUE(r.exited(42)) << r.describe();
+    EXPECT_EQ(r.out, "dying by exit\n");
+}
+
+TEST(Inproc, KilledBySignalPropagates) {
+    for (const auto& [how, sig, name] : std::vector<std::tuple<std::string, int, std::string>>{
+             {"segv", SIGSEGV, "SIGSEGV"}, {"term", SIGTERM, "SIGTERM"}, {"abrt", SIGABRT, "SIGABRT"},
+             {"kill", SIGKILL, "SIGKILL"}}) {
+        Result r = inproc_run({}, {prog("dieby"), how});
+        EXPECT_TRUE(r.signaled(sig)) << how << ": " << r.describe();
+        EXPECT_EQ(r.out, "dying by " + how + "\n") << how;
+        std::string text;
+        Result t = inproc_trace({}, {prog("dieby"), how}, &text);
+        EXPECT_TRUE(t.signaled(sig)) << how << ": " << t.describe();
+        Trace tr = parse_trace(text);
+        EXPECT_TRUE(tr.has_event("killed", name)) << how << ":\n" << text;
+        EXPECT_FALSE(tr.has_event("exited", "0")) << text;
+    }
+}
+
+TEST(Inproc, ChildKilledBySignalUnderFollow) {
+    std::string text;
+    Result t = inproc_trace({"-f"}, {prog("dieby"), "child-segv"}, &text);
+    EXPECT_TRUE(t.exited(0)) << t.describe();
+    EXPECT_EQ(t.out, "dying by child-segv\nchild killed by 11\n") << t.describe();
+    EXPECT_TRUE(parse_trace(text).has_event("exited", "0")) << text;
+}
+
+// The integration test programs the ptrace backend is tested with: the same
+// output and end as natively.
+TEST(Inproc, ExistingProgramsSameAsNative) {
+    expect_same_as_native({prog("uname_host")});
+    expect_same_as_native({prog("forks")});
+    expect_same_as_native({prog("threads")}, /*sort_output=*/true);
+    expect_same_as_native({prog("exec_mt")});
+    expect_same_as_native({prog("mainexit")});
+    expect_same_as_native({prog("stress")}, /*sort_output=*/true);
+    for (const char* mode : {"eintr", "restart", "pause", "nanosleep"}) expect_same_as_native({prog("sigrestart"), mode});
+}
+
+// ---- 2. the same lines as the ptrace backend --------------------------------
+
+namespace {
+
+// Lines of a trace, without what the in-process backend leaves out, with pids
+// and addresses replaced.
+std::vector<std::string> comparable(const std::string& text) {
+    std::vector<std::string> out;
+    std::set<std::string> pids;
+    static const std::regex pid_result(R"(^(\d+ +)?(clone|clone3|fork|vfork|getpid|gettid|getppid|wait4|set_tid_address)\(.*\) += (\d+))");
+    for (const std::string& l : lines(text)) {
+        std::smatch m;
+        if (std::regex_search(l, m, pid_result)) pids.insert(m[3]);
+        static const std::regex prefix(R"(^(\d+) )");
+        if (std::regex_search(l, m, prefix)) pids.insert(m[1]);
+    }
+    for (std::string l : lines(text)) {
+        std::string bare = strip_pid(l);
+        if (bare.rfind("--- SIG", 0) == 0 || bare.rfind("rt_sigreturn(", 0) == 0 || bare.rfind("+++ killed by", 0) == 0)
+            continue;
+        for (const std::string& pid : pids) l = std::regex_replace(l, std::regex("\\b" + pid + "\\b"), "PID");
+        l = std::regex_replace(l, std::regex("0x[0-9a-f]+"), "0xADDR");
+        // Column padding depends on the length of the addresses; getrandom's bytes on luck.
+        l = std::regex_replace(l, std::regex(R"(\) +=)"), ") =");
+        l = std::regex_replace(l, std::regex(R"(^((\d+ +)?getrandom\()\"[^\"]*\")"), "$1\"RANDOM\"");
+        out.push_back(l);
+    }
+    return out;
+}
+
+std::string diff_text(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    std::ostringstream s;
+    for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+        std::string x = i < a.size() ? a[i] : "<none>", y = i < b.size() ? b[i] : "<none>";
+        if (x != y) s << "  line " << i + 1 << "\n    ptrace: " << x << "\n    inproc: " << y << "\n";
+    }
+    return s.str();
+}
+
+}  // namespace
+
+// Static single-threaded programs: every line the same as under ptrace.
+TEST(Inproc, SameLinesAsPtraceBackend) {
+    std::vector<std::vector<std::string>> progs = {
+        {prog("dieby"), "exit", "7"},
+        {prog("uname_host")},
+        {prog("emulate_getpid")},
+        {prog("inproc_fds"), "close_range"},
+        {prog("inproc_exe")},
+        {prog("inproc_signals"), "usr1"},
+        {prog("inproc_signals"), "sigsys"},
+    };
+    for (const auto& argv : progs) {
+        std::string p, q;
+        Result a = lstar_trace({}, argv, &p);
+        Result b = inproc_trace({}, argv, &q);
+        EXPECT_EQ(a.status, b.status) << join(argv);
+        if (argv[0] != prog("emulate_getpid")) { EXPECT_EQ(a.out, b.out) << join(argv); }  // it prints its pid
+        auto x = comparable(p), y = comparable(q);
+        EXPECT_EQ(x, y) << join(argv) << "\n" << diff_text(x, y);
+    }
+}
+
+// ---- 3. -f over fork and exec -----------------------------------------------
+
+TEST(Inproc, ShellPipelineFollowed) {
+    std::vector<std::string> argv = {"/bin/sh", "-c", "ls / | wc -l"};
+    Result native = run(argv);
+    ASSERT_TRUE(native.exited(0)) << native.describe();
+    Marked m;
+    std::string text;
+    Result r = inproc_trace({"-f"}, argv, &text, m.opt);
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, native.out);
+    m.expect_none_left("sh -c 'ls / | wc -l'");
+    Trace t = parse_trace(text);
+    EXPECT_TRUE(t.unparsed.empty()) << join(t.unparsed, "\n");
+    // Three processes: sh, and the two it forks; each ran one program.
+    std::set<pid_t> pids = t.pids();
+    EXPECT_EQ(pids.size(), 3u) << text;
+    EXPECT_EQ(pids.count(0), 0u) << "every line carries a pid under -f\n" << text;
+    std::map<pid_t, int> execs;
+    std::set<std::string> programs;
+    for (const Call& c : t.of("execve"))
+        if (c.finished && c.value() == 0) {
+            ++execs[c.pid];
+            auto q = c.line.find('"');
+            programs.insert(c.line.substr(q + 1, c.line.find('"', q + 1) - q - 1));
+        }
+    EXPECT_EQ(execs.size(), 3u) << text;
+    for (const auto& [pid, n] : execs) EXPECT_EQ(n, 1) << "pid " << pid << "\n" << text;
+    EXPECT_EQ(programs.count("/bin/sh"), 1u) << text;
+    bool ls = false, wc = false;
+    for (const std::string& p : programs) ls |= p.ends_with("/ls"), wc |= p.ends_with("/wc");
+    EXPECT_TRUE(ls && wc) << text;
+    for (pid_t pid : pids) EXPECT_TRUE(t.has_event("exited", "0", pid)) << "pid " << pid << "\n" << text;
+    // The clones that made the children.
+    int clones = t.count("clone") + t.count("clone3") + t.count("fork") + t.count("vfork");
+    EXPECT_EQ(clones, 2) << text;
+    for (const char* name : {"clone", "clone3", "fork", "vfork"})
+        for (const Call& c : t.of(name)) EXPECT_TRUE(pids.count(static_cast<pid_t>(c.value()))) << c.line;
+}
+
+TEST(Inproc, ShellPipelineNotFollowed) {
+    std::vector<std::string> argv = {"/bin/sh", "-c", "ls / | wc -l"};
+    Result native = run(argv);
+    Marked m;
+    std::string text;
+    Result r = inproc_trace({}, argv, &text, m.opt);
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, native.out);
+    m.expect_none_left("sh -c 'ls / | wc -l' without -f");
+    Trace t = parse_trace(text);
+    EXPECT_EQ(t.pids(), std::set<pid_t>{0}) << "one process, no pid column\n" << text;
+    EXPECT_EQ(t.count("execve"), 1) << text;
+    EXPECT_EQ(t.count("wait4"), 3) << text;  // two children, then WNOHANG: ECHILD
+    int exits = 0;
+    for (const auto& e : t.events) exits += e.kind == "exited";
+    EXPECT_EQ(exits, 1) << text;
+}
+
+TEST(Inproc, ForksFollowed) {
+    std::string text;
+    Result r = inproc_trace({"-f"}, {prog("forks")}, &text);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out,
+              "fork child\nfork child exited with 3\nvfork child after exec\nvfork child exited with 4\n"
+              "clone3 child\nclone3 child exited with 5\nparent done\n");
+    auto ids = key_values(r.err);
+    Trace t = parse_trace(text);
+    for (const char* who : {"fork", "clone3"}) {
+        pid_t child = static_cast<pid_t>(ids[who]);
+        EXPECT_EQ(t.count("getppid", child), 2) << who << " " << child << "\n" << text;
+    }
+    pid_t vchild = static_cast<pid_t>(ids["vfork"]);
+    EXPECT_EQ(t.count("getppid", vchild), 2) << text;
+    int ok_exec = 0;
+    for (const Call& c : t.of("execve")) ok_exec += c.finished && c.value() == 0 && c.pid == vchild;
+    EXPECT_EQ(ok_exec, 1) << text;
+    EXPECT_TRUE(t.has_event("exited", "3", static_cast<pid_t>(ids["fork"]))) << text;
+    EXPECT_TRUE(t.has_event("exited", "4", vchild)) << text;
+    EXPECT_TRUE(t.has_event("exited", "5", static_cast<pid_t>(ids["clone3"]))) << text;
+    EXPECT_TRUE(t.has_event("exited", "0", static_cast<pid_t>(ids["parent"]))) << text;
+    EXPECT_EQ(t.count("getppid", static_cast<pid_t>(ids["parent"])), 0) << text;
+}
+
+// ---- 4. threads -------------------------------------------------------------
+
+TEST(Inproc, ThreadsEveryMarkerOnceWithItsTid) {
+    const int n = 8, k = 25;
+    std::string text;
+    Marked m;
+    Result r = inproc_trace({"-f"}, {prog("inproc_threads"), std::to_string(n), std::to_string(k)}, &text, m.opt);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    m.expect_none_left("inproc_threads");
+    std::vector<std::string> expected;
+    for (int i = 0; i < n; ++i) expected.push_back("thread " + std::to_string(i) + " done");
+    expected.push_back("all " + std::to_string(n) + " threads done");
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(sorted_lines(r.out), expected);
+    auto ids = ids_from(r.err);
+    Trace t = parse_trace(text);
+    std::map<std::string, std::vector<pid_t>> seen;
+    for (const Call& c : t.of("openat")) {
+        std::string p = openat_path(c);
+        if (p.rfind("/nonexistent/inproc-", 0) == 0) {
+            seen[p].push_back(c.pid);
+            EXPECT_TRUE(c.finished && c.error() == "ENOENT") << c.line;
+        }
+    }
+    for (int i = 0; i < n; ++i) {
+        pid_t tid = ids["thread " + std::to_string(i)];
+        ASSERT_GT(tid, 0) << r.err;
+        for (int j = 0; j < k; ++j) {
+            std::string p = "/nonexistent/inproc-marker-" + std::to_string(i) + "-" + std::to_string(j);
+            EXPECT_EQ(seen[p], std::vector<pid_t>{tid}) << p;
+        }
+    }
+    for (int j = 0; j < 3; ++j)
+        EXPECT_EQ(seen["/nonexistent/inproc-main-" + std::to_string(j)], std::vector<pid_t>{ids["main"]});
+    EXPECT_EQ(seen.size(), static_cast<std::size_t>(n * k + 3));
+    EXPECT_TRUE(t.has_event("exited", "0", ids["main"])) << text;
+}
+
+TEST(Inproc, ThreadsNotFollowed) {
+    std::string text;
+    Result r = inproc_trace({}, {prog("inproc_threads"), "6", "20"}, &text);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(lines(r.out).size(), 7u) << r.out;
+    Trace t = parse_trace(text);
+    int thread_markers = 0, main_markers = 0;
+    for (const Call& c : t.of("openat")) {
+        std::string p = openat_path(c);
+        thread_markers += p.rfind("/nonexistent/inproc-marker-", 0) == 0;
+        main_markers += p.rfind("/nonexistent/inproc-main-", 0) == 0;
+    }
+    EXPECT_EQ(thread_markers, 0) << text;
+    EXPECT_EQ(main_markers, 3) << text;
+    EXPECT_EQ(t.pids(), std::set<pid_t>{0}) << text;
+}
+
+TEST(Inproc, ThreadsManyRounds) {
+    // Start-up and exit of many threads at once, repeated: no lost or doubled lines.
+    for (int round = 0; round < 5; ++round) {
+        std::string text;
+        Result r = inproc_trace({"-f"}, {prog("inproc_threads"), "16", "10"}, &text);
+        ASSERT_TRUE(r.exited(0)) << "round " << round << ": " << r.describe();
+        Trace t = parse_trace(text);
+        int markers = 0;
+        for (const Call& c : t.of("openat")) markers += openat_path(c).rfind("/nonexistent/inproc-", 0) == 0;
+        EXPECT_EQ(markers, 16 * 10 + 3) << "round " << round;
+        EXPECT_TRUE(t.unparsed.empty()) << join(t.unparsed, "\n");
+    }
+}
+
+// ---- 5. vfork and posix_spawn -----------------------------------------------
+
+TEST(Inproc, PosixSpawnAndVfork) {
+    const std::string expected =
+        "spawned echo\nspawn echo: exited 0\nspawn false: exited 1\nspawn missing: ENOENT\n"
+        "spawnp missing: ENOENT\nvfork exec: exited 7\nvfork exit: exited 9\nvfork exec missing: exited 127\n";
+    Result native = run({prog("inproc_spawn")});
+    ASSERT_EQ(native.out, expected) << native.describe();
+    expect_same_as_native({prog("inproc_spawn")});
+    std::string text;
+    Result r = inproc_trace({"-f"}, {prog("inproc_spawn")}, &text);
+    EXPECT_EQ(r.out, expected);
+    Trace t = parse_trace(text);
+    int echo_execs = 0;
+    for (const Call& c : t.of("execve"))
+        echo_execs += c.line.find("\"/bin/echo\"") != std::string::npos && c.finished && c.value() == 0;
+    EXPECT_EQ(echo_execs, 1) << text;
+}
+
+TEST(Inproc, PythonSubprocessVfork) {
+    if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "python3 is not installed (/usr/bin/python3)";
+    std::vector<std::string> argv = {"/usr/bin/python3", "-c",
+                                     "import subprocess; r = subprocess.run(['echo', 'x']); print(r.returncode)"};
+    Result native = run(argv);
+    ASSERT_EQ(native.out, "x\n0\n") << native.describe();
+    Marked m;
+    std::string text;
+    Result r = inproc_trace({"-f"}, argv, &text, m.opt);
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "x\n0\n") << r.describe();
+    m.expect_none_left("python3 subprocess");
+    Trace t = parse_trace(text);
+    std::vector<Call> vforks = t.of("vfork");
+    bool clone_vfork = false;
+    for (const char* name : {"clone", "clone3"})
+        for (const Call& c : t.of(name)) clone_vfork |= c.line.find("CLONE_VFORK") != std::string::npos;
+    EXPECT_TRUE(!vforks.empty() || clone_vfork) << text;
+    pid_t child = 0;
+    for (const Call& c : vforks) child = static_cast<pid_t>(c.value());
+    int echo = 0;
+    for (const Call& c : t.of("execve"))
+        if (c.finished && c.value() == 0 && c.line.find("\"echo\", \"x\"") != std::string::npos) {
+            ++echo;
+            if (child) { EXPECT_EQ(c.pid, child) << c.line; }
+        }
+    EXPECT_EQ(echo, 1) << text;
+}
+
+// ---- 6. the program's own signal handling ----------------------------------------
+
+TEST(Inproc, SignalHandlersKeepWorking) {
+    struct Case {
+        std::string mode, out;
+        int getppids;
+    };
+    std::vector<Case> cases = {
+        {"restart", "restart read 1 x\n", 1},
+        {"eintr", "eintr read -1 EINTR\neintr again 1 x\n", 1},
+        {"longjmp", "jumped 1\njumped 2\njumped 3\nlongjmp done 3\n", 6},
+        {"blockall", "blockall getppid ok\nblockall done\n", 4},
+        {"sigsys", "sigsys handler kept 1\nsigsys default back 1\nsigsys done\n", 2},
+        {"usr1", "usr1 handled 1\n", 1},
+    };
+    for (const Case& c : cases) {
+        Result native = run({prog("inproc_signals"), c.mode});
+        ASSERT_EQ(native.out, c.out) << "native " << c.mode << ": " << native.describe();
+        Result r = inproc_run({}, {prog("inproc_signals"), c.mode});
+        EXPECT_TRUE(r.exited(0)) << c.mode << ": " << r.describe();
+        EXPECT_EQ(r.out, c.out) << c.mode;
+        std::string text;
+        Result t = inproc_trace({}, {prog("inproc_signals"), c.mode}, &text);
+        EXPECT_TRUE(t.exited(0)) << c.mode << ": " << t.describe() << "\n" << text;
+        EXPECT_EQ(t.out, c.out) << c.mode;
+        Trace tr = parse_trace(text);
+        EXPECT_EQ(tr.count("getppid"), c.getppids) << c.mode << "\n" << text;
+        EXPECT_TRUE(tr.has_event("exited", "0")) << c.mode << "\n" << text;
+        if (c.mode == "eintr") {
+            bool eintr = false;
+            for (const Call& call : tr.of("read")) eintr |= call.error() == "EINTR";
+            EXPECT_TRUE(eintr) << text;
+        }
+        if (c.mode == "restart" || c.mode == "eintr") {
+            // The handler's write into the pipe, made while the read was under way.
+            bool handler_write = false;
+            for (const Call& call : tr.of("write")) handler_write |= call.line.find("\"x\", 1") != std::string::npos;
+            EXPECT_TRUE(handler_write) << text;
+        }
+    }
+}
+
+// ---- 7. lstar's descriptors --------------------------------------------------------
+
+TEST(Inproc, ProgramCannotCloseTheTrace) {
+    for (const std::string mode : {"close", "close_range", "dup2", "cloexec"}) {
+        std::string text;
+        Result r = inproc_trace({"-f"}, {prog("inproc_fds"), mode}, &text);
+        std::string done = mode == "cloexec" ? "close done\n" : mode + " done\n";
+        EXPECT_TRUE(r.exited(0)) << mode << ": " << r.describe();
+        EXPECT_EQ(r.out, done) << mode << ": " << r.describe();
+        Trace t = parse_trace(text);
+        for (int i = 1; i <= 3; ++i) {
+            int expected = i == 2 ? (mode == "dup2" || mode == "cloexec") : 1;
+            if (mode == "cloexec" && i == 1) expected = 2;  // before and after the exec
+            EXPECT_EQ(count_path(t, "/nonexistent/inproc-fd-marker-" + std::to_string(i)), expected)
+                << mode << " marker " << i << "\n" << text;
+        }
+        EXPECT_TRUE(t.has_event("exited", "0")) << mode << "\n" << text;
+        // The trace on stderr (no -o): the same.
+        Result e = run({lstar_bin(), "trace", kInproc, "--", prog("inproc_fds"), mode});
+        EXPECT_TRUE(e.exited(0)) << mode << ": " << e.describe();
+        EXPECT_NE(e.err.find("/nonexistent/inproc-fd-marker-3"), std::string::npos) << mode << "\n" << e.err;
+        EXPECT_NE(e.err.find("+++ exited with 0 +++"), std::string::npos) << mode << "\n" << e.err;
+    }
+}
+
+// A program that execs itself through /proc/self/exe (busybox does, for its
+// applets) runs itself again, not lstar.
+TEST(Inproc, ExecOfProcSelfExe) {
+    std::vector<std::string> argv = {"/bin/sh", "-c", "exec /proc/self/exe -c 'echo hi from self'"};
+    ASSERT_EQ(run(argv).out, "hi from self\n");
+    Result r = inproc_run({}, argv);
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "hi from self\n") << r.describe();
+    std::string text;
+    Result t = inproc_trace({"-f"}, argv, &text);
+    EXPECT_TRUE(t.exited(0)) << t.describe();
+    EXPECT_EQ(t.out, "hi from self\n") << t.describe();
+    std::string bb = busybox();
+    if (bb.empty()) return;
+    std::vector<std::string> applets = {bb, "sh", "-c", "x=$(busybox expr 6 \\* 7); echo \"x=$x\"; busybox echo a | busybox tr a-z A-Z"};
+    ASSERT_EQ(run(applets).out, "x=42\nA\n");
+    Result b = inproc_run({"-f"}, applets);
+    EXPECT_TRUE(b.exited(0)) << b.describe();
+    EXPECT_EQ(b.out, "x=42\nA\n") << b.describe();
+}
+
+// ---- 8. /proc/self/exe -------------------------------------------------------------
+
+TEST(Inproc, ProcSelfExeIsTheProgram) {
+    char resolved[PATH_MAX];
+    ASSERT_TRUE(::realpath(prog("inproc_exe").c_str(), resolved));
+    std::string p = resolved;
+    std::string expected = "readlink " + p + "\nreadlinkat " + p + "\npid-exe " + p + "\n";
+    ASSERT_EQ(run({prog("inproc_exe")}).out, expected);
+    EXPECT_EQ(inproc_run({}, {prog("inproc_exe")}).out, expected);
+    std::string text;
+    Result t = inproc_trace({}, {prog("inproc_exe")}, &text);
+    EXPECT_EQ(t.out, expected);
+    Trace tr = parse_trace(text);
+    EXPECT_EQ(tr.count("readlink"), 3) << text;  // libc's start-up, then the program's two
+    EXPECT_EQ(tr.count("readlinkat"), 1) << text;
+    for (const char* name : {"readlink", "readlinkat"})
+        for (const Call& c : tr.of(name)) EXPECT_EQ(c.value(), static_cast<long long>(p.size())) << c.line;
+    // A program that runs another: the same through the exec.
+    Result sh = inproc_run({"-f"}, {"/bin/sh", "-c", prog("inproc_exe")});
+    EXPECT_EQ(sh.out, expected);
+}
+
+// ---- 9. -e trace=openat --------------------------------------------------------------
+
+TEST(Inproc, TraceOnlyOpenatAsStrace) {
+    if (strace_bin().empty()) GTEST_SKIP() << "strace is not installed";
+    for (const auto& argv : std::vector<std::vector<std::string>>{{prog("inproc_fds"), "close"}, {"/bin/cat", "/etc/hostname"}}) {
+        std::string mine, theirs;
+        Result a = inproc_trace({"-f", "-e", "trace=openat"}, argv, &mine);
+        Result b = strace_run({"-e", "trace=openat"}, argv, &theirs);
+        if (theirs.empty()) GTEST_SKIP() << "strace could not trace here: " << b.describe();
+        EXPECT_EQ(a.status, b.status) << join(argv);
+        EXPECT_EQ(a.out, b.out) << join(argv);
+        std::vector<std::string> x, y;
+        for (const auto& l : lines(theirs)) x.push_back(strip_pid(l));
+        for (const auto& l : lines(mine)) y.push_back(strip_pid(l));
+        EXPECT_EQ(x, y) << join(argv) << "\n" << diff_text(x, y);
+        Trace t = parse_trace(mine);
+        EXPECT_EQ(t.names(), std::set<std::string>{"openat"}) << mine;
+    }
+}
+
+// ---- 10. injection and emulation ------------------------------------------------------
+
+TEST(Inproc, InjectOpenatError) {
+    std::vector<std::string> argv = {"/bin/cat", "/etc/hostname"};
+    std::string p, q;
+    Result a = lstar_trace({"-e", "inject=openat:error=ENOENT"}, argv, &p);
+    Result b = inproc_trace({"-e", "inject=openat:error=ENOENT"}, argv, &q);
+    EXPECT_FALSE(a.exited(0)) << a.describe();
+    EXPECT_EQ(a.status, b.status) << "ptrace: " << a.describe() << "\ninproc: " << b.describe();
+    EXPECT_EQ(a.out, b.out);
+    EXPECT_EQ(a.err, b.err);
+    Trace t = parse_trace(q);
+    ASSERT_FALSE(t.of("openat").empty()) << q;
+    for (const Call& c : t.of("openat")) EXPECT_NE(c.line.find("ENOENT (No such file or directory) (INJECTED)"), std::string::npos) << c.line;
+    auto x = comparable(p), y = comparable(q);
+    EXPECT_EQ(x, y) << diff_text(x, y);
+}
+
+TEST(Inproc, EmulateHostnameAndGetpid) {
+    Result h = inproc_run({"--hostname", "foo"}, {"/bin/uname", "-n"});
+    EXPECT_TRUE(h.exited(0)) << h.describe();
+    EXPECT_EQ(h.out, "foo\n") << h.describe();
+    Result hf = inproc_run({"-f", "--hostname", "foo"}, {"/bin/sh", "-c", "uname -n"});
+    EXPECT_EQ(hf.out, "foo\n") << hf.describe();
+    Result g = inproc_run({"--emulate", "getpid=42"}, {prog("emulate_getpid")});
+    EXPECT_TRUE(g.exited(0)) << g.describe();
+    EXPECT_EQ(g.out, "getpid 42\nopen ok\n") << g.describe();
+    Result o = inproc_run({"--emulate", "openat=-ENOENT"}, {prog("emulate_getpid")});
+    EXPECT_EQ(o.out.substr(o.out.find('\n') + 1), "open ENOENT\n") << o.describe();
+}
+
+// ---- 11. --json ----------------------------------------------------------------------
+
+TEST(Inproc, JsonParsesLineByLine) {
+    std::string text;
+    Result r = inproc_trace({"--json", "-f"}, {prog("forks")}, &text);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    int syscalls = 0, execves = 0, exits = 0;
+    std::set<long> pids;
+    for (const std::string& line : lines(text)) {
+        if (line.empty()) continue;
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(line);
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "not JSON: " << line << "\n" << e.what();
+            continue;
+        }
+        EXPECT_EQ(j["v"], 1) << line;
+        EXPECT_TRUE(j["pid"].is_number() && j["tid"].is_number()) << line;
+        pids.insert(j["pid"].get<long>());
+        if (j["type"] == "syscall") {
+            ++syscalls;
+            EXPECT_EQ(j["abi"], "x86_64") << line;
+            if (j["name"] == "execve" && j["ret"] == 0) ++execves;
+        }
+        exits += j["type"] == "exit";
+    }
+    EXPECT_GT(syscalls, 10) << text;
+    EXPECT_EQ(execves, 2) << text;  // the program, and its vfork child's exec
+    EXPECT_EQ(pids.size(), 4u) << text;
+    EXPECT_GE(exits, 4) << text;
+}
+
+// ---- 12. what the in-process backend refuses -------------------------------------------
+
+namespace {
+void expect_one_line_error(const Result& r, const std::string& what) {
+    EXPECT_TRUE(r.exited(1)) << what << ": " << r.describe();
+    auto l = lines(r.err);
+    EXPECT_EQ(l.size(), 1u) << what << ": " << r.err;
+    if (!l.empty()) { EXPECT_EQ(l[0].rfind("lstar: ", 0), 0u) << what << ": " << r.err; }
+}
+}  // namespace
+
+TEST(Inproc, RefusedOptions) {
+    expect_one_line_error(run({lstar_bin(), "trace", kInproc, "-p", "1"}), "-p 1");
+    expect_one_line_error(run({lstar_bin(), "trace", kInproc, "-c", "--", "/bin/true"}), "-c");
+    expect_one_line_error(run({lstar_bin(), "trace", kInproc, "-C", "--", "/bin/true"}), "-C");
+    Result bogus = run({lstar_bin(), "trace", "--backend=bogus", "--", "/bin/true"});
+    EXPECT_TRUE(bogus.exited(1)) << bogus.describe();
+    EXPECT_NE(bogus.err.find("bogus"), std::string::npos) << bogus.err;
+    Result rbogus = run({lstar_bin(), "run", "--backend=bogus", "--", "/bin/true"});
+    EXPECT_FALSE(rbogus.exited(0)) << rbogus.describe();
+    EXPECT_NE(rbogus.err.find("bogus"), std::string::npos) << rbogus.err;
+}
+
+TEST(Inproc, MissingProgramIsAClearError) {
+    std::string dir = scratch_dir();
+    std::string file = dir + "/trace.txt";
+    Result r = run({lstar_bin(), "trace", kInproc, "-o", file, "--", "/nonexistent/program"});
+    expect_one_line_error(r, "missing program");
+    EXPECT_NE(::access(file.c_str(), F_OK), 0) << "the trace file was left behind";
+}
+
+TEST(Inproc, Refuses32BitProgram) {
+    if (!have_m32()) GTEST_SKIP() << "no -m32 toolchain (gcc-multilib): prog32 was not built";
+    std::string dir = scratch_dir();
+    std::string file = dir + "/trace.txt";
+    Result r = run({lstar_bin(), "trace", kInproc, "-o", file, "--", prog("prog32")});
+    expect_one_line_error(r, "trace prog32");
+    EXPECT_NE(r.err.find(prog("prog32")), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_NE(::access(file.c_str(), F_OK), 0) << "the trace file was left behind";
+    Result rr = run({lstar_bin(), "run", kInproc, "--no-prefilter", "--", prog("prog32")});
+    expect_one_line_error(rr, "run prog32");
+    EXPECT_NE(rr.err.find(prog("prog32")), std::string::npos) << rr.err;
+    // An existing -o file that lstar did not create stays (as when any launch fails).
+    std::ofstream(dir + "/kept.txt") << "kept\n";
+    Result k = run({lstar_bin(), "trace", kInproc, "-o", dir + "/kept.txt", "--", prog("prog32")});
+    EXPECT_TRUE(k.exited(1)) << k.describe();
+    EXPECT_EQ(::access((dir + "/kept.txt").c_str(), F_OK), 0) << "a file lstar did not create was removed";
+}
+
+TEST(Inproc, ExecOf32BitProgramFailsWithEnoexec) {
+    if (!have_m32()) GTEST_SKIP() << "no -m32 toolchain (gcc-multilib): prog32 was not built";
+    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+        std::string text;
+        Result r = inproc_trace(args, {prog("inproc_exec"), prog("prog32")}, &text);
+        EXPECT_TRUE(r.exited(1)) << r.describe();
+        EXPECT_EQ(r.out, "execve failed: ENOEXEC\n") << r.describe();
+        EXPECT_NE(r.err.find("lstar: " + prog("prog32") + ": not an x86_64 program"), std::string::npos) << r.err;
+        Trace t = parse_trace(text);
+        ASSERT_EQ(t.count("execve"), 2) << text;
+        EXPECT_EQ(t.of("execve")[1].error(), "ENOEXEC") << text;
+        Result rr = inproc_run(args, {prog("inproc_exec"), prog("prog32")});
+        EXPECT_EQ(rr.out, "execve failed: ENOEXEC\n") << rr.describe();
+    }
+    // A 64-bit program it execs runs as usual; a missing one is ENOENT.
+    Result ok = inproc_run({}, {prog("inproc_exec"), prog("dieby"), "exit", "5"});
+    EXPECT_TRUE(ok.exited(5)) << ok.describe();
+    Result missing = inproc_run({}, {prog("inproc_exec"), "/nonexistent/program"});
+    EXPECT_EQ(missing.out, "execve failed: ENOENT\n") << missing.describe();
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/data") << "not a program\n";
+    ::chmod((dir + "/data").c_str(), 0644);
+    Result notexec = inproc_run({}, {prog("inproc_exec"), dir + "/data"});
+    EXPECT_EQ(notexec.out, "execve failed: EACCES\n") << notexec.describe();
+}
+
+// ---- 13. real programs ------------------------------------------------------------------
+
+namespace {
+std::string source_dir() {
+    std::string f = __FILE__;  // .../tests/integration/test_inproc.cpp
+    return f.substr(0, f.rfind("/tests/integration/"));
+}
+}  // namespace
+
+TEST(Inproc, BusyboxScript) {
+    std::string bb = busybox();
+    if (bb.empty()) GTEST_SKIP() << "busybox-static is not installed: /bin/busybox missing";
+    std::string script = source_dir() + "/bench/workloads/busybox_script.sh";
+    if (::access(script.c_str(), R_OK) != 0) GTEST_SKIP() << script << " not found";
+    expect_same_as_native({bb, "sh", script, "20"});
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/s.sh") << "for i in 1 2 3; do busybox echo \"line $i\"; done\n"
+                                    "busybox echo piped | busybox tr a-z A-Z\n"
+                                    "x=$(busybox expr 6 \\* 7); echo \"x=$x\"\n"
+                                    "( busybox true; exit 4 ); echo \"subshell $?\"\n"
+                                    "busybox sh -c 'exit 5' & wait $!; echo \"bg $?\"\n"
+                                    "exit 6\n";
+    expect_same_as_native({bb, "sh", dir + "/s.sh"});
+}
+
+TEST(Inproc, PythonDashC) {
+    if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "python3 is not installed (/usr/bin/python3)";
+    expect_same_as_native({"/usr/bin/python3", "-c",
+                           "import json, os, threading\n"
+                           "out = []\n"
+                           "t = [threading.Thread(target=lambda i=i: out.append(i)) for i in range(4)]\n"
+                           "[x.start() for x in t]; [x.join() for x in t]\n"
+                           "print(json.dumps(sorted(out)), os.path.exists('/etc/passwd'))\n"
+                           "raise SystemExit(3)\n"});
+}
+
+TEST(Inproc, GccCompileAndLink) {
+    if (::access("/usr/bin/gcc", X_OK) != 0) GTEST_SKIP() << "gcc is not installed";
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/hello.c") << "#include <stdio.h>\nint main(void) { puts(\"hello from gcc\"); return 0; }\n";
+    RunOptions opt;
+    opt.cwd = dir;
+    for (const auto& args : std::vector<std::vector<std::string>>{{"-f"}, {}}) {
+        Marked m(opt);
+        std::string bin = dir + "/hello" + std::to_string(args.size());
+        std::string text;
+        Result r = inproc_trace(args, {"/usr/bin/gcc", "-O1", "hello.c", "-o", bin}, &text, m.opt);
+        EXPECT_TRUE(r.exited(0)) << r.describe();
+        m.expect_none_left("gcc");
+        Result hello = run({bin});
+        EXPECT_EQ(hello.out, "hello from gcc\n") << hello.describe();
+        if (!args.empty()) {
+            Trace t = parse_trace(text);
+            int ok = 0;
+            for (const Call& c : t.of("execve")) ok += c.finished && c.value() == 0;
+            EXPECT_GE(ok, 4) << "gcc, cc1, as, collect2/ld";
+        }
+    }
+    std::ofstream(dir + "/bad.c") << "int main(void) { return x; }\n";
+    Result native = run({"/usr/bin/gcc", "-c", "bad.c"}, opt);
+    Result bad = inproc_run({"-f"}, {"/usr/bin/gcc", "-c", "bad.c"}, opt);
+    EXPECT_EQ(bad.status, native.status) << bad.describe();
+    EXPECT_EQ(bad.err, native.err);
+}
+
+TEST(Inproc, TarPipeline) {
+    if (::access("/usr/include/linux", R_OK) != 0) GTEST_SKIP() << "/usr/include/linux is missing";
+    expect_same_as_native({"/bin/sh", "-c", "tar -cf - /usr/include/linux 2>/dev/null | wc -c"});
+}
