@@ -230,6 +230,9 @@ private:
     std::vector<CloneTicket*> tickets_;
     KernelSigaction sigsys_action_{};  // the program's SIGSYS disposition, as it believes it is
     Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits
+    std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
+    int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
+    int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
 };
 
 Runtime* g_runtime = nullptr;
@@ -252,6 +255,8 @@ void Runtime::after_fork() {
     pid_ = static_cast<pid_t>(sys(SYS_getpid));
     mem_.pid = pid_;
     traced_ = traced_ && args_.follow;
+    live_threads_ = 1;
+    clones_in_flight_ = 0;
     threads_.clear();
     for (CloneTicket* t : tickets_) t->in_use = false;
     if (out_) out_->purge();
@@ -324,6 +329,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
                 if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
                 flush();
                 if (task.sc->name == "exit") {
+                    --live_threads_;
                     Task last = task;
                     threads_.erase(last.tid);
                     call_as_program(last, uc, fs);
@@ -383,7 +389,11 @@ bool Runtime::emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* resul
             act.mask &= ~kSigsysBit;
             Task call = task;
             call.regs.si = reinterpret_cast<std::uint64_t>(&act);
-            return *result = call_as_program(call, uc, *fs), true;
+            *result = call_as_program(call, uc, *fs);
+            std::uint64_t bit = 1ull << (arg(0) - 1);
+            if (*result == 0 && arg(0) >= 1 && arg(0) <= 64)
+                handled_signals_ = act.handler > 1 ? handled_signals_ | bit : handled_signals_ & ~bit;
+            return true;
         }
         if (arg(3) != 8) return *result = -EINVAL, true;
         KernelSigaction next = sigsys_action_;
@@ -593,6 +603,7 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) 
     t->fork = !(flags & CLONE_VM);
     t->flags = flags;
     if (t->fork) forking_rseq_ = ts.rseq;
+    else ++clones_in_flight_;
     if (task.args_changed) {
         g[REG_RDI] = task.regs.di; g[REG_RSI] = task.regs.si; g[REG_RDX] = task.regs.dx;
         g[REG_R10] = task.regs.r10; g[REG_R8] = task.regs.r8;
@@ -612,7 +623,11 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) 
 std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     greg_t* g = uc->uc_mcontext.gregs;
     auto* t = reinterpret_cast<CloneTicket*>(g[REG_R9]);
-    if (!t->fork) lock();
+    if (!t->fork) {
+        lock();
+        --clones_in_flight_;
+    }
+    if (t->result > 0 && (t->flags & CLONE_THREAD)) ++live_threads_;
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
     Task& task = ts.task;
@@ -651,15 +666,7 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
 bool Runtime::can_exec_in_process() {
     if (!lstar_allocator_regions || !exec_stack_top) return false;
     if (sys(SYS_getpid) != pid_) return false;  // a vfork child, in its parent's memory
-    char status[4096];
-    long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/status"), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    long n = sys(SYS_read, fd, ptr(status), sizeof status - 1);
-    sys(SYS_close, fd);
-    if (n <= 0) return false;
-    status[n] = '\0';
-    const char* threads = std::strstr(status, "\nThreads:");
-    return threads && std::strtol(threads + 9, nullptr, 10) == 1;
+    return live_threads_ == 1 && clones_in_flight_ == 0;
 }
 
 // Unmaps every mapping but lstar's own: its image, its heap (the allocator's
@@ -732,13 +739,12 @@ void Runtime::exec_in_process() {
     // Handlers go back to the default (ignored signals stay ignored), with no
     // alternate stack; close-on-exec descriptors are closed.
     for (int signo = 1; signo <= 64; ++signo) {
-        if (signo == SIGKILL || signo == SIGSTOP || signo == SIGSYS) continue;
-        KernelSigaction old{};
-        if (sys(SYS_rt_sigaction, signo, 0, ptr(&old), 8) == 0 && old.handler > 1) {
-            KernelSigaction dfl{};
-            sys(SYS_rt_sigaction, signo, ptr(&dfl), 0, 8);
-        }
+        if (!(handled_signals_ & (1ull << (signo - 1)))) continue;
+        KernelSigaction dfl{};
+        sys(SYS_rt_sigaction, signo, ptr(&dfl), 0, 8);
     }
+    handled_signals_ = 0;
+    live_threads_ = 1;
     sigsys_action_ = KernelSigaction{};
     stack_t no_stack{};
     no_stack.ss_flags = SS_DISABLE;
