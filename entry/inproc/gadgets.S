@@ -34,6 +34,8 @@ lstar_inproc_syscall:
         mov %r9, %r8
         mov 8(%rsp), %r9
         syscall
+        .globl lstar_inproc_syscall_done
+lstar_inproc_syscall_done:          // a signal handler seeing this ip: the call has returned
         ret
         .size lstar_inproc_syscall, . - lstar_inproc_syscall
 
@@ -54,6 +56,8 @@ lstar_inproc_int80:
         mov %r9, %rdi
         mov 24(%rsp), %rbp
         int $0x80
+        .globl lstar_inproc_int80_done
+lstar_inproc_int80_done:
         movslq %eax, %rax
         pop %rbp
         pop %rbx
@@ -113,6 +117,64 @@ lstar_inproc_sigsys_entry:
         pop %r12
         ret
         .size lstar_inproc_sigsys_entry, . - lstar_inproc_sigsys_entry
+
+// void lstar_inproc_signal_entry(int sig, siginfo_t* info, ucontext_t* uc)
+// The handler lstar installs in place of each handler the program sets: lstar
+// reports the signal (lstar_inproc_on_signal, with lstar's fs, returns the
+// program's handler and fs), then the program's handler runs as the kernel
+// would have run it, with the same three arguments, and returns here.
+        .globl lstar_inproc_signal_entry
+        .type lstar_inproc_signal_entry, @function
+lstar_inproc_signal_entry:
+        push %r12
+        push %r13
+        push %r14
+        push %r15
+        sub $8, %rsp
+        mov %edi, %r12d
+        mov %rsi, %r13
+        mov %rdx, %r14
+        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
+        je 1f
+        rdfsbase %rcx
+        mov lstar_inproc_runtime_fs(%rip), %rax
+        wrfsbase %rax
+        jmp 2f
+1:      mov $158, %eax
+        mov $ARCH_GET_FS, %edi
+        mov %rsp, %rsi
+        syscall
+        mov $158, %eax
+        mov $ARCH_SET_FS, %edi
+        mov lstar_inproc_runtime_fs(%rip), %rsi
+        syscall
+        mov (%rsp), %rcx
+2:      mov %r12d, %edi
+        mov %r13, %rsi
+        mov %r14, %rdx
+        call lstar_inproc_on_signal     // rax = the program's handler (0: none), rdx = its fs
+        mov %rax, %r15
+        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
+        je 3f
+        wrfsbase %rdx
+        jmp 4f
+3:      mov %rdx, %rsi
+        mov $158, %eax
+        mov $ARCH_SET_FS, %edi
+        syscall
+4:      test %r15, %r15
+        jz 5f
+        mov %r12d, %edi
+        mov %r13, %rsi
+        mov %r14, %rdx
+        call *%r15
+5:      add $8, %rsp
+        pop %r15
+        pop %r14
+        pop %r13
+        pop %r12
+        ret
+        .size lstar_inproc_signal_entry, . - lstar_inproc_signal_entry
 
 // The clone trampoline. The SIGSYS handler returns here instead of to the
 // program, with the program's registers (rax = the clone number, its

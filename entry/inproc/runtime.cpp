@@ -46,13 +46,21 @@ long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, 
 long lstar_inproc_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void lstar_inproc_restorer();
 void lstar_inproc_sigsys_entry(int, siginfo_t*, void*);
+void lstar_inproc_signal_entry(int, siginfo_t*, void*);
 void lstar_inproc_clone_trampoline();
 void lstar_inproc_call_on_stack(void* top, void (*fn)(void*), void* arg);
+extern char lstar_inproc_syscall_done[];  // just after the syscall (int $0x80) of the raw calls
+extern char lstar_inproc_int80_done[];
 // The allocator's mappings (allocator.cpp, linked into the lstar binary only).
 int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));
 extern char __executable_start[];
 extern char _end[];
 std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+struct SignalRoute {
+    std::uint64_t handler;  // the program's handler to run, 0 for none
+    std::uint64_t fs;       // the program's thread pointer
+};
+SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
 
 // Shared with gadgets.S.
 unsigned char lstar_inproc_have_fsgsbase = 0;
@@ -162,6 +170,9 @@ struct ThreadState {
     bool traced = true;
     Rseq rseq;  // unregistered before an in-process exec unmaps it (the kernel would fault writing it)
     std::vector<Task> nested;  // calls under way below a signal handler's call on this thread
+    int depth = 0;             // handler invocations under way on this thread (a siglongjmp
+                               // out of a program's signal handler leaves one behind for good)
+    Task clone_task;           // a clone between its trap and its trampoline's report
 };
 
 struct KernelSigaction {
@@ -178,6 +189,7 @@ public:
 
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
+    std::uint64_t on_signal(int sig, const siginfo_t& info, ucontext_t* uc);
     void add_main_thread(pid_t tid) { threads_[tid].traced = traced_; }
     void report_exec(const ImageArgs& args, const std::vector<std::string>& envp);
     std::string exe_path;
@@ -205,6 +217,7 @@ private:
     Verdict enter(ThreadState& ts);
     std::uint64_t complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
                            const long* forced = nullptr);
+    void leave(ThreadState& ts);
     long call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs);
     bool emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* result);
     long close_range(const Task& task);
@@ -231,6 +244,7 @@ private:
     KernelSigaction sigsys_action_{};  // the program's SIGSYS disposition, as it believes it is
     Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits
     std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
+    KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
 };
@@ -272,9 +286,9 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
     greg_t* g = uc->uc_mcontext.gregs;
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
-    if (ts.task.phase == SyscallPhase::entered) {
-        // A signal handler's call below this thread's own (which a siglongjmp may
-        // have left for good: the stack is bounded).
+    if (ts.depth++ > 0) {
+        // A call from a signal handler that interrupted this thread's own call (which
+        // a siglongjmp may have left for good: the stack is bounded).
         if (ts.nested.size() == kMaxNesting) ts.nested.erase(ts.nested.begin());
         ts.nested.push_back(ts.task);
         if (ts.traced) path_.nested_call(ts.task, true);
@@ -340,18 +354,28 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
         }
         task.retval = result;
     }
-    task.exit_ns = monotonic_ns();
-    if (ts.traced) path_.syscall_exit(task);
-    task.phase = SyscallPhase::exited;
+    // A signal delivered as the call returned has had it reported already (on_signal).
+    if (task.phase == SyscallPhase::entered) {
+        task.exit_ns = monotonic_ns();
+        if (ts.traced) path_.syscall_exit(task);
+        task.phase = SyscallPhase::exited;
+    }
     uc->uc_mcontext.gregs[REG_RAX] = task.retval;
-    if (!ts.nested.empty()) {
+    leave(ts);
+    flush();
+    unlock();
+    return fs;
+}
+
+// The end of one handler invocation on the thread: the call it interrupted, if
+// any, is the thread's current call again.
+void Runtime::leave(ThreadState& ts) {
+    if (--ts.depth > 0 && !ts.nested.empty()) {
         ts.task = ts.nested.back();
         ts.nested.pop_back();
         if (ts.traced) path_.nested_call(ts.task, false);
     }
-    flush();
-    unlock();
-    return fs;
+    if (ts.depth < 0) ts.depth = 0;
 }
 
 // The call itself, made as the program would have made it: its signal mask, its
@@ -380,20 +404,38 @@ bool Runtime::emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* resul
     auto arg = [&](int i) { return task.arg(i); };
     switch (task.nr()) {
     case nr64::rt_sigaction: {
-        if (static_cast<int>(arg(0)) != SIGSYS) {
-            // A handler whose mask blocks SIGSYS would die at its first call: the kernel
-            // gets the handler without SIGSYS in its mask.
-            if (!arg(1) || arg(3) != 8) return false;
-            KernelSigaction act;
-            if (copy_from_user(mem_, act, UserPtr<KernelSigaction>(arg(1))) != 0) return false;
-            act.mask &= ~kSigsysBit;
-            Task call = task;
-            call.regs.si = reinterpret_cast<std::uint64_t>(&act);
-            *result = call_as_program(call, uc, *fs);
-            std::uint64_t bit = 1ull << (arg(0) - 1);
-            if (*result == 0 && arg(0) >= 1 && arg(0) <= 64)
+        int signo = static_cast<int>(arg(0));
+        if (signo != SIGSYS) {
+            // A handler the program sets is run by lstar's, which reports the signal
+            // first (strace's "--- SIGxxx {...} ---"); the program sees its own. And
+            // no handler's mask may block SIGSYS: its first call would kill it.
+            if (arg(3) != 8 || signo < 1 || signo > 64 || signo == SIGKILL || signo == SIGSTOP) return false;
+            std::uint64_t bit = 1ull << (signo - 1);
+            KernelSigaction old{};
+            if (handled_signals_ & bit) old = program_actions_[signo];
+            else if (long rc = sys(SYS_rt_sigaction, signo, 0, ptr(&old), 8); rc < 0) return *result = rc, true;
+            if (arg(1)) {
+                KernelSigaction act;
+                if (copy_from_user(mem_, act, UserPtr<KernelSigaction>(arg(1))) != 0) return *result = -EFAULT, true;
+                KernelSigaction kernel = act;
+                kernel.mask &= ~kSigsysBit;
+                if (act.handler > 1) {
+                    kernel.handler = reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry);
+                    kernel.flags |= SA_SIGINFO;
+                    if (!(act.flags & 0x04000000 /* SA_RESTORER */)) {
+                        kernel.flags |= 0x04000000;
+                        kernel.restorer = reinterpret_cast<std::uint64_t>(&lstar_inproc_restorer);
+                    }
+                }
+                Task call = task;
+                call.regs.si = reinterpret_cast<std::uint64_t>(&kernel);
+                call.regs.dx = 0;
+                if (long rc = call_as_program(call, uc, *fs); rc < 0) return *result = rc, true;
+                program_actions_[signo] = act;
                 handled_signals_ = act.handler > 1 ? handled_signals_ | bit : handled_signals_ & ~bit;
-            return true;
+            }
+            if (arg(2) && copy_to_user(mem_, UserPtr<KernelSigaction>(arg(2)), old) != 0) return *result = -EFAULT, true;
+            return *result = 0, true;
         }
         if (arg(3) != 8) return *result = -EINVAL, true;
         KernelSigaction next = sigsys_action_;
@@ -612,6 +654,8 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) 
     g[REG_R9] = reinterpret_cast<greg_t>(t);
     g[REG_RIP] = reinterpret_cast<greg_t>(&lstar_inproc_clone_trampoline);
     mask_of(uc) = kAllSignals & ~kSigsysBit;  // the report is a trap: SIGSYS must get through
+    ts.clone_task = task;
+    leave(ts);
     // A fork child gets a copy of the lock: it must be held by the forking thread,
     // not by another thread in the middle of its own call. A CLONE_VM child shares
     // it, and a vfork parent sleeps in the kernel until the child has exec'd.
@@ -630,7 +674,7 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     if (t->result > 0 && (t->flags & CLONE_THREAD)) ++live_threads_;
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
-    Task& task = ts.task;
+    Task& task = ts.clone_task;
     task.retval = t->result;
     task.exit_ns = monotonic_ns();
     if (t->result > 0 && ts.traced && args_.follow) {
@@ -648,11 +692,6 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     mask_of(uc) = t->mask;
     if (t->fork || t->result <= 0) t->in_use = false;
     else t->awaiting_child = true;
-    if (!ts.nested.empty()) {
-        ts.task = ts.nested.back();
-        ts.nested.pop_back();
-        if (ts.traced) path_.nested_call(ts.task, false);
-    }
     flush();
     unlock();
     return fs;
@@ -744,6 +783,7 @@ void Runtime::exec_in_process() {
         sys(SYS_rt_sigaction, signo, ptr(&dfl), 0, 8);
     }
     handled_signals_ = 0;
+    std::fill(std::begin(program_actions_), std::end(program_actions_), KernelSigaction{});
     live_threads_ = 1;
     sigsys_action_ = KernelSigaction{};
     stack_t no_stack{};
@@ -769,6 +809,41 @@ void Runtime::exec_in_process() {
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&job.mask), 0, 8);
     unlock();
     start_program(program);
+}
+
+// A signal for one of the program's handlers: reported like the ptrace backend
+// reports its signal-delivery stops; the handler to run is returned.
+std::uint64_t Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc) {
+    if (sig < 1 || sig > 64) return 0;
+    pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
+    ThreadState& ts = thread(tid);
+    // Delivered as the thread's call returned (its result is in place): that call's
+    // line comes first, as strace shows a call's exit before the signal.
+    auto ip = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
+    bool returned = ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_syscall_done) ||
+                    ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_int80_done);
+    if (returned && ts.depth > 0 && ts.task.phase == SyscallPhase::entered) {
+        Task& call = ts.task;
+        call.retval = call.abi == Abi::i386 ? static_cast<std::int32_t>(uc->uc_mcontext.gregs[REG_RAX])
+                                            : static_cast<std::int64_t>(uc->uc_mcontext.gregs[REG_RAX]);
+        call.exit_ns = monotonic_ns();
+        if (ts.traced) path_.syscall_exit(call);
+        call.phase = SyscallPhase::exited;
+    }
+    if (ts.traced) {
+        Task task = ts.task;
+        task.tid = tid;
+        task.mem = &mem_;
+        task.regs.ip = uc->uc_mcontext.gregs[REG_RIP];
+        path_.signal(task, info);
+        flush();
+    }
+    KernelSigaction act = program_actions_[sig];
+    if (act.flags & SA_RESETHAND) {  // the kernel has reset lstar's handler already
+        program_actions_[sig] = KernelSigaction{};
+        handled_signals_ &= ~(1ull << (sig - 1));
+    }
+    return act.handler > 1 ? act.handler : 0;
 }
 
 // The new image reports the execve that started it, with copies of what the
@@ -818,6 +893,15 @@ extern "C" std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc,
         return g_runtime->finish_clone(uc, program_fs);
     lock();
     return g_runtime->on_sigsys(info, uc, program_fs);
+}
+
+extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
+    using namespace lstar::inproc;
+    if (!g_runtime) return {0, program_fs};
+    lock();
+    std::uint64_t handler = g_runtime->on_signal(sig, *info, uc);
+    unlock();
+    return {handler, program_fs};
 }
 
 namespace lstar::inproc {

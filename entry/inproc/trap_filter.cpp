@@ -76,13 +76,14 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
     };
     rule(kCloneReportNr, [&] { e.ret(true); });
     if (!needed(nr64::rt_sigaction))
-        rule(nr64::rt_sigaction, [&] {  // SIGSYS's handler, and any new handler's mask
-            e.load_arg(0);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, SIGSYS, 0, 1);
-            e.ret(true);
+        rule(nr64::rt_sigaction, [&] {  // any but a query of nothing: handlers are the runtime's to set
             e.load_arg(1);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 7);
             e.load_arg(1, true);
+            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5);
+            e.load_arg(2);
+            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
+            e.load_arg(2, true);
             e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
             e.ret(false);
             e.ret(true);

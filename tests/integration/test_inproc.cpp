@@ -519,6 +519,48 @@ TEST(Inproc, SignalHandlersKeepWorking) {
     }
 }
 
+// A signal for a handler the program set is shown as strace shows it: after the
+// line of the call it was delivered at (EINTR here), before the handler's calls;
+// a call the signal interrupts and that restarts is split around them.
+TEST(Inproc, HandledSignalsAreShown) {
+    auto lines_of = [](const std::string& text) {
+        std::vector<std::string> v;
+        std::istringstream in(text);
+        for (std::string line; std::getline(in, line);) v.push_back(line);
+        return v;
+    };
+    // The first line that starts with `prefix` and has `part` in it.
+    auto index_of = [](const std::vector<std::string>& v, const std::string& prefix, const std::string& part = "") {
+        for (std::size_t i = 0; i < v.size(); ++i)
+            if (v[i].rfind(prefix, 0) == 0 && v[i].find(part) != std::string::npos) return static_cast<long>(i);
+        return -1L;
+    };
+    std::string text;
+    Result t = inproc_trace({}, {prog("inproc_signals"), "eintr"}, &text);
+    ASSERT_TRUE(t.exited(0)) << t.describe();
+    auto v = lines_of(text);
+    long read = index_of(v, "read("), sig = index_of(v, "--- SIGALRM {si_signo=SIGALRM"),
+         write = index_of(v, "write(", "\"x\", 1)");
+    ASSERT_GE(read, 0) << text;
+    EXPECT_NE(v[read].find("= -1 EINTR"), std::string::npos) << text;
+    EXPECT_EQ(sig, read + 1) << text;
+    EXPECT_EQ(write, sig + 1) << text;
+
+    t = inproc_trace({}, {prog("inproc_signals"), "restart"}, &text);
+    ASSERT_TRUE(t.exited(0)) << t.describe();
+    v = lines_of(text);
+    read = index_of(v, "read(");
+    ASSERT_GE(read, 0) << text;
+    EXPECT_NE(v[read].find("<unfinished ...>"), std::string::npos) << text;
+    EXPECT_EQ(index_of(v, "--- SIGALRM"), read + 1) << text;
+    EXPECT_EQ(index_of(v, "write(", "\"x\", 1)"), read + 2) << text;
+    EXPECT_EQ(index_of(v, "<... read resumed>\"x\", 1)"), read + 3) << text;
+
+    // -e signal=none hides them; a signal the program leaves at its default is not shown.
+    t = inproc_trace({"-e", "signal=none"}, {prog("inproc_signals"), "eintr"}, &text);
+    EXPECT_EQ(text.find("--- SIG"), std::string::npos) << text;
+}
+
 // ---- 7. lstar's descriptors --------------------------------------------------------
 
 TEST(Inproc, ProgramCannotCloseTheTrace) {
