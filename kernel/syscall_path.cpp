@@ -52,15 +52,25 @@ void SyscallPath::for_each_hook(F&& f) {
         for (Hook* hook : stage) f(*hook);
 }
 
-Verdict SyscallPath::syscall_enter(Task& task) {
+namespace {
+
+// A new call of the task: its row, and nothing left of the previous call's state.
+long begin_call(Task& task) {
     long index = table_index(task.abi, task.nr());
     task.sc = index < 0 ? nullptr : &syscall_table(task.abi)[index];
     task.phase = SyscallPhase::entered;
     task.args_changed = task.skipped = task.retval_changed = false;
     task.tampered = 0;
     task.resume_signal = 0;
-    task.retval = -ENOSYS;  // pt_regs->ax starts as -ENOSYS
     ++task.calls;
+    return index;
+}
+
+}  // namespace
+
+Verdict SyscallPath::syscall_enter(Task& task) {
+    long index = begin_call(task);
+    task.retval = -ENOSYS;  // pt_regs->ax starts as -ENOSYS
 
     for (auto& stage : hooks_) {
         for (Hook* hook : stage) {
@@ -89,13 +99,8 @@ void SyscallPath::syscall_exit(Task& task) {
 }
 
 void SyscallPath::replay(Task& task) {
-    long index = table_index(task.abi, task.nr());
-    task.sc = index < 0 ? nullptr : &syscall_table(task.abi)[index];
-    task.phase = SyscallPhase::entered;
-    task.args_changed = task.skipped = task.retval_changed = false;
-    task.tampered = 0;
-    ++task.calls;
     std::int64_t result = task.retval;
+    begin_call(task);
     auto reporting = [this](auto&& f) {
         for (Stage stage : {Stage::tracing, Stage::accounting})
             for (Hook* hook : hooks_[static_cast<int>(stage)]) f(*hook);

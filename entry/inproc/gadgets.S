@@ -19,6 +19,40 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 
+// Swap in lstar's thread pointer; the program's goes to \reg. Needs an 8-byte
+// slot at (%rsp); clobbers rax (and rcx, rdi, rsi, r11 without FSGSBASE).
+.macro ENTER_RUNTIME_FS reg
+        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
+        je 71f
+        rdfsbase \reg
+        mov lstar_inproc_runtime_fs(%rip), %rax
+        wrfsbase %rax
+        jmp 72f
+71:     mov $158, %eax
+        mov $ARCH_GET_FS, %edi
+        mov %rsp, %rsi
+        syscall
+        mov $158, %eax
+        mov $ARCH_SET_FS, %edi
+        mov lstar_inproc_runtime_fs(%rip), %rsi
+        syscall
+        mov (%rsp), \reg
+72:
+.endm
+
+// Back to the thread pointer in \reg (not rax, rdi, rsi).
+.macro LEAVE_RUNTIME_FS reg
+        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
+        je 73f
+        wrfsbase \reg
+        jmp 74f
+73:     mov \reg, %rsi
+        mov $158, %eax
+        mov $ARCH_SET_FS, %edi
+        syscall
+74:
+.endm
+
         .text
 
 // long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -86,33 +120,13 @@ lstar_inproc_sigsys_entry:
         sub $8, %rsp
         mov %rsi, %r12
         mov %rdx, %r13
-        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
-        je 1f
-        rdfsbase %rdx
-        mov lstar_inproc_runtime_fs(%rip), %rax
-        wrfsbase %rax
-        jmp 2f
-1:      mov $158, %eax
-        mov $ARCH_GET_FS, %edi
-        mov %rsp, %rsi
-        syscall
-        mov $158, %eax
-        mov $ARCH_SET_FS, %edi
-        mov lstar_inproc_runtime_fs(%rip), %rsi
-        syscall
-        mov (%rsp), %rdx
-2:      mov %r12, %rdi
+        ENTER_RUNTIME_FS %rdx
+        mov %r12, %rdi
         mov %r13, %rsi
         call lstar_inproc_on_sigsys
-        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
-        je 3f
-        wrfsbase %rax
-        jmp 4f
-3:      mov %rax, %rsi
-        mov $158, %eax
-        mov $ARCH_SET_FS, %edi
-        syscall
-4:      add $8, %rsp
+        mov %rax, %rdx
+        LEAVE_RUNTIME_FS %rdx
+        add $8, %rsp
         pop %r13
         pop %r12
         ret
@@ -134,35 +148,14 @@ lstar_inproc_signal_entry:
         mov %edi, %r12d
         mov %rsi, %r13
         mov %rdx, %r14
-        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
-        je 1f
-        rdfsbase %rcx
-        mov lstar_inproc_runtime_fs(%rip), %rax
-        wrfsbase %rax
-        jmp 2f
-1:      mov $158, %eax
-        mov $ARCH_GET_FS, %edi
-        mov %rsp, %rsi
-        syscall
-        mov $158, %eax
-        mov $ARCH_SET_FS, %edi
-        mov lstar_inproc_runtime_fs(%rip), %rsi
-        syscall
-        mov (%rsp), %rcx
-2:      mov %r12d, %edi
+        ENTER_RUNTIME_FS %rcx
+        mov %r12d, %edi
         mov %r13, %rsi
         mov %r14, %rdx
         call lstar_inproc_on_signal     // rax = the program's handler (0: none), rdx = its fs
         mov %rax, %r15
-        cmpb $0, lstar_inproc_have_fsgsbase(%rip)
-        je 3f
-        wrfsbase %rdx
-        jmp 4f
-3:      mov %rdx, %rsi
-        mov $158, %eax
-        mov $ARCH_SET_FS, %edi
-        syscall
-4:      test %r15, %r15
+        LEAVE_RUNTIME_FS %rdx
+        test %r15, %r15
         jz 5f
         mov %r12d, %edi
         mov %r13, %rsi

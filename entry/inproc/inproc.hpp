@@ -51,10 +51,6 @@ bool run_image(SyscallPath& path, TraceOutput* out, std::string* error);
 // What exec does to descriptors: those marked close-on-exec are closed.
 void close_on_exec_fds();
 
-// Whether the in-process backend can run this program (an x86_64 ELF or a
-// script whose interpreter is one); false with the reason otherwise.
-bool can_run(const std::string& program, std::string* why);
-
 // Supervisor: starts argv[0] (looked up in PATH) under the runtime and waits for
 // every process of the tree. Returns false with *error when it cannot start it;
 // *status is then unset. Otherwise *status is the program's wait status.

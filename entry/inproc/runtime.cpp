@@ -219,6 +219,8 @@ private:
                            const long* forced = nullptr);
     void leave(ThreadState& ts);
     long call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs);
+    void enter_program_context(std::uint64_t fs, std::uint64_t mask);
+    void leave_program_context();
     bool emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* result);
     long close_range(const Task& task);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
@@ -386,15 +388,26 @@ long Runtime::call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs
     for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
     long nr = static_cast<long>(task.nr());
     bool i386 = task.abi == Abi::i386;
-    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
-    unlock();
-    set_fs(fs);
+    enter_program_context(fs, mask);
     long result = i386 ? lstar_inproc_int80(nr, a[0], a[1], a[2], a[3], a[4], a[5])
                        : lstar_inproc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-    set_fs(lstar_inproc_runtime_fs);
-    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&kAllSignals), 0, 8);
-    lock();
+    leave_program_context();
     return result;
+}
+
+// The program's own signals may come only once everything else is the
+// program's: lstar's handler for them takes the lock, and runs the program's
+// handler with the thread pointer it finds.
+void Runtime::enter_program_context(std::uint64_t fs, std::uint64_t mask) {
+    unlock();
+    set_fs(fs);
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
+}
+
+void Runtime::leave_program_context() {
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&kAllSignals), 0, 8);
+    set_fs(lstar_inproc_runtime_fs);
+    lock();
 }
 
 // Calls the runtime answers itself, so that the program cannot take SIGSYS or
@@ -601,12 +614,9 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     // written only if the exec fails.
     // Without the lock: a vfork child shares it with its parent, which must be able
     // to take it again once the child's exec has let it run.
-    std::uint64_t mask = mask_of(uc) & ~kSigsysBit;
-    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
-    unlock();
+    enter_program_context(fs, mask_of(uc) & ~kSigsysBit);
     long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
-    lock();
-    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&kAllSignals), 0, 8);
+    leave_program_context();
     return complete(ts, uc, fs, Verdict::proceed, &result);
 }
 
@@ -806,8 +816,8 @@ void Runtime::exec_in_process() {
     std::string name = program.path.substr(program.path.rfind('/') + 1);
     ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
     report_exec(args_, job.envp);
-    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&job.mask), 0, 8);
     unlock();
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&job.mask), 0, 8);
     start_program(program);
 }
 
@@ -898,9 +908,13 @@ extern "C" std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc,
 extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
     using namespace lstar::inproc;
     if (!g_runtime) return {0, program_fs};
+    // Another of the program's signals must not come while the lock is held.
+    std::uint64_t mask = 0;
+    sys(SYS_rt_sigprocmask, SIG_BLOCK, ptr(&kAllSignals), ptr(&mask), 8);
     lock();
     std::uint64_t handler = g_runtime->on_signal(sig, *info, uc);
     unlock();
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
     return {handler, program_fs};
 }
 
@@ -920,7 +934,10 @@ void close_on_exec_fds() {
 
 bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
     const ImageArgs& args = *image_args();
-    lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0;  // HWCAP2_FSGSBASE
+    // Without FSGSBASE (or with LSTAR_INPROC_NO_FSGSBASE set, to exercise that path)
+    // the thread pointer is swapped with arch_prctl.
+    lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0 &&  // HWCAP2_FSGSBASE
+                                 !::getenv("LSTAR_INPROC_NO_FSGSBASE");
     lstar_inproc_runtime_fs = get_fs();
 
     // The page the clone trampoline's parent traps from: outside lstar's text.

@@ -44,16 +44,6 @@ int reserved_fd_base() {
 
 }  // namespace
 
-bool can_run(const std::string& program, std::string* why) {
-    std::string path, error;
-    if (!find_program(program, &path, &error)) return true;  // the launch reports it
-    if (probe_executable(path.c_str()) == kNotX86_64) {
-        *why = fmt::format("'{}' is not an x86_64 program", path);
-        return false;
-    }
-    return true;
-}
-
 bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* status, std::string* error) {
     std::string program;
     if (launch.argv.empty()) return *error = "no program to run: give one after the options", false;

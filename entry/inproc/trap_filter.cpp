@@ -68,6 +68,13 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
         e.land(skip, true);
     };
     auto needed = [&](long nr) { return path.needs_stop(syscall_table(Abi::x86_64)[static_cast<std::size_t>(nr)]); };
+    // Jumps `distance` past its last instruction unless argument `arg` is 0.
+    auto unless_null = [&](int arg, std::uint8_t distance) {
+        e.load_arg(arg);
+        e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, static_cast<std::uint8_t>(distance + 2));
+        e.load_arg(arg, true);
+        e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, distance);
+    };
     auto trap_if_arg_is_reserved = [&](int arg) {
         e.load_arg(arg);
         for (int fd : spec.reserved_fds)
@@ -77,14 +84,8 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
     rule(kCloneReportNr, [&] { e.ret(true); });
     if (!needed(nr64::rt_sigaction))
         rule(nr64::rt_sigaction, [&] {  // any but a query of nothing: handlers are the runtime's to set
-            e.load_arg(1);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 7);
-            e.load_arg(1, true);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 5);
-            e.load_arg(2);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
-            e.load_arg(2, true);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+            unless_null(1, 5);
+            unless_null(2, 1);
             e.ret(false);
             e.ret(true);
         });
@@ -93,10 +94,7 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
             e.load_arg(0);
             e.jump(BPF_JMP | BPF_JEQ | BPF_K, SIG_UNBLOCK, 0, 1);
             e.ret(false);
-            e.load_arg(1);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3);
-            e.load_arg(1, true);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1);
+            unless_null(1, 1);
             e.ret(false);
             e.ret(true);
         });

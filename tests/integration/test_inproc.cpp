@@ -362,10 +362,13 @@ TEST(Inproc, ForksFollowed) {
 
 // ---- 4. threads -------------------------------------------------------------
 
-TEST(Inproc, ThreadsEveryMarkerOnceWithItsTid) {
+// Every marker call of every thread once, with its tid. Run twice: with the
+// thread pointer swapped by rdfsbase/wrfsbase, and by arch_prctl (machines
+// without FSGSBASE).
+void expect_every_thread_marker(const RunOptions& base) {
     const int n = 8, k = 25;
     std::string text;
-    Marked m;
+    Marked m(base);
     Result r = inproc_trace({"-f"}, {prog("inproc_threads"), std::to_string(n), std::to_string(k)}, &text, m.opt);
     ASSERT_TRUE(r.exited(0)) << r.describe();
     m.expect_none_left("inproc_threads");
@@ -396,6 +399,14 @@ TEST(Inproc, ThreadsEveryMarkerOnceWithItsTid) {
         EXPECT_EQ(seen["/nonexistent/inproc-main-" + std::to_string(j)], std::vector<pid_t>{ids["main"]});
     EXPECT_EQ(seen.size(), static_cast<std::size_t>(n * k + 3));
     EXPECT_TRUE(t.has_event("exited", "0", ids["main"])) << text;
+}
+
+TEST(Inproc, ThreadsEveryMarkerOnceWithItsTid) { expect_every_thread_marker({}); }
+
+TEST(Inproc, ThreadsWithoutFsgsbase) {
+    RunOptions o;
+    o.env.push_back("LSTAR_INPROC_NO_FSGSBASE=1");
+    expect_every_thread_marker(o);
 }
 
 TEST(Inproc, ThreadsNotFollowed) {
@@ -559,6 +570,23 @@ TEST(Inproc, HandledSignalsAreShown) {
     // -e signal=none hides them; a signal the program leaves at its default is not shown.
     t = inproc_trace({"-e", "signal=none"}, {prog("inproc_signals"), "eintr"}, &text);
     EXPECT_EQ(text.find("--- SIG"), std::string::npos) << text;
+}
+
+// Signals at any moment (a 50 µs timer whose handler makes a call, SIGCHLD from
+// a stream of children) while the program forks, waits and makes calls: the
+// runtime must never deadlock on its own lock nor lose a call.
+TEST(Inproc, SignalStormEnds) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+        Marked m;
+        std::string text;
+        Result t = inproc_trace(args, {prog("inproc_signal_storm"), "300"}, &text, m.opt);
+        ASSERT_FALSE(t.timed_out) << join(args) << ": hung";
+        EXPECT_TRUE(t.exited(0)) << t.describe();
+        EXPECT_EQ(t.out, "storm done 300\n");
+        Trace tr = parse_trace(text);
+        EXPECT_GE(tr.count("getppid"), 300 * 20) << join(args);
+        m.expect_none_left("signal storm");
+    }
 }
 
 // ---- 7. lstar's descriptors --------------------------------------------------------
