@@ -1,0 +1,262 @@
+// The in-process runtime: what the SIGSYS entry does for each trapped call.
+// runtime.cpp has the entry and the common path of a call; runtime_signals.cpp,
+// runtime_clone.cpp and runtime_exec.cpp the calls the runtime handles itself.
+//
+// It runs on the calling thread's stack, with every signal blocked and lstar's
+// own thread pointer (gadgets.S swaps fs), under one lock per process:
+// the path, the tracer and lstar's libc are shared by all the program's
+// threads. The real call is made with the program's signal mask and thread
+// pointer and without the lock, so that it may block, be interrupted by the
+// program's own signal handlers (which may make calls of their own) or be
+// left by a siglongjmp.
+#pragma once
+
+#include <asm/prctl.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <dirent.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "entry/inproc/inproc.hpp"
+#include "entry/inproc/loader.hpp"
+#include "entry/inproc/trap_filter.hpp"
+#include "table/syscall_nr.hpp"
+
+extern "C" {
+long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+long lstar_inproc_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+void lstar_inproc_restorer();
+void lstar_inproc_sigsys_entry(int, siginfo_t*, void*);
+void lstar_inproc_signal_entry(int, siginfo_t*, void*);
+void lstar_inproc_clone_trampoline();
+void lstar_inproc_call_on_stack(void* top, void (*fn)(void*), void* arg);
+extern char lstar_inproc_syscall_done[];  // just after the syscall (int $0x80) of the raw calls
+extern char lstar_inproc_int80_done[];
+// The allocator's mappings (allocator.cpp, linked into the lstar binary only).
+int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));
+extern char __executable_start[];
+extern char _end[];
+std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+struct SignalRoute {
+    std::uint64_t handler;  // the program's handler to run, 0 for none
+    std::uint64_t fs;       // the program's thread pointer
+};
+SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+
+// Shared with gadgets.S (defined in runtime.cpp).
+extern unsigned char lstar_inproc_have_fsgsbase;
+extern std::uint64_t lstar_inproc_runtime_fs;
+extern void* lstar_inproc_report_page;
+extern int lstar_inproc_lock_word;
+extern unsigned char lstar_inproc_forked;
+}
+
+namespace lstar::inproc {
+
+namespace nr64 = lstar::nr::x86_64;
+
+// What the clone trampoline needs (layout shared with gadgets.S).
+struct CloneTicket {
+    std::uint64_t ret_ip;           // where the program made the call
+    std::uint64_t r9;               // the program's r9 (the trampoline's ticket register)
+    std::int64_t result;            // clone's result, for the parent's report
+    std::uint64_t rdi, rsi, rdx, r10;  // the child's scratch
+    std::uint64_t mask;             // the program's signal mask, restored in the child
+    std::uint8_t fork;              // no CLONE_VM: the child has its own copy of everything
+    volatile std::uint8_t done;     // the child has read the ticket
+    // lstar's own.
+    bool in_use = false;
+    bool awaiting_child = false;    // CLONE_VM child that may not have read it yet
+    std::uint64_t flags = 0;
+};
+static_assert(offsetof(CloneTicket, r9) == 8 && offsetof(CloneTicket, result) == 16 &&
+              offsetof(CloneTicket, rdi) == 24 && offsetof(CloneTicket, r10) == 48 &&
+              offsetof(CloneTicket, mask) == 56 && offsetof(CloneTicket, fork) == 64 &&
+              offsetof(CloneTicket, done) == 65, "gadgets.S reads the ticket at these offsets");
+
+constexpr std::uint64_t kSigsysBit = 1ull << (SIGSYS - 1);
+constexpr std::uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+constexpr std::uint64_t kAllSignals = ~0ull;
+constexpr std::size_t kExecStackSize = 256 * 1024;
+constexpr std::size_t kMaxNesting = 8;
+constexpr std::uint64_t kSaRestorer = 0x04000000;  // SA_RESTORER, which glibc's headers do not export
+
+inline long sys(long nr, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0, long a6 = 0) {
+    return lstar_inproc_syscall(nr, a1, a2, a3, a4, a5, a6);
+}
+inline long ptr(const void* p) { return reinterpret_cast<long>(p); }
+
+inline void set_fs(std::uint64_t value) {
+    if (lstar_inproc_have_fsgsbase) asm volatile("wrfsbase %0" ::"r"(value) : "memory");
+    else sys(SYS_arch_prctl, ARCH_SET_FS, static_cast<long>(value));
+}
+inline std::uint64_t get_fs() {
+    std::uint64_t value = 0;
+    if (lstar_inproc_have_fsgsbase) asm volatile("rdfsbase %0" : "=r"(value));
+    else sys(SYS_arch_prctl, ARCH_GET_FS, ptr(&value));
+    return value;
+}
+
+inline void lock() {
+    for (int spins = 0; __atomic_exchange_n(&lstar_inproc_lock_word, 1, __ATOMIC_ACQUIRE); ++spins)
+        if (spins > 64) sys(SYS_sched_yield);
+        else __builtin_ia32_pause();
+}
+inline void unlock() { __atomic_store_n(&lstar_inproc_lock_word, 0, __ATOMIC_RELEASE); }
+
+inline std::uint64_t monotonic_ns() {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+inline std::uint64_t& mask_of(ucontext_t* uc) { return *reinterpret_cast<std::uint64_t*>(&uc->uc_sigmask); }
+
+// The process's own memory, reached as the kernel would: an unmapped address is
+// -EFAULT, not a crash in lstar.
+class SelfMemory final : public UserMemory {
+public:
+    pid_t pid = 0;
+    long read(std::uint64_t addr, void* dst, std::size_t len) override {
+        iovec local{dst, len}, remote{reinterpret_cast<void*>(addr), len};
+        return sys(SYS_process_vm_readv, pid, ptr(&local), 1, ptr(&remote), 1, 0);
+    }
+    long write(std::uint64_t addr, const void* src, std::size_t len) override {
+        iovec local{const_cast<void*>(src), len}, remote{reinterpret_cast<void*>(addr), len};
+        return sys(SYS_process_vm_writev, pid, ptr(&local), 1, ptr(&remote), 1, 0);
+    }
+    long read_string(std::uint64_t addr, char* dst, std::size_t max) override {
+        std::size_t done = 0;
+        while (done < max) {
+            std::size_t chunk = std::min<std::size_t>(max - done, 4096 - ((addr + done) & 4095));
+            long n = read(addr + done, dst + done, chunk);
+            if (n <= 0) return done ? static_cast<long>(done) : -EFAULT;
+            if (void* nul = std::memchr(dst + done, 0, static_cast<std::size_t>(n)))
+                return static_cast<long>(done + (static_cast<char*>(nul) - (dst + done)));
+            done += static_cast<std::size_t>(n);
+            if (static_cast<std::size_t>(n) < chunk) return static_cast<long>(done);
+        }
+        return static_cast<long>(max);
+    }
+};
+
+// A thread's rseq area, as the program registered it.
+struct Rseq {
+    std::uint64_t addr = 0, len = 0, sig = 0;
+};
+
+struct ThreadState {
+    Task task;
+    bool traced = true;
+    Rseq rseq;  // unregistered before an in-process exec unmaps it (the kernel would fault writing it)
+    std::vector<Task> nested;  // calls under way below a signal handler's call on this thread
+    int depth = 0;             // handler invocations under way on this thread (a siglongjmp
+                               // out of a program's signal handler leaves one behind for good)
+    Task clone_task;           // a clone between its trap and its trampoline's report
+};
+
+struct KernelSigaction {
+    std::uint64_t handler, flags, restorer, mask;
+};
+
+class Runtime {
+public:
+    Runtime(SyscallPath& path, TraceOutput* out, const ImageArgs& args) : path_(path), out_(out), args_(args) {
+        pid_ = static_cast<pid_t>(sys(SYS_getpid));
+        mem_.pid = pid_;
+        traced_ = args.traced;
+    }
+
+    std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
+    std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
+    std::uint64_t on_signal(int sig, const siginfo_t& info, ucontext_t* uc);
+    void add_main_thread(pid_t tid) { threads_[tid].traced = traced_; }
+    void report_exec(const ImageArgs& args, const std::vector<std::string>& envp);
+    std::string exe_path;
+    void* exec_stack_top = nullptr;    // where an in-process exec runs
+    std::uint64_t runtime_brk = 0;     // the break before the program's heap
+
+private:
+    // exec without the kernel: replace the program in this process (see exec()).
+    bool can_exec_in_process();
+    [[noreturn]] void exec_in_process();
+    static void exec_in_process_entry(void* runtime) { static_cast<Runtime*>(runtime)->exec_in_process(); }
+    void unmap_program();
+    struct PendingExec {
+        ImageArgs args;
+        std::vector<std::string> envp;
+        std::uint64_t mask = 0;
+    } pending_;
+
+    ThreadState& thread(pid_t tid);
+    void after_fork();
+    // Enter work, then complete(): the call (or its emulation, or `forced`), exit work.
+    std::uint64_t run_call(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, const long* forced = nullptr) {
+        return complete(ts, uc, fs, enter(ts), forced);
+    }
+    Verdict enter(ThreadState& ts);
+    std::uint64_t complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
+                           const long* forced = nullptr);
+    void leave(ThreadState& ts);
+    long call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs);
+    void enter_program_context(std::uint64_t fs, std::uint64_t mask);
+    void leave_program_context();
+    bool emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* result);
+    long sigaction_call(Task& task, ucontext_t* uc, std::uint64_t* fs);
+    long sigprocmask_call(Task& task, ucontext_t* uc);
+    long close_range(const Task& task);
+    std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
+    std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
+    CloneTicket* take_ticket();
+    bool reserved(long fd) const { return fd == args_.trace_fd || fd == args_.message_fd; }
+    void flush() {
+        if (out_ && out_->pending()) out_->flush();
+    }
+    void warn(const std::string& text) {
+        std::string line = (text.rfind("lstar: ", 0) == 0 ? "" : "lstar: ") + text + "\n";
+        sys(SYS_write, args_.message_fd, ptr(line.data()), static_cast<long>(line.size()));
+    }
+
+    SyscallPath& path_;
+    TraceOutput* out_;
+    ImageArgs args_;
+    pid_t pid_;
+    bool traced_;
+    SelfMemory mem_;
+    std::unordered_map<pid_t, ThreadState> threads_;
+    std::vector<CloneTicket*> tickets_;
+    KernelSigaction sigsys_action_{};  // the program's SIGSYS disposition, as it believes it is
+    Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits
+    std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
+    KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
+    int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
+    int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
+};
+
+extern Runtime* g_runtime;
+
+}  // namespace lstar::inproc

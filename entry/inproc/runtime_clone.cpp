@@ -1,0 +1,112 @@
+// The in-process runtime: the clone family (through the trampoline) and the
+// first call of a fork child.
+#include "entry/inproc/runtime.hpp"
+
+namespace lstar::inproc {
+
+// The first call of a fork child: it holds a copy of the parent's state.
+void Runtime::after_fork() {
+    lstar_inproc_forked = 0;
+    pid_ = static_cast<pid_t>(sys(SYS_getpid));
+    mem_.pid = pid_;
+    traced_ = traced_ && args_.follow;
+    live_threads_ = 1;
+    clones_in_flight_ = 0;
+    threads_.clear();
+    for (CloneTicket* t : tickets_) t->in_use = false;
+    if (out_) out_->purge();
+    ThreadState& self = threads_[pid_];
+    self.traced = traced_;
+    self.rseq = forking_rseq_;
+    self.task.tid = self.task.tgid = pid_;
+    path_.process_copied(self.task);
+}
+
+CloneTicket* Runtime::take_ticket() {
+    for (CloneTicket* t : tickets_) {
+        if (t->in_use && t->awaiting_child && t->done) t->in_use = false;
+        if (!t->in_use) return t;
+    }
+    return tickets_.emplace_back(new CloneTicket);
+}
+
+// The clone family goes through the trampoline (gadgets.S): the kernel copies the
+// program's registers and stack pointer, never lstar's handler frames, and the
+// child resumes the program directly.
+std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
+    Task& task = ts.task;
+    std::uint64_t flags = 0;
+    switch (task.nr()) {
+    case nr64::fork: flags = SIGCHLD; break;
+    case nr64::vfork: flags = CLONE_VM | CLONE_VFORK | SIGCHLD; break;
+    case nr64::clone: flags = task.arg(0); break;
+    case nr64::clone3:
+        if (copy_from_user(mem_, flags, UserPtr<std::uint64_t>(task.arg(0))) != 0) return run_call(ts, uc, fs);
+        break;
+    }
+    Verdict verdict = enter(ts);
+    if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
+    greg_t* g = uc->uc_mcontext.gregs;
+    CloneTicket* t = take_ticket();
+    t->in_use = true;
+    t->awaiting_child = false;
+    t->done = 0;
+    t->ret_ip = g[REG_RIP];
+    t->r9 = g[REG_R9];
+    t->mask = mask_of(uc) & ~kSigsysBit;
+    t->fork = !(flags & CLONE_VM);
+    t->flags = flags;
+    if (t->fork) forking_rseq_ = ts.rseq;
+    else ++clones_in_flight_;
+    if (task.args_changed) {
+        g[REG_RDI] = task.regs.di; g[REG_RSI] = task.regs.si; g[REG_RDX] = task.regs.dx;
+        g[REG_R10] = task.regs.r10; g[REG_R8] = task.regs.r8;
+    }
+    g[REG_RAX] = static_cast<greg_t>(task.nr());
+    g[REG_R9] = reinterpret_cast<greg_t>(t);
+    g[REG_RIP] = reinterpret_cast<greg_t>(&lstar_inproc_clone_trampoline);
+    mask_of(uc) = kAllSignals & ~kSigsysBit;  // the report is a trap: SIGSYS must get through
+    ts.clone_task = task;
+    leave(ts);
+    // A fork child gets a copy of the lock: it must be held by the forking thread,
+    // not by another thread in the middle of its own call. A CLONE_VM child shares
+    // it, and a vfork parent sleeps in the kernel until the child has exec'd.
+    if (!t->fork) unlock();
+    return fs;
+}
+
+// The trampoline's parent reports clone's result (rax = kCloneReportNr, r9 = ticket).
+std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
+    greg_t* g = uc->uc_mcontext.gregs;
+    auto* t = reinterpret_cast<CloneTicket*>(g[REG_R9]);
+    if (!t->fork) {
+        lock();
+        --clones_in_flight_;
+    }
+    if (t->result > 0 && (t->flags & CLONE_THREAD)) ++live_threads_;
+    pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
+    ThreadState& ts = thread(tid);
+    Task& task = ts.clone_task;
+    task.retval = t->result;
+    task.exit_ns = monotonic_ns();
+    if (t->result > 0 && ts.traced && args_.follow) {
+        Task child;
+        child.tid = static_cast<pid_t>(t->result);
+        child.tgid = (t->flags & CLONE_THREAD) ? pid_ : child.tid;
+        child.abi = Abi::x86_64;
+        path_.new_task(child, &task);
+    }
+    if (ts.traced) path_.syscall_exit(task);
+    task.phase = SyscallPhase::exited;
+    g[REG_RIP] = static_cast<greg_t>(t->ret_ip);
+    g[REG_R9] = static_cast<greg_t>(t->r9);
+    g[REG_RAX] = task.retval;
+    mask_of(uc) = t->mask;
+    if (t->fork || t->result <= 0) t->in_use = false;
+    else t->awaiting_child = true;
+    flush();
+    unlock();
+    return fs;
+}
+
+}  // namespace lstar::inproc

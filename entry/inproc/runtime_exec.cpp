@@ -1,0 +1,249 @@
+// The in-process runtime: execve, by a new runtime image through the kernel or
+// by replacing the program in the same process.
+#include "entry/inproc/runtime.hpp"
+
+namespace lstar::inproc {
+
+// execve: the program's new image is a new runtime image that loads it, so the
+// filter's traps keep landing in a handler. A file the runtime cannot load is
+// refused here with the error the kernel would give, before the old image is gone.
+std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
+    Task& task = ts.task;
+    bool at = task.nr() == nr64::execveat;
+    long dirfd = at ? static_cast<long>(task.arg(0)) : AT_FDCWD;
+    long flags = at ? static_cast<long>(task.arg(4)) : 0;
+    std::uint64_t path_arg = task.arg(at ? 1 : 0), argv_arg = task.arg(at ? 2 : 1);
+    std::string shown;
+    long failure = 0;
+    if (strncpy_from_user(mem_, shown, UserPtr<const char>(path_arg), PATH_MAX) < 0) failure = -EFAULT;
+    std::string load = shown;
+    if (at && shown.empty() && (flags & AT_EMPTY_PATH)) load = fmt::format("/proc/self/fd/{}", dirfd);
+    else if (at && !shown.empty() && shown[0] != '/' && dirfd != AT_FDCWD) load = fmt::format("/proc/self/fd/{}/{}", dirfd, shown);
+    // The running program's own file, not lstar's (which the kernel's link names).
+    if (load == "/proc/self/exe" || load == "/proc/thread-self/exe" || load == fmt::format("/proc/{}/exe", pid_))
+        load = exe_path;
+    if (!failure) {
+        int probe = probe_executable(load.c_str());
+        if (probe == kNotX86_64) {
+            warn(fmt::format("{}: not an x86_64 program: the in-process backend runs x86_64 programs only "
+                             "(trace it with --backend=ptrace)", shown));
+            failure = -ENOEXEC;
+        } else if (probe < 0) {
+            failure = probe;
+        }
+    }
+    std::vector<std::string> argv;
+    for (std::uint64_t i = 0; !failure; ++i) {
+        std::uint64_t p = 0;
+        if (argv_arg == 0) break;  // as Linux: a NULL argv is an empty one
+        if (copy_from_user(mem_, p, UserPtr<std::uint64_t>(argv_arg + 8 * i)) != 0) failure = -EFAULT;
+        else if (p == 0) break;
+        else if (argv.size() > 1u << 20) failure = -E2BIG;
+        else if (strncpy_from_user(mem_, argv.emplace_back(), UserPtr<const char>(p), 1u << 17) < 0) failure = -EFAULT;
+    }
+    if (failure) return run_call(ts, uc, fs, &failure);
+
+    flush();
+    Verdict verdict = enter(ts);
+    if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
+    ImageArgs next = args_;
+    next.traced = ts.traced;
+    next.exec_nr = static_cast<long>(task.nr());
+    next.exec_dirfd = dirfd;
+    next.exec_flags = flags;
+    next.shown_path = shown;
+    next.load_path = load;
+    next.argv = std::move(argv);
+    if (can_exec_in_process()) {
+        std::vector<std::string> envp;
+        std::uint64_t envp_arg = task.arg(at ? 3 : 2);
+        bool readable = true;
+        for (std::uint64_t i = 0; envp_arg && readable; ++i) {
+            std::uint64_t p = 0;
+            readable = copy_from_user(mem_, p, UserPtr<std::uint64_t>(envp_arg + 8 * i)) == 0;
+            if (!readable || p == 0) break;
+            readable = strncpy_from_user(mem_, envp.emplace_back(), UserPtr<const char>(p), 1u << 17) >= 0;
+        }
+        if (readable) {
+            pending_ = PendingExec{std::move(next), std::move(envp), mask_of(uc) & ~kSigsysBit};
+            lstar_inproc_call_on_stack(exec_stack_top, &Runtime::exec_in_process_entry, this);
+        }
+    }
+    std::vector<std::string> strings = next.encode();
+    strings.insert(strings.begin(), "lstar");
+    std::vector<const char*> pointers;
+    for (const std::string& s : strings) pointers.push_back(s.c_str());
+    pointers.push_back(nullptr);
+    // The program's mask goes through exec, as it would without lstar. The text of
+    // this call's line waits in the buffer: the new image reports the call, so it is
+    // written only if the exec fails.
+    // Without the lock: a vfork child shares it with its parent, which must be able
+    // to take it again once the child's exec has let it run.
+    enter_program_context(fs, mask_of(uc) & ~kSigsysBit);
+    long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
+    leave_program_context();
+    return complete(ts, uc, fs, Verdict::proceed, &result);
+}
+
+// An exec needs a kernel exec of lstar only when this process shares its memory
+// with another (a vfork child) or has other threads (the kernel ends them).
+// Otherwise the runtime replaces the program itself: the same steps as
+// binfmt_elf (drop the old mappings, reset what exec resets, load), minus
+// starting a new lstar, which would cost more than the program's own exec.
+bool Runtime::can_exec_in_process() {
+    if (!lstar_allocator_regions || !exec_stack_top) return false;
+    if (sys(SYS_getpid) != pid_) return false;  // a vfork child, in its parent's memory
+    return live_threads_ == 1 && clones_in_flight_ == 0;
+}
+
+// Unmaps every mapping but lstar's own: its image, its heap (the allocator's
+// regions, the brk area below the program's heap), its original stack (its
+// environment and auxv), the vDSO, and the pages the runtime made.
+void Runtime::unmap_program() {
+    std::string maps;
+    long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/maps"), O_RDONLY | O_CLOEXEC);
+    char chunk[8192];
+    for (long n; fd >= 0 && (n = sys(SYS_read, fd, ptr(chunk), sizeof chunk)) > 0;) maps.append(chunk, n);
+    if (fd >= 0) sys(SYS_close, fd);
+    std::vector<std::pair<std::uintptr_t, std::uintptr_t>> keep, doomed;
+    keep.reserve(4200);
+    doomed.reserve(1024);
+    std::size_t pos = 0;
+    while (pos < maps.size()) {
+        std::size_t eol = maps.find('\n', pos);
+        if (eol == std::string::npos) eol = maps.size();
+        std::string_view line(maps.data() + pos, eol - pos);
+        pos = eol + 1;
+        char* end = nullptr;
+        std::uintptr_t b = std::strtoul(line.data(), &end, 16);
+        std::uintptr_t e = std::strtoul(end + 1, nullptr, 16);
+        std::size_t name = line.find_last_of(' ');
+        std::string_view what = name == std::string_view::npos ? "" : line.substr(name + 1);
+        if (what == "[vdso]" || what == "[vvar]" || what == "[vvar_vclock]" || what == "[vsyscall]" ||
+            what == "[heap]" || what == "[stack]")
+            continue;
+        doomed.emplace_back(b, e);
+    }
+    auto page_up = [](std::uintptr_t a) { return (a + 4095) & ~std::uintptr_t(4095); };
+    keep.emplace_back(reinterpret_cast<std::uintptr_t>(__executable_start), page_up(reinterpret_cast<std::uintptr_t>(_end)));
+    auto page = reinterpret_cast<std::uintptr_t>(lstar_inproc_report_page);
+    keep.emplace_back(page, page + 4096);
+    auto stack = reinterpret_cast<std::uintptr_t>(exec_stack_top);
+    keep.emplace_back(stack - kExecStackSize, stack);
+    std::uintptr_t regions[2 * 4096];
+    int count = lstar_allocator_regions(regions, 4096);
+    if (count < 0) {
+        warn("cannot tell lstar's heap from the program's at exec: giving up");
+        sys(SYS_exit_group, 127);
+    }
+    for (int i = 0; i < count; ++i) keep.emplace_back(regions[2 * i], regions[2 * i + 1]);
+    std::sort(keep.begin(), keep.end());
+    for (auto [b, e] : doomed) {
+        // [b, e) minus the kept ranges.
+        std::uintptr_t from = b;
+        for (auto [kb, ke] : keep) {
+            if (ke <= from || kb >= e) continue;
+            if (kb > from) sys(SYS_munmap, static_cast<long>(from), static_cast<long>(kb - from));
+            from = std::max(from, ke);
+        }
+        if (from < e) sys(SYS_munmap, static_cast<long>(from), static_cast<long>(e - from));
+    }
+}
+
+void Runtime::exec_in_process() {
+    PendingExec job = std::move(pending_);
+    // What stays of the old program in lstar: its execve's open line, which the
+    // report below replaces, as after a kernel exec.
+    if (out_) out_->purge();
+    Task self;
+    self.tid = self.tgid = pid_;
+    path_.process_copied(self);
+
+    for (auto& [tid, ts] : threads_)
+        if (ts.rseq.addr) sys(SYS_rseq, static_cast<long>(ts.rseq.addr), static_cast<long>(ts.rseq.len), 1, static_cast<long>(ts.rseq.sig));
+    unmap_program();
+    sys(SYS_brk, static_cast<long>(runtime_brk));
+    // Handlers go back to the default (ignored signals stay ignored), with no
+    // alternate stack; close-on-exec descriptors are closed.
+    for (int signo = 1; signo <= 64; ++signo) {
+        if (!(handled_signals_ & (1ull << (signo - 1)))) continue;
+        KernelSigaction dfl{};
+        sys(SYS_rt_sigaction, signo, ptr(&dfl), 0, 8);
+    }
+    handled_signals_ = 0;
+    std::fill(std::begin(program_actions_), std::end(program_actions_), KernelSigaction{});
+    live_threads_ = 1;
+    sigsys_action_ = KernelSigaction{};
+    stack_t no_stack{};
+    no_stack.ss_flags = SS_DISABLE;
+    sys(SYS_sigaltstack, ptr(&no_stack), 0);
+    close_on_exec_fds();
+
+    LoadedProgram program;
+    std::string error;
+    if (!load_program(job.args.load_path, job.args.argv, job.envp, &program, &error)) {
+        warn(error);
+        sys(SYS_exit_group, 127);
+    }
+    char resolved[PATH_MAX];
+    exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
+    args_ = job.args;
+    traced_ = job.args.traced;
+    threads_.clear();
+    add_main_thread(pid_);
+    std::string name = program.path.substr(program.path.rfind('/') + 1);
+    ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
+    report_exec(args_, job.envp);
+    unlock();
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&job.mask), 0, 8);
+    start_program(program);
+}
+
+// The new image reports the execve that started it, with copies of what the
+// call was given (the old image is gone): the line strace shows at its exit.
+void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>& envp) {
+    ThreadState& ts = threads_[pid_];
+    if (!ts.traced) return;
+    std::vector<const char*> argv, env;
+    for (const std::string& a : args.argv) argv.push_back(a.c_str());
+    argv.push_back(nullptr);
+    for (const std::string& e : envp) env.push_back(e.c_str());
+    env.push_back(nullptr);
+    Task& task = ts.task;
+    task.tid = task.tgid = pid_;
+    task.mem = &mem_;
+    task.abi = Abi::x86_64;
+    task.regs = PtRegs{};
+    task.regs.orig_ax = static_cast<std::uint64_t>(args.exec_nr);
+    auto p = [](const void* q) { return reinterpret_cast<std::uint64_t>(q); };
+    if (args.exec_nr == nr64::execveat) {
+        task.regs.di = static_cast<std::uint64_t>(args.exec_dirfd);
+        task.regs.si = p(args.shown_path.c_str());
+        task.regs.dx = p(argv.data());
+        task.regs.r10 = p(env.data());
+        task.regs.r8 = static_cast<std::uint64_t>(args.exec_flags);
+    } else {
+        task.regs.di = p(args.shown_path.c_str());
+        task.regs.si = p(argv.data());
+        task.regs.dx = p(env.data());
+    }
+    task.enter_ns = task.exit_ns = monotonic_ns();
+    task.retval = 0;
+    path_.replay(task);
+    task.phase = SyscallPhase::none;
+    flush();
+}
+
+void close_on_exec_fds() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return;
+    std::vector<int> doomed;
+    while (dirent* e = ::readdir(dir)) {
+        int fd = std::atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd != ::dirfd(dir) && (::fcntl(fd, F_GETFD) & FD_CLOEXEC)) doomed.push_back(fd);
+    }
+    ::closedir(dir);
+    for (int fd : doomed) ::close(fd);
+}
+
+}  // namespace lstar::inproc
