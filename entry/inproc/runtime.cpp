@@ -15,6 +15,29 @@ namespace lstar::inproc {
 
 Runtime* g_runtime = nullptr;
 
+namespace {
+
+// Calls that wait for something outside the process (input, a child, a signal,
+// time, another thread).
+bool may_block(const Task& task) {
+    if (task.abi != Abi::x86_64) return false;
+    switch (task.nr()) {
+    case nr64::read: case nr64::readv: case nr64::pread64: case nr64::preadv: case nr64::preadv2:
+    case nr64::recvfrom: case nr64::recvmsg: case nr64::recvmmsg: case nr64::accept: case nr64::accept4:
+    case nr64::connect: case nr64::wait4: case nr64::waitid: case nr64::poll: case nr64::ppoll:
+    case nr64::select: case nr64::pselect6: case nr64::epoll_wait: case nr64::epoll_pwait:
+    case nr64::epoll_pwait2: case nr64::nanosleep: case nr64::clock_nanosleep: case nr64::pause:
+    case nr64::rt_sigsuspend: case nr64::rt_sigtimedwait: case nr64::futex: case nr64::msgrcv:
+    case nr64::semop: case nr64::semtimedop: case nr64::flock: case nr64::io_getevents:
+    case nr64::io_uring_enter: case nr64::mq_timedreceive:
+        return true;
+    default:
+        return false;
+    }
+}
+
+}  // namespace
+
 ThreadState& Runtime::thread(pid_t tid) {
     auto it = threads_.find(tid);
     if (it != threads_.end()) return it->second;
@@ -96,6 +119,10 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
                     __builtin_unreachable();
                 }
             }
+            // A call that may wait for long has its entry written first, as strace
+            // shows "read(0, " while the program waits (or is killed there). Not with
+            // -f: processes share the file, and its lines are written whole.
+            if (ts.traced && !args_.follow && may_block(task)) flush();
             result = call_as_program(task, uc, fs);
         }
         task.retval = result;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -123,6 +124,19 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
         }
         // A process that exits reports it itself; one killed by a signal cannot.
         if (WIFSIGNALED(st)) {
+            // Without -f the program alone writes the trace, and the entry of a call
+            // it was waiting in may end it (a file tells): that call ends unfinished.
+            if (pid == child && !launch.follow && out && out->is_file()) {
+                out->flush();
+                struct stat sb {};
+                char last = '\n';
+                std::string self = fmt::format("/proc/self/fd/{}", out->fd());  // lstar's is write-only
+                int fd = ::open(self.c_str(), O_RDONLY | O_CLOEXEC);
+                if (fd >= 0 && ::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+                    ::pread(fd, &last, 1, sb.st_size - 1);
+                if (fd >= 0) ::close(fd);
+                if (last != '\n') out->write(" <unfinished ...>) = ?\n");
+            }
             Task task;
             task.tid = task.tgid = pid;
             path.task_exit(task, st);
