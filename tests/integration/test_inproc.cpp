@@ -589,6 +589,27 @@ TEST(Inproc, SignalStormEnds) {
     }
 }
 
+// Without -f a call that waits is shown while it waits; a program killed there
+// ends its line as strace ends it.
+TEST(Inproc, WaitingCallShownAndEndedWhenKilled) {
+    std::string file = scratch_dir() + "/waiting.txt";
+    Spawned s = spawn({lstar_bin(), "trace", "--backend=inproc", "-o", file, "--", "/bin/sleep", "30"});
+    ASSERT_TRUE(eventually([&] { return read_file(file).find("clock_nanosleep(") != std::string::npos; }))
+        << read_file(file);
+    pid_t pid = static_cast<pid_t>(std::atol(read_file("/proc/" + std::to_string(s.pid) + "/task/" +
+                                                       std::to_string(s.pid) + "/children").c_str()));
+    ASSERT_GT(pid, 0);
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    auto status = s.wait();
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << *status;
+    std::string text = read_file(file);
+    auto at = text.rfind("clock_nanosleep(");
+    ASSERT_NE(at, std::string::npos) << text;
+    std::string tail = text.substr(at);
+    EXPECT_NE(tail.find(" <unfinished ...>) = ?\n+++ killed by SIGKILL +++\n"), std::string::npos) << tail;
+}
+
 // ---- 7. lstar's descriptors --------------------------------------------------------
 
 TEST(Inproc, ProgramCannotCloseTheTrace) {
