@@ -63,7 +63,8 @@ int run_inproc(SyscallPath& path, const SessionOptions& options, TraceOutput* ou
         inproc::run_image(path, out, &error);  // returns only if the program cannot be loaded
         return fail(127, error);
     }
-    inproc::Launch launch{options.argv, options.command, options.ptrace.follow_forks};
+    inproc::Launch launch{options.argv, options.command, options.ptrace.follow_forks, options.counts,
+                          options.ptrace.cpu_times};
     int status = 0;
     if (!inproc::supervise(path, launch, out, &status, &error)) {
         if (out) out->discard();

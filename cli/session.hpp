@@ -20,6 +20,7 @@ struct SessionOptions {
     // The lstar subcommand and its options without the program ("trace", "-f", ...):
     // what the in-process backend's runtime images are started with.
     std::vector<std::string> command;
+    bool counts = false;  // -c, -C: the in-process backend's processes report their counts
     std::vector<std::string> argv;  // the program to launch, or empty
     std::vector<pid_t> attach;      // -p: processes to attach to
 };

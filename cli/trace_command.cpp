@@ -45,6 +45,7 @@ int trace_command(int argc, char** argv) {
     options.backend = config.backend;
     options.command.assign(argv, argv + (argc - static_cast<int>(config.argv.size())));
     if (!options.command.empty() && options.command.back() == "--") options.command.pop_back();
+    options.counts = config.summary != SummaryMode::off;
     options.argv = config.argv;
     options.attach = config.attach;
     options.ptrace.follow_forks = config.follow_forks;
@@ -59,6 +60,7 @@ int trace_command(int argc, char** argv) {
     else if (!out.open(config.output_path, &error, config.output_append)) return fail(1, error);
     SyscallPath path;
     Tracer tracer(out, config);
+    if (image) tracer.leave_summary_to_supervisor();
     // -e inject= / -e fault=: enter work before tracing, as strace tampers before it
     // prints; like strace, only with the calls that -e trace= and -P select.
     FaultInjector injector;

@@ -160,6 +160,13 @@ void SyscallPath::nested_call(Task& task, bool begin) {
     for_each_hook([&](Hook& hook) { hook.on_nested_call(task, begin); });
 }
 
+void SyscallPath::process_end(std::string& report) {
+    for_each_hook([&](Hook& hook) { hook.on_process_end(report); });
+}
+void SyscallPath::report(std::string_view report) {
+    for_each_hook([&](Hook& hook) { hook.on_report(report); });
+}
+
 void SyscallPath::process_copied(Task& self) {
     for_each_hook([&](Hook& hook) { hook.on_process_copy(self); });
 }

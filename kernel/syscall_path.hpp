@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +51,11 @@ public:
     // In-process backend: a signal handler on this task makes a call while the task's
     // own call is still under way (begin), and is done with it (end).
     virtual void on_nested_call(Task& /*task*/, bool /*begin*/) {}
+    // In-process backend: this process's calls end here (exit, or an exec through
+    // the kernel): append what the lstar that supervises should add up (report),
+    // and add up what a process reported (merge).
+    virtual void on_process_end(std::string& /*report*/) {}
+    virtual void on_report(std::string_view /*report*/) {}
 };
 
 // What a handler decides: run the call in the host kernel, or this result.
@@ -103,6 +109,8 @@ public:
     void detach(Task& task);
     void process_copied(Task& self);
     void nested_call(Task& task, bool begin);
+    void process_end(std::string& report);
+    void report(std::string_view report);
 
 private:
     std::array<std::vector<Hook*>, kStageCount> hooks_;

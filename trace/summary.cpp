@@ -1,6 +1,7 @@
 #include "trace/summary.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -72,6 +73,44 @@ void append_cell(std::string& out, SummaryColumn c, const RowValues& v, std::siz
 
 Summary::Summary() {
     for (int abi = 0; abi < kAbiCount; ++abi) counts_[abi].resize(syscall_table(static_cast<Abi>(abi)).size());
+}
+
+void Summary::serialize(std::string& out) const {
+    for (int abi = 0; abi < kAbiCount; ++abi) {
+        for (std::size_t i = 0; i < counts_[abi].size(); ++i) {
+            const Counts& c = counts_[abi][i];
+            if (!c.calls) continue;
+            char record[kRecordSize];
+            record[0] = static_cast<char>(abi);
+            auto index = static_cast<std::uint32_t>(i);
+            std::memcpy(record + 1, &index, 4);
+            std::uint64_t fields[5] = {c.calls, c.errors, c.total_ns, c.min_ns, c.max_ns};
+            std::memcpy(record + 5, fields, sizeof fields);
+            out.append(record, kRecordSize);
+        }
+    }
+}
+
+void Summary::merge(std::string_view records) {
+    for (std::size_t at = 0; at + kRecordSize <= records.size(); at += kRecordSize) {
+        const char* record = records.data() + at;
+        auto abi = static_cast<unsigned char>(record[0]);
+        std::uint32_t index;
+        std::memcpy(&index, record + 1, 4);
+        if (abi >= kAbiCount || index >= counts_[abi].size()) continue;
+        std::uint64_t f[5];
+        std::memcpy(f, record + 5, sizeof f);
+        Counts& c = counts_[abi][index];
+        c.calls += f[0];
+        c.errors += f[1];
+        c.total_ns += f[2];
+        c.min_ns = std::min(c.min_ns, f[3]);
+        c.max_ns = std::max(c.max_ns, f[4]);
+    }
+}
+
+void Summary::clear() {
+    for (auto& rows : counts_) std::fill(rows.begin(), rows.end(), Counts{});
 }
 
 bool Summary::empty() const {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kernel/task.hpp"
@@ -36,6 +37,14 @@ public:
     void print(SortBy sort, const std::vector<SummaryColumn>& columns, std::string& out) const;
     // Appends {"v":1,"type":"summary","calls":[...]} and a newline.
     void print_json(std::string& out) const;
+
+    // The in-process backend counts in each process and adds up in the lstar that
+    // prints the table: the counts as fixed-size records (kRecordSize bytes each),
+    // and their sum into this one. merge takes whole records only.
+    static constexpr std::size_t kRecordSize = 1 + 4 + 5 * 8;
+    void serialize(std::string& out) const;
+    void merge(std::string_view records);
+    void clear();
 
 private:
     struct Counts {

@@ -646,8 +646,6 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceConfig* cfg) {
     if (counts.follow > 1) return error_outcome("-ff (output into separate files) is not supported");
     if (cfg->backend == Backend::inproc && !cfg->attach.empty())
         return error_outcome("--backend=inproc cannot attach to a running process (-p): use --backend=ptrace");
-    if (cfg->backend == Backend::inproc && cfg->summary != SummaryMode::off)
-        return error_outcome("--backend=inproc does not count calls (-c, -C) yet: use --backend=ptrace");
     return ParseOutcome{};
 }
 
@@ -689,7 +687,7 @@ std::string trace_usage() {
            "  -f             follow forks                    -p PID        attach (repeatable, PID,PID...)\n"
            "  -E VAR[=VAL]   set or remove VAR for the program\n"
            "  --backend=ptrace|inproc   how calls are caught: a tracer process (default), or\n"
-           "                 a SIGSYS inside the program (much faster; no -p, -c or signal lines)\n"
+           "                 a SIGSYS inside the program (much faster; no -p; docs/inproc.md)\n"
            "  -h, -V         this help, the version\n";
 }
 

@@ -533,6 +533,7 @@ void Tracer::on_exec(Task& task, pid_t former_tid) {
 // A fork child of the in-process backend starts from its parent's state: the
 // parent's tasks and its open line are the parent's to finish.
 void Tracer::on_process_copy(Task& self) {
+    if (summary_) summary_->clear();  // the parent's counts are the parent's to report
     tasks_.clear();
     suspended_.clear();
     per_task(self.tid);
@@ -625,9 +626,20 @@ void Tracer::task_gone(pid_t tid) {
     if (--live_tasks_ <= 0) finish();
 }
 
+void Tracer::on_process_end(std::string& report) {
+    if (!summary_) return;
+    summary_elsewhere_ = true;  // the supervisor prints the table
+    summary_->serialize(report);
+    summary_->clear();
+}
+
+void Tracer::on_report(std::string_view report) {
+    if (summary_) summary_->merge(report);
+}
+
 void Tracer::finish() {
     if (!attached_.empty()) announce_attached();
-    if (!summary_ || summary_printed_) return;
+    if (!summary_ || summary_printed_ || summary_elsewhere_) return;
     summary_printed_ = true;
     interrupt_open_line();
     line_.clear();

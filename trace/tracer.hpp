@@ -35,6 +35,11 @@ public:
     void on_detach(Task& task) override;
     void on_process_copy(Task& self) override;
     void on_nested_call(Task& task, bool begin) override;
+    void on_process_end(std::string& report) override;
+    void on_report(std::string_view report) override;
+    // In a runtime image of the in-process backend: the -c counts go to the
+    // supervising lstar, which prints the table.
+    void leave_summary_to_supervisor() { summary_elsewhere_ = true; }
 
     // Prints the -c table, once. Done when the last task is gone; trace_command
     // calls it again at the end in case a task went away unreported.
@@ -100,6 +105,7 @@ private:
     // does ("Process N attached with M threads") once every thread is seized.
     std::vector<std::pair<pid_t, int>> attached_;
     bool summary_printed_ = false;
+    bool summary_elsewhere_ = false;
     std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time
     std::uint64_t wall_offset_ns_ = 0;    // CLOCK_REALTIME - CLOCK_MONOTONIC at start
     std::string line_;

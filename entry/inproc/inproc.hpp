@@ -24,9 +24,11 @@ namespace lstar::inproc {
 struct ImageArgs {
     int trace_fd = -1;            // the trace's descriptor (a reserved one)
     int message_fd = -1;          // lstar's own stderr (reserved)
+    int report_fd = -1;           // -c: where a process's counts go (reserved), or -1
     bool traced = true;           // this process's calls go through the path
     bool follow = false;          // -f: its children's too
     bool own_seccomp = false;     // the program has loaded a seccomp filter of its own
+    bool cpu_times = false;       // -c: each call's system CPU time (else only wall time)
     long exec_nr = 0;             // the call that started the program (execve, execveat) ...
     long exec_dirfd = 0, exec_flags = 0;  // ... with these arguments, shown as its trace line
     std::string shown_path;       // the path as that call got it
@@ -58,6 +60,8 @@ struct Launch {
     std::vector<std::string> argv;     // the program and its arguments
     std::vector<std::string> command;  // lstar subcommand and options for the runtime images
     bool follow = false;               // -f
+    bool counts = false;               // -c, -C: processes report their counts
+    bool cpu_times = false;            // -c's time column is system CPU time
 };
 bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* status, std::string* error);
 

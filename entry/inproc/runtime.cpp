@@ -77,6 +77,7 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
     r.sp = g[REG_RSP];
     r.cs = task.abi == Abi::i386 ? kUserCs32 : kUserCs64;
     task.enter_ns = monotonic_ns();
+    task.enter_stime_ns = task.exit_stime_ns = 0;
     if (task.abi == Abi::x86_64) {
         switch (nr) {
         case nr64::execve: case nr64::execveat: return exec(ts, uc, fs);
@@ -109,6 +110,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
             bool ends_task = task.sc && (task.sc->name == "exit" || task.sc->name == "exit_group");
             if (ends_task) {
                 // No return: the task's end is reported now, and the thread forgotten.
+                if (task.sc->name == "exit_group" || live_threads_ == 1) report_counts();
                 if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
                 flush();
                 if (task.sc->name == "exit") {
@@ -123,7 +125,9 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
             // shows "read(0, " while the program waits (or is killed there). Not with
             // -f: processes share the file, and its lines are written whole.
             if (ts.traced && !args_.follow && may_block(task)) flush();
+            if (args_.cpu_times) task.enter_stime_ns = thread_cpu_ns();
             result = call_as_program(task, uc, fs);
+            if (args_.cpu_times) task.exit_stime_ns = thread_cpu_ns();
         }
         task.retval = result;
     }
@@ -242,7 +246,7 @@ long Runtime::close_range(const Task& task) {
     long result = 0;
     unsigned from = first;
     std::vector<unsigned> cuts;
-    for (int fd : {args_.trace_fd, args_.message_fd})
+    for (int fd : {args_.trace_fd, args_.message_fd, args_.report_fd})
         if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) cuts.push_back(fd);
     std::sort(cuts.begin(), cuts.end());
     for (unsigned cut : cuts) {
@@ -251,6 +255,17 @@ long Runtime::close_range(const Task& task) {
     }
     if (from <= last && from != 0) result = result ? result : sys(SYS_close_range, from, last, flags);
     return result;
+}
+
+// -c: this process's counts, to the supervisor, in writes that a pipe keeps whole.
+void Runtime::report_counts() {
+    // A vfork child's calls are counted in its parent's memory, which it shares.
+    if (args_.report_fd < 0 || sys(SYS_getpid) != pid_) return;
+    std::string report;
+    path_.process_end(report);
+    constexpr std::size_t kPiece = (4096 / Summary::kRecordSize) * Summary::kRecordSize;
+    for (std::size_t at = 0; at < report.size(); at += kPiece)
+        sys(SYS_write, args_.report_fd, ptr(report.data() + at), static_cast<long>(std::min(kPiece, report.size() - at)));
 }
 
 }  // namespace lstar::inproc

@@ -45,6 +45,7 @@
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
+#include "trace/summary.hpp"
 
 extern "C" {
 long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -131,6 +132,14 @@ inline void unlock() { __atomic_store_n(&lstar_inproc_lock_word, 0, __ATOMIC_REL
 inline std::uint64_t monotonic_ns() {
     timespec ts;
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// The calling thread's CPU time. Measured around the call alone, it is the
+// call's system time (-c's time column, which strace takes from rusage).
+inline std::uint64_t thread_cpu_ns() {
+    timespec ts{};
+    sys(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, ptr(&ts));
     return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
@@ -232,7 +241,10 @@ private:
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
     std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
     CloneTicket* take_ticket();
-    bool reserved(long fd) const { return fd == args_.trace_fd || fd == args_.message_fd; }
+    bool reserved(long fd) const {
+        return fd >= 0 && (fd == args_.trace_fd || fd == args_.message_fd || fd == args_.report_fd);
+    }
+    void report_counts();
     void flush() {
         if (out_ && out_->pending()) out_->flush();
     }

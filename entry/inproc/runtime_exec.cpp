@@ -79,6 +79,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     // written only if the exec fails.
     // Without the lock: a vfork child shares it with its parent, which must be able
     // to take it again once the child's exec has let it run.
+    report_counts();  // the new image counts afresh
     enter_program_context(fs, mask_of(uc) & ~kSigsysBit);
     long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
     leave_program_context();

@@ -3,6 +3,7 @@
 // (as a child subreaper, orphans come back to it). It never stops anything:
 // if it is killed, the program goes on untraced-by-nobody but intact.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -23,6 +24,7 @@
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
+#include "trace/summary.hpp"
 
 // The bounds of lstar's text (the GNU linker's names); lstar is linked at a
 // fixed address, so they are the same in every runtime image.
@@ -58,8 +60,18 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
     ImageArgs args;
     args.trace_fd = ::fcntl(out ? out->fd() : STDERR_FILENO, F_DUPFD, base);
     args.message_fd = ::fcntl(STDERR_FILENO, F_DUPFD, base);
-    if (args.trace_fd < 0 || args.message_fd < 0)
+    // -c: every process of the tree writes its counts into a pipe as it ends.
+    int reports = -1;
+    if (launch.counts) {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) return *error = fmt::format("pipe: {}", std::strerror(errno)), false;
+        reports = fds[0];
+        args.report_fd = ::fcntl(fds[1], F_DUPFD, base);
+        ::close(fds[1]);
+    }
+    if (args.trace_fd < 0 || args.message_fd < 0 || (launch.counts && args.report_fd < 0))
         return *error = fmt::format("cannot reserve descriptors for the trace: {}", std::strerror(errno)), false;
+    args.cpu_times = launch.cpu_times;
     args.traced = true;
     args.follow = launch.follow;
     args.exec_nr = nr::x86_64::execve;
@@ -72,6 +84,7 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
     spec.text_begin = reinterpret_cast<std::uint64_t>(__executable_start);
     spec.text_end = reinterpret_cast<std::uint64_t>(etext);
     spec.reserved_fds = {args.trace_fd, args.message_fd};
+    if (args.report_fd >= 0) spec.reserved_fds.push_back(args.report_fd);
     std::vector<sock_filter> filter = build_trap_filter(path, spec);
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (out) out->flush();
@@ -87,7 +100,7 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
         // The child already is an lstar image with the path set up: it becomes the
         // first runtime image without an exec of its own, after doing what exec
         // would have done to lstar's descriptors.
-        close_on_exec_fds();
+        close_on_exec_fds();  // the report pipe's read end among them
         if (out) out->adopt(args.trace_fd, args.message_fd);
         set_image_args(args);
         std::string load_error;
@@ -97,6 +110,7 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
     }
     ::close(args.trace_fd);
     ::close(args.message_fd);
+    if (args.report_fd >= 0) ::close(args.report_fd);
 
     // ^C and ^\ reach the program from the terminal; lstar waits to report how it ends.
     // A TERM or HUP sent to lstar is passed on.
@@ -107,10 +121,34 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
     sigemptyset(&sa.sa_mask);
     for (int signo : {SIGTERM, SIGHUP}) ::sigaction(signo, &sa, nullptr);
 
+    // Reports arrive in whole records (each write is at most PIPE_BUF bytes of them).
+    std::string pending;
+    auto drain = [&](bool wait) {
+        if (reports < 0) return;
+        pollfd p{reports, POLLIN, 0};
+        if (::poll(&p, 1, wait ? 10 : 0) <= 0) return;
+        char buf[4096];
+        ssize_t n = ::read(reports, buf, sizeof buf);
+        if (n <= 0) {
+            ::close(reports);
+            reports = -1;
+            return;
+        }
+        pending.append(buf, static_cast<std::size_t>(n));
+        std::size_t whole = pending.size() - pending.size() % Summary::kRecordSize;
+        path.report(std::string_view(pending).substr(0, whole));
+        pending.erase(0, whole);
+    };
     bool main_done = false;
     for (;;) {
         int st = 0;
-        pid_t pid = ::waitpid(-1, &st, __WALL);
+        // With a report pipe to empty, no blocking wait: a full pipe would hold up
+        // the processes that write to it, and so their exits.
+        pid_t pid = ::waitpid(-1, &st, __WALL | (reports >= 0 ? WNOHANG : 0));
+        if (pid == 0) {
+            drain(true);
+            continue;
+        }
         if (pid < 0) {
             if (errno == EINTR) {
                 if (int signo = g_forward_signal.exchange(0); signo && !main_done) ::kill(child, signo);
@@ -142,6 +180,7 @@ bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* s
             path.task_exit(task, st);
         }
     }
+    while (reports >= 0) drain(true);
     return true;
 }
 
