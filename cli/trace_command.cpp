@@ -61,6 +61,7 @@ int trace_command(int argc, char** argv) {
     SyscallPath path;
     Tracer tracer(out, config);
     if (image) tracer.leave_summary_to_supervisor();
+    if (config.backend == Backend::inproc && config.follow_forks) tracer.prefix_every_line();
     // -e inject= / -e fault=: enter work before tracing, as strace tampers before it
     // prints; like strace, only with the calls that -e trace= and -P select.
     FaultInjector injector;

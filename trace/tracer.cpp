@@ -157,7 +157,7 @@ void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
     interrupt_open_line();
     line_.clear();
     if (pid_column_) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
-    else if (live_tasks_ > 1) fmt::format_to(std::back_inserter(line_), "[pid {:>5}] ", task.tid);
+    else if (live_tasks_ > 1 || prefix_all_) fmt::format_to(std::back_inserter(line_), "[pid {:>5}] ", task.tid);
     append_timestamp();
     if (config_.numbers) fmt::format_to(std::back_inserter(line_), "[{:>4}] ", nr);
     if (config_.instruction_pointer) {

@@ -40,6 +40,9 @@ public:
     // In a runtime image of the in-process backend: the -c counts go to the
     // supervising lstar, which prints the table.
     void leave_summary_to_supervisor() { summary_elsewhere_ = true; }
+    // In-process backend with -f and no -o: each process's tracer knows only its own
+    // tasks, so every line carries "[pid N]" (strace's form once several are traced).
+    void prefix_every_line() { prefix_all_ = true; }
 
     // Prints the -c table, once. Done when the last task is gone; trace_command
     // calls it again at the end in case a task went away unreported.
@@ -106,6 +109,7 @@ private:
     std::vector<std::pair<pid_t, int>> attached_;
     bool summary_printed_ = false;
     bool summary_elsewhere_ = false;
+    bool prefix_all_ = false;
     std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time
     std::uint64_t wall_offset_ns_ = 0;    // CLOCK_REALTIME - CLOCK_MONOTONIC at start
     std::string line_;

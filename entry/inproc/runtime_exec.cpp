@@ -44,7 +44,11 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     if (failure) return run_call(ts, uc, fs, &failure);
 
     flush();
-    Verdict verdict = enter(ts);
+    // A vfork child shares the trace's buffer and the tracer with its parent, which
+    // would write this call's entry as soon as it runs again: there, the call is
+    // shown only by the new image (or whole, here, if the exec fails).
+    bool borrowed = sys(SYS_getpid) != pid_;
+    Verdict verdict = borrowed ? Verdict::proceed : enter(ts);
     if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
     ImageArgs next = args_;
     next.traced = ts.traced;
@@ -83,6 +87,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     enter_program_context(fs, mask_of(uc) & ~kSigsysBit);
     long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
     leave_program_context();
+    if (borrowed) return run_call(ts, uc, fs, &result);
     return complete(ts, uc, fs, Verdict::proceed, &result);
 }
 

@@ -627,6 +627,26 @@ TEST(Inproc, CountsAddUpOverProcesses) {
     EXPECT_NE(text.find("total"), std::string::npos) << text;
 }
 
+// -f with the trace on stderr: every line says whose it is, and a vfork child's
+// execve is one whole line (its parent shares the buffer it would have left it in).
+TEST(Inproc, FollowedTraceOnStderr) {
+    Result r = run({lstar_bin(), "trace", kInproc, "-f", "-e", "trace=execve", "--", "/bin/sh", "-c", "/bin/echo hi"});
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "hi\n");
+    int echo_lines = 0;
+    std::istringstream in(r.err);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("lstar: ", 0) == 0) continue;
+        EXPECT_EQ(line.rfind("[pid ", 0), 0u) << line << "\n" << r.err;
+        if (line.find("execve(\"/bin/echo\"") != std::string::npos) {
+            ++echo_lines;
+            EXPECT_NE(line.find(") = 0"), std::string::npos) << line;
+        }
+    }
+    EXPECT_EQ(echo_lines, 1) << r.err;
+    EXPECT_EQ(r.err.find("unfinished"), std::string::npos) << r.err;
+}
+
 // ---- 7. lstar's descriptors --------------------------------------------------------
 
 TEST(Inproc, ProgramCannotCloseTheTrace) {
