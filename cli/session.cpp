@@ -53,6 +53,16 @@ void install_signal_handlers(bool attached) {
     ::_exit(128 + signo);  // a signal whose default is not to terminate
 }
 
+// The end of a launched program's session: the trace flushed, then lstar ends
+// as the program did.
+int exit_like(int status, TraceOutput* out) {
+    if (out) out->flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    if (WIFSIGNALED(status)) die_like(WTERMSIG(status));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 }  // namespace
 
 // The in-process backend: a runtime image loads the program and becomes it; the
@@ -70,11 +80,7 @@ int run_inproc(SyscallPath& path, const SessionOptions& options, TraceOutput* ou
         if (out) out->discard();
         return fail(1, error);
     }
-    if (out) out->flush();
-    std::fflush(stdout);
-    std::fflush(stderr);
-    if (WIFSIGNALED(status)) die_like(WTERMSIG(status));
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    return exit_like(status, out);
 }
 
 // Nothing on the path (lstar run without handlers): no call needs to stop, so
@@ -112,12 +118,11 @@ int run_session(SyscallPath& path, const SessionOptions& options, TraceOutput* o
     }
     install_signal_handlers(attached);
     int status = backend.run();
+    if (!attached) return exit_like(status, out);
     if (out) out->flush();
     std::fflush(stdout);
     std::fflush(stderr);
-    if (attached) return 0;
-    if (WIFSIGNALED(status)) die_like(WTERMSIG(status));
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    return 0;
 }
 
 }  // namespace lstar

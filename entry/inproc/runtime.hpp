@@ -239,6 +239,7 @@ private:
     long sigprocmask_call(Task& task, ucontext_t* uc);
     long close_range(const Task& task);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
+    long read_strings(std::uint64_t array, std::vector<std::string>* out);
     std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
     CloneTicket* take_ticket();
     bool reserved(long fd) const {

@@ -33,14 +33,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
         }
     }
     std::vector<std::string> argv;
-    for (std::uint64_t i = 0; !failure; ++i) {
-        std::uint64_t p = 0;
-        if (argv_arg == 0) break;  // as Linux: a NULL argv is an empty one
-        if (copy_from_user(mem_, p, UserPtr<std::uint64_t>(argv_arg + 8 * i)) != 0) failure = -EFAULT;
-        else if (p == 0) break;
-        else if (argv.size() > 1u << 20) failure = -E2BIG;
-        else if (strncpy_from_user(mem_, argv.emplace_back(), UserPtr<const char>(p), 1u << 17) < 0) failure = -EFAULT;
-    }
+    if (!failure) failure = read_strings(argv_arg, &argv);
     if (failure) return run_call(ts, uc, fs, &failure);
 
     flush();
@@ -60,15 +53,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     next.argv = std::move(argv);
     if (can_exec_in_process()) {
         std::vector<std::string> envp;
-        std::uint64_t envp_arg = task.arg(at ? 3 : 2);
-        bool readable = true;
-        for (std::uint64_t i = 0; envp_arg && readable; ++i) {
-            std::uint64_t p = 0;
-            readable = copy_from_user(mem_, p, UserPtr<std::uint64_t>(envp_arg + 8 * i)) == 0;
-            if (!readable || p == 0) break;
-            readable = strncpy_from_user(mem_, envp.emplace_back(), UserPtr<const char>(p), 1u << 17) >= 0;
-        }
-        if (readable) {
+        if (read_strings(task.arg(at ? 3 : 2), &envp) == 0) {
             pending_ = PendingExec{std::move(next), std::move(envp), mask_of(uc) & ~kSigsysBit};
             lstar_inproc_call_on_stack(exec_stack_top, &Runtime::exec_in_process_entry, this);
         }
@@ -89,6 +74,19 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     leave_program_context();
     if (borrowed) return run_call(ts, uc, fs, &result);
     return complete(ts, uc, fs, Verdict::proceed, &result);
+}
+
+// A NULL-terminated array of strings in the program's memory (execve's argv and
+// envp): 0, or execve's error for it. A NULL array is an empty one, as on Linux.
+long Runtime::read_strings(std::uint64_t array, std::vector<std::string>* out) {
+    for (std::uint64_t i = 0; array; ++i) {
+        std::uint64_t p = 0;
+        if (copy_from_user(mem_, p, UserPtr<std::uint64_t>(array + 8 * i)) != 0) return -EFAULT;
+        if (p == 0) break;
+        if (out->size() > 1u << 20) return -E2BIG;
+        if (strncpy_from_user(mem_, out->emplace_back(), UserPtr<const char>(p), 1u << 17) < 0) return -EFAULT;
+    }
+    return 0;
 }
 
 // An exec needs a kernel exec of lstar only when this process shares its memory

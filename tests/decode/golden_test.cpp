@@ -66,21 +66,24 @@ std::string normalise(const std::string& text) {
     return t;
 }
 
-class Golden : public testing::TestWithParam<const char*> {};
-
-TEST_P(Golden, SameAsStrace) {
+// "prog -opts": the program traced with those options by strace and by `lstar`
+// (its trace command and options), both normalised, then passed through `keep`.
+void expect_same_as_strace(std::string param, const std::string& lstar,
+                           std::string (*keep)(const std::string&) = [](const std::string& t) { return t; }) {
     if (access(kStrace, X_OK) != 0) GTEST_SKIP() << kStrace << " is not installed";
-    // "prog -opts": the program traced with those options (by both tracers).
-    std::string param = GetParam(), opts;
+    std::string opts;
     if (auto sp = param.find(' '); sp != std::string::npos) opts = param.substr(sp), param.resize(sp);
     std::string prog = std::string(DECODE_PROGS) + "/" + param;
     if (access(prog.c_str(), X_OK) != 0) GTEST_SKIP() << prog << " was not built (no -m32 toolchain?)";
-    std::string expected = normalise(trace(kStrace + opts, prog));
+    std::string expected = keep(normalise(trace(kStrace + opts, prog)));
     if (expected.find("BEGIN") == std::string::npos)
         GTEST_SKIP() << "strace could not trace " << prog << " here (ptrace refused?)";
-    std::string actual = normalise(trace(std::string(LSTAR_BIN) + " trace" + opts, prog));
-    EXPECT_EQ(expected, actual);
+    EXPECT_EQ(expected, keep(normalise(trace(lstar + opts, prog))));
 }
+
+class Golden : public testing::TestWithParam<const char*> {};
+
+TEST_P(Golden, SameAsStrace) { expect_same_as_strace(GetParam(), std::string(LSTAR_BIN) + " trace"); }
 
 INSTANTIATE_TEST_SUITE_P(Progs, Golden, testing::Values("file", "mem", "signal", "net", "time", "process", "sock", "io",
                                                            "sys", "fs", "thread", "statv -v", "i386_m32",
@@ -103,16 +106,7 @@ std::string without_inproc_omissions(const std::string& text) {
 class GoldenInproc : public testing::TestWithParam<const char*> {};
 
 TEST_P(GoldenInproc, SameAsStraceLessSignals) {
-    if (access(kStrace, X_OK) != 0) GTEST_SKIP() << kStrace << " is not installed";
-    std::string param = GetParam(), opts;
-    if (auto sp = param.find(' '); sp != std::string::npos) opts = param.substr(sp), param.resize(sp);
-    std::string prog = std::string(DECODE_PROGS) + "/" + param;
-    if (access(prog.c_str(), X_OK) != 0) GTEST_SKIP() << prog << " was not built";
-    std::string expected = without_inproc_omissions(normalise(trace(kStrace + opts, prog)));
-    if (expected.find("BEGIN") == std::string::npos)
-        GTEST_SKIP() << "strace could not trace " << prog << " here (ptrace refused?)";
-    std::string actual = without_inproc_omissions(normalise(trace(std::string(LSTAR_BIN) + " trace --backend=inproc" + opts, prog)));
-    EXPECT_EQ(expected, actual);
+    expect_same_as_strace(GetParam(), std::string(LSTAR_BIN) + " trace --backend=inproc", without_inproc_omissions);
 }
 
 INSTANTIATE_TEST_SUITE_P(Progs, GoldenInproc, testing::Values("file", "mem", "signal", "net", "time", "process", "sock",
