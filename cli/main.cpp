@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "entry/inproc/inproc.hpp"
+#include "entry/backend.hpp"
 
 namespace {
 
@@ -35,25 +35,20 @@ void usage(std::FILE* out) {
     std::fprintf(out, "\nOptions:\n  -h, --help    show this help\n  --version     show lstar's version\n");
 }
 
-// A runtime image of the in-process backend (entry/inproc/inproc.hpp): the
-// subcommand it is part of sets up the path as usual, then loads the program.
+// An image a backend started (the in-process backend's runtime images): the
+// lstar command it runs, set up as usual, after which the backend takes over.
 int run_image_command(int argc, char** argv) {
-    lstar::inproc::ImageArgs args;
-    std::string error;
-    if (!lstar::inproc::ImageArgs::decode(argc, argv, &args, &error)) {
-        std::fprintf(stderr, "lstar: %s\n", error.c_str());
+    lstar::Result<std::vector<std::string>> strings = lstar::image_command(argc, argv);
+    if (!strings) {
+        std::fprintf(stderr, "lstar: %s\n", strings.error().message.c_str());
         return 127;
     }
-    std::vector<std::string> strings = args.command;
-    strings.push_back("--");
-    strings.push_back(args.shown_path);
-    lstar::inproc::set_image_args(std::move(args));
     std::vector<char*> command;
-    for (std::string& s : strings) command.push_back(s.data());
+    for (std::string& s : *strings) command.push_back(s.data());
     command.push_back(nullptr);
     for (const Command& c : kCommands)
-        if (c.name == strings[0]) return c.run(static_cast<int>(command.size()) - 1, command.data());
-    std::fprintf(stderr, "lstar: __inproc: unknown command '%s'\n", strings[0].c_str());
+        if (c.name == (*strings)[0]) return c.run(static_cast<int>(command.size()) - 1, command.data());
+    std::fprintf(stderr, "lstar: %s: unknown command '%s'\n", argv[0], (*strings)[0].c_str());
     return 127;
 }
 
@@ -73,7 +68,7 @@ int main(int argc, char** argv) {
         std::printf("lstar %s\n", LSTAR_VERSION);
         return 0;
     }
-    if (arg == "__inproc") return run_image_command(argc - 1, argv + 1);
+    if (lstar::is_image_command(arg)) return run_image_command(argc - 1, argv + 1);
     for (const Command& c : kCommands)
         if (c.name == arg) return c.run(argc - 1, argv + 1);
     std::fprintf(stderr, "lstar: unknown command '%s' (see lstar --help)\n", argv[1]);

@@ -6,7 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
-#include "handlers/emulate.hpp"
+#include "handlers/handlers.hpp"
 
 namespace lstar {
 
@@ -37,30 +37,31 @@ int run_command(int argc, char** argv) {
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
+    Handlers handlers;  // what --emulate and --hostname bind: they outlive the path
     SyscallPath path;
-    SessionOptions options;
-    std::string error;
+    BackendOptions backend_options;
+    std::string backend_name = "ptrace";
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "+fh", longopts, nullptr)) != -1) {
         switch (c) {
-        case 'f': options.ptrace.follow_forks = true; break;
+        case 'f': backend_options.follow_forks = true; break;
         case kEmulate:
-            if (!bind_constant_result(path, optarg, &error)) return fail(2, error);
+            if (Status s = handlers.bind_constant_result(path, optarg); !s) return fail(2, s.error().message);
             break;
-        case kHostname: bind_virtual_hostname(path, optarg); break;
-        case kNoPrefilter: options.ptrace.prefilter = false; break;
-        case kBackend:
-            if (!parse_backend(optarg, &options.backend))
-                return fail(2, fmt::format("run: invalid --backend '{}' (ptrace or inproc)", optarg));
-            break;
+        case kHostname: handlers.bind_hostname(path, optarg); break;
+        case kNoPrefilter: backend_options.prefilter = false; break;
+        case kBackend: backend_name = optarg; break;
         case 'h': fmt::print("{}", kRunUsage); return 0;
         default: fmt::print(stderr, "{}", kRunUsage); return 2;
         }
     }
-    options.command.assign(argv, argv + optind);
-    if (!options.command.empty() && options.command.back() == "--") options.command.pop_back();
+    backend_options.command.assign(argv, argv + optind);
+    if (!backend_options.command.empty() && backend_options.command.back() == "--") backend_options.command.pop_back();
+    SessionOptions options;
     for (int i = optind; i < argc; ++i) options.argv.emplace_back(argv[i]);
     if (options.argv.empty()) return fail(2, "run: no program given (usage: lstar run [OPTIONS] -- PROG [ARGS...])");
-    return run_session(path, options, nullptr);
+    auto backend = make_backend(backend_name, path, backend_options);
+    if (!backend) return fail(2, "run: " + backend.error().message);
+    return run_session(**backend, path, backend_options, options);
 }

@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include "entry/find_program.hpp"
-#include "entry/inproc/inproc.hpp"
 
 namespace lstar {
 
@@ -23,11 +22,16 @@ int fail(int status, const std::string& message) {
 
 namespace {
 
-void on_stop_signal(int signo) { PtraceBackend::request_stop(signo); }
+Backend* g_backend = nullptr;  // the session's, for the signal handlers
 
-void install_signal_handlers(bool attached) {
+void on_stop_signal(int signo) {
+    if (g_backend) g_backend->request_stop(signo);
+}
+
+void install_signal_handlers(Backend& backend, bool attached) {
+    g_backend = &backend;
     struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;  // no SA_RESTART: waitpid returns EINTR
+    sa.sa_handler = on_stop_signal;  // no SA_RESTART: a backend's wait returns EINTR
     sigemptyset(&sa.sa_mask);
     for (int signo : {SIGTERM, SIGHUP}) ::sigaction(signo, &sa, nullptr);
     // A launched program shares lstar's terminal: ^C and ^\ reach it directly, and
@@ -39,6 +43,12 @@ void install_signal_handlers(bool attached) {
         ::signal(SIGQUIT, SIG_IGN);
     }
     ::signal(SIGPIPE, SIG_IGN);
+}
+
+void flush_all(const BackendOptions& options) {
+    for (SessionOutput* out : options.outputs) out->flush();
+    std::fflush(stdout);
+    std::fflush(stderr);
 }
 
 [[noreturn]] void die_like(int signo) {
@@ -53,75 +63,52 @@ void install_signal_handlers(bool attached) {
     ::_exit(128 + signo);  // a signal whose default is not to terminate
 }
 
-// The end of a launched program's session: the trace flushed, then lstar ends
-// as the program did.
-int exit_like(int status, TraceOutput* out) {
-    if (out) out->flush();
-    std::fflush(stdout);
-    std::fflush(stderr);
+// The end of a launched program's session: the outputs flushed, then lstar
+// ends as the program did.
+int exit_like(int status, const BackendOptions& options) {
+    flush_all(options);
     if (WIFSIGNALED(status)) die_like(WTERMSIG(status));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
-}  // namespace
-
-// The in-process backend: a runtime image loads the program and becomes it; the
-// lstar the user started supervises.
-int run_inproc(SyscallPath& path, const SessionOptions& options, TraceOutput* out) {
-    std::string error;
-    if (inproc::image_args()) {
-        inproc::run_image(path, out, &error);  // returns only if the program cannot be loaded
-        return fail(127, error);
-    }
-    inproc::Launch launch{options.argv, options.command, options.ptrace.follow_forks, options.counts,
-                          options.ptrace.cpu_times};
-    int status = 0;
-    if (!inproc::supervise(path, launch, out, &status, &error)) {
-        if (out) out->discard();
-        return fail(1, error);
-    }
-    return exit_like(status, out);
 }
 
 // Nothing on the path (lstar run without handlers): no call needs to stop, so
 // the prefilter would let every one through; lstar steps aside and execs the
 // program in its own place, leaving only its start-up as overhead.
 int exec_in_place(const std::vector<std::string>& argv) {
-    std::string program, error;
-    if (!find_program(argv[0], &program, &error)) return fail(1, error);
+    Result<std::string> program = find_program(argv[0]);
+    if (!program) return fail(1, program.error().message);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     std::fflush(stdout);
     std::fflush(stderr);
-    ::execv(program.c_str(), args.data());
-    return fail(1, fmt::format("cannot run '{}': {}", program, std::strerror(errno)));
+    ::execv(program->c_str(), args.data());
+    return fail(1, fmt::format("cannot run '{}': {}", *program, std::strerror(errno)));
 }
 
-int run_session(SyscallPath& path, const SessionOptions& options, TraceOutput* out) {
-    if (path.idle() && options.attach.empty() && options.ptrace.prefilter && !inproc::image_args())
-        return exec_in_place(options.argv);
-    if (options.backend == Backend::inproc || inproc::image_args()) return run_inproc(path, options, out);
-    PtraceBackend backend(path, options.ptrace);
-    std::string error;
+int give_up(const BackendOptions& options, const Error& error) {
+    for (SessionOutput* out : options.outputs) out->discard();
+    return fail(1, error.message);
+}
+
+}  // namespace
+
+int run_session(Backend& backend, const SyscallPath& path, const BackendOptions& backend_options,
+                const SessionOptions& options) {
     bool attached = options.argv.empty();
+    if (!attached && path.idle() && backend_options.prefilter && backend.may_step_aside())
+        return exec_in_place(options.argv);
+    if (Status s = backend.open_outputs(); !s) return fail(1, s.error().message);
     if (attached) {
-        for (pid_t pid : options.attach) {
-            if (!backend.attach(pid, &error)) {
-                if (out) out->discard();
-                return fail(1, error);
-            }
-        }
-    } else if (!backend.launch(options.argv, &error)) {
-        if (out) out->discard();
-        return fail(1, error);
+        for (pid_t pid : options.attach)
+            if (Status s = backend.attach(pid); !s) return give_up(backend_options, s.error());
+    } else if (Status s = backend.launch(options.argv); !s) {
+        return give_up(backend_options, s.error());
     }
-    install_signal_handlers(attached);
+    install_signal_handlers(backend, attached);
     int status = backend.run();
-    if (!attached) return exit_like(status, out);
-    if (out) out->flush();
-    std::fflush(stdout);
-    std::fflush(stderr);
+    if (!attached) return exit_like(status, backend_options);
+    flush_all(backend_options);
     return 0;
 }
 

@@ -1,32 +1,20 @@
 // lstar trace: strace's command line, strace's output. The options are parsed
-// by trace/trace_options.cpp; this file wires them to a session.
+// by cli/trace_options.cpp; this file wires them to a session: fault injection
+// and tracing as the path's enter work, -c as its accounting stage.
 #include <cstdio>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
-#include "entry/inproc/inproc.hpp"
+#include "cli/trace_options.hpp"
 #include "inject/fault_injection.hpp"
+#include "trace/accounting.hpp"
 #include "trace/tracer.hpp"
-
-namespace {
-
-// -E VAR=VAL / -E VAR: set in lstar's own environment, which the program inherits.
-void apply_environment(const std::vector<std::string>& env) {
-    for (const std::string& e : env) {
-        std::size_t eq = e.find('=');
-        if (eq == std::string::npos) ::unsetenv(e.c_str());
-        else ::setenv(e.substr(0, eq).c_str(), e.c_str() + eq + 1, 1);
-    }
-}
-
-}  // namespace
 
 int trace_command(int argc, char** argv) {
     using namespace lstar;
-    TraceConfig config;
+    TraceCommand config;
     ParseOutcome parsed = parse_trace_args(argc, argv, &config);
     switch (parsed.kind) {
     case ParseOutcome::exit: std::fputs(parsed.text.c_str(), stdout); return 0;
@@ -36,34 +24,30 @@ int trace_command(int argc, char** argv) {
         return 1;
     case ParseOutcome::run: break;
     }
-    // A runtime image of the in-process backend: the environment is the program's
-    // (the supervisor applied -E), the trace goes where the supervisor opened it.
-    const inproc::ImageArgs* image = inproc::image_args();
-    if (!image) apply_environment(config.env);
 
-    SessionOptions options;
-    options.backend = config.backend;
-    options.command.assign(argv, argv + (argc - static_cast<int>(config.argv.size())));
-    if (!options.command.empty() && options.command.back() == "--") options.command.pop_back();
-    options.counts = config.summary != SummaryMode::off;
-    options.argv = config.argv;
-    options.attach = config.attach;
-    options.ptrace.follow_forks = config.follow_forks;
-    // -c's time column is system CPU time (wait4's rusage), unless -w asks for wall time.
-    options.ptrace.cpu_times = config.summary != SummaryMode::off && !config.wall_clock;
-    // -i: signal lines show the instruction pointer at the signal's stop.
-    options.ptrace.signal_ip = config.instruction_pointer;
-
-    TraceOutput out;
-    std::string error;
-    if (image) out.adopt(image->trace_fd, image->message_fd);
-    else if (!out.open(config.output_path, &error, config.output_append)) return fail(1, error);
+    TraceOutput out(config.output_path, config.output_append);
     SyscallPath path;
     Tracer tracer(out, config);
-    if (image) tracer.leave_summary_to_supervisor();
-    if (config.backend == Backend::inproc && config.follow_forks) tracer.prefix_every_line();
+    Accounting accounting(tracer, config);
+    BackendOptions backend_options;
+    backend_options.command.assign(argv, argv + (argc - static_cast<int>(config.argv.size())));
+    if (!backend_options.command.empty() && backend_options.command.back() == "--") backend_options.command.pop_back();
+    backend_options.follow_forks = config.follow_forks;
+    // -c's time column is system CPU time (wait4's rusage), unless -w asks for wall time.
+    backend_options.cpu_times = config.summary != SummaryMode::off && !config.wall_clock;
+    // -i: signal lines show the instruction pointer at the signal's stop.
+    backend_options.signal_ip = config.instruction_pointer;
+    backend_options.environment = config.env;
+    backend_options.outputs.push_back(&out);
+    if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
+    auto backend = make_backend(config.backend, path, backend_options);
+    if (!backend) return fail(1, backend.error().message);
+    // Each process traces its own tasks: with -f no tracer knows them all.
+    if ((*backend)->traits().path_per_process && config.follow_forks) tracer.prefix_every_line();
+
     // -e inject= / -e fault=: enter work before tracing, as strace tampers before it
     // prints; like strace, only with the calls that -e trace= and -P select.
+    bool counts = config.summary != SummaryMode::off;
     FaultInjector injector;
     for (const Injection& injection : config.injections)
         for (int abi = 0; abi < kAbiCount; ++abi)
@@ -74,8 +58,14 @@ int trace_command(int argc, char** argv) {
     injector.set_filter([&tracer](Task& task) { return tracer.selects(task); });
     if (!injector.empty()) path.add_hook(Stage::fault_injection, &injector);
     path.add_hook(Stage::tracing, &tracer);
-    int status = run_session(path, options, &out);
+    if (counts) path.add_hook(Stage::accounting, &accounting);
+
+    SessionOptions options;
+    options.argv = config.argv;
+    options.attach = config.attach;
+    int status = run_session(**backend, path, backend_options, options);
     tracer.finish();
+    if (counts) accounting.finish();
     out.flush();
     return status;
 }

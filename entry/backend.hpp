@@ -1,21 +1,92 @@
-// Which capture backend puts a launched program's calls on the path.
+// The capture backend contract. A backend puts a program's system calls on the
+// path: it launches a program (or attaches to running processes), stops each
+// task at the calls the path needs, fills the Task (pt_regs, ABI, user memory
+// through Task::mem), calls SyscallPath::syscall_enter / syscall_exit and
+// carries out what they decide (the resume actions: run the call with the
+// arguments the path left in task.regs, skip it with task.retval, kill the
+// task, deliver task.resume_signal, write back a replaced result), and reports
+// the tasks' lifecycle through the path (new task, exec, signal, exit,
+// detach, process copied, call suspended/resumed, image end).
+//
+// Nothing outside entry/ knows a backend's internals: the session picks one by
+// name and drives it through this interface.
 #pragma once
 
-#include <cstdint>
+#include <sys/types.h>
+
+#include <memory>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "kernel/session_output.hpp"
+#include "kernel/syscall_path.hpp"
+#include "table/result.hpp"
 
 namespace lstar {
 
-enum class Backend : std::uint8_t {
-    ptrace,  // entry/ptrace: a tracer process stops the program at its calls
-    inproc,  // entry/inproc: the program traps into lstar inside its own process
+// What every backend is told, whichever it is.
+struct BackendOptions {
+    bool follow_forks = false;  // -f: children (fork, vfork, clone) go on the path too
+    bool prefilter = true;      // calls nothing on the path needs run untouched in the host kernel
+    bool cpu_times = false;     // record each call's system CPU time (Task::enter/exit_stime_ns, for -c)
+    bool signal_ip = false;     // -i: Task::regs.ip is known at signal delivery
+    // The lstar subcommand and its options, without the program ("trace", "-f", ...):
+    // how a backend that starts new images of lstar (inproc) starts them.
+    std::vector<std::string> command;
+    // What the path's stages write to (the trace, -c's counts): kept out of the
+    // program's reach, flushed before a task may wait or die, carried into images.
+    std::vector<SessionOutput*> outputs;
+    // -E: changes to the launched program's environment ("VAR=VAL" sets, "VAR" removes).
+    std::vector<std::string> environment;
 };
 
-// "ptrace" or "inproc"; false for anything else.
-inline bool parse_backend(std::string_view name, Backend* out) {
-    if (name == "ptrace") return *out = Backend::ptrace, true;
-    if (name == "inproc") return *out = Backend::inproc, true;
-    return false;
-}
+// A backend that starts new images of lstar starts them as "lstar MARKER ...":
+// whether argv[1] is such a marker, and (argv[0] being the marker) the lstar
+// command line the image runs. The backend keeps what else it was given.
+bool is_image_command(std::string_view arg);
+Result<std::vector<std::string>> image_command(int argc, char** argv);
+
+// Each output opened, in order.
+Status open_outputs(std::span<SessionOutput* const> outputs);
+// The -E changes applied to this process's environment (a launched program's, before exec).
+void apply_environment(const std::vector<std::string>& changes);
+
+// What a backend can do, for the session and the stages to adapt to it.
+struct BackendTraits {
+    bool can_attach = false;  // -p
+    // Each process of the traced tree runs its own copy of the path (its stages see
+    // only that process's tasks).
+    bool path_per_process = false;
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+
+    virtual BackendTraits traits() const = 0;
+    // Starts argv[0] (looked up in PATH) with its calls on the path.
+    virtual Status launch(const std::vector<std::string>& argv) = 0;
+    // Puts every thread of a running process on the path.
+    virtual Status attach(pid_t pid) = 0;
+    // Runs until no task is left (or a stop request has been carried out). Returns
+    // the launched program's wait status, 0 after attach.
+    virtual int run() = 0;
+    // Async-signal-safe: lstar got SIGTERM or SIGHUP (or SIGINT/SIGQUIT after
+    // attach): detach from attached tasks, pass the signal on to a launched program.
+    virtual void request_stop(int signo) = 0;
+    // Opens the outputs (before launch or attach): a new session's are opened; an
+    // image a backend started adopts the ones it carried there.
+    virtual Status open_outputs() = 0;
+    // Whether the session may exec the program in lstar's place when nothing on the
+    // path needs any call (false where this process must run the path anyway).
+    virtual bool may_step_aside() const { return true; }
+};
+
+// The backends there are, by name ("ptrace" first: the default).
+std::span<const std::string_view> backend_names();
+// A backend by name, on this path with these options.
+Result<std::unique_ptr<Backend>> make_backend(std::string_view name, SyscallPath& path, BackendOptions options);
 
 }  // namespace lstar

@@ -5,9 +5,11 @@
 
 #include <string>
 
+#include "table/result.hpp"
+
 namespace lstar {
 
-// *path = where argv[0] `name` is found; false with a one-line *error if nowhere.
-bool find_program(const std::string& name, std::string* path, std::string* error);
+// Where argv[0] `name` is found.
+Result<std::string> find_program(const std::string& name);
 
 }  // namespace lstar

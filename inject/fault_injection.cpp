@@ -46,7 +46,7 @@ Verdict FaultInjector::on_enter(Task& task) {
     if (!task.sc) return Verdict::proceed;
     int s = slot(*task.sc);
     if (s < 0) return Verdict::proceed;
-    if (const SyscallSet* calls = sets_[static_cast<std::size_t>(s)]; calls && !calls->contains(task))
+    if (const SyscallSet* calls = sets_[static_cast<std::size_t>(s)]; calls && !in_set(*calls, task))
         return Verdict::proceed;
     PerTask& t = tasks_[task.tid];
     if (t.invocations.size() < rules_.size()) t.invocations.resize(rules_.size());

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "kernel/syscall_path.hpp"
-#include "trace/syscall_set.hpp"
+#include "table/syscall_set.hpp"
 
 namespace lstar {
 
@@ -38,6 +38,12 @@ struct InjectRule {
         if (invocation < first || invocation > last) return false;
         return step ? (invocation - first) % step == 0 : invocation == first;
     }
+};
+
+// -e inject= / -e fault=: what to do to which calls.
+struct Injection {
+    SyscallSet calls = SyscallSet::none();
+    InjectRule rule;
 };
 
 class FaultInjector final : public Hook {

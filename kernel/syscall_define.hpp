@@ -1,8 +1,10 @@
-// SYSCALL_DEFINE for lstar's handlers. A handler is an ordinary typed function
+// SYSCALL_DEFINE for lstar's handlers. A handler is an ordinary typed callable:
+// a function, or a lambda or object that carries its family's state,
 //
 //     HandlerResult do_sys_uname(Task&, UserPtr<new_utsname> name);
+//     [this](Task&, UserPtr<new_utsname> name) -> HandlerResult { ... }
 //
-// and LSTAR_SYSCALL_DEFINE(sys_newuname, do_sys_uname) makes the adapter that
+// and LSTAR_SYSCALL_DEFINE(path, sys_newuname, handler) makes the adapter that
 // the table calls: each 64-bit register is narrowed and sign- or zero-extended
 // to the declared type (what __SC_CAST/__SC_LONG do), and the arity, widths and
 // signedness are checked at compile time against the entry point's metadata
@@ -44,22 +46,51 @@ constexpr bool arg_matches() {
     }
 }
 
-template <class Meta, class... A, std::size_t... I>
-HandlerResult call_typed(HandlerResult (*fn)(Task&, A...), Task& task, std::index_sequence<I...>) {
-    static_assert((arg_matches<Meta, A, I>() && ...),
-                  "handler argument widths or signedness differ from the entry point's metadata");
-    return fn(task, arg_cast<A, Meta::size[I]>(task.arg(static_cast<int>(I)))...);
-}
+// The argument types of a handler: a function pointer, or a callable's operator().
+template <class F>
+struct handler_args : handler_args<decltype(&F::operator())> {};
+template <class... A>
+struct handler_args<HandlerResult (*)(Task&, A...)> {
+    template <template <class...> class T>
+    using apply = T<A...>;
+};
+template <class C, class... A>
+struct handler_args<HandlerResult (C::*)(Task&, A...) const> : handler_args<HandlerResult (*)(Task&, A...)> {};
+template <class C, class... A>
+struct handler_args<HandlerResult (C::*)(Task&, A...)> : handler_args<HandlerResult (*)(Task&, A...)> {};
 
 template <class Meta, class... A>
-Handler make_typed_handler(HandlerResult (*fn)(Task&, A...)) {
-    static_assert(sizeof...(A) == Meta::nargs, "handler arity differs from the entry point's metadata");
-    return [fn](Task& task) { return call_typed<Meta>(fn, task, std::index_sequence_for<A...>{}); };
+struct typed_call {
+    template <class F, std::size_t... I>
+    static HandlerResult call(F& fn, Task& task, std::index_sequence<I...>) {
+        static_assert((arg_matches<Meta, A, I>() && ...),
+                      "handler argument widths or signedness differ from the entry point's metadata");
+        return fn(task, arg_cast<A, Meta::size[I]>(task.arg(static_cast<int>(I)))...);
+    }
+    template <class F>
+    static Handler make(F fn) {
+        static_assert(sizeof...(A) == Meta::nargs, "handler arity differs from the entry point's metadata");
+        return [fn = std::move(fn)](Task& task) mutable {
+            return call(fn, task, std::index_sequence_for<A...>{});
+        };
+    }
+};
+
+template <class Meta>
+struct typed_call_for {
+    template <class... A>
+    using with = typed_call<Meta, A...>;
+};
+
+template <class Meta, class F>
+Handler make_typed_handler(F fn) {
+    using Args = typename handler_args<std::decay_t<F>>::template apply<typed_call_for<Meta>::template with>;
+    return Args::make(std::move(fn));
 }
 
 }  // namespace detail
 
-// Binds fn to the entry point `entry` on a SyscallPath; yields the number of rows bound.
+// Binds a handler to the entry point `entry` on a SyscallPath; yields the number of rows bound.
 #define LSTAR_SYSCALL_DEFINE(path, entry, fn) \
     (path).bind_entry(::lstar::meta::entry::name, ::lstar::detail::make_typed_handler<::lstar::meta::entry>(fn))
 

@@ -156,15 +156,14 @@ void SyscallPath::detach(Task& task) {
     for_each_hook([&](Hook& hook) { hook.on_detach(task); });
 }
 
-void SyscallPath::nested_call(Task& task, bool begin) {
-    for_each_hook([&](Hook& hook) { hook.on_nested_call(task, begin); });
+void SyscallPath::call_suspended(Task& task) {
+    for_each_hook([&](Hook& hook) { hook.on_call_suspended(task); });
 }
-
-void SyscallPath::process_end(std::string& report) {
-    for_each_hook([&](Hook& hook) { hook.on_process_end(report); });
+void SyscallPath::call_resumed(Task& task) {
+    for_each_hook([&](Hook& hook) { hook.on_call_resumed(task); });
 }
-void SyscallPath::report(std::string_view report) {
-    for_each_hook([&](Hook& hook) { hook.on_report(report); });
+void SyscallPath::image_end() {
+    for_each_hook([&](Hook& hook) { hook.on_image_end(); });
 }
 
 void SyscallPath::process_copied(Task& self) {

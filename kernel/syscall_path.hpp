@@ -45,17 +45,18 @@ public:
     virtual void on_exec(Task&, pid_t /*former_tid*/) {}
     virtual void on_task_exit(Task&, int /*wait_status*/) {}
     virtual void on_detach(Task&) {}
-    // In-process backend: this process is a fork child carrying a copy of its
-    // parent's state; `self` is its one task. Forget the others.
+    // This process is a fork child carrying a copy of its parent's state (a backend
+    // whose path runs in the program's own process); `self` is its one task.
+    // Forget the others.
     virtual void on_process_copy(Task& /*self*/) {}
-    // In-process backend: a signal handler on this task makes a call while the task's
-    // own call is still under way (begin), and is done with it (end).
-    virtual void on_nested_call(Task& /*task*/, bool /*begin*/) {}
-    // In-process backend: this process's calls end here (exit, or an exec through
-    // the kernel): append what the lstar that supervises should add up (report),
-    // and add up what a process reported (merge).
-    virtual void on_process_end(std::string& /*report*/) {}
-    virtual void on_report(std::string_view /*report*/) {}
+    // A signal handler on this task makes a call while the task's own call is still
+    // under way (suspended: the task's call state is the handler's from here), and is
+    // done with it (resumed: the interrupted call is the task's again).
+    virtual void on_call_suspended(Task& /*task*/) {}
+    virtual void on_call_resumed(Task& /*task*/) {}
+    // The path of this process image ends (the process exits, or execs a new image
+    // of the path): a stage hands on what it must (-c's counts).
+    virtual void on_image_end() {}
 };
 
 // What a handler decides: run the call in the host kernel, or this result.
@@ -108,9 +109,9 @@ public:
     void task_exit(Task& task, int wait_status);
     void detach(Task& task);
     void process_copied(Task& self);
-    void nested_call(Task& task, bool begin);
-    void process_end(std::string& report);
-    void report(std::string_view report);
+    void call_suspended(Task& task);
+    void call_resumed(Task& task);
+    void image_end();
 
 private:
     std::array<std::vector<Hook*>, kStageCount> hooks_;

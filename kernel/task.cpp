@@ -17,4 +17,20 @@ std::string Task::proc_syscall_line() const {
     return line;
 }
 
+int Task::multiplexed_call() const {
+    if (!sc) return 0;
+    Multiplexer m = multiplexer_of(*sc);
+    auto calls = subcalls(m);
+    if (m == Multiplexer::ipc) {
+        std::uint64_t call = arg(0) & 0xffff;
+        return call < calls.size() && !calls[call].name.empty() ? static_cast<int>(call) : 0;
+    }
+    if (m != Multiplexer::socketcall || !mem) return 0;
+    std::uint64_t call = arg(0) & 0xffffffffu;
+    if (call == 0 || call >= calls.size() || !find_syscall(Abi::i386, calls[call].row)) return 0;
+    std::uint32_t args[kMaxArgs];
+    if (copy_bytes_from_user(*mem, args, arg(1) & 0xffffffffu, 4u * calls[call].nargs) != 0) return 0;
+    return static_cast<int>(call);
+}
+
 }  // namespace lstar

@@ -9,6 +9,7 @@
 
 #include "kernel/pt_regs.hpp"
 #include "kernel/user_memory.hpp"
+#include "table/syscall_set.hpp"
 #include "table/syscall_table.hpp"
 
 namespace lstar {
@@ -62,7 +63,17 @@ struct Task {
     // What /proc/<tid>/syscall shows for this task: "running", or the number and six
     // arguments, sp and ip in hex while it is in a call.
     std::string proc_syscall_line() const;
+    // The call an i386 socketcall or ipc stands for (its index in subcalls()), as
+    // strace decides it: socketcall only when its args array is readable. 0 for
+    // every other call.
+    int multiplexed_call() const;
 };
+
+// Whether the task's current call is in the set, as strace selects it: a
+// multiplexed call by the call it stands for; a number with no row as unknown().
+inline bool in_set(const SyscallSet& set, const Task& task) {
+    return task.sc ? set.contains(*task.sc, task.multiplexed_call()) : set.unknown();
+}
 
 // The result as a value: -4095..-1 is -errno.
 inline bool is_error_value(std::int64_t ret) { return ret < 0 && ret >= -4095; }

@@ -10,7 +10,7 @@
 #include "trace/decode_ctx.hpp"
 #include "trace/decoders/calls.hpp"
 #include "trace/format.hpp"
-#include "trace/syscall_set.hpp"
+#include "table/syscall_set.hpp"
 
 namespace lstar {
 
@@ -186,13 +186,6 @@ std::string_view Decoder::shown_name(const Task& task) {
     Task sub;
     const Subcall* s = demux(task, sub);
     return s ? s->name : std::string_view();
-}
-
-int Decoder::subcall(const Task& task) {
-    if (const Subcall* s = ipc_call(task)) return static_cast<int>(s - subcalls(Multiplexer::ipc).data());
-    Task sub;
-    const Subcall* s = demux(task, sub);
-    return s ? static_cast<int>(s - subcalls(Multiplexer::socketcall).data()) : 0;
 }
 
 void Decoder::capture_entry(Task& task) {

@@ -41,10 +41,6 @@ public:
     // The name strace shows for the call when it is not the row's: i386 socketcall
     // shows the call it multiplexes ("socket"). Empty otherwise.
     static std::string_view shown_name(const Task& task);
-    // The call number an i386 socketcall or ipc stands for (subcalls() in
-    // trace/syscall_set.hpp), as strace decides it: socketcall only when its
-    // args array is readable. 0 when the task's call is no such call.
-    static int subcall(const Task& task);
     // How many arguments strace shows for this call (usually the declared count).
     int shown_args(const Task& task) const;
     // Whether argument i can only be shown once the call has returned (an out

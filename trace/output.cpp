@@ -1,5 +1,6 @@
 #include "trace/output.hpp"
 
+#include <fcntl.h>
 #include <stdio_ext.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,27 +28,25 @@ TraceOutput::~TraceOutput() {
     else if (file_) std::fflush(file_);
 }
 
-bool TraceOutput::open(const std::string& path, std::string* error, bool append) {
+Status TraceOutput::open() {
+    const std::string& path = path_;
     if (path.empty() || path == "-") {
         buffer(stderr);
-        return true;
+        return {};
     }
     struct stat st;
     created_ = ::stat(path.c_str(), &st) != 0;
     // "e": O_CLOEXEC, so the trace file does not leak into the traced program.
-    std::FILE* f = std::fopen(path.c_str(), append ? "ae" : "we");
-    if (!f) {
-        *error = fmt::format("Can't fopen '{}': {}", path, std::strerror(errno));
-        return false;
-    }
+    std::FILE* f = std::fopen(path.c_str(), append_ ? "ae" : "we");
+    if (!f) return error(fmt::format("Can't fopen '{}': {}", path, std::strerror(errno)), errno);
     buffer(f);
     file_ = f;
-    path_ = path;
     to_file_ = true;
-    return true;
+    return {};
 }
 
-void TraceOutput::adopt(int trace_fd, int message_fd) {
+void TraceOutput::adopt(std::span<const int> fds) {
+    int trace_fd = fds[0], message_fd = fds[1];
     messages_ = ::fdopen(message_fd, "a");
     if (!messages_) messages_ = stderr;
     // Whole lines in one write each: processes of a traced tree share the file.
@@ -56,6 +55,19 @@ void TraceOutput::adopt(int trace_fd, int message_fd) {
     to_file_ = file_ != messages_;
     std::setvbuf(file_, nullptr, _IOFBF, 1 << 16);
     if (messages_ != file_) std::setvbuf(messages_, nullptr, _IOFBF, 1 << 12);
+}
+
+bool TraceOutput::file_ends_mid_line() {
+    if (!to_file_) return false;
+    flush();
+    // lstar's own descriptor may be write-only: read through another.
+    int fd = ::open(fmt::format("/proc/self/fd/{}", ::fileno(file_)).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat sb {};
+    char last = '\n';
+    if (::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0) ::pread(fd, &last, 1, sb.st_size - 1);
+    ::close(fd);
+    return last != '\n';
 }
 
 bool TraceOutput::pending() const { return __fpending(file_) != 0; }

@@ -6,29 +6,34 @@
 #include <string>
 #include <string_view>
 
+#include "kernel/session_output.hpp"
+
 namespace lstar {
 
-class TraceOutput {
+class TraceOutput final : public SessionOutput {
 public:
-    TraceOutput() = default;
+    // path "" or "-" is stderr; append: -A. Nothing is opened before open().
+    TraceOutput(std::string path = "", bool append = false) : path_(std::move(path)), append_(append) {}
     ~TraceOutput();
     TraceOutput(const TraceOutput&) = delete;
     TraceOutput& operator=(const TraceOutput&) = delete;
 
-    // "" or "-" is stderr. Returns false with a one-line *error.
-    bool open(const std::string& path, std::string* error, bool append = false);
-    // In-process backend: descriptors the supervisor opened and handed down.
-    void adopt(int trace_fd, int message_fd);
-    // Whether written text waits in the buffer; drop it (a fork child's copy of its
-    // parent's buffer is the parent's to write).
-    bool pending() const;
-    void purge();
-    void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), file_); }
-    void flush() { std::fflush(file_); }
+    // SessionOutput: the file the trace goes to (created, or appended to).
+    Status open() override;
+    // SessionOutput: the trace's descriptor and the messages' (stderr), in that order.
+    std::vector<int> fds() const override { return {::fileno(file_), ::fileno(messages_)}; }
+    void adopt(std::span<const int> fds) override;
+    bool pending() const override;
+    void purge() override;
+    void flush() override { std::fflush(file_); }
     // The program never ran: remove a file lstar created.
-    void discard();
+    void discard() override;
+
+    void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), file_); }
     bool is_file() const { return to_file_; }
-    int fd() const { return ::fileno(file_); }
+    // The trace is a file whose last line is unfinished (another process wrote it,
+    // and died before it could end it).
+    bool file_ends_mid_line();
     // A message for the user ("lstar: Process 12 attached"): on stderr, through
     // the trace's own buffer when the trace goes there too, so that the two keep
     // their order (and an open line is broken where strace breaks it).
@@ -38,6 +43,7 @@ private:
     std::FILE* file_ = stderr;
     std::FILE* messages_ = stderr;
     std::string path_;
+    bool append_ = false;
     bool to_file_ = false;  // the trace goes to a file, not to the messages' stream
     bool created_ = false;  // lstar created the file (discard() may remove it)
 };

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "kernel/task.hpp"
-#include "trace/trace_options.hpp"
+#include "trace/trace_config.hpp"
 
 namespace lstar {
 

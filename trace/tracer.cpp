@@ -65,8 +65,8 @@ public:
 
 private:
     const Decoder& pick(const Task& task) const {
-        bool raw = task.sc && config_.raw.contains(task);
-        bool verbose = task.sc && !config_.abbrev.contains(task);
+        bool raw = task.sc && in_set(config_.raw, task);
+        bool verbose = task.sc && !in_set(config_.abbrev, task);
         return decoders_[raw * 2 + verbose];
     }
     const TraceConfig& config_;
@@ -75,7 +75,6 @@ private:
 
 Tracer::Tracer(TraceOutput& out, const TraceConfig& config)
     : out_(out), config_(config), fmt_(std::make_unique<CallFormatter>(config)) {
-    if (config.summary != SummaryMode::off) summary_ = std::make_unique<Summary>();
     deferred_ = config.status != kStatusAll;
     pid_column_ = !config.output_path.empty() && (config.follow_forks || config.attach.size() > 1);
     wall_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
@@ -95,7 +94,7 @@ Tracer::Tracer(TraceOutput& out, const TraceConfig& config)
 Tracer::~Tracer() = default;
 
 bool Tracer::selects(Task& task) const {
-    return config_.trace.contains(task) &&
+    return in_set(config_.trace, task) &&
            (paths_.empty() || touches_path(task));
 }
 
@@ -387,12 +386,6 @@ Verdict Tracer::on_enter(Task& task) {
     return Verdict::proceed;
 }
 
-// -c: system CPU time from entry to exit, as strace measures by default; -w: wall time.
-std::uint64_t Tracer::summary_ns(const Task& task) const {
-    if (config_.wall_clock) return task.exit_ns - task.enter_ns;
-    return task.exit_stime_ns > task.enter_stime_ns ? task.exit_stime_ns - task.enter_stime_ns : 0;
-}
-
 void Tracer::on_exit(Task& task) {
     auto it = tasks_.find(task.tid);
     if (it == tasks_.end()) return;
@@ -405,14 +398,8 @@ void Tracer::on_exit(Task& task) {
     if (!it->second.selected) return;
     PerTask& t = it->second;
     t.selected = false;
+    t.showed = task.calls;
     bool failed = is_error_value(task.retval);
-    if (summary_ && task.sc) {
-        // An i386 socketcall/ipc counts as the call it stands for, as strace counts it.
-        const SyscallDesc* row = task.sc;
-        if (std::string_view shown = Decoder::shown_name(task); !shown.empty())
-            if (const SyscallDesc* sub = find_syscall(task.sc->abi, shown)) row = sub;
-        summary_->record(*row, failed, summary_ns(task));
-    }
     if (!config_.prints_calls()) return;
     if (!status_shown(failed ? kStatusFailed : kStatusSuccessful)) return;
     if (config_.json) json_call(task, t, true);
@@ -533,7 +520,6 @@ void Tracer::on_exec(Task& task, pid_t former_tid) {
 // A fork child of the in-process backend starts from its parent's state: the
 // parent's tasks and its open line are the parent's to finish.
 void Tracer::on_process_copy(Task& self) {
-    if (summary_) summary_->clear();  // the parent's counts are the parent's to report
     tasks_.clear();
     suspended_.clear();
     per_task(self.tid);
@@ -545,23 +531,36 @@ void Tracer::on_process_copy(Task& self) {
 
 // The outer call's line is left unfinished, as strace leaves a line when another
 // one comes between its entry and exit, and resumed after the inner call.
-void Tracer::on_nested_call(Task& task, bool begin) {
+void Tracer::on_call_suspended(Task& task) {
     constexpr std::size_t kMaxDepth = 8;  // a handler that siglongjmps leaves its call behind
     std::vector<PerTask>& stack = suspended_[task.tid];
-    if (begin) {
-        if (open_line_ == task.tid) interrupt_open_line();
-        if (stack.size() == kMaxDepth) stack.erase(stack.begin());
-        stack.push_back(std::move(per_task(task.tid)));
-        tasks_[task.tid] = PerTask{};
-    } else if (!stack.empty()) {
-        tasks_[task.tid] = std::move(stack.back());
-        stack.pop_back();
-    }
+    if (open_line_ == task.tid) interrupt_open_line();
+    if (stack.size() == kMaxDepth) stack.erase(stack.begin());
+    stack.push_back(std::move(per_task(task.tid)));
+    tasks_[task.tid] = PerTask{};
+}
+
+void Tracer::on_call_resumed(Task& task) {
+    std::vector<PerTask>& stack = suspended_[task.tid];
+    if (stack.empty()) return;
+    tasks_[task.tid] = std::move(stack.back());
+    stack.pop_back();
+}
+
+bool Tracer::showed(const Task& task) const {
+    auto it = tasks_.find(task.tid);
+    return it != tasks_.end() && it->second.showed == task.calls && task.calls != 0;
 }
 
 void Tracer::on_task_exit(Task& task, int status) {
     if (!attached_.empty()) announce_attached();
     auto it = tasks_.find(task.tid);
+    // A task whose calls another process traced into the same file (its own image,
+    // in the in-process backend) was killed: the entry of a call it was waiting in
+    // may end the file, and that call ends unfinished.
+    if (it != tasks_.end() && task.calls == 0 && WIFSIGNALED(status) && !config_.follow_forks &&
+        out_.file_ends_mid_line())
+        out_.write(" <unfinished ...>) = ?\n");
     if (it != tasks_.end() && it->second.selected && task.phase == SyscallPhase::entered) {
         // A call that never returned (exit_group, or killed inside it).
         it->second.selected = false;
@@ -626,26 +625,14 @@ void Tracer::task_gone(pid_t tid) {
     if (--live_tasks_ <= 0) finish();
 }
 
-void Tracer::on_process_end(std::string& report) {
-    if (!summary_) return;
-    summary_elsewhere_ = true;  // the supervisor prints the table
-    summary_->serialize(report);
-    summary_->clear();
-}
-
-void Tracer::on_report(std::string_view report) {
-    if (summary_) summary_->merge(report);
-}
-
 void Tracer::finish() {
     if (!attached_.empty()) announce_attached();
-    if (!summary_ || summary_printed_ || summary_elsewhere_) return;
-    summary_printed_ = true;
+}
+
+void Tracer::write_block(std::string_view text) {
     interrupt_open_line();
     line_.clear();
-    if (config_.json) summary_->print_json(line_);
-    else summary_->print(config_.sort, config_.columns, line_);
-    emit();
+    out_.write(text);
     out_.flush();
 }
 

@@ -10,8 +10,7 @@
 
 #include "kernel/syscall_path.hpp"
 #include "trace/output.hpp"
-#include "trace/summary.hpp"
-#include "trace/trace_options.hpp"
+#include "trace/trace_config.hpp"
 
 namespace lstar {
 
@@ -34,19 +33,22 @@ public:
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;
     void on_process_copy(Task& self) override;
-    void on_nested_call(Task& task, bool begin) override;
-    void on_process_end(std::string& report) override;
-    void on_report(std::string_view report) override;
-    // In a runtime image of the in-process backend: the -c counts go to the
-    // supervising lstar, which prints the table.
-    void leave_summary_to_supervisor() { summary_elsewhere_ = true; }
-    // In-process backend with -f and no -o: each process's tracer knows only its own
-    // tasks, so every line carries "[pid N]" (strace's form once several are traced).
+    void on_call_suspended(Task& task) override;
+    void on_call_resumed(Task& task) override;
+    // Each process traces its own tasks (the in-process backend) and -f: no tracer
+    // knows them all, so every line carries "[pid N]" (strace's form once several
+    // are traced).
     void prefix_every_line() { prefix_all_ = true; }
 
-    // Prints the -c table, once. Done when the last task is gone; trace_command
-    // calls it again at the end in case a task went away unreported.
+    // The end of the session: what -p announces is announced. trace_command calls it
+    // at the end in case a task went away unreported.
     void finish();
+    // Whether the call the task has just left was selected (shown, or counted by -c).
+    bool showed(const Task& task) const;
+    // How many tasks this tracer follows now.
+    int live_tasks() const { return live_tasks_; }
+    // Text that is no part of any call's line (-c's table): an open line is broken first.
+    void write_block(std::string_view text);
 
     // Whether this call passes -e trace= and -P: strace tampers (-e inject=) only
     // with the calls it traces.
@@ -55,6 +57,7 @@ public:
 private:
     struct PerTask {
         bool selected = false;    // the current call passed -e trace= and -P
+        std::uint64_t showed = 0; // task.calls of the last selected call that returned
         std::uint64_t call = 0;   // task.calls when on_enter last ran (a call skipped by an
                                   // earlier stage of enter work never reaches on_enter)
         Task entry;               // the task as it entered its selected call, for the old
@@ -89,13 +92,11 @@ private:
 
     void task_gone(pid_t tid);
     void announce_attached();
-    std::uint64_t summary_ns(const Task& task) const;
     void emit() { out_.write(line_); line_.clear(); }
 
     TraceOutput& out_;
     const TraceConfig& config_;
     std::unique_ptr<CallFormatter> fmt_;
-    std::unique_ptr<Summary> summary_;
     std::vector<std::string> paths_;  // -P, with their real paths
     std::unordered_map<pid_t, PerTask> tasks_;
     std::unordered_map<pid_t, std::vector<PerTask>> suspended_;  // calls under a signal handler's
@@ -107,8 +108,6 @@ private:
     // -p: the processes attached and how many threads each, announced as strace -f -p
     // does ("Process N attached with M threads") once every thread is seized.
     std::vector<std::pair<pid_t, int>> attached_;
-    bool summary_printed_ = false;
-    bool summary_elsewhere_ = false;
     bool prefix_all_ = false;
     std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time
     std::uint64_t wall_offset_ns_ = 0;    // CLOCK_REALTIME - CLOCK_MONOTONIC at start

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <optional>
 
@@ -8,18 +10,40 @@
 namespace lstar::inproc {
 
 namespace {
+
 std::optional<ImageArgs> g_image_args;
+
+// "3,4,5", or "-" for none.
+std::string join_fds(const std::vector<int>& fds) {
+    std::string s;
+    for (int fd : fds) s += (s.empty() ? "" : ",") + std::to_string(fd);
+    return s.empty() ? "-" : s;
+}
+
+bool split_fds(std::string_view text, std::vector<int>* out) {
+    out->clear();
+    if (text == "-") return true;
+    for (std::size_t at = 0; at <= text.size();) {
+        std::size_t end = std::min(text.find(',', at), text.size());
+        int fd = 0;
+        auto [p, ec] = std::from_chars(text.data() + at, text.data() + end, fd);
+        if (ec != std::errc() || p != text.data() + end || fd < 0) return false;
+        out->push_back(fd);
+        at = end + 1;
+    }
+    return true;
+}
+
 }  // namespace
 
 const ImageArgs* image_args() { return g_image_args ? &*g_image_args : nullptr; }
 void set_image_args(ImageArgs args) { g_image_args = std::move(args); }
 
-// __inproc TRACE_FD MESSAGE_FD REPORT_FD FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
+// __inproc MESSAGE_FD OUTPUT_FDS FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
 std::vector<std::string> ImageArgs::encode() const {
     std::vector<std::string> v = {"__inproc",
-                                  std::to_string(trace_fd),
                                   std::to_string(message_fd),
-                                  std::to_string(report_fd),
+                                  join_fds(output_fds),
                                   std::string(traced ? "t" : "-") + (follow ? "f" : "-") + (own_seccomp ? "s" : "-") +
                                       (cpu_times ? "c" : "-"),
                                   std::to_string(exec_nr),
@@ -34,28 +58,26 @@ std::vector<std::string> ImageArgs::encode() const {
 }
 
 bool ImageArgs::decode(int argc, char** argv, ImageArgs* out, std::string* error) {
-    constexpr int kFixed = 11;
+    constexpr int kFixed = 10;
     auto number = [&](int i, long* value) {
         char* end = nullptr;
         *value = std::strtol(argv[i], &end, 10);
         return *argv[i] && *end == '\0';
     };
-    long trace_fd, message_fd, report_fd, count;
-    if (argc < kFixed || !number(1, &trace_fd) || !number(2, &message_fd) || !number(3, &report_fd) ||
-        !number(5, &out->exec_nr) || !number(6, &out->exec_dirfd) || !number(7, &out->exec_flags) ||
-        !number(10, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[4]).size() != 4) {
+    long message_fd, count;
+    if (argc < kFixed || !number(1, &message_fd) || !split_fds(argv[2], &out->output_fds) ||
+        !number(4, &out->exec_nr) || !number(5, &out->exec_dirfd) || !number(6, &out->exec_flags) ||
+        !number(9, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[3]).size() != 4) {
         *error = "__inproc: malformed runtime arguments (this command is lstar's own, not for users)";
         return false;
     }
-    out->trace_fd = static_cast<int>(trace_fd);
     out->message_fd = static_cast<int>(message_fd);
-    out->report_fd = static_cast<int>(report_fd);
-    out->traced = argv[4][0] == 't';
-    out->follow = argv[4][1] == 'f';
-    out->own_seccomp = argv[4][2] == 's';
-    out->cpu_times = argv[4][3] == 'c';
-    out->shown_path = argv[8];
-    out->load_path = argv[9];
+    out->traced = argv[3][0] == 't';
+    out->follow = argv[3][1] == 'f';
+    out->own_seccomp = argv[3][2] == 's';
+    out->cpu_times = argv[3][3] == 'c';
+    out->shown_path = argv[7];
+    out->load_path = argv[8];
     out->argv.assign(argv + kFixed, argv + kFixed + count);
     out->command.assign(argv + kFixed + count, argv + argc);
     if (out->command.empty()) {

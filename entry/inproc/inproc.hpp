@@ -12,19 +12,21 @@
 
 #include <sys/types.h>
 
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "kernel/syscall_path.hpp"
-#include "trace/output.hpp"
+#include "entry/backend.hpp"
+#include "kernel/session_output.hpp"
 
 namespace lstar::inproc {
 
 // What one runtime image is given (on its command line, after "__inproc").
 struct ImageArgs {
-    int trace_fd = -1;            // the trace's descriptor (a reserved one)
     int message_fd = -1;          // lstar's own stderr (reserved)
-    int report_fd = -1;           // -c: where a process's counts go (reserved), or -1
+    std::vector<int> output_fds;  // the session's outputs' descriptors, in order (reserved)
     bool traced = true;           // this process's calls go through the path
     bool follow = false;          // -f: its children's too
     bool own_seccomp = false;     // the program has loaded a seccomp filter of its own
@@ -48,21 +50,13 @@ void set_image_args(ImageArgs args);
 // Runtime image: loads the program, installs the SIGSYS entry, reports the
 // execve that started it and jumps to it. Returns only if the program cannot be
 // loaded, with a one-line *error.
-bool run_image(SyscallPath& path, TraceOutput* out, std::string* error);
+bool run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, std::string* error);
 
 // What exec does to descriptors: those marked close-on-exec are closed.
 void close_on_exec_fds();
 
-// Supervisor: starts argv[0] (looked up in PATH) under the runtime and waits for
-// every process of the tree. Returns false with *error when it cannot start it;
-// *status is then unset. Otherwise *status is the program's wait status.
-struct Launch {
-    std::vector<std::string> argv;     // the program and its arguments
-    std::vector<std::string> command;  // lstar subcommand and options for the runtime images
-    bool follow = false;               // -f
-    bool counts = false;               // -c, -C: processes report their counts
-    bool cpu_times = false;            // -c's time column is system CPU time
-};
-bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* status, std::string* error);
+// The backend (supervisor.cpp): in the lstar the user started, the supervisor of
+// the program's tree; in a runtime image, the loader of its program.
+Result<std::unique_ptr<Backend>> make_backend(SyscallPath& path, BackendOptions options);
 
 }  // namespace lstar::inproc

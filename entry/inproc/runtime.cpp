@@ -60,7 +60,7 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
         // a siglongjmp may have left for good: the stack is bounded).
         if (ts.nested.size() == kMaxNesting) ts.nested.erase(ts.nested.begin());
         ts.nested.push_back(ts.task);
-        if (ts.traced) path_.nested_call(ts.task, true);
+        if (ts.traced) path_.call_suspended(ts.task);
     }
     Task& task = ts.task;
     task.tid = tid;
@@ -110,7 +110,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
             bool ends_task = task.sc && (task.sc->name == "exit" || task.sc->name == "exit_group");
             if (ends_task) {
                 // No return: the task's end is reported now, and the thread forgotten.
-                if (task.sc->name == "exit_group" || live_threads_ == 1) report_counts();
+                if (task.sc->name == "exit_group" || live_threads_ == 1) end_image();
                 if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
                 flush();
                 if (task.sc->name == "exit") {
@@ -150,7 +150,7 @@ void Runtime::leave(ThreadState& ts) {
     if (--ts.depth > 0 && !ts.nested.empty()) {
         ts.task = ts.nested.back();
         ts.nested.pop_back();
-        if (ts.traced) path_.nested_call(ts.task, false);
+        if (ts.traced) path_.call_resumed(ts.task);
     }
     if (ts.depth < 0) ts.depth = 0;
 }
@@ -246,7 +246,9 @@ long Runtime::close_range(const Task& task) {
     long result = 0;
     unsigned from = first;
     std::vector<unsigned> cuts;
-    for (int fd : {args_.trace_fd, args_.message_fd, args_.report_fd})
+    std::vector<int> reserved_fds = args_.output_fds;
+    reserved_fds.push_back(args_.message_fd);
+    for (int fd : reserved_fds)
         if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) cuts.push_back(fd);
     std::sort(cuts.begin(), cuts.end());
     for (unsigned cut : cuts) {
@@ -255,17 +257,6 @@ long Runtime::close_range(const Task& task) {
     }
     if (from <= last && from != 0) result = result ? result : sys(SYS_close_range, from, last, flags);
     return result;
-}
-
-// -c: this process's counts, to the supervisor, in writes that a pipe keeps whole.
-void Runtime::report_counts() {
-    // A vfork child's calls are counted in its parent's memory, which it shares.
-    if (args_.report_fd < 0 || sys(SYS_getpid) != pid_) return;
-    std::string report;
-    path_.process_end(report);
-    constexpr std::size_t kPiece = (4096 / Summary::kRecordSize) * Summary::kRecordSize;
-    for (std::size_t at = 0; at < report.size(); at += kPiece)
-        sys(SYS_write, args_.report_fd, ptr(report.data() + at), static_cast<long>(std::min(kPiece, report.size() - at)));
 }
 
 }  // namespace lstar::inproc
@@ -295,7 +286,7 @@ extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext
 
 namespace lstar::inproc {
 
-bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
+bool run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, std::string* error) {
     const ImageArgs& args = *image_args();
     // Without FSGSBASE (or with LSTAR_INPROC_NO_FSGSBASE set, to exercise that path)
     // the thread pointer is swapped with arch_prctl.
@@ -316,7 +307,7 @@ bool run_image(SyscallPath& path, TraceOutput* out, std::string* error) {
     LoadedProgram program;
     if (!load_program(args.load_path, args.argv, envp, &program, error)) return false;
 
-    auto* runtime = new Runtime(path, out, args);
+    auto* runtime = new Runtime(path, outputs, args);
     // The program's heap starts on a page, as after a kernel exec.
     auto brk_now = static_cast<std::uint64_t>(sys(SYS_brk, 0));
     runtime->runtime_brk = static_cast<std::uint64_t>(sys(SYS_brk, static_cast<long>((brk_now + 4095) & ~4095ull)));

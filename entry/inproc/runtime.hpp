@@ -45,7 +45,6 @@
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
-#include "trace/summary.hpp"
 
 extern "C" {
 long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
@@ -194,7 +193,8 @@ struct KernelSigaction {
 
 class Runtime {
 public:
-    Runtime(SyscallPath& path, TraceOutput* out, const ImageArgs& args) : path_(path), out_(out), args_(args) {
+    Runtime(SyscallPath& path, std::span<SessionOutput* const> outputs, const ImageArgs& args)
+        : path_(path), outputs_(outputs.begin(), outputs.end()), args_(args) {
         pid_ = static_cast<pid_t>(sys(SYS_getpid));
         mem_.pid = pid_;
         traced_ = args.traced;
@@ -243,11 +243,20 @@ private:
     std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
     CloneTicket* take_ticket();
     bool reserved(long fd) const {
-        return fd >= 0 && (fd == args_.trace_fd || fd == args_.message_fd || fd == args_.report_fd);
+        return fd >= 0 && (fd == args_.message_fd ||
+                           std::find(args_.output_fds.begin(), args_.output_fds.end(), fd) != args_.output_fds.end());
     }
-    void report_counts();
+    // This process's image ends (exit, or an exec through the kernel): the stages
+    // hand on what they must. Not in a vfork child, whose memory is its parent's.
+    void end_image() {
+        if (sys(SYS_getpid) == pid_) path_.image_end();
+    }
     void flush() {
-        if (out_ && out_->pending()) out_->flush();
+        for (SessionOutput* out : outputs_)
+            if (out->pending()) out->flush();
+    }
+    void purge_outputs() {
+        for (SessionOutput* out : outputs_) out->purge();
     }
     void warn(const std::string& text) {
         std::string line = (text.rfind("lstar: ", 0) == 0 ? "" : "lstar: ") + text + "\n";
@@ -255,7 +264,7 @@ private:
     }
 
     SyscallPath& path_;
-    TraceOutput* out_;
+    std::vector<SessionOutput*> outputs_;
     ImageArgs args_;
     pid_t pid_;
     bool traced_;

@@ -14,7 +14,7 @@ void Runtime::after_fork() {
     clones_in_flight_ = 0;
     threads_.clear();
     for (CloneTicket* t : tickets_) t->in_use = false;
-    if (out_) out_->purge();
+    purge_outputs();
     ThreadState& self = threads_[pid_];
     self.traced = traced_;
     self.rseq = forking_rseq_;

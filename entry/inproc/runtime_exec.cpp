@@ -68,7 +68,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
     // written only if the exec fails.
     // Without the lock: a vfork child shares it with its parent, which must be able
     // to take it again once the child's exec has let it run.
-    report_counts();  // the new image counts afresh
+    end_image();  // the new image starts afresh
     enter_program_context(fs, mask_of(uc) & ~kSigsysBit);
     long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
     leave_program_context();
@@ -158,7 +158,7 @@ void Runtime::exec_in_process() {
     PendingExec job = std::move(pending_);
     // What stays of the old program in lstar: its execve's open line, which the
     // report below replaces, as after a kernel exec.
-    if (out_) out_->purge();
+    purge_outputs();
     Task self;
     self.tid = self.tgid = pid_;
     path_.process_copied(self);

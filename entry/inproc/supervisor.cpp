@@ -1,4 +1,5 @@
-// The supervisor: the lstar the user started. It loads the trap filter into a
+// The in-process backend as the session drives it (entry/backend.hpp). In the
+// lstar the user started it is the supervisor: it loads the trap filter into a
 // child, execs the first runtime image there, and waits for the whole tree
 // (as a child subreaper, orphans come back to it). It never stops anything:
 // if it is killed, the program goes on untraced-by-nobody but intact.
@@ -18,13 +19,13 @@
 
 #include <fmt/format.h>
 
+#include "entry/backend.hpp"
 #include "entry/bpf_program.hpp"
 #include "entry/find_program.hpp"
 #include "entry/inproc/inproc.hpp"
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
-#include "trace/summary.hpp"
 
 // The bounds of lstar's text (the GNU linker's names); lstar is linked at a
 // fixed address, so they are the same in every runtime image.
@@ -36,7 +37,6 @@ namespace lstar::inproc {
 namespace {
 
 std::atomic<int> g_forward_signal{0};
-void on_forward_signal(int signo) { g_forward_signal.store(signo); }
 
 // Where the runtime's descriptors go: high, out of the way of the program's.
 int reserved_fd_base() {
@@ -45,143 +45,175 @@ int reserved_fd_base() {
     return static_cast<int>(std::min<rlim_t>(r.rlim_cur, 1024) - 8);
 }
 
-}  // namespace
+class InprocBackend final : public Backend {
+public:
+    InprocBackend(SyscallPath& path, BackendOptions options) : path_(path), options_(std::move(options)) {}
 
-bool supervise(SyscallPath& path, const Launch& launch, TraceOutput* out, int* status, std::string* error) {
-    std::string program;
-    if (launch.argv.empty()) return *error = "no program to run: give one after the options", false;
-    if (!find_program(launch.argv[0], &program, error)) return false;
-    if (int probe = probe_executable(program.c_str()); probe != 0) {
-        *error = probe < 0 ? fmt::format("cannot run '{}': {}", program, std::strerror(-probe))
-                           : fmt::format("cannot run '{}' in-process: not an x86_64 program", program);
-        return false;
+    BackendTraits traits() const override { return {.can_attach = false, .path_per_process = true}; }
+    Status launch(const std::vector<std::string>& argv) override;
+    Status attach(pid_t) override {
+        return error("--backend=inproc cannot attach to a running process (-p): use --backend=ptrace", EINVAL);
     }
+    Status open_outputs() override;
+    int run() override;
+    void request_stop(int signo) override { g_forward_signal.store(signo); }
+    // A runtime image runs the path for its program, whatever the path needs.
+    bool may_step_aside() const override { return !image_args(); }
+
+private:
+    Status start(const std::vector<std::string>& argv);
+
+    SyscallPath& path_;
+    BackendOptions options_;
+    pid_t child_ = 0;
+};
+
+Status InprocBackend::open_outputs() {
+    const ImageArgs* image = image_args();
+    if (!image) return lstar::open_outputs(options_.outputs);
+    // The channels the supervisor opened, at the descriptors it reserved for them.
+    std::span<const int> fds = image->output_fds;
+    for (SessionOutput* out : options_.outputs) {
+        std::size_t n = std::min(out->fds().size(), fds.size());
+        out->adopt(fds.first(n));
+        fds = fds.subspan(n);
+    }
+    return {};
+}
+
+Status InprocBackend::launch(const std::vector<std::string>& argv) {
+    if (!image_args()) return start(argv);
+    // A runtime image: it loads the program and becomes it. If it cannot, the
+    // program's exec has failed past the point of no return: as in a shell's
+    // child, the message and status 127.
+    std::string load_error;
+    run_image(path_, options_.outputs, &load_error);
+    for (SessionOutput* out : options_.outputs) out->flush();
+    fmt::print(stderr, "lstar: {}\n", load_error);
+    ::_exit(127);
+}
+
+Status InprocBackend::start(const std::vector<std::string>& argv) {
+    if (argv.empty()) return error("no program to run: give one after the options", EINVAL);
+    Result<std::string> found = find_program(argv[0]);
+    if (!found) return found.error();
+    const std::string& program = *found;
+    if (int probe = probe_executable(program.c_str()); probe != 0)
+        return probe < 0 ? error(fmt::format("cannot run '{}': {}", program, std::strerror(-probe)), -probe)
+                         : error(fmt::format("cannot run '{}' in-process: not an x86_64 program", program), ENOEXEC);
     int base = reserved_fd_base();
     ImageArgs args;
-    args.trace_fd = ::fcntl(out ? out->fd() : STDERR_FILENO, F_DUPFD, base);
+    // The session's outputs and lstar's own stderr move out of the program's way
+    // (the program's descriptors stay as they were).
     args.message_fd = ::fcntl(STDERR_FILENO, F_DUPFD, base);
-    // -c: every process of the tree writes its counts into a pipe as it ends.
-    int reports = -1;
-    if (launch.counts) {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) return *error = fmt::format("pipe: {}", std::strerror(errno)), false;
-        reports = fds[0];
-        args.report_fd = ::fcntl(fds[1], F_DUPFD, base);
-        ::close(fds[1]);
-    }
-    if (args.trace_fd < 0 || args.message_fd < 0 || (launch.counts && args.report_fd < 0))
-        return *error = fmt::format("cannot reserve descriptors for the trace: {}", std::strerror(errno)), false;
-    args.cpu_times = launch.cpu_times;
+    bool reserved = args.message_fd >= 0;
+    for (SessionOutput* out : options_.outputs)
+        for (int fd : out->fds()) {
+            int moved = ::fcntl(fd, F_DUPFD, base);
+            reserved = reserved && moved >= 0;
+            args.output_fds.push_back(moved);
+        }
+    if (!reserved)
+        return error(fmt::format("cannot reserve descriptors for the trace: {}", std::strerror(errno)), errno);
+    args.cpu_times = options_.cpu_times;
     args.traced = true;
-    args.follow = launch.follow;
+    args.follow = options_.follow_forks;
     args.exec_nr = nr::x86_64::execve;
     args.exec_dirfd = AT_FDCWD;
     args.shown_path = args.load_path = program;
-    args.argv = launch.argv;
-    args.command = launch.command;
+    args.argv = argv;
+    args.command = options_.command;
 
     TrapFilterSpec spec;
     spec.text_begin = reinterpret_cast<std::uint64_t>(__executable_start);
     spec.text_end = reinterpret_cast<std::uint64_t>(etext);
-    spec.reserved_fds = {args.trace_fd, args.message_fd};
-    if (args.report_fd >= 0) spec.reserved_fds.push_back(args.report_fd);
-    std::vector<sock_filter> filter = build_trap_filter(path, spec);
+    spec.reserved_fds = args.output_fds;
+    spec.reserved_fds.push_back(args.message_fd);
+    Result<std::vector<sock_filter>> filter = build_trap_filter(path_, spec);
+    if (!filter) return filter.error();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-    if (out) out->flush();
+    for (SessionOutput* out : options_.outputs) out->flush();
     std::fflush(stdout);
     std::fflush(stderr);
     pid_t child = ::fork();
-    if (child < 0) return *error = fmt::format("fork: {}", std::strerror(errno)), false;
+    if (child < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
     if (child == 0) {
-        if (!bpf::install(filter)) {
+        if (!bpf::install(*filter)) {
             fmt::print(stderr, "lstar: cannot load the trap filter: {}\n", std::strerror(errno));
             ::_exit(127);
         }
         // The child already is an lstar image with the path set up: it becomes the
         // first runtime image without an exec of its own, after doing what exec
         // would have done to lstar's descriptors.
-        close_on_exec_fds();  // the report pipe's read end among them
-        if (out) out->adopt(args.trace_fd, args.message_fd);
+        close_on_exec_fds();  // the ends of the outputs that only the supervisor reads among them
+        apply_environment(options_.environment);
         set_image_args(args);
-        std::string load_error;
-        run_image(path, out, &load_error);
-        fmt::print(stderr, "lstar: {}\n", load_error);
-        ::_exit(127);
+        open_outputs();
+        launch(argv);  // does not return
     }
-    ::close(args.trace_fd);
+    for (int fd : args.output_fds) ::close(fd);
     ::close(args.message_fd);
-    if (args.report_fd >= 0) ::close(args.report_fd);
+    for (SessionOutput* out : options_.outputs) out->handed_on();
+    child_ = child;
+    // The stages hear of the program as the first task: a death by a signal, which
+    // the program cannot report itself, is reported here.
+    Task task;
+    task.tid = task.tgid = child;
+    path_.new_task(task, nullptr);
+    return {};
+}
 
-    // ^C and ^\ reach the program from the terminal; lstar waits to report how it ends.
-    // A TERM or HUP sent to lstar is passed on.
-    ::signal(SIGINT, SIG_IGN);
-    ::signal(SIGQUIT, SIG_IGN);
-    struct sigaction sa {};
-    sa.sa_handler = on_forward_signal;
-    sigemptyset(&sa.sa_mask);
-    for (int signo : {SIGTERM, SIGHUP}) ::sigaction(signo, &sa, nullptr);
-
-    // Reports arrive in whole records (each write is at most PIPE_BUF bytes of them).
-    std::string pending;
-    auto drain = [&](bool wait) {
-        if (reports < 0) return;
-        pollfd p{reports, POLLIN, 0};
-        if (::poll(&p, 1, wait ? 10 : 0) <= 0) return;
-        char buf[4096];
-        ssize_t n = ::read(reports, buf, sizeof buf);
-        if (n <= 0) {
-            ::close(reports);
-            reports = -1;
-            return;
-        }
-        pending.append(buf, static_cast<std::size_t>(n));
-        std::size_t whole = pending.size() - pending.size() % Summary::kRecordSize;
-        path.report(std::string_view(pending).substr(0, whole));
-        pending.erase(0, whole);
+int InprocBackend::run() {
+    // What flows back from the images (-c's counts) is collected while they run:
+    // a full pipe would hold up the processes that write to it, and so their exits.
+    std::vector<SessionOutput*> collecting;
+    for (SessionOutput* out : options_.outputs)
+        if (out->collect_fd() >= 0) collecting.push_back(out);
+    auto collect = [&](bool wait) {
+        if (collecting.empty()) return;
+        std::vector<pollfd> polls;
+        for (SessionOutput* out : collecting) polls.push_back({out->collect_fd(), POLLIN, 0});
+        if (::poll(polls.data(), polls.size(), wait ? 10 : 0) <= 0) return;
+        for (std::size_t i = polls.size(); i-- > 0;)
+            if (polls[i].revents && !collecting[i]->collect()) collecting.erase(collecting.begin() + static_cast<long>(i));
     };
+    int status = 0;
     bool main_done = false;
     for (;;) {
         int st = 0;
-        // With a report pipe to empty, no blocking wait: a full pipe would hold up
-        // the processes that write to it, and so their exits.
-        pid_t pid = ::waitpid(-1, &st, __WALL | (reports >= 0 ? WNOHANG : 0));
+        // While something is to be collected, no blocking wait.
+        pid_t pid = ::waitpid(-1, &st, __WALL | (collecting.empty() ? 0 : WNOHANG));
         if (pid == 0) {
-            drain(true);
+            collect(true);
             continue;
         }
         if (pid < 0) {
             if (errno == EINTR) {
-                if (int signo = g_forward_signal.exchange(0); signo && !main_done) ::kill(child, signo);
+                // A TERM or HUP sent to lstar is passed on.
+                if (int signo = g_forward_signal.exchange(0); signo && !main_done) ::kill(child_, signo);
                 continue;
             }
             break;  // ECHILD: the whole tree is gone
         }
-        if (pid == child) {
-            *status = st;
+        if (pid == child_) {
+            status = st;
             main_done = true;
         }
         // A process that exits reports it itself; one killed by a signal cannot.
         if (WIFSIGNALED(st)) {
-            // Without -f the program alone writes the trace, and the entry of a call
-            // it was waiting in may end it (a file tells): that call ends unfinished.
-            if (pid == child && !launch.follow && out && out->is_file()) {
-                out->flush();
-                struct stat sb {};
-                char last = '\n';
-                std::string self = fmt::format("/proc/self/fd/{}", out->fd());  // lstar's is write-only
-                int fd = ::open(self.c_str(), O_RDONLY | O_CLOEXEC);
-                if (fd >= 0 && ::fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
-                    ::pread(fd, &last, 1, sb.st_size - 1);
-                if (fd >= 0) ::close(fd);
-                if (last != '\n') out->write(" <unfinished ...>) = ?\n");
-            }
             Task task;
             task.tid = task.tgid = pid;
-            path.task_exit(task, st);
+            path_.task_exit(task, st);
         }
     }
-    while (reports >= 0) drain(true);
-    return true;
+    while (!collecting.empty()) collect(true);
+    return status;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> make_backend(SyscallPath& path, BackendOptions options) {
+    return std::unique_ptr<Backend>(std::make_unique<InprocBackend>(path, std::move(options)));
 }
 
 }  // namespace lstar::inproc

@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
-#include <stdexcept>
+#include <fmt/format.h>
 
 #include "entry/bpf_program.hpp"
 #include "table/syscall_nr.hpp"
@@ -37,10 +37,11 @@ bool never_traps(const SyscallDesc& row) { return row.name == "rt_sigreturn" || 
 
 }  // namespace
 
-std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec) {
+Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec) {
     using namespace bpf;
     if ((spec.text_begin >> 32) != ((spec.text_end - 1) >> 32))
-        throw std::logic_error("lstar's text must lie within one 4 GiB window");
+        return error("the in-process backend's trap filter needs lstar's text within one 4 GiB window "
+                     "(the lstar binary was linked at an unusual address)");
     auto stops = [&path](const SyscallDesc& row) {
         return !never_traps(row) && (path.needs_stop(row) || runtime_traps(row));
     };
@@ -136,7 +137,9 @@ std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFi
     e.code[above].jt = static_cast<std::uint8_t>(e.code.size() - above - 1);
     e.ret(true);
 
-    if (e.code.size() > BPF_MAXINSNS) throw std::length_error("the trap filter does not fit in one seccomp program");
+    if (e.code.size() > BPF_MAXINSNS)
+        return error(fmt::format("the trap filter ({} instructions) does not fit in one seccomp program ({})",
+                                 e.code.size(), BPF_MAXINSNS), E2BIG);
     return std::move(e.code);
 }
 

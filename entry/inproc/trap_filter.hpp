@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernel/syscall_path.hpp"
+#include "table/result.hpp"
 
 namespace lstar::inproc {
 
@@ -23,6 +24,6 @@ struct TrapFilterSpec {
     std::vector<int> reserved_fds;               // the runtime's descriptors
 };
 
-std::vector<sock_filter> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec);
+Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec);
 
 }  // namespace lstar::inproc

@@ -111,7 +111,7 @@ struct PtraceBackend::Traced {
     }
 };
 
-PtraceBackend::PtraceBackend(SyscallPath& path, PtraceOptions options) : path_(path), options_(options) {}
+PtraceBackend::PtraceBackend(SyscallPath& path, BackendOptions options) : path_(path), options_(std::move(options)) {}
 
 PtraceBackend::~PtraceBackend() {
     // Nothing may be left stopped or orphaned: a launched program dies with lstar
@@ -148,10 +148,11 @@ void PtraceBackend::forget(pid_t tid) {
     if (g_wake_tid.load() == tid) g_wake_tid.store(tasks_.empty() ? 0 : tasks_.begin()->first);
 }
 
-bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* error) {
-    std::string program;
-    if (argv.empty()) { *error = "no program to run: give one after the options"; return false; }
-    if (!find_program(argv[0], &program, error)) return false;
+Status PtraceBackend::launch(const std::vector<std::string>& argv) {
+    if (argv.empty()) return error("no program to run: give one after the options", EINVAL);
+    Result<std::string> found = find_program(argv[0]);
+    if (!found) return found.error();
+    const std::string& program = *found;
 
     // Three ways to stop: at every call (PTRACE_SYSCALL, no filter), only at the calls
     // the filter returns RET_TRACE for, or at none (nothing on the path needs any).
@@ -176,11 +177,12 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
     args.push_back(nullptr);
 
     pid_t pid = ::fork();
-    if (pid < 0) { *error = fmt::format("fork: {}", std::strerror(errno)); return false; }
+    if (pid < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
     if (pid == 0) {
         // Stop so that the parent can seize us before exec; then load the filter,
         // which from here on applies to this process and all it starts.
         ::raise(SIGSTOP);
+        apply_environment(options_.environment);
         if (filter && !filter->load()) {
             fmt::print(stderr, "lstar: cannot install the seccomp prefilter: {}\n", std::strerror(errno));
             ::_exit(127);
@@ -190,14 +192,12 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
         ::_exit(127);
     }
     int status;
-    if (::waitpid(pid, &status, WSTOPPED) != pid || !WIFSTOPPED(status)) {
-        *error = "the program did not stop before exec";
-        return false;
-    }
+    if (::waitpid(pid, &status, WSTOPPED) != pid || !WIFSTOPPED(status))
+        return error("the program did not stop before exec");
     if (ptrace_call(PTRACE_SEIZE, pid, 0, seize_options_) < 0) {
-        *error = fmt::format("PTRACE_SEIZE {}: {}", pid, std::strerror(errno));
+        int err = errno;
         ::kill(pid, SIGKILL);
-        return false;
+        return error(fmt::format("PTRACE_SEIZE {}: {}", pid, std::strerror(err)), err);
     }
     main_pid_ = pid;
     g_wake_tid.store(pid);
@@ -206,10 +206,10 @@ bool PtraceBackend::launch(const std::vector<std::string>& argv, std::string* er
     t.announced = true;
     path_.new_task(t.task, nullptr);
     ::kill(pid, SIGCONT);
-    return true;
+    return {};
 }
 
-bool PtraceBackend::attach(pid_t pid, std::string* error) {
+Status PtraceBackend::attach(pid_t pid) {
     // A filter could not be removed again on detach, so attach always stops every call.
     options_.prefilter = false;
     stops_all_ = true;
@@ -223,11 +223,10 @@ bool PtraceBackend::attach(pid_t pid, std::string* error) {
     for (bool found_new = true; found_new;) {
         found_new = false;
         DIR* d = ::opendir(dir.c_str());
-        if (!d) {
-            *error = errno == ENOENT ? fmt::format("cannot attach to process {}: no such process", pid)
-                                     : fmt::format("cannot attach to process {}: {}", pid, std::strerror(errno));
-            return false;
-        }
+        if (!d)
+            return error(errno == ENOENT ? fmt::format("cannot attach to process {}: no such process", pid)
+                                         : fmt::format("cannot attach to process {}: {}", pid, std::strerror(errno)),
+                         errno);
         while (dirent* e = ::readdir(d)) {
             pid_t tid = static_cast<pid_t>(std::atoi(e->d_name));
             if (tid <= 0 || find(tid)) continue;
@@ -236,10 +235,10 @@ bool PtraceBackend::attach(pid_t pid, std::string* error) {
                 // A thread that has exited but is not reaped yet (a leader that left with
                 // pthread_exit stays a zombie until the last thread ends): nothing to trace.
                 if (errno == EPERM && is_zombie(pid, tid)) continue;
-                *error = fmt::format("cannot attach to process {}: {}", tid, std::strerror(errno));
+                int err = errno;
                 ::closedir(d);
                 detach_all();
-                return false;
+                return error(fmt::format("cannot attach to process {}: {}", tid, std::strerror(err)), err);
             }
             ptrace_call(PTRACE_INTERRUPT, tid);
             if (!g_wake_tid.load()) g_wake_tid.store(tid);
@@ -250,7 +249,7 @@ bool PtraceBackend::attach(pid_t pid, std::string* error) {
         }
         ::closedir(d);
     }
-    return true;
+    return {};
 }
 
 void PtraceBackend::resume(Traced& t, int signo) {

@@ -10,42 +10,34 @@
 #include <unordered_map>
 #include <vector>
 
+#include "entry/backend.hpp"
 #include "entry/ptrace/process_memory.hpp"
 #include "kernel/syscall_path.hpp"
 
 namespace lstar {
 
-struct PtraceOptions {
-    bool follow_forks = false;  // -f: trace children (fork, vfork, clone)
-    bool prefilter = true;      // install a seccomp-bpf filter so that only needed calls stop
-    // Record the process's system CPU time (wait4's rusage) at each system-call stop
-    // in Task::enter_stime_ns / exit_stime_ns, for strace -c's time column.
-    bool cpu_times = false;
-    // strace -i: fetch the registers at signal-delivery stops (PTRACE_GETREGS), so that
-    // Task::regs.ip is the task's instruction pointer while Hook::on_signal runs.
-    bool signal_ip = false;
-};
-
-class PtraceBackend {
+// BackendOptions as this backend reads them: cpu_times is the process's system
+// CPU time (wait4's rusage) at each system-call stop, as strace -c takes it;
+// signal_ip fetches the registers at signal-delivery stops (PTRACE_GETREGS).
+class PtraceBackend final : public Backend {
 public:
-    PtraceBackend(SyscallPath& path, PtraceOptions options);
-    ~PtraceBackend();
+    PtraceBackend(SyscallPath& path, BackendOptions options);
+    ~PtraceBackend() override;
     PtraceBackend(const PtraceBackend&) = delete;
     PtraceBackend& operator=(const PtraceBackend&) = delete;
 
-    // Starts argv[0] (looked up in PATH) stopped under tracing. Returns false with a
-    // one-line message in *error when it cannot.
-    bool launch(const std::vector<std::string>& argv, std::string* error);
-    // Seizes every thread of a running process. Returns false with *error set.
-    bool attach(pid_t pid, std::string* error);
-
+    BackendTraits traits() const override { return {.can_attach = true, .path_per_process = false}; }
+    Status open_outputs() override { return lstar::open_outputs(options_.outputs); }
+    // Starts argv[0] (looked up in PATH) stopped under tracing.
+    Status launch(const std::vector<std::string>& argv) override;
+    // Seizes every thread of a running process.
+    Status attach(pid_t pid) override;
     // Runs until no traced task is left, or until a detach request has been carried
     // out. Returns the wait status of the launched program (0 after an attach).
-    int run();
-
-    // Async-signal-safe: asks run() to detach from every task (attach mode) or to pass
-    // the signal on to the launched program.
-    static void request_stop(int signo);
+    int run() override;
+    // Asks run() to detach from every task (attach mode) or to pass the signal on to
+    // the launched program.
+    void request_stop(int signo) override;
 
 private:
     struct Traced;  // per-task backend state
@@ -63,7 +55,7 @@ private:
     void detach_all();
 
     SyscallPath& path_;
-    PtraceOptions options_;
+    BackendOptions options_;
     unsigned long seize_options_ = 0;
     std::unordered_map<pid_t, std::unique_ptr<Traced>> tasks_;
     pid_t main_pid_ = 0;     // the launched program, whose status lstar returns

@@ -1,4 +1,4 @@
-// The path as a library: a PtraceBackend driving a SyscallPath with hooks of
+// The path as a library: a backend (entry/backend.hpp) driving a SyscallPath with hooks of
 // each stage, on real programs. Checks what enter and exit work may do
 // (rewrite arguments, replace results, kill), the fixed order of the stages,
 // and that a task's view of its call is what /proc/<tid>/syscall shows.
@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "entry/ptrace/ptrace_backend.hpp"
+#include "entry/backend.hpp"
 #include "kernel/syscall_path.hpp"
 
 namespace lstar {
@@ -40,10 +40,11 @@ struct TestHook : Hook {
 // Runs busybox with args under the path; returns the wait status.
 int run_busybox(SyscallPath& path, std::vector<std::string> args) {
     args.insert(args.begin(), kBusybox);
-    PtraceBackend backend(path, PtraceOptions{.follow_forks = true, .prefilter = true});
-    std::string error;
-    EXPECT_TRUE(backend.launch(args, &error)) << error;
-    return backend.run();
+    auto backend = make_backend("ptrace", path, BackendOptions{.follow_forks = true, .prefilter = true});
+    EXPECT_TRUE(backend.ok());
+    Status launched = (*backend)->launch(args);
+    EXPECT_TRUE(launched.ok()) << (launched.ok() ? "" : launched.error().message);
+    return (*backend)->run();
 }
 
 class PathApi : public testing::Test {

@@ -7,7 +7,7 @@
 
 #include "trace/decode_ctx.hpp"
 #include "trace/summary.hpp"
-#include "trace/trace_options.hpp"
+#include "cli/trace_options.hpp"
 #include "trace/output.hpp"
 #include "trace/json_printer.hpp"
 
@@ -15,7 +15,7 @@ namespace lstar {
 namespace {
 
 // Parses "trace" + args.
-ParseOutcome parse(std::initializer_list<const char*> args, TraceConfig* config) {
+ParseOutcome parse(std::initializer_list<const char*> args, TraceCommand* config) {
     std::vector<std::string> storage{"trace"};
     for (const char* a : args) storage.emplace_back(a);
     std::vector<char*> argv;
@@ -24,15 +24,15 @@ ParseOutcome parse(std::initializer_list<const char*> args, TraceConfig* config)
     return parse_trace_args(static_cast<int>(storage.size()), argv.data(), config);
 }
 
-TraceConfig parse_ok(std::initializer_list<const char*> args) {
-    TraceConfig config;
+TraceCommand parse_ok(std::initializer_list<const char*> args) {
+    TraceCommand config;
     ParseOutcome r = parse(args, &config);
     EXPECT_EQ(r.kind, ParseOutcome::run) << r.text;
     return config;
 }
 
 std::string parse_error(std::initializer_list<const char*> args) {
-    TraceConfig config;
+    TraceCommand config;
     ParseOutcome r = parse(args, &config);
     EXPECT_EQ(r.kind, ParseOutcome::error);
     return r.text;
@@ -45,7 +45,7 @@ const SyscallDesc& row(const char* name) {
 }
 
 TEST(TraceOptions, ProgramAndItsOptionsStayTogether) {
-    TraceConfig c = parse_ok({"-f", "ls", "-l", "-e", "x"});
+    TraceCommand c = parse_ok({"-f", "ls", "-l", "-e", "x"});
     EXPECT_TRUE(c.follow_forks);
     EXPECT_EQ(c.argv, (std::vector<std::string>{"ls", "-l", "-e", "x"}));
     c = parse_ok({"--", "-weird-name"});
@@ -53,7 +53,7 @@ TEST(TraceOptions, ProgramAndItsOptionsStayTogether) {
 }
 
 TEST(TraceOptions, OutputFormatOptions) {
-    TraceConfig c = parse_ok({"-a", "50", "-s", "100", "-o", "/tmp/x", "-A", "-v", "-y", "-T", "-tt", "-r", "-n",
+    TraceCommand c = parse_ok({"-a", "50", "-s", "100", "-o", "/tmp/x", "-A", "-v", "-y", "-T", "-tt", "-r", "-n",
                               "-X", "verbose", "true"});
     EXPECT_EQ(c.column, 50u);
     EXPECT_EQ(c.string_limit, 100u);
@@ -72,7 +72,7 @@ TEST(TraceOptions, OutputFormatOptions) {
 }
 
 TEST(TraceOptions, TraceSets) {
-    TraceConfig c = parse_ok({"-e", "trace=openat,close", "true"});
+    TraceCommand c = parse_ok({"-e", "trace=openat,close", "true"});
     EXPECT_TRUE(c.trace.contains(row("openat")));
     EXPECT_TRUE(c.trace.contains(row("close")));
     EXPECT_FALSE(c.trace.contains(row("read")));
@@ -117,7 +117,7 @@ TEST(TraceOptions, MultiplexedCalls) {
     const SyscallDesc& ipc = *find_syscall(Abi::i386, "ipc");
     constexpr int kSocket = 1, kSend = 9, kSemop = 1, kSemget = 2, kShmat = 21;
 
-    TraceConfig c = parse_ok({"-e", "trace=socket", "true"});
+    TraceCommand c = parse_ok({"-e", "trace=socket", "true"});
     EXPECT_TRUE(c.trace.contains(socketcall));  // stops
     EXPECT_TRUE(c.trace.contains(socketcall, kSocket));
     EXPECT_FALSE(c.trace.contains(socketcall, kSend));
@@ -175,16 +175,16 @@ TEST(TraceOptions, MultiplexedCalls) {
     task.sc = &ipc;
     syscall_arg(task.regs, Abi::i386, 0) = kSemop;
     c = parse_ok({"-e", "trace=semop", "true"});
-    EXPECT_TRUE(c.trace.contains(task));
+    EXPECT_TRUE(in_set(c.trace, task));
     syscall_arg(task.regs, Abi::i386, 0) = kSemget;
-    EXPECT_FALSE(c.trace.contains(task));
+    EXPECT_FALSE(in_set(c.trace, task));
     syscall_arg(task.regs, Abi::i386, 0) = 99;  // no such call: the row by its name
-    EXPECT_FALSE(c.trace.contains(task));
-    EXPECT_TRUE(parse_ok({"-e", "trace=ipc", "true"}).trace.contains(task));
+    EXPECT_FALSE(in_set(c.trace, task));
+    EXPECT_TRUE(in_set(parse_ok({"-e", "trace=ipc", "true"}).trace, task));
 }
 
 TEST(TraceOptions, OtherQualifiers) {
-    TraceConfig c = parse_ok({"-e", "signal=SIGUSR1,int,9", "-e", "status=failed,unfinished", "-e", "quiet=attach",
+    TraceCommand c = parse_ok({"-e", "signal=SIGUSR1,int,9", "-e", "status=failed,unfinished", "-e", "quiet=attach",
                               "-e", "read=3,0", "-e", "write=!1", "-e", "raw=openat", "true"});
     EXPECT_TRUE(c.signals[SIGUSR1]);
     EXPECT_TRUE(c.signals[SIGINT]);
@@ -214,7 +214,7 @@ TEST(TraceOptions, StatusShortcutsAndQuietLevels) {
 }
 
 TEST(TraceOptions, SummaryOptions) {
-    TraceConfig c = parse_ok({"-c", "-S", "calls", "true"});
+    TraceCommand c = parse_ok({"-c", "-S", "calls", "true"});
     EXPECT_EQ(c.summary, SummaryMode::only);
     EXPECT_FALSE(c.prints_calls());
     EXPECT_EQ(c.sort, SortBy::calls);
@@ -228,20 +228,20 @@ TEST(TraceOptions, SummaryOptions) {
 }
 
 TEST(TraceOptions, Pids) {
-    TraceConfig c = parse_ok({"-p", "12", "-p", "13,14", "--attach=15"});
+    TraceCommand c = parse_ok({"-p", "12", "-p", "13,14", "--attach=15"});
     EXPECT_EQ(c.attach, (std::vector<pid_t>{12, 13, 14, 15}));
     EXPECT_TRUE(c.argv.empty());
 }
 
 TEST(TraceOptions, PathsJsonEnv) {
-    TraceConfig c = parse_ok({"-P", "/etc/passwd", "-P", "/tmp", "--json", "-E", "A=1", "-E", "B", "true"});
+    TraceCommand c = parse_ok({"-P", "/etc/passwd", "-P", "/tmp", "--json", "-E", "A=1", "-E", "B", "true"});
     EXPECT_EQ(c.paths, (std::vector<std::string>{"/etc/passwd", "/tmp"}));
     EXPECT_TRUE(c.json);
     EXPECT_EQ(c.env, (std::vector<std::string>{"A=1", "B"}));
 }
 
 TEST(TraceOptions, HelpAndVersionExitZero) {
-    TraceConfig c;
+    TraceCommand c;
     ParseOutcome r = parse({"-h"}, &c);
     EXPECT_EQ(r.kind, ParseOutcome::exit);
     EXPECT_NE(r.text.find("Usage: lstar trace"), std::string::npos);
@@ -299,8 +299,8 @@ TEST(TraceOptions, InstructionPointerAndStringsInHex) {
 }
 
 TEST(TraceOptions, ParsingTwiceStartsAfresh) {
-    TraceConfig a = parse_ok({"-f", "true"});
-    TraceConfig b = parse_ok({"-c", "false"});
+    TraceCommand a = parse_ok({"-f", "true"});
+    TraceCommand b = parse_ok({"-c", "false"});
     EXPECT_FALSE(b.follow_forks);
     EXPECT_EQ(b.argv, std::vector<std::string>{"false"});
 }
@@ -389,7 +389,7 @@ TEST(TraceOutputFormat, SummaryTableIsStraces) {
 }
 
 TEST(TraceOptions, InjectSyntax) {
-    TraceConfig c = parse_ok({"-e", "inject=openat,close:error=ENOENT:when=2+3", "--fault=getpid", "-e",
+    TraceCommand c = parse_ok({"-e", "inject=openat,close:error=ENOENT:when=2+3", "--fault=getpid", "-e",
                               "inject=%process:retval=-5:signal=SIGUSR1:delay_enter=1.5ms:delay_exit=2", "/bin/true"});
     ASSERT_EQ(c.injections.size(), 3u);
     const Injection& a = c.injections[0];

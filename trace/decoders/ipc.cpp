@@ -5,7 +5,7 @@
 
 #include "table/xlat.hpp"
 #include "trace/decoders/calls.hpp"
-#include "trace/syscall_set.hpp"
+#include "table/syscall_set.hpp"
 
 namespace lstar {
 

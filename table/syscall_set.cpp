@@ -1,4 +1,4 @@
-#include "trace/syscall_set.hpp"
+#include "table/syscall_set.hpp"
 
 #include <regex.h>
 
@@ -6,8 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "kernel/task.hpp"
-#include "trace/decode.hpp"
 
 namespace lstar {
 
@@ -94,10 +92,6 @@ bool SyscallSet::contains(const SyscallDesc& row, int subcall) const {
     return subcalls_[k][static_cast<std::size_t>(subcall)];
 }
 
-bool SyscallSet::contains(const Task& task) const {
-    if (!task.sc) return unknown_;
-    return contains(*task.sc, Decoder::subcall(task));
-}
 
 // A multiplexer row stops when it or any of its calls is in the set (the
 // prefilter decides by row); by itself it is selected only by its own name.

@@ -1,5 +1,5 @@
-// `lstar trace` options: strace's command line, parsed into one struct.
-// The parser only parses; trace_command runs what it describes.
+// What the tracing stage shows and how: the part of `lstar trace`'s command
+// line (cli/trace_options.hpp) that the Tracer reads.
 #pragma once
 
 #include <sys/types.h>
@@ -9,10 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "entry/backend.hpp"
-#include "inject/fault_injection.hpp"
+#include "table/syscall_set.hpp"
 #include "trace/decode.hpp"
-#include "trace/syscall_set.hpp"
 
 namespace lstar {
 
@@ -45,12 +43,6 @@ struct FdSet {
     bool contains(long fd) const;
 };
 
-// -e inject= / -e fault=: what to do to which calls.
-struct Injection {
-    SyscallSet calls = SyscallSet::none();
-    InjectRule rule;
-};
-
 enum class SummaryMode : std::uint8_t { off, only /* -c */, also /* -C */ };
 // -S: what the -c table is sorted by (strace's names and aliases).
 enum class SortBy : std::uint8_t { time, min_time, max_time, avg_time, calls, errors, name, nothing };
@@ -65,7 +57,6 @@ struct TraceConfig {
     std::string output_path;        // -o; "" is stderr
     bool output_append = false;     // -A
     std::vector<std::string> env;   // -E VAR=VAL (set) or -E VAR (remove), for the launched program
-    Backend backend = Backend::ptrace;  // --backend
 
     // What to show.
     SyscallSet trace = SyscallSet::all();      // -e trace=
@@ -77,7 +68,6 @@ struct TraceConfig {
     std::vector<std::string> paths;            // -P
     FdSet read_fds, write_fds;                 // -e read=, -e write=
     std::uint8_t quiet = 0;                    // -q, -qq, -e quiet=
-    std::vector<Injection> injections;         // -e inject=, -e fault= (later ones win)
 
     // How to show it.
     unsigned column = 40;       // -a
@@ -104,34 +94,5 @@ struct TraceConfig {
     bool prints_calls() const { return summary != SummaryMode::only; }
     DecodeOptions decode_options() const;
 };
-
-struct ParseOutcome {
-    enum Kind : std::uint8_t {
-        run,     // config is complete: run it
-        exit,    // -h or -V: `text` goes to stdout, exit 0
-        error,   // `text` is the one-line error (without "lstar: "); exit 1
-    } kind = run;
-    std::string text;
-    bool show_help_hint = false;  // strace adds "Try 'strace -h' for more information." after some errors
-};
-
-// Parses `lstar trace`'s argv (argv[0] is "trace"). Uses getopt, so it is not reentrant.
-ParseOutcome parse_trace_args(int argc, char** argv, TraceConfig* config);
-
-// The usage text for -h and the version line for -V.
-std::string trace_usage();
-
-// The individual parsers, shared with tests. Each returns false with a
-// strace-like one-line *error naming the bad item.
-bool parse_qualifier(std::string_view expr, TraceConfig* config, std::string* error);  // "-e EXPR"
-bool parse_signal_set(std::string_view spec, std::bitset<65>* out, std::string* error);
-bool parse_status_set(std::string_view spec, std::uint8_t* out, std::string* error);
-bool parse_quiet_set(std::string_view spec, std::uint8_t* out, std::string* error);
-bool parse_fd_set(std::string_view spec, FdSet* out, std::string* error);
-bool parse_sort_by(std::string_view name, SortBy* out);
-bool parse_summary_columns(std::string_view spec, std::vector<SummaryColumn>* out, std::string* error);
-// "SET:error=ENOENT:when=2+" after "inject=" (fault: "fault=", error and when only,
-// error ENOSYS by default).
-bool parse_injection(std::string_view spec, bool fault, Injection* out, std::string* error);
 
 }  // namespace lstar

@@ -14,8 +14,6 @@
 
 namespace lstar {
 
-struct Task;
-
 // i386's multiplexers, socketcall (102) and ipc (117), stand for other calls:
 // strace shows each as the call it stands for and selects it by that call's
 // name and classes (-e trace=socket, %network, /regex), the row itself only
@@ -48,11 +46,8 @@ public:
     // Per row: for a multiplexer row, whether it must stop (it or one of its calls is in).
     bool contains(const SyscallDesc& row) const { return rows_[static_cast<int>(row.abi)][index(row)]; }
     // Per call: a multiplexer row by the call it stands for (subcall > 0, see
-    // Decoder::subcall) or by its own name (subcall 0).
+    // Task::multiplexed_call) or by its own name (subcall 0).
     bool contains(const SyscallDesc& row, int subcall) const;
-    // The task's current call as strace selects it: a multiplexed call by the
-    // call it stands for; a number with no row as unknown().
-    bool contains(const Task& task) const;
     bool contains(Abi abi, std::uint64_t nr) const;
     bool unknown() const { return unknown_; }  // numbers with no row
     bool is_all() const;

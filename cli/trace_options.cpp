@@ -1,4 +1,4 @@
-#include "trace/trace_options.hpp"
+#include "cli/trace_options.hpp"
 
 #include <getopt.h>
 #include <signal.h>
@@ -240,7 +240,7 @@ std::optional<HexStrings> parse_strings_in_hex(const char* arg) {
 }
 
 // One option of the command line; nullopt to go on.
-std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceConfig* cfg, Counts* counts) {
+std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* cfg, Counts* counts) {
     std::string error;
     auto invalid_arg = [&](char opt) {
         return error_outcome(fmt::format("invalid -{} argument: '{}'", opt, arg), true);
@@ -283,8 +283,7 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceConfig* cf
         break;
     }
     case kOptBackend:
-        if (!parse_backend(arg, &cfg->backend))
-            return error_outcome(fmt::format("invalid --backend argument: '{}' (ptrace or inproc)", arg));
+        cfg->backend = arg;
         break;
     case 'q': ++counts->quiet; counts->quiet_set = true; break;
     case 'P': cfg->paths.emplace_back(arg); break;
@@ -322,7 +321,7 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceConfig* cf
     return std::nullopt;
 }
 
-void apply_counts(const Counts& counts, TraceConfig* cfg) {
+void apply_counts(const Counts& counts, TraceCommand* cfg) {
     // -q: attach and personality messages; -qq: exit status lines too; -qqq: everything.
     if (counts.quiet >= 1) cfg->quiet |= kQuietAttach | kQuietPersonality;
     if (counts.quiet >= 2) cfg->quiet |= kQuietExit;
@@ -333,21 +332,6 @@ void apply_counts(const Counts& counts, TraceConfig* cfg) {
 }
 
 }  // namespace
-
-bool FdSet::contains(long fd) const {
-    bool in = all || std::binary_search(fds.begin(), fds.end(), static_cast<int>(fd));
-    return in != negate;
-}
-
-DecodeOptions TraceConfig::decode_options() const {
-    DecodeOptions d;
-    d.string_limit = string_limit;
-    d.verbose_structs = abbrev.is_empty();
-    d.xlat = xlat;
-    d.fd_paths = fd_paths;
-    d.strings_in_hex = strings_in_hex;
-    return d;
-}
 
 bool parse_signal_set(std::string_view spec, std::bitset<65>* out, std::string* error) {
     TokenList list = split_list(spec);
@@ -587,7 +571,7 @@ bool parse_injection(std::string_view spec, bool fault, Injection* out, std::str
     return true;
 }
 
-bool parse_qualifier(std::string_view expr, TraceConfig* cfg, std::string* error) {
+bool parse_qualifier(std::string_view expr, TraceCommand* cfg, std::string* error) {
     std::size_t eq = expr.find('=');
     std::string_view name = eq == std::string_view::npos ? std::string_view() : canonical_qualifier(expr.substr(0, eq));
     // "-e open" and "-e foo=bar" (no such qualifier) are both a trace= list, as in strace.
@@ -618,7 +602,7 @@ bool parse_qualifier(std::string_view expr, TraceConfig* cfg, std::string* error
     return true;
 }
 
-ParseOutcome parse_trace_args(int argc, char** argv, TraceConfig* cfg) {
+ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {
     // "+": stop at the first non-option, so that the program's own options are its own.
     // ":": report a missing argument as ':' rather than '?'.
     static constexpr const char* kShort = "+:a:AcCe:E:fhiI:no:p:P:qrs:S:tTU:vVwxX:yzZ";
@@ -644,8 +628,6 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceConfig* cfg) {
     if (!cfg->argv.empty() && !cfg->attach.empty())
         return error_outcome("-p together with a program is not supported: give one or the other");
     if (counts.follow > 1) return error_outcome("-ff (output into separate files) is not supported");
-    if (cfg->backend == Backend::inproc && !cfg->attach.empty())
-        return error_outcome("--backend=inproc cannot attach to a running process (-p): use --backend=ptrace");
     return ParseOutcome{};
 }
 

@@ -1,0 +1,51 @@
+// `lstar trace` options: strace's command line, parsed into one struct.
+// The parser only parses; trace_command runs what it describes.
+#pragma once
+
+#include <bitset>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inject/fault_injection.hpp"
+#include "trace/trace_config.hpp"
+
+namespace lstar {
+
+// The whole command line: what the tracer shows (TraceConfig), and what the
+// session around it is given.
+struct TraceCommand : TraceConfig {
+    std::string backend = "ptrace";    // --backend (checked against the backends entry/ has)
+    std::vector<Injection> injections; // -e inject=, -e fault= (later ones win)
+};
+
+struct ParseOutcome {
+    enum Kind : std::uint8_t {
+        run,     // config is complete: run it
+        exit,    // -h or -V: `text` goes to stdout, exit 0
+        error,   // `text` is the one-line error (without "lstar: "); exit 1
+    } kind = run;
+    std::string text;
+    bool show_help_hint = false;  // strace adds "Try 'strace -h' for more information." after some errors
+};
+
+// Parses `lstar trace`'s argv (argv[0] is "trace"). Uses getopt, so it is not reentrant.
+ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* config);
+
+// The usage text for -h and the version line for -V.
+std::string trace_usage();
+
+// The individual parsers, shared with tests. Each returns false with a
+// strace-like one-line *error naming the bad item.
+bool parse_qualifier(std::string_view expr, TraceCommand* config, std::string* error);  // "-e EXPR"
+bool parse_signal_set(std::string_view spec, std::bitset<65>* out, std::string* error);
+bool parse_status_set(std::string_view spec, std::uint8_t* out, std::string* error);
+bool parse_quiet_set(std::string_view spec, std::uint8_t* out, std::string* error);
+bool parse_fd_set(std::string_view spec, FdSet* out, std::string* error);
+bool parse_sort_by(std::string_view name, SortBy* out);
+bool parse_summary_columns(std::string_view spec, std::vector<SummaryColumn>* out, std::string* error);
+// "SET:error=ENOENT:when=2+" after "inject=" (fault: "fault=", error and when only,
+// error ENOSYS by default).
+bool parse_injection(std::string_view spec, bool fault, Injection* out, std::string* error);
+
+}  // namespace lstar

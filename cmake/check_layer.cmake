@@ -1,0 +1,32 @@
+# Fails when a file of stage STAGE includes a project header of a stage that
+# STAGE does not use (USES: comma-separated, STAGE itself included). Generated
+# headers count as the table's (lstar/sys.hpp, table/*).
+#   cmake -DSTAGE=entry -DUSES=entry,kernel,table -DROOT=<source dir> -DSTAMP=<file> -P check_layer.cmake
+string(REPLACE "," ";" uses "${USES}")
+file(GLOB_RECURSE files ${ROOT}/${STAGE}/*.cpp ${ROOT}/${STAGE}/*.hpp ${ROOT}/${STAGE}/*.h ${ROOT}/${STAGE}/*.S)
+set(stages table kernel handlers inject trace policy entry cli)
+set(bad "")
+foreach(f IN LISTS files)
+  file(STRINGS ${f} lines)
+  set(n 0)
+  foreach(line IN LISTS lines)
+    math(EXPR n "${n} + 1")
+    if(line MATCHES "^[ \t]*#[ \t]*include[ \t]*\"([a-z_]+)/")
+      set(target ${CMAKE_MATCH_1})
+      if(target STREQUAL "lstar")
+        set(target table)
+      endif()
+      list(FIND stages ${target} is_stage)
+      list(FIND uses ${target} allowed)
+      if(is_stage GREATER_EQUAL 0 AND allowed LESS 0)
+        file(RELATIVE_PATH rel ${ROOT} ${f})
+        string(APPEND bad "${rel}:${n}: ${STAGE}/ may not include ${target}/ (it uses only: ${USES}); "
+                          "move the shared part down the path or pass it in through an interface\n")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+if(bad)
+  message(FATAL_ERROR "lstar: layer check failed:\n${bad}")
+endif()
+file(WRITE ${STAMP} "ok\n")

@@ -1,0 +1,50 @@
+// The backends entry/ offers, by name.
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "entry/backend.hpp"
+#include "entry/inproc/inproc.hpp"
+#include "entry/ptrace/ptrace_backend.hpp"
+
+namespace lstar {
+
+namespace {
+constexpr std::string_view kNames[] = {"ptrace", "inproc"};
+}  // namespace
+
+std::span<const std::string_view> backend_names() { return kNames; }
+
+bool is_image_command(std::string_view arg) { return arg == "__inproc"; }
+
+Result<std::vector<std::string>> image_command(int argc, char** argv) {
+    inproc::ImageArgs args;
+    std::string message;
+    if (!inproc::ImageArgs::decode(argc, argv, &args, &message)) return error(message, EINVAL);
+    std::vector<std::string> command = args.command;
+    command.push_back("--");
+    command.push_back(args.shown_path);
+    inproc::set_image_args(std::move(args));
+    return command;
+}
+
+Status open_outputs(std::span<SessionOutput* const> outputs) {
+    for (SessionOutput* out : outputs) LSTAR_TRY(out->open());
+    return {};
+}
+
+void apply_environment(const std::vector<std::string>& changes) {
+    for (const std::string& e : changes) {
+        std::size_t eq = e.find('=');
+        if (eq == std::string::npos) ::unsetenv(e.c_str());
+        else ::setenv(e.substr(0, eq).c_str(), e.c_str() + eq + 1, 1);
+    }
+}
+
+Result<std::unique_ptr<Backend>> make_backend(std::string_view name, SyscallPath& path, BackendOptions options) {
+    if (name == "ptrace") return std::unique_ptr<Backend>(std::make_unique<PtraceBackend>(path, std::move(options)));
+    if (name == "inproc") return inproc::make_backend(path, std::move(options));
+    return error(fmt::format("invalid --backend argument: '{}' ({})", name, fmt::join(kNames, " or ")), EINVAL);
+}
+
+}  // namespace lstar

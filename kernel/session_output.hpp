@@ -1,0 +1,43 @@
+// What the stages of the path write to (the trace, -c's counts), as a backend
+// sees it: descriptors to keep out of the program's reach and to carry into
+// every image the backend starts, buffers to flush before a task may wait or
+// die. The stages own what is written; a backend only keeps the channel open.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "table/result.hpp"
+
+namespace lstar {
+
+class SessionOutput {
+public:
+    virtual ~SessionOutput() = default;
+    // Opens it for a new session (a file created, a pipe made). In an image the
+    // backend starts, the channel is adopted instead.
+    virtual Status open() { return {}; }
+    // The descriptors it writes to, in a fixed order.
+    virtual std::vector<int> fds() const = 0;
+    // In a new image (or a child about to become one): the same channel, now at
+    // these descriptors (as many as fds() gave, in its order).
+    virtual void adopt(std::span<const int> fds) = 0;
+    // The backend carries the descriptors into other processes from here on; the
+    // session no longer writes to its own (a pipe's write end closes, so that its
+    // reader sees the end once every process is gone).
+    virtual void handed_on() {}
+    // Whether written text waits in a buffer, and writing it out.
+    virtual bool pending() const { return false; }
+    virtual void flush() {}
+    // A fork child's copy of its parent's buffer is the parent's to write: drop it.
+    virtual void purge() {}
+    // The program never ran: undo what opening the channel made (a file created).
+    virtual void discard() {}
+    // Data that flows back to the session from other processes (the in-process
+    // backend's images): a descriptor the session polls while it waits, and what
+    // to do when it is readable (collect() returns false at end of file).
+    virtual int collect_fd() const { return -1; }
+    virtual bool collect() { return false; }
+};
+
+}  // namespace lstar

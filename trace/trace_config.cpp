@@ -1,0 +1,22 @@
+#include "trace/trace_config.hpp"
+
+#include <algorithm>
+
+namespace lstar {
+
+bool FdSet::contains(long fd) const {
+    bool in = all || std::binary_search(fds.begin(), fds.end(), static_cast<int>(fd));
+    return in != negate;
+}
+
+DecodeOptions TraceConfig::decode_options() const {
+    DecodeOptions d;
+    d.string_limit = string_limit;
+    d.verbose_structs = abbrev.is_empty();
+    d.xlat = xlat;
+    d.fd_paths = fd_paths;
+    d.strings_in_hex = strings_in_hex;
+    return d;
+}
+
+}  // namespace lstar
