@@ -13,37 +13,10 @@ long table_index(Abi abi, std::uint64_t nr) {
     return nr < rows.size() ? static_cast<long>(nr) : -1;
 }
 
-SyscallPath::SyscallPath() {
-    for (int abi = 0; abi < kAbiCount; ++abi)
-        table_[abi].resize(syscall_table(static_cast<Abi>(abi)).size());
-}
+SyscallPath::SyscallPath() = default;
 
 void SyscallPath::add_hook(Stage stage, Hook* hook) {
     hooks_[static_cast<int>(stage)].push_back(hook);
-}
-
-int SyscallPath::bind_entry(std::string_view entry, Handler handler) {
-    int bound = 0;
-    for (int abi = 0; abi < kAbiCount; ++abi) {
-        auto rows = syscall_table(static_cast<Abi>(abi));
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (rows[i].is_ni() || rows[i].effective().entry != entry) continue;
-            table_[abi][i] = handler;
-            ++bound;
-        }
-    }
-    return bound;
-}
-
-int SyscallPath::bind_name(std::string_view name, Handler handler) {
-    int bound = 0;
-    for (int abi = 0; abi < kAbiCount; ++abi) {
-        if (const SyscallDesc* row = find_syscall(static_cast<Abi>(abi), name)) {
-            table_[abi][table_index(row->abi, row->nr)] = handler;
-            ++bound;
-        }
-    }
-    return bound;
 }
 
 template <class F>
@@ -84,9 +57,9 @@ Verdict SyscallPath::syscall_enter(Task& task) {
     // Dispatch. Out of range and gaps are sys_ni_syscall: the host kernel answers
     // -ENOSYS for them itself, so they pass through like any unhandled call.
     if (index < 0) return Verdict::proceed;
-    const Handler& handler = table_[static_cast<int>(task.abi)][index];
+    const Handler* handler = table_.find(task.abi, task.nr());
     if (!handler) return Verdict::proceed;
-    HandlerResult result = handler(task);
+    HandlerResult result = (*handler)(task);
     if (result.pass_through) return Verdict::proceed;
     task.retval = result.value;
     task.skipped = true;
@@ -112,7 +85,7 @@ void SyscallPath::replay(Task& task) {
 }
 
 bool SyscallPath::needs_stop(const SyscallDesc& row) const {
-    if (table_[static_cast<int>(row.abi)][table_index(row.abi, row.nr)]) return true;
+    if (table_.find(row)) return true;
     for (auto& stage : hooks_)
         for (Hook* hook : stage)
             if (hook->needs(row)) return true;
@@ -133,11 +106,7 @@ bool SyscallPath::has_hooks() const {
 }
 
 bool SyscallPath::idle() const {
-    if (has_hooks()) return false;
-    for (const auto& abi : table_)
-        for (const Handler& handler : abi)
-            if (handler) return false;
-    return true;
+    return !has_hooks() && table_.empty();
 }
 
 void SyscallPath::new_task(Task& child, Task* parent) {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/entry_table.hpp"
 #include "kernel/task.hpp"
 
 namespace lstar {
@@ -76,9 +77,9 @@ public:
     void add_hook(Stage stage, Hook* hook);
     // Binds a handler to an entry point ("sys_uname"): every row of every ABI whose
     // effective entry point it is dispatches to it. Returns how many rows it bound.
-    int bind_entry(std::string_view entry, Handler handler);
+    int bind_entry(std::string_view entry, Handler handler) { return table_.bind_entry(entry, handler); }
     // Binds a handler to one call by name in every ABI that has it.
-    int bind_name(std::string_view name, Handler handler);
+    int bind_name(std::string_view name, Handler handler) { return table_.bind_name(name, handler); }
 
     // Called by the backend at a system-call entry with task.regs, task.abi filled.
     // Runs enter work and dispatch. Returns what the backend must do: proceed (let the
@@ -115,13 +116,10 @@ public:
 
 private:
     std::array<std::vector<Hook*>, kStageCount> hooks_;
-    // sys_call_table[abi][index]: empty function = pass through (the default handler).
-    std::array<std::vector<Handler>, kAbiCount> table_;
+    // sys_call_table: nothing bound = pass through (the default handler).
+    EntryTable<Handler> table_;
     template <class F>
     void for_each_hook(F&& f);
 };
-
-// __SYSCALL_DEFINE-style number → table index for an ABI; -1 when out of range.
-long table_index(Abi abi, std::uint64_t nr);
 
 }  // namespace lstar

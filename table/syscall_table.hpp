@@ -114,6 +114,10 @@ enum EntryFlag : std::uint8_t {
     kNeverFails = 1u << 1, // getpid and friends
     kNi = 1u << 2,         // sys_ni_syscall: no entry point
     kReturnsAddress = 1u << 3,  // success returns an address (mmap, brk): shown in hex
+    kMayBlock = 1u << 4,   // may wait for long for the world outside the process (input, a child,
+                           // a signal, time, another thread): a tracer shows its entry first
+    kSigreturn = 1u << 5,  // returns through the signal frame at the stack pointer: it must run
+                           // where the program made it (a backend never moves it elsewhere)
 };
 
 struct EntryFlagName {
@@ -121,7 +125,8 @@ struct EntryFlagName {
     std::uint8_t bit;
 };
 inline constexpr EntryFlagName kEntryFlagNames[] = {
-    {"noreturn", kNoReturn}, {"never_fails", kNeverFails}, {"ni", kNi}, {"ret_addr", kReturnsAddress}};
+    {"noreturn", kNoReturn},       {"never_fails", kNeverFails}, {"ni", kNi},
+    {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"

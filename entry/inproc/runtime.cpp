@@ -15,28 +15,6 @@ namespace lstar::inproc {
 
 Runtime* g_runtime = nullptr;
 
-namespace {
-
-// Calls that wait for something outside the process (input, a child, a signal,
-// time, another thread).
-bool may_block(const Task& task) {
-    if (task.abi != Abi::x86_64) return false;
-    switch (task.nr()) {
-    case nr64::read: case nr64::readv: case nr64::pread64: case nr64::preadv: case nr64::preadv2:
-    case nr64::recvfrom: case nr64::recvmsg: case nr64::recvmmsg: case nr64::accept: case nr64::accept4:
-    case nr64::connect: case nr64::wait4: case nr64::waitid: case nr64::poll: case nr64::ppoll:
-    case nr64::select: case nr64::pselect6: case nr64::epoll_wait: case nr64::epoll_pwait:
-    case nr64::epoll_pwait2: case nr64::nanosleep: case nr64::clock_nanosleep: case nr64::pause:
-    case nr64::rt_sigsuspend: case nr64::rt_sigtimedwait: case nr64::futex: case nr64::msgrcv:
-    case nr64::semop: case nr64::semtimedop: case nr64::flock: case nr64::io_getevents:
-    case nr64::io_uring_enter: case nr64::mq_timedreceive:
-        return true;
-    default:
-        return false;
-    }
-}
-
-}  // namespace
 
 ThreadState& Runtime::thread(pid_t tid) {
     auto it = threads_.find(tid);
@@ -78,13 +56,7 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
     r.cs = task.abi == Abi::i386 ? kUserCs32 : kUserCs64;
     task.enter_ns = monotonic_ns();
     task.enter_stime_ns = task.exit_stime_ns = 0;
-    if (task.abi == Abi::x86_64) {
-        switch (nr) {
-        case nr64::execve: case nr64::execveat: return exec(ts, uc, fs);
-        case nr64::clone: case nr64::clone3: case nr64::fork: case nr64::vfork: return clone(ts, uc, fs);
-        default: break;
-        }
-    }
+    if (const RuntimeFlow* flow = calls_.flows.find(task.abi, nr)) return (*flow)(ts, uc, fs);
     return run_call(ts, uc, fs);
 }
 
@@ -104,27 +76,23 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
     }
     if (verdict == Verdict::proceed) {
         long result;
+        HandlerResult handled = kPassThrough;
+        if (!forced) {
+            if (const Handler* handler = calls_.handlers.find(task.abi, task.nr())) {
+                ts.uc = uc;
+                ts.fs = &fs;
+                handled = (*handler)(task);
+            }
+        }
         if (forced) {
             result = *forced;
-        } else if (!emulate(task, uc, &fs, &result)) {
-            bool ends_task = task.sc && (task.sc->name == "exit" || task.sc->name == "exit_group");
-            if (ends_task) {
-                // No return: the task's end is reported now, and the thread forgotten.
-                if (task.sc->name == "exit_group" || live_threads_ == 1) end_image();
-                if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
-                flush();
-                if (task.sc->name == "exit") {
-                    --live_threads_;
-                    Task last = task;
-                    threads_.erase(last.tid);
-                    call_as_program(last, uc, fs);
-                    __builtin_unreachable();
-                }
-            }
+        } else if (!handled.pass_through) {
+            result = handled.value;
+        } else {
             // A call that may wait for long has its entry written first, as strace
             // shows "read(0, " while the program waits (or is killed there). Not with
             // -f: processes share the file, and its lines are written whole.
-            if (ts.traced && !args_.follow && may_block(task)) flush();
+            if (ts.traced && !args_.follow && task.sc && (task.sc->effective().flags & kMayBlock)) flush();
             if (args_.cpu_times) task.enter_stime_ns = thread_cpu_ns();
             result = call_as_program(task, uc, fs);
             if (args_.cpu_times) task.exit_stime_ns = thread_cpu_ns();
@@ -185,57 +153,71 @@ void Runtime::leave_program_context() {
     lock();
 }
 
-// Calls the runtime answers itself, so that the program cannot take SIGSYS or
-// lstar's descriptors away from it, and sees itself as the program it is.
-bool Runtime::emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* result) {
-    if (task.abi != Abi::x86_64) return false;
-    auto arg = [&](int i) { return task.arg(i); };
-    switch (task.nr()) {
-    case nr64::rt_sigaction: return *result = sigaction_call(task, uc, fs), true;
-    case nr64::rt_sigprocmask: return *result = sigprocmask_call(task, uc), true;
-    case nr64::close:
-        if (!reserved(static_cast<int>(arg(0)))) return false;
-        return *result = -EBADF, true;
-    case nr64::dup2: case nr64::dup3:
-        if (!reserved(static_cast<int>(arg(1)))) return false;
-        return *result = -EBUSY, true;
-    case nr64::close_range: return *result = close_range(task), true;
-    case nr64::readlink: case nr64::readlinkat: {
-        bool at = task.nr() == nr64::readlinkat;
-        std::string p;
-        if (strncpy_from_user(mem_, p, UserPtr<const char>(arg(at ? 1 : 0)), PATH_MAX) < 0) return false;
-        if (p != "/proc/self/exe" && p != "/proc/thread-self/exe" && p != fmt::format("/proc/{}/exe", pid_))
-            return false;
-        std::size_t n = std::min<std::size_t>(exe_path.size(), arg(at ? 3 : 2));
-        if (copy_bytes_to_user(mem_, arg(at ? 2 : 1), exe_path.data(), n) != 0) return *result = -EFAULT, true;
-        return *result = static_cast<long>(n), true;
+// readlink and readlinkat of /proc/self/exe: the program's file, not lstar's.
+HandlerResult Runtime::readlink_exe(Task& task, int path_arg) {
+    std::string p;
+    if (strncpy_from_user(mem_, p, UserPtr<const char>(task.arg(path_arg)), PATH_MAX) < 0) return kPassThrough;
+    if (p != "/proc/self/exe" && p != "/proc/thread-self/exe" && p != fmt::format("/proc/{}/exe", pid_))
+        return kPassThrough;
+    std::size_t n = std::min<std::size_t>(exe_path.size(), task.arg(path_arg + 2));
+    if (copy_bytes_to_user(mem_, task.arg(path_arg + 1), exe_path.data(), n) != 0) return emulated(-EFAULT);
+    return emulated(static_cast<long>(n));
+}
+
+// rseq: the area is recorded, so that an in-process exec can unregister it first.
+HandlerResult Runtime::rseq_call(Task& task) {
+    ThreadState& ts = stop_of(task);
+    long result = call_as_program(task, ts.uc, *ts.fs);
+    if (result == 0) {
+        auto it = threads_.find(task.tid);
+        if (it != threads_.end())
+            it->second.rseq = (task.arg(2) & 1 /* RSEQ_FLAG_UNREGISTER */) ? Rseq{}
+                                                                          : Rseq{task.arg(0), task.arg(1), task.arg(3)};
     }
-    case nr64::rseq: {
-        *result = call_as_program(task, uc, *fs);
-        if (*result == 0) {
-            auto it = threads_.find(task.tid);
-            if (it != threads_.end())
-                it->second.rseq = (arg(2) & 1 /* RSEQ_FLAG_UNREGISTER */) ? Rseq{} : Rseq{arg(0), arg(1), arg(3)};
-        }
-        return true;
-    }
-    // The program sees its own seccomp filters, not lstar's trap filter.
-    case nr64::prctl:
-        if (arg(0) == PR_GET_SECCOMP) return *result = args_.own_seccomp ? SECCOMP_MODE_FILTER : 0, true;
-        if (arg(0) != PR_SET_SECCOMP) return false;
-        [[fallthrough]];
-    case nr64::seccomp:
-        *result = call_as_program(task, uc, *fs);
-        if (*result >= 0 && (task.nr() == nr64::prctl || arg(0) <= SECCOMP_SET_MODE_FILTER)) args_.own_seccomp = true;
-        return true;
-    case nr64::arch_prctl:
-        if (arg(0) == ARCH_SET_FS) return *fs = arg(1), *result = 0, true;
-        if (arg(0) == ARCH_GET_FS)
-            return *result = copy_to_user(mem_, UserPtr<std::uint64_t>(arg(1)), *fs) ? -EFAULT : 0, true;
-        return false;
-    default:
-        return false;
-    }
+    return emulated(result);
+}
+
+// The program sees its own seccomp filters, not lstar's trap filter.
+HandlerResult Runtime::prctl_seccomp(Task& task) {
+    if (task.arg(0) == PR_GET_SECCOMP) return emulated(args_.own_seccomp ? SECCOMP_MODE_FILTER : 0);
+    if (task.arg(0) != PR_SET_SECCOMP) return kPassThrough;
+    ThreadState& ts = stop_of(task);
+    long result = call_as_program(task, ts.uc, *ts.fs);
+    if (result >= 0) args_.own_seccomp = true;
+    return emulated(result);
+}
+
+HandlerResult Runtime::seccomp_call(Task& task) {
+    ThreadState& ts = stop_of(task);
+    long result = call_as_program(task, ts.uc, *ts.fs);
+    if (result >= 0 && task.arg(0) <= SECCOMP_SET_MODE_FILTER) args_.own_seccomp = true;
+    return emulated(result);
+}
+
+// The program's thread pointer is the one the runtime swaps back in on return.
+HandlerResult Runtime::arch_prctl_fs(Task& task) {
+    ThreadState& ts = stop_of(task);
+    if (task.arg(0) == ARCH_SET_FS) return *ts.fs = task.arg(1), emulated(0);
+    if (task.arg(0) == ARCH_GET_FS)
+        return emulated(copy_to_user(mem_, UserPtr<std::uint64_t>(task.arg(1)), *ts.fs) ? -EFAULT : 0);
+    return kPassThrough;
+}
+
+// exit and exit_group do not return: the task's end is reported now, and the
+// thread forgotten (exit) or the image ended (exit_group, or the last thread).
+HandlerResult Runtime::exit_call(Task& task, bool group) {
+    ThreadState& ts = stop_of(task);
+    if (group || live_threads_ == 1) end_image();
+    if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
+    flush();
+    if (group) return kPassThrough;
+    --live_threads_;
+    ucontext_t* uc = ts.uc;
+    std::uint64_t fs = *ts.fs;
+    Task last = task;
+    threads_.erase(last.tid);
+    call_as_program(last, uc, fs);
+    __builtin_unreachable();
 }
 
 // close_range around lstar's descriptors.

@@ -43,6 +43,7 @@
 
 #include "entry/inproc/inproc.hpp"
 #include "entry/inproc/loader.hpp"
+#include "entry/inproc/runtime_calls.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
 
@@ -185,6 +186,10 @@ struct ThreadState {
     int depth = 0;             // handler invocations under way on this thread (a siglongjmp
                                // out of a program's signal handler leaves one behind for good)
     Task clone_task;           // a clone between its trap and its trampoline's report
+    // The stop under way, for the runtime's handlers: the program's saved context and
+    // its thread pointer (which a handler may change: arch_prctl).
+    ucontext_t* uc = nullptr;
+    std::uint64_t* fs = nullptr;
 };
 
 struct KernelSigaction {
@@ -194,7 +199,7 @@ struct KernelSigaction {
 class Runtime {
 public:
     Runtime(SyscallPath& path, std::span<SessionOutput* const> outputs, const ImageArgs& args)
-        : path_(path), outputs_(outputs.begin(), outputs.end()), args_(args) {
+        : path_(path), outputs_(outputs.begin(), outputs.end()), args_(args), calls_(this) {
         pid_ = static_cast<pid_t>(sys(SYS_getpid));
         mem_.pid = pid_;
         traced_ = args.traced;
@@ -210,6 +215,8 @@ public:
     std::uint64_t runtime_brk = 0;     // the break before the program's heap
 
 private:
+    friend struct RuntimeCalls;  // the one list of the calls below that the runtime handles
+
     // exec without the kernel: replace the program in this process (see exec()).
     bool can_exec_in_process();
     [[noreturn]] void exec_in_process();
@@ -234,13 +241,21 @@ private:
     long call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs);
     void enter_program_context(std::uint64_t fs, std::uint64_t mask);
     void leave_program_context();
-    bool emulate(Task& task, ucontext_t* uc, std::uint64_t* fs, long* result);
-    long sigaction_call(Task& task, ucontext_t* uc, std::uint64_t* fs);
-    long sigprocmask_call(Task& task, ucontext_t* uc);
+    // The calls the runtime handles (runtime_calls.cpp binds them). A handler's
+    // stop is its thread's (ThreadState::uc, fs).
+    ThreadState& stop_of(const Task& task) { return threads_.at(task.tid); }
+    long sigaction_call(Task& task);
+    long sigprocmask_call(Task& task);
     long close_range(const Task& task);
-    std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
+    HandlerResult readlink_exe(Task& task, int path_arg);
+    HandlerResult prctl_seccomp(Task& task);
+    HandlerResult seccomp_call(Task& task);
+    HandlerResult arch_prctl_fs(Task& task);
+    HandlerResult rseq_call(Task& task);
+    HandlerResult exit_call(Task& task, bool group);
+    std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);
     long read_strings(std::uint64_t array, std::vector<std::string>* out);
-    std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs);
+    std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, std::uint64_t flags);
     CloneTicket* take_ticket();
     bool reserved(long fd) const {
         return fd >= 0 && (fd == args_.message_fd ||
@@ -277,6 +292,7 @@ private:
     KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
+    RuntimeCalls calls_;
 };
 
 extern Runtime* g_runtime;

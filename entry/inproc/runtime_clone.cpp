@@ -33,17 +33,8 @@ CloneTicket* Runtime::take_ticket() {
 // The clone family goes through the trampoline (gadgets.S): the kernel copies the
 // program's registers and stack pointer, never lstar's handler frames, and the
 // child resumes the program directly.
-std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
+std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, std::uint64_t flags) {
     Task& task = ts.task;
-    std::uint64_t flags = 0;
-    switch (task.nr()) {
-    case nr64::fork: flags = SIGCHLD; break;
-    case nr64::vfork: flags = CLONE_VM | CLONE_VFORK | SIGCHLD; break;
-    case nr64::clone: flags = task.arg(0); break;
-    case nr64::clone3:
-        if (copy_from_user(mem_, flags, UserPtr<std::uint64_t>(task.arg(0))) != 0) return run_call(ts, uc, fs);
-        break;
-    }
     Verdict verdict = enter(ts);
     if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
     greg_t* g = uc->uc_mcontext.gregs;

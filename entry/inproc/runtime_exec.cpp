@@ -1,15 +1,15 @@
 // The in-process runtime: execve, by a new runtime image through the kernel or
 // by replacing the program in the same process.
 #include "entry/inproc/runtime.hpp"
+#include "table/entry_meta.hpp"
 
 namespace lstar::inproc {
 
 // execve: the program's new image is a new runtime image that loads it, so the
 // filter's traps keep landing in a handler. A file the runtime cannot load is
 // refused here with the error the kernel would give, before the old image is gone.
-std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs) {
+std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at) {
     Task& task = ts.task;
-    bool at = task.nr() == nr64::execveat;
     long dirfd = at ? static_cast<long>(task.arg(0)) : AT_FDCWD;
     long flags = at ? static_cast<long>(task.arg(4)) : 0;
     std::uint64_t path_arg = task.arg(at ? 1 : 0), argv_arg = task.arg(at ? 2 : 1);
@@ -220,7 +220,8 @@ void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>&
     task.regs = PtRegs{};
     task.regs.orig_ax = static_cast<std::uint64_t>(args.exec_nr);
     auto p = [](const void* q) { return reinterpret_cast<std::uint64_t>(q); };
-    if (args.exec_nr == nr64::execveat) {
+    const SyscallDesc& row = syscall_table(Abi::x86_64)[static_cast<std::size_t>(args.exec_nr)];
+    if (row.effective().entry == meta::sys_execveat::name) {
         task.regs.di = static_cast<std::uint64_t>(args.exec_dirfd);
         task.regs.si = p(args.shown_path.c_str());
         task.regs.dx = p(argv.data());

@@ -9,7 +9,10 @@ namespace lstar::inproc {
 // signal is run by lstar's, which reports the signal first (strace's
 // "--- SIGxxx {...} ---"); the program sees its own. No handler's mask may block
 // SIGSYS: the handler's first call would kill the program.
-long Runtime::sigaction_call(Task& task, ucontext_t* uc, std::uint64_t* fs) {
+long Runtime::sigaction_call(Task& task) {
+    ThreadState& ts = stop_of(task);
+    ucontext_t* uc = ts.uc;
+    std::uint64_t* fs = ts.fs;
     auto arg = [&](int i) { return task.arg(i); };
     int signo = static_cast<int>(arg(0));
     if (arg(3) != 8) return -EINVAL;
@@ -51,7 +54,8 @@ long Runtime::sigaction_call(Task& task, ucontext_t* uc, std::uint64_t* fs) {
 
 // rt_sigprocmask. The mask that sigreturn restores is the program's: that one
 // changes, never with SIGSYS in it.
-long Runtime::sigprocmask_call(Task& task, ucontext_t* uc) {
+long Runtime::sigprocmask_call(Task& task) {
+    ucontext_t* uc = stop_of(task).uc;
     auto arg = [&](int i) { return task.arg(i); };
     if (arg(3) != 8) return -EINVAL;
     std::uint64_t old = mask_of(uc), set = 0;

@@ -7,43 +7,29 @@
 #include <fmt/format.h>
 
 #include "entry/bpf_program.hpp"
-#include "table/syscall_nr.hpp"
+#include "entry/inproc/runtime_calls.hpp"
 
 namespace lstar::inproc {
-
-namespace {
-
-namespace nr64 = lstar::nr::x86_64;
-
-// Calls the runtime handles itself whatever the path needs.
-bool runtime_traps(const SyscallDesc& row) {
-    if (row.abi != Abi::x86_64) return false;
-    switch (row.nr) {
-    case nr64::execve: case nr64::execveat:
-    case nr64::clone: case nr64::clone3: case nr64::fork: case nr64::vfork:
-    case nr64::close_range: case nr64::readlink: case nr64::readlinkat:
-    case nr64::rseq:  // where the kernel writes, to be undone before an in-process exec
-    case nr64::exit: case nr64::exit_group:  // the end of a task is reported, and the trace flushed
-    case nr64::seccomp:  // the program's own filters: PR_GET_SECCOMP shows them, not lstar's
-        return true;
-    default:
-        return false;
-    }
-}
-
-// Never trapped: a signal return reads its frame at the program's stack pointer,
-// so it must run where the program made it.
-bool never_traps(const SyscallDesc& row) { return row.name == "rt_sigreturn" || row.name == "sigreturn"; }
-
-}  // namespace
 
 Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec) {
     using namespace bpf;
     if ((spec.text_begin >> 32) != ((spec.text_end - 1) >> 32))
         return error("the in-process backend's trap filter needs lstar's text within one 4 GiB window "
                      "(the lstar binary was linked at an unusual address)");
-    auto stops = [&path](const SyscallDesc& row) {
-        return !never_traps(row) && (path.needs_stop(row) || runtime_traps(row));
+    // The runtime's calls (runtime_calls.cpp), by when they must trap. Those with a
+    // rule of their own trap by it on x86_64 (below) when the path does not need them
+    // whole, and whole on the other ABIs.
+    RuntimeCalls calls(nullptr);
+    auto runtime_traps = [&](const SyscallDesc& row) {
+        const std::optional<TrapWhen>* when = calls.traps.find(row);
+        if (!when) return false;
+        if (**when == TrapWhen::path_needs) return false;
+        return **when == TrapWhen::always || row.abi != Abi::x86_64;
+    };
+    // A signal return reads its frame at the program's stack pointer: it must run
+    // where the program made it, and never traps.
+    auto stops = [&](const SyscallDesc& row) {
+        return !(row.effective().flags & kSigreturn) && (path.needs_stop(row) || runtime_traps(row));
     };
     bool unknown = path.needs_stop_unknown();
     Emitter e(SECCOMP_RET_TRAP);
@@ -68,7 +54,6 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         body();
         e.land(skip, true);
     };
-    auto needed = [&](long nr) { return path.needs_stop(syscall_table(Abi::x86_64)[static_cast<std::size_t>(nr)]); };
     // Jumps `distance` past its last instruction unless argument `arg` is 0.
     auto unless_null = [&](int arg, std::uint8_t distance) {
         e.load_arg(arg);
@@ -83,33 +68,44 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         e.ret(false);
     };
     rule(kCloneReportNr, [&] { e.ret(true); });
-    if (!needed(nr64::rt_sigaction))
-        rule(nr64::rt_sigaction, [&] {  // any but a query of nothing: handlers are the runtime's to set
-            unless_null(1, 5);
-            unless_null(2, 1);
-            e.ret(false);
-            e.ret(true);
-        });
-    if (!needed(nr64::rt_sigprocmask))
-        rule(nr64::rt_sigprocmask, [&] {  // a mask that could block SIGSYS: SIG_BLOCK, SIG_SETMASK with a set
-            e.load_arg(0);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, SIG_UNBLOCK, 0, 1);
-            e.ret(false);
-            unless_null(1, 1);
-            e.ret(false);
-            e.ret(true);
-        });
-    if (!needed(nr64::prctl))
-        rule(nr64::prctl, [&] {  // PR_GET_SECCOMP, PR_SET_SECCOMP
-            e.load_arg(0);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, PR_GET_SECCOMP, 1, 0);
-            e.jump(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_SECCOMP, 0, 1);
-            e.ret(true);
-            e.ret(false);
-        });
-    if (!needed(nr64::close)) rule(nr64::close, [&] { trap_if_arg_is_reserved(0); });
-    if (!needed(nr64::dup2)) rule(nr64::dup2, [&] { trap_if_arg_is_reserved(1); });
-    if (!needed(nr64::dup3)) rule(nr64::dup3, [&] { trap_if_arg_is_reserved(1); });
+    for (const SyscallDesc& row : syscall_table(Abi::x86_64)) {
+        const std::optional<TrapWhen>* when = calls.traps.find(row);
+        if (!when || path.needs_stop(row)) continue;
+        auto nr = static_cast<std::uint32_t>(row.nr);
+        switch (**when) {
+        case TrapWhen::always:
+        case TrapWhen::path_needs: break;
+        case TrapWhen::sets_or_reads_action:  // any but a query of nothing: handlers are the runtime's to set
+            rule(nr, [&] {
+                unless_null(1, 5);
+                unless_null(2, 1);
+                e.ret(false);
+                e.ret(true);
+            });
+            break;
+        case TrapWhen::may_block_sigsys:  // SIG_BLOCK or SIG_SETMASK, with a set
+            rule(nr, [&] {
+                e.load_arg(0);
+                e.jump(BPF_JMP | BPF_JEQ | BPF_K, SIG_UNBLOCK, 0, 1);
+                e.ret(false);
+                unless_null(1, 1);
+                e.ret(false);
+                e.ret(true);
+            });
+            break;
+        case TrapWhen::seccomp_option:
+            rule(nr, [&] {
+                e.load_arg(0);
+                e.jump(BPF_JMP | BPF_JEQ | BPF_K, PR_GET_SECCOMP, 1, 0);
+                e.jump(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_SECCOMP, 0, 1);
+                e.ret(true);
+                e.ret(false);
+            });
+            break;
+        case TrapWhen::reserved_fd_arg0: rule(nr, [&] { trap_if_arg_is_reserved(0); }); break;
+        case TrapWhen::reserved_fd_arg1: rule(nr, [&] { trap_if_arg_is_reserved(1); }); break;
+        }
+    }
     Segments x86_64 = segments_for(Abi::x86_64, stops, unknown);
     e.decide(x86_64, 0, x86_64.bound.size());
 
