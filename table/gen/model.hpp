@@ -69,11 +69,21 @@ struct XlatSet {
     std::vector<XlatValue> values;
 };
 
+// One line of tbl/structs.tbl: how a struct is shown.
+struct StructLine {
+    Loc loc;
+    std::string name;
+    std::string shown;   // printer, decoder or address_only
+    std::string detail;  // printer: the struct whose printer it shares (may be empty);
+                         // decoder: the calls, comma-separated; address_only: the reason
+};
+
 struct Inputs {
     std::vector<TblRow> rows64;
     std::vector<TblRow> rows32;
     std::map<std::string, Signature> signatures;  // by entry point
     std::vector<XlatSet> xlat;                     // sorted by name
+    std::vector<StructLine> structs;               // sorted by name
 };
 
 }  // namespace lstar::gen

@@ -37,7 +37,7 @@ bool print_clone_args(DecodeCtx& ctx, std::uint64_t a) {
         ctx.addr(v);
     };
     ctx.text("{flags=");
-    ctx.flags("clone3_flags", c.flags);
+    ctx.flags(xlat::Set::clone3_flags, c.flags);
     if (c.flags & 0x1000) field_addr("pidfd", c.pidfd);                  // CLONE_PIDFD
     if (c.flags & (0x01000000 | 0x00200000)) field_addr("child_tid", c.child_tid);  // CHILD_SETTID|CLEARTID
     if (c.flags & 0x00100000) field_addr("parent_tid", c.parent_tid);    // CLONE_PARENT_SETTID
@@ -74,15 +74,11 @@ bool print_sysinfo(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
-constexpr Entry kPrinters[] = {
-    {"sysinfo", print_sysinfo},
-    {"compat_sysinfo", print_sysinfo},
-    {"new_utsname", print_utsname},
-    {"clone_args", print_clone_args},
-};
-
 }  // namespace
 
-std::span<const Entry> sys_printers() { return kPrinters; }
+// The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+bool print::sysinfo(DecodeCtx& ctx, std::uint64_t a) { return print_sysinfo(ctx, a); }
+bool print::new_utsname(DecodeCtx& ctx, std::uint64_t a) { return print_utsname(ctx, a); }
+bool print::clone_args(DecodeCtx& ctx, std::uint64_t a) { return print_clone_args(ctx, a); }
 
 }  // namespace lstar::structs
