@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     write_if_changed(out / "table/struct_ids.hpp", emit_struct_ids(in));
     write_if_changed(out / "trace/struct_printers.hpp", emit_struct_printers_header(in));
     write_if_changed(out / "trace/struct_printers.cpp", emit_struct_printers_table(in));
+    for (const XlatSet& set : in.xlat) write_if_changed(out / "xlat_check" / (set.name + ".c"), emit_xlat_check(set));
     write_if_changed(out / "lstar/sys.hpp", emit_sys_header(in, tables, prelude));
     std::ofstream(out / "table/lstar-gen.stamp") << "generated\n";  // always new: the build's timestamp
     return 0;

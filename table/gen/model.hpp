@@ -65,8 +65,13 @@ struct XlatValue {
 // One xlat/<name>.xlat file.
 struct XlatSet {
     std::string name;
+    std::string path;
     std::string kind;  // flags or enum
     std::vector<XlatValue> values;
+    // `#header <h>` lines: the system headers that define these names, which the
+    // build compares the values with; `#unchecked NAME reason`: names left out.
+    std::vector<std::string> headers;
+    std::map<std::string, std::string> unchecked;
 };
 
 // One line of tbl/structs.tbl: how a struct is shown.

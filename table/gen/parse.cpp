@@ -47,7 +47,8 @@ std::vector<Line> read_lines(const std::string& path, Diag& diag, bool keep_dire
     std::string text;
     for (int n = 1; std::getline(in, text); ++n) {
         std::string t = trim(text);
-        bool comment = t.starts_with('#') && !(keep_directive && t.starts_with("#kind"));
+        bool directive = t.starts_with("#kind") || t.starts_with("#header") || t.starts_with("#unchecked");
+        bool comment = t.starts_with('#') && !(keep_directive && directive);
         if (!t.empty() && !comment) lines.push_back({{path, n}, t});
     }
     return lines;
@@ -345,6 +346,7 @@ std::map<std::string, Signature> parse_signatures(const std::string& path, Diag&
 XlatSet parse_xlat(const std::string& path, Diag& diag) {
     XlatSet set;
     set.name = std::filesystem::path(path).stem().string();
+    set.path = path;
     if (!is_identifier(set.name)) diag.error({path, 0}, "set name '" + set.name + "' is not an identifier");
     std::set<std::string> names;
     for (const Line& line : read_lines(path, diag, true)) {
@@ -358,6 +360,16 @@ XlatSet parse_xlat(const std::string& path, Diag& diag) {
                 set.kind = f[1];
             continue;
         }
+        if (f[0] == "#header") {
+            if (f.size() != 2 || !f[1].ends_with(".h")) diag.error(line.loc, "expected '#header <path/of/header.h>'");
+            else set.headers.push_back(f[1]);
+            continue;
+        }
+        if (f[0] == "#unchecked") {
+            if (f.size() < 3 || !is_identifier(f[1])) diag.error(line.loc, "expected '#unchecked NAME <reason>'");
+            else set.unchecked[f[1]] = trim(std::string_view(line.text).substr(line.text.find(f[1]) + f[1].size()));
+            continue;
+        }
         XlatValue v{line.loc, f[0], 0, ""};
         if (f.size() < 2 || !is_identifier(v.name) || !parse_value(f[1], v.value)) {
             diag.error(line.loc, "expected 'NAME VALUE [message]' with a decimal or 0x value");
@@ -369,6 +381,8 @@ XlatSet parse_xlat(const std::string& path, Diag& diag) {
         set.values.push_back(std::move(v));
     }
     if (set.kind.empty()) diag.error({path, 1}, "missing '#kind flags' or '#kind enum' header");
+    for (const auto& [name, reason] : set.unchecked)
+        if (!names.contains(name)) diag.error({path, 0}, "#unchecked " + name + ": no such name in the set");
     return set;
 }
 

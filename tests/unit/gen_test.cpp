@@ -39,10 +39,12 @@ const std::map<std::string, std::string> kGoodInputs = {
      "statfs address_only not decoded yet\n"     // 4
      "fd_set decoder select,pselect6\n"},        // 5
     {"sample.xlat",
-     "# a set\n"            // 1
-     "#kind flags\n"        // 2
-     "A 0x1\n"              // 3
-     "B 2 the message\n"},  // 4
+     "# a set\n"                      // 1
+     "#kind flags\n"                  // 2
+     "A 0x1\n"                        // 3
+     "B 2 the message\n"              // 4
+     "#header fcntl.h\n"              // 5
+     "#unchecked B the reason\n"},    // 6
 };
 
 std::string replace_line(const std::string& text, int line, const std::string& with) {
@@ -112,6 +114,23 @@ TEST_F(Gen, GoodInputGeneratesEveryFile) {
     EXPECT_NE(decls.find("bool stat(DecodeCtx& ctx, std::uint64_t addr);"), std::string::npos) << decls;
     EXPECT_EQ(decls.find("bool compat_stat("), std::string::npos) << "it shares stat's printer";
     EXPECT_NE(output("trace/struct_printers.cpp").find("&print::stat,  // compat_stat"), std::string::npos);
+}
+
+TEST_F(Gen, XlatValuesAreComparedWithTheirHeaders) {
+    Output r = generate();
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string check = output("xlat_check/sample.c");
+    EXPECT_NE(check.find("#include <fcntl.h>"), std::string::npos) << check;
+    EXPECT_NE(check.find("#ifdef A\n_Static_assert(LSTAR_SAME(A, 0x1ULL), \"xlat/sample.xlat:3: A is 0x1 here"),
+              std::string::npos) << check;
+    EXPECT_NE(check.find("/* B: unchecked, the reason */"), std::string::npos) << check;
+}
+
+TEST_F(Gen, XlatUncheckedNameMustBeInTheSet) {
+    set_line("sample.xlat", 6, "#unchecked C the reason");
+    Output r = generate();
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("#unchecked C: no such name in the set"), std::string::npos) << r.err;
 }
 
 TEST_F(Gen, StructWithoutAWordInStructsTbl) {
