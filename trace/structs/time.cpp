@@ -119,6 +119,28 @@ bool print_rusage(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
+// struct itimerval: two timevals of longs of the task's width.
+bool print_itimerval(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t is, ius, vs, vus;
+    unsigned w = ctx.long_size();
+    if (!read_long_pair(ctx, a, is, ius) || !read_long_pair(ctx, a + 2 * w, vs, vus)) return false;
+    ctx.text("{it_interval=");
+    print_timeval_value(ctx, is, ius);
+    ctx.text(", it_value=");
+    print_timeval_value(ctx, vs, vus);
+    ctx.text("}");
+    return true;
+}
+
+// struct tms: four clock_t, longs of the task's width.
+bool print_tms(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t ut, st, cut, cst;
+    if (!read_long_pair(ctx, a, ut, st) || !read_long_pair(ctx, a + 2 * ctx.long_size(), cut, cst)) return false;
+    fmt::format_to(std::back_inserter(ctx.out), "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}", ut,
+                   st, cut, cst);
+    return true;
+}
+
 }  // namespace
 
 // The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
@@ -131,6 +153,8 @@ bool print::timezone(DecodeCtx& ctx, std::uint64_t a) { return print_timezone(ct
 bool print::rlimit(DecodeCtx& ctx, std::uint64_t a) { return print_rlimit(ctx, a); }
 bool print::rlimit64(DecodeCtx& ctx, std::uint64_t a) { return print_rlimit64(ctx, a); }
 bool print::rusage(DecodeCtx& ctx, std::uint64_t a) { return print_rusage(ctx, a); }
+bool print::__kernel_old_itimerval(DecodeCtx& ctx, std::uint64_t a) { return print_itimerval(ctx, a); }
+bool print::tms(DecodeCtx& ctx, std::uint64_t a) { return print_tms(ctx, a); }
 
 }  // namespace lstar::structs
 
