@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "table/structs.hpp"
 #include "table/syscall_table.hpp"
 
 namespace lstar {
@@ -177,6 +178,16 @@ nlohmann::ordered_json row_json(const SyscallDesc& row) {
         const ArgMeta& a = entry.args[i];
         nlohmann::ordered_json arg = {{"type", a.type}, {"name", a.name}, {"kind", arg_kind_name(a.kind)}};
         if (!a.param.empty()) arg["param"] = a.param;
+        if (a.kind == ArgKind::struct_in || a.kind == ArgKind::struct_out || a.kind == ArgKind::struct_inout) {
+            // How lstar trace shows it (tbl/structs.tbl): decoded, or its address and why.
+            const StructInfo& s = struct_infos()[a.param_id];
+            bool decoded = struct_decoded(s, row.name);
+            arg["shown"] = decoded ? "decoded" : "address_only";
+            if (!decoded)
+                arg["why"] = s.shown == StructShown::address_only
+                                 ? std::string(s.detail)
+                                 : fmt::format("decoded only for {}", s.detail);
+        }
         args.push_back(std::move(arg));
     }
     return {

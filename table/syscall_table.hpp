@@ -140,6 +140,10 @@ struct ArgMeta {
     std::int8_t related;     // index of the related argument (length, count), kNoLen, kLenIsReturn
     std::uint8_t size;       // width of the declared type in bytes (1, 2, 4, 8)
     bool is_signed;          // whether the declared type is signed (sign-extend when narrowing)
+    // What param names, as the generated symbol's value: for flags/enum the
+    // xlat::Set (table/xlat_ids.hpp), for struct kinds the StructId
+    // (table/struct_ids.hpp); 0 otherwise. lstar-gen checks that it exists.
+    std::uint16_t param_id = 0;
 };
 
 // The metadata of one entry point (sys_write, compat_sys_open, ...).

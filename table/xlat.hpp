@@ -7,6 +7,8 @@
 #include <span>
 #include <string_view>
 
+#include "table/xlat_ids.hpp"  // generated: xlat::Set, one symbol per set
+
 namespace lstar {
 
 enum class XlatKind : std::uint8_t {
@@ -41,5 +43,11 @@ const XlatEntry* xlat_find(std::string_view set, std::uint64_t value);
 
 // The entry of a set with this name; nullptr when none.
 const XlatEntry* xlat_find(std::string_view set, std::string_view name);
+
+// The same by the set's generated symbol (xlat::Set::errno_), which always exists.
+const XlatSet& xlat_set_info(xlat::Set set);
+std::span<const XlatEntry> xlat_set(xlat::Set set);
+const XlatEntry* xlat_find(xlat::Set set, std::uint64_t value);
+const XlatEntry* xlat_find(xlat::Set set, std::string_view name);
 
 }  // namespace lstar

@@ -87,9 +87,9 @@ void format_strarray(DecodeCtx& ctx, std::uint64_t a) {
     ctx.out += items;
 }
 
-// A pointer to one 4-byte scalar (int, socklen_t, u32): in/out ones are shown
-// with their entry value at exit.
-bool is_int_pointee(std::string_view name) { return name == "int" || name == "u32" || name == "compat_uint_t"; }
+// A pointer to one 4-byte scalar (int, u32): in/out ones are shown with their
+// entry value at exit.
+bool is_int_pointee(const ArgMeta& a) { return struct_of(a) == StructId::int_ || struct_of(a) == StructId::u32; }
 
 // The generic decoder of an argument kind.
 void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
@@ -118,16 +118,16 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
     case ArgKind::out_buf:
         if (ctx.addr_instead(v, true)) return;
         return ctx.buf(v, static_cast<std::uint64_t>(ctx.task.retval));
-    case ArgKind::flags: return ctx.flags(a.param, v);
-    case ArgKind::enum_: return ctx.xval(a.param, v);
+    case ArgKind::flags: return ctx.flags(set_of(a), v);
+    case ArgKind::enum_: return ctx.xval(set_of(a), v);
     case ArgKind::signal: return ctx.signal(static_cast<int>(v));
     case ArgKind::struct_inout:
-        if (ctx.exiting && is_int_pointee(a.param)) return print_inout_int(ctx, i);
-        return print_struct(ctx, a.param, v);
-    case ArgKind::struct_in: return print_struct(ctx, a.param, v);
+        if (ctx.exiting && is_int_pointee(a)) return print_inout_int(ctx, i);
+        return print_struct(ctx, struct_of(a), v);
+    case ArgKind::struct_in: return print_struct(ctx, struct_of(a), v);
     case ArgKind::struct_out:
         if (ctx.addr_instead(v, true)) return;
-        return print_struct(ctx, a.param, v);
+        return print_struct(ctx, struct_of(a), v);
     case ArgKind::sockaddr: {
         std::int64_t len = related_value(ctx, a);
         return print_sockaddr(ctx, v, len < 0 ? 0 : static_cast<std::uint64_t>(len));
@@ -208,8 +208,8 @@ void Decoder::capture_entry(Task& task) {
         if (a.kind != ArgKind::struct_inout) continue;
         // A scalar, or the in/out length field of a struct (msghdr's msg_namelen).
         std::uint64_t at = ctx.arg(i);
-        if (a.param == "user_msghdr" || a.param == "compat_msghdr") at += ctx.ptr_size();
-        else if (!is_int_pointee(a.param)) continue;
+        if (struct_of(a) == StructId::user_msghdr || struct_of(a) == StructId::compat_msghdr) at += ctx.ptr_size();
+        else if (!is_int_pointee(a)) continue;
         std::uint32_t v;
         if (!ctx.read(at, v)) continue;
         task.entry_values[i] = v;
@@ -224,10 +224,10 @@ bool entry_value(const DecodeCtx& ctx, int i, std::uint64_t& v) {
     return true;
 }
 
-bool entry_value(const DecodeCtx& ctx, std::string_view param, std::uint64_t& v) {
+bool entry_value(const DecodeCtx& ctx, StructId param, std::uint64_t& v) {
     const EntryMeta* m = meta(ctx.task);
     for (int i = 0; m && i < m->nargs; ++i)
-        if (m->args[i].kind == ArgKind::struct_inout && m->args[i].param == param) return entry_value(ctx, i, v);
+        if (m->args[i].kind == ArgKind::struct_inout && struct_of(m->args[i]) == param) return entry_value(ctx, i, v);
     return false;
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 
 #include "kernel/task.hpp"
+#include "table/struct_ids.hpp"
+#include "table/xlat_ids.hpp"
 #include "trace/decode.hpp"
 
 namespace lstar {
@@ -53,8 +55,10 @@ struct DecodeCtx {
     // A struct or array pointer that can't be shown: NULL, or its address when
     // unreadable or (at exit) the call failed. Returns true when it printed.
     bool addr_instead(std::uint64_t a, bool out_param);
-    void flags(std::string_view set, std::uint64_t v, std::string_view dflt = {});
-    void xval(std::string_view set, std::uint64_t v, std::string_view dflt = {});
+    // Constant sets by their generated symbol (xlat::Set::mmap_flags): a set
+    // without an xlat/ file does not compile.
+    void flags(xlat::Set set, std::uint64_t v, std::string_view dflt = {});
+    void xval(xlat::Set set, std::uint64_t v, std::string_view dflt = {});
     void fd(int fd);
     void dirfd(int fd);
     void signal(int sig);                 // SIGINT, or the number
@@ -81,7 +85,11 @@ void quote_hex(std::string& out, const char* s, std::size_t n);
 std::string signal_abbrev_name(int sig);
 
 // The comment strace prints after an unknown constant of a set: "O_???".
-std::string unknown_name(std::string_view set);
+std::string unknown_name(xlat::Set set);
+
+// The set or struct an argument's [kind:param] names, as lstar-gen bound it.
+inline xlat::Set set_of(const ArgMeta& a) { return static_cast<xlat::Set>(a.param_id); }
+inline StructId struct_of(const ArgMeta& a) { return static_cast<StructId>(a.param_id); }
 
 // The path of a task's descriptor from /proc (empty when unknown).
 std::string fd_path(pid_t tid, int fd);
@@ -89,12 +97,11 @@ std::string fd_path(pid_t tid, int fd);
 // What Decoder::capture_entry read at entry for argument i (or for the in/out
 // struct argument named param): false when nothing was captured for this call.
 bool entry_value(const DecodeCtx& ctx, int i, std::uint64_t& v);
-bool entry_value(const DecodeCtx& ctx, std::string_view param, std::uint64_t& v);
+bool entry_value(const DecodeCtx& ctx, StructId param, std::uint64_t& v);
 
-// Struct printers by the struct name of tbl/signatures.tbl (trace/structs/).
-// Prints the struct at addr or, when it can't, NULL or the address.
-void print_struct(DecodeCtx& ctx, std::string_view name, std::uint64_t addr);
-bool has_struct_printer(std::string_view name);
+// Struct printers by StructId (tbl/structs.tbl, trace/structs/). Prints the
+// struct at addr or, when it can't (or it is address only), NULL or the address.
+void print_struct(DecodeCtx& ctx, StructId id, std::uint64_t addr);
 
 // struct iovec arrays (readv/writev, msghdr): data_len limits the bytes shown
 // (the return value for out vectors); -1 for "as much as each iov_len".

@@ -23,28 +23,28 @@ bool is_print(unsigned char c) { return c >= ' ' && c < 0x7f; }
 // Sets whose low bits are one value of the set rather than bits (an enum field
 // inside a flags word), as strace prints them: the field first, always named.
 struct FieldSet {
-    std::string_view set;
+    xlat::Set set;
     std::uint64_t mask;
     bool field_from_signals;  // clone: the low byte is the exit signal
 };
 constexpr FieldSet kFieldSets[] = {
-    {"open_flags", 03, false},   // O_ACCMODE: O_RDONLY|O_CLOEXEC
-    {"mmap_flags", 0xf, false},  // MAP_TYPE: MAP_PRIVATE|MAP_ANONYMOUS
-    {"sock_type", 0xf, false},   // SOCK_TYPE_MASK: SOCK_STREAM|SOCK_CLOEXEC
-    {"clone_flags", 0xff, true}, // CSIGNAL: CLONE_VM|...|SIGCHLD
+    {xlat::Set::open_flags, 03, false},   // O_ACCMODE: O_RDONLY|O_CLOEXEC
+    {xlat::Set::mmap_flags, 0xf, false},  // MAP_TYPE: MAP_PRIVATE|MAP_ANONYMOUS
+    {xlat::Set::sock_type, 0xf, false},   // SOCK_TYPE_MASK: SOCK_STREAM|SOCK_CLOEXEC
+    {xlat::Set::clone_flags, 0xff, true}, // CSIGNAL: CLONE_VM|...|SIGCHLD
 };
 
-const FieldSet* field_set(std::string_view set) {
+const FieldSet* field_set(xlat::Set set) {
     for (const FieldSet& f : kFieldSets)
         if (f.set == set) return &f;
     return nullptr;
 }
 
-const XlatEntry* find_value(std::string_view set, std::uint64_t v) { return xlat_find(set, v); }
+const XlatEntry* find_value(xlat::Set set, std::uint64_t v) { return xlat_find(set, v); }
 
 // Appends the names of the bits of v in set order; returns the bits no name covers.
 // A zero-valued name is used only when v itself is zero (strace's printflags).
-std::uint64_t append_flag_names(std::string& out, std::string_view set, std::uint64_t v, std::uint64_t skip,
+std::uint64_t append_flag_names(std::string& out, xlat::Set set, std::uint64_t v, std::uint64_t skip,
                                 int& n) {
     for (const XlatEntry& e : xlat_set(set)) {
         if (e.value & skip) continue;
@@ -141,7 +141,7 @@ void quote_hex(std::string& out, const char* s, std::size_t n) {
 
 std::string signal_abbrev_name(int sig) {
     if (sig <= 0) return {};
-    if (const XlatEntry* e = xlat_find("signals", static_cast<std::uint64_t>(sig)); e && sig < 32) return std::string(e->name);
+    if (const XlatEntry* e = xlat_find(xlat::Set::signals, static_cast<std::uint64_t>(sig)); e && sig < 32) return std::string(e->name);
     // The kernel's SIGRTMIN is 32 (glibc reserves 32 and 33 for itself).
     if (sig == 32) return "SIGRTMIN";
     if (sig > 32 && sig <= 64) return fmt::format("SIGRT_{}", sig - 32);
@@ -149,7 +149,7 @@ std::string signal_abbrev_name(int sig) {
     return {};
 }
 
-std::string unknown_name(std::string_view set) {
+std::string unknown_name(xlat::Set set) {
     // The prefix the set's names share, up to and with its last '_': "O_", "MAP_".
     auto entries = xlat_set(set);
     if (entries.empty()) return {};
@@ -251,8 +251,8 @@ bool DecodeCtx::addr_instead(std::uint64_t a, bool out_param) {
     return false;
 }
 
-void DecodeCtx::flags(std::string_view set, std::uint64_t v, std::string_view dflt) {
-    if (opt.xlat == XlatStyle::raw || !find_xlat_set(set)) return hex(v);
+void DecodeCtx::flags(xlat::Set set, std::uint64_t v, std::string_view dflt) {
+    if (opt.xlat == XlatStyle::raw) return hex(v);
     bool verbose = opt.xlat == XlatStyle::verbose;
     std::string names;
     int n = 0;
@@ -304,7 +304,7 @@ void DecodeCtx::flags(std::string_view set, std::uint64_t v, std::string_view df
     if (!d.empty()) put(out, " /* {} */", d);
 }
 
-void DecodeCtx::xval(std::string_view set, std::uint64_t v, std::string_view dflt) {
+void DecodeCtx::xval(xlat::Set set, std::uint64_t v, std::string_view dflt) {
     const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : find_value(set, v);
     if (e) {
         if (opt.xlat == XlatStyle::verbose) hex(v), put(out, " /* {} */", e->name);  // 0 /* FUTEX_WAIT */
@@ -375,7 +375,7 @@ void DecodeCtx::sigset(std::uint64_t a, std::uint64_t size) {
 void DecodeCtx::mode_symbolic(std::uint32_t mode) {
     std::uint32_t type = mode & 0170000;
     if (type) {
-        const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : xlat_find("file_type", type);
+        const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : xlat_find(xlat::Set::file_type, type);
         if (e) {
             out += e->name;
             out += '|';

@@ -53,13 +53,13 @@ void pad_to_column(std::string& line, std::size_t written, std::size_t column) {
 
 // xlat/errno.xlat first (it has the kernel-internal codes), glibc otherwise.
 std::string_view errno_name(int err) {
-    if (const XlatEntry* e = xlat_find("errno", static_cast<std::uint64_t>(err))) return e->name;
+    if (const XlatEntry* e = xlat_find(xlat::Set::errno_, static_cast<std::uint64_t>(err))) return e->name;
     const char* name = strerrorname_np(err);
     return name ? name : "";
 }
 
 std::string_view errno_message(int err) {
-    if (const XlatEntry* e = xlat_find("errno", static_cast<std::uint64_t>(err)); e && !e->msg.empty()) return e->msg;
+    if (const XlatEntry* e = xlat_find(xlat::Set::errno_, static_cast<std::uint64_t>(err)); e && !e->msg.empty()) return e->msg;
     const char* msg = strerrordesc_np(err);
     return msg ? msg : "";
 }

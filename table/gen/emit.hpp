@@ -22,6 +22,11 @@ std::string emit_table_data(const Inputs& in, const Tables& tables);  // table/s
 std::string emit_nr_header(const Tables& tables);                     // table/syscall_nr.hpp
 std::string emit_entry_meta(const Inputs& in);                        // table/entry_meta.hpp
 std::string emit_xlat_header(const Inputs& in);                       // table/xlat_data.hpp
+std::string emit_xlat_check(const XlatSet& set);                      // xlat_check/<set>.c
+std::string emit_xlat_ids(const Inputs& in);                          // table/xlat_ids.hpp
+std::string emit_struct_ids(const Inputs& in);                        // table/struct_ids.hpp
+std::string emit_struct_printers_header(const Inputs& in);            // trace/struct_printers.hpp
+std::string emit_struct_printers_table(const Inputs& in);             // trace/struct_printers.cpp
 // lstar/sys.hpp; prelude is table/gen/sys_prelude.hpp's text.
 std::string emit_sys_header(const Inputs& in, const Tables& tables, std::string_view prelude);
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "table/gen/emit.hpp"
+#include "table/gen/parse.hpp"
 
 namespace lstar::gen {
 namespace {
@@ -41,15 +42,23 @@ std::string names_of_bits(std::uint32_t bits, auto const& names) {
     return out;
 }
 
-void emit_entry(std::string& out, std::string_view entry, const Signature* sig) {
+// The generated symbol param names (ArgMeta::param_id): a set's or a struct's index.
+int param_id(const Inputs& in, const SigArg& a) {
+    int id = -1;
+    if (a.kind == "flags" || a.kind == "enum") id = xlat_index(in, a.param);
+    else if (a.kind.starts_with("struct_")) id = struct_index(in, a.param);
+    return id < 0 ? 0 : id;
+}
+
+void emit_entry(std::string& out, const Inputs& in, std::string_view entry, const Signature* sig) {
     std::uint8_t flags = sig ? sig->flags : 0;
     if (entry == kNi) flags |= lstar::kNi;
     std::uint32_t classes = sig ? sig->classes : 0;
     fmt::format_to(std::back_inserter(out), "    {{{}, {}, {{\n", cxx_string(entry), sig ? sig->args.size() : 0);
     for (const SigArg& a : sig ? sig->args : std::vector<SigArg>{}) {
-        fmt::format_to(std::back_inserter(out), "        {{{}, {}, {}, {}, {}, {}, {}}},\n", cxx_string(a.type),
+        fmt::format_to(std::back_inserter(out), "        {{{}, {}, {}, {}, {}, {}, {}, {}}},\n", cxx_string(a.type),
                        cxx_string(a.name), arg_kind_enumerator(a.kind), cxx_string(a.param), a.related,
-                       a.ctype.size, a.ctype.is_signed);
+                       a.ctype.size, a.ctype.is_signed, param_id(in, a));
     }
     std::string names = names_of_bits(classes, kClassNames) + " " + names_of_bits(flags, kEntryFlagNames);
     fmt::format_to(std::back_inserter(out), "    }}, 0x{:x}u, 0x{:x}u}},{}\n", classes, flags,
@@ -144,7 +153,7 @@ std::string emit_table_data(const Inputs& in, const Tables& tables) {
     for (const std::string& entry : order) {
         index[entry] = index.size();
         auto sig = in.signatures.find(entry);
-        emit_entry(out, entry, sig == in.signatures.end() ? nullptr : &sig->second);
+        emit_entry(out, in, entry, sig == in.signatures.end() ? nullptr : &sig->second);
     }
     out += "};\n\n";
     for (Abi abi : {Abi::x86_64, Abi::x32, Abi::i386}) {

@@ -65,8 +65,22 @@ struct XlatValue {
 // One xlat/<name>.xlat file.
 struct XlatSet {
     std::string name;
+    std::string path;
     std::string kind;  // flags or enum
     std::vector<XlatValue> values;
+    // `#header <h>` lines: the system headers that define these names, which the
+    // build compares the values with; `#unchecked NAME reason`: names left out.
+    std::vector<std::string> headers;
+    std::map<std::string, std::string> unchecked;
+};
+
+// One line of tbl/structs.tbl: how a struct is shown.
+struct StructLine {
+    Loc loc;
+    std::string name;
+    std::string shown;   // printer, decoder or address_only
+    std::string detail;  // printer: the struct whose printer it shares (may be empty);
+                         // decoder: the calls, comma-separated; address_only: the reason
 };
 
 struct Inputs {
@@ -74,6 +88,7 @@ struct Inputs {
     std::vector<TblRow> rows32;
     std::map<std::string, Signature> signatures;  // by entry point
     std::vector<XlatSet> xlat;                     // sorted by name
+    std::vector<StructLine> structs;               // sorted by name
 };
 
 }  // namespace lstar::gen

@@ -47,7 +47,8 @@ std::vector<Line> read_lines(const std::string& path, Diag& diag, bool keep_dire
     std::string text;
     for (int n = 1; std::getline(in, text); ++n) {
         std::string t = trim(text);
-        bool comment = t.starts_with('#') && !(keep_directive && t.starts_with("#kind"));
+        bool directive = t.starts_with("#kind") || t.starts_with("#header") || t.starts_with("#unchecked");
+        bool comment = t.starts_with('#') && !(keep_directive && directive);
         if (!t.empty() && !comment) lines.push_back({{path, n}, t});
     }
     return lines;
@@ -345,6 +346,7 @@ std::map<std::string, Signature> parse_signatures(const std::string& path, Diag&
 XlatSet parse_xlat(const std::string& path, Diag& diag) {
     XlatSet set;
     set.name = std::filesystem::path(path).stem().string();
+    set.path = path;
     if (!is_identifier(set.name)) diag.error({path, 0}, "set name '" + set.name + "' is not an identifier");
     std::set<std::string> names;
     for (const Line& line : read_lines(path, diag, true)) {
@@ -358,6 +360,16 @@ XlatSet parse_xlat(const std::string& path, Diag& diag) {
                 set.kind = f[1];
             continue;
         }
+        if (f[0] == "#header") {
+            if (f.size() != 2 || !f[1].ends_with(".h")) diag.error(line.loc, "expected '#header <path/of/header.h>'");
+            else set.headers.push_back(f[1]);
+            continue;
+        }
+        if (f[0] == "#unchecked") {
+            if (f.size() < 3 || !is_identifier(f[1])) diag.error(line.loc, "expected '#unchecked NAME <reason>'");
+            else set.unchecked[f[1]] = trim(std::string_view(line.text).substr(line.text.find(f[1]) + f[1].size()));
+            continue;
+        }
         XlatValue v{line.loc, f[0], 0, ""};
         if (f.size() < 2 || !is_identifier(v.name) || !parse_value(f[1], v.value)) {
             diag.error(line.loc, "expected 'NAME VALUE [message]' with a decimal or 0x value");
@@ -369,6 +381,8 @@ XlatSet parse_xlat(const std::string& path, Diag& diag) {
         set.values.push_back(std::move(v));
     }
     if (set.kind.empty()) diag.error({path, 1}, "missing '#kind flags' or '#kind enum' header");
+    for (const auto& [name, reason] : set.unchecked)
+        if (!names.contains(name)) diag.error({path, 0}, "#unchecked " + name + ": no such name in the set");
     return set;
 }
 
@@ -395,6 +409,70 @@ void check_entry_points(const Inputs& in, Diag& diag) {
             check(row, row.entry);
             check(row, row.compat);
         }
+    }
+}
+
+}  // namespace lstar::gen
+
+namespace lstar::gen {
+
+std::vector<StructLine> parse_structs(const std::string& path, Diag& diag) {
+    std::vector<StructLine> out;
+    for (const Line& line : read_lines(path, diag)) {
+        std::vector<std::string> f = fields(line.text);
+        StructLine s{line.loc, f[0], f.size() > 1 ? f[1] : "", ""};
+        if (f.size() > 2) {
+            auto after_shown = line.text.find(f[1], f[0].size()) + f[1].size();
+            s.detail = trim(std::string_view(line.text).substr(after_shown));
+        }
+        if (!is_identifier(s.name)) diag.error(line.loc, "bad struct name '" + s.name + "'");
+        if (s.shown == "printer") {
+            if (f.size() > 3 || (f.size() == 3 && !is_identifier(f[2])))
+                diag.error(line.loc, "expected '<name> printer [<struct whose printer it shares>]'");
+        } else if (s.shown == "decoder") {
+            if (f.size() != 3) diag.error(line.loc, "expected '<name> decoder <call>[,<call>...]'");
+        } else if (s.shown == "address_only") {
+            if (f.size() < 3) diag.error(line.loc, "'address_only' needs a reason");
+        } else {
+            diag.error(line.loc, "expected 'printer', 'decoder' or 'address_only' after '" + s.name + "'");
+            continue;
+        }
+        out.push_back(std::move(s));
+    }
+    std::sort(out.begin(), out.end(), [](const StructLine& a, const StructLine& b) { return a.name < b.name; });
+    for (std::size_t i = 1; i < out.size(); ++i)
+        if (out[i].name == out[i - 1].name)
+            diag.error(out[i].loc, "duplicate struct '" + out[i].name + "' (first on line " +
+                                       std::to_string(out[i - 1].loc.line) + ")");
+    return out;
+}
+
+int xlat_index(const Inputs& in, std::string_view set) {
+    auto it = std::lower_bound(in.xlat.begin(), in.xlat.end(), set,
+                               [](const XlatSet& s, std::string_view key) { return s.name < key; });
+    return it != in.xlat.end() && it->name == set ? static_cast<int>(it - in.xlat.begin()) : -1;
+}
+
+int struct_index(const Inputs& in, std::string_view name) {
+    auto it = std::lower_bound(in.structs.begin(), in.structs.end(), name,
+                               [](const StructLine& s, std::string_view key) { return s.name < key; });
+    return it != in.structs.end() && it->name == name ? static_cast<int>(it - in.structs.begin()) : -1;
+}
+
+void check_struct_refs(const Inputs& in, Diag& diag) {
+    for (const auto& [entry, sig] : in.signatures) {
+        for (const SigArg& arg : sig.args) {
+            std::optional<ArgKind> kind = kind_from_name(arg.kind);
+            if (kind && param_of(*kind) == Param::type && !arg.param.empty() && struct_index(in, arg.param) < 0)
+                diag.error(sig.loc, entry + ": argument '" + arg.name + "': struct '" + arg.param +
+                                        "' is not in tbl/structs.tbl (add it as 'printer' or 'address_only <reason>')");
+        }
+    }
+    for (const StructLine& s : in.structs) {
+        if (s.shown != "printer" || s.detail.empty()) continue;
+        int i = struct_index(in, s.detail);
+        if (i < 0 || in.structs[i].shown != "printer" || !in.structs[i].detail.empty())
+            diag.error(s.loc, s.name + ": '" + s.detail + "' is not a struct with a printer of its own");
     }
 }
 

@@ -20,9 +20,20 @@ std::map<std::string, Signature> parse_signatures(const std::string& path, Diag&
 // xlat/<set>.xlat (see xlat/README.md).
 XlatSet parse_xlat(const std::string& path, Diag& diag);
 
+// tbl/structs.tbl (see its header), sorted by name.
+std::vector<StructLine> parse_structs(const std::string& path, Diag& diag);
+
 // Cross-file checks: every entry point a table names has a signature, and
 // every [flags:<set>] and [enum:<set>] names an xlat set.
 void check_entry_points(const Inputs& in, Diag& diag);
 void check_xlat_refs(const Inputs& in, Diag& diag);
+// Every [struct_*:NAME] of signatures.tbl is in structs.tbl, and a printer
+// shared with another struct names one that has its own printer.
+void check_struct_refs(const Inputs& in, Diag& diag);
+
+// The index of a set in Inputs::xlat (its xlat::Set), of a struct in
+// Inputs::structs (its StructId); -1 when absent.
+int xlat_index(const Inputs& in, std::string_view set);
+int struct_index(const Inputs& in, std::string_view name);
 
 }  // namespace lstar::gen

@@ -30,12 +30,21 @@ const std::map<std::string, std::string> kGoodInputs = {
      "sys_write %desc - (unsigned int fd [fd], const char __user * buf [in_buf:count], size_t count)\n"     // 4
      "compat_sys_x32call - - (compat_ulong_t a [hex], unsigned long b [flags:sample], const void __user * p)\n"  // 5
      "compat_sys_read32 %desc - (unsigned int fd [fd], char __user * buf [out_buf:count], compat_size_t count)\n"  // 6
-     "sys_exit %process noreturn (int error_code [dec])\n"},                                                // 7
+     "sys_exit %process noreturn (int error_code [dec])\n"                                                   // 7
+     "sys_stat %stat - (const char __user * name [path], struct stat __user * buf [struct_out:stat])\n"},   // 8
+    {"structs.tbl",
+     "# name shown detail\n"                    // 1
+     "stat printer\n"                            // 2
+     "compat_stat printer stat\n"                // 3
+     "statfs address_only not decoded yet\n"     // 4
+     "fd_set decoder select,pselect6\n"},        // 5
     {"sample.xlat",
-     "# a set\n"            // 1
-     "#kind flags\n"        // 2
-     "A 0x1\n"              // 3
-     "B 2 the message\n"},  // 4
+     "# a set\n"                      // 1
+     "#kind flags\n"                  // 2
+     "A 0x1\n"                        // 3
+     "B 2 the message\n"              // 4
+     "#header fcntl.h\n"              // 5
+     "#unchecked B the reason\n"},    // 6
 };
 
 std::string replace_line(const std::string& text, int line, const std::string& with) {
@@ -60,7 +69,8 @@ protected:
     Output generate() {
         for (const auto& [name, text] : inputs_) lstar::test::write_file(path(name), text);
         return lstar::test::run(std::string(LSTAR_GEN) + " --tbl64 " + path("syscall_64.tbl") + " --tbl32 " +
-                                path("syscall_32.tbl") + " --signatures " + path("signatures.tbl") + " --prelude " +
+                                path("syscall_32.tbl") + " --signatures " + path("signatures.tbl") + " --structs " +
+                                path("structs.tbl") + " --prelude " +
                                 LSTAR_PRELUDE + " --out " + path("out") + " " + path("sample.xlat"));
     }
 
@@ -96,6 +106,51 @@ TEST_F(Gen, GoodInputGeneratesEveryFile) {
     EXPECT_NE(sys.find("skipped ni_row: no entry point (sys_ni_syscall)"), std::string::npos);
     EXPECT_NE(output("table/xlat_data.hpp").find("{\"B\", 0x2, \"the message\"}"), std::string::npos);
     EXPECT_NE(output("table/syscall_table_data.cpp").find("kRows_i386"), std::string::npos);
+    // Sets and structs have symbols; a printer is declared for each struct that has its own.
+    EXPECT_NE(output("table/xlat_ids.hpp").find("    sample,\n"), std::string::npos);
+    std::string ids = output("table/struct_ids.hpp");
+    EXPECT_NE(ids.find("{\"statfs\", StructShown::address_only, \"not decoded yet\"}"), std::string::npos) << ids;
+    std::string decls = output("trace/struct_printers.hpp");
+    EXPECT_NE(decls.find("bool stat(DecodeCtx& ctx, std::uint64_t addr);"), std::string::npos) << decls;
+    EXPECT_EQ(decls.find("bool compat_stat("), std::string::npos) << "it shares stat's printer";
+    EXPECT_NE(output("trace/struct_printers.cpp").find("&print::stat,  // compat_stat"), std::string::npos);
+}
+
+TEST_F(Gen, XlatValuesAreComparedWithTheirHeaders) {
+    Output r = generate();
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string check = output("xlat_check/sample.c");
+    EXPECT_NE(check.find("#include <fcntl.h>"), std::string::npos) << check;
+    EXPECT_NE(check.find("#ifdef A\n_Static_assert(LSTAR_SAME(A, 0x1ULL), \"xlat/sample.xlat:3: A is 0x1 here"),
+              std::string::npos) << check;
+    EXPECT_NE(check.find("/* B: unchecked, the reason */"), std::string::npos) << check;
+}
+
+TEST_F(Gen, XlatUncheckedNameMustBeInTheSet) {
+    set_line("sample.xlat", 6, "#unchecked C the reason");
+    Output r = generate();
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("#unchecked C: no such name in the set"), std::string::npos) << r.err;
+}
+
+TEST_F(Gen, StructWithoutAWordInStructsTbl) {
+    set_line("structs.tbl", 2, "# stat is gone");
+    expect_error("signatures.tbl", 8, "struct 'stat' is not in tbl/structs.tbl");
+}
+
+TEST_F(Gen, AddressOnlyNeedsAReason) {
+    set_line("structs.tbl", 4, "statfs address_only");
+    expect_error("structs.tbl", 4, "'address_only' needs a reason");
+}
+
+TEST_F(Gen, SharedPrinterMustExist) {
+    set_line("structs.tbl", 3, "compat_stat printer statfs");
+    expect_error("structs.tbl", 3, "'statfs' is not a struct with a printer of its own");
+}
+
+TEST_F(Gen, UnknownStructShown) {
+    set_line("structs.tbl", 4, "statfs hex");
+    expect_error("structs.tbl", 4, "expected 'printer', 'decoder' or 'address_only'");
 }
 
 TEST_F(Gen, BadNumber) {

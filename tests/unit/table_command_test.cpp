@@ -52,6 +52,19 @@ TEST(TableCommand, JsonWrite) {
     EXPECT_EQ(write["flags"], nlohmann::json::array());
 }
 
+// Struct arguments say whether lstar trace decodes them (tbl/structs.tbl).
+TEST(TableCommand, JsonSaysWhetherAStructIsDecoded) {
+    nlohmann::json fstat = table_json("fstat")[0];
+    EXPECT_EQ(fstat["args"][1]["shown"], "decoded");
+    EXPECT_FALSE(fstat["args"][1].contains("why"));
+    EXPECT_FALSE(fstat["args"][0].contains("shown")) << "only struct kinds";
+    nlohmann::json bpf = table_json("bpf")[0];
+    EXPECT_EQ(bpf["args"][1]["shown"], "address_only");
+    EXPECT_EQ(bpf["args"][1]["why"], "not decoded yet (decoded per bpf command)");
+    EXPECT_EQ(table_json("poll")[0]["args"][0]["shown"], "decoded") << "by poll's own decoder";
+    EXPECT_EQ(table_json("ppoll")[0]["args"][0]["why"], "decoded only for poll");
+}
+
 TEST(TableCommand, X32AndI386) {
     nlohmann::json x32 = table_json("--abi x32 write");
     ASSERT_EQ(x32.size(), 1u);

@@ -82,8 +82,8 @@ bool wait4_arg(DecodeCtx& ctx, int i) {
 void print_mmap_flags(DecodeCtx& ctx, std::uint64_t flags) {
     constexpr std::uint64_t kHugeShift = 26, kHugeMask = 0x3f;
     std::uint64_t huge = (flags >> kHugeShift) & kHugeMask;
-    if (!huge || ctx.opt.xlat == XlatStyle::raw) return ctx.flags("mmap_flags", flags);
-    ctx.flags("mmap_flags", flags & ~(kHugeMask << kHugeShift));
+    if (!huge || ctx.opt.xlat == XlatStyle::raw) return ctx.flags(xlat::Set::mmap_flags, flags);
+    ctx.flags(xlat::Set::mmap_flags, flags & ~(kHugeMask << kHugeShift));
     put(ctx, "|{}<<MAP_HUGE_SHIFT", huge);
 }
 
@@ -120,8 +120,8 @@ bool fcntl_arg(DecodeCtx& ctx, int i) {
     if (i != 2) return false;
     std::uint64_t v = ctx.arg(2);
     switch (ctx.arg(1)) {
-    case F_SETFD: ctx.flags("fd_flags", v); return true;
-    case F_SETFL: ctx.flags("open_flags", v); return true;
+    case F_SETFD: ctx.flags(xlat::Set::fd_flags, v); return true;
+    case F_SETFL: ctx.flags(xlat::Set::open_flags, v); return true;
     case F_DUPFD:
     case F_DUPFD_CLOEXEC:
     case F_SETOWN:
@@ -132,13 +132,13 @@ bool fcntl_arg(DecodeCtx& ctx, int i) {
 }
 // F_GETFD/F_GETFL results: 0x1 (flags FD_CLOEXEC).
 bool fcntl_result(DecodeCtx& ctx) {
-    std::string_view set;
+    xlat::Set set;
     switch (ctx.arg(1)) {
     case F_GETFD:
         if (ctx.task.retval == 0) return false;  // strace: plain "= 0"
-        set = "fd_flags";
+        set = xlat::Set::fd_flags;
         break;
-    case F_GETFL: set = "open_flags"; break;
+    case F_GETFL: set = xlat::Set::open_flags; break;
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: ctx.fd(static_cast<int>(ctx.task.retval)); return true;
     default: return false;
@@ -189,7 +189,7 @@ bool poll_arg(DecodeCtx& ctx, int i) {
         sub.text("{fd=");
         sub.fd(p.fd);
         sub.text(", events=");
-        sub.flags("poll_events", static_cast<std::uint16_t>(p.events));
+        sub.flags(xlat::Set::poll_events, static_cast<std::uint16_t>(p.events));
         sub.text("}");
     }
     text += ']';
@@ -213,7 +213,7 @@ bool poll_result(DecodeCtx& ctx) {
         sub.text("{fd=");
         sub.fd(p.fd);
         sub.text(", revents=");
-        sub.flags("poll_events", static_cast<std::uint16_t>(p.revents));
+        sub.flags(xlat::Set::poll_events, static_cast<std::uint16_t>(p.revents));
         sub.text("}");
     }
     ctx.out += text + "])";
@@ -229,7 +229,7 @@ bool clone_arg(DecodeCtx& ctx, int) {
     ctx.text("child_stack=");
     ctx.addr(ctx.arg(1));
     ctx.text(", flags=");
-    ctx.flags("clone_flags", flags);
+    ctx.flags(xlat::Set::clone_flags, flags);
     auto named = [&](std::uint64_t mask, std::string_view name, int i) {
         if (!(flags & mask)) return;
         ctx.sep();
@@ -247,7 +247,7 @@ bool clone_arg(DecodeCtx& ctx, int) {
 bool clone3_arg(DecodeCtx& ctx, int i) {
     if (i != 0) return false;
     std::uint64_t a = ctx.arg(0);
-    print_struct(ctx, "clone_args", a);
+    print_struct(ctx, StructId::clone_args, a);
     std::uint64_t c[4];  // flags, pidfd, child_tid, parent_tid
     if (!ctx.exiting || ctx.failed() || !a || !ctx.read(a, c)) return true;
     std::string stored;
@@ -290,7 +290,7 @@ bool sigreturn_arg(DecodeCtx& ctx, int) {
 // socket's protocol is an IPPROTO_* for the inet families.
 bool socket_arg(DecodeCtx& ctx, int i) {
     if (i != 2 || (ctx.arg(0) != AF_INET && ctx.arg(0) != AF_INET6)) return false;
-    ctx.xval("ip_protocol", ctx.arg(2));
+    ctx.xval(xlat::Set::ip_protocol, ctx.arg(2));
     return true;
 }
 
@@ -333,7 +333,7 @@ std::span<const FutexSlot> futex_slots(DecodeCtx& ctx) {
 int futex_args(DecodeCtx& ctx) { return 2 + static_cast<int>(futex_slots(ctx).size()); }
 
 // A field of FUTEX_WAKE_OP's val3: "FUTEX_OP_ADD<<28", "0x7<<28 /* FUTEX_OP_??? */".
-void futex_op_field(DecodeCtx& ctx, std::string_view set, std::uint64_t v, int shift, std::string_view unknown) {
+void futex_op_field(DecodeCtx& ctx, xlat::Set set, std::uint64_t v, int shift, std::string_view unknown) {
     bool known = ctx.opt.xlat != XlatStyle::raw && xlat_find(set, v);
     if (known) ctx.xval(set, v);
     else ctx.hex(v);
@@ -347,10 +347,10 @@ void futex_op_field(DecodeCtx& ctx, std::string_view set, std::uint64_t v, int s
 void futex_op(DecodeCtx& ctx, std::uint64_t op) {
     constexpr std::uint64_t kClockRealtime = 0x100;
     std::uint64_t base = op & ~kClockRealtime;
-    const XlatEntry* e = xlat_find("futex_op", base);
+    const XlatEntry* e = xlat_find(xlat::Set::futex_op, base);
     bool clock_cmd = base == 0 || base == 0x80 || (base & 127) == 9 || (base & 127) == 11;  // WAIT, WAIT_BITSET, WAIT_REQUEUE_PI
     if (!(op & kClockRealtime) || !e || !clock_cmd || base > 0xff || ctx.opt.xlat == XlatStyle::raw)
-        return ctx.xval("futex_op", op);
+        return ctx.xval(xlat::Set::futex_op, op);
     if (ctx.opt.xlat == XlatStyle::verbose) ctx.out += fmt::format("{:#x} /* {}|FUTEX_CLOCK_REALTIME */", op, e->name);
     else ctx.out += fmt::format("{}|FUTEX_CLOCK_REALTIME", e->name);
 }
@@ -363,25 +363,25 @@ bool futex_arg(DecodeCtx& ctx, int i) {
     auto val3 = static_cast<std::uint32_t>(ctx.arg(5));
     switch (slots[static_cast<std::size_t>(i - 2)]) {
     case FutexSlot::val: ctx.udec(static_cast<std::uint32_t>(ctx.arg(2))); break;
-    case FutexSlot::timeout: print_struct(ctx, ctx.task.sc->effective().args[3].param, ctx.arg(3)); break;
+    case FutexSlot::timeout: print_struct(ctx, struct_of(ctx.task.sc->effective().args[3]), ctx.arg(3)); break;
     case FutexSlot::val2: ctx.udec(static_cast<std::uint32_t>(ctx.arg(3))); break;
     case FutexSlot::raw_timeout: ctx.addr(ctx.arg(3)); break;
     case FutexSlot::uaddr2: ctx.addr(ctx.arg(4)); break;
     case FutexSlot::val3: ctx.udec(val3); break;
     case FutexSlot::raw_val3: ctx.hex(val3); break;  // an unknown command
     case FutexSlot::bitset:
-        if (ctx.opt.xlat != XlatStyle::raw && xlat_find("futex_bitset", val3)) ctx.xval("futex_bitset", val3);
+        if (ctx.opt.xlat != XlatStyle::raw && xlat_find(xlat::Set::futex_bitset, val3)) ctx.xval(xlat::Set::futex_bitset, val3);
         else ctx.hex(val3);
         break;
     case FutexSlot::wake_op:
         if (val3 & 0x80000000u) ctx.text(ctx.opt.xlat == XlatStyle::raw      ? "0x8<<28|"
                                          : ctx.opt.xlat == XlatStyle::verbose ? "0x8 /* FUTEX_OP_OPARG_SHIFT */<<28|"
                                                                                : "FUTEX_OP_OPARG_SHIFT<<28|");
-        futex_op_field(ctx, "futex_wake_op", (val3 >> 28) & 7, 28, "FUTEX_OP_???");
+        futex_op_field(ctx, xlat::Set::futex_wake_op, (val3 >> 28) & 7, 28, "FUTEX_OP_???");
         ctx.text("|");
         ctx.hex((val3 >> 12) & 0xfff);
         ctx.text("<<12|");
-        futex_op_field(ctx, "futex_wake_cmp", (val3 >> 24) & 0xf, 24, "FUTEX_OP_CMP_???");
+        futex_op_field(ctx, xlat::Set::futex_wake_cmp, (val3 >> 24) & 0xf, 24, "FUTEX_OP_CMP_???");
         ctx.text("|");
         ctx.hex(val3 & 0xfff);
         break;
@@ -393,10 +393,10 @@ bool futex_arg(DecodeCtx& ctx, int i) {
 bool statx_arg(DecodeCtx& ctx, int i) {
     if (i != 2 || ctx.opt.xlat == XlatStyle::raw) return false;
     std::uint64_t flags = ctx.arg(2), sync = flags & 0x6000;
-    ctx.xval("statx_sync", sync);
+    ctx.xval(xlat::Set::statx_sync, sync);
     if (flags & ~sync) {
         ctx.text("|");
-        ctx.flags("at_flags", flags & ~sync);
+        ctx.flags(xlat::Set::at_flags, flags & ~sync);
     }
     return true;
 }
@@ -412,7 +412,7 @@ bool sleep_rem_arg(DecodeCtx& ctx, int i, int rem, bool relative) {
     if (i != rem) return false;
     std::uint64_t a = ctx.arg(i);
     if (!a || !relative || !is_restart(ctx.task.retval)) return ctx.addr(a), true;
-    print_struct(ctx, ctx.task.sc->effective().args[i].param, a);
+    print_struct(ctx, struct_of(ctx.task.sc->effective().args[i]), a);
     return true;
 }
 bool nanosleep_arg(DecodeCtx& ctx, int i) { return sleep_rem_arg(ctx, i, 1, true); }
@@ -425,9 +425,9 @@ bool llseek_arg(DecodeCtx& ctx, int i) {
     switch (i) {
     case 1: ctx.dec(static_cast<std::int64_t>(ctx.arg(1) << 32 | ctx.arg(2))); return true;
     case 2:
-        if (!ctx.addr_instead(ctx.arg(3), true)) print_struct(ctx, "loff_t", ctx.arg(3));
+        if (!ctx.addr_instead(ctx.arg(3), true)) print_struct(ctx, StructId::loff_t, ctx.arg(3));
         return true;
-    case 3: ctx.xval("seek_whence", ctx.arg(4)); return true;
+    case 3: ctx.xval(xlat::Set::seek_whence, ctx.arg(4)); return true;
     default: return false;
     }
 }

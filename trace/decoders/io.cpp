@@ -85,7 +85,7 @@ bool select_result(DecodeCtx& ctx) {
         const ArgMeta& m = ctx.task.sc->effective().args[4];
         std::string left;
         DecodeCtx sub{ctx.task, ctx.opt, left, true};
-        print_struct(sub, m.param, tv);
+        print_struct(sub, struct_of(m), tv);
         text += fmt::format("{}left {}", sep, left);
     }
     put(ctx, " ({})", text);
@@ -107,7 +107,7 @@ bool epoll_wait_arg(DecodeCtx& ctx, int i) {
             sub.text("...");
             break;
         }
-        print_struct(sub, "epoll_event", a + static_cast<std::uint64_t>(k) * 12);
+        print_struct(sub, StructId::epoll_event, a + static_cast<std::uint64_t>(k) * 12);
     }
     ctx.out += text + "]";
     return true;
@@ -215,14 +215,14 @@ bool ioctl_arg(DecodeCtx& ctx, int i) {
     case IoctlArg::int_in: return print_int_at(ctx, a), true;
     case IoctlArg::termios_out:
         if (ctx.addr_instead(a, true)) return true;
-        return print_struct(ctx, "termios", a), true;
-    case IoctlArg::termios_in: return print_struct(ctx, "termios", a), true;
+        return print_struct(ctx, StructId::termios, a), true;
+    case IoctlArg::termios_in: return print_struct(ctx, StructId::termios, a), true;
     case IoctlArg::winsize_out:
         if (ctx.addr_instead(a, true)) return true;
-        return print_struct(ctx, "winsize", a), true;
-    case IoctlArg::winsize_in: return print_struct(ctx, "winsize", a), true;
-    case IoctlArg::tcflsh: return ctx.xval("tcflsh_options", a), true;
-    case IoctlArg::tcxonc: return ctx.xval("tcxonc_options", a), true;
+        return print_struct(ctx, StructId::winsize, a), true;
+    case IoctlArg::winsize_in: return print_struct(ctx, StructId::winsize, a), true;
+    case IoctlArg::tcflsh: return ctx.xval(xlat::Set::tcflsh_options, a), true;
+    case IoctlArg::tcxonc: return ctx.xval(xlat::Set::tcxonc_options, a), true;
     case IoctlArg::dec: return ctx.dec(static_cast<std::int32_t>(a)), true;
     case IoctlArg::char_in: return ctx.buf(a, 1), true;
     }

@@ -109,7 +109,7 @@ void print_key(DecodeCtx& ctx, std::uint64_t key) {
 
 // Flag names joined by '|' and any other bits in hex, with no comment (strace's
 // printflags_in with no default).
-void print_flags_in(DecodeCtx& ctx, std::string_view set, std::uint32_t v) {
+void print_flags_in(DecodeCtx& ctx, xlat::Set set, std::uint32_t v) {
     if (ctx.opt.xlat == XlatStyle::raw) return ctx.hex(v);
     std::string names;
     for (const XlatEntry& e : xlat_set(set))
@@ -124,7 +124,7 @@ void print_flags_in(DecodeCtx& ctx, std::string_view set, std::uint32_t v) {
 
 // "IPC_CREAT|0600": the flags above the mode bits, then the mode in octal;
 // shmget's also "21<<SHM_HUGE_SHIFT" for a huge page size.
-void print_resource_flags(DecodeCtx& ctx, std::string_view set, std::uint64_t v, bool hugetlb = false) {
+void print_resource_flags(DecodeCtx& ctx, xlat::Set set, std::uint64_t v, bool hugetlb = false) {
     auto flags = static_cast<std::uint32_t>(v) & ~0777u;
     if (hugetlb) {
         constexpr std::uint32_t kShift = 26, kMask = 0x3fu << kShift;  // SHM_HUGE_SHIFT, SHM_HUGE_MASK
@@ -140,7 +140,7 @@ void print_resource_flags(DecodeCtx& ctx, std::string_view set, std::uint64_t v,
 }
 
 // A *ctl command: "IPC_64|IPC_STAT".
-void print_ctl_cmd(DecodeCtx& ctx, std::string_view set, std::string_view dflt, std::uint64_t v) {
+void print_ctl_cmd(DecodeCtx& ctx, xlat::Set set, std::string_view dflt, std::uint64_t v) {
     auto cmd = static_cast<std::uint32_t>(v);
     if (cmd & kIpc64 && ctx.opt.xlat != XlatStyle::raw) {
         ctx.text("IPC_64|");
@@ -168,7 +168,7 @@ void print_sembufs(DecodeCtx& ctx, std::uint64_t a, std::uint64_t count) {
         }
         items += fmt::format("{{sem_num={}, sem_op={}, sem_flg=", sb.num, sb.op);
         DecodeCtx sub{ctx.task, ctx.opt, items, ctx.exiting};
-        sub.flags("semop_flags", static_cast<std::uint16_t>(sb.flg), "SEM_???");
+        sub.flags(xlat::Set::semop_flags, static_cast<std::uint16_t>(sb.flg), "SEM_???");
         items += '}';
     }
     items += ']';
@@ -229,7 +229,7 @@ bool ipc_unknown_arg(DecodeCtx& ctx, int i) {
     auto v = ctx.task.arg(i) & 0xffffffffu;
     if (i) return ctx.hex(v), true;
     if (v >> 16) ctx.out += fmt::format("{}<<16|", v >> 16);
-    const XlatEntry* e = ctx.opt.xlat == XlatStyle::raw ? nullptr : xlat_find("ipc_call", v & 0xffff);
+    const XlatEntry* e = ctx.opt.xlat == XlatStyle::raw ? nullptr : xlat_find(xlat::Set::ipc_call, v & 0xffff);
     if (e) ctx.text(e->name);
     else ctx.udec(v & 0xffff);
     return true;
@@ -247,21 +247,21 @@ bool ipc_arg(DecodeCtx& ctx, int i) {
         case 0: return id(a[0]), true;
         case 1: return print_sembufs(ctx, a[1], static_cast<std::uint32_t>(a[2])), true;
         case 2: return ctx.udec(static_cast<std::uint32_t>(a[2])), true;
-        case 3: return print_struct(ctx, c.time32 ? "old_timespec32" : "__kernel_timespec", a[3]), true;
+        case 3: return print_struct(ctx, c.time32 ? StructId::old_timespec32 : StructId::__kernel_timespec, a[3]), true;
         }
         break;
     case kSemget:
         switch (i) {
         case 0: return print_key(ctx, a[0]), true;
         case 1: return id(a[1]), true;
-        case 2: return print_resource_flags(ctx, "ipc_resource_flags", a[2]), true;
+        case 2: return print_resource_flags(ctx, xlat::Set::ipc_resource_flags, a[2]), true;
         }
         break;
     case kSemctl:
         switch (i) {
         case 0:
         case 1: return id(a[i]), true;
-        case 2: return print_ctl_cmd(ctx, "semctl_cmd", "SEM_???", a[2]), true;
+        case 2: return print_ctl_cmd(ctx, xlat::Set::semctl_cmd, "SEM_???", a[2]), true;
         case 3:
             // Through ipc(2), ptr points at the union semun: strace shows its value.
             if (c.indirect) {
@@ -278,7 +278,7 @@ bool ipc_arg(DecodeCtx& ctx, int i) {
     case kMsgget:
         switch (i) {
         case 0: return print_key(ctx, a[0]), true;
-        case 1: return print_resource_flags(ctx, "ipc_resource_flags", a[1]), true;
+        case 1: return print_resource_flags(ctx, xlat::Set::ipc_resource_flags, a[1]), true;
         }
         break;
     case kMsgsnd:
@@ -286,7 +286,7 @@ bool ipc_arg(DecodeCtx& ctx, int i) {
         case 0: return id(a[0]), true;
         case 1: return print_msgbuf(ctx, a[1], a[2]), true;
         case 2: return ctx.udec(a[2]), true;
-        case 3: return ctx.flags("ipc_msg_flags", static_cast<std::uint32_t>(a[3]), "MSG_???"), true;
+        case 3: return ctx.flags(xlat::Set::ipc_msg_flags, static_cast<std::uint32_t>(a[3]), "MSG_???"), true;
         }
         break;
     case kMsgrcv: {
@@ -297,7 +297,7 @@ bool ipc_arg(DecodeCtx& ctx, int i) {
             switch (i) {
             case 1: return ctx.addr(c.ipc_ptr), true;
             case 2: return ctx.udec(a[2]), true;
-            case 3: return ctx.flags("ipc_msg_flags", static_cast<std::uint32_t>(a[4]), "MSG_???"), true;
+            case 3: return ctx.flags(xlat::Set::ipc_msg_flags, static_cast<std::uint32_t>(a[4]), "MSG_???"), true;
             }
             break;
         }
@@ -305,7 +305,7 @@ bool ipc_arg(DecodeCtx& ctx, int i) {
         case 1: return print_msgbuf(ctx, msgp, a[2]), true;
         case 2: return ctx.udec(a[2]), true;
         case 3: return ctx.dec(msgtyp), true;
-        case 4: return ctx.flags("ipc_msg_flags", static_cast<std::uint32_t>(a[4]), "MSG_???"), true;
+        case 4: return ctx.flags(xlat::Set::ipc_msg_flags, static_cast<std::uint32_t>(a[4]), "MSG_???"), true;
         }
         break;
     }
@@ -314,8 +314,8 @@ bool ipc_arg(DecodeCtx& ctx, int i) {
         switch (i) {
         case 0: return id(a[0]), true;
         case 1:
-            return c.call == kMsgctl ? print_ctl_cmd(ctx, "msgctl_cmd", "MSG_???", a[1])
-                                     : print_ctl_cmd(ctx, "shmctl_cmd", "SHM_???", a[1]),
+            return c.call == kMsgctl ? print_ctl_cmd(ctx, xlat::Set::msgctl_cmd, "MSG_???", a[1])
+                                     : print_ctl_cmd(ctx, xlat::Set::shmctl_cmd, "SHM_???", a[1]),
                    true;
         case 2: return ctx.addr(a[2]), true;
         }
@@ -324,14 +324,14 @@ bool ipc_arg(DecodeCtx& ctx, int i) {
         switch (i) {
         case 0: return print_key(ctx, a[0]), true;
         case 1: return ctx.udec(a[1]), true;
-        case 2: return print_resource_flags(ctx, "ipc_flags", a[2], true), true;
+        case 2: return print_resource_flags(ctx, xlat::Set::ipc_flags, a[2], true), true;
         }
         break;
     case kShmat:
         switch (i) {
         case 0: return id(a[0]), true;
         case 1: return ctx.addr(a[1]), true;
-        case 2: return ctx.flags("shmat_flags", static_cast<std::uint32_t>(a[2]), "SHM_???"), true;
+        case 2: return ctx.flags(xlat::Set::shmat_flags, static_cast<std::uint32_t>(a[2]), "SHM_???"), true;
         }
         break;
     case kShmdt:

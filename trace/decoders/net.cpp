@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "table/xlat.hpp"
@@ -12,22 +14,22 @@ namespace lstar {
 
 namespace {
 
-// The constant set of a level's option names; empty when strace shows the number.
-std::string_view sockopt_set(std::uint64_t level) {
+// The constant set of a level's option names; nullopt when strace shows the number.
+std::optional<xlat::Set> sockopt_set(std::uint64_t level) {
     switch (static_cast<int>(level)) {
-    case SOL_SOCKET: return "socket_option";
-    case SOL_IP: return "sockopt_ip";
-    case IPPROTO_TCP: return "sockopt_tcp";
-    case IPPROTO_UDP: return "sockopt_udp";
-    case SOL_IPV6: return "sockopt_ipv6";
-    default: return {};
+    case SOL_SOCKET: return xlat::Set::socket_option;
+    case SOL_IP: return xlat::Set::sockopt_ip;
+    case IPPROTO_TCP: return xlat::Set::sockopt_tcp;
+    case IPPROTO_UDP: return xlat::Set::sockopt_udp;
+    case SOL_IPV6: return xlat::Set::sockopt_ipv6;
+    default: return std::nullopt;
     }
 }
 
 void print_optname(DecodeCtx& ctx) {
-    std::string_view set = sockopt_set(ctx.arg(1));
-    if (set.empty()) return ctx.udec(static_cast<std::uint32_t>(ctx.arg(2)));
-    ctx.xval(set, static_cast<std::uint32_t>(ctx.arg(2)));
+    std::optional<xlat::Set> set = sockopt_set(ctx.arg(1));
+    if (!set) return ctx.udec(static_cast<std::uint32_t>(ctx.arg(2)));
+    ctx.xval(*set, static_cast<std::uint32_t>(ctx.arg(2)));
 }
 
 // An option value of len bytes: an int as [N], anything else as a string.
@@ -70,7 +72,7 @@ bool getsockopt_arg(DecodeCtx& ctx, int i) {
 bool socketcall_arg(DecodeCtx& ctx, int i) {
     if (i != 0) return false;
     auto call = static_cast<std::int32_t>(ctx.arg(0));
-    const XlatEntry* e = xlat_find("socketcall_call", static_cast<std::uint64_t>(call));
+    const XlatEntry* e = xlat_find(xlat::Set::socketcall_call, static_cast<std::uint64_t>(call));
     if (!e) return ctx.dec(call), true;
     if (ctx.opt.xlat == XlatStyle::verbose) return ctx.out += fmt::format("{} /* {} */", call, e->name), true;
     ctx.text(e->name);

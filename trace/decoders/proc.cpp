@@ -109,8 +109,8 @@ bool prctl_arg(DecodeCtx& ctx, int i) {
     case PrctlArgs::udec:
     case PrctlArgs::udec_rest_hex: return ctx.udec(v), true;
     case PrctlArgs::dec: return ctx.dec(static_cast<std::int64_t>(v)), true;
-    case PrctlArgs::dumpable: return ctx.xval("pr_dumpable", v), true;
-    case PrctlArgs::cap: return ctx.xval("capability", v), true;
+    case PrctlArgs::dumpable: return ctx.xval(xlat::Set::pr_dumpable, v), true;
+    case PrctlArgs::cap: return ctx.xval(xlat::Set::capability, v), true;
     case PrctlArgs::name: return print_comm(ctx, v, kTaskCommLen - 1), true;
     case PrctlArgs::signal: return v > 128 ? ctx.udec(v) : ctx.signal(static_cast<int>(v)), true;
     case PrctlArgs::ptracer:
@@ -149,7 +149,7 @@ bool prctl_arg(DecodeCtx& ctx, int i) {
 bool prctl_result(DecodeCtx& ctx) {
     if (static_cast<unsigned>(ctx.arg(0)) != PR_GET_DUMPABLE) return false;
     ctx.dec(ctx.task.retval);
-    if (const XlatEntry* e = xlat_find("pr_dumpable", static_cast<std::uint64_t>(ctx.task.retval)))
+    if (const XlatEntry* e = xlat_find(xlat::Set::pr_dumpable, static_cast<std::uint64_t>(ctx.task.retval)))
         fmt::format_to(std::back_inserter(ctx.out), " ({})", e->name);
     return true;
 }

@@ -132,10 +132,10 @@ bool print_statx(DecodeCtx& ctx, std::uint64_t a) {
     auto u32 = [&](std::size_t off) { return at<std::uint32_t>(b, off); };
     std::uint32_t mask = u32(0);
     ctx.text("{stx_mask=");
-    ctx.flags("statx_mask", mask);
+    ctx.flags(xlat::Set::statx_mask, mask);
     if (v) ctx.out += fmt::format(", stx_blksize={}", u32(4));
     ctx.text(", stx_attributes=");
-    ctx.flags("statx_attrs", at<std::uint64_t>(b, 8));
+    ctx.flags(xlat::Set::statx_attrs, at<std::uint64_t>(b, 8));
     if (v) ctx.out += fmt::format(", stx_nlink={}, stx_uid={}, stx_gid={}", u32(16), u32(20), u32(24));
     ctx.text(", stx_mode=");
     ctx.mode_symbolic(at<std::uint16_t>(b, 28));
@@ -144,7 +144,7 @@ bool print_statx(DecodeCtx& ctx, std::uint64_t a) {
     ctx.udec(at<std::uint64_t>(b, 40));
     if (!v) return ctx.text(", ...}"), true;
     ctx.out += fmt::format(", stx_blocks={}, stx_attributes_mask=", at<std::uint64_t>(b, 48));
-    ctx.flags("statx_attrs", at<std::uint64_t>(b, 56));
+    ctx.flags(xlat::Set::statx_attrs, at<std::uint64_t>(b, 56));
     for (auto [name, off] : {std::pair<std::string_view, std::size_t>{"stx_atime", 64}, {"stx_btime", 80},
                              {"stx_ctime", 96}, {"stx_mtime", 112}}) {
         if (name == "stx_btime" && !(mask & 0x800)) continue;  // STATX_BTIME
@@ -212,24 +212,17 @@ bool print_ulong(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
-constexpr Entry kPrinters[] = {
-    {"stat", print_stat},
-    {"compat_stat", print_stat},
-    {"stat64", print_stat64},
-    {"statx", print_statx},
-    {"linux_dirent64", print_dirent64},
-    {"fd_pair", print_fd_pair},
-    {"int", print_int},
-    {"u32", print_int},
-    {"uid_t", print_int},
-    {"gid_t", print_int},
-    {"loff_t", print_u64},
-    {"size_t", print_ulong},
-    {"off_t", print_ulong},
-};
-
 }  // namespace
 
-std::span<const Entry> fs_printers() { return kPrinters; }
+// The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+bool print::stat(DecodeCtx& ctx, std::uint64_t a) { return print_stat(ctx, a); }
+bool print::stat64(DecodeCtx& ctx, std::uint64_t a) { return print_stat64(ctx, a); }
+bool print::statx(DecodeCtx& ctx, std::uint64_t a) { return print_statx(ctx, a); }
+bool print::linux_dirent64(DecodeCtx& ctx, std::uint64_t a) { return print_dirent64(ctx, a); }
+bool print::fd_pair(DecodeCtx& ctx, std::uint64_t a) { return print_fd_pair(ctx, a); }
+bool print::int_(DecodeCtx& ctx, std::uint64_t a) { return print_int(ctx, a); }
+bool print::loff_t(DecodeCtx& ctx, std::uint64_t a) { return print_u64(ctx, a); }
+bool print::size_t(DecodeCtx& ctx, std::uint64_t a) { return print_ulong(ctx, a); }
+bool print::off_t(DecodeCtx& ctx, std::uint64_t a) { return print_ulong(ctx, a); }
 
 }  // namespace lstar::structs

@@ -22,7 +22,7 @@ bool print_epoll_event(DecodeCtx& ctx, std::uint64_t a) {
     std::memcpy(&events, b, 4);
     std::memcpy(&data, b + 4, 8);
     ctx.text("{events=");
-    ctx.flags("epoll_events", events);
+    ctx.flags(xlat::Set::epoll_events, events);
     put(ctx, ", data={{u32={}, u64={}}}}}", static_cast<std::uint32_t>(data), data);
     return true;
 }
@@ -51,22 +51,22 @@ void print_oflag(DecodeCtx& ctx, std::uint32_t v) {
         print_numbered_field(ctx, v, f.mask, f.prefix);
         v &= ~f.mask;
     }
-    ctx.flags("term_oflags", v);
+    ctx.flags(xlat::Set::term_oflags, v);
 }
 
 // strace's decode_cflag: baud rate, input baud rate (when set), character size, flags.
 void print_cflag(DecodeCtx& ctx, std::uint32_t v) {
     constexpr std::uint32_t kCbaud = 0x100f, kCibaud = 0x100f0000, kCsize = 0x30, kIbshift = 16;
-    ctx.xval("baud_options", v & kCbaud);
+    ctx.xval(xlat::Set::baud_options, v & kCbaud);
     ctx.text("|");
     if (v & kCibaud) {
         ctx.text("(");
-        ctx.xval("baud_options", (v & kCibaud) >> kIbshift);
+        ctx.xval(xlat::Set::baud_options, (v & kCibaud) >> kIbshift);
         ctx.text("<<IBSHIFT)|");
     }
-    ctx.xval("term_cflags_csize", v & kCsize);
+    ctx.xval(xlat::Set::term_cflags_csize, v & kCsize);
     ctx.text("|");
-    ctx.flags("term_cflags", v & ~(kCbaud | kCibaud | kCsize));
+    ctx.flags(xlat::Set::term_cflags, v & ~(kCbaud | kCibaud | kCsize));
 }
 
 // The kernel's struct termios: four tcflag_t, c_line, c_cc[19].
@@ -77,19 +77,19 @@ bool print_termios(DecodeCtx& ctx, std::uint64_t a) {
     } t;
     if (!ctx.read(a, t)) return false;
     ctx.text("{c_iflag=");
-    ctx.flags("term_iflags", t.iflag);
+    ctx.flags(xlat::Set::term_iflags, t.iflag);
     ctx.text(", c_oflag=");
     print_oflag(ctx, t.oflag);
     ctx.text(", c_cflag=");
     print_cflag(ctx, t.cflag);
     ctx.text(", c_lflag=");
-    ctx.flags("term_lflags", t.lflag);
+    ctx.flags(xlat::Set::term_lflags, t.lflag);
     if (!ctx.opt.verbose_structs) {
         ctx.text(", ...}");
         return true;
     }
     ctx.text(", c_line=");
-    ctx.xval("term_line_discs", t.line);
+    ctx.xval(xlat::Set::term_line_discs, t.line);
     static constexpr std::string_view kCc[] = {"VINTR", "VQUIT",  "VERASE", "VKILL",    "VEOF",    "VTIME",
                                                "VMIN",  "VSWTC",  "VSTART", "VSTOP",    "VSUSP",   "VEOL",
                                                "VREPRINT", "VDISCARD", "VWERASE", "VLNEXT", "VEOL2"};
@@ -111,16 +111,12 @@ bool print_winsize(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
-constexpr Entry kPrinters[] = {
-    {"epoll_event", print_epoll_event},
-    {"sigset_argpack", print_sigset_argpack},
-    {"compat_sigset_argpack", print_sigset_argpack},
-    {"termios", print_termios},
-    {"winsize", print_winsize},
-};
-
 }  // namespace
 
-std::span<const Entry> io_printers() { return kPrinters; }
+// The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+bool print::epoll_event(DecodeCtx& ctx, std::uint64_t a) { return print_epoll_event(ctx, a); }
+bool print::sigset_argpack(DecodeCtx& ctx, std::uint64_t a) { return print_sigset_argpack(ctx, a); }
+bool print::termios(DecodeCtx& ctx, std::uint64_t a) { return print_termios(ctx, a); }
+bool print::winsize(DecodeCtx& ctx, std::uint64_t a) { return print_winsize(ctx, a); }
 
 }  // namespace lstar::structs

@@ -92,7 +92,7 @@ bool print_msghdr(DecodeCtx& ctx, std::uint64_t a) {
     }
     // recvmsg: msg_namelen is in/out; a failed call shows only its entry value.
     std::uint64_t entry_namelen;
-    bool inout = ctx.exiting && entry_value(ctx, ctx.compat() ? "compat_msghdr" : "user_msghdr", entry_namelen);
+    bool inout = ctx.exiting && entry_value(ctx, ctx.compat() ? StructId::compat_msghdr : StructId::user_msghdr, entry_namelen);
     if (inout && ctx.failed()) {
         put(ctx, "{{msg_namelen={}}}", static_cast<std::int32_t>(entry_namelen));
         return true;
@@ -111,19 +111,15 @@ bool print_msghdr(DecodeCtx& ctx, std::uint64_t a) {
         ctx.addr(control);
     }
     put(ctx, ", msg_controllen={}, msg_flags=", controllen);
-    ctx.flags("msg_flags", flags);
+    ctx.flags(xlat::Set::msg_flags, flags);
     ctx.text("}");
     return true;
 }
 
-constexpr Entry kPrinters[] = {
-    {"user_msghdr", print_msghdr},
-    {"compat_msghdr", print_msghdr},
-};
-
 }  // namespace
 
-std::span<const Entry> net_printers() { return kPrinters; }
+// The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+bool print::user_msghdr(DecodeCtx& ctx, std::uint64_t a) { return print_msghdr(ctx, a); }
 
 }  // namespace lstar::structs
 
@@ -145,7 +141,7 @@ void print_sockaddr(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t len) {
     std::uint16_t family;
     std::memcpy(&family, b, 2);
     ctx.text("{sa_family=");
-    ctx.xval("address_family", family);
+    ctx.xval(xlat::Set::address_family, family);
     switch (family) {
     case AF_UNIX: structs::print_sun(ctx, b, n); break;
     case AF_INET: {

@@ -14,7 +14,7 @@ constexpr std::uint64_t kSaRestorer = 0x04000000;
 
 void print_handler(DecodeCtx& ctx, std::uint64_t h) {
     // SIG_DFL (0), SIG_IGN (1), SIG_ERR (-1) by name, handlers as addresses.
-    if (const XlatEntry* e = ctx.opt.xlat == XlatStyle::raw ? nullptr : xlat_find("sa_handler_values", h)) {
+    if (const XlatEntry* e = ctx.opt.xlat == XlatStyle::raw ? nullptr : xlat_find(xlat::Set::sa_handler_values, h)) {
         ctx.text(e->name);
         return;
     }
@@ -28,7 +28,7 @@ void print_sigaction_fields(DecodeCtx& ctx, std::uint64_t handler, std::uint64_t
     ctx.text(", sa_mask=");
     ctx.sig_mask(mask, 8);
     ctx.text(", sa_flags=");
-    ctx.flags("sigaction_flags", flags);
+    ctx.flags(xlat::Set::sigaction_flags, flags);
     if (flags & kSaRestorer) {
         ctx.text(", sa_restorer=");
         ctx.addr(restorer);
@@ -65,7 +65,7 @@ bool print_sigaltstack(DecodeCtx& ctx, std::uint64_t a) {
     ctx.text("{ss_sp=");
     ctx.addr(sp);
     ctx.text(", ss_flags=");
-    ctx.flags("sigaltstack_flags", static_cast<std::uint32_t>(flags));
+    ctx.flags(xlat::Set::sigaltstack_flags, static_cast<std::uint32_t>(flags));
     fmt::format_to(std::back_inserter(ctx.out), ", ss_size={}}}", size);
     return true;
 }
@@ -94,7 +94,7 @@ std::string_view code_set(int signo) {
 
 void print_si_code(DecodeCtx& ctx, const siginfo_t& si) {
     auto code = static_cast<std::uint64_t>(static_cast<std::int64_t>(si.si_code));
-    const XlatEntry* e = xlat_find("si_code", code);
+    const XlatEntry* e = xlat_find(xlat::Set::si_code, code);
     if (!e && si.si_code > 0 && !code_set(si.si_signo).empty()) e = xlat_find(code_set(si.si_signo), code);
     if (e && ctx.opt.xlat != XlatStyle::raw) ctx.text(e->name);
     else ctx.dec(si.si_code);
@@ -168,17 +168,12 @@ void print_kernel_fields(DecodeCtx& ctx, const siginfo_t& si) {
     }
 }
 
-constexpr Entry kPrinters[] = {
-    {"sigaction", print_sigaction},
-    {"compat_sigaction", print_sigaction},
-    {"sigaltstack", print_sigaltstack},
-    {"compat_sigaltstack", print_sigaltstack},
-    {"siginfo", print_siginfo_at},
-};
-
 }  // namespace
 
-std::span<const Entry> signal_printers() { return kPrinters; }
+// The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+bool print::sigaction(DecodeCtx& ctx, std::uint64_t a) { return print_sigaction(ctx, a); }
+bool print::sigaltstack(DecodeCtx& ctx, std::uint64_t a) { return print_sigaltstack(ctx, a); }
+bool print::siginfo(DecodeCtx& ctx, std::uint64_t a) { return print_siginfo_at(ctx, a); }
 
 }  // namespace lstar::structs
 
@@ -191,7 +186,7 @@ void print_siginfo(DecodeCtx& ctx, const siginfo_t& si) {
     structs::print_si_code(ctx, si);
     if (si.si_errno) {
         ctx.text(", si_errno=");
-        const XlatEntry* e = xlat_find("errno", static_cast<std::uint64_t>(si.si_errno));
+        const XlatEntry* e = xlat_find(xlat::Set::errno_, static_cast<std::uint64_t>(si.si_errno));
         if (e) ctx.text(e->name);
         else ctx.dec(si.si_errno);
     }

@@ -1,6 +1,7 @@
-// System structs: utsname, clone_args.
+// System structs: utsname, clone_args, sysinfo, sched_attr, capabilities.
 #include <fmt/format.h>
 
+#include "table/xlat.hpp"
 #include "trace/structs/structs.hpp"
 
 namespace lstar::structs {
@@ -37,7 +38,7 @@ bool print_clone_args(DecodeCtx& ctx, std::uint64_t a) {
         ctx.addr(v);
     };
     ctx.text("{flags=");
-    ctx.flags("clone3_flags", c.flags);
+    ctx.flags(xlat::Set::clone3_flags, c.flags);
     if (c.flags & 0x1000) field_addr("pidfd", c.pidfd);                  // CLONE_PIDFD
     if (c.flags & (0x01000000 | 0x00200000)) field_addr("child_tid", c.child_tid);  // CHILD_SETTID|CLEARTID
     if (c.flags & 0x00100000) field_addr("parent_tid", c.parent_tid);    // CLONE_PARENT_SETTID
@@ -74,15 +75,86 @@ bool print_sysinfo(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
-constexpr Entry kPrinters[] = {
-    {"sysinfo", print_sysinfo},
-    {"compat_sysinfo", print_sysinfo},
-    {"new_utsname", print_utsname},
-    {"clone_args", print_clone_args},
-};
+// struct sched_attr: the fields of its `size`; the utilisation clamps came
+// with SCHED_ATTR_SIZE_VER1 (56 bytes).
+bool print_sched_attr(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        std::uint32_t size, policy;
+        std::uint64_t flags;
+        std::int32_t nice;
+        std::uint32_t priority;
+        std::uint64_t runtime, deadline, period;
+        std::uint32_t util_min, util_max;
+    } s;
+    if (!ctx.read(a, s)) return false;
+    fmt::format_to(std::back_inserter(ctx.out), "{{size={}, sched_policy=", s.size);
+    ctx.xval(xlat::Set::sched_policy, s.policy);
+    ctx.text(", sched_flags=");
+    ctx.flags(xlat::Set::sched_attr_flags, s.flags);
+    fmt::format_to(std::back_inserter(ctx.out),
+                   ", sched_nice={}, sched_priority={}, sched_runtime={}, sched_deadline={}, sched_period={}", s.nice,
+                   s.priority, s.runtime, s.deadline, s.period);
+    if (s.size >= 56)
+        fmt::format_to(std::back_inserter(ctx.out), ", sched_util_min={}, sched_util_max={}", s.util_min, s.util_max);
+    ctx.text("}");
+    return true;
+}
+
+constexpr std::uint32_t kCapVersion1 = 0x19980330;  // one u32 per set; versions 2 and 3 have two
+
+bool print_cap_header(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        std::uint32_t version;
+        std::int32_t pid;
+    } h;
+    if (!ctx.read(a, h)) return false;
+    ctx.text("{version=");
+    ctx.xval(xlat::Set::cap_version, h.version);
+    fmt::format_to(std::back_inserter(ctx.out), ", pid={}}}", h.pid);
+    return true;
+}
+
+// A capability set as strace shows it: 1<<CAP_CHOWN|1<<CAP_KILL, 0 when empty.
+void print_cap_bits(DecodeCtx& ctx, std::uint64_t bits) {
+    if (!bits) return ctx.text("0");
+    int n = 0;
+    for (unsigned i = 0; i < 64; ++i) {
+        if (!((bits >> i) & 1)) continue;
+        const XlatEntry* e = ctx.opt.xlat == XlatStyle::raw ? nullptr : xlat_find(xlat::Set::capability, i);
+        if (!e) continue;
+        ctx.text(n++ ? "|1<<" : "1<<");
+        ctx.text(e->name);
+        bits &= ~(std::uint64_t{1} << i);
+    }
+    if (bits) fmt::format_to(std::back_inserter(ctx.out), "{}{:#x}", n ? "|" : "", bits);
+}
+
+// __user_cap_data_struct[1 or 2]: effective, permitted, inheritable, the low
+// words first; how many follows from the header (the call's first argument).
+bool print_cap_data(DecodeCtx& ctx, std::uint64_t a) {
+    std::uint32_t version = 0;
+    if (!ctx.read(ctx.arg(0), version)) return false;
+    std::uint32_t d[2][3] = {};
+    if (!ctx.read(a, d, version == kCapVersion1 ? sizeof d[0] : sizeof d)) return false;
+    auto set = [&](int k) { return d[0][k] | std::uint64_t{d[1][k]} << 32; };
+    ctx.text("{effective=");
+    print_cap_bits(ctx, set(0));
+    ctx.text(", permitted=");
+    print_cap_bits(ctx, set(1));
+    ctx.text(", inheritable=");
+    print_cap_bits(ctx, set(2));
+    ctx.text("}");
+    return true;
+}
 
 }  // namespace
 
-std::span<const Entry> sys_printers() { return kPrinters; }
+// The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+bool print::sysinfo(DecodeCtx& ctx, std::uint64_t a) { return print_sysinfo(ctx, a); }
+bool print::new_utsname(DecodeCtx& ctx, std::uint64_t a) { return print_utsname(ctx, a); }
+bool print::clone_args(DecodeCtx& ctx, std::uint64_t a) { return print_clone_args(ctx, a); }
+bool print::sched_attr(DecodeCtx& ctx, std::uint64_t a) { return print_sched_attr(ctx, a); }
+bool print::__user_cap_header_struct(DecodeCtx& ctx, std::uint64_t a) { return print_cap_header(ctx, a); }
+bool print::__user_cap_data_struct(DecodeCtx& ctx, std::uint64_t a) { return print_cap_data(ctx, a); }
 
 }  // namespace lstar::structs

@@ -119,30 +119,49 @@ bool print_rusage(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
-constexpr Entry kPrinters[] = {
-    {"__kernel_timespec", print_kernel_timespec},
-    {"old_timespec32", print_timespec32},
-    {"__kernel_old_timeval", print_timeval},
-    {"old_timeval32", print_timeval32},
-    {"__kernel_itimerspec", print_kernel_itimerspec},
-    {"timezone", print_timezone},
-    {"rlimit", print_rlimit},
-    {"compat_rlimit", print_rlimit},
-    {"rlimit64", print_rlimit64},
-    {"rusage", print_rusage},
-    {"compat_rusage", print_rusage},
-};
+// struct itimerval: two timevals of longs of the task's width.
+bool print_itimerval(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t is, ius, vs, vus;
+    unsigned w = ctx.long_size();
+    if (!read_long_pair(ctx, a, is, ius) || !read_long_pair(ctx, a + 2 * w, vs, vus)) return false;
+    ctx.text("{it_interval=");
+    print_timeval_value(ctx, is, ius);
+    ctx.text(", it_value=");
+    print_timeval_value(ctx, vs, vus);
+    ctx.text("}");
+    return true;
+}
+
+// struct tms: four clock_t, longs of the task's width.
+bool print_tms(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t ut, st, cut, cst;
+    if (!read_long_pair(ctx, a, ut, st) || !read_long_pair(ctx, a + 2 * ctx.long_size(), cut, cst)) return false;
+    fmt::format_to(std::back_inserter(ctx.out), "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}", ut,
+                   st, cut, cst);
+    return true;
+}
 
 }  // namespace
 
-std::span<const Entry> time_printers() { return kPrinters; }
+// The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+bool print::__kernel_timespec(DecodeCtx& ctx, std::uint64_t a) { return print_kernel_timespec(ctx, a); }
+bool print::old_timespec32(DecodeCtx& ctx, std::uint64_t a) { return print_timespec32(ctx, a); }
+bool print::__kernel_old_timeval(DecodeCtx& ctx, std::uint64_t a) { return print_timeval(ctx, a); }
+bool print::old_timeval32(DecodeCtx& ctx, std::uint64_t a) { return print_timeval32(ctx, a); }
+bool print::__kernel_itimerspec(DecodeCtx& ctx, std::uint64_t a) { return print_kernel_itimerspec(ctx, a); }
+bool print::timezone(DecodeCtx& ctx, std::uint64_t a) { return print_timezone(ctx, a); }
+bool print::rlimit(DecodeCtx& ctx, std::uint64_t a) { return print_rlimit(ctx, a); }
+bool print::rlimit64(DecodeCtx& ctx, std::uint64_t a) { return print_rlimit64(ctx, a); }
+bool print::rusage(DecodeCtx& ctx, std::uint64_t a) { return print_rusage(ctx, a); }
+bool print::__kernel_old_itimerval(DecodeCtx& ctx, std::uint64_t a) { return print_itimerval(ctx, a); }
+bool print::tms(DecodeCtx& ctx, std::uint64_t a) { return print_tms(ctx, a); }
 
 }  // namespace lstar::structs
 
 namespace lstar {
 
 void print_timespec(DecodeCtx& ctx, std::uint64_t addr, bool compat32) {
-    print_struct(ctx, compat32 ? "old_timespec32" : "__kernel_timespec", addr);
+    print_struct(ctx, compat32 ? StructId::old_timespec32 : StructId::__kernel_timespec, addr);
 }
 
 }  // namespace lstar

@@ -10,9 +10,21 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "marker.h"
+
+/* linux/sched/types.h's struct sched_attr clashes with glibc's sched_param. */
+struct sched_attr_v1 {
+    unsigned size, sched_policy;
+    unsigned long long sched_flags;
+    int sched_nice;
+    unsigned sched_priority;
+    unsigned long long sched_runtime, sched_deadline, sched_period;
+    unsigned sched_util_min, sched_util_max;
+};
 
 static void on_usr1(int sig) { (void)sig; }
 
@@ -57,6 +69,24 @@ int main(void) {
     sigaltstack(&ss, NULL);
     kill(getpid(), 0);
     syscall(SYS_tgkill, getpid(), gettid(), 0);
+    /* Scheduling, capabilities, interval timers. */
+    struct sched_param sp;
+    sched_getparam(0, &sp);
+    sched_setparam(0, &sp);
+    sched_setscheduler(0, SCHED_OTHER, &sp);
+    struct sched_attr_v1 attr;
+    syscall(SYS_sched_getattr, 0, &attr, sizeof attr, 0);
+    attr.sched_flags = 0x1; /* SCHED_FLAG_RESET_ON_FORK */
+    syscall(SYS_sched_setattr, 0, &attr, 0);
+    struct __user_cap_header_struct cap_header = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct caps[2];
+    syscall(SYS_capget, &cap_header, caps);
+    syscall(SYS_capset, &cap_header, caps);
+    cap_header.version = 0;
+    syscall(SYS_capget, &cap_header, NULL);
+    struct itimerval it = {{0, 0}, {0, 0}}, old_it;
+    setitimer(ITIMER_REAL, &it, &old_it);
+    getitimer(ITIMER_PROF, &old_it);
     /* Waits. */
     sigset_t chld;
     sigemptyset(&chld);
