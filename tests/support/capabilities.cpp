@@ -37,23 +37,9 @@ Capability probe_exec(const std::string& path, const std::string& expected_out) 
     opt.timeout = std::chrono::seconds(30);
     opt.stdin_null = true;
     int exec_errno = 0;
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return no("pipe failed");
-    ProcessResult r = run_child(
-        [&] {
-            char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
-            ::execv(path.c_str(), argv);
-            int e = errno;
-            (void)!::write(pipe_fds[1], &e, sizeof e);
-            ::_exit(126);
-        },
-        opt);
-    ::close(pipe_fds[1]);
-    if (::read(pipe_fds[0], &exec_errno, sizeof exec_errno) != sizeof exec_errno) exec_errno = 0;
-    ::close(pipe_fds[0]);
+    ProcessResult r = run_exec(path, {path}, {}, &exec_errno, opt);
     if (exec_errno != 0)
-        return no("execve(" + path + ") failed: " + ::strerrorname_np(exec_errno) + " (" + ::strerror(exec_errno) +
-                  ")" + (exec_errno == ENOEXEC ? ": this kernel does not run i386 programs (ia32 emulation off)" : ""));
+        return no("execve(" + path + ") failed: " + ::strerrorname_np(exec_errno) + " (" + ::strerror(exec_errno) + ")");
     if (r.timed_out) return no(path + " did not end within 30 s");
     if (!r.exited(0)) return no(path + " " + first_line(r.describe()));
     if (r.out != expected_out) return no(path + " printed '" + first_line(r.out) + "', not '" + first_line(expected_out) + "'");
@@ -91,7 +77,10 @@ const Capability& can_exec_i386() {
         if (forced_off("LSTAR_TEST_NO_I386")) return no("forced off by LSTAR_TEST_NO_I386");
         std::string probe = LSTAR_PROBE_I386;
         if (probe.empty()) return no(LSTAR_PROBE_I386_MISSING);
-        return probe_exec(probe, "lstar i386 probe: sizeof(long) 4\n");
+        Capability c = probe_exec(probe, "lstar i386 probe: sizeof(long) 4\n");
+        if (!c && c.why_not.find("ENOEXEC") != std::string::npos)
+            c.why_not += ": this kernel does not run i386 programs (ia32 emulation off)";
+        return c;
     }();
     return c;
 }

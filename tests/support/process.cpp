@@ -170,6 +170,36 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     return run_child([&] { exec_argv(argv); }, opt);
 }
 
+ProcessResult run_exec(const std::string& path, const std::vector<std::string>& argv,
+                       const std::vector<std::string>& envp, int* exec_errno, const ProcessOptions& opt) {
+    *exec_errno = 0;
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+        *exec_errno = errno;
+        return ProcessResult{"", "pipe failed"};
+    }
+    auto strings = [](const std::vector<std::string>& v) {
+        std::vector<char*> out;
+        for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
+        out.push_back(nullptr);
+        return out;
+    };
+    ProcessResult r = run_child(
+        [&] {
+            auto a = strings(argv), e = strings(envp);
+            ::execve(path.c_str(), a.data(), e.data());
+            int err = errno;
+            (void)!::write(report[1], &err, sizeof err);  // the write end closes on a successful exec
+            ::_exit(126);
+        },
+        opt);
+    ::close(report[1]);
+    int err = 0;
+    if (::read(report[0], &err, sizeof err) == sizeof err) *exec_errno = err;
+    ::close(report[0]);
+    return r;
+}
+
 ProcessResult run_shell(const std::string& command, const ProcessOptions& opt) {
     return run_process({"/bin/sh", "-c", command}, opt);
 }

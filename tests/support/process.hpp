@@ -43,6 +43,11 @@ ProcessResult run_child(const std::function<void()>& child, const ProcessOptions
 // execvp(argv) as the child.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opt = {});
 
+// execve(path, argv, envp) as the child (no PATH search, exactly that environment);
+// *exec_errno is the errno execve failed with, 0 when the program ran.
+ProcessResult run_exec(const std::string& path, const std::vector<std::string>& argv,
+                       const std::vector<std::string>& envp, int* exec_errno, const ProcessOptions& opt = {});
+
 // /bin/sh -c command.
 ProcessResult run_shell(const std::string& command, const ProcessOptions& opt = {});
 

@@ -106,28 +106,13 @@ Outcome run_loaded(const std::string& path, const Strings& argv, const Strings& 
 
 // The errno the kernel's execve gives for path (0 when it runs it).
 int kernel_exec_errno(const std::string& path) {
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int null = ::open("/dev/null", O_RDWR);
-        ::dup2(null, 0);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-        ::alarm(20);
-        char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
-        char* envp[] = {nullptr};
-        ::execve(path.c_str(), argv, envp);
-        int e = errno;
-        (void)!::write(pipe_fds[1], &e, sizeof e);
-        ::_exit(126);
-    }
-    ::close(pipe_fds[1]);
+    lstar::test::ProcessOptions opt;
+    opt.stdin_null = true;
+    opt.alarm_guard = true;
+    opt.timeout = std::chrono::seconds(20);
     int e = 0;
-    ssize_t n = ::read(pipe_fds[0], &e, sizeof e);
-    ::close(pipe_fds[0]);
-    ::waitpid(pid, nullptr, 0);
-    return n == sizeof e ? e : 0;
+    lstar::test::run_exec(path, {path}, {}, &e, opt);
+    return e;
 }
 
 class TempDir {
