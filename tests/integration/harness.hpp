@@ -27,11 +27,12 @@ std::string scratch_dir();                   // a fresh temporary directory for 
 // The one runner of the tests (tests/support/process.hpp): stdin a pipe holding
 // `input`, stdout and stderr captured, a hang guard of `timeout` (240 s), the wait status.
 using RunOptions = lstar::test::ProcessOptions;
+using Result = lstar::test::ProcessResult;
+
 // What the machine can do: LSTAR_REQUIRE(can_exec_i386()) skips a test with the reason.
 using lstar::test::can_exec_i386;
 using lstar::test::can_int80_from_64bit;
 using lstar::test::has_fsgsbase;
-using Result = lstar::test::ProcessResult;
 
 Result run(const std::vector<std::string>& argv, const RunOptions& opt = {});
 

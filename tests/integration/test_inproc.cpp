@@ -843,6 +843,8 @@ TEST(Inproc, MissingProgramIsAClearError) {
     EXPECT_NE(::access(file.c_str(), F_OK), 0) << "the trace file was left behind";
 }
 
+// The two tests below need prog32 built, not run: lstar refuses it before any exec
+// (so they run on machines without i386 execution too).
 TEST(Inproc, Refuses32BitProgram) {
     if (!have_m32()) GTEST_SKIP() << "no -m32 toolchain (gcc-multilib): prog32 was not built";
     std::string dir = scratch_dir();
