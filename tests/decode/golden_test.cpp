@@ -13,30 +13,17 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/capabilities.hpp"
+#include "tests/support/process.hpp"
+
 namespace {
 
 const char* kStrace = "/usr/bin/strace";
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 // Runs `tracer... prog` with the trace on stderr (as strace writes it without -o:
 // no extra descriptor reaches the program) and returns the trace.
-// The file is named after this process and the tracer, so that tests running in
-// parallel (ctest -j) never share one.
 std::string trace(const std::string& tracer, const std::string& prog) {
-    std::string out = testing::TempDir() + "decode_golden." + std::to_string(getpid()) + "." +
-                      (tracer.starts_with(kStrace) ? "strace" : "lstar") + ".txt";
-    std::string cmd = tracer + " " + prog + " >/dev/null 2>" + out;
-    int rc = std::system(cmd.c_str());
-    (void)rc;
-    std::string text = slurp(out);
-    unlink(out.c_str());
-    return text;
+    return lstar::test::run_shell(tracer + " " + prog + " >/dev/null").err;
 }
 
 std::string normalise(const std::string& text) {
@@ -75,6 +62,7 @@ void expect_same_as_strace(std::string param, const std::string& lstar,
     if (auto sp = param.find(' '); sp != std::string::npos) opts = param.substr(sp), param.resize(sp);
     std::string prog = std::string(DECODE_PROGS) + "/" + param;
     if (access(prog.c_str(), X_OK) != 0) GTEST_SKIP() << prog << " was not built (no -m32 toolchain?)";
+    if (param.ends_with("_m32")) LSTAR_REQUIRE(lstar::test::can_exec_i386());
     std::string expected = keep(normalise(trace(kStrace + opts, prog)));
     if (expected.find("BEGIN") == std::string::npos)
         GTEST_SKIP() << "strace could not trace " << prog << " here (ptrace refused?)";

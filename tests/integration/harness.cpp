@@ -71,117 +71,7 @@ std::string scratch_dir() {
     return buf.data();
 }
 
-bool Result::exited(int code) const { return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == code; }
-bool Result::signaled(int sig) const { return !timed_out && WIFSIGNALED(status) && WTERMSIG(status) == sig; }
-std::string Result::describe() const {
-    std::ostringstream s;
-    if (timed_out) s << "timed out (killed by the test)";
-    else if (WIFEXITED(status)) s << "exited with " << WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) s << "killed by signal " << WTERMSIG(status) << " (" << ::strsignal(WTERMSIG(status)) << ")";
-    else s << "status " << status;
-    s << "\n--- stdout ---\n" << out.substr(0, 4000) << "\n--- stderr ---\n" << err.substr(0, 4000);
-    return s.str();
-}
-
-namespace {
-
-std::vector<char*> cstrings(const std::vector<std::string>& v) {
-    std::vector<char*> out;
-    for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));
-    out.push_back(nullptr);
-    return out;
-}
-
-void child_exec(const std::vector<std::string>& argv, const RunOptions& opt) {
-    // A fresh process group, so that a timed-out run can be killed whole; default
-    // signal handling and mask, no core files.
-    ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
-    rlimit no_core{0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    if (!opt.cwd.empty() && ::chdir(opt.cwd.c_str()) != 0) ::_exit(126);
-    for (const auto& e : opt.env) ::putenv(const_cast<char*>(e.c_str()));
-    auto args = cstrings(argv);
-    ::execvp(args[0], args.data());
-    ::dprintf(2, "itg: cannot run %s: %s\n", args[0], ::strerror(errno));
-    ::_exit(127);
-}
-
-}  // namespace
-
-Result run(const std::vector<std::string>& argv, const RunOptions& opt) {
-    Result r;
-    int in[2], out[2], err[2];
-    if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) {
-        r.err = "pipe failed";
-        return r;
-    }
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::dup2(in[0], 0);
-        ::dup2(out[1], 1);
-        ::dup2(err[1], 2);
-        child_exec(argv, opt);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err[1]);
-    // Feed stdin (small inputs only) and close it.
-    if (!opt.input.empty()) {
-        ssize_t n = ::write(in[1], opt.input.data(), opt.input.size());
-        (void)n;
-    }
-    ::close(in[1]);
-    auto deadline = std::chrono::steady_clock::now() + opt.timeout;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    std::string* sinks[2] = {&r.out, &r.err};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            r.timed_out = true;
-            ::kill(-pid, SIGKILL);
-            ::kill(pid, SIGKILL);
-            break;
-        }
-        int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
-        if (n < 0 && errno != EINTR) break;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[65536];
-            ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
-            if (got > 0) {
-                sinks[i]->append(buf, static_cast<std::size_t>(got));
-            } else if (got == 0 || errno != EINTR) {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    for (auto& f : fds)
-        if (f.fd >= 0) ::close(f.fd);
-    // Output is closed; the process itself may still be finishing.
-    while (true) {
-        int status;
-        pid_t w = ::waitpid(pid, &status, WNOHANG);
-        if (w == pid) { r.status = status; break; }
-        if (w < 0 && errno != EINTR) break;
-        if (std::chrono::steady_clock::now() >= deadline) {
-            r.timed_out = true;
-            ::kill(-pid, SIGKILL);
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &r.status, 0);
-            break;
-        }
-        ::usleep(2000);
-    }
-    if (r.timed_out) ::kill(-pid, SIGKILL);  // nothing of it may outlive the test
-    return r;
-}
+Result run(const std::vector<std::string>& argv, const RunOptions& opt) { return lstar::test::run_process(argv, opt); }
 
 std::string read_file(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
@@ -234,7 +124,7 @@ Spawned spawn(const std::vector<std::string>& argv, bool with_stdin) {
             ::dup2(null, 0);
         }
         ::dup2(out[1], 1);
-        child_exec(argv, RunOptions{});
+        lstar::test::exec_child(argv, RunOptions{});
     }
     if (with_stdin) ::close(in[0]);
     ::close(out[1]);

@@ -12,31 +12,27 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/capabilities.hpp"
+#include "tests/support/process.hpp"
+
 namespace itg {
 
 std::string lstar_bin();
 std::string prog(const std::string& name);  // a test program from tests/integration/progs
-bool have_m32();
+bool have_m32();                             // the i386 test program prog32 was built
 std::string busybox();                       // "" when missing
 std::string strace_bin();                    // "" when missing
 std::string scratch_dir();                   // a fresh temporary directory for this test
 
-struct RunOptions {
-    std::string input;                  // written to stdin, then closed
-    std::chrono::seconds timeout{240};  // a hang guard only: the process is killed after it
-    std::vector<std::string> env;       // extra NAME=VALUE entries
-    std::string cwd;
-};
+// The one runner of the tests (tests/support/process.hpp): stdin a pipe holding
+// `input`, stdout and stderr captured, a hang guard of `timeout` (240 s), the wait status.
+using RunOptions = lstar::test::ProcessOptions;
+using Result = lstar::test::ProcessResult;
 
-struct Result {
-    std::string out;
-    std::string err;
-    int status = -1;        // the wait status
-    bool timed_out = false;
-    bool exited(int code) const;
-    bool signaled(int sig) const;
-    std::string describe() const;  // "exited with 3", "killed by SIGSEGV", for messages
-};
+// What the machine can do: LSTAR_REQUIRE(can_exec_i386()) skips a test with the reason.
+using lstar::test::can_exec_i386;
+using lstar::test::can_int80_from_64bit;
+using lstar::test::has_fsgsbase;
 
 Result run(const std::vector<std::string>& argv, const RunOptions& opt = {});
 

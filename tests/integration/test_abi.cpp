@@ -7,18 +7,17 @@
 
 using namespace itg;
 
-namespace {
-
-void require_m32() {
-    if (!have_m32()) GTEST_SKIP() << "no i386 test program: gcc -m32 -static did not work at configure time "
-                                     "(install gcc-multilib)";
-}
-
-}  // namespace
+// The i386 test program was built, and this machine runs i386 programs.
+#define REQUIRE_I386()                                                                                         \
+    do {                                                                                                       \
+        if (!have_m32())                                                                                       \
+            GTEST_SKIP() << "no i386 test program: gcc -m32 -static did not work at configure time "           \
+                            "(install gcc-multilib)";                                                          \
+        LSTAR_REQUIRE(can_exec_i386());                                                                        \
+    } while (0)
 
 TEST(I386, StaticProgramRunsAsNatively) {
-    require_m32();
-    if (IsSkipped()) return;
+    REQUIRE_I386();
     Result native = run({prog("prog32")});
     ASSERT_TRUE(native.exited(0)) << native.describe();
     EXPECT_NE(native.out.find("sizeof(long) 4"), std::string::npos);
@@ -30,8 +29,7 @@ TEST(I386, StaticProgramRunsAsNatively) {
 }
 
 TEST(I386, CallsAreNamedFromTheI386Table) {
-    require_m32();
-    if (IsSkipped()) return;
+    REQUIRE_I386();
     std::string text;
     Result r = lstar_trace({}, {prog("prog32")}, &text);
     ASSERT_TRUE(r.exited(0)) << r.describe();
@@ -62,8 +60,7 @@ TEST(I386, CallsAreNamedFromTheI386Table) {
 }
 
 TEST(I386, EmulationAndHostnameInTheI386Abi) {
-    require_m32();
-    if (IsSkipped()) return;
+    REQUIRE_I386();
     Result r = lstar_run({"--emulate", "getpid=4242", "--hostname", "box32"}, {prog("prog32")});
     EXPECT_TRUE(r.exited(0)) << r.describe();
     auto l = lines(r.out);
@@ -76,8 +73,7 @@ TEST(I386, EmulationAndHostnameInTheI386Abi) {
 }
 
 TEST(I386, PrefilterSelectsI386Calls) {
-    require_m32();
-    if (IsSkipped()) return;
+    REQUIRE_I386();
     std::string text;
     Result r = lstar_trace({"-e", "trace=getpid,uname"}, {prog("prog32")}, &text);
     ASSERT_TRUE(r.exited(0)) << r.describe();
@@ -88,8 +84,7 @@ TEST(I386, PrefilterSelectsI386Calls) {
 }
 
 TEST(I386, ChildrenOfAnI386ProgramUseTheI386Table) {
-    require_m32();
-    if (IsSkipped()) return;
+    REQUIRE_I386();
     Result native = run({prog("prog32"), "fork"});
     ASSERT_TRUE(native.exited(0)) << native.describe();
     std::string text;
@@ -108,6 +103,7 @@ TEST(I386, ChildrenOfAnI386ProgramUseTheI386Table) {
 }
 
 TEST(Int80, SixtyFourBitProgramUsesTheI386Table) {
+    LSTAR_REQUIRE(can_int80_from_64bit());
     Result native = run({prog("int80")});
     ASSERT_TRUE(native.exited(0)) << native.describe();
     ASSERT_EQ(lines(native.out).at(0), "int80 getpid ok");
@@ -136,6 +132,7 @@ TEST(Int80, SixtyFourBitProgramUsesTheI386Table) {
 }
 
 TEST(Int80, EmulationAndHostnameThroughInt80) {
+    LSTAR_REQUIRE(can_int80_from_64bit());
     Result r = lstar_run({"--hostname", "int80-host"}, {prog("int80")});
     EXPECT_TRUE(r.exited(0)) << r.describe();
     EXPECT_EQ(lines(r.out).at(2), "nodename int80-host") << r.describe();

@@ -401,7 +401,10 @@ void expect_every_thread_marker(const RunOptions& base) {
     EXPECT_TRUE(t.has_event("exited", "0", ids["main"])) << text;
 }
 
-TEST(Inproc, ThreadsEveryMarkerOnceWithItsTid) { expect_every_thread_marker({}); }
+TEST(Inproc, ThreadsEveryMarkerOnceWithItsTid) {
+    LSTAR_REQUIRE(has_fsgsbase());  // else the runtime takes the arch_prctl path of the test below
+    expect_every_thread_marker({});
+}
 
 TEST(Inproc, ThreadsWithoutFsgsbase) {
     RunOptions o;
@@ -574,18 +577,30 @@ TEST(Inproc, HandledSignalsAreShown) {
 
 // Signals at any moment (a 50 µs timer whose handler makes a call, SIGCHLD from
 // a stream of children) while the program forks, waits and makes calls: the
-// runtime must never deadlock on its own lock nor lose a call.
+// runtime must never deadlock on its own lock nor lose a call. The storm is at
+// most 64 ticks a round (see the program), so that it ends on a machine of any
+// speed; the 1 µs timer is faster than any machine's trapped call (with a
+// free-running 1 µs timer the program never ends, here as on a slow machine).
 TEST(Inproc, SignalStormEnds) {
-    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
-        Marked m;
-        std::string text;
-        Result t = inproc_trace(args, {prog("inproc_signal_storm"), "300"}, &text, m.opt);
-        ASSERT_FALSE(t.timed_out) << join(args) << ": hung";
-        EXPECT_TRUE(t.exited(0)) << t.describe();
-        EXPECT_EQ(t.out, "storm done 300\n");
-        Trace tr = parse_trace(text);
-        EXPECT_GE(tr.count("getppid"), 300 * 20) << join(args);
-        m.expect_none_left("signal storm");
+    for (const std::string interval : {"50", "1"}) {
+        for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+            SCOPED_TRACE("timer " + interval + " us, " + join(args));
+            Marked m;
+            m.opt.timeout = std::chrono::seconds(120);  // a hang guard: a hang is a failure, not a wait
+            std::string text;
+            Result t = inproc_trace(args, {prog("inproc_signal_storm"), "300", interval}, &text, m.opt);
+            ASSERT_FALSE(t.timed_out) << "hung\n" << t.describe();
+            EXPECT_TRUE(t.exited(0)) << t.describe();
+            EXPECT_EQ(t.out, "storm done 300\n");
+            // The storm happened: every round arms the timer and lasts longer than its first tick.
+            long ticks = key_values(t.err)["ticks"];
+            EXPECT_GT(ticks, 0) << t.err;
+            EXPECT_LE(ticks, 300 * (64 + 1)) << t.err;  // the cap, plus one signal pending as it disarms
+            Trace tr = parse_trace(text);
+            // Each tick's handler makes one getppid, as each round does 20.
+            EXPECT_GE(tr.count("getppid"), 300 * 20 + ticks) << join(args);
+            m.expect_none_left("signal storm");
+        }
     }
 }
 
@@ -828,6 +843,8 @@ TEST(Inproc, MissingProgramIsAClearError) {
     EXPECT_NE(::access(file.c_str(), F_OK), 0) << "the trace file was left behind";
 }
 
+// The two tests below need prog32 built, not run: lstar refuses it before any exec
+// (so they run on machines without i386 execution too).
 TEST(Inproc, Refuses32BitProgram) {
     if (!have_m32()) GTEST_SKIP() << "no -m32 toolchain (gcc-multilib): prog32 was not built";
     std::string dir = scratch_dir();

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/process.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -35,29 +37,16 @@ std::string temp_path(const char* tag) {
     return std::string(::testing::TempDir()) + "lstar-trace-" + tag + "-" + std::to_string(::getpid());
 }
 
-// Runs argv with stdin from /dev/null and stdout/stderr captured.
+// Runs argv with stdin from /dev/null and stdout/stderr captured (the one runner,
+// tests/support/process.hpp).
 Result run(const std::vector<std::string>& argv) {
-    std::string out_path = temp_path("stdout"), err_path = temp_path("stderr");
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int in = ::open("/dev/null", O_RDONLY);
-        int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        ::dup2(in, 0), ::dup2(out, 1), ::dup2(err, 2);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        ::execv(args[0], args.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    lstar::test::ProcessOptions opt;
+    opt.stdin_null = true;
+    lstar::test::ProcessResult p = lstar::test::run_process(argv, opt);
     Result r;
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = read_file(out_path);
-    r.err = read_file(err_path);
-    ::unlink(out_path.c_str());
-    ::unlink(err_path.c_str());
+    r.status = p.exit_code();
+    r.out = std::move(p.out);
+    r.err = std::move(p.err);
     return r;
 }
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <sstream>
 
-#include "tests/unit/run.hpp"
+#include "tests/support/run.hpp"
 
 namespace {
 

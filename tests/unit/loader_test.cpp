@@ -30,7 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/unit/run.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/run.hpp"
 
 extern char** environ;
 
@@ -57,54 +58,20 @@ std::string describe(const Outcome& r) {
            "stderr:\n" + r.err;
 }
 
-// Runs child() in a forked process with stdout and stderr captured; the child
-// must _exit or exec. Killed after timeout_s seconds.
+// Runs child() in a forked process (the one runner, tests/support/process.hpp) with
+// stdin /dev/null and stdout and stderr captured; the child must _exit or exec.
+// Killed after timeout_s seconds, by an alarm that survives the in-process exec.
 Outcome run_child(const std::function<void()>& child, int timeout_s = 60) {
+    lstar::test::ProcessOptions opt;
+    opt.stdin_null = true;
+    opt.alarm_guard = true;
+    opt.timeout = std::chrono::seconds(timeout_s);
+    lstar::test::ProcessResult p = lstar::test::run_child(child, opt);
     Outcome r;
-    int out[2], err[2];
-    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) return r;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int null = ::open("/dev/null", O_RDONLY);
-        ::dup2(null, 0);
-        ::dup2(out[1], 1);
-        ::dup2(err[1], 2);
-        ::alarm(static_cast<unsigned>(timeout_s));  // survives the in-process exec
-        child();
-        ::_exit(127);
-    }
-    ::close(out[1]);
-    ::close(err[1]);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s + 5);
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    std::string* sinks[2] = {&r.out, &r.err};
-    int open_fds = 2;
-    while (open_fds > 0) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            r.timed_out = true;
-            ::kill(pid, SIGKILL);
-            break;
-        }
-        if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[4096];
-            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-            if (n > 0) {
-                sinks[i]->append(buf, static_cast<std::size_t>(n));
-            } else {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-                --open_fds;
-            }
-        }
-    }
-    for (auto& f : fds)
-        if (f.fd >= 0) ::close(f.fd);
-    int status = 0;
-    if (::waitpid(pid, &status, 0) == pid)
-        r.status = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+    r.status = p.exit_code();
+    r.timed_out = p.timed_out;
+    r.out = std::move(p.out);
+    r.err = std::move(p.err);
     return r;
 }
 
@@ -139,28 +106,13 @@ Outcome run_loaded(const std::string& path, const Strings& argv, const Strings& 
 
 // The errno the kernel's execve gives for path (0 when it runs it).
 int kernel_exec_errno(const std::string& path) {
-    int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        int null = ::open("/dev/null", O_RDWR);
-        ::dup2(null, 0);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
-        ::alarm(20);
-        char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
-        char* envp[] = {nullptr};
-        ::execve(path.c_str(), argv, envp);
-        int e = errno;
-        (void)!::write(pipe_fds[1], &e, sizeof e);
-        ::_exit(126);
-    }
-    ::close(pipe_fds[1]);
+    lstar::test::ProcessOptions opt;
+    opt.stdin_null = true;
+    opt.alarm_guard = true;
+    opt.timeout = std::chrono::seconds(20);
     int e = 0;
-    ssize_t n = ::read(pipe_fds[0], &e, sizeof e);
-    ::close(pipe_fds[0]);
-    ::waitpid(pid, nullptr, 0);
-    return n == sizeof e ? e : 0;
+    lstar::test::run_exec(path, {path}, {}, &e, opt);
+    return e;
 }
 
 class TempDir {

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "table/syscall_table.hpp"
-#include "tests/unit/run.hpp"
+#include "tests/support/run.hpp"
 
 namespace {
 

@@ -1,4 +1,5 @@
-// Runs a shell command line for a test and captures what it printed.
+// Small helpers of the unit tests: a shell command line run and what it printed
+// (through the one runner, tests/support/process.hpp), temporary files.
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@ struct Output {
     std::string err;
 };
 
+// /bin/sh -c command, its stdin empty; killed after 240 s (a hang guard).
 Output run(const std::string& command);
 
 // A fresh directory under $TMPDIR (or /tmp) for one test's files.

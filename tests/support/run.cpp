@@ -1,6 +1,6 @@
-#include "tests/unit/run.hpp"
+#include "tests/support/run.hpp"
 
-#include <sys/wait.h>
+#include "tests/support/process.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -33,15 +33,11 @@ std::string shell_quote(const std::string& word) {
 }
 
 Output run(const std::string& command) {
-    std::string dir = make_temp_dir();
-    std::string out = dir + "/out", err = dir + "/err";
-    int status = std::system((command + " >" + out + " 2>" + err).c_str());
+    ProcessResult r = run_shell(command);
     Output result;
-    if (status != -1 && WIFEXITED(status)) result.status = WEXITSTATUS(status);
-    else if (status != -1 && WIFSIGNALED(status)) result.status = 128 + WTERMSIG(status);
-    result.out = read_file(out);
-    result.err = read_file(err);
-    std::filesystem::remove_all(dir);
+    result.status = r.timed_out ? -1 : r.exit_code();
+    result.out = std::move(r.out);
+    result.err = std::move(r.err);
     return result;
 }
 
