@@ -48,7 +48,7 @@ Verdict FaultInjector::on_enter(Task& task) {
     if (s < 0) return Verdict::proceed;
     if (const SyscallSet* calls = sets_[static_cast<std::size_t>(s)]; calls && !in_set(*calls, task))
         return Verdict::proceed;
-    PerTask& t = tasks_[task.tid];
+    PerTask& t = state<PerTask>(task);
     if (t.invocations.size() < rules_.size()) t.invocations.resize(rules_.size());
     std::uint32_t& n = t.invocations[static_cast<std::size_t>(s)];
     if (n < UINT32_MAX) ++n;
@@ -70,24 +70,10 @@ Verdict FaultInjector::on_enter(Task& task) {
 }
 
 void FaultInjector::on_exit(Task& task) {
-    if (tasks_.empty()) return;
-    auto it = tasks_.find(task.tid);
-    if (it == tasks_.end() || !it->second.exit_delay_ns) return;
-    delay(it->second.exit_delay_ns);
-    it->second.exit_delay_ns = 0;
-}
-
-void FaultInjector::on_exec(Task& task, pid_t former_tid) {
-    if (former_tid == task.tid) return;
-    // The thread that ran execve took the leader's id: its counts go with it.
-    auto it = tasks_.find(former_tid);
-    if (it == tasks_.end()) {
-        tasks_.erase(task.tid);
-        return;
-    }
-    PerTask moved = std::move(it->second);
-    tasks_.erase(it);
-    tasks_[task.tid] = std::move(moved);
+    PerTask* t = find_state<PerTask>(task);
+    if (!t || !t->exit_delay_ns) return;
+    delay(t->exit_delay_ns);
+    t->exit_delay_ns = 0;
 }
 
 }  // namespace lstar

@@ -64,12 +64,11 @@ public:
     void on_exit(Task& task) override;
     bool needs(const SyscallDesc& row) const override { return slot(row) >= 0; }
     bool needs_unknown_numbers() const override { return false; }
-    void on_exec(Task& task, pid_t former_tid) override;
-    void on_task_exit(Task& task, int) override { tasks_.erase(task.tid); }
-    void on_detach(Task& task) override { tasks_.erase(task.tid); }
+    // The counts are the task's (Task state): they go with a thread that runs
+    // execve and takes over the leader's id, and end with the task.
 
 private:
-    struct PerTask {
+    struct PerTask : TaskState {
         std::vector<std::uint32_t> invocations;  // per slot
         std::uint64_t exit_delay_ns = 0;         // owed when the current call returns
     };
@@ -79,7 +78,6 @@ private:
     std::vector<InjectRule> rules_;                           // per slot
     std::vector<const SyscallSet*> sets_;                     // per slot
     int slots_used_ = 0;
-    std::unordered_map<pid_t, PerTask> tasks_;
     std::function<bool(Task&)> filter_;
 };
 

@@ -16,6 +16,7 @@ long table_index(Abi abi, std::uint64_t nr) {
 SyscallPath::SyscallPath() = default;
 
 void SyscallPath::add_hook(Stage stage, Hook* hook) {
+    hook->slot_ = next_slot_++;
     hooks_[static_cast<int>(stage)].push_back(hook);
 }
 
@@ -115,8 +116,8 @@ void SyscallPath::new_task(Task& child, Task* parent) {
 void SyscallPath::signal(Task& task, const siginfo_t& info) {
     for_each_hook([&](Hook& hook) { hook.on_signal(task, info); });
 }
-void SyscallPath::exec(Task& task, pid_t former_tid) {
-    for_each_hook([&](Hook& hook) { hook.on_exec(task, former_tid); });
+void SyscallPath::exec(Task& task, pid_t former_tid, Task* replaced) {
+    for_each_hook([&](Hook& hook) { hook.on_exec(task, former_tid, replaced); });
 }
 void SyscallPath::task_exit(Task& task, int wait_status) {
     for_each_hook([&](Hook& hook) { hook.on_task_exit(task, wait_status); });

@@ -14,6 +14,7 @@
 
 #include "kernel/entry_table.hpp"
 #include "kernel/task.hpp"
+#include "kernel/task_registry.hpp"
 
 namespace lstar {
 
@@ -31,6 +32,11 @@ enum class Verdict : std::uint8_t {
 class Hook {
 public:
     virtual ~Hook() = default;
+    // This hook's state for a task (made on first use, gone with the task).
+    template <class T>
+    T& state(Task& task) const { return task.state<T>(slot_); }
+    template <class T>
+    T* find_state(const Task& task) const { return task.find_state<T>(slot_); }
     // Enter work. May rewrite arguments with task.set_arg, or set task.retval and skip.
     virtual Verdict on_enter(Task&) { return Verdict::proceed; }
     // Exit work. task.retval is the result; a hook may replace it (set retval_changed).
@@ -43,7 +49,10 @@ public:
     // Task events.
     virtual void on_new_task(Task& /*child*/, Task* /*parent*/) {}
     virtual void on_signal(Task&, const siginfo_t&) {}
-    virtual void on_exec(Task&, pid_t /*former_tid*/) {}
+    // The task has run execve. When it was not its process's leader, it has taken
+    // over the leader's id (task.tid is the leader's now, former_tid its own), and
+    // `replaced` is the old leader, gone without an exit of its own once this returns.
+    virtual void on_exec(Task& /*task*/, pid_t /*former_tid*/, Task* /*replaced*/) {}
     virtual void on_task_exit(Task&, int /*wait_status*/) {}
     virtual void on_detach(Task&) {}
     // This process is a fork child carrying a copy of its parent's state (a backend
@@ -58,6 +67,10 @@ public:
     // The path of this process image ends (the process exits, or execs a new image
     // of the path): a stage hands on what it must (-c's counts).
     virtual void on_image_end() {}
+
+private:
+    friend class SyscallPath;
+    std::size_t slot_ = kBackendSlot;  // set by SyscallPath::add_hook
 };
 
 // What a handler decides: run the call in the host kernel, or this result.
@@ -75,6 +88,9 @@ public:
     SyscallPath();
 
     void add_hook(Stage stage, Hook* hook);
+    // The tasks on the path. A backend adds each as it first sees it and removes it
+    // once its end (task_exit, detach) or its replacement (exec) has been reported.
+    TaskRegistry& tasks() { return tasks_; }
     // Binds a handler to an entry point ("sys_uname"): every row of every ABI whose
     // effective entry point it is dispatches to it. Returns how many rows it bound.
     int bind_entry(std::string_view entry, Handler handler) { return table_.bind_entry(entry, handler); }
@@ -106,7 +122,7 @@ public:
     // Task events, forwarded to the hooks in stage order.
     void new_task(Task& child, Task* parent);
     void signal(Task& task, const siginfo_t& info);
-    void exec(Task& task, pid_t former_tid);
+    void exec(Task& task, pid_t former_tid, Task* replaced);
     void task_exit(Task& task, int wait_status);
     void detach(Task& task);
     void process_copied(Task& self);
@@ -116,6 +132,8 @@ public:
 
 private:
     std::array<std::vector<Hook*>, kStageCount> hooks_;
+    std::size_t next_slot_ = kBackendSlot + 1;
+    TaskRegistry tasks_;
     // sys_call_table: nothing bound = pass through (the default handler).
     EntryTable<Handler> table_;
     template <class F>

@@ -4,12 +4,12 @@
 
 namespace lstar {
 
-std::string Task::syscall_name() const {
+std::string SyscallState::syscall_name() const {
     if (sc && !sc->name.empty()) return std::string(sc->name);
     return fmt::format("syscall_{:#x}", nr());
 }
 
-std::string Task::proc_syscall_line() const {
+std::string SyscallState::proc_syscall_line() const {
     if (phase != SyscallPhase::entered) return "running";
     std::string line = fmt::format("{}", static_cast<std::int64_t>(nr()));
     for (int i = 0; i < kMaxArgs; ++i) line += fmt::format(" {:#x}", arg(i));
@@ -17,7 +17,7 @@ std::string Task::proc_syscall_line() const {
     return line;
 }
 
-int Task::multiplexed_call() const {
+int SyscallState::multiplexed_call() const {
     if (!sc) return 0;
     Multiplexer m = multiplexer_of(*sc);
     auto calls = subcalls(m);

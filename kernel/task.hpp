@@ -5,7 +5,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kernel/pt_regs.hpp"
 #include "kernel/user_memory.hpp"
@@ -23,7 +26,11 @@ enum class SyscallPhase : std::uint8_t {
 // What fault injection did to the current call (strace's "(INJECTED)", "(DELAYED)").
 enum TamperMark : std::uint8_t { kTamperResult = 1u << 0, kTamperDelay = 1u << 1 };
 
-struct Task {
+// What one task is doing in the path: its ids and the system call it is in, as
+// a backend fills it at a stop and the stages read and change it. Copyable: a
+// call saved while a signal handler's call nests inside it, or seen as another
+// (an i386 socketcall as the call it stands for). The task itself (Task) is not.
+struct SyscallState {
     pid_t tid = 0;
     pid_t tgid = 0;
     UserMemory* mem = nullptr;  // the backend's access to this task's address space
@@ -69,9 +76,44 @@ struct Task {
     int multiplexed_call() const;
 };
 
+// State a stage (or the backend) keeps per task, created on first use and gone
+// with the task.
+struct TaskState {
+    virtual ~TaskState() = default;
+};
+
+// The slots of per-task state: kBackendSlot is the backend's, each hook gets one
+// of its own from SyscallPath::add_hook.
+inline constexpr std::size_t kBackendSlot = 0;
+
+// A traced task (a thread), one per task, owned by the path's TaskRegistry and
+// never copied: a stage's state for it lives in it.
+struct Task : SyscallState {
+    Task() = default;
+    Task(const Task&) = delete;
+    Task& operator=(const Task&) = delete;
+
+    // The state in `slot`, made as T(args...) the first time.
+    template <class T, class... Args>
+    T& state(std::size_t slot, Args&&... args) {
+        if (states_.size() <= slot) states_.resize(slot + 1);
+        if (!states_[slot]) states_[slot] = std::make_unique<T>(std::forward<Args>(args)...);
+        return static_cast<T&>(*states_[slot]);
+    }
+    template <class T>
+    T* find_state(std::size_t slot) const {
+        return slot < states_.size() ? static_cast<T*>(states_[slot].get()) : nullptr;
+    }
+    // The call part alone, for saving and restoring it.
+    SyscallState& call() { return *this; }
+
+private:
+    std::vector<std::unique_ptr<TaskState>> states_;
+};
+
 // Whether the task's current call is in the set, as strace selects it: a
 // multiplexed call by the call it stands for; a number with no row as unknown().
-inline bool in_set(const SyscallSet& set, const Task& task) {
+inline bool in_set(const SyscallSet& set, const SyscallState& task) {
     return task.sc ? set.contains(*task.sc, task.multiplexed_call()) : set.unknown();
 }
 

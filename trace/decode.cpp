@@ -164,7 +164,7 @@ const Subcall* demux(const Task& task, Task& sub) {
     const SyscallDesc* row = find_syscall(Abi::i386, s.row);
     std::uint32_t args[kMaxArgs] = {};
     if (!row || copy_bytes_from_user(*task.mem, args, task.arg(1) & 0xffffffffu, 4u * s.nargs) != 0) return nullptr;
-    sub = task;
+    sub.call() = task;
     sub.sc = row;
     for (int i = 0; i < kMaxArgs; ++i) syscall_arg(sub.regs, Abi::i386, i) = args[i];
     return &s;

@@ -176,9 +176,10 @@ void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
 void Tracer::interrupt_open_line() {
     if (!open_line_) return;
     out_.write(" <unfinished ...>\n");
-    auto it = tasks_.find(open_line_);
-    if (it != tasks_.end()) it->second.line_open = false;
+    if (open_task_)
+        if (PerTask* t = find_per_task(*open_task_)) t->line_open = false;
     open_line_ = 0;
+    open_task_ = nullptr;
 }
 
 // "name(args known at entry, " — the rest is shown at exit (Decoder::shown_at_exit).
@@ -247,6 +248,7 @@ void Tracer::print_call_exit(Task& task, PerTask& t) {
     finish_line(task, written, true);
     append_dumps(task);
     open_line_ = 0;
+    open_task_ = nullptr;
     t.line_open = false;
     emit();
 }
@@ -258,6 +260,7 @@ void Tracer::print_unfinished(Task& task, PerTask& t, std::string_view why) {
     if (t.exit_from < fmt_->shown_args(task)) line_ += why;
     finish_line(task, written, false);
     open_line_ = 0;
+    open_task_ = nullptr;
     t.line_open = false;
     emit();
 }
@@ -353,14 +356,12 @@ void Tracer::json_call(Task& task, PerTask& t, bool returned) {
 
 Verdict Tracer::on_enter(Task& task) {
     if (!attached_.empty()) announce_attached();
-    PerTask& t = per_task(task.tid);
+    PerTask& t = per_task(task);
     t.last_nr = task.nr();
     t.call = task.calls;
     t.selected = selects(task);
     if (!t.selected || !config_.prints_calls()) return Verdict::proceed;
     Decoder::capture_entry(task);  // in/out values shown at exit next to their entry value
-    t.entry = task;
-    t.entry.mem = nullptr;
     if (config_.json) {
         // Arguments known at entry are decoded now: execve's are gone by its exit.
         int n = fmt_->shown_args(task);
@@ -382,21 +383,21 @@ Verdict Tracer::on_enter(Task& task) {
     open_column_ = line_.size();
     emit();
     open_line_ = task.tid;
+    open_task_ = &task;
     t.line_open = true;
     return Verdict::proceed;
 }
 
 void Tracer::on_exit(Task& task) {
-    auto it = tasks_.find(task.tid);
-    if (it == tasks_.end()) return;
-    if (it->second.call != task.calls && task.skipped) {
+    PerTask* known = find_per_task(task);
+    if (!known) return;
+    if (known->call != task.calls && task.skipped) {
         // An earlier stage of enter work (policy, fault injection) skipped the call
         // before tracing saw it: strace shows such calls, so the line is made now.
         on_enter(task);
-        it = tasks_.find(task.tid);
     }
-    if (!it->second.selected) return;
-    PerTask& t = it->second;
+    PerTask& t = *known;
+    if (!t.selected) return;
     t.selected = false;
     t.showed = task.calls;
     bool failed = is_error_value(task.retval);
@@ -407,7 +408,7 @@ void Tracer::on_exit(Task& task) {
 }
 
 void Tracer::on_new_task(Task& task, Task* parent) {
-    per_task(task.tid);
+    per_task(task);
     ++live_tasks_;
     if (!parent && !config_.attach.empty()) {
         // -p: every thread of the process is seized (strace -f -p does that; strace -p
@@ -470,41 +471,36 @@ void Tracer::on_signal(Task& task, const siginfo_t& info) {
         emit();
         return;
     }
-    begin_line(task, per_task(task.tid).last_nr);
+    begin_line(task, per_task(task).last_nr);
     fmt::format_to(std::back_inserter(line_), "--- {} ", signal_name(info.si_signo));
     fmt_->siginfo(task, info, line_);
     line_ += " ---\n";
     emit();
 }
 
-void Tracer::on_exec(Task& task, pid_t former_tid) {
+void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
     if (!attached_.empty()) announce_attached();
     if (former_tid == task.tid) return;
     // The thread that ran execve took over the leader's id; the old leader is gone
     // without an exit of its own. strace: the old leader's call ends unfinished
     // ("<... nanosleep resumed> <unfinished ...>) = ?"), then, with the execing
     // thread's line, "+++ superseded by execve in pid FORMER +++".
-    auto it = tasks_.find(former_tid);
-    if (it == tasks_.end()) return;
-    auto leader = tasks_.find(task.tid);
-    if (leader != tasks_.end()) {
-        PerTask& old = leader->second;
-        if (old.selected && old.entry.tid == task.tid && old.entry.phase == SyscallPhase::entered) {
-            old.selected = false;
+    PerTask* execing = find_per_task(task);
+    if (!execing) return;
+    if (PerTask* old = replaced ? find_per_task(*replaced) : nullptr) {
+        if (old->selected && replaced->phase == SyscallPhase::entered) {
+            old->selected = false;
+            replaced->mem = nullptr;  // its memory is the new program's now
             if (config_.prints_calls() && status_shown(kStatusUnfinished)) {
-                if (config_.json) json_call(old.entry, old, false);
-                else print_unfinished(old.entry, old, " <unfinished ...>");
+                if (config_.json) json_call(*replaced, *old, false);
+                else print_unfinished(*replaced, *old, " <unfinished ...>");
             }
         }
-        if (open_line_ == task.tid) open_line_ = 0;
-        tasks_.erase(leader);
+        if (open_task_ == replaced) open_line_ = 0, open_task_ = nullptr;
         --live_tasks_;
     }
-    it = tasks_.find(former_tid);
-    PerTask moved = std::move(it->second);
-    tasks_.erase(it);
     if (open_line_ == former_tid) open_line_ = task.tid;
-    PerTask& now = tasks_[task.tid] = std::move(moved);
+    PerTask& now = *execing;
     if (config_.prints_calls() && !(config_.quiet & kQuietThreadExecve)) {
         if (config_.json) {
             std::uint64_t ns = clock_ns(CLOCK_MONOTONIC);
@@ -520,11 +516,10 @@ void Tracer::on_exec(Task& task, pid_t former_tid) {
 // A fork child of the in-process backend starts from its parent's state: the
 // parent's tasks and its open line are the parent's to finish.
 void Tracer::on_process_copy(Task& self) {
-    tasks_.clear();
-    suspended_.clear();
-    per_task(self.tid);
+    state<TaskTrace>(self) = TaskTrace{};
     live_tasks_ = 1;
     open_line_ = 0;
+    open_task_ = nullptr;
     open_column_ = 0;
     line_.clear();
 }
@@ -533,40 +528,39 @@ void Tracer::on_process_copy(Task& self) {
 // one comes between its entry and exit, and resumed after the inner call.
 void Tracer::on_call_suspended(Task& task) {
     constexpr std::size_t kMaxDepth = 8;  // a handler that siglongjmps leaves its call behind
-    std::vector<PerTask>& stack = suspended_[task.tid];
+    TaskTrace& t = state<TaskTrace>(task);
     if (open_line_ == task.tid) interrupt_open_line();
-    if (stack.size() == kMaxDepth) stack.erase(stack.begin());
-    stack.push_back(std::move(per_task(task.tid)));
-    tasks_[task.tid] = PerTask{};
+    if (t.suspended.size() == kMaxDepth) t.suspended.erase(t.suspended.begin());
+    t.suspended.push_back(std::move(t.now));
+    t.now = PerTask{};
 }
 
 void Tracer::on_call_resumed(Task& task) {
-    std::vector<PerTask>& stack = suspended_[task.tid];
-    if (stack.empty()) return;
-    tasks_[task.tid] = std::move(stack.back());
-    stack.pop_back();
+    TaskTrace& t = state<TaskTrace>(task);
+    if (t.suspended.empty()) return;
+    t.now = std::move(t.suspended.back());
+    t.suspended.pop_back();
 }
 
 bool Tracer::showed(const Task& task) const {
-    auto it = tasks_.find(task.tid);
-    return it != tasks_.end() && it->second.showed == task.calls && task.calls != 0;
+    const PerTask* t = find_per_task(task);
+    return t && t->showed == task.calls && task.calls != 0;
 }
 
 void Tracer::on_task_exit(Task& task, int status) {
     if (!attached_.empty()) announce_attached();
-    auto it = tasks_.find(task.tid);
+    PerTask* t = find_per_task(task);
     // A task whose calls another process traced into the same file (its own image,
     // in the in-process backend) was killed: the entry of a call it was waiting in
     // may end the file, and that call ends unfinished.
-    if (it != tasks_.end() && task.calls == 0 && WIFSIGNALED(status) && !config_.follow_forks &&
-        out_.file_ends_mid_line())
+    if (t && task.calls == 0 && WIFSIGNALED(status) && !config_.follow_forks && out_.file_ends_mid_line())
         out_.write(" <unfinished ...>) = ?\n");
-    if (it != tasks_.end() && it->second.selected && task.phase == SyscallPhase::entered) {
+    if (t && t->selected && task.phase == SyscallPhase::entered) {
         // A call that never returned (exit_group, or killed inside it).
-        it->second.selected = false;
+        t->selected = false;
         if (config_.prints_calls() && status_shown(kStatusUnfinished)) {
-            if (config_.json) json_call(task, it->second, false);
-            else print_unfinished(task, it->second, " <unfinished ...>");
+            if (config_.json) json_call(task, *t, false);
+            else print_unfinished(task, *t, " <unfinished ...>");
         }
     }
     if (config_.prints_calls() && !(config_.quiet & kQuietExit)) {
@@ -578,27 +572,27 @@ void Tracer::on_task_exit(Task& task, int status) {
             else j.field_null("status").field_str("signal", signal_name(WTERMSIG(status))).field("core", static_cast<bool>(WCOREDUMP(status)));
             j.end();
         } else {
-            begin_line(task, it != tasks_.end() ? it->second.last_nr : 0, /*ip_known=*/false);
+            begin_line(task, t ? t->last_nr : 0, /*ip_known=*/false);
             if (WIFEXITED(status)) fmt::format_to(std::back_inserter(line_), "+++ exited with {} +++\n", WEXITSTATUS(status));
             else fmt::format_to(std::back_inserter(line_), "+++ killed by {}{} +++\n", signal_name(WTERMSIG(status)),
                                 WCOREDUMP(status) ? " (core dumped)" : "");
         }
         emit();
     }
-    task_gone(task.tid);
+    task_gone(task);
 }
 
 void Tracer::on_detach(Task& task) {
     if (!attached_.empty()) announce_attached();
-    auto it = tasks_.find(task.tid);
-    bool in_call = it != tasks_.end() && it->second.selected && task.phase == SyscallPhase::entered;
+    PerTask* t = find_per_task(task);
+    bool in_call = t && t->selected && task.phase == SyscallPhase::entered;
     if (!(config_.quiet & kQuietAttach) && !(config_.json && config_.prints_calls()))
         out_.message(fmt::format("lstar: Process {} detached\n", task.tid));
     if (in_call && config_.prints_calls() && !config_.json) {
         if (deferred_) {
             if (status_shown(kStatusDetached)) {
                 begin_line(task, task.nr());
-                line_ += it->second.pending;
+                line_ += t->pending;
                 line_ += " <detached ...>\n";
                 emit();
             }
@@ -607,21 +601,22 @@ void Tracer::on_detach(Task& task) {
             // call whose line another one interrupted is left as it is.
             out_.write(" <detached ...>\n");
             open_line_ = 0;
+            open_task_ = nullptr;
         }
     }
     if (config_.json && config_.prints_calls()) {
-        if (in_call && status_shown(kStatusDetached)) json_call(task, it->second, false);
+        if (in_call && status_shown(kStatusDetached)) json_call(task, *t, false);
         std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
         JsonLine(line_).begin("detach", task, now, wall_ns(now)).end();
         emit();
     }
-    task_gone(task.tid);
+    task_gone(task);
     out_.flush();
 }
 
-void Tracer::task_gone(pid_t tid) {
-    if (open_line_ == tid) open_line_ = 0;
-    tasks_.erase(tid);
+void Tracer::task_gone(Task& task) {
+    if (open_line_ == task.tid) open_line_ = 0, open_task_ = nullptr;
+    if (TaskTrace* t = find_state<TaskTrace>(task)) *t = TaskTrace{};
     if (--live_tasks_ <= 0) finish();
 }
 

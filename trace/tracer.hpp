@@ -29,7 +29,7 @@ public:
     bool needs_unknown_numbers() const override { return config_.trace.unknown(); }
     void on_new_task(Task& child, Task* parent) override;
     void on_signal(Task& task, const siginfo_t& info) override;
-    void on_exec(Task& task, pid_t former_tid) override;
+    void on_exec(Task& task, pid_t former_tid, Task* replaced) override;
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;
     void on_process_copy(Task& self) override;
@@ -60,8 +60,6 @@ private:
         std::uint64_t showed = 0; // task.calls of the last selected call that returned
         std::uint64_t call = 0;   // task.calls when on_enter last ran (a call skipped by an
                                   // earlier stage of enter work never reaches on_enter)
-        Task entry;               // the task as it entered its selected call, for the old
-                                  // leader's line when another thread's execve replaces it
         bool line_open = false;   // its entry part ends the output so far
         int exit_from = 0;        // the first argument shown at exit
         std::uint64_t last_nr = 0;
@@ -69,7 +67,17 @@ private:
         std::array<std::string, kMaxArgs> json_args;  // --json: arguments decoded at entry
     };
 
-    PerTask& per_task(pid_t tid) { return tasks_[tid]; }
+    // The tracer's state of a task: its current call's, and those of the calls a
+    // signal handler's calls interrupted (in-process backend), innermost last.
+    struct TaskTrace : TaskState {
+        PerTask now;
+        std::vector<PerTask> suspended;
+    };
+    PerTask& per_task(Task& task) { return state<TaskTrace>(task).now; }
+    PerTask* find_per_task(const Task& task) const {
+        TaskTrace* t = find_state<TaskTrace>(task);
+        return t ? &t->now : nullptr;
+    }
     bool touches_path(Task& task) const;
     bool status_shown(std::uint8_t status) const { return config_.status & status; }
 
@@ -90,7 +98,7 @@ private:
     void json_call(Task& task, PerTask& t, bool returned);
     std::uint64_t wall_ns(std::uint64_t mono_ns) const { return mono_ns + wall_offset_ns_; }
 
-    void task_gone(pid_t tid);
+    void task_gone(Task& task);
     void announce_attached();
     void emit() { out_.write(line_); line_.clear(); }
 
@@ -98,11 +106,10 @@ private:
     const TraceConfig& config_;
     std::unique_ptr<CallFormatter> fmt_;
     std::vector<std::string> paths_;  // -P, with their real paths
-    std::unordered_map<pid_t, PerTask> tasks_;
-    std::unordered_map<pid_t, std::vector<PerTask>> suspended_;  // calls under a signal handler's
     bool deferred_ = false;    // -e status= filters: whole lines are printed at exit
     bool pid_column_ = false;  // "-o FILE -f": the id as a plain first column, like strace
     pid_t open_line_ = 0;      // the task whose line is unfinished at the end of the output
+    Task* open_task_ = nullptr;  // ... and its Task (tasks end here before they go away)
     std::size_t open_column_ = 0;  // how much of that line is written
     int live_tasks_ = 0;
     // -p: the processes attached and how many threads each, announced as strace -f -p

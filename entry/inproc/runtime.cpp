@@ -17,14 +17,12 @@ Runtime* g_runtime = nullptr;
 
 
 ThreadState& Runtime::thread(pid_t tid) {
-    auto it = threads_.find(tid);
-    if (it != threads_.end()) return it->second;
-    ThreadState& ts = threads_[tid];
+    if (Task* known = path_.tasks().find(tid)) return known->state<ThreadState>(kBackendSlot, *known);
+    Task& task = path_.tasks().add(tid, static_cast<pid_t>(sys(SYS_getpid)));
+    ThreadState& ts = task.state<ThreadState>(kBackendSlot, task);
     // A new thread, or a vfork child borrowing this process's memory: on the
     // path with -f only, as under ptrace.
     ts.traced = traced_ && args_.follow;
-    ts.task.tid = tid;
-    ts.task.tgid = static_cast<pid_t>(sys(SYS_getpid));
     return ts;
 }
 
@@ -116,7 +114,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
 // any, is the thread's current call again.
 void Runtime::leave(ThreadState& ts) {
     if (--ts.depth > 0 && !ts.nested.empty()) {
-        ts.task = ts.nested.back();
+        ts.task.call() = ts.nested.back();
         ts.nested.pop_back();
         if (ts.traced) path_.call_resumed(ts.task);
     }
@@ -125,7 +123,7 @@ void Runtime::leave(ThreadState& ts) {
 
 // The call itself, made as the program would have made it: its signal mask, its
 // thread pointer, without the lock.
-long Runtime::call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs) {
+long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uint64_t fs) {
     std::uint64_t mask = mask_of(uc) & ~kSigsysBit;
     long a[kMaxArgs];
     for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
@@ -168,12 +166,8 @@ HandlerResult Runtime::readlink_exe(Task& task, int path_arg) {
 HandlerResult Runtime::rseq_call(Task& task) {
     ThreadState& ts = stop_of(task);
     long result = call_as_program(task, ts.uc, *ts.fs);
-    if (result == 0) {
-        auto it = threads_.find(task.tid);
-        if (it != threads_.end())
-            it->second.rseq = (task.arg(2) & 1 /* RSEQ_FLAG_UNREGISTER */) ? Rseq{}
-                                                                          : Rseq{task.arg(0), task.arg(1), task.arg(3)};
-    }
+    if (result == 0)
+        ts.rseq = (task.arg(2) & 1 /* RSEQ_FLAG_UNREGISTER */) ? Rseq{} : Rseq{task.arg(0), task.arg(1), task.arg(3)};
     return emulated(result);
 }
 
@@ -214,8 +208,8 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
     --live_threads_;
     ucontext_t* uc = ts.uc;
     std::uint64_t fs = *ts.fs;
-    Task last = task;
-    threads_.erase(last.tid);
+    SyscallState last = task;
+    path_.tasks().remove(last.tid);
     call_as_program(last, uc, fs);
     __builtin_unreachable();
 }

@@ -178,14 +178,16 @@ struct Rseq {
     std::uint64_t addr = 0, len = 0, sig = 0;
 };
 
-struct ThreadState {
-    Task task;
+// The runtime's state of a thread (its Task's kBackendSlot).
+struct ThreadState : TaskState {
+    explicit ThreadState(Task& t) : task(t) {}
+    Task& task;
     bool traced = true;
     Rseq rseq;  // unregistered before an in-process exec unmaps it (the kernel would fault writing it)
-    std::vector<Task> nested;  // calls under way below a signal handler's call on this thread
+    std::vector<SyscallState> nested;  // calls under way below a signal handler's call on this thread
     int depth = 0;             // handler invocations under way on this thread (a siglongjmp
                                // out of a program's signal handler leaves one behind for good)
-    Task clone_task;           // a clone between its trap and its trampoline's report
+    SyscallState clone_call;   // a clone between its trap and its trampoline's report
     // The stop under way, for the runtime's handlers: the program's saved context and
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
@@ -208,7 +210,7 @@ public:
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
     std::uint64_t on_signal(int sig, const siginfo_t& info, ucontext_t* uc);
-    void add_main_thread(pid_t tid) { threads_[tid].traced = traced_; }
+    void add_main_thread(pid_t tid) { thread(tid).traced = traced_; }
     void report_exec(const ImageArgs& args, const std::vector<std::string>& envp);
     std::string exe_path;
     void* exec_stack_top = nullptr;    // where an in-process exec runs
@@ -238,12 +240,12 @@ private:
     std::uint64_t complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
                            const long* forced = nullptr);
     void leave(ThreadState& ts);
-    long call_as_program(const Task& task, ucontext_t* uc, std::uint64_t fs);
+    long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs);
     void enter_program_context(std::uint64_t fs, std::uint64_t mask);
     void leave_program_context();
     // The calls the runtime handles (runtime_calls.cpp binds them). A handler's
     // stop is its thread's (ThreadState::uc, fs).
-    ThreadState& stop_of(const Task& task) { return threads_.at(task.tid); }
+    ThreadState& stop_of(const Task& task) { return *task.find_state<ThreadState>(kBackendSlot); }
     long sigaction_call(Task& task);
     long sigprocmask_call(Task& task);
     long close_range(const Task& task);
@@ -284,7 +286,6 @@ private:
     pid_t pid_;
     bool traced_;
     SelfMemory mem_;
-    std::unordered_map<pid_t, ThreadState> threads_;
     std::vector<CloneTicket*> tickets_;
     KernelSigaction sigsys_action_{};  // the program's SIGSYS disposition, as it believes it is
     Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits

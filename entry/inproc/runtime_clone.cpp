@@ -12,13 +12,13 @@ void Runtime::after_fork() {
     traced_ = traced_ && args_.follow;
     live_threads_ = 1;
     clones_in_flight_ = 0;
-    threads_.clear();
+    // The parent's tasks are the parent's: this process starts with its one thread.
+    path_.tasks().clear();
     for (CloneTicket* t : tickets_) t->in_use = false;
     purge_outputs();
-    ThreadState& self = threads_[pid_];
+    ThreadState& self = thread(pid_);
     self.traced = traced_;
     self.rseq = forking_rseq_;
-    self.task.tid = self.task.tgid = pid_;
     path_.process_copied(self.task);
 }
 
@@ -57,7 +57,7 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
     g[REG_R9] = reinterpret_cast<greg_t>(t);
     g[REG_RIP] = reinterpret_cast<greg_t>(&lstar_inproc_clone_trampoline);
     mask_of(uc) = kAllSignals & ~kSigsysBit;  // the report is a trap: SIGSYS must get through
-    ts.clone_task = task;
+    ts.clone_call = task;
     leave(ts);
     // A fork child gets a copy of the lock: it must be held by the forking thread,
     // not by another thread in the middle of its own call. A CLONE_VM child shares
@@ -77,18 +77,25 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     if (t->result > 0 && (t->flags & CLONE_THREAD)) ++live_threads_;
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
-    Task& task = ts.clone_task;
+    // The clone's exit is the thread's, whatever its signal handlers did between.
+    Task& task = ts.task;
+    SyscallState current = task;
+    bool interrupted = current.calls != ts.clone_call.calls;
+    task.call() = ts.clone_call;
     task.retval = t->result;
     task.exit_ns = monotonic_ns();
     if (t->result > 0 && ts.traced && args_.follow) {
-        Task child;
-        child.tid = static_cast<pid_t>(t->result);
-        child.tgid = (t->flags & CLONE_THREAD) ? pid_ : child.tid;
+        auto child_tid = static_cast<pid_t>(t->result);
+        bool thread = t->flags & CLONE_THREAD;
+        Task& child = path_.tasks().add(child_tid, thread ? pid_ : child_tid);
         child.abi = Abi::x86_64;
         path_.new_task(child, &task);
+        // A child process runs its own path: its task is not this process's.
+        if (!thread) path_.tasks().remove(child_tid);
     }
     if (ts.traced) path_.syscall_exit(task);
     task.phase = SyscallPhase::exited;
+    if (interrupted) task.call() = current;
     g[REG_RIP] = static_cast<greg_t>(t->ret_ip);
     g[REG_R9] = static_cast<greg_t>(t->r9);
     g[REG_RAX] = task.retval;

@@ -159,12 +159,11 @@ void Runtime::exec_in_process() {
     // What stays of the old program in lstar: its execve's open line, which the
     // report below replaces, as after a kernel exec.
     purge_outputs();
-    Task self;
-    self.tid = self.tgid = pid_;
-    path_.process_copied(self);
-
-    for (auto& [tid, ts] : threads_)
-        if (ts.rseq.addr) sys(SYS_rseq, static_cast<long>(ts.rseq.addr), static_cast<long>(ts.rseq.len), 1, static_cast<long>(ts.rseq.sig));
+    path_.process_copied(thread(pid_).task);
+    path_.tasks().for_each([](Task& task) {
+        const Rseq& r = task.find_state<ThreadState>(kBackendSlot)->rseq;
+        if (r.addr) sys(SYS_rseq, static_cast<long>(r.addr), static_cast<long>(r.len), 1, static_cast<long>(r.sig));
+    });
     unmap_program();
     sys(SYS_brk, static_cast<long>(runtime_brk));
     // Handlers go back to the default (ignored signals stay ignored), with no
@@ -193,7 +192,7 @@ void Runtime::exec_in_process() {
     exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
     args_ = job.args;
     traced_ = job.args.traced;
-    threads_.clear();
+    path_.tasks().clear();
     add_main_thread(pid_);
     std::string name = program.path.substr(program.path.rfind('/') + 1);
     ::prctl(PR_SET_NAME, name.c_str(), 0, 0, 0);
@@ -206,7 +205,7 @@ void Runtime::exec_in_process() {
 // The new image reports the execve that started it, with copies of what the
 // call was given (the old image is gone): the line strace shows at its exit.
 void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>& envp) {
-    ThreadState& ts = threads_[pid_];
+    ThreadState& ts = thread(pid_);
     if (!ts.traced) return;
     std::vector<const char*> argv, env;
     for (const std::string& a : args.argv) argv.push_back(a.c_str());

@@ -41,7 +41,7 @@ long Runtime::sigaction_call(Task& task) {
                 kernel.restorer = reinterpret_cast<std::uint64_t>(&lstar_inproc_restorer);
             }
         }
-        Task call = task;
+        SyscallState call = task;
         call.regs.si = reinterpret_cast<std::uint64_t>(&kernel);
         call.regs.dx = 0;
         if (long rc = call_as_program(call, uc, *fs); rc < 0) return rc;
@@ -93,11 +93,12 @@ std::uint64_t Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc)
         call.phase = SyscallPhase::exited;
     }
     if (ts.traced) {
-        Task task = ts.task;
-        task.tid = tid;
-        task.mem = &mem_;
-        task.regs.ip = uc->uc_mcontext.gregs[REG_RIP];
-        path_.signal(task, info);
+        // -i: where the signal came; the call under way keeps its own ip.
+        std::uint64_t ip = ts.task.regs.ip;
+        ts.task.mem = &mem_;
+        ts.task.regs.ip = uc->uc_mcontext.gregs[REG_RIP];
+        path_.signal(ts.task, info);
+        ts.task.regs.ip = ip;
         flush();
     }
     KernelSigaction act = program_actions_[sig];

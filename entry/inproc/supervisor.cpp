@@ -157,9 +157,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     child_ = child;
     // The stages hear of the program as the first task: a death by a signal, which
     // the program cannot report itself, is reported here.
-    Task task;
-    task.tid = task.tgid = child;
-    path_.new_task(task, nullptr);
+    path_.new_task(path_.tasks().add(child, child), nullptr);
     return {};
 }
 
@@ -201,9 +199,8 @@ int InprocBackend::run() {
         }
         // A process that exits reports it itself; one killed by a signal cannot.
         if (WIFSIGNALED(st)) {
-            Task task;
-            task.tid = task.tgid = pid;
-            path_.task_exit(task, st);
+            path_.task_exit(path_.tasks().add(pid, pid), st);
+            path_.tasks().remove(pid);
         }
     }
     while (!collecting.empty()) collect(true);

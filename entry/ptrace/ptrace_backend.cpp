@@ -91,8 +91,9 @@ bool is_group_stop_signal(int signo) {
 
 }  // namespace
 
-struct PtraceBackend::Traced {
-    Task task;
+// The backend's state of a task (its Task's kBackendSlot).
+struct PtraceBackend::Traced : TaskState {
+    Task& task;
     ProcessMemory mem;
     bool observed = true;      // hooks see this task (false: a child lstar follows only for the filter)
     bool exit_stop_wanted = false;  // in a call entered through a seccomp stop
@@ -105,10 +106,7 @@ struct PtraceBackend::Traced {
     // reported through seccomp, whose stop cannot deliver signals (ptrace_event()
     // drops the restart signal; a syscall-entry stop sends it).
     int exit_signal = 0;
-    explicit Traced(pid_t tid) : mem(tid) {
-        task.tid = tid;
-        task.mem = &mem;
-    }
+    explicit Traced(Task& t) : task(t), mem(t.tid) { task.mem = &mem; }
 };
 
 PtraceBackend::PtraceBackend(SyscallPath& path, BackendOptions options) : path_(path), options_(std::move(options)) {}
@@ -130,22 +128,22 @@ void PtraceBackend::request_stop(int signo) {
 }
 
 PtraceBackend::Traced& PtraceBackend::track(pid_t tid, pid_t tgid) {
-    auto& slot = tasks_[tid];
-    if (!slot) {
-        slot = std::make_unique<Traced>(tid);
-        slot->task.tgid = tgid ? tgid : read_tgid(tid);
-    }
-    return *slot;
+    if (Traced* known = find(tid)) return *known;
+    Task& task = tasks().add(tid, tgid ? tgid : read_tgid(tid));
+    return task.state<Traced>(kBackendSlot, task);
 }
 
 PtraceBackend::Traced* PtraceBackend::find(pid_t tid) {
-    auto it = tasks_.find(tid);
-    return it == tasks_.end() ? nullptr : it->second.get();
+    Task* task = tasks().find(tid);
+    return task ? task->find_state<Traced>(kBackendSlot) : nullptr;
 }
 
 void PtraceBackend::forget(pid_t tid) {
-    tasks_.erase(tid);
-    if (g_wake_tid.load() == tid) g_wake_tid.store(tasks_.empty() ? 0 : tasks_.begin()->first);
+    tasks().remove(tid);
+    if (g_wake_tid.load() != tid) return;
+    pid_t next = 0;
+    tasks().for_each([&](Task& task) { next = next ? next : task.tid; });
+    g_wake_tid.store(next);
 }
 
 Status PtraceBackend::launch(const std::vector<std::string>& argv) {
@@ -370,21 +368,21 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
             // observed if its leader was (a thread lstar follows only for the filter
             // must not take the program out of the trace).
             bool leader_observed = t.observed;
-            auto it = tasks_.find(former);
-            if (it != tasks_.end() && it->second) {
-                auto moved = std::move(it->second);
-                tasks_.erase(it);
-                moved->task.tid = leader;
-                moved->task.tgid = leader;
-                moved->mem.retarget(leader);
-                moved->observed = moved->observed || leader_observed;
-                tasks_[leader] = std::move(moved);
+            if (Traced* execing = find(former)) {
+                execing->task.tid = execing->task.tgid = leader;
+                execing->mem.retarget(leader);
+                execing->observed = execing->observed || leader_observed;
+                execing->startup = false;
+                // The path hears of it while the old leader is still there to be ended.
+                if (execing->observed) path_.exec(execing->task, former, &t.task);
+                tasks().take_over(former, leader);
                 if (g_wake_tid.load() == former) g_wake_tid.store(leader);
+                return resume(*find(leader), 0);
             }
         }
         Traced& now = track(leader, leader);
         now.startup = false;
-        if (now.observed) path_.exec(now.task, former);
+        if (now.observed) path_.exec(now.task, leader, nullptr);  // (an untracked thread's exec: as the leader's)
         return resume(now, 0);
     }
     case PTRACE_EVENT_STOP:
@@ -435,8 +433,10 @@ PtraceBackend::Traced& PtraceBackend::adopt_early_child(pid_t tid) {
     pid_t tgid = read_tgid(tid);
     pid_t creator_group = tgid != tid ? tgid : read_status_id(tid, "PPid:", 0);
     Traced* creator = nullptr;
-    for (auto& [other, t] : tasks_)
-        if (t->task.tgid == creator_group && (!creator || other == creator_group)) creator = t.get();
+    tasks().for_each([&](Task& other) {
+        if (other.tgid == creator_group && (!creator || other.tid == creator_group))
+            creator = other.find_state<Traced>(kBackendSlot);
+    });
     Traced& c = track(tid, tgid);
     c.observed = options_.follow_forks && (!creator || creator->observed);
     if (creator) c.task.abi = creator->task.abi;
@@ -468,14 +468,15 @@ void PtraceBackend::detach_all() {
     // Every task must be in a ptrace stop to be detached: interrupt the running ones,
     // hold each at its next stop, then let them go in strace's order (by id: a
     // process's leader, then its threads), handing back any signal each was about to get.
-    for (auto& [tid, t] : tasks_) ptrace_call(PTRACE_INTERRUPT, tid);
+    tasks().for_each([](Task& task) { ptrace_call(PTRACE_INTERRUPT, task.tid); });
     std::map<pid_t, int> held;  // tid → the signal to pass on
-    while (held.size() < tasks_.size()) {
+    while (held.size() < tasks().size()) {
         // A leader that left with pthread_exit is a zombie that waitpid reports only
         // once its threads are gone: stop waiting when only such tasks are left.
         bool all_zombies = true;
-        for (auto& [tid, t] : tasks_)
-            if (!held.count(tid) && !is_zombie(t->task.tgid, tid)) { all_zombies = false; break; }
+        tasks().for_each([&](Task& task) {
+            if (all_zombies && !held.count(task.tid) && !is_zombie(task.tgid, task.tid)) all_zombies = false;
+        });
         if (all_zombies) break;
         int status;
         pid_t tid = ::waitpid(-1, &status, __WALL);
@@ -512,14 +513,15 @@ void PtraceBackend::detach_all() {
         forget(tid);
     }
     // Tasks never held (zombie leaders) are let go when lstar exits.
-    for (auto& [tid, t] : tasks_)
-        if (t->observed) path_.detach(t->task);
-    tasks_.clear();
+    tasks().for_each([&](Task& task) {
+        if (Traced* t = task.find_state<Traced>(kBackendSlot); t && t->observed) path_.detach(task);
+    });
+    tasks().clear();
     g_wake_tid.store(0);
 }
 
 int PtraceBackend::run() {
-    while (!tasks_.empty()) {
+    while (!tasks().empty()) {
         if (handle_stop_request()) break;
         int status;
         // -c: the rusage of a stopped task is its process's (getrusage RUSAGE_BOTH), as

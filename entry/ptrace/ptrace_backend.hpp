@@ -40,7 +40,8 @@ public:
     void request_stop(int signo) override;
 
 private:
-    struct Traced;  // per-task backend state
+    struct Traced;  // the backend's state of a task (in the path's TaskRegistry)
+    TaskRegistry& tasks() { return path_.tasks(); }
     Traced& track(pid_t tid, pid_t tgid);
     Traced* find(pid_t tid);
     void forget(pid_t tid);
@@ -57,7 +58,6 @@ private:
     SyscallPath& path_;
     BackendOptions options_;
     unsigned long seize_options_ = 0;
-    std::unordered_map<pid_t, std::unique_ptr<Traced>> tasks_;
     pid_t main_pid_ = 0;     // the launched program, whose status lstar returns
     int main_status_ = 0;
     bool attached_ = false;  // attach mode: detach rather than kill on a stop request
