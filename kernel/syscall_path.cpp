@@ -68,20 +68,8 @@ Verdict SyscallPath::syscall_enter(Task& task) {
 }
 
 void SyscallPath::syscall_exit(Task& task) {
+    if (task.entered_elsewhere) begin_call(task);
     for_each_hook([&](Hook& hook) { hook.on_exit(task); });
-    task.phase = SyscallPhase::exited;
-}
-
-void SyscallPath::replay(Task& task) {
-    std::int64_t result = task.retval;
-    begin_call(task);
-    auto reporting = [this](auto&& f) {
-        for (Stage stage : {Stage::tracing, Stage::accounting})
-            for (Hook* hook : hooks_[static_cast<int>(stage)]) f(*hook);
-    };
-    reporting([&](Hook& hook) { hook.on_enter(task); });
-    task.retval = result;
-    reporting([&](Hook& hook) { hook.on_exit(task); });
     task.phase = SyscallPhase::exited;
 }
 

@@ -104,12 +104,10 @@ public:
     Verdict syscall_enter(Task& task);
     // Called at the matching exit with task.retval = what the host returned (or the
     // emulated result). Runs exit work; the backend writes back task.retval if
-    // task.retval_changed.
+    // task.retval_changed. With task.entered_elsewhere, the call's enter work ran in
+    // a former image of the process (an execve returns in the new one): the call
+    // begins here, and exit work takes what it needs from the task.
     void syscall_exit(Task& task);
-    // Enter and exit work of the tracing and accounting stages for a call the backend
-    // has already completed with task.retval (an execve the in-process backend
-    // carried across a user-space exec: the new image reports it).
-    void replay(Task& task);
 
     // Whether calls of this row must stop at all (some hook or an emulating handler).
     bool needs_stop(const SyscallDesc& row) const;

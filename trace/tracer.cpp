@@ -389,11 +389,12 @@ Verdict Tracer::on_enter(Task& task) {
 }
 
 void Tracer::on_exit(Task& task) {
-    PerTask* known = find_per_task(task);
+    PerTask* known = task.entered_elsewhere ? &per_task(task) : find_per_task(task);
     if (!known) return;
-    if (known->call != task.calls && task.skipped) {
-        // An earlier stage of enter work (policy, fault injection) skipped the call
-        // before tracing saw it: strace shows such calls, so the line is made now.
+    if (known->call != task.calls && (task.skipped || task.entered_elsewhere)) {
+        // Tracing did not see the call enter: an earlier stage of enter work (policy,
+        // fault injection) skipped it, or it entered in the image an execve replaced.
+        // strace shows such calls whole, so the line is made now.
         on_enter(task);
     }
     PerTask& t = *known;

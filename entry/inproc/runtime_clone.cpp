@@ -58,6 +58,10 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
     g[REG_RIP] = reinterpret_cast<greg_t>(&lstar_inproc_clone_trampoline);
     mask_of(uc) = kAllSignals & ~kSigsysBit;  // the report is a trap: SIGSYS must get through
     ts.clone_call = task;
+    // A vfork parent sleeps while its child borrows its memory, the trace's buffer
+    // among it: with -f the child's lines come in between, so the parent's line is
+    // left unfinished now and resumed when vfork returns, as strace shows it.
+    if (ts.traced && args_.follow && (flags & CLONE_VFORK)) path_.call_suspended(task);
     leave(ts);
     // A fork child gets a copy of the lock: it must be held by the forking thread,
     // not by another thread in the middle of its own call. A CLONE_VM child shares
@@ -84,6 +88,7 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     task.call() = ts.clone_call;
     task.retval = t->result;
     task.exit_ns = monotonic_ns();
+    if (ts.traced && args_.follow && (t->flags & CLONE_VFORK)) path_.call_resumed(task);
     if (t->result > 0 && ts.traced && args_.follow) {
         auto child_tid = static_cast<pid_t>(t->result);
         bool thread = t->flags & CLONE_THREAD;

@@ -233,7 +233,9 @@ void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>&
     }
     task.enter_ns = task.exit_ns = monotonic_ns();
     task.retval = 0;
-    path_.replay(task);
+    task.entered_elsewhere = true;
+    path_.syscall_exit(task);
+    task.entered_elsewhere = false;
     task.phase = SyscallPhase::none;
     flush();
 }
