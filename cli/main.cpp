@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/session.hpp"
 #include "entry/backend.hpp"
 
 namespace {
@@ -24,7 +25,8 @@ constexpr Command kCommands[] = {
     {"table", table_command, "show the system call tables and their metadata"},
 };
 
-void usage(std::FILE* out) {
+void usage() {
+    std::FILE* out = stdout;
     std::fprintf(out,
                  "lstar: the Linux x86 system-call path, rebuilt in user space\n\n"
                  "Usage: lstar <command> [options]    (lstar <command> --help for its options)\n\n"
@@ -39,29 +41,22 @@ void usage(std::FILE* out) {
 // lstar command it runs, set up as usual, after which the backend takes over.
 int run_image_command(int argc, char** argv) {
     lstar::Result<std::vector<std::string>> strings = lstar::image_command(argc, argv);
-    if (!strings) {
-        std::fprintf(stderr, "lstar: %s\n", strings.error().message.c_str());
-        return 127;
-    }
+    if (!strings) return lstar::fail(127, strings.error().message);
     std::vector<char*> command;
     for (std::string& s : *strings) command.push_back(s.data());
     command.push_back(nullptr);
     for (const Command& c : kCommands)
         if (c.name == (*strings)[0]) return c.run(static_cast<int>(command.size()) - 1, command.data());
-    std::fprintf(stderr, "lstar: %s: unknown command '%s'\n", argv[0], (*strings)[0].c_str());
-    return 127;
+    return lstar::fail(127, std::string(argv[0]) + ": unknown command '" + (*strings)[0] + "'");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
+    if (argc < 2) return lstar::fail(2, "no command given (see lstar --help)");
     std::string_view arg = argv[1];
     if (arg == "-h" || arg == "--help") {
-        usage(stdout);
+        usage();
         return 0;
     }
     if (arg == "--version") {
@@ -71,6 +66,5 @@ int main(int argc, char** argv) {
     if (lstar::is_image_command(arg)) return run_image_command(argc - 1, argv + 1);
     for (const Command& c : kCommands)
         if (c.name == arg) return c.run(argc - 1, argv + 1);
-    std::fprintf(stderr, "lstar: unknown command '%s' (see lstar --help)\n", argv[1]);
-    return 2;
+    return lstar::fail(2, "unknown command '" + std::string(arg) + "' (see lstar --help)");
 }

@@ -42,8 +42,10 @@ int run_command(int argc, char** argv) {
     BackendOptions backend_options;
     std::string backend_name = "ptrace";
     optind = 1;
+    opterr = 0;  // getopt's own message would not be an "lstar: " line
     int c;
-    while ((c = getopt_long(argc, argv, "+fh", longopts, nullptr)) != -1) {
+    // ":": a missing argument is ':', not '?'.
+    while ((c = getopt_long(argc, argv, "+:fh", longopts, nullptr)) != -1) {
         switch (c) {
         case 'f': backend_options.follow_forks = true; break;
         case kEmulate:
@@ -53,7 +55,11 @@ int run_command(int argc, char** argv) {
         case kNoPrefilter: backend_options.prefilter = false; break;
         case kBackend: backend_name = optarg; break;
         case 'h': fmt::print("{}", kRunUsage); return 0;
-        default: fmt::print(stderr, "{}", kRunUsage); return 2;
+        case ':':
+            return fail(2, fmt::format("run: option '{}' requires an argument (see lstar run --help)", argv[optind - 1]));
+        default:
+            if (optopt && optopt < 256) return fail(2, fmt::format("run: invalid option -- '{}' (see lstar run --help)", static_cast<char>(optopt)));
+            return fail(2, fmt::format("run: unrecognized option '{}' (see lstar run --help)", argv[optind - 1]));
         }
     }
     backend_options.command.assign(argv, argv + optind);

@@ -16,7 +16,7 @@
 namespace lstar {
 
 int fail(int status, const std::string& message) {
-    fmt::print(stderr, "lstar: {}\n", message);
+    print_error(error(message));
     return status;
 }
 

@@ -25,7 +25,8 @@ struct SessionOptions {
 int run_session(Backend& backend, const SyscallPath& path, const BackendOptions& backend_options,
                 const SessionOptions& options);
 
-// Prints "lstar: <message>" on stderr and returns `status`.
+// Prints "lstar: <message>" on stderr (print_error) and returns `status`: how
+// every command ends on a failure.
 int fail(int status, const std::string& message);
 
 }  // namespace lstar

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "table/result.hpp"
 #include "table/structs.hpp"
 #include "table/syscall_table.hpp"
 
@@ -36,7 +37,7 @@ struct Selection {
 };
 
 int fail(const std::string& message) {
-    fmt::print(stderr, "lstar: {}\n", message);
+    print_error(error(message));
     return 2;
 }
 
@@ -305,8 +306,9 @@ int table_command(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int status = app.exit(e);
-        return status == 0 ? 0 : 2;
+        // CLI11 reports by throwing; the exception stops here. --help is one too.
+        if (e.get_exit_code() == 0) return app.exit(e);
+        return lstar::fail(fmt::format("table: {} (see lstar table --help)", e.what()));
     }
     return lstar::show(opt);
 }

@@ -20,6 +20,7 @@ int trace_command(int argc, char** argv) {
     case ParseOutcome::exit: std::fputs(parsed.text.c_str(), stdout); return 0;
     case ParseOutcome::error:
         fail(1, parsed.text);
+        // strace's second line after some errors (not an error line of its own).
         if (parsed.show_help_hint) std::fputs("Try 'lstar trace -h' for more information.\n", stderr);
         return 1;
     case ParseOutcome::run: break;

@@ -86,22 +86,18 @@ constexpr NamedBit kQuietNames[] = {
 };
 
 template <std::size_t N>
-bool parse_bit_set(std::string_view spec, const NamedBit (&names)[N], std::uint8_t all, std::string_view what,
-                   std::uint8_t* out, std::string* error) {
+Result<std::uint8_t> parse_bit_set(std::string_view spec, const NamedBit (&names)[N], std::uint8_t all,
+                                   std::string_view what) {
     TokenList list = split_list(spec);
     std::uint8_t bits = 0;
     for (std::string_view item : list.items) {
         if (item == "all") { bits = all; continue; }
         if (item == "none") continue;
         auto it = std::find_if(std::begin(names), std::end(names), [&](const NamedBit& n) { return n.name == item; });
-        if (it == std::end(names)) {
-            *error = fmt::format("invalid {} '{}'", what, item);
-            return false;
-        }
+        if (it == std::end(names)) return error(fmt::format("invalid {} '{}'", what, item), EINVAL);
         bits |= it->bits;
     }
-    *out = list.negate ? static_cast<std::uint8_t>(~bits & all) : bits;
-    return true;
+    return list.negate ? static_cast<std::uint8_t>(~bits & all) : bits;
 }
 
 // strace's one-letter and plural spellings of the -e qualifiers.
@@ -130,7 +126,7 @@ bool parse_uint(const char* text, unsigned* out) {
 }
 
 // -p "123", "123,456", "123 456": strace splits on commas and blanks.
-bool parse_pids(std::string_view text, std::vector<pid_t>* out, std::string* error) {
+Status parse_pids(std::string_view text, std::vector<pid_t>* out) {
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = std::min(text.find_first_of(", \t", start), text.size());
@@ -138,13 +134,18 @@ bool parse_pids(std::string_view text, std::vector<pid_t>* out, std::string* err
         start = end + 1;
         if (item.empty()) continue;
         auto pid = parse_number<int>(item);
-        if (!pid || *pid <= 0) {
-            *error = fmt::format("Invalid process id: '{}'", item);
-            return false;
-        }
+        if (!pid || *pid <= 0) return error(fmt::format("Invalid process id: '{}'", item), EINVAL);
         out->push_back(*pid);
     }
-    return true;
+    return {};
+}
+
+// A parser's value into *out, or its error.
+template <class T>
+Status assign(T* out, Result<T> parsed) {
+    if (!parsed) return parsed.error();
+    *out = std::move(parsed).value();
+    return {};
 }
 
 enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptStatus, kOptAbbrev,
@@ -215,6 +216,7 @@ std::string_view qualifier_of_long_option(int opt) {
 ParseOutcome error_outcome(std::string text, bool hint = false) {
     return ParseOutcome{ParseOutcome::error, std::move(text), hint};
 }
+ParseOutcome error_outcome(const Error& e, bool hint = false) { return error_outcome(e.message, hint); }
 
 // Options given as counts (-q, -qq, -qqq) that only mean something once all are read.
 struct Counts {
@@ -241,7 +243,6 @@ std::optional<HexStrings> parse_strings_in_hex(const char* arg) {
 
 // One option of the command line; nullopt to go on.
 std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* cfg, Counts* counts) {
-    std::string error;
     auto invalid_arg = [&](char opt) {
         return error_outcome(fmt::format("invalid -{} argument: '{}'", opt, arg), true);
     };
@@ -249,9 +250,9 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* c
     case 'f': cfg->follow_forks = true; ++counts->follow; break;
     case 'o': cfg->output_path = arg; break;
     case 'A': cfg->output_append = true; break;
-    case 'p': if (!parse_pids(arg, &cfg->attach, &error)) return error_outcome(error); break;
+    case 'p': if (Status s = parse_pids(arg, &cfg->attach); !s) return error_outcome(s.error()); break;
     case 'e':
-        if (!parse_qualifier(arg, cfg, &error)) return error_outcome(error);
+        if (Status s = parse_qualifier(arg, cfg); !s) return error_outcome(s.error());
         counts->quiet_set |= std::string_view(arg).starts_with("quiet=") || std::string_view(arg).starts_with("q=");
         break;
     case 'a': if (!parse_uint(arg, &cfg->column)) return invalid_arg('a'); break;
@@ -292,7 +293,9 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* c
     case 'c': cfg->summary = SummaryMode::only; break;
     case 'C': cfg->summary = SummaryMode::also; break;
     case 'S': if (!parse_sort_by(arg, &cfg->sort)) return error_outcome(fmt::format("invalid sortby: '{}'", arg), true); break;
-    case 'U': if (!parse_summary_columns(arg, &cfg->columns, &error)) return error_outcome(error, true); break;
+    case 'U':
+        if (Status s = assign(&cfg->columns, parse_summary_columns(arg)); !s) return error_outcome(s.error(), true);
+        break;
     case 'w': cfg->wall_clock = true; break;
     case 'I': {
         unsigned level = 0;
@@ -315,7 +318,7 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* c
         if (name.empty()) return error_outcome(fmt::format("invalid option -- '{}'", static_cast<char>(c)), true);
         if (c == kOptQuiet) counts->quiet_set = true;
         if (c == kOptQuiet && !arg) { counts->quiet = 1; break; }
-        if (!parse_qualifier(fmt::format("{}={}", name, arg), cfg, &error)) return error_outcome(error);
+        if (Status s = parse_qualifier(fmt::format("{}={}", name, arg), cfg); !s) return error_outcome(s.error());
     }
     }
     return std::nullopt;
@@ -333,32 +336,28 @@ void apply_counts(const Counts& counts, TraceCommand* cfg) {
 
 }  // namespace
 
-bool parse_signal_set(std::string_view spec, std::bitset<65>* out, std::string* error) {
+Result<std::bitset<65>> parse_signal_set(std::string_view spec) {
     TokenList list = split_list(spec);
     std::bitset<65> set;
     for (std::string_view item : list.items) {
         if (item == "all") { set.set(); continue; }
         if (item == "none") continue;
         int signo = signal_from_name(item);
-        if (!signo) {
-            *error = fmt::format("invalid signal '{}'", item);
-            return false;
-        }
+        if (!signo) return error(fmt::format("invalid signal '{}'", item), EINVAL);
         set.set(static_cast<std::size_t>(signo));
     }
-    *out = list.negate ? ~set : set;
-    return true;
+    return list.negate ? ~set : set;
 }
 
-bool parse_status_set(std::string_view spec, std::uint8_t* out, std::string* error) {
-    return parse_bit_set(spec, kStatusNames, kStatusAll, "status", out, error);
+Result<std::uint8_t> parse_status_set(std::string_view spec) {
+    return parse_bit_set(spec, kStatusNames, kStatusAll, "status");
 }
 
-bool parse_quiet_set(std::string_view spec, std::uint8_t* out, std::string* error) {
-    return parse_bit_set(spec, kQuietNames, kQuietAll, "quiet", out, error);
+Result<std::uint8_t> parse_quiet_set(std::string_view spec) {
+    return parse_bit_set(spec, kQuietNames, kQuietAll, "quiet");
 }
 
-bool parse_fd_set(std::string_view spec, FdSet* out, std::string* error) {
+Result<FdSet> parse_fd_set(std::string_view spec) {
     TokenList list = split_list(spec);
     FdSet set;
     set.negate = list.negate;
@@ -366,15 +365,11 @@ bool parse_fd_set(std::string_view spec, FdSet* out, std::string* error) {
         if (item == "all") { set.all = true; continue; }
         if (item == "none") continue;
         auto fd = parse_number<int>(item);
-        if (!fd || *fd < 0) {
-            *error = fmt::format("invalid descriptor '{}'", item);
-            return false;
-        }
+        if (!fd || *fd < 0) return error(fmt::format("invalid descriptor '{}'", item), EINVAL);
         set.fds.push_back(*fd);
     }
     std::sort(set.fds.begin(), set.fds.end());
-    *out = std::move(set);
-    return true;
+    return set;
 }
 
 namespace {
@@ -425,25 +420,19 @@ bool parse_sort_by(std::string_view name, SortBy* out) {
     return true;
 }
 
-bool parse_summary_columns(std::string_view spec, std::vector<SummaryColumn>* out, std::string* error) {
+Result<std::vector<SummaryColumn>> parse_summary_columns(std::string_view spec) {
     std::vector<SummaryColumn> columns;
     for (std::string_view item : split_list(spec).items) {
         const ColumnName* c = find_column(item);
-        if (!c || !c->column) {
-            *error = fmt::format("unknown column name: '{}'", item);
-            return false;
-        }
-        if (std::find(columns.begin(), columns.end(), *c->column) != columns.end()) {
-            *error = fmt::format("call summary column has been provided more than once: '{}'", item);
-            return false;
-        }
+        if (!c || !c->column) return error(fmt::format("unknown column name: '{}'", item), EINVAL);
+        if (std::find(columns.begin(), columns.end(), *c->column) != columns.end())
+            return error(fmt::format("call summary column has been provided more than once: '{}'", item), EINVAL);
         columns.push_back(*c->column);
     }
     // Without the name column the table means nothing: strace always adds it.
     if (std::find(columns.begin(), columns.end(), SummaryColumn::name) == columns.end())
         columns.push_back(SummaryColumn::name);
-    *out = std::move(columns);
-    return true;
+    return columns;
 }
 
 namespace {
@@ -509,14 +498,11 @@ std::optional<int> parse_errno(std::string_view text) {
 
 }  // namespace
 
-bool parse_injection(std::string_view spec, bool fault, Injection* out, std::string* error) {
-    auto invalid = [&] {
-        *error = fmt::format("invalid {} argument '{}'", fault ? "fault" : "inject", spec);
-        return false;
-    };
+Result<Injection> parse_injection(std::string_view spec, bool fault) {
+    auto invalid = [&] { return error(fmt::format("invalid {} argument '{}'", fault ? "fault" : "inject", spec), EINVAL); };
     std::size_t colon = spec.find(':');
     Injection injection;
-    if (!SyscallSet::parse(spec.substr(0, colon), &injection.calls, error)) return false;
+    LSTAR_TRY(assign(&injection.calls, SyscallSet::parse(spec.substr(0, colon))));
     InjectRule& rule = injection.rule;
     bool have_signal = false, have_delay = false;
     std::string_view rest = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
@@ -556,8 +542,7 @@ bool parse_injection(std::string_view spec, bool fault, Injection* out, std::str
             (key == "delay_enter" ? rule.delay_enter_ns : rule.delay_exit_ns) = *ns;
             have_delay = true;
         } else if (key == "syscall" || key == "poke_enter" || key == "poke_exit") {
-            *error = fmt::format("inject: {}= is not supported by lstar", key);
-            return false;
+            return error(fmt::format("inject: {}= is not supported by lstar", key), ENOTSUP);
         } else {
             return invalid();
         }
@@ -567,39 +552,35 @@ bool parse_injection(std::string_view spec, bool fault, Injection* out, std::str
         rule.value = ENOSYS;
     }
     if (rule.result == InjectRule::Result::none && !have_signal && !have_delay) return invalid();
-    *out = std::move(injection);
-    return true;
+    return injection;
 }
 
-bool parse_qualifier(std::string_view expr, TraceCommand* cfg, std::string* error) {
+Status parse_qualifier(std::string_view expr, TraceCommand* cfg) {
     std::size_t eq = expr.find('=');
     std::string_view name = eq == std::string_view::npos ? std::string_view() : canonical_qualifier(expr.substr(0, eq));
     // "-e open" and "-e foo=bar" (no such qualifier) are both a trace= list, as in strace.
-    if (name.empty()) return SyscallSet::parse(expr, &cfg->trace, error);
+    if (name.empty()) return assign(&cfg->trace, SyscallSet::parse(expr));
     std::string_view value = expr.substr(eq + 1);
-    if (name == "trace") return SyscallSet::parse(value, &cfg->trace, error);
-    if (name == "abbrev") return SyscallSet::parse(value, &cfg->abbrev, error);
-    if (name == "verbose") return SyscallSet::parse(value, &cfg->verbose, error);
-    if (name == "raw") return SyscallSet::parse(value, &cfg->raw, error);
-    if (name == "signal") return parse_signal_set(value, &cfg->signals, error);
-    if (name == "status") return parse_status_set(value, &cfg->status, error);
-    if (name == "quiet") return parse_quiet_set(value, &cfg->quiet, error);
-    if (name == "read") return parse_fd_set(value, &cfg->read_fds, error);
-    if (name == "write") return parse_fd_set(value, &cfg->write_fds, error);
+    if (name == "trace") return assign(&cfg->trace, SyscallSet::parse(value));
+    if (name == "abbrev") return assign(&cfg->abbrev, SyscallSet::parse(value));
+    if (name == "verbose") return assign(&cfg->verbose, SyscallSet::parse(value));
+    if (name == "raw") return assign(&cfg->raw, SyscallSet::parse(value));
+    if (name == "signal") return assign(&cfg->signals, parse_signal_set(value));
+    if (name == "status") return assign(&cfg->status, parse_status_set(value));
+    if (name == "quiet") return assign(&cfg->quiet, parse_quiet_set(value));
+    if (name == "read") return assign(&cfg->read_fds, parse_fd_set(value));
+    if (name == "write") return assign(&cfg->write_fds, parse_fd_set(value));
     if (name == "inject" || name == "fault") {
-        Injection injection;
-        if (!parse_injection(value, name == "fault", &injection, error)) return false;
-        cfg->injections.push_back(std::move(injection));
-        return true;
+        Result<Injection> injection = parse_injection(value, name == "fault");
+        if (!injection) return injection.error();
+        cfg->injections.push_back(std::move(injection).value());
+        return {};
     }
     // decode-fds: lstar knows paths only.
     if (value == "path" || value == "all") cfg->fd_paths = true;
     else if (value == "none") cfg->fd_paths = false;
-    else {
-        *error = fmt::format("invalid decode-fds '{}'", value);
-        return false;
-    }
-    return true;
+    else return error(fmt::format("invalid decode-fds '{}'", value), EINVAL);
+    return {};
 }
 
 ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {

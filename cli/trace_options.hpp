@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "inject/fault_injection.hpp"
+#include "table/result.hpp"
 #include "trace/trace_config.hpp"
 
 namespace lstar {
@@ -35,17 +36,17 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* config);
 // The usage text for -h and the version line for -V.
 std::string trace_usage();
 
-// The individual parsers, shared with tests. Each returns false with a
-// strace-like one-line *error naming the bad item.
-bool parse_qualifier(std::string_view expr, TraceCommand* config, std::string* error);  // "-e EXPR"
-bool parse_signal_set(std::string_view spec, std::bitset<65>* out, std::string* error);
-bool parse_status_set(std::string_view spec, std::uint8_t* out, std::string* error);
-bool parse_quiet_set(std::string_view spec, std::uint8_t* out, std::string* error);
-bool parse_fd_set(std::string_view spec, FdSet* out, std::string* error);
-bool parse_sort_by(std::string_view name, SortBy* out);
-bool parse_summary_columns(std::string_view spec, std::vector<SummaryColumn>* out, std::string* error);
+// The individual parsers, shared with tests. Each error is a strace-like
+// one-line message naming the bad item (strace's own words where it has them).
+Status parse_qualifier(std::string_view expr, TraceCommand* config);  // "-e EXPR", into *config
+Result<std::bitset<65>> parse_signal_set(std::string_view spec);
+Result<std::uint8_t> parse_status_set(std::string_view spec);
+Result<std::uint8_t> parse_quiet_set(std::string_view spec);
+Result<FdSet> parse_fd_set(std::string_view spec);
+bool parse_sort_by(std::string_view name, SortBy* out);  // false: not a column name (the caller words it)
+Result<std::vector<SummaryColumn>> parse_summary_columns(std::string_view spec);
 // "SET:error=ENOENT:when=2+" after "inject=" (fault: "fault=", error and when only,
 // error ENOSYS by default).
-bool parse_injection(std::string_view spec, bool fault, Injection* out, std::string* error);
+Result<Injection> parse_injection(std::string_view spec, bool fault);
 
 }  // namespace lstar

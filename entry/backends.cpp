@@ -18,13 +18,12 @@ std::span<const std::string_view> backend_names() { return kNames; }
 bool is_image_command(std::string_view arg) { return arg == "__inproc"; }
 
 Result<std::vector<std::string>> image_command(int argc, char** argv) {
-    inproc::ImageArgs args;
-    std::string message;
-    if (!inproc::ImageArgs::decode(argc, argv, &args, &message)) return error(message, EINVAL);
-    std::vector<std::string> command = args.command;
+    Result<inproc::ImageArgs> args = inproc::ImageArgs::decode(argc, argv);
+    if (!args) return args.error();
+    std::vector<std::string> command = args->command;
     command.push_back("--");
-    command.push_back(args.shown_path);
-    inproc::set_image_args(std::move(args));
+    command.push_back(args->shown_path);
+    inproc::set_image_args(std::move(args).value());
     return command;
 }
 

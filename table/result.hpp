@@ -5,6 +5,7 @@
 // "lstar: <message>" and exits non-zero.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <variant>
@@ -54,6 +55,10 @@ private:
 };
 
 using Status = Result<void>;
+
+// How an error reaches the user: one "lstar: <message>" line on stderr. Every
+// failure lstar reports goes through here, so that it is always that one line.
+inline void print_error(const Error& e) { std::fprintf(stderr, "lstar: %s\n", e.message.c_str()); }
 
 }  // namespace lstar
 

@@ -3,6 +3,7 @@
 #include <regex.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include <fmt/format.h>
 
@@ -171,17 +172,16 @@ std::uint8_t take_abi_suffix(std::string_view* item) {
 // POSIX extended regular expressions, as strace's regcomp uses them.
 class Regex {
 public:
-    bool compile(std::string_view pattern, std::string* error) {
+    Status compile(std::string_view pattern) {
         std::string p(pattern);
         int rc = ::regcomp(&re_, p.c_str(), REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             char msg[256];
             ::regerror(rc, &re_, msg, sizeof msg);
-            *error = fmt::format("regcomp: {}: {}", p, msg);
-            return false;
+            return error(fmt::format("regcomp: {}: {}", p, msg), EINVAL);
         }
         ok_ = true;
-        return true;
+        return {};
     }
     bool search(std::string_view text) const {
         char buf[128];
@@ -199,7 +199,7 @@ private:
 
 }  // namespace
 
-bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* error) {
+Result<SyscallSet> SyscallSet::parse(std::string_view spec) {
     bool negate = !spec.empty() && spec.front() == '!';
     if (negate) spec.remove_prefix(1);
     SyscallSet set = none();
@@ -213,10 +213,8 @@ bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* erro
         if (optional) item.remove_prefix(1);
         std::string_view spelled = item;
         std::uint8_t abis = take_abi_suffix(&item);
-        if (item.empty()) {
-            *error = fmt::format("invalid system call '{}'", spec);  // strace names the whole list here
-            return false;
-        }
+        if (item.empty())
+            return error(fmt::format("invalid system call '{}'", spec), EINVAL);  // strace names the whole list here
         bool matched = false;
         constexpr int kI386 = static_cast<int>(Abi::i386);
         // pred(name, classes): the rows, and the calls i386's multiplexers stand for.
@@ -261,23 +259,17 @@ bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* erro
         } else if (item.front() == '%') {
             // strace spells %network both ways.
             auto bit = class_from_name(item == "%net" ? std::string_view("%network") : item);
-            if (!bit) {
-                *error = fmt::format("invalid system call '{}'", spelled);
-                return false;
-            }
+            if (!bit) return error(fmt::format("invalid system call '{}'", spelled), EINVAL);
             mark([&](std::string_view, std::uint32_t classes) { return classes & *bit; });
             matched = true;  // a class may have no call in some ABI
         } else if (item.front() == '/') {
             Regex re;
-            if (!re.compile(item.substr(1), error)) return false;
+            LSTAR_TRY(re.compile(item.substr(1)));
             mark([&](std::string_view name, std::uint32_t) { return re.search(name); });
         } else {
             mark([&](std::string_view name, std::uint32_t) { return name == item; });
         }
-        if (!matched && !optional) {
-            *error = fmt::format("invalid system call '{}'", spelled);
-            return false;
-        }
+        if (!matched && !optional) return error(fmt::format("invalid system call '{}'", spelled), EINVAL);
     }
     if (negate) {
         for (auto& rows : set.rows_) rows.flip();
@@ -285,8 +277,7 @@ bool SyscallSet::parse(std::string_view spec, SyscallSet* out, std::string* erro
         set.unknown_ = !set.unknown_;
     }
     set.finish_multiplexers();
-    *out = std::move(set);
-    return true;
+    return set;
 }
 
 }  // namespace lstar

@@ -10,6 +10,7 @@
 
 #include <span>
 
+#include "table/result.hpp"
 #include "table/syscall_table.hpp"
 
 namespace lstar {
@@ -40,8 +41,8 @@ public:
     static SyscallSet none();
     // Parses strace's syntax: "open,openat", "%file", "/^open", "!write", "all", "none",
     // optionally prefixed with "?" per item (no error when it matches nothing).
-    // Returns false with a one-line *error naming the bad item.
-    static bool parse(std::string_view spec, SyscallSet* out, std::string* error);
+    // The error is one line naming the bad item, worded as strace words it.
+    static Result<SyscallSet> parse(std::string_view spec);
 
     // Per row: for a multiplexer row, whether it must stop (it or one of its calls is in).
     bool contains(const SyscallDesc& row) const { return rows_[static_cast<int>(row.abi)][index(row)]; }

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <optional>
@@ -57,8 +58,10 @@ std::vector<std::string> ImageArgs::encode() const {
     return v;
 }
 
-bool ImageArgs::decode(int argc, char** argv, ImageArgs* out, std::string* error) {
+Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
     constexpr int kFixed = 10;
+    ImageArgs args;
+    ImageArgs* out = &args;
     auto number = [&](int i, long* value) {
         char* end = nullptr;
         *value = std::strtol(argv[i], &end, 10);
@@ -67,10 +70,8 @@ bool ImageArgs::decode(int argc, char** argv, ImageArgs* out, std::string* error
     long message_fd, count;
     if (argc < kFixed || !number(1, &message_fd) || !split_fds(argv[2], &out->output_fds) ||
         !number(4, &out->exec_nr) || !number(5, &out->exec_dirfd) || !number(6, &out->exec_flags) ||
-        !number(9, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[3]).size() != 4) {
-        *error = "__inproc: malformed runtime arguments (this command is lstar's own, not for users)";
-        return false;
-    }
+        !number(9, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[3]).size() != 4)
+        return error("__inproc: malformed runtime arguments (this command is lstar's own, not for users)", EINVAL);
     out->message_fd = static_cast<int>(message_fd);
     out->traced = argv[3][0] == 't';
     out->follow = argv[3][1] == 'f';
@@ -80,11 +81,8 @@ bool ImageArgs::decode(int argc, char** argv, ImageArgs* out, std::string* error
     out->load_path = argv[8];
     out->argv.assign(argv + kFixed, argv + kFixed + count);
     out->command.assign(argv + kFixed + count, argv + argc);
-    if (out->command.empty()) {
-        *error = "__inproc: no lstar command given";
-        return false;
-    }
-    return true;
+    if (out->command.empty()) return error("__inproc: no lstar command given", EINVAL);
+    return args;
 }
 
 }  // namespace lstar::inproc

@@ -39,8 +39,8 @@ struct ImageArgs {
     std::vector<std::string> command;  // the lstar subcommand and its options, without the program
 
     std::vector<std::string> encode() const;  // {"__inproc", ...}
-    // argv[0] is "__inproc". False with a one-line *error.
-    static bool decode(int argc, char** argv, ImageArgs* out, std::string* error);
+    // argv[0] is "__inproc".
+    static Result<ImageArgs> decode(int argc, char** argv);
 };
 
 // Set in a runtime image (main saw "__inproc"), null in the lstar the user ran.
@@ -49,8 +49,8 @@ void set_image_args(ImageArgs args);
 
 // Runtime image: loads the program, installs the SIGSYS entry, reports the
 // execve that started it and jumps to it. Returns only if the program cannot be
-// loaded, with a one-line *error.
-bool run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, std::string* error);
+// loaded: what went wrong.
+Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs);
 
 // What exec does to descriptors: those marked close-on-exec are closed.
 void close_on_exec_fds();

@@ -128,95 +128,58 @@ bool is_script(const ExecFile& f) { return f.buf[0] == '#' && f.buf[1] == '!'; }
 struct ElfImage {
     Elf64_Ehdr eh{};
     std::vector<Elf64_Phdr> ph;
+    bool foreign = false;  // an i386 or x32 program: ENOEXEC here, but ptrace can run it
 };
 
-// The header checks of load_elf_binary + load_elf_phdrs: 0, kNotX86_64 or -ENOEXEC, with *why.
-int parse_elf(const ExecFile& f, ElfImage* img, std::string* why) {
+// The header checks of load_elf_binary + load_elf_phdrs. Errors are ENOEXEC, saying why.
+Status parse_elf(const ExecFile& f, ElfImage* img) {
     const unsigned char* id = f.buf;
-    if (std::memcmp(id, ELFMAG, SELFMAG) != 0) {
-        *why = "not an ELF file or script";
-        return -ENOEXEC;
-    }
-    if (id[EI_DATA] != ELFDATA2LSB) {
-        *why = "not a little-endian ELF file";
-        return -ENOEXEC;
-    }
+    if (std::memcmp(id, ELFMAG, SELFMAG) != 0) return error("not an ELF file or script", ENOEXEC);
+    if (id[EI_DATA] != ELFDATA2LSB) return error("not a little-endian ELF file", ENOEXEC);
     std::uint16_t machine;  // same offset in ELFCLASS32 and ELFCLASS64 headers
     std::memcpy(&machine, f.buf + offsetof(Elf64_Ehdr, e_machine), sizeof machine);
     if (id[EI_CLASS] == ELFCLASS32) {
-        if (machine == EM_386) {
-            *why = "32-bit (i386) ELF program: cannot be run in-process";
-            return kNotX86_64;
-        }
-        if (machine == EM_X86_64) {
-            *why = "x32 ELF program: cannot be run in-process";
-            return kNotX86_64;
-        }
-        *why = "32-bit ELF file for another machine (e_machine " + std::to_string(machine) + ")";
-        return -ENOEXEC;
+        img->foreign = machine == EM_386 || machine == EM_X86_64;
+        if (machine == EM_386) return error("32-bit (i386) ELF program: cannot be run in-process", ENOEXEC);
+        if (machine == EM_X86_64) return error("x32 ELF program: cannot be run in-process", ENOEXEC);
+        return error("32-bit ELF file for another machine (e_machine " + std::to_string(machine) + ")", ENOEXEC);
     }
-    if (id[EI_CLASS] != ELFCLASS64) {
-        *why = "unknown ELF class " + std::to_string(id[EI_CLASS]);
-        return -ENOEXEC;
-    }
+    if (id[EI_CLASS] != ELFCLASS64) return error("unknown ELF class " + std::to_string(id[EI_CLASS]), ENOEXEC);
     std::memcpy(&img->eh, f.buf, sizeof img->eh);
     const Elf64_Ehdr& eh = img->eh;
-    if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-        *why = "ELF file is not an executable (e_type " + std::to_string(eh.e_type) + ")";
-        return -ENOEXEC;
-    }
-    if (eh.e_machine != EM_X86_64) {
-        *why = "ELF file for another machine (e_machine " + std::to_string(eh.e_machine) + ")";
-        return -ENOEXEC;
-    }
-    if (eh.e_phentsize != sizeof(Elf64_Phdr)) {
-        *why = "bad ELF e_phentsize " + std::to_string(eh.e_phentsize);
-        return -ENOEXEC;
-    }
+    if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
+        return error("ELF file is not an executable (e_type " + std::to_string(eh.e_type) + ")", ENOEXEC);
+    if (eh.e_machine != EM_X86_64)
+        return error("ELF file for another machine (e_machine " + std::to_string(eh.e_machine) + ")", ENOEXEC);
+    if (eh.e_phentsize != sizeof(Elf64_Phdr))
+        return error("bad ELF e_phentsize " + std::to_string(eh.e_phentsize), ENOEXEC);
     std::uint64_t ph_bytes = std::uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr);
-    if (eh.e_phnum < 1 || ph_bytes > 65536) {
-        *why = "bad ELF e_phnum " + std::to_string(eh.e_phnum);
-        return -ENOEXEC;
-    }
+    if (eh.e_phnum < 1 || ph_bytes > 65536) return error("bad ELF e_phnum " + std::to_string(eh.e_phnum), ENOEXEC);
     img->ph.resize(eh.e_phnum);
     if (eh.e_phoff > f.size || ph_bytes > f.size - eh.e_phoff ||
-        !read_exact(f.fd.get(), img->ph.data(), ph_bytes, eh.e_phoff)) {
-        *why = "ELF program headers beyond the end of the file";
-        return -ENOEXEC;
-    }
-    return 0;
+        !read_exact(f.fd.get(), img->ph.data(), ph_bytes, eh.e_phoff))
+        return error("ELF program headers beyond the end of the file", ENOEXEC);
+    return {};
 }
 
-// What the mapping code relies on, checked before anything is mapped. false with *why.
-bool check_segments(const ExecFile& f, const ElfImage& img, std::string* why) {
+// What the mapping code relies on, checked before anything is mapped. Errors are ELIBBAD.
+Status check_segments(const ExecFile& f, const ElfImage& img) {
     int loads = 0;
     for (const Elf64_Phdr& ph : img.ph) {
         if (ph.p_type != PT_LOAD) continue;
         ++loads;
         std::string where = "PT_LOAD at offset " + hex(ph.p_offset) + ": ";
-        if (ph.p_filesz > ph.p_memsz) {
-            *why = where + "p_filesz > p_memsz";
-            return false;
-        }
+        if (ph.p_filesz > ph.p_memsz) return error(where + "p_filesz > p_memsz", ELIBBAD);
         if (ph.p_memsz == 0) continue;
-        if ((ph.p_vaddr - ph.p_offset) % kPage != 0) {
-            *why = where + "p_vaddr and p_offset differ modulo the page size";
-            return false;
-        }
-        if (ph.p_offset > f.size || ph.p_filesz > f.size - ph.p_offset) {
-            *why = where + "extends beyond the end of the file";
-            return false;
-        }
-        if (ph.p_vaddr >= kUserTop || ph.p_memsz > kUserTop - ph.p_vaddr) {
-            *why = where + "outside the user address space";
-            return false;
-        }
+        if ((ph.p_vaddr - ph.p_offset) % kPage != 0)
+            return error(where + "p_vaddr and p_offset differ modulo the page size", ELIBBAD);
+        if (ph.p_offset > f.size || ph.p_filesz > f.size - ph.p_offset)
+            return error(where + "extends beyond the end of the file", ELIBBAD);
+        if (ph.p_vaddr >= kUserTop || ph.p_memsz > kUserTop - ph.p_vaddr)
+            return error(where + "outside the user address space", ELIBBAD);
     }
-    if (loads == 0) {
-        *why = "no PT_LOAD segment";
-        return false;
-    }
-    return true;
+    if (loads == 0) return error("no PT_LOAD segment", ELIBBAD);
+    return {};
 }
 
 // binfmt_script's parse of the #! line (buf is bprm->buf, zero-padded): 0 or -ENOEXEC.
@@ -270,29 +233,23 @@ struct Resolved {
 std::string describe(int rc) { return std::strerror(-rc); }
 
 // binfmt_script (repeated) + the checks of load_elf_binary up to the point of no return.
-// Returns 0, kNotX86_64 or -errno with *error; rewrites *argv for scripts when given.
-int resolve(const std::string& path, std::vector<std::string>* argv, Resolved* r, std::string* error) {
+// The error's errno is the one execve would return; r->image.foreign tells an i386 or x32
+// program from other ENOEXEC files. Rewrites *argv for scripts when given.
+Status resolve(const std::string& path, std::vector<std::string>* argv, Resolved* r) {
     std::string cur = path;
     auto where = [&](const std::string& file) {
-        return file == path ? "lstar: " + path + ": " : "lstar: " + path + ": interpreter " + file + ": ";
+        return file == path ? path + ": " : path + ": interpreter " + file + ": ";
     };
+    auto failed = [](std::string prefix, const Error& e, int err) { return error(prefix + e.message, err); };
     for (int scripts = 0;; ++scripts) {
         ExecFile f;
-        if (int rc = open_exec(cur, &f); rc != 0) {
-            *error = where(cur) + describe(rc);
-            return rc;
-        }
+        if (int rc = open_exec(cur, &f); rc != 0) return error(where(cur) + describe(rc), -rc);
         if (is_script(f)) {
-            if (scripts == kMaxScripts) {
-                *error = where(cur) + "too many levels of #! interpreters";
-                return -ELOOP;
-            }
+            if (scripts == kMaxScripts) return error(where(cur) + "too many levels of #! interpreters", ELOOP);
             std::string name, arg;
             bool has_arg = false;
-            if (parse_shebang(f.buf, &name, &arg, &has_arg) != 0) {
-                *error = where(cur) + "bad #! line (no interpreter, or its path is too long)";
-                return -ENOEXEC;
-            }
+            if (parse_shebang(f.buf, &name, &arg, &has_arg) != 0)
+                return error(where(cur) + "bad #! line (no interpreter, or its path is too long)", ENOEXEC);
             if (argv) {
                 // remove_arg_zero, then push script path, optional argument, interpreter in front.
                 std::vector<std::string> next;
@@ -306,11 +263,7 @@ int resolve(const std::string& path, std::vector<std::string>* argv, Resolved* r
             cur = name;
             continue;
         }
-        std::string why;
-        if (int rc = parse_elf(f, &r->image, &why); rc != 0) {
-            *error = where(cur) + why;
-            return rc;
-        }
+        if (Status s = parse_elf(f, &r->image); !s) return failed(where(cur), s.error(), s.error().err);
         r->file = std::move(f);
         break;
     }
@@ -318,55 +271,28 @@ int resolve(const std::string& path, std::vector<std::string>* argv, Resolved* r
     for (const Elf64_Phdr& ph : r->image.ph) {
         if (ph.p_type == PT_GNU_STACK) r->executable_stack = (ph.p_flags & PF_X) != 0;
         if (ph.p_type != PT_INTERP || !r->interp_path.empty()) continue;
-        if (ph.p_filesz < 2 || ph.p_filesz > PATH_MAX) {
-            *error = where(file) + "bad PT_INTERP size " + std::to_string(ph.p_filesz);
-            return -ENOEXEC;
-        }
+        if (ph.p_filesz < 2 || ph.p_filesz > PATH_MAX)
+            return error(where(file) + "bad PT_INTERP size " + std::to_string(ph.p_filesz), ENOEXEC);
         std::string interp(ph.p_filesz, '\0');
         if (ph.p_offset > r->file.size || ph.p_filesz > r->file.size - ph.p_offset ||
-            !read_exact(r->file.fd.get(), interp.data(), interp.size(), ph.p_offset)) {
-            *error = where(file) + "PT_INTERP beyond the end of the file";
-            return -ENOEXEC;
-        }
-        if (interp.back() != '\0') {
-            *error = where(file) + "PT_INTERP not NUL-terminated";
-            return -ENOEXEC;
-        }
+            !read_exact(r->file.fd.get(), interp.data(), interp.size(), ph.p_offset))
+            return error(where(file) + "PT_INTERP beyond the end of the file", ENOEXEC);
+        if (interp.back() != '\0') return error(where(file) + "PT_INTERP not NUL-terminated", ENOEXEC);
         interp.resize(std::strlen(interp.c_str()));
-        if (interp.empty()) {
-            *error = where(file) + "empty PT_INTERP";
-            return -ENOEXEC;
-        }
+        if (interp.empty()) return error(where(file) + "empty PT_INTERP", ENOEXEC);
         r->interp_path = interp;
     }
-    std::string why;
-    if (!check_segments(r->file, r->image, &why)) {
-        *error = where(file) + why;
-        return -ELIBBAD;
-    }
-    if (r->interp_path.empty()) return 0;
-    std::string iwhere = "lstar: " + file + ": ELF interpreter " + r->interp_path + ": ";
-    if (int rc = open_exec(r->interp_path, &r->interp); rc != 0) {
-        *error = iwhere + describe(rc);
-        return rc;
-    }
-    if (r->interp.size < sizeof(Elf64_Ehdr)) {  // elf_read of the header fails
-        *error = iwhere + "shorter than an ELF header";
-        return -EIO;
-    }
-    if (!is_elf(r->interp)) {
-        *error = iwhere + "not an ELF file";
-        return -ELIBBAD;
-    }
-    if (int rc = parse_elf(r->interp, &r->interp_image, &why); rc != 0) {
-        *error = iwhere + why;
-        return -ELIBBAD;
-    }
-    if (!check_segments(r->interp, r->interp_image, &why)) {
-        *error = iwhere + why;
-        return -ELIBBAD;
-    }
-    return 0;
+    if (Status s = check_segments(r->file, r->image); !s) return failed(where(file), s.error(), ELIBBAD);
+    if (r->interp_path.empty()) return {};
+    std::string iwhere = file + ": ELF interpreter " + r->interp_path + ": ";
+    if (int rc = open_exec(r->interp_path, &r->interp); rc != 0) return error(iwhere + describe(rc), -rc);
+    if (r->interp.size < sizeof(Elf64_Ehdr))  // elf_read of the header fails
+        return error(iwhere + "shorter than an ELF header", EIO);
+    if (!is_elf(r->interp)) return error(iwhere + "not an ELF file", ELIBBAD);
+    // A bad interpreter is ELIBBAD, whatever it is (an i386 one included).
+    if (Status s = parse_elf(r->interp, &r->interp_image); !s) return failed(iwhere, s.error(), ELIBBAD);
+    if (Status s = check_segments(r->interp, r->interp_image); !s) return failed(iwhere, s.error(), ELIBBAD);
+    return {};
 }
 
 // Regions this load mapped, unmapped again unless the load succeeds.
@@ -404,8 +330,9 @@ void* mmap_at(std::uint64_t addr, std::uint64_t len, int prot, int flags, int fd
 }
 
 // binfmt_elf's elf_load for every PT_LOAD: ET_EXEC at its addresses, ET_DYN at a free, aligned base.
-bool map_elf(const ExecFile& f, const ElfImage& img, Mapped* m, Mappings* maps, std::string* error) {
-    const std::string where = "lstar: " + f.path + ": ";
+// Every failure is ENOMEM, as the kernel's once past the point of no return.
+Status map_elf(const ExecFile& f, const ElfImage& img, Mapped* m, Mappings* maps) {
+    const std::string where = f.path + ": ";
     // The pages the segments cover (link-time addresses), merged; and the largest alignment.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [begin, end)
     std::uint64_t align = kPage;
@@ -431,24 +358,21 @@ bool map_elf(const ExecFile& f, const ElfImage& img, Mapped* m, Mappings* maps, 
             if (p == MAP_FAILED || reinterpret_cast<std::uint64_t>(p) != b) {
                 int err = p == MAP_FAILED ? errno : EEXIST;  // pre-4.17 kernels take it as a hint
                 if (p != MAP_FAILED) ::munmap(p, e - b);
-                *error = where + "cannot map the fixed-address program at " + hex(b) + "-" + hex(e) + ": " +
-                         (err == EEXIST ? std::string("address range already in use") : std::strerror(err));
-                return false;
+                return error(where + "cannot map the fixed-address program at " + hex(b) + "-" + hex(e) + ": " +
+                         (err == EEXIST ? std::string("address range already in use") : std::strerror(err)), ENOMEM);
             }
             maps->add(b, e - b);
         }
     } else {
         // Anywhere: one reservation of the whole span, aligned to the largest p_align.
         if (align > (1ULL << 30)) {
-            *error = where + "PT_LOAD alignment " + hex(align) + " too large";
-            return false;
+            return error(where + "PT_LOAD alignment " + hex(align) + " too large", ENOMEM);
         }
         std::uint64_t span = hi - lo;
         std::uint64_t total = span + align - kPage;
         void* p = mmap_at(0, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED) {
-            *error = where + "cannot reserve " + std::to_string(span) + " bytes: " + std::strerror(errno);
-            return false;
+            return error(where + "cannot reserve " + std::to_string(span) + " bytes: " + std::strerror(errno), ENOMEM);
         }
         std::uint64_t got = reinterpret_cast<std::uint64_t>(p);
         std::uint64_t start = (got + align - 1) & ~(align - 1);
@@ -476,9 +400,8 @@ bool map_elf(const ExecFile& f, const ElfImage& img, Mapped* m, Mappings* maps, 
             void* p = mmap_at(seg_page, len, prot, MAP_PRIVATE | MAP_FIXED, f.fd.get(),
                               ph.p_offset - (seg - seg_page));
             if (p == MAP_FAILED) {
-                *error = where + "cannot map PT_LOAD at offset " + hex(ph.p_offset) + " to " + hex(seg_page) +
-                         ": " + std::strerror(errno);
-                return false;
+                return error(where + "cannot map PT_LOAD at offset " + hex(ph.p_offset) + " to " + hex(seg_page) +
+                         ": " + std::strerror(errno), ENOMEM);
             }
             // padzero: the rest of the last file page belongs to .bss (ignored unless writable).
             if (ph.p_memsz > ph.p_filesz && (prot & PROT_WRITE) && file_end % kPage != 0)
@@ -492,8 +415,7 @@ bool map_elf(const ExecFile& f, const ElfImage& img, Mapped* m, Mappings* maps, 
             void* p = mmap_at(zero_start, zero_end - zero_start, zprot,
                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
             if (p == MAP_FAILED) {
-                *error = where + "cannot map .bss at " + hex(zero_start) + ": " + std::strerror(errno);
-                return false;
+                return error(where + "cannot map .bss at " + hex(zero_start) + ": " + std::strerror(errno), ENOMEM);
             }
         }
     }
@@ -517,7 +439,7 @@ bool map_elf(const ExecFile& f, const ElfImage& img, Mapped* m, Mappings* maps, 
         }
     }
     if (!found) m->phdr = m->bias;  // the kernel's value when the headers are not loaded
-    return true;
+    return {};
 }
 
 using Auxv = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
@@ -556,15 +478,14 @@ Auxv own_auxv() {
     return out;
 }
 
-// bprm_stack_limits + MAX_ARG_STRLEN: false when execve would fail with E2BIG.
-bool args_fit(const std::vector<std::string>& argv, const std::vector<std::string>& envp, std::string* why) {
+// bprm_stack_limits + MAX_ARG_STRLEN: E2BIG when execve would fail with it.
+Status args_fit(const std::string& path, const std::vector<std::string>& argv, const std::vector<std::string>& envp) {
     struct rlimit rl{};
     std::uint64_t rlim = ::getrlimit(RLIMIT_STACK, &rl) == 0 ? rl.rlim_cur : kStkLim;
     std::uint64_t limit = std::max(std::min(kStkLim / 4 * 3, rlim / 4), kArgMax);
     std::uint64_t ptrs = (argv.size() + envp.size()) * 8;
     if (limit <= ptrs) {
-        *why = "argument list too long (too many arguments and environment strings)";
-        return false;
+        return error(path + ": " + "argument list too long (too many arguments and environment strings)", E2BIG);
     }
     limit -= ptrs;
     std::uint64_t total = 0;
@@ -572,18 +493,16 @@ bool args_fit(const std::vector<std::string>& argv, const std::vector<std::strin
         for (const std::string& s : *list) {
             std::uint64_t len = std::strlen(s.c_str()) + 1;
             if (len > kMaxArgStrlen) {
-                *why = "argument list too long (a string is longer than " + std::to_string(kMaxArgStrlen) + ")";
-                return false;
+                return error(path + ": " + "argument list too long (a string is longer than " + std::to_string(kMaxArgStrlen) + ")", E2BIG);
             }
             total += len;
         }
     }
     if (total > limit) {
-        *why = "argument list too long (" + std::to_string(total) + " bytes of strings, limit " +
-               std::to_string(limit) + ")";
-        return false;
+        return error(path + ": " + "argument list too long (" + std::to_string(total) + " bytes of strings, limit " +
+               std::to_string(limit) + ")", E2BIG);
     }
-    return true;
+    return {};
 }
 
 std::uint64_t stack_size() {
@@ -594,23 +513,22 @@ std::uint64_t stack_size() {
 }
 
 // create_elf_tables: the new stack with strings on top, then auxv, envp, argv, argc.
-bool build_stack(const std::string& execfn, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& envp, const Mapped& prog, const Mapped* interp,
-                 std::uint16_t phnum, LoadedProgram* out, Mappings* maps, std::string* error) {
-    const std::string where = "lstar: " + execfn + ": ";
+// Failures are ENOMEM, but for arguments that do not fit (E2BIG).
+Status build_stack(const std::string& execfn, const std::vector<std::string>& argv,
+                   const std::vector<std::string>& envp, const Mapped& prog, const Mapped* interp,
+                   std::uint16_t phnum, LoadedProgram* out, Mappings* maps) {
+    const std::string where = execfn + ": ";
     std::uint64_t size = stack_size();
     void* p = mmap_at(0, kStackGuard + size, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (p == MAP_FAILED) {
-        *error = where + "cannot map a " + std::to_string(size) + "-byte stack: " + std::strerror(errno);
-        return false;
+        return error(where + "cannot map a " + std::to_string(size) + "-byte stack: " + std::strerror(errno), ENOMEM);
     }
     std::uint64_t base = reinterpret_cast<std::uint64_t>(p);
     maps->add(base, kStackGuard + size);
     std::uint64_t low = base + kStackGuard, top = low + size;
     if (::mprotect(reinterpret_cast<void*>(low), size, PROT_READ | PROT_WRITE) != 0) {
-        *error = where + "cannot make the stack writable: " + std::strerror(errno);
-        return false;
+        return error(where + "cannot make the stack writable: " + std::strerror(errno), ENOMEM);
     }
 #ifndef PR_SET_VMA
 #define PR_SET_VMA 0x53564d41
@@ -653,8 +571,7 @@ bool build_stack(const std::string& execfn, const std::vector<std::string>& argv
         ssize_t n = ::getrandom(reinterpret_cast<unsigned char*>(random) + got, 16 - got, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            *error = where + "getrandom for AT_RANDOM: " + std::strerror(errno);
-            return false;
+            return error(where + "getrandom for AT_RANDOM: " + std::strerror(errno), ENOMEM);
         }
         got += static_cast<std::size_t>(n);
     }
@@ -699,9 +616,7 @@ bool build_stack(const std::string& execfn, const std::vector<std::string>& argv
 
     std::uint64_t words = 1 + (argv.size() + 1) + (envp.size() + 1) + 2 * auxv.size();
     if (sp - low < words * 8 + kStackReserve) {
-        *error = where + "argument list too long for a " + std::to_string(size) + "-byte stack";
-        out->error_number = E2BIG;
-        return false;
+        return error(where + "argument list too long for a " + std::to_string(size) + "-byte stack", E2BIG);
     }
     sp = (sp - words * 8) & ~15ULL;
     auto* w = reinterpret_cast<std::uint64_t*>(sp);
@@ -717,7 +632,7 @@ bool build_stack(const std::string& execfn, const std::vector<std::string>& argv
     }
     out->stack_pointer = sp;
     out->execfn = execfn_addr;
-    return true;
+    return {};
 }
 
 }  // namespace
@@ -725,56 +640,37 @@ bool build_stack(const std::string& execfn, const std::vector<std::string>& argv
 int probe_executable(const char* path) {
     if (!path) return -EFAULT;
     Resolved r;
-    std::string error;
-    return resolve(path, nullptr, &r, &error);
+    Status s = resolve(path, nullptr, &r);
+    if (s) return 0;
+    return r.image.foreign ? kNotX86_64 : -s.error().err;
 }
 
-bool load_program(const std::string& path, const std::vector<std::string>& argv,
-                  const std::vector<std::string>& envp, LoadedProgram* out, std::string* error) {
-    *out = LoadedProgram{};
+Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
+                                   const std::vector<std::string>& envp) {
+    LoadedProgram out;
     std::vector<std::string> args = argv;
     if (args.empty()) args.emplace_back();  // the kernel turns an empty argv into {""}
     Resolved r;
-    int rc = resolve(path, &args, &r, error);
-    if (rc == kNotX86_64) {
-        out->error_number = ENOEXEC;
-        return false;
-    }
-    if (rc != 0) {
-        out->error_number = -rc;
-        return false;
-    }
-    std::string why;
-    if (!args_fit(args, envp, &why)) {
-        *error = "lstar: " + path + ": " + why;
-        out->error_number = E2BIG;
-        return false;
-    }
+    LSTAR_TRY(resolve(path, &args, &r));
+    LSTAR_TRY(args_fit(path, args, envp));
     Mappings maps;
     Mapped prog, interp;
     bool has_interp = !r.interp_path.empty();
-    if (!map_elf(r.file, r.image, &prog, &maps, error) ||
-        (has_interp && !map_elf(r.interp, r.interp_image, &interp, &maps, error))) {
-        out->error_number = ENOMEM;
-        return false;
-    }
-    if (!build_stack(path, args, envp, prog, has_interp ? &interp : nullptr, r.image.eh.e_phnum, out, &maps,
-                     error)) {
-        if (out->error_number == 0) out->error_number = ENOMEM;
-        return false;
-    }
+    LSTAR_TRY(map_elf(r.file, r.image, &prog, &maps));
+    if (has_interp) LSTAR_TRY(map_elf(r.interp, r.interp_image, &interp, &maps));
+    LSTAR_TRY(build_stack(path, args, envp, prog, has_interp ? &interp : nullptr, r.image.eh.e_phnum, &out, &maps));
     maps.keep();
-    out->entry = has_interp ? interp.entry : prog.entry;
-    out->path = r.file.path;
-    out->argv = std::move(args);
-    out->interpreter = r.interp_path;
-    out->load_bias = prog.bias;
-    out->program_entry = prog.entry;
-    out->phdr = prog.phdr;
-    out->interp_base = has_interp ? interp.bias : 0;
-    out->brk = prog.end;
-    out->executable_stack = r.executable_stack;
-    return true;
+    out.entry = has_interp ? interp.entry : prog.entry;
+    out.path = r.file.path;
+    out.argv = std::move(args);
+    out.interpreter = r.interp_path;
+    out.load_bias = prog.bias;
+    out.program_entry = prog.entry;
+    out.phdr = prog.phdr;
+    out.interp_base = has_interp ? interp.bias : 0;
+    out.brk = prog.end;
+    out.executable_stack = r.executable_stack;
+    return out;
 }
 
 }  // namespace lstar::inproc

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "table/result.hpp"
+
 namespace lstar::inproc {
 
 // What start_program needs, plus where things ended up (for the runtime).
@@ -38,8 +40,6 @@ struct LoadedProgram {
     std::uint64_t env_start = 0, env_end = 0;  // envp strings on the new stack (as mm->env_*)
     std::uint64_t auxv = 0;            // address of the auxv on the new stack
     std::uint64_t execfn = 0;          // AT_EXECFN: the path string on the new stack
-    int error_number = 0;              // when load_program fails: the errno execve would
-                                       // return (ENOENT, EACCES, ENOEXEC, ELIBBAD, E2BIG, ...)
 };
 
 // What a file is, without loading it, for an execve pre-check: 0 when load_program can run it,
@@ -53,13 +53,14 @@ inline constexpr int kNotX86_64 = 1;
 
 // Maps the program at `path` (an ELF64 x86_64 ET_EXEC or ET_DYN, or a #! script whose interpreter
 // is one, nested #! like the kernel) and its PT_INTERP into this process, and builds
-// its initial stack: argc, argv, envp, auxv. Returns false with a one-line *error ("what, where")
-// and out->error_number set; on failure, nothing stays mapped.
+// its initial stack: argc, argv, envp, auxv. The error is one line ("path: what") whose errno is
+// the one execve would return (ENOENT, EACCES, ENOEXEC, ELIBBAD, E2BIG, ENOMEM...); on failure,
+// nothing stays mapped.
 // argv is the program's argv as execve received it (argv[0] need not equal path; an empty argv
 // becomes {""} as in the kernel); for a script, argv becomes [interp, optional-arg, path, argv[1..]]
 // as the kernel does. AT_EXECFN is `path` as given (also for scripts, as the kernel does).
-bool load_program(const std::string& path, const std::vector<std::string>& argv,
-                  const std::vector<std::string>& envp, LoadedProgram* out, std::string* error);
+Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
+                                   const std::vector<std::string>& envp);
 
 // Switches to the new stack and jumps to the entry with rdx = 0 (no atexit function) and the
 // other registers zeroed, like the kernel's start_thread: also resets the x87/SSE control state,

@@ -262,7 +262,7 @@ extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext
 
 namespace lstar::inproc {
 
-bool run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, std::string* error) {
+Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs) {
     const ImageArgs& args = *image_args();
     // Without FSGSBASE (or with LSTAR_INPROC_NO_FSGSBASE set, to exercise that path)
     // the thread pointer is swapped with arch_prctl.
@@ -272,7 +272,7 @@ bool run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, std::
 
     // The page the clone trampoline's parent traps from: outside lstar's text.
     void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) return *error = fmt::format("mmap: {}", std::strerror(errno)), false;
+    if (page == MAP_FAILED) return error(fmt::format("cannot map the clone trampoline's page: {}", std::strerror(errno)), errno);
     static constexpr unsigned char kTrap[] = {0x0f, 0x05, 0x0f, 0x0b};  // syscall; ud2
     std::memcpy(page, kTrap, sizeof kTrap);
     ::mprotect(page, 4096, PROT_READ | PROT_EXEC);
@@ -280,8 +280,9 @@ bool run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, std::
 
     std::vector<std::string> envp;
     for (char** e = environ; *e; ++e) envp.emplace_back(*e);
-    LoadedProgram program;
-    if (!load_program(args.load_path, args.argv, envp, &program, error)) return false;
+    Result<LoadedProgram> loaded = load_program(args.load_path, args.argv, envp);
+    if (!loaded) return loaded.error();
+    const LoadedProgram& program = *loaded;
 
     auto* runtime = new Runtime(path, outputs, args);
     // The program's heap starts on a page, as after a kernel exec.
@@ -299,7 +300,8 @@ bool run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, std::
                            SA_SIGINFO | kSaRestorer,
                            reinterpret_cast<std::uint64_t>(&lstar_inproc_restorer), kAllSignals};
     if (long rc = sys(SYS_rt_sigaction, SIGSYS, ptr(&action), 0, 8); rc < 0)
-        return *error = fmt::format("rt_sigaction(SIGSYS): {}", std::strerror(static_cast<int>(-rc))), false;
+        return error(fmt::format("cannot install the SIGSYS entry: rt_sigaction: {}", std::strerror(static_cast<int>(-rc))),
+                     static_cast<int>(-rc));
     std::uint64_t sigsys = kSigsysBit;
     sys(SYS_rt_sigprocmask, SIG_UNBLOCK, ptr(&sigsys), 0, 8);
 

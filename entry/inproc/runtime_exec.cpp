@@ -182,12 +182,12 @@ void Runtime::exec_in_process() {
     sys(SYS_sigaltstack, ptr(&no_stack), 0);
     close_on_exec_fds();
 
-    LoadedProgram program;
-    std::string error;
-    if (!load_program(job.args.load_path, job.args.argv, job.envp, &program, &error)) {
-        warn(error);
+    Result<LoadedProgram> loaded = load_program(job.args.load_path, job.args.argv, job.envp);
+    if (!loaded) {
+        warn(loaded.error().message);
         sys(SYS_exit_group, 127);
     }
+    const LoadedProgram& program = *loaded;
     char resolved[PATH_MAX];
     exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
     args_ = job.args;

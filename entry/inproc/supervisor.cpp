@@ -86,10 +86,9 @@ Status InprocBackend::launch(const std::vector<std::string>& argv) {
     // A runtime image: it loads the program and becomes it. If it cannot, the
     // program's exec has failed past the point of no return: as in a shell's
     // child, the message and status 127.
-    std::string load_error;
-    run_image(path_, options_.outputs, &load_error);
+    Error failed = run_image(path_, options_.outputs);
     for (SessionOutput* out : options_.outputs) out->flush();
-    fmt::print(stderr, "lstar: {}\n", load_error);
+    print_error(failed);
     ::_exit(127);
 }
 
@@ -139,7 +138,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     if (child < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
     if (child == 0) {
         if (!bpf::install(*filter)) {
-            fmt::print(stderr, "lstar: cannot load the trap filter: {}\n", std::strerror(errno));
+            print_error(error(fmt::format("cannot load the trap filter: {}", std::strerror(errno)), errno));
             ::_exit(127);
         }
         // The child already is an lstar image with the path set up: it becomes the
@@ -148,8 +147,8 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
         close_on_exec_fds();  // the ends of the outputs that only the supervisor reads among them
         apply_environment(options_.environment);
         set_image_args(args);
-        open_outputs();
-        launch(argv);  // does not return
+        static_cast<void>(open_outputs());  // adopts the reserved descriptors: cannot fail here
+        static_cast<void>(launch(argv));    // does not return
     }
     for (int fd : args.output_fds) ::close(fd);
     ::close(args.message_fd);

@@ -1,6 +1,7 @@
 // `lstar trace` option parsing: strace's options and strace's error messages.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -423,11 +424,10 @@ TEST(TraceOptions, InjectSyntax) {
 
 TEST(TraceOptions, InjectWhen) {
     auto when = [](const char* expr) {
-        Injection i;
-        std::string error;
-        EXPECT_TRUE(parse_injection(std::string("getpid:error=1:when=") + expr, false, &i, &error)) << expr << error;
+        Result<Injection> i = parse_injection(std::string("getpid:error=1:when=") + expr, false);
+        EXPECT_TRUE(i.ok()) << expr << (i.ok() ? "" : i.error().message);
         std::string hits;
-        for (std::uint32_t n = 1; n <= 12; ++n) hits += i.rule.applies_to(n) ? '1' : '.';
+        for (std::uint32_t n = 1; n <= 12 && i.ok(); ++n) hits += i->rule.applies_to(n) ? '1' : '.';
         return hits;
     };
     EXPECT_EQ(when("3"), "..1.........");
@@ -437,15 +437,15 @@ TEST(TraceOptions, InjectWhen) {
     EXPECT_EQ(when("2..5+"), ".1111.......");
     EXPECT_EQ(when("2..9+3"), ".1..1..1....");
     for (const char* bad : {"0", "65536", "3..2", "1..65535", "1+0", "x", "1+x"}) {
-        Injection i;
-        std::string error;
-        EXPECT_FALSE(parse_injection(std::string("getpid:error=1:when=") + bad, false, &i, &error)) << bad;
+        Result<Injection> i = parse_injection(std::string("getpid:error=1:when=") + bad, false);
+        ASSERT_FALSE(i.ok()) << bad;
+        EXPECT_EQ(i.error().message, std::string("invalid inject argument 'getpid:error=1:when=") + bad + "'");
+        EXPECT_EQ(i.error().err, EINVAL);
     }
     // Without when=: every invocation.
-    Injection i;
-    std::string error;
-    ASSERT_TRUE(parse_injection("getpid:error=1", false, &i, &error));
-    for (std::uint32_t n = 1; n < 100; ++n) EXPECT_TRUE(i.rule.applies_to(n));
+    Result<Injection> i = parse_injection("getpid:error=1", false);
+    ASSERT_TRUE(i.ok()) << i.error().message;
+    for (std::uint32_t n = 1; n < 100; ++n) EXPECT_TRUE(i->rule.applies_to(n));
 }
 
 }  // namespace

@@ -37,6 +37,7 @@ extern char** environ;
 
 namespace {
 
+using lstar::Result;
 using lstar::inproc::kNotX86_64;
 using lstar::inproc::LoadedProgram;
 using lstar::inproc::load_program;
@@ -94,13 +95,12 @@ Outcome run_native(const std::string& path, const Strings& argv, const Strings& 
 Outcome run_loaded(const std::string& path, const Strings& argv, const Strings& envp = kEnv) {
     return run_child([&] {
         std::fesetround(FE_TOWARDZERO);  // not the default: start_program must reset it
-        LoadedProgram program;
-        std::string error;
-        if (!load_program(path, argv, envp, &program, &error)) {
-            std::fprintf(stderr, "%s\n", error.c_str());
+        Result<LoadedProgram> program = load_program(path, argv, envp);
+        if (!program) {
+            std::fprintf(stderr, "%s\n", program.error().message.c_str());
             ::_exit(126);
         }
-        start_program(program);
+        start_program(*program);
     });
 }
 
@@ -267,12 +267,12 @@ TEST(Loader, ReportsWhereThingsWent) {
                 return n;
             };
             int fds_before = open_fds();
-            LoadedProgram p;
-            std::string error;
-            if (!load_program(c.path, {"x", "arg"}, {"A=B"}, &p, &error)) {
-                std::fprintf(stderr, "%s\n", error.c_str());
+            Result<LoadedProgram> loaded = load_program(c.path, {"x", "arg"}, {"A=B"});
+            if (!loaded) {
+                std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
                 ::_exit(1);
             }
+            const LoadedProgram& p = *loaded;
             if (open_fds() != fds_before) {
                 std::fprintf(stderr, "load_program left a descriptor open\n");
                 ::_exit(1);
@@ -315,15 +315,14 @@ TEST(Loader, ReportsWhereThingsWent) {
 
 TEST(Loader, FixedAddressTakenIsAClearError) {
     Outcome r = run_child([] {
-        LoadedProgram p;
-        std::string error;
-        if (!load_program(LOADER_AUXV_STATIC, {"x"}, {}, &p, &error)) ::_exit(2);
-        if (load_program(LOADER_AUXV_STATIC, {"x"}, {}, &p, &error)) ::_exit(3);
-        std::fprintf(stderr, "%s\n", error.c_str());
-        ::_exit(0);
+        if (!load_program(LOADER_AUXV_STATIC, {"x"}, {}).ok()) ::_exit(2);
+        Result<LoadedProgram> again = load_program(LOADER_AUXV_STATIC, {"x"}, {});
+        if (again) ::_exit(3);
+        std::fprintf(stderr, "%s\n", again.error().message.c_str());
+        ::_exit(again.error().err == ENOMEM ? 0 : 4);  // what execve gives past its point of no return
     });
     EXPECT_EQ(r.status, 0) << describe(r);
-    EXPECT_TRUE(starts_with(r.err, std::string("lstar: ") + LOADER_AUXV_STATIC + ": ")) << r.err;
+    EXPECT_TRUE(starts_with(r.err, std::string(LOADER_AUXV_STATIC) + ": ")) << r.err;
     EXPECT_NE(r.err.find("already in use"), std::string::npos) << r.err;
 }
 
@@ -342,35 +341,36 @@ TEST(Loader, FailedLoadUnmapsWhatItMapped) {
             return n;
         };
         int interp_before = mapped("ld-linux");
-        LoadedProgram p;
-        std::string error;
-        if (load_program(LOADER_AUXV_NOPIE, {"x"}, {}, &p, &error)) ::_exit(2);
-        std::fprintf(stderr, "%s (errno %d)\n", error.c_str(), p.error_number);
+        Result<LoadedProgram> p = load_program(LOADER_AUXV_NOPIE, {"x"}, {});
+        if (p) ::_exit(2);
+        std::fprintf(stderr, "%s (errno %d)\n", p.error().message.c_str(), p.error().err);
         if (mapped(LOADER_AUXV_NOPIE) != 0 || mapped("ld-linux") != interp_before) {
             std::fprintf(stderr, "left mapped\n");
             ::_exit(3);
         }
-        ::_exit(p.error_number == ENOMEM ? 0 : 4);
+        ::_exit(p.error().err == ENOMEM ? 0 : 4);
     });
     EXPECT_EQ(r.status, 0) << describe(r);
     EXPECT_NE(r.err.find("stack"), std::string::npos) << r.err;
 }
 
 TEST(Loader, ErrorsNameThePathAndTheErrno) {
-    LoadedProgram p;
-    std::string error;
     // Nothing is mapped before these fail, so they can run in the test's own process.
-    EXPECT_FALSE(load_program("/nonexistent/prog", {"prog"}, {}, &p, &error));
-    EXPECT_EQ(error, "lstar: /nonexistent/prog: No such file or directory");
-    EXPECT_EQ(p.error_number, ENOENT);
+    // The messages carry no "lstar: ": whoever prints them adds it (print_error).
+    Result<LoadedProgram> p = load_program("/nonexistent/prog", {"prog"}, {});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().message, "/nonexistent/prog: No such file or directory");
+    EXPECT_EQ(p.error().err, ENOENT);
     TempDir dir;
     std::string text = dir.file("text", "hello\n");
-    EXPECT_FALSE(load_program(text, {"text"}, {}, &p, &error));
-    EXPECT_EQ(error, "lstar: " + text + ": not an ELF file or script");
-    EXPECT_EQ(p.error_number, ENOEXEC);
-    EXPECT_FALSE(load_program("/bin/true", {"true", std::string(200 * 1024, 'x')}, {}, &p, &error));
-    EXPECT_EQ(p.error_number, E2BIG) << error;
-    EXPECT_NE(error.find("argument list too long"), std::string::npos) << error;
+    p = load_program(text, {"text"}, {});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().message, text + ": not an ELF file or script");
+    EXPECT_EQ(p.error().err, ENOEXEC);
+    p = load_program("/bin/true", {"true", std::string(200 * 1024, 'x')}, {});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().err, E2BIG) << p.error().message;
+    EXPECT_NE(p.error().message.find("argument list too long"), std::string::npos) << p.error().message;
 }
 
 // ---------------------------------------------------------------- scripts
@@ -426,10 +426,9 @@ TEST(Loader, NestedScripts) {
     std::string s5 = dir.path() + "/s5";
     EXPECT_EQ(probe_executable(s5.c_str()), -ELOOP);
     EXPECT_EQ(kernel_exec_errno(s5), ELOOP);
-    LoadedProgram p;
-    std::string error;
-    EXPECT_FALSE(load_program(s5, {"s5"}, {}, &p, &error));
-    EXPECT_EQ(p.error_number, ELOOP) << error;
+    Result<LoadedProgram> p = load_program(s5, {"s5"}, {});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().err, ELOOP) << p.error().message;
 }
 
 // ---------------------------------------------------------------- a real dynamic program
@@ -511,10 +510,10 @@ TEST(Probe, ThirtyTwoBitProgramsAreNotX86_64) {
     if (i386.empty()) GTEST_SKIP() << LSTAR_M32_MISSING;
     EXPECT_EQ(probe_executable(i386.c_str()), kNotX86_64);
     EXPECT_EQ(probe_executable(dir.file("script32", "#!" + i386 + "\n").c_str()), kNotX86_64);
-    LoadedProgram p;
-    std::string error;
-    EXPECT_FALSE(load_program(i386, {"x"}, {}, &p, &error));
-    EXPECT_NE(error.find("i386"), std::string::npos) << error;
+    Result<LoadedProgram> p = load_program(i386, {"x"}, {});
+    ASSERT_FALSE(p.ok());
+    EXPECT_EQ(p.error().err, ENOEXEC);
+    EXPECT_NE(p.error().message.find("i386"), std::string::npos) << p.error().message;
 }
 
 }  // namespace
