@@ -182,11 +182,11 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
         ::raise(SIGSTOP);
         apply_environment(options_.environment);
         if (filter && !filter->load()) {
-            fmt::print(stderr, "lstar: cannot install the seccomp prefilter: {}\n", std::strerror(errno));
+            print_error(error(fmt::format("cannot install the seccomp prefilter: {}", std::strerror(errno)), errno));
             ::_exit(127);
         }
         ::execv(program.c_str(), args.data());
-        fmt::print(stderr, "lstar: cannot run '{}': {}\n", program, std::strerror(errno));
+        print_error(error(fmt::format("cannot run '{}': {}", program, std::strerror(errno)), errno));
         ::_exit(127);
     }
     int status;
