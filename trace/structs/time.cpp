@@ -107,29 +107,24 @@ bool print_rlimit64(DecodeCtx& ctx, std::uint64_t a) {
     return print_rlimit_pair(ctx, v[0], v[1], true);
 }
 
-// Without -v strace shows the two times and "...".
-bool print_rusage(DecodeCtx& ctx, std::uint64_t a) {
-    std::int64_t us, uus, ss, sus;
-    if (!read_long_pair(ctx, a, us, uus) || !read_long_pair(ctx, a + 2 * ctx.long_size(), ss, sus)) return false;
-    ctx.text("{ru_utime=");
-    print_timeval_value(ctx, us, uus);
-    ctx.text(", ru_stime=");
-    print_timeval_value(ctx, ss, sus);
-    ctx.text(", ...}");
+// Two timevals of longs of the task's width at a: "{first=..., second=...<tail>".
+bool print_timeval_pair(DecodeCtx& ctx, std::uint64_t a, const char* first, const char* second, const char* tail) {
+    std::int64_t s1, us1, s2, us2;
+    if (!read_long_pair(ctx, a, s1, us1) || !read_long_pair(ctx, a + 2 * ctx.long_size(), s2, us2)) return false;
+    fmt::format_to(std::back_inserter(ctx.out), "{{{}=", first);
+    print_timeval_value(ctx, s1, us1);
+    fmt::format_to(std::back_inserter(ctx.out), ", {}=", second);
+    print_timeval_value(ctx, s2, us2);
+    ctx.text(tail);
     return true;
 }
 
-// struct itimerval: two timevals of longs of the task's width.
+// Without -v strace shows the two times and "...".
+bool print_rusage(DecodeCtx& ctx, std::uint64_t a) { return print_timeval_pair(ctx, a, "ru_utime", "ru_stime", ", ...}"); }
+
+// struct itimerval: two timevals.
 bool print_itimerval(DecodeCtx& ctx, std::uint64_t a) {
-    std::int64_t is, ius, vs, vus;
-    unsigned w = ctx.long_size();
-    if (!read_long_pair(ctx, a, is, ius) || !read_long_pair(ctx, a + 2 * w, vs, vus)) return false;
-    ctx.text("{it_interval=");
-    print_timeval_value(ctx, is, ius);
-    ctx.text(", it_value=");
-    print_timeval_value(ctx, vs, vus);
-    ctx.text("}");
-    return true;
+    return print_timeval_pair(ctx, a, "it_interval", "it_value", "}");
 }
 
 // struct tms: four clock_t, longs of the task's width.
