@@ -39,10 +39,6 @@ public:
         task->tid = task->tgid = leader;
         tasks_[leader] = std::move(task);
     }
-    // A fork child carrying a copy of its parent's tasks: only `tid` is its own.
-    void retain_only(pid_t tid) {
-        std::erase_if(tasks_, [tid](const auto& entry) { return entry.first != tid; });
-    }
     void clear() { tasks_.clear(); }
     bool empty() const { return tasks_.empty(); }
     std::size_t size() const { return tasks_.size(); }

@@ -30,7 +30,6 @@ public:
     void discard() override;
 
     void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), file_); }
-    bool is_file() const { return to_file_; }
     // The trace is a file whose last line is unfinished (another process wrote it,
     // and died before it could end it).
     bool file_ends_mid_line();

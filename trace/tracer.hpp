@@ -5,7 +5,6 @@
 #include <array>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "kernel/syscall_path.hpp"
