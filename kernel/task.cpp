@@ -1,5 +1,7 @@
 #include "kernel/task.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace lstar {
@@ -17,7 +19,7 @@ std::string SyscallState::proc_syscall_line() const {
     return line;
 }
 
-int SyscallState::multiplexed_call() const {
+int SyscallState::multiplexed_call(std::uint32_t* args) const {
     if (!sc) return 0;
     Multiplexer m = multiplexer_of(*sc);
     auto calls = subcalls(m);
@@ -28,8 +30,9 @@ int SyscallState::multiplexed_call() const {
     if (m != Multiplexer::socketcall || !mem) return 0;
     std::uint64_t call = arg(0) & 0xffffffffu;
     if (call == 0 || call >= calls.size() || !find_syscall(Abi::i386, calls[call].row)) return 0;
-    std::uint32_t args[kMaxArgs];
-    if (copy_bytes_from_user(*mem, args, arg(1) & 0xffffffffu, 4u * calls[call].nargs) != 0) return 0;
+    std::uint32_t read[kMaxArgs] = {};
+    if (copy_bytes_from_user(*mem, read, arg(1) & 0xffffffffu, 4u * calls[call].nargs) != 0) return 0;
+    if (args) std::copy(std::begin(read), std::end(read), args);
     return static_cast<int>(call);
 }
 

@@ -72,9 +72,9 @@ struct SyscallState {
     // arguments, sp and ip in hex while it is in a call.
     std::string proc_syscall_line() const;
     // The call an i386 socketcall or ipc stands for (its index in subcalls()), as
-    // strace decides it: socketcall only when its args array is readable. 0 for
-    // every other call.
-    int multiplexed_call() const;
+    // strace decides it: socketcall only when its args array is readable (and then
+    // read into `args`, when given). 0 for every other call.
+    int multiplexed_call(std::uint32_t* args = nullptr) const;
 };
 
 // State a stage (or the backend) keeps per task, created on first use and gone

@@ -156,16 +156,13 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
 // The multiplexed call as a task of its own (same memory, same entry snapshot);
 // nullptr when task is not a socketcall or its args array can't be read.
 const Subcall* demux(const Task& task, Task& sub) {
-    if (!task.sc || multiplexer_of(*task.sc) != Multiplexer::socketcall || !task.mem) return nullptr;
-    auto calls = subcalls(Multiplexer::socketcall);
-    std::uint64_t call = task.arg(0) & 0xffffffffu;
-    if (call == 0 || call >= calls.size()) return nullptr;
-    const Subcall& s = calls[call];
-    const SyscallDesc* row = find_syscall(Abi::i386, s.row);
+    if (!task.sc || multiplexer_of(*task.sc) != Multiplexer::socketcall) return nullptr;
     std::uint32_t args[kMaxArgs] = {};
-    if (!row || copy_bytes_from_user(*task.mem, args, task.arg(1) & 0xffffffffu, 4u * s.nargs) != 0) return nullptr;
+    int call = task.multiplexed_call(args);
+    if (!call) return nullptr;
+    const Subcall& s = subcalls(Multiplexer::socketcall)[static_cast<std::size_t>(call)];
     sub.call() = task;
-    sub.sc = row;
+    sub.sc = find_syscall(Abi::i386, s.row);
     for (int i = 0; i < kMaxArgs; ++i) syscall_arg(sub.regs, Abi::i386, i) = args[i];
     return &s;
 }
@@ -174,9 +171,8 @@ const Subcall* demux(const Task& task, Task& sub) {
 // (its arguments are decoded by trace/decoders/ipc.cpp).
 const Subcall* ipc_call(const Task& task) {
     if (!task.sc || multiplexer_of(*task.sc) != Multiplexer::ipc) return nullptr;
-    auto calls = subcalls(Multiplexer::ipc);
-    std::uint64_t call = task.arg(0) & 0xffff;
-    return call < calls.size() && !calls[call].name.empty() ? &calls[call] : nullptr;
+    int call = task.multiplexed_call();
+    return call ? &subcalls(Multiplexer::ipc)[static_cast<std::size_t>(call)] : nullptr;
 }
 
 }  // namespace

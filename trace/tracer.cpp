@@ -174,11 +174,9 @@ void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
 
 // Another line is about to begin while one is open: close it the strace way.
 void Tracer::interrupt_open_line() {
-    if (!open_line_) return;
+    if (!open_task_) return;
     out_.write(" <unfinished ...>\n");
-    if (open_task_)
-        if (PerTask* t = find_per_task(*open_task_)) t->line_open = false;
-    open_line_ = 0;
+    if (PerTask* t = find_per_task(*open_task_)) t->line_open = false;
     open_task_ = nullptr;
 }
 
@@ -233,7 +231,7 @@ std::size_t Tracer::resume_line(Task& task, PerTask& t) {
         line_ += t.pending;
         return 0;
     }
-    if (t.line_open && open_line_ == task.tid) {
+    if (t.line_open && open_task_ == &task) {
         line_.clear();
         return open_column_;
     }
@@ -247,7 +245,6 @@ void Tracer::print_call_exit(Task& task, PerTask& t) {
     format_exit_args(task, t, line_);
     finish_line(task, written, true);
     append_dumps(task);
-    open_line_ = 0;
     open_task_ = nullptr;
     t.line_open = false;
     emit();
@@ -259,7 +256,6 @@ void Tracer::print_unfinished(Task& task, PerTask& t, std::string_view why) {
     // strace: the arguments due at exit will never come.
     if (t.exit_from < fmt_->shown_args(task)) line_ += why;
     finish_line(task, written, false);
-    open_line_ = 0;
     open_task_ = nullptr;
     t.line_open = false;
     emit();
@@ -382,7 +378,6 @@ Verdict Tracer::on_enter(Task& task) {
     format_entry(task, t, line_);
     open_column_ = line_.size();
     emit();
-    open_line_ = task.tid;
     open_task_ = &task;
     t.line_open = true;
     return Verdict::proceed;
@@ -497,10 +492,9 @@ void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
                 else print_unfinished(*replaced, *old, " <unfinished ...>");
             }
         }
-        if (open_task_ == replaced) open_line_ = 0, open_task_ = nullptr;
+        if (open_task_ == replaced) open_task_ = nullptr;
         --live_tasks_;
     }
-    if (open_line_ == former_tid) open_line_ = task.tid;
     PerTask& now = *execing;
     if (config_.prints_calls() && !(config_.quiet & kQuietThreadExecve)) {
         if (config_.json) {
@@ -519,7 +513,6 @@ void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
 void Tracer::on_process_copy(Task& self) {
     state<TaskTrace>(self) = TaskTrace{};
     live_tasks_ = 1;
-    open_line_ = 0;
     open_task_ = nullptr;
     open_column_ = 0;
     line_.clear();
@@ -530,7 +523,7 @@ void Tracer::on_process_copy(Task& self) {
 void Tracer::on_call_suspended(Task& task) {
     constexpr std::size_t kMaxDepth = 8;  // a handler that siglongjmps leaves its call behind
     TaskTrace& t = state<TaskTrace>(task);
-    if (open_line_ == task.tid) interrupt_open_line();
+    if (open_task_ == &task) interrupt_open_line();
     if (t.suspended.size() == kMaxDepth) t.suspended.erase(t.suspended.begin());
     t.suspended.push_back(std::move(t.now));
     t.now = PerTask{};
@@ -597,11 +590,10 @@ void Tracer::on_detach(Task& task) {
                 line_ += " <detached ...>\n";
                 emit();
             }
-        } else if (open_line_ == task.tid) {
+        } else if (open_task_ == &task) {
             // strace ends the call's line only when it is the last thing written; a
             // call whose line another one interrupted is left as it is.
             out_.write(" <detached ...>\n");
-            open_line_ = 0;
             open_task_ = nullptr;
         }
     }
@@ -616,7 +608,7 @@ void Tracer::on_detach(Task& task) {
 }
 
 void Tracer::task_gone(Task& task) {
-    if (open_line_ == task.tid) open_line_ = 0, open_task_ = nullptr;
+    if (open_task_ == &task) open_task_ = nullptr;
     if (TaskTrace* t = find_state<TaskTrace>(task)) *t = TaskTrace{};
     if (--live_tasks_ <= 0) finish();
 }

@@ -107,8 +107,9 @@ private:
     std::vector<std::string> paths_;  // -P, with their real paths
     bool deferred_ = false;    // -e status= filters: whole lines are printed at exit
     bool pid_column_ = false;  // "-o FILE -f": the id as a plain first column, like strace
-    pid_t open_line_ = 0;      // the task whose line is unfinished at the end of the output
-    Task* open_task_ = nullptr;  // ... and its Task (tasks end here before they go away)
+    // The task whose line is unfinished at the end of the output (the tracer hears
+    // of a task's end before its Task goes away, and forgets it there).
+    Task* open_task_ = nullptr;
     std::size_t open_column_ = 0;  // how much of that line is written
     int live_tasks_ = 0;
     // -p: the processes attached and how many threads each, announced as strace -f -p
