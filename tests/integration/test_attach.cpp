@@ -37,16 +37,21 @@ void attach_and_detach(int detach_signal, const std::vector<std::string>& extra,
     ASSERT_GT(tracer.pid, 0);
 
     // Every thread is traced: each worker's getppid shows up with its tid.
+    // One snapshot decides which thread is the reader: read again later, the
+    // reader may be in an attach stop and look like a worker.
     std::vector<pid_t> workers;
     auto in_read = [&](pid_t tid) {
         return read_file("/proc/" + std::to_string(target.pid) + "/task/" + std::to_string(tid) + "/syscall").rfind("0 ", 0) == 0;
     };
-    ASSERT_TRUE(eventually([&] { return std::count_if(tids.begin(), tids.end(), in_read) == 1; }))
-        << "the stdin thread never blocked in read";
-    for (pid_t tid : tids)
-        if (tid != target.pid && read_file("/proc/" + std::to_string(target.pid) + "/task/" + std::to_string(tid) + "/syscall")
-                                         .rfind("0 ", 0) != 0)  // not the thread blocked in read
-            workers.push_back(tid);
+    ASSERT_TRUE(eventually([&] {
+        workers.clear();
+        int readers = 0;
+        for (pid_t tid : tids) {
+            if (in_read(tid)) ++readers;
+            else if (tid != target.pid) workers.push_back(tid);
+        }
+        return readers == 1;
+    })) << "the stdin thread never blocked in read";
     ASSERT_EQ(workers.size(), 3u);
     // strace prefixes lines with the task id whenever it traces several tasks (as
     // after -p of a multi-threaded process); when the trace does, check each worker.
