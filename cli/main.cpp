@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     // `lstar trace`: cli/trace_command.cpp (the lead's).
     {"trace", trace_command, "trace a program's system calls, strace-style"},
     {"table", table_command, "show the system call tables and their metadata"},
+    {"policy", policy_command, "compile, check or show a sandbox policy (see lstar run --policy)"},
 };
 
 void usage() {

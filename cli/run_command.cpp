@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <vector>
+
 #include "cli/commands.hpp"
+#include "cli/policy_options.hpp"
 #include "cli/session.hpp"
 #include "handlers/handlers.hpp"
 
@@ -21,6 +24,9 @@ constexpr const char* kRunUsage =
     "  --backend=ptrace|inproc  how calls are caught: a tracer process (default), or a\n"
     "                         SIGSYS inside the program (much faster)\n";
 
+// The usage line, the options above, then the sandbox's.
+void print_usage() { fmt::print("{}\n{}", kRunUsage, kPolicyUsage); }
+
 }  // namespace
 }  // namespace lstar
 
@@ -28,15 +34,17 @@ constexpr const char* kRunUsage =
 int run_command(int argc, char** argv) {
     using namespace lstar;
     enum { kEmulate = 256, kHostname, kNoPrefilter, kBackend };
-    static const option longopts[] = {
+    std::vector<option> longopts = {
         {"follow-forks", no_argument, nullptr, 'f'},
         {"emulate", required_argument, nullptr, kEmulate},
         {"hostname", required_argument, nullptr, kHostname},
         {"no-prefilter", no_argument, nullptr, kNoPrefilter},
         {"backend", required_argument, nullptr, kBackend},
         {"help", no_argument, nullptr, 'h'},
-        {nullptr, 0, nullptr, 0},
     };
+    for (const option& o : policy_long_options()) longopts.push_back(o);
+    longopts.push_back({nullptr, 0, nullptr, 0});
+    PolicyOptions policy_options;
     Handlers handlers;  // what --emulate and --hostname bind: they outlive the path
     SyscallPath path;
     BackendOptions backend_options;
@@ -45,7 +53,11 @@ int run_command(int argc, char** argv) {
     opterr = 0;  // getopt's own message would not be an "lstar: " line
     int c;
     // ":": a missing argument is ':', not '?'.
-    while ((c = getopt_long(argc, argv, "+:fh", longopts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:fh", longopts.data(), nullptr)) != -1) {
+        if (c >= kPolicyOptionFirst) {
+            if (Status s = take_policy_option(policy_options, c, optarg); !s) return fail(2, s.error().message);
+            continue;
+        }
         switch (c) {
         case 'f': backend_options.follow_forks = true; break;
         case kEmulate:
@@ -54,7 +66,7 @@ int run_command(int argc, char** argv) {
         case kHostname: handlers.bind_hostname(path, optarg); break;
         case kNoPrefilter: backend_options.prefilter = false; break;
         case kBackend: backend_name = optarg; break;
-        case 'h': fmt::print("{}", kRunUsage); return 0;
+        case 'h': print_usage(); return 0;
         case ':':
             return fail(2, fmt::format("run: option '{}' requires an argument (see lstar run --help)", argv[optind - 1]));
         default:
@@ -67,6 +79,12 @@ int run_command(int argc, char** argv) {
     SessionOptions options;
     for (int i = optind; i < argc; ++i) options.argv.emplace_back(argv[i]);
     if (options.argv.empty()) return fail(2, "run: no program given (usage: lstar run [OPTIONS] -- PROG [ARGS...])");
+    // The sandbox is made before the backend, which is told to enter it.
+    Result<BackendTraits> traits = backend_traits(backend_name);
+    if (!traits) return fail(2, "run: " + traits.error().message);
+    auto sandbox = make_sandbox(policy_options, *traits);
+    if (!sandbox) return fail(2, sandbox.error().message);
+    backend_options.confinement = sandbox->get();
     auto backend = make_backend(backend_name, path, backend_options);
     if (!backend) return fail(2, "run: " + backend.error().message);
     return run_session(**backend, path, backend_options, options);

@@ -74,7 +74,7 @@ int exit_like(int status, const BackendOptions& options) {
 // Nothing on the path (lstar run without handlers): no call needs to stop, so
 // the prefilter would let every one through; lstar steps aside and execs the
 // program in its own place, leaving only its start-up as overhead.
-int exec_in_place(const std::vector<std::string>& argv) {
+int exec_in_place(const std::vector<std::string>& argv, const Confinement* confinement) {
     Result<std::string> program = find_program(argv[0]);
     if (!program) return fail(1, program.error().message);
     std::vector<char*> args;
@@ -82,6 +82,7 @@ int exec_in_place(const std::vector<std::string>& argv) {
     args.push_back(nullptr);
     std::fflush(stdout);
     std::fflush(stderr);
+    enter_confinement(confinement);
     ::execv(program->c_str(), args.data());
     return fail(1, fmt::format("cannot run '{}': {}", *program, std::strerror(errno)));
 }
@@ -97,7 +98,7 @@ int run_session(Backend& backend, const SyscallPath& path, const BackendOptions&
                 const SessionOptions& options) {
     bool attached = options.argv.empty();
     if (!attached && path.idle() && backend_options.prefilter && backend.may_step_aside())
-        return exec_in_place(options.argv);
+        return exec_in_place(options.argv, backend_options.confinement);
     if (Status s = backend.open_outputs(); !s) return fail(1, s.error().message);
     if (attached) {
         for (pid_t pid : options.attach)

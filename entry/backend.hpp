@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/confinement.hpp"
 #include "kernel/session_output.hpp"
 #include "kernel/syscall_path.hpp"
 #include "table/result.hpp"
@@ -40,6 +41,8 @@ struct BackendOptions {
     std::vector<SessionOutput*> outputs;
     // -E: changes to the launched program's environment ("VAR=VAL" sets, "VAR" removes).
     std::vector<std::string> environment;
+    // The policy sandbox a launched program enters just before its image is loaded.
+    const Confinement* confinement = nullptr;
 };
 
 // A backend that starts new images of lstar starts them as "lstar MARKER ...":
@@ -47,6 +50,14 @@ struct BackendOptions {
 // command line the image runs. The backend keeps what else it was given.
 bool is_image_command(std::string_view arg);
 Result<std::vector<std::string>> image_command(int argc, char** argv);
+
+// Whether this process is an image a backend started (its command line is the
+// session's again, but the session's set-up, such as the sandbox, is done).
+bool is_backend_image();
+
+// Enters the launched program's confinement, if any; on failure prints why and
+// _exits 127, as a failed exec does. For the launched child only.
+void enter_confinement(const Confinement* confinement);
 
 // Each output opened, in order.
 Status open_outputs(std::span<SessionOutput* const> outputs);
@@ -59,6 +70,9 @@ struct BackendTraits {
     // Each process of the traced tree runs its own copy of the path (its stages see
     // only that process's tasks).
     bool path_per_process = false;
+    // Each exec of the program runs lstar's own binary first (a new runtime image),
+    // which a sandbox must then let it read and execute.
+    bool execs_itself = false;
 };
 
 class Backend {
@@ -86,6 +100,8 @@ public:
 
 // The backends there are, by name ("ptrace" first: the default).
 std::span<const std::string_view> backend_names();
+// What a backend by that name can do, before it is made.
+Result<BackendTraits> backend_traits(std::string_view name);
 // A backend by name, on this path with these options.
 Result<std::unique_ptr<Backend>> make_backend(std::string_view name, SyscallPath& path, BackendOptions options);
 

@@ -1,5 +1,8 @@
 // The backends entry/ offers, by name.
+#include <unistd.h>
+
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -16,6 +19,16 @@ constexpr std::string_view kNames[] = {"ptrace", "inproc"};
 std::span<const std::string_view> backend_names() { return kNames; }
 
 bool is_image_command(std::string_view arg) { return arg == "__inproc"; }
+
+bool is_backend_image() { return inproc::image_args() != nullptr; }
+
+void enter_confinement(const Confinement* confinement) {
+    if (!confinement) return;
+    if (int err = confinement->apply_in_child(); err < 0) {
+        print_error(error(fmt::format("cannot enter the policy sandbox ({}): {}", confinement->failed_step(), std::strerror(-err)), -err));
+        ::_exit(127);
+    }
+}
 
 Result<std::vector<std::string>> image_command(int argc, char** argv) {
     Result<inproc::ImageArgs> args = inproc::ImageArgs::decode(argc, argv);
@@ -38,6 +51,12 @@ void apply_environment(const std::vector<std::string>& changes) {
         if (eq == std::string::npos) ::unsetenv(e.c_str());
         else ::setenv(e.substr(0, eq).c_str(), e.c_str() + eq + 1, 1);
     }
+}
+
+Result<BackendTraits> backend_traits(std::string_view name) {
+    if (name == "ptrace") return PtraceBackend::kTraits;
+    if (name == "inproc") return inproc::kTraits;
+    return error(fmt::format("invalid --backend argument: '{}' ({})", name, fmt::join(kNames, " or ")), EINVAL);
 }
 
 Result<std::unique_ptr<Backend>> make_backend(std::string_view name, SyscallPath& path, BackendOptions options) {

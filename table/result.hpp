@@ -68,3 +68,12 @@ inline void print_error(const Error& e) { std::fprintf(stderr, "lstar: %s\n", e.
         if (auto lstar_try_result_ = (expr); !lstar_try_result_) \
             return lstar_try_result_.error();                    \
     } while (0)
+
+// Declares (or assigns) `decl` from a Result's value, or returns its error
+// from the enclosing function: LSTAR_TRY_ASSIGN(std::string text, read(path));
+#define LSTAR_TRY_CONCAT_(a, b) a##b
+#define LSTAR_TRY_CONCAT(a, b) LSTAR_TRY_CONCAT_(a, b)
+#define LSTAR_TRY_ASSIGN(decl, expr)                                                                   \
+    auto LSTAR_TRY_CONCAT(lstar_try_value_, __LINE__) = (expr);                                        \
+    if (!LSTAR_TRY_CONCAT(lstar_try_value_, __LINE__)) return LSTAR_TRY_CONCAT(lstar_try_value_, __LINE__).error(); \
+    decl = std::move(*LSTAR_TRY_CONCAT(lstar_try_value_, __LINE__))

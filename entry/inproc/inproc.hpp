@@ -55,6 +55,8 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs);
 // What exec does to descriptors: those marked close-on-exec are closed.
 void close_on_exec_fds();
 
+// What the in-process backend can do (Backend::traits).
+inline constexpr BackendTraits kTraits{.can_attach = false, .path_per_process = true, .execs_itself = true};
 // The backend (supervisor.cpp): in the lstar the user started, the supervisor of
 // the program's tree; in a runtime image, the loader of its program.
 Result<std::unique_ptr<Backend>> make_backend(SyscallPath& path, BackendOptions options);

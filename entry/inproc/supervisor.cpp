@@ -49,7 +49,7 @@ class InprocBackend final : public Backend {
 public:
     InprocBackend(SyscallPath& path, BackendOptions options) : path_(path), options_(std::move(options)) {}
 
-    BackendTraits traits() const override { return {.can_attach = false, .path_per_process = true}; }
+    BackendTraits traits() const override { return kTraits; }
     Status launch(const std::vector<std::string>& argv) override;
     Status attach(pid_t) override {
         return error("--backend=inproc cannot attach to a running process (-p): use --backend=ptrace", EINVAL);
@@ -141,6 +141,8 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
             print_error(error(fmt::format("cannot load the trap filter: {}", std::strerror(errno)), errno));
             ::_exit(127);
         }
+        // Before close_on_exec_fds: the sandbox's Landlock ruleset is one of those.
+        enter_confinement(options_.confinement);
         // The child already is an lstar image with the path set up: it becomes the
         // first runtime image without an exec of its own, after doing what exec
         // would have done to lstar's descriptors.

@@ -185,6 +185,7 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
             print_error(error(fmt::format("cannot install the seccomp prefilter: {}", std::strerror(errno)), errno));
             ::_exit(127);
         }
+        enter_confinement(options_.confinement);
         ::execv(program.c_str(), args.data());
         print_error(error(fmt::format("cannot run '{}': {}", program, std::strerror(errno)), errno));
         ::_exit(127);

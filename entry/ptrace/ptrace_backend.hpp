@@ -25,7 +25,8 @@ public:
     PtraceBackend(const PtraceBackend&) = delete;
     PtraceBackend& operator=(const PtraceBackend&) = delete;
 
-    BackendTraits traits() const override { return {.can_attach = true, .path_per_process = false}; }
+    static constexpr BackendTraits kTraits{.can_attach = true, .path_per_process = false};
+    BackendTraits traits() const override { return kTraits; }
     Status open_outputs() override { return lstar::open_outputs(options_.outputs); }
     // Starts argv[0] (looked up in PATH) stopped under tracing.
     Status launch(const std::vector<std::string>& argv) override;

@@ -1,0 +1,138 @@
+// lstar policy compile|check|show [FILE] [--deny ...]: what a policy becomes,
+// whether it is sound, and what it allows, without running anything.
+#include <getopt.h>
+
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/policy_options.hpp"
+#include "cli/session.hpp"
+
+namespace lstar {
+
+namespace {
+
+constexpr const char* kPolicyCommandUsage =
+    "usage: lstar policy compile|check|show [FILE] [SANDBOX OPTIONS]\n"
+    "  compile   the seccomp filters, instruction by instruction, per ABI\n"
+    "  check     errors and warnings: unknown names, rules that shadow others, holes\n"
+    "  show      what the policy allows and denies, per ABI, and its path rules\n"
+    "FILE is lstar's policy (TOML) or an OCI/Docker seccomp profile; the options are run's:\n";
+
+std::string access_text(unsigned access) {
+    if (access == 0) return "nothing (denied)";
+    std::vector<std::string> parts;
+    for (auto [bit, name] : {std::pair{policy::kAccessRead, "read"}, std::pair{policy::kAccessWrite, "write"},
+                             std::pair{policy::kAccessExec, "exec"}, std::pair{policy::kAccessMake, "make"},
+                             std::pair{policy::kAccessRemove, "remove"}})
+        if (access & bit) parts.push_back(name);
+    return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+int show(const policy::Policy& p, const policy::Sandbox& sandbox) {
+    for (Abi abi : p.abis) {
+        fmt::print("{}: calls no rule names: {}\n", abi_name(abi), p.default_action.text());
+        for (const policy::CallRule& r : sandbox.policy().calls) {
+            if (!r.abis.empty() && std::find(r.abis.begin(), r.abis.end(), abi) == r.abis.end()) continue;
+            Result<std::vector<const SyscallDesc*>> rows = policy::rule_rows(r, abi);
+            if (!rows || rows->empty()) continue;
+            std::vector<std::string_view> names;
+            for (const SyscallDesc* row : *rows) names.push_back(row->name);
+            std::vector<std::string> conditions;
+            for (const policy::ArgCondition& c : r.conditions) conditions.push_back(c.text);
+            fmt::print("  {:<14} {}{}  [{}]\n", r.action.text(), fmt::join(names, " "),
+                       conditions.empty() ? "" : fmt::format(" when {}", fmt::join(conditions, " && ")), r.origin);
+        }
+    }
+    if (p.restricts_paths()) {
+        fmt::print("paths ({}; Landlock ABI {}):\n", p.paths_allowlist ? "only those named" : "all but those named",
+                   sandbox.landlock().abi);
+        for (const policy::PathRule& r : p.paths) fmt::print("  {:<30} {}  [{}]\n", r.path, access_text(r.access), r.origin);
+        for (const std::string& n : sandbox.landlock().notes) fmt::print("  note: {}\n", n);
+    }
+    if (p.network.no_network) fmt::print("network: no sockets but AF_UNIX\n");
+    if (p.network.restrict_tcp)
+        fmt::print("network: TCP bind to {} only, connect to {} only\n", fmt::join(p.network.tcp_bind, ","),
+                   fmt::join(p.network.tcp_connect, ","));
+    return 0;
+}
+
+int check(const policy::Policy& p, const policy::Sandbox& sandbox) {
+    int warnings = 0;
+    for (const std::string& n : sandbox.compiled().notes) {
+        fmt::print("warning: {}\n", n);
+        ++warnings;
+    }
+    for (const std::string& w : sandbox.landlock().warnings) {
+        fmt::print("warning: {}\n", w);
+        ++warnings;
+    }
+    // A policy that reopens a hole lstar closes by default says so.
+    bool restricts = p.restricts_calls() || p.restricts_paths() || p.network.restrict_tcp;
+    for (const policy::CallRule& r : p.calls)
+        for (const std::string& c : r.calls)
+            if (restricts && !r.action.denies() && r.conditions.empty() &&
+                (c == "io_uring_setup" || c == "ptrace" || c == "process_vm_writev" || c == "pidfd_getfd")) {
+                fmt::print("warning: {}: allowing {} reopens a way around the policy's other rules\n", r.origin, c);
+                ++warnings;
+            }
+    std::size_t instructions = 0;
+    for (const policy::SeccompFilter& f : sandbox.compiled().filters) instructions += f.program.size();
+    fmt::print("{}: {} ({} rules, {} seccomp filters of {} instructions{})\n", p.source.empty() ? "policy" : p.source,
+               warnings ? fmt::format("{} warnings", warnings) : "OK", p.calls.size(), sandbox.compiled().filters.size(),
+               instructions, sandbox.landlock().ruleset_fd >= 0 ? ", a Landlock domain" : "");
+    return warnings ? 1 : 0;
+}
+
+int compile(const policy::Sandbox& sandbox) {
+    int n = 0;
+    for (const policy::SeccompFilter& f : sandbox.compiled().filters)
+        fmt::print("# filter {}: {} ({} instructions)\n{}\n", ++n, f.what, f.program.size(), policy::disassemble(f.program));
+    return 0;
+}
+
+}  // namespace
+}  // namespace lstar
+
+int policy_command(int argc, char** argv) {
+    using namespace lstar;
+    std::vector<option> longopts = {{"help", no_argument, nullptr, 'h'}};
+    for (const option& o : policy_long_options()) longopts.push_back(o);
+    longopts.push_back({nullptr, 0, nullptr, 0});
+    if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
+        fmt::print("{}{}", kPolicyCommandUsage, kPolicyUsage);
+        return argc < 2 ? 2 : 0;
+    }
+    std::string_view what = argv[1];
+    if (what != "compile" && what != "check" && what != "show")
+        return fail(2, fmt::format("policy: unknown subcommand '{}' (compile, check or show)", what));
+    PolicyOptions options;
+    optind = 2;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts.data(), nullptr)) != -1) {
+        if (c >= kPolicyOptionFirst) {
+            if (Status s = take_policy_option(options, c, optarg); !s) return fail(2, s.error().message);
+            continue;
+        }
+        if (c == 'h') {
+            fmt::print("{}{}", kPolicyCommandUsage, kPolicyUsage);
+            return 0;
+        }
+        return fail(2, fmt::format("policy: unrecognized option '{}' (see lstar policy --help)", argv[optind - 1]));
+    }
+    if (optind < argc) {
+        if (!options.file.empty() || optind + 1 < argc) return fail(2, "policy: give one policy file");
+        options.file = argv[optind];
+    }
+    if (!options.any()) return fail(2, "policy: no policy given (a FILE, or sandbox options such as --deny)");
+    Result<policy::Policy> p = options.policy();
+    if (!p) return fail(2, p.error().message);
+    Result<std::unique_ptr<policy::Sandbox>> sandbox = policy::Sandbox::prepare(*p, {});
+    if (!sandbox) return fail(2, sandbox.error().message);
+    if (what == "compile") return compile(**sandbox);
+    if (what == "check") return check(*p, **sandbox);
+    return show(*p, **sandbox);
+}

@@ -1,0 +1,122 @@
+#include "cli/policy_options.hpp"
+
+#include <fmt/format.h>
+
+namespace lstar {
+
+namespace {
+
+enum : int {
+    kPolicy = kPolicyOptionFirst,
+    kDeny,
+    kDenyPath,
+    kReadOnly,
+    kAllowPath,
+    kNoNetwork,
+    kBestEffort,
+    kKillOnDeny,
+};
+
+constexpr option kOptions[] = {
+    {"policy", required_argument, nullptr, kPolicy},
+    {"deny", required_argument, nullptr, kDeny},
+    {"deny-path", required_argument, nullptr, kDenyPath},
+    {"read-only", required_argument, nullptr, kReadOnly},
+    {"allow-path", required_argument, nullptr, kAllowPath},
+    {"no-network", no_argument, nullptr, kNoNetwork},
+    {"best-effort", no_argument, nullptr, kBestEffort},
+    {"kill-on-deny", no_argument, nullptr, kKillOnDeny},
+};
+
+Status absolute(const char* option, const char* path) {
+    if (path[0] == '/') return {};
+    return error(fmt::format("run: {} takes an absolute path, not '{}'", option, path));
+}
+
+}  // namespace
+
+const char* const kPolicyUsage =
+    "Sandbox (kernel-enforced: seccomp-bpf and Landlock; docs/policy.md):\n"
+    "  --policy FILE          lstar's policy (TOML) or an OCI/Docker seccomp profile (JSON)\n"
+    "  --deny CALL[,CALL...]  these calls (names or %classes) fail with EPERM\n"
+    "  --deny-path PATH       PATH (and beneath it) cannot be opened, run, changed or removed: EACCES\n"
+    "  --read-only PATH       PATH (and beneath it) can be read and run, not changed\n"
+    "  --allow-path PATH      only the --allow-path trees can be reached (each fully)\n"
+    "  --no-network           no sockets but AF_UNIX (EAFNOSUPPORT)\n"
+    "  --best-effort          run even where the kernel's Landlock lacks a feature, with a warning\n"
+    "  --kill-on-deny         a denied call kills the process instead of failing\n";
+
+std::span<const option> policy_long_options() { return kOptions; }
+
+Status take_policy_option(PolicyOptions& o, int id, const char* arg) {
+    switch (id) {
+    case kPolicy:
+        if (!o.file.empty()) return error("run: --policy given twice (include one policy in the other instead)");
+        o.file = arg;
+        return {};
+    case kDeny: {
+        policy::CallRule r;
+        r.origin = fmt::format("--deny {}", arg);
+        std::string_view rest = arg;
+        while (!rest.empty()) {
+            std::size_t comma = rest.find(',');
+            if (comma != 0) r.calls.emplace_back(rest.substr(0, comma));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+        if (r.calls.empty()) return error("run: --deny needs call names (--deny ptrace,mount)");
+        r.action = {policy::ActionKind::errno_, EPERM};
+        o.calls.push_back(std::move(r));
+        return {};
+    }
+    case kDenyPath:
+    case kReadOnly:
+    case kAllowPath: {
+        const char* name = id == kDenyPath ? "--deny-path" : id == kReadOnly ? "--read-only" : "--allow-path";
+        LSTAR_TRY(absolute(name, arg));
+        unsigned access = id == kDenyPath ? 0 : id == kReadOnly ? policy::kAccessRead | policy::kAccessExec : policy::kAccessAll;
+        o.paths.push_back({fmt::format("{} {}", name, arg), arg, access});
+        o.allowlist = o.allowlist || id == kAllowPath;
+        return {};
+    }
+    case kNoNetwork: o.no_network = true; return {};
+    case kBestEffort: o.best_effort = true; return {};
+    case kKillOnDeny: o.kill_on_deny = true; return {};
+    }
+    return error(fmt::format("run: unknown sandbox option {}", id));
+}
+
+Result<policy::Policy> PolicyOptions::policy() const {
+    policy::Policy p;
+    if (!file.empty()) {
+        LSTAR_TRY_ASSIGN(p, policy::load_policy_file(file));
+    }
+    policy::Policy shorthands;
+    shorthands.calls = calls;
+    shorthands.paths = paths;
+    shorthands.paths_allowlist = allowlist;
+    shorthands.network.no_network = no_network;
+    shorthands.network.origin = "--no-network";
+    shorthands.best_effort = best_effort;
+    p.merge(std::move(shorthands));
+    if (kill_on_deny) {
+        // Every denial (the default's too) kills the process instead of failing the call.
+        auto harden = [](policy::Action& a) {
+            if (a.kind == policy::ActionKind::errno_) a = {policy::ActionKind::kill_process, 0};
+        };
+        harden(p.default_action);
+        for (policy::CallRule& r : p.calls) harden(r.action);
+    }
+    return p;
+}
+
+Result<std::unique_ptr<policy::Sandbox>> make_sandbox(const PolicyOptions& options, const BackendTraits& backend) {
+    if (!options.any() || is_backend_image()) return std::unique_ptr<policy::Sandbox>();
+    LSTAR_TRY_ASSIGN(policy::Policy p, options.policy());
+    std::vector<std::string> backend_files;
+    if (backend.execs_itself) backend_files.push_back("/proc/self/exe");
+    LSTAR_TRY_ASSIGN(std::unique_ptr<policy::Sandbox> sandbox, policy::Sandbox::prepare(std::move(p), backend_files));
+    for (const std::string& w : sandbox->landlock().warnings) print_error(error("policy: " + w));
+    return sandbox;
+}
+
+}  // namespace lstar

@@ -1,0 +1,155 @@
+// The policy model's small parts: actions, conditions, ABIs, merging, and
+// which format a file is in.
+#include "policy/policy.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "table/xlat.hpp"
+
+namespace lstar::policy {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+std::string Action::text() const {
+    switch (kind) {
+    case ActionKind::allow: return "allow";
+    case ActionKind::log: return "log";
+    case ActionKind::errno_: {
+        const XlatEntry* e = xlat_find(xlat::Set::errno_, static_cast<std::uint64_t>(err));
+        return e ? fmt::format("errno:{}", e->name) : fmt::format("errno:{}", err);
+    }
+    case ActionKind::trap: return "trap";
+    case ActionKind::kill_thread: return "kill-thread";
+    case ActionKind::kill_process: return "kill-process";
+    }
+    return "?";
+}
+
+Result<Action> parse_action(std::string_view text) {
+    text = trim(text);
+    if (text == "allow") return Action{ActionKind::allow};
+    if (text == "log") return Action{ActionKind::log};
+    if (text == "trap") return Action{ActionKind::trap};
+    if (text == "kill" || text == "kill-process") return Action{ActionKind::kill_process};
+    if (text == "kill-thread") return Action{ActionKind::kill_thread};
+    if (text == "errno" || text == "deny") return Action{ActionKind::errno_, EPERM};
+    if (text.starts_with("errno:")) {
+        std::string_view name = text.substr(6);
+        if (const XlatEntry* e = xlat_find(xlat::Set::errno_, name)) return Action{ActionKind::errno_, static_cast<int>(e->value)};
+        char* end = nullptr;
+        std::string digits(name);
+        long n = std::strtol(digits.c_str(), &end, 10);
+        if (!digits.empty() && *end == 0 && n > 0 && n < 4096) return Action{ActionKind::errno_, static_cast<int>(n)};
+        return error(fmt::format("unknown errno '{}' in action '{}' (an errno name such as EPERM, or a number 1-4095)", name, text));
+    }
+    return error(fmt::format("unknown action '{}' (allow, log, errno, errno:NAME, trap, kill-thread, kill-process)", text));
+}
+
+Result<ArgCondition> parse_condition(std::string_view text) {
+    ArgCondition c;
+    c.text = std::string(trim(text));
+    std::string_view s = c.text;
+    static constexpr std::pair<std::string_view, CmpOp> kOps[] = {
+        {"==", CmpOp::eq}, {"!=", CmpOp::ne}, {"<=", CmpOp::le}, {">=", CmpOp::ge},
+        {"<", CmpOp::lt},  {">", CmpOp::gt},  {"&", CmpOp::masked_eq},
+    };
+    std::size_t at = std::string_view::npos;
+    CmpOp op = CmpOp::eq;
+    std::size_t op_len = 0;
+    for (auto [spelling, kind] : kOps)
+        if (std::size_t p = s.find(spelling); p != std::string_view::npos && p < at) {
+            at = p, op = kind, op_len = spelling.size();
+        }
+    auto bad = [&](std::string_view why) {
+        return error(fmt::format("bad condition '{}': {} (ARG OP VALUE with OP one of == != < <= > >= &, "
+                                 "e.g. 'family == AF_UNIX' or 'flags & O_ACCMODE == O_WRONLY')",
+                                 c.text, why));
+    };
+    if (at == std::string_view::npos) return bad("no comparison");
+    c.arg = std::string(trim(s.substr(0, at)));
+    if (std::size_t dot = c.arg.find('.'); dot != std::string::npos) c.arg = c.arg.substr(dot + 1);  // "socket.family"
+    if (c.arg.empty()) return bad("no argument name");
+    std::string_view rest = trim(s.substr(at + op_len));
+    c.op = op;
+    if (op == CmpOp::masked_eq) {
+        // "flags & MASK" (the bits are all set) or "flags & MASK == VALUE".
+        if (std::size_t eq = rest.find("=="); eq != std::string_view::npos) {
+            c.mask = std::string(trim(rest.substr(0, eq)));
+            c.value = std::string(trim(rest.substr(eq + 2)));
+        } else {
+            c.mask = c.value = std::string(rest);
+        }
+        if (c.mask.empty()) return bad("no mask");
+    } else {
+        c.value = std::string(rest);
+    }
+    if (c.value.empty()) return bad("no value");
+    return c;
+}
+
+Result<Abi> parse_abi(std::string_view name) {
+    if (name == "x86_64" || name == "amd64" || name == "SCMP_ARCH_X86_64") return Abi::x86_64;
+    if (name == "i386" || name == "x86" || name == "SCMP_ARCH_X86") return Abi::i386;
+    if (name == "x32" || name == "SCMP_ARCH_X32") return Abi::x32;
+    return error(fmt::format("unknown ABI '{}' (x86_64, i386, x32)", name));
+}
+
+bool Policy::restricts_calls() const {
+    if (default_action.denies()) return true;
+    for (const CallRule& r : calls)
+        if (r.action.denies()) return true;
+    return network.no_network;
+}
+
+void Policy::merge(Policy other) {
+    for (CallRule& r : other.calls) calls.push_back(std::move(r));
+    for (PathRule& r : other.paths) paths.push_back(std::move(r));
+    paths_allowlist = paths_allowlist || other.paths_allowlist;
+    network.no_network = network.no_network || other.network.no_network;
+    network.restrict_tcp = network.restrict_tcp || other.network.restrict_tcp;
+    network.tcp_bind.insert(network.tcp_bind.end(), other.network.tcp_bind.begin(), other.network.tcp_bind.end());
+    network.tcp_connect.insert(network.tcp_connect.end(), other.network.tcp_connect.begin(), other.network.tcp_connect.end());
+    if (network.origin.empty()) network.origin = other.network.origin;
+    best_effort = best_effort || other.best_effort;
+}
+
+Result<Policy> load_policy_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return error(fmt::format("cannot read policy '{}': {}", path, std::strerror(errno)), errno);
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int err = errno;
+            ::close(fd);
+            return error(fmt::format("cannot read policy '{}': {}", path, std::strerror(err)), err);
+        }
+        if (n == 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    // An OCI profile is a JSON object; lstar's policies are TOML, which cannot start with '{'.
+    std::string_view body = text;
+    while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\t' || body.front() == '\r'))
+        body.remove_prefix(1);
+    if (body.starts_with("{")) return parse_oci_profile(text, path);
+    return parse_toml_policy(text, path);
+}
+
+}  // namespace lstar::policy

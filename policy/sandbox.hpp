@@ -1,0 +1,40 @@
+// A compiled policy, ready to be entered by a launched program: its seccomp
+// filters and its Landlock domain (policy/seccomp_filter.hpp, landlock.hpp).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel/confinement.hpp"
+#include "policy/landlock.hpp"
+#include "policy/seccomp_filter.hpp"
+#include "table/result.hpp"
+
+namespace lstar::policy {
+
+class Sandbox final : public Confinement {
+public:
+    // Compiles the policy (with lstar's default rules added) and builds its Landlock
+    // ruleset. `backend_files`: files the backend must still read and execute.
+    static Result<std::unique_ptr<Sandbox>> prepare(Policy policy, const std::vector<std::string>& backend_files);
+    ~Sandbox() override;
+
+    // no_new_privs, then the Landlock domain, then the filters (Landlock's own call
+    // must not meet them).
+    int apply_in_child() const noexcept override;
+    const char* failed_step() const noexcept override { return failed_step_; }
+
+    const Policy& policy() const { return policy_; }
+    const CompiledPolicy& compiled() const { return compiled_; }
+    const LandlockDomain& landlock() const { return landlock_; }
+
+private:
+    Sandbox() = default;
+    Policy policy_;
+    CompiledPolicy compiled_;
+    LandlockDomain landlock_;
+    mutable const char* failed_step_ = "";
+};
+
+}  // namespace lstar::policy

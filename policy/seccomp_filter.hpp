@@ -1,0 +1,46 @@
+// A policy's call rules as kernel seccomp-bpf, built with libseccomp from
+// lstar's own tables: every ABI the policy models gets its rules from its own
+// table, an argument declared 32 bits wide is compared on its low half only,
+// and what a rule forbids cannot be done another way the filter can see (the
+// i386 multiplexers, clone3 and openat2 beside the calls whose flags a rule
+// reads, io_uring, a user-notify listener of the program's own).
+#pragma once
+
+#include <linux/filter.h>
+
+#include <string>
+#include <vector>
+
+#include "policy/policy.hpp"
+#include "table/result.hpp"
+
+namespace lstar::policy {
+
+// One seccomp filter. A policy may need several: the kernel runs them all and
+// takes the most restrictive answer, which is what makes "the strictest rule
+// that matches decides" exact when rules overlap.
+struct SeccompFilter {
+    std::vector<sock_filter> program;
+    std::string what;  // what it does: "x86_64 calls", "gate: the ABIs the policy models", ...
+};
+
+struct CompiledPolicy {
+    std::vector<SeccompFilter> filters;
+    // What a reader should know: rules that shadow each other or do nothing,
+    // holes lstar closed by default, calls a rule could not reach on an ABI.
+    std::vector<std::string> notes;
+};
+
+// The rules that close known holes, added to a policy's own unless it names
+// those calls itself (docs/policy.md, "Defaults").
+void add_default_rules(Policy& policy);
+
+Result<CompiledPolicy> compile_seccomp(const Policy& policy);
+
+// The rows of one ABI's table that a rule's call names and classes reach.
+Result<std::vector<const SyscallDesc*>> rule_rows(const CallRule& rule, Abi abi);
+
+// A filter in readable form (policy/bpf_text.cpp): `lstar policy compile`.
+std::string disassemble(const std::vector<sock_filter>& program);
+
+}  // namespace lstar::policy
