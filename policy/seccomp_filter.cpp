@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -351,6 +352,7 @@ struct Compiler {
             }
         }
         LSTAR_TRY(add_filter(main, abi, fmt::format("{} calls (default {})", abi_name(abi), policy.default_action.text())));
+        if (!out.filters.empty() && abi == Abi::x86_64) out.filters.back().enter_last = true;
         for (auto& [action, f] : stricter)
             LSTAR_TRY(add_filter(*f, abi, fmt::format("{} calls: the rules with conditions stricter than their call's answer", abi_name(abi))));
         return {};
@@ -375,6 +377,7 @@ struct Compiler {
             FilterBuild all(SCMP_ACT_ERRNO(ENOSYS));
             seccomp_attr_set(all.ctx(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
             LSTAR_TRY(add_filter(all, Abi::x86_64, "x86_64 calls: none (the policy models i386 only)"));
+            out.filters.back().enter_last = true;
         }
         if (i386) {
             if (seccomp_arch_add(f.ctx(), SCMP_ARCH_X86) < 0) return error("libseccomp cannot add the x86 architecture");
@@ -436,6 +439,7 @@ Result<CompiledPolicy> compile_seccomp(const Policy& policy) {
                                      policy.source.empty() ? "the policy" : policy.source));
     for (Abi abi : policy.abis) LSTAR_TRY(c.compile_abi(abi));
     LSTAR_TRY(c.gate());
+    std::stable_partition(c.out.filters.begin(), c.out.filters.end(), [](const SeccompFilter& f) { return !f.enter_last; });
     return std::move(c.out);
 }
 

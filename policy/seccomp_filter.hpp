@@ -22,6 +22,8 @@ namespace lstar::policy {
 struct SeccompFilter {
     std::vector<sock_filter> program;
     std::string what;  // what it does: "x86_64 calls", "gate: the ABIs the policy models", ...
+    // Entered after the others: it may deny seccomp(2) itself, which entering them takes.
+    bool enter_last = false;
 };
 
 struct CompiledPolicy {
