@@ -109,14 +109,33 @@ Result<policy::Policy> PolicyOptions::policy() const {
     return p;
 }
 
-Result<std::unique_ptr<policy::Sandbox>> make_sandbox(const PolicyOptions& options, const BackendTraits& backend) {
-    if (!options.any() || is_backend_image()) return std::unique_ptr<policy::Sandbox>();
+Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTraits& backend, SyscallPath& path,
+                                   BackendOptions& backend_options) {
+    PolicySession session;
+    if (!options.any()) return session;
     LSTAR_TRY_ASSIGN(policy::Policy p, options.policy());
+    bool enter = !is_backend_image();
     std::vector<std::string> backend_files;
-    if (backend.execs_itself) backend_files.push_back("/proc/self/exe");
-    LSTAR_TRY_ASSIGN(std::unique_ptr<policy::Sandbox> sandbox, policy::Sandbox::prepare(std::move(p), backend_files));
-    for (const std::string& w : sandbox->landlock().warnings) print_error(error("policy: " + w));
-    return sandbox;
+    if (backend.execs_itself) {
+        // Each image runs lstar's binary and reads the policy file again.
+        backend_files.push_back("/proc/self/exe");
+        if (!options.file.empty()) backend_files.push_back(options.file);
+    }
+    policy::Policy reported = p;
+    LSTAR_TRY_ASSIGN(session.sandbox, policy::Sandbox::prepare(std::move(p), backend_files, enter));
+    if (enter) {
+        for (const std::string& w : session.sandbox->landlock().warnings) print_error(error("policy: " + w));
+        backend_options.confinement = session.sandbox.get();
+    }
+    if (!options.quiet) {
+        session.messages = std::make_unique<TraceOutput>();
+        backend_options.outputs.push_back(session.messages.get());
+        session.reporter = std::make_unique<policy::Reporter>(reported, session.sandbox->compiled(), *session.messages);
+        session.reporter->bind(path);
+        // A denial in any process of the program is reported.
+        backend_options.follow_forks = true;
+    }
+    return session;
 }
 
 }  // namespace lstar

@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "entry/backend.hpp"
+#include "policy/reporter.hpp"
 #include "policy/sandbox.hpp"
+#include "trace/output.hpp"
 #include "table/result.hpp"
 
 namespace lstar {
@@ -25,6 +27,7 @@ struct PolicyOptions {
     bool no_network = false;
     bool best_effort = false;
     bool kill_on_deny = false;
+    bool quiet = false;  // -q: no line per denial (the kernel alone answers, at no cost)
 
     bool any() const { return !file.empty() || !calls.empty() || !paths.empty() || no_network; }
     // The policy file (if any) with the shorthands added.
@@ -39,9 +42,19 @@ Status take_policy_option(PolicyOptions& options, int id, const char* arg);
 // The options' help lines.
 extern const char* const kPolicyUsage;
 
-// The sandbox for a program launched through `backend`, or nullptr when no option
-// asked for one (or when this process is an image the backend started: the
-// program is in its sandbox already).
-Result<std::unique_ptr<policy::Sandbox>> make_sandbox(const PolicyOptions& options, const BackendTraits& backend);
+// The sandbox of a session, and the stage that reports its denials.
+struct PolicySession {
+    std::unique_ptr<policy::Sandbox> sandbox;
+    std::unique_ptr<TraceOutput> messages;  // where the denials are reported (stderr)
+    std::unique_ptr<policy::Reporter> reporter;
+};
+
+// Prepares the sandbox the options ask for (none when they ask for nothing) and
+// puts it on the path and in the backend options: the launched program enters
+// it, and the reporter (unless quiet) joins the path at Stage::policy. In an
+// image the backend started, the program is in its sandbox already: only the
+// reporter is set up.
+Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTraits& backend, SyscallPath& path,
+                                   BackendOptions& backend_options);
 
 }  // namespace lstar

@@ -21,6 +21,7 @@ constexpr const char* kRunUsage =
     "  --emulate NAME=VALUE   do not run NAME: return VALUE (a number, or -ENAME for an error)\n"
     "  --hostname NAME        uname(2) shows NAME as the node name\n"
     "  --no-prefilter         stop at every call, even those no hook or handler needs\n"
+    "  -q                     no line on stderr for each call the sandbox denies\n"
     "  --backend=ptrace|inproc  how calls are caught: a tracer process (default), or a\n"
     "                         SIGSYS inside the program (much faster)\n";
 
@@ -53,13 +54,14 @@ int run_command(int argc, char** argv) {
     opterr = 0;  // getopt's own message would not be an "lstar: " line
     int c;
     // ":": a missing argument is ':', not '?'.
-    while ((c = getopt_long(argc, argv, "+:fh", longopts.data(), nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:fhq", longopts.data(), nullptr)) != -1) {
         if (c >= kPolicyOptionFirst) {
             if (Status s = take_policy_option(policy_options, c, optarg); !s) return fail(2, s.error().message);
             continue;
         }
         switch (c) {
         case 'f': backend_options.follow_forks = true; break;
+        case 'q': policy_options.quiet = true; break;
         case kEmulate:
             if (Status s = handlers.bind_constant_result(path, optarg); !s) return fail(2, s.error().message);
             break;
@@ -82,9 +84,8 @@ int run_command(int argc, char** argv) {
     // The sandbox is made before the backend, which is told to enter it.
     Result<BackendTraits> traits = backend_traits(backend_name);
     if (!traits) return fail(2, "run: " + traits.error().message);
-    auto sandbox = make_sandbox(policy_options, *traits);
+    auto sandbox = start_policy(policy_options, *traits, path, backend_options);
     if (!sandbox) return fail(2, sandbox.error().message);
-    backend_options.confinement = sandbox->get();
     auto backend = make_backend(backend_name, path, backend_options);
     if (!backend) return fail(2, "run: " + backend.error().message);
     return run_session(**backend, path, backend_options, options);

@@ -88,6 +88,13 @@ bool SyscallPath::needs_stop_unknown() const {
     return false;
 }
 
+bool SyscallPath::decides_before_seccomp() const {
+    for (auto& stage : hooks_)
+        for (Hook* hook : stage)
+            if (hook->decides_before_seccomp()) return true;
+    return false;
+}
+
 bool SyscallPath::has_hooks() const {
     for (auto& stage : hooks_)
         if (!stage.empty()) return true;

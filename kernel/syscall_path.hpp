@@ -45,6 +45,10 @@ public:
     // calls no hook and no handler needs run untouched in the host kernel.
     virtual bool needs(const SyscallDesc&) const { return true; }
     virtual bool needs_unknown_numbers() const { return true; }  // numbers with no row
+    // Whether this hook must see its calls before the program's seccomp filters answer
+    // them (the policy sandbox's reporter: a filter's errno outranks a ptrace
+    // prefilter's RET_TRACE, so the call would never stop).
+    virtual bool decides_before_seccomp() const { return false; }
 
     // Task events.
     virtual void on_new_task(Task& /*child*/, Task* /*parent*/) {}
@@ -114,6 +118,7 @@ public:
     bool needs_stop_unknown() const;
     // Whether any hook is installed (and so wants task events: new tasks, signals, exits).
     bool has_hooks() const;
+    bool decides_before_seccomp() const;  // some hook's decides_before_seccomp()
     // No hook and no handler: the path has no work for any call of any task.
     bool idle() const;
 

@@ -9,11 +9,13 @@
 
 namespace lstar::policy {
 
-Result<std::unique_ptr<Sandbox>> Sandbox::prepare(Policy policy, const std::vector<std::string>& backend_files) {
+Result<std::unique_ptr<Sandbox>> Sandbox::prepare(Policy policy, const std::vector<std::string>& backend_files, bool enter) {
     std::unique_ptr<Sandbox> s(new Sandbox());
     add_default_rules(policy);
     LSTAR_TRY_ASSIGN(s->compiled_, compile_seccomp(policy));
-    LSTAR_TRY_ASSIGN(s->landlock_, build_landlock(policy, backend_files));
+    if (enter) {
+        LSTAR_TRY_ASSIGN(s->landlock_, build_landlock(policy, backend_files));
+    }
     s->policy_ = std::move(policy);
     return s;
 }

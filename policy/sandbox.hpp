@@ -17,7 +17,10 @@ class Sandbox final : public Confinement {
 public:
     // Compiles the policy (with lstar's default rules added) and builds its Landlock
     // ruleset. `backend_files`: files the backend must still read and execute.
-    static Result<std::unique_ptr<Sandbox>> prepare(Policy policy, const std::vector<std::string>& backend_files);
+    // With `enter` false, only what the reporter needs (an image of the program that
+    // is in the sandbox already): the filters, no Landlock ruleset.
+    static Result<std::unique_ptr<Sandbox>> prepare(Policy policy, const std::vector<std::string>& backend_files,
+                                                    bool enter = true);
     ~Sandbox() override;
 
     // no_new_privs, then the Landlock domain, then the filters (Landlock's own call

@@ -90,17 +90,6 @@ scmp_compare scmp_op(CmpOp op) {
     return SCMP_CMP_EQ;
 }
 
-// One rule as it applies to one row: comparisons in libseccomp's terms.
-struct RowRule {
-    std::vector<scmp_arg_cmp> cmps;
-    // Argument positions compared by order (<, >, ...) on a narrow argument: a
-    // value with garbage in its upper half would not match them as the kernel,
-    // which ignores that half, sees it.
-    std::vector<int> narrow_ordered;
-    Action action;
-    std::string origin;
-};
-
 // The width the kernel reads an argument at: i386 arguments are 32 bits; an
 // x86_64 argument the declared type's.
 unsigned arg_width(const SyscallDesc& row, const ArgMeta& meta) { return row.abi == Abi::i386 ? 4 : meta.size ? meta.size : 8; }
@@ -147,11 +136,37 @@ Result<RowRule> resolve(const CallRule& rule, const SyscallDesc& row) {
     return out;
 }
 
-// A row's rules, and what a call gets when none of its conditional rules match.
 struct RowRules {
     const SyscallDesc* row;
     std::vector<RowRule> rules;
 };
+
+bool matches(const scmp_arg_cmp& c, const std::uint64_t args[6]) {
+    std::uint64_t v = args[c.arg];
+    switch (c.op) {
+    case SCMP_CMP_NE: return v != c.datum_a;
+    case SCMP_CMP_LT: return v < c.datum_a;
+    case SCMP_CMP_LE: return v <= c.datum_a;
+    case SCMP_CMP_EQ: return v == c.datum_a;
+    case SCMP_CMP_GE: return v >= c.datum_a;
+    case SCMP_CMP_GT: return v > c.datum_a;
+    case SCMP_CMP_MASKED_EQ: return (v & c.datum_a) == c.datum_b;
+    default: return false;
+    }
+}
+
+bool matches(const RowRule& r, const std::uint64_t args[6]) {
+    for (const scmp_arg_cmp& c : r.cmps)
+        if (!matches(c, args)) {
+            // A narrow argument with garbage above compared by order: the stricter
+            // answer (the filters give it through the companion rule).
+            bool garbage = std::find(r.narrow_ordered.begin(), r.narrow_ordered.end(), static_cast<int>(c.arg)) !=
+                               r.narrow_ordered.end() &&
+                           args[c.arg] > 0xffffffffu;
+            if (!garbage) return false;
+        }
+    return true;
+}
 
 // A libseccomp filter being built for one ABI, with exact numbers.
 class FilterBuild {
@@ -351,6 +366,7 @@ struct Compiler {
                 }
             }
         }
+        for (auto& [nr, rr] : rows) out.rows[static_cast<int>(abi)][nr] = rr.rules;
         LSTAR_TRY(add_filter(main, abi, fmt::format("{} calls (default {})", abi_name(abi), policy.default_action.text())));
         if (!out.filters.empty() && abi == Abi::x86_64) out.filters.back().enter_last = true;
         for (auto& [action, f] : stricter)
@@ -431,8 +447,35 @@ void add_default_rules(Policy& p) {
     if (has_conditions_on(p, {"open", "openat"})) add({"openat2"}, {}, enosys, "its flags are out of a filter's reach; libc falls back to openat");
 }
 
+CallVerdict CompiledPolicy::decide(Abi abi, std::uint64_t nr, const std::uint64_t args[6]) const {
+    if (std::find(abis.begin(), abis.end(), abi) == abis.end()) return {{ActionKind::errno_, ENOSYS}, "the ABIs the policy models"};
+    const auto& table = rows[static_cast<int>(abi)];
+    auto it = table.find(nr);
+    if (it == table.end()) return {default_action, ""};
+    const RowRule* whole = nullptr;
+    for (const RowRule& r : it->second)
+        if (r.cmps.empty() && (!whole || r.action.rank() > whole->action.rank())) whole = &r;
+    Action fallback = whole ? whole->action : default_action;
+    // The main filter's answer: the whole call's rule, else a matching rule that
+    // opens the call, else the default; then a stricter matching rule's, if any.
+    CallVerdict main = whole ? CallVerdict{whole->action, whole->origin} : CallVerdict{default_action, ""};
+    const RowRule* opening = nullptr;
+    const RowRule* stricter = nullptr;
+    for (const RowRule& r : it->second) {
+        if (r.cmps.empty() || !matches(r, args)) continue;
+        const RowRule*& slot = r.action.rank() > fallback.rank() ? stricter : opening;
+        if (!slot || r.action.rank() > slot->action.rank()) slot = &r;
+    }
+    if (!whole && opening) main = {opening->action, opening->origin};
+    CallVerdict best = main;
+    if (stricter && stricter->action.rank() > best.action.rank()) best = {stricter->action, stricter->origin};
+    return best;
+}
+
 Result<CompiledPolicy> compile_seccomp(const Policy& policy) {
     Compiler c{policy, {}};
+    c.out.default_action = policy.default_action;
+    c.out.abis = policy.abis;
     for (Abi abi : policy.abis)
         if (abi == Abi::x32)
             return error(fmt::format("{}: lstar does not model x32 in policies yet: leave it out of 'abi' (its calls are then denied)",

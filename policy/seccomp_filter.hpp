@@ -7,6 +7,10 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <seccomp.h>
+
+#include <array>
+#include <map>
 
 #include <string>
 #include <vector>
@@ -26,8 +30,33 @@ struct SeccompFilter {
     bool enter_last = false;
 };
 
+// One rule as it applies to one row: comparisons in libseccomp's terms.
+struct RowRule {
+    std::vector<scmp_arg_cmp> cmps;
+    // Argument positions compared by order (<, >, ...) on a narrow argument: a
+    // value with garbage in its upper half would not match them as the kernel,
+    // which ignores that half, sees it; such a call gets a stricter rule's answer too.
+    std::vector<int> narrow_ordered;
+    Action action;
+    std::string origin;
+};
+
+// What a call gets, and which rule said so ("" for the default).
+struct CallVerdict {
+    Action action;
+    std::string origin;
+};
+
 struct CompiledPolicy {
     std::vector<SeccompFilter> filters;
+    // The rules of each row that has any, per ABI (by number), and the default: what
+    // the filters decide, for the supervisor to name the rule of a denial.
+    std::array<std::map<std::uint64_t, std::vector<RowRule>>, kAbiCount> rows;
+    Action default_action;
+    std::vector<Abi> abis;
+    // The answer the filters give to this call (the strictest matching rule, as the
+    // kernel takes the strictest answer of its filters).
+    CallVerdict decide(Abi abi, std::uint64_t nr, const std::uint64_t args[6]) const;
     // What a reader should know: rules that shadow each other or do nothing,
     // holes lstar closed by default, calls a rule could not reach on an ABI.
     std::vector<std::string> notes;

@@ -155,7 +155,9 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
     // Three ways to stop: at every call (PTRACE_SYSCALL, no filter), only at the calls
     // the filter returns RET_TRACE for, or at none (nothing on the path needs any).
     std::optional<SeccompPrefilter> filter;
-    if (options_.prefilter) filter.emplace(path_);
+    // A hook that must see calls before the program's filters do needs a stop at each
+    // call's entry, which comes before seccomp: no prefilter.
+    if (options_.prefilter && !path_.decides_before_seccomp()) filter.emplace(path_);
     if (filter && filter->stops_everything()) filter.reset();  // a filter would only add cost
     bool stops_nothing = filter && filter->stops_nothing();
     if (stops_nothing) filter.reset();

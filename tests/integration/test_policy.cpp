@@ -145,6 +145,26 @@ TEST_P(Sandbox, BadPoliciesStopBeforeTheProgramStarts) {
     }
 }
 
+// Each denial is one line on stderr naming the call and the rule, from any
+// process of the program; -q silences them (the kernel still denies).
+TEST_P(Sandbox, DenialsAreReported) {
+    Result calls = lstar_run(with_backend({"--deny", "uname"}), {"sh", "-c", "uname; uname -r; exit 3"});
+    EXPECT_TRUE(calls.exited(3)) << calls.describe();
+    EXPECT_EQ(std::count(calls.err.begin(), calls.err.end(), '\n') >= 4, true) << calls.err;
+    EXPECT_NE(calls.err.find("lstar: policy: denied uname(0x"), std::string::npos) << calls.err;
+    EXPECT_NE(calls.err.find(") in pid "), std::string::npos) << calls.err;
+    EXPECT_NE(calls.err.find(" (rule: --deny uname)\n"), std::string::npos) << calls.err;
+    Result path = lstar_run(with_backend({"--deny-path", dir_ + "/secret"}), {"cat", dir_ + "/secret"});
+    EXPECT_TRUE(path.exited(1)) << path.describe();
+    EXPECT_NE(path.err.find("lstar: policy: denied openat(AT_FDCWD, \"" + dir_ + "/secret\", O_RDONLY) in pid "), std::string::npos)
+        << path.err;
+    EXPECT_NE(path.err.find("(rule: --deny-path " + dir_ + "/secret)\n"), std::string::npos) << path.err;
+    Result quiet = lstar_run(with_backend({"-q", "--deny", "uname"}), {"sh", "-c", "uname"});
+    EXPECT_TRUE(quiet.exited(1)) << quiet.describe();
+    EXPECT_EQ(quiet.err.find("lstar: policy:"), std::string::npos) << quiet.err;
+    EXPECT_NE(quiet.err.find("Operation not permitted"), std::string::npos) << quiet.err;
+}
+
 // A read-only tree can be read and run, not changed; what is beside it can. New
 // entries cannot be made in its parent directories (docs/policy.md: Landlock
 // grants a directory's rights to its whole tree, so the parents get only what

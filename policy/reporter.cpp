@@ -1,0 +1,129 @@
+#include "policy/reporter.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace lstar::policy {
+
+namespace {
+
+std::string read_link(const std::string& path) {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+// Where a path the task named really is: resolved against its cwd or the
+// directory fd, with symlinks followed as far as the path exists.
+std::string resolve(const Task& task, std::int64_t dirfd, const std::string& name) {
+    std::string full = name;
+    if (name.empty() || name[0] != '/') {
+        std::string base = dirfd == AT_FDCWD ? read_link(fmt::format("/proc/{}/cwd", task.tid))
+                                             : read_link(fmt::format("/proc/{}/fd/{}", task.tid, dirfd));
+        full = base + "/" + name;
+    }
+    char buf[PATH_MAX];
+    if (::realpath(full.c_str(), buf)) return buf;
+    std::size_t slash = full.find_last_of('/');
+    if (slash != std::string::npos && slash > 0 && ::realpath(full.substr(0, slash).c_str(), buf))
+        return std::string(buf) + full.substr(slash);
+    return full;
+}
+
+bool at_or_beneath(const std::string& path, const std::string& dir) {
+    if (dir == "/") return true;
+    return path.compare(0, dir.size(), dir) == 0 && (path.size() == dir.size() || path[dir.size()] == '/');
+}
+
+}  // namespace
+
+Reporter::Reporter(const Policy& policy, CompiledPolicy compiled, TraceOutput& out)
+    : compiled_(std::move(compiled)), out_(out), decoder_(DecodeOptions{}) {
+    for (const PathRule& r : policy.paths) {
+        char buf[PATH_MAX];
+        std::string where = ::realpath(r.path.c_str(), buf) ? std::string(buf) : r.path;
+        rules_.push_back({where, r.access, r.origin});
+    }
+    if (policy.paths_allowlist) rules_.push_back({"/", 0, "only the --allow-path trees"});
+    calls_denied_ = compiled_.default_action.denies();
+    for (const auto& table : compiled_.rows)
+        for (const auto& [nr, rules] : table)
+            for (const RowRule& r : rules) calls_denied_ = calls_denied_ || r.action.denies();
+}
+
+bool Reporter::needs(const SyscallDesc& row) const {
+    if (std::find(compiled_.abis.begin(), compiled_.abis.end(), row.abi) == compiled_.abis.end()) return true;
+    if (compiled_.default_action.denies()) return true;
+    const auto& table = compiled_.rows[static_cast<int>(row.abi)];
+    if (auto it = table.find(row.nr); it != table.end())
+        for (const RowRule& r : it->second)
+            if (r.action.denies()) return true;
+    if (!rules_.empty()) {
+        const EntryMeta& e = row.effective();
+        for (int i = 0; i < e.nargs; ++i)
+            if (e.args[i].kind == ArgKind::path) return true;
+    }
+    return false;
+}
+
+std::string Reporter::call_text(Task& task) const {
+    std::string text(task.syscall_name());
+    text += '(';
+    for (int i = 0, n = decoder_.shown_args(task); i < n; ++i) {
+        if (i) text += ", ";
+        decoder_.format_arg(task, i, text);
+    }
+    text += ')';
+    return text;
+}
+
+void Reporter::report(Task& task, const std::string& origin) {
+    out_.message(fmt::format("lstar: policy: denied {} in pid {} (rule: {})\n", call_text(task), task.tid, origin));
+}
+
+Verdict Reporter::on_enter(Task& task) {
+    std::uint64_t args[6];
+    for (int i = 0; i < 6; ++i) args[i] = task.arg(i);
+    CallVerdict v = compiled_.decide(task.abi, task.nr(), args);
+    if (!v.action.denies()) return Verdict::proceed;
+    report(task, v.origin.empty() ? "default " + v.action.text() : v.origin);
+    if (v.action.kind != ActionKind::errno_) return Verdict::kill;
+    task.retval = -v.action.err;
+    return Verdict::skip;
+}
+
+const Reporter::Rule* Reporter::rule_for(const std::string& path) const {
+    const Rule* best = nullptr;
+    for (const Rule& r : rules_)
+        if (at_or_beneath(path, r.path) && (!best || r.path.size() > best->path.size())) best = &r;
+    return best;
+}
+
+void Reporter::on_exit(Task& task) {
+    // Landlock refuses with EACCES (EXDEV for a link or rename across its rules).
+    if (rules_.empty() || !task.sc || (task.retval != -EACCES && task.retval != -EXDEV)) return;
+    const EntryMeta& e = task.sc->effective();
+    for (int i = 0; i < e.nargs; ++i) {
+        if (e.args[i].kind != ArgKind::path || !task.mem) continue;
+        char name[PATH_MAX];
+        long n = task.mem->read_string(task.arg(i), name, sizeof name - 1);
+        if (n < 0) continue;
+        name[n] = 0;
+        std::int64_t dirfd = AT_FDCWD;
+        if (i > 0 && e.args[i - 1].kind == ArgKind::dirfd) dirfd = static_cast<std::int32_t>(task.arg(i - 1));
+        const Rule* rule = rule_for(resolve(task, dirfd, name));
+        // Only a rule that takes something away can have refused it.
+        if (rule && rule->access != kAccessAll) {
+            report(task, rule->origin);
+            return;
+        }
+    }
+}
+
+}  // namespace lstar::policy

@@ -1,0 +1,50 @@
+// The policy stage of enter work (Stage::policy): says which call the sandbox
+// denied and by which rule, one line each on stderr:
+//   lstar: policy: denied openat(AT_FDCWD, "/etc/shadow", O_RDONLY) in pid 1234 (rule: --deny-path /etc/shadow)
+// The kernel enforces (seccomp filters, Landlock); this stage only names what it
+// did. A call rule's denial is seen at entry, where the stage gives the answer the
+// filter would (so that the line comes before the call's effects); a path rule's
+// at exit, from Landlock's EACCES and the path the call named.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "kernel/syscall_path.hpp"
+#include "policy/policy.hpp"
+#include "policy/seccomp_filter.hpp"
+#include "trace/decode.hpp"
+#include "trace/output.hpp"
+
+namespace lstar::policy {
+
+class Reporter final : public Hook {
+public:
+    Reporter(const Policy& policy, CompiledPolicy compiled, TraceOutput& out);
+    void bind(SyscallPath& path) { path.add_hook(Stage::policy, this); }
+
+    Verdict on_enter(Task& task) override;
+    void on_exit(Task& task) override;
+    bool needs(const SyscallDesc& row) const override;
+    bool needs_unknown_numbers() const override { return compiled_.default_action.denies(); }
+    bool decides_before_seccomp() const override { return calls_denied_; }
+
+private:
+    struct Rule {
+        std::string path;  // where it is (canonical)
+        unsigned access;
+        std::string origin;
+    };
+    std::string call_text(Task& task) const;
+    void report(Task& task, const std::string& origin);
+    // The path rule that decides for this file: the most specific one on it or above it.
+    const Rule* rule_for(const std::string& path) const;
+
+    CompiledPolicy compiled_;
+    std::vector<Rule> rules_;
+    TraceOutput& out_;
+    Decoder decoder_;
+    bool calls_denied_ = false;  // some call can be denied by a call rule
+};
+
+}  // namespace lstar::policy
