@@ -2,6 +2,9 @@
 // whether it is sound, and what it allows, without running anything.
 #include <getopt.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include <fmt/format.h>
@@ -9,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "cli/policy_options.hpp"
 #include "cli/session.hpp"
+#include "policy/learner.hpp"
 
 namespace lstar {
 
@@ -16,6 +20,7 @@ namespace {
 
 constexpr const char* kPolicyCommandUsage =
     "usage: lstar policy compile|check|show [FILE] [SANDBOX OPTIONS]\n"
+    "       lstar policy learn [-f] [-o POLICY.toml] [--oci PROFILE.json] -- PROG [ARGS...]\n"
     "  compile   the seccomp filters, instruction by instruction, per ABI\n"
     "  check     errors and warnings: unknown names, rules that shadow others, holes\n"
     "  show      what the policy allows and denies, per ABI, and its path rules\n"
@@ -30,6 +35,16 @@ std::string access_text(unsigned access) {
         if (access & bit) parts.push_back(name);
     return fmt::format("{}", fmt::join(parts, ", "));
 }
+
+constexpr const char* kLearnUsage =
+    "usage: lstar policy learn [-f] [-o POLICY.toml] [--oci PROFILE.json] [--merge OLD.toml]... -- PROG [ARGS...]\n"
+    "  runs PROG (under the ptrace backend) and writes the smallest policy that allows what it did:\n"
+    "  its calls per ABI, the values of the arguments that decide what a call does, the files it\n"
+    "  opened, ran and changed (as Landlock rules), the TCP ports it bound and connected to\n"
+    "  -f                 follow its children (fork, vfork, clone): without it, only PROG's own calls\n"
+    "  -o FILE            write the policy there (default: stdout)\n"
+    "  --oci FILE         also write an OCI/Docker seccomp profile of its calls\n"
+    "  --merge FILE       add an earlier run's policy (repeatable)\n";
 
 int show(const policy::Policy& p, const policy::Sandbox& sandbox) {
     for (Abi abi : p.abis) {
@@ -86,6 +101,85 @@ int check(const policy::Policy& p, const policy::Sandbox& sandbox) {
     return warnings ? 1 : 0;
 }
 
+// Writes text to path through a temporary file renamed into place: a reader never
+// sees half a policy, and a failed write leaves what was there.
+Status write_atomically(const std::string& path, const std::string& text) {
+    std::string tmp = path + ".lstar-tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    if (!f) return error(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)), errno);
+    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        std::remove(tmp.c_str());
+        return error(fmt::format("cannot write '{}': {}", path, std::strerror(err)), err);
+    }
+    return {};
+}
+
+// lstar policy learn [-f] [-o POLICY.toml] [--oci PROFILE.json] [--merge OLD.toml] -- PROG [ARGS]
+int learn(int argc, char** argv) {
+    enum { kOci = 256, kMerge };
+    static const option longopts[] = {
+        {"follow-forks", no_argument, nullptr, 'f'}, {"output", required_argument, nullptr, 'o'},
+        {"oci", required_argument, nullptr, kOci},   {"merge", required_argument, nullptr, kMerge},
+        {"help", no_argument, nullptr, 'h'},         {nullptr, 0, nullptr, 0},
+    };
+    BackendOptions backend_options;
+    std::string output, oci;
+    std::vector<std::string> merges;
+    optind = 2;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+:fho:", longopts, nullptr)) != -1) {
+        switch (c) {
+        case 'f': backend_options.follow_forks = true; break;
+        case 'o': output = optarg; break;
+        case kOci: oci = optarg; break;
+        case kMerge: merges.emplace_back(optarg); break;
+        case 'h': fmt::print("{}", kLearnUsage); return 0;
+        case ':': return fail(2, fmt::format("policy learn: option '{}' requires an argument", argv[optind - 1]));
+        default: return fail(2, fmt::format("policy learn: unrecognized option '{}' (see lstar policy learn --help)", argv[optind - 1]));
+        }
+    }
+    SessionOptions options;
+    for (int i = optind; i < argc; ++i) options.argv.emplace_back(argv[i]);
+    if (options.argv.empty()) return fail(2, "policy learn: no program given (lstar policy learn [-o FILE] -- PROG [ARGS...])");
+    // The earlier runs to merge with, read before this one starts: a bad one stops here.
+    std::vector<policy::Policy> earlier;
+    for (const std::string& m : merges) {
+        Result<policy::Policy> p = policy::load_policy_file(m);
+        if (!p) return fail(2, p.error().message);
+        earlier.push_back(std::move(*p));
+    }
+    SyscallPath path;
+    policy::Learner learner;
+    learner.bind(path);
+    backend_options.prefilter = false;  // every call
+    auto backend = make_backend("ptrace", path, backend_options);
+    if (!backend) return fail(2, backend.error().message);
+    std::string command = fmt::format("{}", fmt::join(options.argv, " "));
+    Status written;
+    options.at_end = [&](int) {
+        policy::Policy p = learner.policy();
+        for (policy::Policy& e : earlier) {
+            for (Abi abi : e.abis)
+                if (std::find(p.abis.begin(), p.abis.end(), abi) == p.abis.end()) p.abis.push_back(abi);
+            p.merge(std::move(e));
+        }
+        std::string toml = policy::write_toml_policy(p, "lstar policy learn: what `" + command + "` did (docs/policy.md)");
+        if (output.empty()) fmt::print("{}", toml);
+        else written = write_atomically(output, toml);
+        if (written && !oci.empty()) {
+            Result<std::string> profile = policy::write_oci_profile(p);
+            written = profile ? write_atomically(oci, *profile) : Status(profile.error());
+        }
+        if (!written) print_error(written.error());
+    };
+    int status = run_session(**backend, path, backend_options, options);
+    return written ? status : 1;
+}
+
 int compile(const policy::Sandbox& sandbox) {
     int n = 0;
     for (const policy::SeccompFilter& f : sandbox.compiled().filters)
@@ -106,6 +200,7 @@ int policy_command(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     std::string_view what = argv[1];
+    if (what == "learn") return learn(argc, argv);
     if (what != "compile" && what != "check" && what != "show")
         return fail(2, fmt::format("policy: unknown subcommand '{}' (compile, check or show)", what));
     PolicyOptions options;

@@ -108,6 +108,7 @@ int run_session(Backend& backend, const SyscallPath& path, const BackendOptions&
     }
     install_signal_handlers(backend, attached);
     int status = backend.run();
+    if (options.at_end) options.at_end(status);
     if (!attached) return exit_like(status, backend_options);
     flush_all(backend_options);
     return 0;

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,9 @@ namespace lstar {
 struct SessionOptions {
     std::vector<std::string> argv;  // the program to launch, or empty
     std::vector<pid_t> attach;      // -p: processes to attach to
+    // Called once the program (or the attached processes) has ended, with the wait
+    // status, before lstar ends like it: what a command writes from the whole run.
+    std::function<void(int status)> at_end;
 };
 
 // Returns lstar's exit status: the program's own; when the program died of a

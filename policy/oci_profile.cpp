@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "policy/policy.hpp"
+#include "policy/seccomp_filter.hpp"
 
 namespace lstar::policy {
 
@@ -62,6 +63,15 @@ std::string_view op_name(CmpOp op) {
     }
     return "";
 }
+
+// What an OCI runtime does itself between loading the profile and exec'ing the
+// program, which a profile made from the program's own calls must allow too:
+// runc 1.1's init (Go) as strace -f shows it, and the Go runtime's scheduling calls.
+constexpr std::string_view kRuntimeStartCalls[] = {
+    "close", "epoll_ctl", "epoll_pwait", "execve", "exit", "exit_group", "fcntl", "fstat", "fstatfs", "futex",
+    "getdents64", "getpid", "gettid", "madvise", "mmap", "munmap", "nanosleep", "newfstatat", "openat", "prctl",
+    "read", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield", "sigaltstack", "tgkill", "write",
+};
 
 }  // namespace
 
@@ -138,7 +148,7 @@ Result<Policy> parse_oci_profile(std::string_view text, const std::string& sourc
     return p;
 }
 
-std::string write_oci_profile(const Policy& p) {
+Result<std::string> write_oci_profile(const Policy& p) {
     nlohmann::ordered_json j;
     auto action_name = [](const Action& a) -> std::string {
         switch (a.kind) {
@@ -163,20 +173,42 @@ std::string write_oci_profile(const Policy& p) {
         e["action"] = action_name(r.action);
         if (r.action.kind == ActionKind::errno_) e["errnoRet"] = r.action.err;
         if (!r.conditions.empty()) {
+            // Arguments by index and values as numbers, from the x86_64 row's metadata.
+            const SyscallDesc* row = r.calls.size() == 1 ? find_syscall(Abi::x86_64, r.calls[0]) : nullptr;
+            if (!row) return error(fmt::format("{}: an OCI profile can give conditions only to one x86_64 call per rule", r.origin));
+            const EntryMeta& meta = row->effective();
             nlohmann::ordered_json args = nlohmann::ordered_json::array();
             for (const ArgCondition& c : r.conditions) {
+                int index = c.index;
+                for (int i = 0; index < 0 && i < meta.nargs; ++i)
+                    if (meta.args[i].name == c.arg) index = i;
+                if (index < 0 || index >= meta.nargs) return error(fmt::format("{}: {} has no argument '{}'", r.origin, row->name, c.arg));
+                LSTAR_TRY_ASSIGN(std::uint64_t value, resolve_value(c.value, meta.args[index]));
+                std::uint64_t mask = ~std::uint64_t{0};
+                if (c.op == CmpOp::masked_eq) {
+                    LSTAR_TRY_ASSIGN(mask, resolve_value(c.mask, meta.args[index]));
+                }
+                // A narrow argument's equality on its low half only, as the kernel reads it.
+                bool narrow = meta.args[index].size && meta.args[index].size < 8;
+                if (narrow) mask &= (std::uint64_t{1} << (8 * meta.args[index].size)) - 1;
+                bool masked = c.op == CmpOp::masked_eq || (c.op == CmpOp::eq && narrow);
                 nlohmann::ordered_json a;
-                a["index"] = c.index;
-                bool masked = c.op == CmpOp::masked_eq;
-                a["value"] = std::stoull(masked ? c.mask : c.value);
-                a["valueTwo"] = masked ? std::stoull(c.value) : 0;
-                a["op"] = op_name(c.op);
+                a["index"] = index;
+                a["value"] = masked ? mask : value;
+                a["valueTwo"] = masked ? value & mask : 0;
+                a["op"] = op_name(masked ? CmpOp::masked_eq : c.op);
                 args.push_back(a);
             }
             e["args"] = args;
         }
         syscalls.push_back(e);
     }
+    nlohmann::ordered_json runtime;
+    runtime["names"] = nlohmann::ordered_json::array();
+    for (std::string_view name : kRuntimeStartCalls) runtime["names"].push_back(name);
+    runtime["action"] = "SCMP_ACT_ALLOW";
+    runtime["comment"] = "what the OCI runtime (runc) does between loading this profile and exec'ing the program";
+    syscalls.push_back(runtime);
     j["syscalls"] = syscalls;
     return j.dump(2) + "\n";
 }

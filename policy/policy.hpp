@@ -117,7 +117,7 @@ Result<Policy> parse_oci_profile(std::string_view text, const std::string& sourc
 
 // An OCI runtime-spec linux.seccomp profile of the policy's call rules, whose
 // conditions must be numeric with argument indexes (as `policy learn` makes them).
-std::string write_oci_profile(const Policy& policy);
+Result<std::string> write_oci_profile(const Policy& policy);
 
 // "abi" names as policies spell them: "x86_64", "i386" (also "x86"), "x32".
 Result<Abi> parse_abi(std::string_view name);

@@ -48,9 +48,9 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-// A number, or constant names joined by '|': first from the argument's own set,
-// then from any set (AF_UNIX for an int argument the table gives no set).
-Result<std::uint64_t> parse_value(std::string_view text, const ArgMeta& meta) {
+}  // namespace
+
+Result<std::uint64_t> resolve_value(std::string_view text, const ArgMeta& meta) {
     std::uint64_t value = 0;
     std::string_view rest = text;
     while (!rest.empty()) {
@@ -76,6 +76,8 @@ Result<std::uint64_t> parse_value(std::string_view text, const ArgMeta& meta) {
     }
     return value;
 }
+
+namespace {
 
 scmp_compare scmp_op(CmpOp op) {
     switch (op) {
@@ -111,11 +113,11 @@ Result<RowRule> resolve(const CallRule& rule, const SyscallDesc& row) {
                                      abi_name(row.abi), c.arg, names.empty() ? "none" : names));
         }
         ArgMeta meta = index < entry.nargs ? entry.args[index] : ArgMeta{};
-        Result<std::uint64_t> value = parse_value(c.value, meta);
+        Result<std::uint64_t> value = resolve_value(c.value, meta);
         if (!value) return error(fmt::format("{}: {}: {}", rule.origin, c.text, value.error().message));
         std::uint64_t mask = ~std::uint64_t{0};
         if (c.op == CmpOp::masked_eq) {
-            Result<std::uint64_t> m = parse_value(c.mask, meta);
+            Result<std::uint64_t> m = resolve_value(c.mask, meta);
             if (!m) return error(fmt::format("{}: {}: {}", rule.origin, c.text, m.error().message));
             mask = *m;
         }

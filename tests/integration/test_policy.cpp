@@ -209,3 +209,79 @@ TEST(PolicyCommand, CompileCheckShow) {
     EXPECT_NE(shown.out.find("errno:EPERM    getppid  [--deny getppid]"), std::string::npos) << shown.out;
     EXPECT_NE(shown.out.find("/etc/shadow"), std::string::npos) << shown.out;
 }
+
+// policy learn → run --policy: the learned policy runs the same program with no
+// denial, and a call the run did not make is denied.
+TEST(PolicyLearn, LearnedPoliciesRunTheSameProgram) {
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/in.txt") << "some input\n";
+    std::ofstream(dir + "/hello.c") << "#include <stdio.h>\nint main(void) { puts(\"compiled\"); return 0; }\n";
+    std::vector<std::vector<std::string>> programs = {
+        {"sh", "-c", "cat " + dir + "/in.txt | wc -c; ls " + dir + " > " + dir + "/ls.txt; echo done"},
+        {"python3", "-c", "import json, os; print(json.dumps(sorted(os.listdir('" + dir + "'))[:1]))"},
+        {"tar", "-cf", dir + "/out.tar", "-C", dir, "in.txt"},
+        {"gcc", "-o", dir + "/hello", dir + "/hello.c"},
+    };
+    if (!busybox().empty()) programs.push_back({busybox(), "sh", "-c", "echo busybox; cat " + dir + "/in.txt"});
+    int n = 0;
+    for (const auto& argv : programs) {
+        std::string file = dir + "/learned" + std::to_string(n++) + ".toml";
+        std::vector<std::string> learn = {lstar_bin(), "policy", "learn", "-f", "-o", file, "--"};
+        learn.insert(learn.end(), argv.begin(), argv.end());
+        Result learned = run(learn);
+        ASSERT_TRUE(learned.exited(0)) << argv[0] << ": " << learned.describe();
+        Result native = run(argv);
+        Result confined = lstar_run({"--policy", file}, argv);
+        EXPECT_EQ(confined.status, native.status) << argv[0] << ": " << confined.describe();
+        EXPECT_EQ(confined.out, native.out) << argv[0];
+        EXPECT_EQ(confined.err.find("lstar: policy:"), std::string::npos) << argv[0] << ": " << confined.err;
+        // A call it never made (kill) is denied.
+        Result other = lstar_run({"--policy", file}, {"sh", "-c", "kill -0 $$"});
+        EXPECT_FALSE(other.exited(0)) << argv[0] << ": " << other.describe();
+    }
+    Result dash = lstar_run({"--policy", dir + "/learned0.toml"}, {"sh", "-c", "kill -0 $$"});
+    EXPECT_NE(dash.err.find("lstar: policy: denied kill("), std::string::npos) << dash.err;
+}
+
+// Several runs merged: what each needed.
+TEST(PolicyLearn, MergedRuns) {
+    std::string dir = scratch_dir();
+    ASSERT_TRUE(run({lstar_bin(), "policy", "learn", "-f", "-o", dir + "/a.toml", "--", "sh", "-c", "echo a"}).exited(0));
+    Result merged = run({lstar_bin(), "policy", "learn", "-f", "-o", dir + "/b.toml", "--merge", dir + "/a.toml", "--", "sh", "-c", "kill -0 $$"});
+    ASSERT_TRUE(merged.exited(0)) << merged.describe();
+    Result r = lstar_run({"--policy", dir + "/b.toml"}, {"sh", "-c", "kill -0 $$ && echo a"});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "a\n");
+}
+
+// The OCI profile of a learned run loads in Debian's runc unchanged: the program
+// runs in a container with it, and a call outside it is denied.
+TEST(PolicyLearn, OciProfileRunsUnderRunc) {
+    if (busybox().empty()) GTEST_SKIP() << "no busybox-static to make a root file system of";
+    if (run({"sh", "-c", "command -v runc"}).status != 0) GTEST_SKIP() << "no runc (Debian's runc package)";
+    std::string bundle = scratch_dir();
+    ::mkdir((bundle + "/rootfs").c_str(), 0755);
+    ::mkdir((bundle + "/rootfs/bin").c_str(), 0755);
+    ASSERT_TRUE(run({"cp", busybox(), bundle + "/rootfs/bin/busybox"}).exited(0));
+    ASSERT_EQ(::symlink("busybox", (bundle + "/rootfs/bin/sh").c_str()), 0);
+    ASSERT_TRUE(run({"runc", "spec", "-b", bundle}).exited(0));
+    Result learned = run({lstar_bin(), "policy", "learn", "-f", "--oci", bundle + "/profile.json", "-o", bundle + "/p.toml", "--",
+                          bundle + "/rootfs/bin/sh", "-c", "echo in-container"});
+    ASSERT_TRUE(learned.exited(0)) << learned.describe();
+    auto run_in_container = [&](const std::string& script, const std::string& id) {
+        std::string py =
+            "import json,sys; c=json.load(open(sys.argv[1]+'/config.json')); c['process']['terminal']=False;"
+            "c['process']['args']=['/bin/sh','-c',sys.argv[2]]; c['linux']['seccomp']=json.load(open(sys.argv[1]+'/profile.json'));"
+            "json.dump(c,open(sys.argv[1]+'/config.json','w'))";
+        EXPECT_TRUE(run({"python3", "-c", py, bundle, script}).exited(0));
+        return run({"runc", "run", "-b", bundle, id});
+    };
+    std::string id = "lstar-test-" + std::to_string(::getpid());
+    Result ok = run_in_container("echo in-container", id + "a");
+    if (ok.err.find("cgroup") != std::string::npos && !ok.exited(0)) GTEST_SKIP() << "runc cannot run containers here: " << ok.err;
+    EXPECT_TRUE(ok.exited(0)) << ok.describe();
+    EXPECT_EQ(ok.out, "in-container\n");
+    Result denied = run_in_container("echo in-container; kill -0 $$", id + "b");
+    EXPECT_FALSE(denied.exited(0)) << denied.describe();
+    EXPECT_NE(denied.err.find("Operation not permitted"), std::string::npos) << denied.err;
+}
