@@ -9,6 +9,44 @@ std::uint64_t lstar_inproc_runtime_fs = 0;
 void* lstar_inproc_report_page = nullptr;
 int lstar_inproc_lock_word = 0;
 unsigned char lstar_inproc_forked = 0;
+int lstar_inproc_lifeline_fd = -1;
+char lstar_inproc_lifeline_path[32];
+}
+
+// The lifeline (supervisor.cpp) in this process: a description of the pipe's read
+// end of its own, owned by this process, that turns the supervisor's end into a
+// SIGKILL. Also the fork child's first act (gadgets.S), with the program's thread
+// pointer on the program's stack: raw calls only, no canary.
+extern "C" __attribute__((no_stack_protector, target("general-regs-only"))) void lstar_inproc_claim_lifeline() {
+    using lstar::inproc::sys;
+    using lstar::inproc::ptr;
+    int fd = lstar_inproc_lifeline_fd;
+    if (fd < 0) return;
+    long pid = sys(SYS_getpid);
+    if (sys(SYS_fcntl, fd, F_GETOWN) != pid) {
+        // The description a fork or an exec brought belongs to another process: this
+        // one opens the pipe again. The lifeline sits above the soft limit, which is
+        // raised for the moment it takes.
+        rlimit old{}, raised{};
+        bool raise = sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, ptr(&old)) == 0 && old.rlim_cur <= rlim_t(fd) + 1;
+        if (raise) {
+            raised = old;
+            raised.rlim_cur = std::min<rlim_t>(old.rlim_max, rlim_t(fd) + 2);
+            sys(SYS_prlimit64, 0, RLIMIT_NOFILE, ptr(&raised), 0);
+        }
+        long again = sys(SYS_openat, AT_FDCWD, ptr(lstar_inproc_lifeline_path), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (again >= 0) {
+            sys(SYS_dup2, again, fd);
+            sys(SYS_close, again);
+        }
+        if (raise) sys(SYS_prlimit64, 0, RLIMIT_NOFILE, ptr(&old), 0);
+        sys(SYS_fcntl, fd, F_SETSIG, SIGKILL);
+        sys(SYS_fcntl, fd, F_SETOWN, pid);
+        sys(SYS_fcntl, fd, F_SETFL, O_ASYNC | O_NONBLOCK);
+    }
+    // Gone already, before the owner was set: nobody will send the signal.
+    char byte;
+    if (sys(SYS_read, fd, ptr(&byte), 1) == 0) sys(SYS_kill, pid, SIGKILL);
 }
 
 namespace lstar::inproc {
@@ -123,8 +161,9 @@ void Runtime::leave(ThreadState& ts) {
 
 // The call itself, made as the program would have made it: its signal mask, its
 // thread pointer, without the lock.
-long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uint64_t fs) {
-    std::uint64_t mask = mask_of(uc) & ~kSigsysBit;
+long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uint64_t fs,
+                              std::optional<std::uint64_t> with_mask) {
+    std::uint64_t mask = with_mask.value_or(mask_of(uc) & ~kSigsysBit);
     long a[kMaxArgs];
     for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
     long nr = static_cast<long>(task.nr());
@@ -222,9 +261,7 @@ long Runtime::close_range(const Task& task) {
     long result = 0;
     unsigned from = first;
     std::vector<unsigned> cuts;
-    std::vector<int> reserved_fds = args_.output_fds;
-    reserved_fds.push_back(args_.message_fd);
-    for (int fd : reserved_fds)
+    for (int fd : args_.reserved_fds())
         if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) cuts.push_back(fd);
     std::sort(cuts.begin(), cuts.end());
     for (unsigned cut : cuts) {
@@ -237,14 +274,26 @@ long Runtime::close_range(const Task& task) {
 
 }  // namespace lstar::inproc
 
-extern "C" std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
+extern "C" SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
     using namespace lstar::inproc;
-    // A SIGSYS sent with kill(): the program's own handler is not run (left out).
-    if (info->si_code != 1 /* SYS_SECCOMP */ || !g_runtime) return program_fs;
+    if (!g_runtime) return {0, program_fs};
+    // The filter's trap, or the program's own SIGSYS (sent to it, or a trap of its own filter).
+    if (info->si_code != 1 /* SYS_SECCOMP */ || static_cast<std::uint32_t>(info->si_errno) != kTrapData)
+        return g_runtime->program_sigsys(*info, uc, program_fs);
     if (info->si_arch == AUDIT_ARCH_X86_64 && static_cast<std::uint32_t>(info->si_syscall) == kCloneReportNr)
-        return g_runtime->finish_clone(uc, program_fs);
+        return {0, g_runtime->finish_clone(uc, program_fs)};
     lock();
-    return g_runtime->on_sigsys(info, uc, program_fs);
+    return {0, g_runtime->on_sigsys(info, uc, program_fs)};
+}
+
+extern "C" void lstar_inproc_after_sigsys() {
+    using namespace lstar::inproc;
+    std::uint64_t mask = 0;
+    sys(SYS_rt_sigprocmask, SIG_BLOCK, ptr(&kAllSignals), ptr(&mask), 8);
+    lock();
+    g_runtime->after_program_sigsys();
+    unlock();
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
 }
 
 extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
@@ -269,6 +318,12 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs) {
     lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0 &&  // HWCAP2_FSGSBASE
                                  !::getenv("LSTAR_INPROC_NO_FSGSBASE");
     lstar_inproc_runtime_fs = get_fs();
+    if (args.lifeline_fd >= 0) {
+        fmt::format_to_n(lstar_inproc_lifeline_path, sizeof lstar_inproc_lifeline_path - 1, "/proc/self/fd/{}",
+                         args.lifeline_fd);
+        lstar_inproc_lifeline_fd = args.lifeline_fd;
+        lstar_inproc_claim_lifeline();
+    }
 
     // The page the clone trampoline's parent traps from: outside lstar's text.
     void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -32,7 +32,7 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         return !(row.effective().flags & kSigreturn) && (path.needs_stop(row) || runtime_traps(row));
     };
     bool unknown = path.needs_stop_unknown();
-    Emitter e(SECCOMP_RET_TRAP);
+    Emitter e(SECCOMP_RET_TRAP | kTrapData);
     constexpr std::uint32_t kIp = offsetof(seccomp_data, instruction_pointer);
 
     // A call that would trap is first checked for where it comes from, and only
@@ -75,20 +75,10 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         switch (**when) {
         case TrapWhen::always:
         case TrapWhen::path_needs: break;
-        case TrapWhen::sets_or_reads_action:  // any but a query of nothing: handlers are the runtime's to set
+        case TrapWhen::sets_or_reads:  // any but a query of nothing: SIGSYS's action and mask are the runtime's
             rule(nr, [&] {
                 unless_null(1, 5);
                 unless_null(2, 1);
-                e.ret(false);
-                e.ret(true);
-            });
-            break;
-        case TrapWhen::may_block_sigsys:  // SIG_BLOCK or SIG_SETMASK, with a set
-            rule(nr, [&] {
-                e.load_arg(0);
-                e.jump(BPF_JMP | BPF_JEQ | BPF_K, SIG_UNBLOCK, 0, 1);
-                e.ret(false);
-                unless_null(1, 1);
                 e.ret(false);
                 e.ret(true);
             });

@@ -19,6 +19,10 @@ namespace lstar::inproc {
 // clone's result (gadgets.S uses the same value).
 inline constexpr std::uint32_t kCloneReportNr = 0x3ffffff0;
 
+// The data of the filter's SECCOMP_RET_TRAP (the SIGSYS's si_errno): a trap with
+// other data, or a SIGSYS that is no trap, is the program's own.
+inline constexpr std::uint32_t kTrapData = 0x4c53;  // "LS"
+
 struct TrapFilterSpec {
     std::uint64_t text_begin = 0, text_end = 0;  // lstar's text: its calls always run
     std::vector<int> reserved_fds;               // the runtime's descriptors
