@@ -2,6 +2,8 @@
 // calls it answers itself, and the start of a runtime image.
 #include "entry/inproc/runtime.hpp"
 
+#include <sys/ptrace.h>
+
 // Shared with gadgets.S.
 extern "C" {
 unsigned char lstar_inproc_have_fsgsbase = 0;
@@ -210,10 +212,37 @@ HandlerResult Runtime::rseq_call(Task& task) {
     return emulated(result);
 }
 
+// Strict mode, which the kernel refuses over a filter, as a filter of its own
+// (trap_filter.cpp); its traps kill the process (lstar_inproc_on_sigsys).
+long Runtime::enter_strict_mode() {
+    TrapFilterSpec spec;
+    spec.text_begin = reinterpret_cast<std::uint64_t>(__executable_start);
+    spec.text_end = reinterpret_cast<std::uint64_t>(etext);
+    std::vector<sock_filter> filter = build_strict_filter(spec);
+    sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
+    return sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, ptr(&prog));
+}
+
+// ptrace by the program. A traced task cannot run as the kernel runs it here (no
+// process leaves the trap filter: its tracer sees the runtime's calls and a
+// SIGSYS per trapped call), so lstar says so, once per task, when it becomes one.
+HandlerResult Runtime::ptrace_call(Task& task) {
+    ThreadState& ts = stop_of(task);
+    long request = static_cast<long>(task.arg(0));
+    long result = call_as_program(task, ts.uc, *ts.fs);
+    pid_t who = request == PTRACE_TRACEME ? task.tid : static_cast<pid_t>(task.arg(1));
+    if (result == 0 && (request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE))
+        warn(fmt::format("pid {} is traced by {}: the in-process backend cannot step aside for its tracer, which sees "
+                         "lstar's runtime; trace this program with --backend=ptrace",
+                         who, request == PTRACE_TRACEME ? fmt::format("its parent") : fmt::format("pid {}", task.tid)));
+    return emulated(result);
+}
+
 // The program sees its own seccomp filters, not lstar's trap filter.
 HandlerResult Runtime::prctl_seccomp(Task& task) {
     if (task.arg(0) == PR_GET_SECCOMP) return emulated(args_.own_seccomp ? SECCOMP_MODE_FILTER : 0);
     if (task.arg(0) != PR_SET_SECCOMP) return kPassThrough;
+    if (task.arg(1) == SECCOMP_MODE_STRICT) return emulated(enter_strict_mode());
     ThreadState& ts = stop_of(task);
     long result = call_as_program(task, ts.uc, *ts.fs);
     if (result >= 0) args_.own_seccomp = true;
@@ -221,6 +250,8 @@ HandlerResult Runtime::prctl_seccomp(Task& task) {
 }
 
 HandlerResult Runtime::seccomp_call(Task& task) {
+    if (task.arg(0) == SECCOMP_SET_MODE_STRICT)
+        return emulated(task.arg(1) || task.arg(2) ? -EINVAL : enter_strict_mode());
     ThreadState& ts = stop_of(task);
     long result = call_as_program(task, ts.uc, *ts.fs);
     if (result >= 0 && task.arg(0) <= SECCOMP_SET_MODE_FILTER) args_.own_seccomp = true;
@@ -278,8 +309,13 @@ extern "C" SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, s
     using namespace lstar::inproc;
     if (!g_runtime) return {0, program_fs};
     // The filter's trap, or the program's own SIGSYS (sent to it, or a trap of its own filter).
-    if (info->si_code != 1 /* SYS_SECCOMP */ || static_cast<std::uint32_t>(info->si_errno) != kTrapData)
+    auto data = static_cast<std::uint32_t>(info->si_errno);
+    if (info->si_code != 1 /* SYS_SECCOMP */ || (data != kTrapData && data != kStrictTrapData))
         return g_runtime->program_sigsys(*info, uc, program_fs);
+    if (data == kStrictTrapData) {  // a call strict mode does not allow
+        g_runtime->flush();
+        sys(SYS_kill, sys(SYS_getpid), SIGKILL);
+    }
     if (info->si_arch == AUDIT_ARCH_X86_64 && static_cast<std::uint32_t>(info->si_syscall) == kCloneReportNr)
         return {0, g_runtime->finish_clone(uc, program_fs)};
     lock();

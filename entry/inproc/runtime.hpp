@@ -63,6 +63,7 @@ extern char lstar_inproc_int80_done[];
 // The allocator's mappings (allocator.cpp, linked into the lstar binary only).
 int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));
 extern char __executable_start[];
+extern char etext[];
 extern char _end[];
 struct SignalRoute {
     std::uint64_t handler;  // the program's handler to run, 0 for none
@@ -291,6 +292,8 @@ private:
     long close_range(const Task& task);
     HandlerResult readlink_exe(Task& task, int path_arg);
     HandlerResult prctl_seccomp(Task& task);
+    long enter_strict_mode();
+    HandlerResult ptrace_call(Task& task);
     HandlerResult seccomp_call(Task& task);
     HandlerResult arch_prctl_fs(Task& task);
     HandlerResult rseq_call(Task& task);
@@ -317,10 +320,12 @@ private:
     void end_image() {
         if (sys(SYS_getpid) == pid_) path_.image_end();
     }
+public:
     void flush() {
         for (SessionOutput* out : outputs_)
             if (out->pending()) out->flush();
     }
+private:
     void purge_outputs() {
         for (SessionOutput* out : outputs_) out->purge();
     }

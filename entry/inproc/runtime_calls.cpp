@@ -44,6 +44,8 @@ RuntimeCalls::RuntimeCalls(Runtime* rt) {
     handle(meta::sys_prctl::name, TrapWhen::seccomp_option, [rt](Task& task) { return rt->prctl_seccomp(task); });
     handle(meta::sys_seccomp::name, TrapWhen::always, [rt](Task& task) { return rt->seccomp_call(task); });
     handle(meta::sys_arch_prctl::name, TrapWhen::path_needs, [rt](Task& task) { return rt->arch_prctl_fs(task); });
+    // A program that traces: said once, as lstar cannot step aside (runtime.cpp).
+    handle(meta::sys_ptrace::name, TrapWhen::always, [rt](Task& task) { return rt->ptrace_call(task); });
     // Where the kernel writes, to be undone before an in-process exec unmaps it.
     handle(meta::sys_rseq::name, TrapWhen::always, [rt](Task& task) { return rt->rseq_call(task); });
 

@@ -90,7 +90,7 @@ long Runtime::sigsuspend_call(Task& task) {
     mask &= ~kSigsysBit;
     resend_pending_sigsys(ts);
     SyscallState call = task;
-    call.regs.di = reinterpret_cast<std::uint64_t>(&mask);
+    call.set_arg(0, reinterpret_cast<std::uint64_t>(&mask));
     // Made with every signal blocked until it sets its own: the held SIGSYS, sent
     // again, must end this wait, not come just before it.
     long result = call_as_program(call, ts.uc, *ts.fs, kAllSignals);
@@ -136,8 +136,7 @@ long Runtime::compat_sigaction_call(Task& task) {
     stripped = act;
     stripped.mask &= ~kSigsysBit;
     SyscallState call = task;
-    call.regs.cx = reinterpret_cast<std::uint64_t>(&stripped);  // i386's second argument
-    call.regs.si = call.regs.cx;                                // x32's
+    call.set_arg(1, reinterpret_cast<std::uint64_t>(&stripped));
     return call_as_program(call, ts.uc, *ts.fs);
 }
 

@@ -129,4 +129,27 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
     return std::move(e.code);
 }
 
+std::vector<sock_filter> build_strict_filter(const TrapFilterSpec& spec) {
+    constexpr std::uint32_t kIp = offsetof(seccomp_data, instruction_pointer);
+    constexpr std::uint32_t kTrap = SECCOMP_RET_TRAP | kStrictTrapData;
+    auto ld = [](std::uint32_t at) { return sock_filter BPF_STMT(BPF_LD | BPF_W | BPF_ABS, at); };
+    auto eq = [](std::uint32_t k, std::uint8_t jt, std::uint8_t jf) { return sock_filter BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf); };
+    auto ge = [](std::uint32_t k, std::uint8_t jt, std::uint8_t jf) { return sock_filter BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k, jt, jf); };
+    auto ret = [](std::uint32_t k) { return sock_filter BPF_STMT(BPF_RET | BPF_K, k); };
+    return {
+        // 0-5: lstar's text runs.
+        ld(kIp + 4), eq(static_cast<std::uint32_t>(spec.text_begin >> 32), 0, 4),
+        ld(kIp), ge(static_cast<std::uint32_t>(spec.text_begin), 0, 2), ge(static_cast<std::uint32_t>(spec.text_end), 1, 0),
+        ret(SECCOMP_RET_ALLOW),
+        // 6-13: x86_64's read, write, exit, rt_sigreturn.
+        ld(offsetof(seccomp_data, arch)), eq(AUDIT_ARCH_X86_64, 0, 7),
+        ld(offsetof(seccomp_data, nr)), eq(0, 3, 0), eq(1, 2, 0), eq(60, 1, 0), eq(15, 0, 1),
+        ret(SECCOMP_RET_ALLOW), ret(kTrap),
+        // 15-22: i386's read, write, exit, sigreturn.
+        eq(AUDIT_ARCH_I386, 0, 6),
+        ld(offsetof(seccomp_data, nr)), eq(3, 3, 0), eq(4, 2, 0), eq(1, 1, 0), eq(119, 0, 1),
+        ret(SECCOMP_RET_ALLOW), ret(kTrap),
+    };
+}
+
 }  // namespace lstar::inproc

@@ -1086,3 +1086,33 @@ TEST(Inproc, ExecveatAsNative) {
     EXPECT_NE(native.out.find("empty path: exited 7"), std::string::npos) << native.out;
     expect_same_on_every_backend({prog("inproc_execveat")});
 }
+
+// ---- 18. the program's own seccomp ---------------------------------------------------------------
+
+// Strict mode (which the kernel sets over no filter: the runtime stands in for it)
+// and a filter of the program's, stacked on the trap filter, as natively.
+TEST(Inproc, ProgramsOwnSeccomp) {
+    Result native = run({prog("inproc_seccomp")});
+    EXPECT_TRUE(native.exited(0)) << native.describe();
+    EXPECT_NE(native.out.find("strict, then getpid: killed by 9"), std::string::npos) << native.out;
+    EXPECT_NE(native.out.find("getuid: 4242"), std::string::npos) << native.out;
+    expect_same_on_every_backend({prog("inproc_seccomp")});
+}
+
+// ---- 19. programs that trace --------------------------------------------------------------------
+
+// A program that traces its child runs as natively (its tracer passes the runtime's
+// SIGSYS on), and lstar says in one line that it cannot step aside for the tracer.
+// (Not under --backend=ptrace -f, where lstar is the child's tracer already.)
+TEST(Inproc, ProgramThatTracesIsToldOf) {
+    Result native = run({prog("inproc_tracer")});
+    EXPECT_TRUE(native.exited(0)) << native.describe();
+    EXPECT_EQ(native.out, "child stopped\nchild runs traced\nchild exited 3\n");
+    expect_same_as_native({prog("inproc_tracer")});
+    Result r = inproc_run({"-f"}, {prog("inproc_tracer")});
+    std::vector<std::string> said;
+    for (const std::string& l : lines(r.err))
+        if (l.find("is traced by its parent") != std::string::npos) said.push_back(l);
+    EXPECT_EQ(said.size(), 1u) << r.err;
+    EXPECT_TRUE(said.empty() || said[0].rfind("lstar: pid ", 0) == 0) << r.err;
+}
