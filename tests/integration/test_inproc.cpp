@@ -1024,16 +1024,24 @@ void expect_same_on_every_backend(const std::vector<std::string>& argv, RunOptio
     }
 }
 
+// A program whose native run ends with status 0 and prints each of `shown` (so
+// that what the test compares is what it is about), then runs the same everywhere.
+void expect_as_native_everywhere(const std::vector<std::string>& argv, const std::vector<std::string>& shown) {
+    Result native = run(argv);
+    ASSERT_TRUE(native.exited(0)) << native.describe();
+    for (const std::string& text : shown) EXPECT_NE(native.out.find(text), std::string::npos) << text << "\n" << native.out;
+    expect_same_on_every_backend(argv);
+}
+
 }  // namespace
 
 // A child killed by a signal is reported to its parent as killed by it (wait4,
 // waitpid, waitid), for every signal whose default action ends a process.
 TEST(Inproc, WaitStatusOfKilledChildren) {
     Result native = run({prog("inproc_waitstatus")});
-    ASSERT_TRUE(native.exited(0)) << native.describe();
     EXPECT_EQ(lines(native.out).size(), 26u) << native.out;
     for (const std::string& l : lines(native.out)) EXPECT_NE(l.find("wait4 signaled 1"), std::string::npos) << l;
-    expect_same_on_every_backend({prog("inproc_waitstatus")});
+    expect_as_native_everywhere({prog("inproc_waitstatus")}, {"31: wait4 signaled 1 term 31"});
 }
 
 // The core-dump bit too, where the children may dump core (whatever the machine's
@@ -1045,10 +1053,7 @@ TEST(Inproc, WaitStatusCoreDumpBit) {
 
 // SIGSYS is the program's like any other signal, though the runtime traps with it.
 TEST(Inproc, ProgramOwnsSigsys) {
-    Result native = run({prog("inproc_sigsys")});
-    ASSERT_TRUE(native.exited(0)) << native.describe();
-    EXPECT_NE(native.out.find("kill: 1 delivered: 31 code 0"), std::string::npos) << native.out;
-    expect_same_on_every_backend({prog("inproc_sigsys")});
+    expect_as_native_everywhere({prog("inproc_sigsys")}, {"kill: 1 delivered: 31 code 0"});
 }
 
 TEST(Inproc, KilledBySigsysAtItsDefault) {
@@ -1070,10 +1075,7 @@ TEST(Inproc, DescriptorLimitAsNative) {
     rlimit low = saved;
     low.rlim_cur = 256;
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-    Result native = run({prog("inproc_fdlimit")});
-    EXPECT_TRUE(native.exited(0)) << native.describe();
-    EXPECT_NE(native.out.find("last 255 then EMFILE"), std::string::npos) << native.out;
-    expect_same_on_every_backend({prog("inproc_fdlimit")});
+    expect_as_native_everywhere({prog("inproc_fdlimit")}, {"last 255 then EMFILE"});
     ::setrlimit(RLIMIT_NOFILE, &saved);
 }
 
@@ -1081,10 +1083,7 @@ TEST(Inproc, DescriptorLimitAsNative) {
 
 // execveat: through a directory descriptor, on a descriptor (fexecve), and its errors.
 TEST(Inproc, ExecveatAsNative) {
-    Result native = run({prog("inproc_execveat")});
-    EXPECT_TRUE(native.exited(0)) << native.describe();
-    EXPECT_NE(native.out.find("empty path: exited 7"), std::string::npos) << native.out;
-    expect_same_on_every_backend({prog("inproc_execveat")});
+    expect_as_native_everywhere({prog("inproc_execveat")}, {"empty path: exited 7"});
 }
 
 // ---- 18. the program's own seccomp ---------------------------------------------------------------
@@ -1092,11 +1091,7 @@ TEST(Inproc, ExecveatAsNative) {
 // Strict mode (which the kernel sets over no filter: the runtime stands in for it)
 // and a filter of the program's, stacked on the trap filter, as natively.
 TEST(Inproc, ProgramsOwnSeccomp) {
-    Result native = run({prog("inproc_seccomp")});
-    EXPECT_TRUE(native.exited(0)) << native.describe();
-    EXPECT_NE(native.out.find("strict, then getpid: killed by 9"), std::string::npos) << native.out;
-    EXPECT_NE(native.out.find("getuid: 4242"), std::string::npos) << native.out;
-    expect_same_on_every_backend({prog("inproc_seccomp")});
+    expect_as_native_everywhere({prog("inproc_seccomp")}, {"strict, then getpid: killed by 9", "getuid: 4242"});
 }
 
 // ---- 19. programs that trace --------------------------------------------------------------------
