@@ -140,12 +140,20 @@ long Runtime::compat_sigaction_call(Task& task) {
     return call_as_program(call, ts.uc, *ts.fs);
 }
 
-// A held SIGSYS comes once the program unblocks it, with its siginfo as it was sent.
+// SIGSYS sent to this thread again, with its siginfo as it was sent (which the
+// kernel allows a thread other than the leader only for negative codes: else a
+// plain tgkill).
+static void resend_sigsys(pid_t tid, const siginfo_t& info) {
+    long pid = sys(SYS_getpid);
+    if (sys(SYS_rt_tgsigqueueinfo, pid, tid, SIGSYS, ptr(&info)) != 0) sys(SYS_tgkill, pid, tid, SIGSYS);
+}
+
+// A held SIGSYS comes once the program unblocks it.
 void Runtime::resend_pending_sigsys(ThreadState& ts) {
     if (ts.sigsys_blocked || !ts.sigsys_pending) return;
     siginfo_t info = *ts.sigsys_pending;
     ts.sigsys_pending.reset();
-    sys(SYS_rt_tgsigqueueinfo, pid_, ts.task.tid, SIGSYS, ptr(&info));
+    resend_sigsys(ts.task.tid, info);
 }
 
 // A SIGSYS of the program's own: a signal sent to it, or a trap of a filter the
@@ -175,7 +183,7 @@ SignalRoute Runtime::program_sigsys(const siginfo_t& info, ucontext_t* uc, std::
     if (act.handler == 0) {
         KernelSigaction dfl{};
         sys(SYS_rt_sigaction, SIGSYS, ptr(&dfl), 0, 8);
-        sys(SYS_rt_tgsigqueueinfo, pid_, ts.task.tid, SIGSYS, ptr(&info));
+        resend_sigsys(ts.task.tid, info);
         return done(0);  // it comes, and kills, as this handler returns
     }
     if (act.flags & SA_RESETHAND) sigsys_action_ = KernelSigaction{};

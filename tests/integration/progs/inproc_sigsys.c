@@ -6,6 +6,7 @@
 // Then, with "die", the default action: killed by SIGSYS.
 // Every line is compared with a native run's.
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -49,6 +50,19 @@ static int blocked(int sig) {
     sigset_t now;
     sigprocmask(SIG_BLOCK, NULL, &now);
     return sigismember(&now, sig);
+}
+
+// Another thread: its own mask, its own held SIGSYS.
+static void* in_thread(void* arg) {
+    (void)arg;
+    sighold(SIGSYS);
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    syscall(SYS_tgkill, getpid(), tid, SIGSYS);
+    syscall(SYS_tgkill, getpid(), tid, SIGSYS);
+    show("thread, blocked");
+    sigrelse(SIGSYS);
+    show("thread, unblocked");
+    return NULL;
 }
 
 int main(int argc, char** argv) {
@@ -117,6 +131,10 @@ int main(int argc, char** argv) {
     show("sigsuspend");
     say("after sigsuspend: blocked %d\n", blocked(SIGSYS));
     sigrelse(SIGSYS);
+
+    pthread_t thread;
+    pthread_create(&thread, NULL, in_thread, NULL);
+    pthread_join(thread, NULL);
 
     set_handler(SIGSYS, SA_RESETHAND);
     raise(SIGSYS);
