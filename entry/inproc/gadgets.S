@@ -111,22 +111,38 @@ lstar_inproc_restorer:
 // The SIGSYS handler. The program's thread pointer is in fs; lstar's C++ code
 // (errno, stack protector, stdio locks) needs lstar's own, so swap them around
 // the call: lstar_inproc_on_sigsys(info, uc, program_fs) returns the fs to
-// restore (the program may have set a new one with arch_prctl).
+// restore (the program may have set a new one with arch_prctl) and, for a
+// SIGSYS of the program's own, the program's handler, run as the kernel would
+// run it, after which lstar_inproc_after_sigsys restores what it changed.
         .globl lstar_inproc_sigsys_entry
         .type lstar_inproc_sigsys_entry, @function
 lstar_inproc_sigsys_entry:
         push %r12
         push %r13
+        push %r14
+        push %r15
         sub $8, %rsp
         mov %rsi, %r12
         mov %rdx, %r13
         ENTER_RUNTIME_FS %rdx
         mov %r12, %rdi
         mov %r13, %rsi
-        call lstar_inproc_on_sigsys
-        mov %rax, %rdx
-        LEAVE_RUNTIME_FS %rdx
-        add $8, %rsp
+        call lstar_inproc_on_sigsys     // rax = the program's handler (0: none), rdx = its fs
+        mov %rax, %r15
+        mov %rdx, %r14
+        LEAVE_RUNTIME_FS %r14
+        test %r15, %r15
+        jz 6f
+        mov $31, %edi
+        mov %r12, %rsi
+        mov %r13, %rdx
+        call *%r15
+        ENTER_RUNTIME_FS %r14
+        call lstar_inproc_after_sigsys
+        LEAVE_RUNTIME_FS %r14
+6:      add $8, %rsp
+        pop %r15
+        pop %r14
         pop %r13
         pop %r12
         ret
@@ -195,6 +211,20 @@ lstar_inproc_clone_trampoline:
         // parent's state at its first call.
         movl $0, lstar_inproc_lock_word(%rip)
         movb $1, lstar_inproc_forked(%rip)
+        // Its own end of the lifeline (a C call: on the program's stack, past its
+        // red zone, aligned; the program's r8 and r9 kept).
+        mov %rsp, %rax
+        sub $128, %rsp
+        and $-16, %rsp
+        push %rax
+        push %r8
+        push %r9
+        sub $8, %rsp
+        call lstar_inproc_claim_lifeline
+        add $8, %rsp
+        pop %r9
+        pop %r8
+        pop %rsp
 2:      mov $14, %eax                   // rt_sigprocmask(SIG_SETMASK, &mask, NULL, 8)
         mov $2, %edi
         lea T_MASK(%r9), %rsi

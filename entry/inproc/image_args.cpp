@@ -40,13 +40,22 @@ bool split_fds(std::string_view text, std::vector<int>* out) {
 const ImageArgs* image_args() { return g_image_args ? &*g_image_args : nullptr; }
 void set_image_args(ImageArgs args) { g_image_args = std::move(args); }
 
-// __inproc MESSAGE_FD OUTPUT_FDS FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
+std::vector<int> ImageArgs::reserved_fds() const {
+    std::vector<int> fds = output_fds;
+    fds.push_back(message_fd);
+    if (lifeline_fd >= 0) fds.push_back(lifeline_fd);
+    return fds;
+}
+
+// __inproc MESSAGE_FD OUTPUT_FDS LIFELINE_FD FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
 std::vector<std::string> ImageArgs::encode() const {
     std::vector<std::string> v = {"__inproc",
                                   std::to_string(message_fd),
                                   join_fds(output_fds),
+                                  std::to_string(lifeline_fd),
                                   std::string(traced ? "t" : "-") + (follow ? "f" : "-") + (own_seccomp ? "s" : "-") +
-                                      (cpu_times ? "c" : "-"),
+                                      (cpu_times ? "c" : "-") + (sigsys_blocked ? "b" : "-") +
+                                      (sigsys_ignored ? "i" : "-"),
                                   std::to_string(exec_nr),
                                   std::to_string(exec_dirfd),
                                   std::to_string(exec_flags),
@@ -59,7 +68,7 @@ std::vector<std::string> ImageArgs::encode() const {
 }
 
 Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
-    constexpr int kFixed = 10;
+    constexpr int kFixed = 11;
     ImageArgs args;
     ImageArgs* out = &args;
     auto number = [&](int i, long* value) {
@@ -67,18 +76,22 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
         *value = std::strtol(argv[i], &end, 10);
         return *argv[i] && *end == '\0';
     };
-    long message_fd, count;
+    long message_fd, lifeline_fd, count;
     if (argc < kFixed || !number(1, &message_fd) || !split_fds(argv[2], &out->output_fds) ||
-        !number(4, &out->exec_nr) || !number(5, &out->exec_dirfd) || !number(6, &out->exec_flags) ||
-        !number(9, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[3]).size() != 4)
+        !number(3, &lifeline_fd) || !number(5, &out->exec_nr) || !number(6, &out->exec_dirfd) ||
+        !number(7, &out->exec_flags) || !number(10, &count) || count < 0 || count > argc - kFixed ||
+        std::string_view(argv[4]).size() != 6)
         return error("__inproc: malformed runtime arguments (this command is lstar's own, not for users)", EINVAL);
     out->message_fd = static_cast<int>(message_fd);
-    out->traced = argv[3][0] == 't';
-    out->follow = argv[3][1] == 'f';
-    out->own_seccomp = argv[3][2] == 's';
-    out->cpu_times = argv[3][3] == 'c';
-    out->shown_path = argv[7];
-    out->load_path = argv[8];
+    out->lifeline_fd = static_cast<int>(lifeline_fd);
+    out->traced = argv[4][0] == 't';
+    out->follow = argv[4][1] == 'f';
+    out->own_seccomp = argv[4][2] == 's';
+    out->cpu_times = argv[4][3] == 'c';
+    out->sigsys_blocked = argv[4][4] == 'b';
+    out->sigsys_ignored = argv[4][5] == 'i';
+    out->shown_path = argv[8];
+    out->load_path = argv[9];
     out->argv.assign(argv + kFixed, argv + kFixed + count);
     out->command.assign(argv + kFixed + count, argv + argc);
     if (out->command.empty()) return error("__inproc: no lstar command given", EINVAL);

@@ -27,10 +27,14 @@ namespace lstar::inproc {
 struct ImageArgs {
     int message_fd = -1;          // lstar's own stderr (reserved)
     std::vector<int> output_fds;  // the session's outputs' descriptors, in order (reserved)
+    int lifeline_fd = -1;         // the read end of a pipe only the supervisor writes (reserved):
+                                  // each process of the program is killed when it closes
     bool traced = true;           // this process's calls go through the path
     bool follow = false;          // -f: its children's too
     bool own_seccomp = false;     // the program has loaded a seccomp filter of its own
     bool cpu_times = false;       // -c: each call's system CPU time (else only wall time)
+    bool sigsys_blocked = false;  // the program's SIGSYS, as it believes it is: blocked (the mask
+    bool sigsys_ignored = false;  // goes through exec), ignored (stays so)
     long exec_nr = 0;             // the call that started the program (execve, execveat) ...
     long exec_dirfd = 0, exec_flags = 0;  // ... with these arguments, shown as its trace line
     std::string shown_path;       // the path as that call got it
@@ -38,6 +42,7 @@ struct ImageArgs {
     std::vector<std::string> argv;     // the program's argv
     std::vector<std::string> command;  // the lstar subcommand and its options, without the program
 
+    std::vector<int> reserved_fds() const;     // the runtime's own descriptors
     std::vector<std::string> encode() const;  // {"__inproc", ...}
     // argv[0] is "__inproc".
     static Result<ImageArgs> decode(int argc, char** argv);

@@ -2,6 +2,8 @@
 // calls it answers itself, and the start of a runtime image.
 #include "entry/inproc/runtime.hpp"
 
+#include <sys/ptrace.h>
+
 // Shared with gadgets.S.
 extern "C" {
 unsigned char lstar_inproc_have_fsgsbase = 0;
@@ -9,6 +11,44 @@ std::uint64_t lstar_inproc_runtime_fs = 0;
 void* lstar_inproc_report_page = nullptr;
 int lstar_inproc_lock_word = 0;
 unsigned char lstar_inproc_forked = 0;
+int lstar_inproc_lifeline_fd = -1;
+char lstar_inproc_lifeline_path[32];
+}
+
+// The lifeline (supervisor.cpp) in this process: a description of the pipe's read
+// end of its own, owned by this process, that turns the supervisor's end into a
+// SIGKILL. Also the fork child's first act (gadgets.S), with the program's thread
+// pointer on the program's stack: raw calls only, no canary.
+extern "C" __attribute__((no_stack_protector, target("general-regs-only"))) void lstar_inproc_claim_lifeline() {
+    using lstar::inproc::sys;
+    using lstar::inproc::ptr;
+    int fd = lstar_inproc_lifeline_fd;
+    if (fd < 0) return;
+    long pid = sys(SYS_getpid);
+    if (sys(SYS_fcntl, fd, F_GETOWN) != pid) {
+        // The description a fork or an exec brought belongs to another process: this
+        // one opens the pipe again. The lifeline sits above the soft limit, which is
+        // raised for the moment it takes.
+        rlimit old{}, raised{};
+        bool raise = sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, ptr(&old)) == 0 && old.rlim_cur <= rlim_t(fd) + 1;
+        if (raise) {
+            raised = old;
+            raised.rlim_cur = std::min<rlim_t>(old.rlim_max, rlim_t(fd) + 2);
+            sys(SYS_prlimit64, 0, RLIMIT_NOFILE, ptr(&raised), 0);
+        }
+        long again = sys(SYS_openat, AT_FDCWD, ptr(lstar_inproc_lifeline_path), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (again >= 0) {
+            sys(SYS_dup2, again, fd);
+            sys(SYS_close, again);
+        }
+        if (raise) sys(SYS_prlimit64, 0, RLIMIT_NOFILE, ptr(&old), 0);
+        sys(SYS_fcntl, fd, F_SETSIG, SIGKILL);
+        sys(SYS_fcntl, fd, F_SETOWN, pid);
+        sys(SYS_fcntl, fd, F_SETFL, O_ASYNC | O_NONBLOCK);
+    }
+    // Gone already, before the owner was set: nobody will send the signal.
+    char byte;
+    if (sys(SYS_read, fd, ptr(&byte), 1) == 0) sys(SYS_kill, pid, SIGKILL);
 }
 
 namespace lstar::inproc {
@@ -123,8 +163,9 @@ void Runtime::leave(ThreadState& ts) {
 
 // The call itself, made as the program would have made it: its signal mask, its
 // thread pointer, without the lock.
-long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uint64_t fs) {
-    std::uint64_t mask = mask_of(uc) & ~kSigsysBit;
+long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uint64_t fs,
+                              std::optional<std::uint64_t> with_mask) {
+    std::uint64_t mask = with_mask.value_or(mask_of(uc) & ~kSigsysBit);
     long a[kMaxArgs];
     for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
     long nr = static_cast<long>(task.nr());
@@ -171,10 +212,37 @@ HandlerResult Runtime::rseq_call(Task& task) {
     return emulated(result);
 }
 
+// Strict mode, which the kernel refuses over a filter, as a filter of its own
+// (trap_filter.cpp); its traps kill the process (lstar_inproc_on_sigsys).
+long Runtime::enter_strict_mode() {
+    TrapFilterSpec spec;
+    spec.text_begin = reinterpret_cast<std::uint64_t>(__executable_start);
+    spec.text_end = reinterpret_cast<std::uint64_t>(etext);
+    std::vector<sock_filter> filter = build_strict_filter(spec);
+    sock_fprog prog{static_cast<unsigned short>(filter.size()), filter.data()};
+    return sys(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, ptr(&prog));
+}
+
+// ptrace by the program. A traced task cannot run as the kernel runs it here (no
+// process leaves the trap filter: its tracer sees the runtime's calls and a
+// SIGSYS per trapped call), so lstar says so, once per task, when it becomes one.
+HandlerResult Runtime::ptrace_call(Task& task) {
+    ThreadState& ts = stop_of(task);
+    long request = static_cast<long>(task.arg(0));
+    long result = call_as_program(task, ts.uc, *ts.fs);
+    pid_t who = request == PTRACE_TRACEME ? task.tid : static_cast<pid_t>(task.arg(1));
+    if (result == 0 && (request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE))
+        warn(fmt::format("pid {} is traced by {}: the in-process backend cannot step aside for its tracer, which sees "
+                         "lstar's runtime; trace this program with --backend=ptrace",
+                         who, request == PTRACE_TRACEME ? fmt::format("its parent") : fmt::format("pid {}", task.tid)));
+    return emulated(result);
+}
+
 // The program sees its own seccomp filters, not lstar's trap filter.
 HandlerResult Runtime::prctl_seccomp(Task& task) {
     if (task.arg(0) == PR_GET_SECCOMP) return emulated(args_.own_seccomp ? SECCOMP_MODE_FILTER : 0);
     if (task.arg(0) != PR_SET_SECCOMP) return kPassThrough;
+    if (task.arg(1) == SECCOMP_MODE_STRICT) return emulated(enter_strict_mode());
     ThreadState& ts = stop_of(task);
     long result = call_as_program(task, ts.uc, *ts.fs);
     if (result >= 0) args_.own_seccomp = true;
@@ -182,6 +250,8 @@ HandlerResult Runtime::prctl_seccomp(Task& task) {
 }
 
 HandlerResult Runtime::seccomp_call(Task& task) {
+    if (task.arg(0) == SECCOMP_SET_MODE_STRICT)
+        return emulated(task.arg(1) || task.arg(2) ? -EINVAL : enter_strict_mode());
     ThreadState& ts = stop_of(task);
     long result = call_as_program(task, ts.uc, *ts.fs);
     if (result >= 0 && task.arg(0) <= SECCOMP_SET_MODE_FILTER) args_.own_seccomp = true;
@@ -222,9 +292,7 @@ long Runtime::close_range(const Task& task) {
     long result = 0;
     unsigned from = first;
     std::vector<unsigned> cuts;
-    std::vector<int> reserved_fds = args_.output_fds;
-    reserved_fds.push_back(args_.message_fd);
-    for (int fd : reserved_fds)
+    for (int fd : args_.reserved_fds())
         if (fd >= 0 && static_cast<unsigned>(fd) >= first && static_cast<unsigned>(fd) <= last) cuts.push_back(fd);
     std::sort(cuts.begin(), cuts.end());
     for (unsigned cut : cuts) {
@@ -237,14 +305,31 @@ long Runtime::close_range(const Task& task) {
 
 }  // namespace lstar::inproc
 
-extern "C" std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
+extern "C" SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
     using namespace lstar::inproc;
-    // A SIGSYS sent with kill(): the program's own handler is not run (left out).
-    if (info->si_code != 1 /* SYS_SECCOMP */ || !g_runtime) return program_fs;
+    if (!g_runtime) return {0, program_fs};
+    // The filter's trap, or the program's own SIGSYS (sent to it, or a trap of its own filter).
+    auto data = static_cast<std::uint32_t>(info->si_errno);
+    if (info->si_code != 1 /* SYS_SECCOMP */ || (data != kTrapData && data != kStrictTrapData))
+        return g_runtime->program_sigsys(*info, uc, program_fs);
+    if (data == kStrictTrapData) {  // a call strict mode does not allow
+        g_runtime->flush();
+        sys(SYS_kill, sys(SYS_getpid), SIGKILL);
+    }
     if (info->si_arch == AUDIT_ARCH_X86_64 && static_cast<std::uint32_t>(info->si_syscall) == kCloneReportNr)
-        return g_runtime->finish_clone(uc, program_fs);
+        return {0, g_runtime->finish_clone(uc, program_fs)};
     lock();
-    return g_runtime->on_sigsys(info, uc, program_fs);
+    return {0, g_runtime->on_sigsys(info, uc, program_fs)};
+}
+
+extern "C" void lstar_inproc_after_sigsys() {
+    using namespace lstar::inproc;
+    std::uint64_t mask = 0;
+    sys(SYS_rt_sigprocmask, SIG_BLOCK, ptr(&kAllSignals), ptr(&mask), 8);
+    lock();
+    g_runtime->after_program_sigsys();
+    unlock();
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
 }
 
 extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs) {
@@ -269,6 +354,12 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs) {
     lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0 &&  // HWCAP2_FSGSBASE
                                  !::getenv("LSTAR_INPROC_NO_FSGSBASE");
     lstar_inproc_runtime_fs = get_fs();
+    if (args.lifeline_fd >= 0) {
+        fmt::format_to_n(lstar_inproc_lifeline_path, sizeof lstar_inproc_lifeline_path - 1, "/proc/self/fd/{}",
+                         args.lifeline_fd);
+        lstar_inproc_lifeline_fd = args.lifeline_fd;
+        lstar_inproc_claim_lifeline();
+    }
 
     // The page the clone trampoline's parent traps from: outside lstar's text.
     void* page = ::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

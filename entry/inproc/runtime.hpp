@@ -14,6 +14,7 @@
 #include <asm/prctl.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/futex.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -21,6 +22,8 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -35,6 +38,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,12 +63,14 @@ extern char lstar_inproc_int80_done[];
 // The allocator's mappings (allocator.cpp, linked into the lstar binary only).
 int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));
 extern char __executable_start[];
+extern char etext[];
 extern char _end[];
-std::uint64_t lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
 struct SignalRoute {
     std::uint64_t handler;  // the program's handler to run, 0 for none
     std::uint64_t fs;       // the program's thread pointer
 };
+SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+void lstar_inproc_after_sigsys();  // the program's SIGSYS handler has returned
 SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
 
 // Shared with gadgets.S (defined in runtime.cpp).
@@ -73,6 +79,8 @@ extern std::uint64_t lstar_inproc_runtime_fs;
 extern void* lstar_inproc_report_page;
 extern int lstar_inproc_lock_word;
 extern unsigned char lstar_inproc_forked;
+extern int lstar_inproc_lifeline_fd;
+void lstar_inproc_claim_lifeline();
 }
 
 namespace lstar::inproc {
@@ -121,12 +129,26 @@ inline std::uint64_t get_fs() {
     return value;
 }
 
+// The lock: 0 free, 1 held, 2 held with waiters, who sleep in the kernel (a
+// waiting program must wait, not spin, whatever holds the lock: a stopped
+// thread, a slow trace file).
 inline void lock() {
-    for (int spins = 0; __atomic_exchange_n(&lstar_inproc_lock_word, 1, __ATOMIC_ACQUIRE); ++spins)
-        if (spins > 64) sys(SYS_sched_yield);
-        else __builtin_ia32_pause();
+    int seen = 0;
+    if (__atomic_compare_exchange_n(&lstar_inproc_lock_word, &seen, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    for (int spins = 0; spins < 64 && seen; ++spins) {
+        __builtin_ia32_pause();
+        seen = 0;
+        if (__atomic_compare_exchange_n(&lstar_inproc_lock_word, &seen, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return;
+    }
+    while (__atomic_exchange_n(&lstar_inproc_lock_word, 2, __ATOMIC_ACQUIRE) != 0)
+        sys(SYS_futex, ptr(&lstar_inproc_lock_word), FUTEX_WAIT_PRIVATE, 2, 0);
 }
-inline void unlock() { __atomic_store_n(&lstar_inproc_lock_word, 0, __ATOMIC_RELEASE); }
+inline void unlock() {
+    if (__atomic_exchange_n(&lstar_inproc_lock_word, 0, __ATOMIC_RELEASE) == 2)
+        sys(SYS_futex, ptr(&lstar_inproc_lock_word), FUTEX_WAKE_PRIVATE, 1);
+}
 
 inline std::uint64_t monotonic_ns() {
     timespec ts;
@@ -187,6 +209,12 @@ struct ThreadState : TaskState {
     int depth = 0;             // handler invocations under way on this thread (a siglongjmp
                                // out of a program's signal handler leaves one behind for good)
     SyscallState clone_call;   // a clone between its trap and its trampoline's report
+    // SIGSYS as the program sees it on this thread. Never blocked for real (a trap
+    // while it is would kill the process): blocked here, and one sent meanwhile is
+    // held and sent again once the program unblocks it (runtime_signals.cpp).
+    bool sigsys_blocked = false;
+    std::vector<bool> sigsys_outer;  // the blocked state before each SIGSYS handler under way
+    std::optional<siginfo_t> sigsys_pending;
     // The stop under way, for the runtime's handlers: the program's saved context and
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
@@ -204,12 +232,19 @@ public:
         pid_ = static_cast<pid_t>(sys(SYS_getpid));
         mem_.pid = pid_;
         traced_ = args.traced;
+        sigsys_action_.handler = args.sigsys_ignored ? 1 : 0;
     }
 
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
     std::uint64_t on_signal(int sig, const siginfo_t& info, ucontext_t* uc);
-    void add_main_thread(pid_t tid) { thread(tid).traced = traced_; }
+    SignalRoute program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs);
+    void after_program_sigsys();
+    void add_main_thread(pid_t tid) {
+        ThreadState& ts = thread(tid);
+        ts.traced = traced_;
+        ts.sigsys_blocked = args_.sigsys_blocked;
+    }
     void report_exec(const ImageArgs& args, const std::vector<std::string>& envp);
     std::string exe_path;
     void* exec_stack_top = nullptr;    // where an in-process exec runs
@@ -239,7 +274,9 @@ private:
     std::uint64_t complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
                            const long* forced = nullptr);
     void leave(ThreadState& ts);
-    long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs);
+    // `mask`: the mask to make it with, for a call that sets its own (rt_sigsuspend).
+    long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs,
+                         std::optional<std::uint64_t> mask = std::nullopt);
     void enter_program_context(std::uint64_t fs, std::uint64_t mask);
     void leave_program_context();
     // The calls the runtime handles (runtime_calls.cpp binds them). A handler's
@@ -247,30 +284,48 @@ private:
     ThreadState& stop_of(const Task& task) { return *task.find_state<ThreadState>(kBackendSlot); }
     long sigaction_call(Task& task);
     long sigprocmask_call(Task& task);
+    long compat_sigaction_call(Task& task);
+    long sigpending_call(Task& task);
+    long sigsuspend_call(Task& task);
+    void report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc);
+    void resend_pending_sigsys(ThreadState& ts);
     long close_range(const Task& task);
     HandlerResult readlink_exe(Task& task, int path_arg);
     HandlerResult prctl_seccomp(Task& task);
+    long enter_strict_mode();
+    HandlerResult ptrace_call(Task& task);
     HandlerResult seccomp_call(Task& task);
     HandlerResult arch_prctl_fs(Task& task);
     HandlerResult rseq_call(Task& task);
     HandlerResult exit_call(Task& task, bool group);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);
     long read_strings(std::uint64_t array, std::vector<std::string>* out);
+    long execveat_target(long dirfd, long flags, const std::string& path, std::string* load);
     std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, std::uint64_t flags);
     CloneTicket* take_ticket();
+    // dup2 or dup3 onto one: past the soft limit (where they sit when there is room), what the
+    // kernel says there; else busy.
+    long dup_onto_reserved(const Task& task) const {
+        rlimit limit{};
+        sys(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, ptr(&limit));
+        if (sys(SYS_fcntl, static_cast<long>(task.arg(0)), F_GETFD) < 0) return -EBADF;
+        return task.arg(1) >= limit.rlim_cur ? -EBADF : -EBUSY;
+    }
     bool reserved(long fd) const {
-        return fd >= 0 && (fd == args_.message_fd ||
-                           std::find(args_.output_fds.begin(), args_.output_fds.end(), fd) != args_.output_fds.end());
+        std::vector<int> fds = args_.reserved_fds();
+        return fd >= 0 && std::find(fds.begin(), fds.end(), fd) != fds.end();
     }
     // This process's image ends (exit, or an exec through the kernel): the stages
     // hand on what they must. Not in a vfork child, whose memory is its parent's.
     void end_image() {
         if (sys(SYS_getpid) == pid_) path_.image_end();
     }
+public:
     void flush() {
         for (SessionOutput* out : outputs_)
             if (out->pending()) out->flush();
     }
+private:
     void purge_outputs() {
         for (SessionOutput* out : outputs_) out->purge();
     }
@@ -288,6 +343,7 @@ private:
     std::vector<CloneTicket*> tickets_;
     KernelSigaction sigsys_action_{};  // the program's SIGSYS disposition, as it believes it is
     Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits
+    bool forking_sigsys_blocked_ = false;  // and its SIGSYS blocked state
     std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
     KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)

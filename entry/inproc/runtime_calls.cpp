@@ -16,11 +16,17 @@ RuntimeCalls::RuntimeCalls(Runtime* rt) {
         traps.bind_entry(entry, TrapWhen::always, Abi::x86_64);
     };
 
-    // Signals: SIGSYS's disposition and mask stay the runtime's.
-    handle(meta::sys_rt_sigaction::name, TrapWhen::sets_or_reads_action,
+    // Signals: SIGSYS's disposition and mask stay the runtime's; the program's are
+    // kept apart (runtime_signals.cpp), on every entry, compat ones too.
+    handle(meta::sys_rt_sigaction::name, TrapWhen::sets_or_reads,
            [rt](Task& task) { return emulated(rt->sigaction_call(task)); });
-    handle(meta::sys_rt_sigprocmask::name, TrapWhen::may_block_sigsys,
-           [rt](Task& task) { return emulated(rt->sigprocmask_call(task)); });
+    handle(meta::compat_sys_rt_sigaction::name, TrapWhen::always,
+           [rt](Task& task) { return emulated(rt->compat_sigaction_call(task)); });
+    for (std::string_view mask : {meta::sys_rt_sigprocmask::name, meta::compat_sys_rt_sigprocmask::name})
+        handle(mask, TrapWhen::sets_or_reads, [rt](Task& task) { return emulated(rt->sigprocmask_call(task)); });
+    handle(meta::sys_rt_sigsuspend::name, TrapWhen::always, [rt](Task& task) { return emulated(rt->sigsuspend_call(task)); });
+    for (std::string_view pending : {meta::sys_rt_sigpending::name, meta::compat_sys_rt_sigpending::name})
+        handle(pending, TrapWhen::always, [rt](Task& task) { return emulated(rt->sigpending_call(task)); });
 
     // Descriptors: the runtime's own look closed, and stay open.
     handle(meta::sys_close::name, TrapWhen::reserved_fd_arg0,
@@ -29,7 +35,7 @@ RuntimeCalls::RuntimeCalls(Runtime* rt) {
            }));
     for (std::string_view dup : {meta::sys_dup2::name, meta::sys_dup3::name})
         handle(dup, TrapWhen::reserved_fd_arg1,
-               [rt](Task& task) { return rt->reserved(static_cast<int>(task.arg(1))) ? emulated(-EBUSY) : kPassThrough; });
+               [rt](Task& task) { return rt->reserved(static_cast<int>(task.arg(1))) ? emulated(rt->dup_onto_reserved(task)) : kPassThrough; });
     handle(meta::sys_close_range::name, TrapWhen::always, [rt](Task& task) { return emulated(rt->close_range(task)); });
 
     // The program's own view of itself: its file, its seccomp filters, its thread pointer.
@@ -38,6 +44,8 @@ RuntimeCalls::RuntimeCalls(Runtime* rt) {
     handle(meta::sys_prctl::name, TrapWhen::seccomp_option, [rt](Task& task) { return rt->prctl_seccomp(task); });
     handle(meta::sys_seccomp::name, TrapWhen::always, [rt](Task& task) { return rt->seccomp_call(task); });
     handle(meta::sys_arch_prctl::name, TrapWhen::path_needs, [rt](Task& task) { return rt->arch_prctl_fs(task); });
+    // A program that traces: said once, as lstar cannot step aside (runtime.cpp).
+    handle(meta::sys_ptrace::name, TrapWhen::always, [rt](Task& task) { return rt->ptrace_call(task); });
     // Where the kernel writes, to be undone before an in-process exec unmaps it.
     handle(meta::sys_rseq::name, TrapWhen::always, [rt](Task& task) { return rt->rseq_call(task); });
 

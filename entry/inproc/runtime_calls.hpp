@@ -24,8 +24,7 @@ struct ThreadState;
 enum class TrapWhen : std::uint8_t {
     always,
     path_needs,             // only when the path needs it anyway (the handler then answers it)
-    sets_or_reads_action,   // rt_sigaction with an action or an old action to fill
-    may_block_sigsys,       // rt_sigprocmask with a set and SIG_BLOCK or SIG_SETMASK
+    sets_or_reads,          // argument 1 or 2 is not NULL (rt_sigaction's actions, rt_sigprocmask's sets)
     seccomp_option,         // prctl(PR_GET_SECCOMP or PR_SET_SECCOMP)
     reserved_fd_arg0,       // argument 0 is one of the runtime's descriptors (close)
     reserved_fd_arg1,       // argument 1 is (dup2, dup3: the new descriptor)

@@ -19,6 +19,7 @@ void Runtime::after_fork() {
     ThreadState& self = thread(pid_);
     self.traced = traced_;
     self.rseq = forking_rseq_;
+    self.sigsys_blocked = forking_sigsys_blocked_;
     path_.process_copied(self.task);
 }
 
@@ -47,7 +48,7 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
     t->mask = mask_of(uc) & ~kSigsysBit;
     t->fork = !(flags & CLONE_VM);
     t->flags = flags;
-    if (t->fork) forking_rseq_ = ts.rseq;
+    if (t->fork) forking_rseq_ = ts.rseq, forking_sigsys_blocked_ = ts.sigsys_blocked;
     else ++clones_in_flight_;
     if (task.args_changed) {
         g[REG_RDI] = task.regs.di; g[REG_RSI] = task.regs.si; g[REG_RDX] = task.regs.dx;
@@ -78,9 +79,12 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
         lock();
         --clones_in_flight_;
     }
-    if (t->result > 0 && (t->flags & CLONE_THREAD)) ++live_threads_;
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
+    if (t->result > 0 && (t->flags & CLONE_THREAD)) {
+        ++live_threads_;
+        thread(static_cast<pid_t>(t->result)).sigsys_blocked = ts.sigsys_blocked;  // the mask it inherits
+    }
     // The clone's exit is the thread's, whatever its signal handlers did between.
     Task& task = ts.task;
     SyscallState current = task;

@@ -17,8 +17,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     long failure = 0;
     if (strncpy_from_user(mem_, shown, UserPtr<const char>(path_arg), PATH_MAX) < 0) failure = -EFAULT;
     std::string load = shown;
-    if (at && shown.empty() && (flags & AT_EMPTY_PATH)) load = fmt::format("/proc/self/fd/{}", dirfd);
-    else if (at && !shown.empty() && shown[0] != '/' && dirfd != AT_FDCWD) load = fmt::format("/proc/self/fd/{}/{}", dirfd, shown);
+    if (at && !failure) failure = execveat_target(dirfd, flags, shown, &load);
     // The running program's own file, not lstar's (which the kernel's link names).
     if (load == "/proc/self/exe" || load == "/proc/thread-self/exe" || load == fmt::format("/proc/{}/exe", pid_))
         load = exe_path;
@@ -45,6 +44,8 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
     ImageArgs next = args_;
     next.traced = ts.traced;
+    next.sigsys_blocked = ts.sigsys_blocked;
+    next.sigsys_ignored = sigsys_action_.handler == 1;
     next.exec_nr = static_cast<long>(task.nr());
     next.exec_dirfd = dirfd;
     next.exec_flags = flags;
@@ -74,6 +75,25 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     leave_program_context();
     if (borrowed) return run_call(ts, uc, fs, &result);
     return complete(ts, uc, fs, Verdict::proceed, &result);
+}
+
+// What execveat runs, checked as the kernel checks it: its flags, its directory
+// descriptor (where the path is relative, or empty with AT_EMPTY_PATH), a final
+// symbolic link under AT_SYMLINK_NOFOLLOW. 0, or the error.
+long Runtime::execveat_target(long dirfd, long flags, const std::string& path, std::string* load) {
+    if (flags & ~long(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
+    bool empty = path.empty() && (flags & AT_EMPTY_PATH);
+    if (path.empty() && !empty) return -ENOENT;
+    bool relative = empty || path[0] != '/';
+    if (relative && dirfd != AT_FDCWD) {
+        if (dirfd < 0 || reserved(dirfd) || sys(SYS_fcntl, dirfd, F_GETFD) < 0) return -EBADF;
+        *load = empty ? fmt::format("/proc/self/fd/{}", dirfd) : fmt::format("/proc/self/fd/{}/{}", dirfd, path);
+    }
+    struct stat st{};
+    if (!empty && (flags & AT_SYMLINK_NOFOLLOW) &&
+        sys(SYS_newfstatat, dirfd, ptr(path.c_str()), ptr(&st), AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        return -ELOOP;
+    return 0;
 }
 
 // A NULL-terminated array of strings in the program's memory (execve's argv and
@@ -176,22 +196,24 @@ void Runtime::exec_in_process() {
     handled_signals_ = 0;
     std::fill(std::begin(program_actions_), std::end(program_actions_), KernelSigaction{});
     live_threads_ = 1;
-    sigsys_action_ = KernelSigaction{};
     stack_t no_stack{};
     no_stack.ss_flags = SS_DISABLE;
     sys(SYS_sigaltstack, ptr(&no_stack), 0);
-    close_on_exec_fds();
 
+    // Loaded before close-on-exec descriptors close, as the kernel opens the file
+    // first: fexecve of one of them (execveat(fd, "", AT_EMPTY_PATH)) runs it.
     Result<LoadedProgram> loaded = load_program(job.args.load_path, job.args.argv, job.envp);
     if (!loaded) {
         warn(loaded.error().message);
         sys(SYS_exit_group, 127);
     }
+    close_on_exec_fds();
     const LoadedProgram& program = *loaded;
     char resolved[PATH_MAX];
     exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
     args_ = job.args;
     traced_ = job.args.traced;
+    sigsys_action_ = KernelSigaction{args_.sigsys_ignored ? 1u : 0u, 0, 0, 0};
     path_.tasks().clear();
     add_main_thread(pid_);
     std::string name = program.path.substr(program.path.rfind('/') + 1);

@@ -52,25 +52,157 @@ long Runtime::sigaction_call(Task& task) {
     return 0;
 }
 
-// rt_sigprocmask. The mask that sigreturn restores is the program's: that one
-// changes, never with SIGSYS in it.
+// rt_sigprocmask (and its compat entry, whose sigset is the same 8 bytes). The
+// mask that sigreturn restores is the program's: that one changes, never with
+// SIGSYS in it; SIGSYS is blocked in the thread's state instead.
 long Runtime::sigprocmask_call(Task& task) {
-    ucontext_t* uc = stop_of(task).uc;
+    ThreadState& ts = stop_of(task);
+    ucontext_t* uc = ts.uc;
     auto arg = [&](int i) { return task.arg(i); };
     if (arg(3) != 8) return -EINVAL;
-    std::uint64_t old = mask_of(uc), set = 0;
+    std::uint64_t old = mask_of(uc) | (ts.sigsys_blocked ? kSigsysBit : 0), set = 0;
     if (arg(1)) {
         if (copy_from_user(mem_, set, UserPtr<std::uint64_t>(arg(1))) != 0) return -EFAULT;
+        bool sigsys = set & kSigsysBit;
         set &= ~(kSigsysBit | kUnblockable);
         switch (arg(0)) {
-        case SIG_BLOCK: mask_of(uc) = old | set; break;
-        case SIG_UNBLOCK: mask_of(uc) = old & ~set; break;
-        case SIG_SETMASK: mask_of(uc) = set; break;
+        case SIG_BLOCK: mask_of(uc) = mask_of(uc) | set, ts.sigsys_blocked |= sigsys; break;
+        case SIG_UNBLOCK: mask_of(uc) = mask_of(uc) & ~set, ts.sigsys_blocked &= !sigsys; break;
+        case SIG_SETMASK: mask_of(uc) = set, ts.sigsys_blocked = sigsys; break;
         default: return -EINVAL;
         }
     }
     if (arg(2) && copy_to_user(mem_, UserPtr<std::uint64_t>(arg(2)), old) != 0) return -EFAULT;
+    resend_pending_sigsys(ts);
     return 0;
+}
+
+// rt_sigsuspend: the mask waited with never blocks SIGSYS for real (a handler's
+// call would kill the process); it does in the thread's state meanwhile, and a
+// held SIGSYS it lets through ends the wait.
+long Runtime::sigsuspend_call(Task& task) {
+    ThreadState& ts = stop_of(task);
+    std::uint64_t mask = 0;
+    if (task.arg(1) != 8) return -EINVAL;
+    if (copy_from_user(mem_, mask, UserPtr<std::uint64_t>(task.arg(0))) != 0) return -EFAULT;
+    bool outer = ts.sigsys_blocked;
+    ts.sigsys_blocked = mask & kSigsysBit;
+    mask &= ~kSigsysBit;
+    resend_pending_sigsys(ts);
+    SyscallState call = task;
+    call.set_arg(0, reinterpret_cast<std::uint64_t>(&mask));
+    // Made with every signal blocked until it sets its own: the held SIGSYS, sent
+    // again, must end this wait, not come just before it.
+    long result = call_as_program(call, ts.uc, *ts.fs, kAllSignals);
+    ts.sigsys_blocked = outer;
+    return result;
+}
+
+// rt_sigpending: a SIGSYS held while the program blocks it is pending.
+long Runtime::sigpending_call(Task& task) {
+    ThreadState& ts = stop_of(task);
+    long result = call_as_program(task, ts.uc, *ts.fs);
+    if (result != 0 || !ts.sigsys_pending || task.arg(1) != 8) return result;
+    std::uint64_t set = 0;
+    if (copy_from_user(mem_, set, UserPtr<std::uint64_t>(task.arg(0))) != 0) return -EFAULT;
+    set |= kSigsysBit;
+    return copy_to_user(mem_, UserPtr<std::uint64_t>(task.arg(0)), set) ? -EFAULT : 0;
+}
+
+// The compat rt_sigaction (int $0x80 from a 64-bit program): the same rules for
+// SIGSYS, whose action stays the runtime's, and for the masks of the others.
+long Runtime::compat_sigaction_call(Task& task) {
+    struct CompatSigaction {
+        std::uint32_t handler, flags, restorer;
+        std::uint64_t mask;
+    } __attribute__((packed));
+    ThreadState& ts = stop_of(task);
+    int signo = static_cast<int>(task.arg(0));
+    if (task.arg(3) != 8) return -EINVAL;
+    CompatSigaction act{};
+    if (task.arg(1) && copy_from_user(mem_, act, UserPtr<CompatSigaction>(task.arg(1))) != 0) return -EFAULT;
+    if (signo == SIGSYS) {
+        CompatSigaction old{static_cast<std::uint32_t>(sigsys_action_.handler), static_cast<std::uint32_t>(sigsys_action_.flags),
+                            static_cast<std::uint32_t>(sigsys_action_.restorer), sigsys_action_.mask};
+        if (task.arg(2) && copy_to_user(mem_, UserPtr<CompatSigaction>(task.arg(2)), old) != 0) return -EFAULT;
+        if (task.arg(1)) sigsys_action_ = {act.handler, act.flags, act.restorer, act.mask};
+        return 0;
+    }
+    if (!task.arg(1) || !(act.mask & kSigsysBit)) return call_as_program(task, ts.uc, *ts.fs);
+    // The action without SIGSYS in its mask, where a 32-bit pointer reaches it: lstar's
+    // own data, below 4 GiB with its text.
+    static CompatSigaction stripped;
+    if (reinterpret_cast<std::uintptr_t>(&stripped) >> 32) return call_as_program(task, ts.uc, *ts.fs);
+    stripped = act;
+    stripped.mask &= ~kSigsysBit;
+    SyscallState call = task;
+    call.set_arg(1, reinterpret_cast<std::uint64_t>(&stripped));
+    return call_as_program(call, ts.uc, *ts.fs);
+}
+
+// SIGSYS sent to this thread again, with its siginfo as it was sent (which the
+// kernel allows a thread other than the leader only for negative codes: else a
+// plain tgkill).
+static void resend_sigsys(pid_t tid, const siginfo_t& info) {
+    long pid = sys(SYS_getpid);
+    if (sys(SYS_rt_tgsigqueueinfo, pid, tid, SIGSYS, ptr(&info)) != 0) sys(SYS_tgkill, pid, tid, SIGSYS);
+}
+
+// A held SIGSYS comes once the program unblocks it.
+void Runtime::resend_pending_sigsys(ThreadState& ts) {
+    if (ts.sigsys_blocked || !ts.sigsys_pending) return;
+    siginfo_t info = *ts.sigsys_pending;
+    ts.sigsys_pending.reset();
+    resend_sigsys(ts.task.tid, info);
+}
+
+// A SIGSYS of the program's own: a signal sent to it, or a trap of a filter the
+// program loaded (the kernel forces those: blocked or ignored, they kill). It is
+// dealt with as the program's disposition says: held while the program blocks it,
+// dropped when ignored, the process killed by it at its default action (its action
+// becomes the default and the signal is sent again), or its handler run with its
+// mask, SIGSYS itself blocked (unless SA_NODEFER) in the thread's state.
+SignalRoute Runtime::program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs) {
+    lock();
+    if (lstar_inproc_forked) after_fork();
+    ThreadState& ts = thread(static_cast<pid_t>(sys(SYS_gettid)));
+    KernelSigaction act = sigsys_action_;
+    bool forced = info.si_code == 1 /* SYS_SECCOMP */;
+    auto done = [&](std::uint64_t handler) {
+        flush();
+        unlock();
+        return SignalRoute{handler, fs};
+    };
+    if (!forced && act.handler == reinterpret_cast<std::uint64_t>(SIG_IGN)) return done(0);
+    if (!forced && ts.sigsys_blocked) {
+        ts.sigsys_pending = info;
+        return done(0);
+    }
+    if (forced && (ts.sigsys_blocked || act.handler == reinterpret_cast<std::uint64_t>(SIG_IGN))) act.handler = 0;
+    report_signal(ts, info, uc);
+    if (act.handler == 0) {
+        KernelSigaction dfl{};
+        sys(SYS_rt_sigaction, SIGSYS, ptr(&dfl), 0, 8);
+        resend_sigsys(ts.task.tid, info);
+        return done(0);  // it comes, and kills, as this handler returns
+    }
+    if (act.flags & SA_RESETHAND) sigsys_action_ = KernelSigaction{};
+    if (ts.sigsys_outer.size() == 64) ts.sigsys_outer.erase(ts.sigsys_outer.begin());  // left by siglongjmp
+    ts.sigsys_outer.push_back(ts.sigsys_blocked);
+    if (!(act.flags & SA_NODEFER)) ts.sigsys_blocked = true;
+    std::uint64_t mask = (mask_of(uc) | act.mask) & ~(kSigsysBit | kUnblockable);
+    SignalRoute route = done(act.handler);
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
+    return route;
+}
+
+void Runtime::after_program_sigsys() {
+    ThreadState& ts = thread(static_cast<pid_t>(sys(SYS_gettid)));
+    if (!ts.sigsys_outer.empty()) {
+        ts.sigsys_blocked = ts.sigsys_outer.back();
+        ts.sigsys_outer.pop_back();
+    }
+    resend_pending_sigsys(ts);
 }
 
 // A signal for one of the program's handlers: reported like the ptrace backend
@@ -79,6 +211,16 @@ std::uint64_t Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc)
     if (sig < 1 || sig > 64) return 0;
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
+    report_signal(ts, info, uc);
+    KernelSigaction act = program_actions_[sig];
+    if (act.flags & SA_RESETHAND) {  // the kernel has reset lstar's handler already
+        program_actions_[sig] = KernelSigaction{};
+        handled_signals_ &= ~(1ull << (sig - 1));
+    }
+    return act.handler > 1 ? act.handler : 0;
+}
+
+void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc) {
     // Delivered as the thread's call returned (its result is in place): that call's
     // line comes first, as strace shows a call's exit before the signal.
     auto ip = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
@@ -101,12 +243,6 @@ std::uint64_t Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc)
         ts.task.regs.ip = ip;
         flush();
     }
-    KernelSigaction act = program_actions_[sig];
-    if (act.flags & SA_RESETHAND) {  // the kernel has reset lstar's handler already
-        program_actions_[sig] = KernelSigaction{};
-        handled_signals_ &= ~(1ull << (sig - 1));
-    }
-    return act.handler > 1 ? act.handler : 0;
 }
 
 }  // namespace lstar::inproc

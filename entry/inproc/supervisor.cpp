@@ -2,7 +2,7 @@
 // lstar the user started it is the supervisor: it loads the trap filter into a
 // child, execs the first runtime image there, and waits for the whole tree
 // (as a child subreaper, orphans come back to it). It never stops anything:
-// if it is killed, the program goes on untraced-by-nobody but intact.
+// if it is killed, the kernel kills every process of the program (the lifeline).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -38,10 +38,19 @@ namespace {
 
 std::atomic<int> g_forward_signal{0};
 
-// Where the runtime's descriptors go: high, out of the way of the program's.
-int reserved_fd_base() {
-    rlimit r{};
-    if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur < 64) return 10;
+// Where the runtime's descriptors go. Above the program's soft RLIMIT_NOFILE
+// when the hard limit leaves room: they then take nothing of its budget, and
+// it cannot dup onto them (EBADF, EINVAL, as natively). Else high below it.
+// The soft limit is raised while they are placed (`restore` puts it back).
+constexpr rlim_t kReservedRoom = 16;
+int reserved_fd_base(rlimit* restore) {
+    if (::getrlimit(RLIMIT_NOFILE, restore) != 0) return 10;
+    rlimit r = *restore;
+    if (r.rlim_cur >= 64 && r.rlim_cur <= (1u << 20) && r.rlim_max >= r.rlim_cur + kReservedRoom) {
+        r.rlim_cur += kReservedRoom;
+        if (::setrlimit(RLIMIT_NOFILE, &r) == 0) return static_cast<int>(restore->rlim_cur);
+    }
+    if (r.rlim_cur < 64) return 10;
     return static_cast<int>(std::min<rlim_t>(r.rlim_cur, 1024) - 8);
 }
 
@@ -66,6 +75,7 @@ private:
     SyscallPath& path_;
     BackendOptions options_;
     pid_t child_ = 0;
+    int lifeline_ = -1;  // the write end: open as long as this process lives
 };
 
 Status InprocBackend::open_outputs() {
@@ -100,7 +110,8 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     if (int probe = probe_executable(program.c_str()); probe != 0)
         return probe < 0 ? error(fmt::format("cannot run '{}': {}", program, std::strerror(-probe)), -probe)
                          : error(fmt::format("cannot run '{}' in-process: not an x86_64 program", program), ENOEXEC);
-    int base = reserved_fd_base();
+    rlimit limit{};
+    int base = reserved_fd_base(&limit);
     ImageArgs args;
     // The session's outputs and lstar's own stderr move out of the program's way
     // (the program's descriptors stay as they were).
@@ -112,8 +123,23 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
             reserved = reserved && moved >= 0;
             args.output_fds.push_back(moved);
         }
+    // The lifeline: every process of the program holds the read end, with itself
+    // as its owner and SIGKILL as its SIGIO; when the supervisor ends, however it
+    // ends, the write end closes and the kernel kills them all (as ptrace's
+    // PTRACE_O_EXITKILL does). The runtime claims it in each process (claim_lifeline).
+    int lifeline[2];
+    if (reserved && ::pipe2(lifeline, O_CLOEXEC) == 0) {
+        args.lifeline_fd = ::fcntl(lifeline[0], F_DUPFD, base);
+        ::close(lifeline[0]);
+        lifeline_ = lifeline[1];
+        reserved = args.lifeline_fd >= 0;
+    } else {
+        reserved = false;
+    }
+    int failed = errno;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
     if (!reserved)
-        return error(fmt::format("cannot reserve descriptors for the trace: {}", std::strerror(errno)), errno);
+        return error(fmt::format("cannot reserve descriptors for the trace: {}", std::strerror(failed)), failed);
     args.cpu_times = options_.cpu_times;
     args.traced = true;
     args.follow = options_.follow_forks;
@@ -126,8 +152,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     TrapFilterSpec spec;
     spec.text_begin = reinterpret_cast<std::uint64_t>(__executable_start);
     spec.text_end = reinterpret_cast<std::uint64_t>(etext);
-    spec.reserved_fds = args.output_fds;
-    spec.reserved_fds.push_back(args.message_fd);
+    spec.reserved_fds = args.reserved_fds();
     Result<std::vector<sock_filter>> filter = build_trap_filter(path_, spec);
     if (!filter) return filter.error();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -152,8 +177,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
         static_cast<void>(open_outputs());  // adopts the reserved descriptors: cannot fail here
         static_cast<void>(launch(argv));    // does not return
     }
-    for (int fd : args.output_fds) ::close(fd);
-    ::close(args.message_fd);
+    for (int fd : args.reserved_fds()) ::close(fd);
     for (SessionOutput* out : options_.outputs) out->handed_on();
     child_ = child;
     // The stages hear of the program as the first task: a death by a signal, which

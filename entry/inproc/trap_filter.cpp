@@ -32,7 +32,7 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         return !(row.effective().flags & kSigreturn) && (path.needs_stop(row) || runtime_traps(row));
     };
     bool unknown = path.needs_stop_unknown();
-    Emitter e(SECCOMP_RET_TRAP);
+    Emitter e(SECCOMP_RET_TRAP | kTrapData);
     constexpr std::uint32_t kIp = offsetof(seccomp_data, instruction_pointer);
 
     // A call that would trap is first checked for where it comes from, and only
@@ -75,20 +75,10 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         switch (**when) {
         case TrapWhen::always:
         case TrapWhen::path_needs: break;
-        case TrapWhen::sets_or_reads_action:  // any but a query of nothing: handlers are the runtime's to set
+        case TrapWhen::sets_or_reads:  // any but a query of nothing: SIGSYS's action and mask are the runtime's
             rule(nr, [&] {
                 unless_null(1, 5);
                 unless_null(2, 1);
-                e.ret(false);
-                e.ret(true);
-            });
-            break;
-        case TrapWhen::may_block_sigsys:  // SIG_BLOCK or SIG_SETMASK, with a set
-            rule(nr, [&] {
-                e.load_arg(0);
-                e.jump(BPF_JMP | BPF_JEQ | BPF_K, SIG_UNBLOCK, 0, 1);
-                e.ret(false);
-                unless_null(1, 1);
                 e.ret(false);
                 e.ret(true);
             });
@@ -137,6 +127,29 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         return error(fmt::format("the trap filter ({} instructions) does not fit in one seccomp program ({})",
                                  e.code.size(), BPF_MAXINSNS), E2BIG);
     return std::move(e.code);
+}
+
+std::vector<sock_filter> build_strict_filter(const TrapFilterSpec& spec) {
+    constexpr std::uint32_t kIp = offsetof(seccomp_data, instruction_pointer);
+    constexpr std::uint32_t kTrap = SECCOMP_RET_TRAP | kStrictTrapData;
+    auto ld = [](std::uint32_t at) { return sock_filter BPF_STMT(BPF_LD | BPF_W | BPF_ABS, at); };
+    auto eq = [](std::uint32_t k, std::uint8_t jt, std::uint8_t jf) { return sock_filter BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf); };
+    auto ge = [](std::uint32_t k, std::uint8_t jt, std::uint8_t jf) { return sock_filter BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k, jt, jf); };
+    auto ret = [](std::uint32_t k) { return sock_filter BPF_STMT(BPF_RET | BPF_K, k); };
+    return {
+        // 0-5: lstar's text runs.
+        ld(kIp + 4), eq(static_cast<std::uint32_t>(spec.text_begin >> 32), 0, 4),
+        ld(kIp), ge(static_cast<std::uint32_t>(spec.text_begin), 0, 2), ge(static_cast<std::uint32_t>(spec.text_end), 1, 0),
+        ret(SECCOMP_RET_ALLOW),
+        // 6-13: x86_64's read, write, exit, rt_sigreturn.
+        ld(offsetof(seccomp_data, arch)), eq(AUDIT_ARCH_X86_64, 0, 7),
+        ld(offsetof(seccomp_data, nr)), eq(0, 3, 0), eq(1, 2, 0), eq(60, 1, 0), eq(15, 0, 1),
+        ret(SECCOMP_RET_ALLOW), ret(kTrap),
+        // 15-22: i386's read, write, exit, sigreturn.
+        eq(AUDIT_ARCH_I386, 0, 6),
+        ld(offsetof(seccomp_data, nr)), eq(3, 3, 0), eq(4, 2, 0), eq(1, 1, 0), eq(119, 0, 1),
+        ret(SECCOMP_RET_ALLOW), ret(kTrap),
+    };
 }
 
 }  // namespace lstar::inproc

@@ -5,6 +5,7 @@
 // rt_sigreturn, "+++ killed by" for processes the supervisor does not reap).
 #include <dirent.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -958,4 +959,155 @@ TEST(Inproc, GccCompileAndLink) {
 TEST(Inproc, TarPipeline) {
     if (::access("/usr/include/linux", R_OK) != 0) GTEST_SKIP() << "/usr/include/linux is missing";
     expect_same_as_native({"/bin/sh", "-c", "tar -cf - /usr/include/linux 2>/dev/null | wc -c"});
+}
+
+// ---- 14. nothing left behind ----------------------------------------------------------------
+
+// lstar killed with SIGKILL while the program runs: no process of the program
+// lives on, whatever it is doing (spinning without a call, waiting in a call
+// the runtime never sees, a fork of a fork, an exec'd child, threads), as
+// under --backend=ptrace -f, whose PTRACE_O_EXITKILL ends its tracees.
+TEST(Inproc, NothingLeftWhenLstarIsKilled) {
+    std::vector<std::vector<std::string>> modes = {
+        {"run", "--no-prefilter", kInproc},         {"run", "--no-prefilter", "-f", kInproc},
+        {"trace", "-o", "/dev/null", kInproc},      {"trace", "-f", "-o", "/dev/null", kInproc},
+        {"run", "--no-prefilter", "-f", "--backend=ptrace"}, {"trace", "-f", "-o", "/dev/null", "--backend=ptrace"}};
+    modes.insert(modes.begin(), std::vector<std::string>{});  // natively: the same tree
+    for (const std::vector<std::string>& mode : modes) {
+        std::string what = mode.empty() ? "native" : "lstar " + join(mode);
+        SCOPED_TRACE(what);
+        std::string marker = unique_marker();
+        std::vector<std::string> argv = {"/usr/bin/env", marker};
+        if (!mode.empty()) argv.push_back(lstar_bin());
+        argv.insert(argv.end(), mode.begin(), mode.end());
+        if (!mode.empty()) argv.push_back("--");
+        argv.push_back(prog("inproc_orphans"));
+        Spawned s = spawn(argv, false);
+        int pids = 0;
+        for (;;) {
+            std::optional<std::string> line = s.read_line();
+            ASSERT_TRUE(line.has_value()) << "no \"ready\" after " << pids << " pids";
+            if (*line == "ready") break;
+            EXPECT_EQ(line->rfind("pid ", 0), 0u) << *line;
+            ++pids;
+        }
+        EXPECT_EQ(pids, 4);
+        EXPECT_GE(processes_with(marker).size(), 4u);  // the tree (and lstar)
+        // lstar alone (natively: the top process alone), not its process group.
+        ASSERT_EQ(::kill(s.pid, SIGKILL), 0);
+        std::optional<int> status = s.wait();
+        ASSERT_TRUE(status.has_value());
+        EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL) << *status;
+        std::size_t left = mode.empty() ? 3 : 0;  // natively the rest of the tree lives on
+        bool ended = eventually([&] { return processes_with(marker).size() == left; }, std::chrono::seconds(20));
+        EXPECT_TRUE(ended) << processes_with(marker).size() << " processes of the program left";
+        for (pid_t p : processes_with(marker)) ::kill(p, SIGKILL);
+    }
+}
+
+// ---- 15. what a program sees of its signals and children ------------------------------------
+
+namespace {
+
+// Natively, under --backend=ptrace (run -f, trace -f) and under the in-process
+// backend (run, run -f, trace, trace -f): the same output and the same end.
+void expect_same_on_every_backend(const std::vector<std::string>& argv, RunOptions base = {}) {
+    expect_same_as_native(argv, false, base);
+    Result native = run(argv, base);
+    for (bool traced : {false, true}) {
+        std::string trace;
+        std::string what = std::string(traced ? "lstar trace" : "lstar run") + " --backend=ptrace -f " + join(argv);
+        Result r = traced ? lstar_trace({"--backend=ptrace", "-f"}, argv, &trace, base)
+                          : lstar_run({"--backend=ptrace", "-f"}, argv, base);
+        EXPECT_EQ(lines(r.out), lines(native.out)) << what << "\n" << r.describe();
+        EXPECT_EQ(r.status, native.status) << what << "\n" << r.describe() << "\nnative: " << native.describe();
+    }
+}
+
+// A program whose native run ends with status 0 and prints each of `shown` (so
+// that what the test compares is what it is about), then runs the same everywhere.
+void expect_as_native_everywhere(const std::vector<std::string>& argv, const std::vector<std::string>& shown) {
+    Result native = run(argv);
+    ASSERT_TRUE(native.exited(0)) << native.describe();
+    for (const std::string& text : shown) EXPECT_NE(native.out.find(text), std::string::npos) << text << "\n" << native.out;
+    expect_same_on_every_backend(argv);
+}
+
+}  // namespace
+
+// A child killed by a signal is reported to its parent as killed by it (wait4,
+// waitpid, waitid), for every signal whose default action ends a process.
+TEST(Inproc, WaitStatusOfKilledChildren) {
+    Result native = run({prog("inproc_waitstatus")});
+    EXPECT_EQ(lines(native.out).size(), 26u) << native.out;
+    for (const std::string& l : lines(native.out)) EXPECT_NE(l.find("wait4 signaled 1"), std::string::npos) << l;
+    expect_as_native_everywhere({prog("inproc_waitstatus")}, {"31: wait4 signaled 1 term 31"});
+}
+
+// The core-dump bit too, where the children may dump core (whatever the machine's
+// core pattern makes of it, natively and under lstar alike).
+TEST(Inproc, WaitStatusCoreDumpBit) {
+    std::string dir = scratch_dir();
+    expect_same_on_every_backend({prog("inproc_waitstatus"), "core", dir});
+}
+
+// SIGSYS is the program's like any other signal, though the runtime traps with it.
+TEST(Inproc, ProgramOwnsSigsys) {
+    expect_as_native_everywhere({prog("inproc_sigsys")}, {"kill: 1 delivered: 31 code 0"});
+}
+
+TEST(Inproc, KilledBySigsysAtItsDefault) {
+    Result native = run({prog("inproc_sigsys"), "die"});
+    ASSERT_TRUE(native.signaled(SIGSYS)) << native.describe();
+    expect_same_on_every_backend({prog("inproc_sigsys"), "die"});
+}
+
+// ---- 16. the program's descriptors ------------------------------------------------------------
+
+// The runtime's descriptors take nothing of the program's RLIMIT_NOFILE: a program
+// that dups up to its limit gets as many as natively, and the same errors at
+// and past it. (The soft limit is set below the hard one, as usual outside
+// containers: the runtime's descriptors then sit above it.)
+TEST(Inproc, DescriptorLimitAsNative) {
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    if (saved.rlim_max < 512) GTEST_SKIP() << "the hard RLIMIT_NOFILE is below 512: " << saved.rlim_max;
+    rlimit low = saved;
+    low.rlim_cur = 256;
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+    expect_as_native_everywhere({prog("inproc_fdlimit")}, {"last 255 then EMFILE"});
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+}
+
+// ---- 17. exec ----------------------------------------------------------------------------------
+
+// execveat: through a directory descriptor, on a descriptor (fexecve), and its errors.
+TEST(Inproc, ExecveatAsNative) {
+    expect_as_native_everywhere({prog("inproc_execveat")}, {"empty path: exited 7"});
+}
+
+// ---- 18. the program's own seccomp ---------------------------------------------------------------
+
+// Strict mode (which the kernel sets over no filter: the runtime stands in for it)
+// and a filter of the program's, stacked on the trap filter, as natively.
+TEST(Inproc, ProgramsOwnSeccomp) {
+    expect_as_native_everywhere({prog("inproc_seccomp")}, {"strict, then getpid: killed by 9", "getuid: 4242"});
+}
+
+// ---- 19. programs that trace --------------------------------------------------------------------
+
+// A program that traces its child runs as natively (its tracer passes the runtime's
+// SIGSYS on), and lstar says in one line that it cannot step aside for the tracer.
+// (Not under --backend=ptrace -f, where lstar is the child's tracer already.)
+TEST(Inproc, ProgramThatTracesIsToldOf) {
+    Result native = run({prog("inproc_tracer")});
+    EXPECT_TRUE(native.exited(0)) << native.describe();
+    EXPECT_EQ(native.out, "child stopped\nchild runs traced\nchild exited 3\n");
+    expect_same_as_native({prog("inproc_tracer")});
+    Result r = inproc_run({"-f"}, {prog("inproc_tracer")});
+    std::vector<std::string> said;
+    for (const std::string& l : lines(r.err))
+        if (l.find("is traced by its parent") != std::string::npos) said.push_back(l);
+    EXPECT_EQ(said.size(), 1u) << r.err;
+    EXPECT_TRUE(said.empty() || said[0].rfind("lstar: pid ", 0) == 0) << r.err;
 }
