@@ -92,7 +92,7 @@ TEST_P(Sandbox, NoNetworkLeavesOnlyUnixSockets) {
 }
 
 // lstar killed with SIGKILL: the program does not go on outside the sandbox (it is
-// kernel-enforced, so it outlives lstar; the ptrace backend also ends the program).
+// kernel-enforced, so it outlives lstar), and both backends end the program.
 TEST_P(Sandbox, SandboxOutlivesLstar) {
     std::vector<std::string> argv = {lstar_bin(), "run", "--backend=" + GetParam(), "--deny-path", dir_ + "/secret", "--",
                                      prog("escape"), "watch", dir_};
@@ -111,9 +111,7 @@ TEST_P(Sandbox, SandboxOutlivesLstar) {
         std::string state = proc_status_field(program, "State");
         return state.empty() || state[0] == 'Z';
     };
-    if (GetParam() == "ptrace") {
-        EXPECT_TRUE(eventually(gone)) << "the program lived on";
-    }
+    EXPECT_TRUE(eventually(gone)) << "the program lived on";
     ::kill(program, SIGKILL);
 }
 
