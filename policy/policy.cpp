@@ -3,6 +3,7 @@
 #include "policy/policy.hpp"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -99,6 +100,20 @@ Result<ArgCondition> parse_condition(std::string_view text) {
     }
     if (c.value.empty()) return bad("no value");
     return c;
+}
+
+bool kernel_runs_i386() {
+    static const bool runs = [] {
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            long rc = 20;  // i386 getpid
+            asm volatile("int $0x80" : "+a"(rc) : : "memory");
+            ::_exit(rc == ::getpid() ? 0 : 1);
+        }
+        int status = 0;
+        return pid > 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }();
+    return runs;
 }
 
 Result<Abi> parse_abi(std::string_view name) {

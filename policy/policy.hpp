@@ -119,6 +119,10 @@ Result<Policy> parse_oci_profile(std::string_view text, const std::string& sourc
 // conditions must be numeric with argument indexes (as `policy learn` makes them).
 Result<std::string> write_oci_profile(const Policy& policy);
 
+// Whether the running kernel runs i386 calls (int $0x80 from a 64-bit process
+// returns instead of SIGSEGV: ia32 emulation is on). Probed once, in a child.
+bool kernel_runs_i386();
+
 // "abi" names as policies spell them: "x86_64", "i386" (also "x86"), "x32".
 Result<Abi> parse_abi(std::string_view name);
 

@@ -48,6 +48,8 @@ struct Reader {
         for (const std::string& name : names) {
             Result<Abi> abi = parse_abi(name);
             if (!abi) return at(node, abi.error().message);
+            if (*abi == Abi::i386 && !kernel_runs_i386())
+                return at(node, "this kernel does not run i386 calls (its ia32 emulation is off): leave \"i386\" out of 'abi'");
             out.push_back(*abi);
         }
         return out;
