@@ -1,4 +1,4 @@
-// lstar run [-f] [--emulate NAME=VALUE]... [--hostname NAME] [--no-prefilter] [--] PROG [ARGS]
+// lstar run [-f] [--emulate NAME=VALUE]... [VIEW OPTIONS] [--no-prefilter] [--] PROG [ARGS]
 // Runs a program with its system calls on lstar's path; exits as the program does.
 #include <getopt.h>
 
@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
+#include "cli/view_options.hpp"
 #include "handlers/handlers.hpp"
 
 namespace lstar {
@@ -13,10 +14,9 @@ namespace lstar {
 namespace {
 
 constexpr const char* kRunUsage =
-    "usage: lstar run [-f] [--emulate NAME=VALUE]... [--hostname NAME] [--no-prefilter] [--] PROG [ARGS...]\n"
+    "usage: lstar run [-f] [--emulate NAME=VALUE]... [VIEW OPTIONS] [--no-prefilter] [--] PROG [ARGS...]\n"
     "  -f, --follow-forks     also put the children of PROG (fork, vfork, clone) on the path\n"
     "  --emulate NAME=VALUE   do not run NAME: return VALUE (a number, or -ENAME for an error)\n"
-    "  --hostname NAME        uname(2) shows NAME as the node name\n"
     "  --no-prefilter         stop at every call, even those no hook or handler needs\n"
     "  --backend=ptrace|inproc  how calls are caught: a tracer process (default), or a\n"
     "                         SIGSYS inside the program (much faster)\n";
@@ -27,17 +27,18 @@ constexpr const char* kRunUsage =
 // Declared in cli/commands.hpp at global scope, like the other subcommands.
 int run_command(int argc, char** argv) {
     using namespace lstar;
-    enum { kEmulate = 256, kHostname, kNoPrefilter, kBackend };
-    static const option longopts[] = {
+    enum { kEmulate = 256, kNoPrefilter, kBackend };
+    static const option run_options[] = {
         {"follow-forks", no_argument, nullptr, 'f'},
         {"emulate", required_argument, nullptr, kEmulate},
-        {"hostname", required_argument, nullptr, kHostname},
         {"no-prefilter", no_argument, nullptr, kNoPrefilter},
         {"backend", required_argument, nullptr, kBackend},
         {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0},
     };
-    Handlers handlers;  // what --emulate and --hostname bind: they outlive the path
+    static const std::vector<option> longopts = with_view_options(run_options);
+    ViewOptions view;
+    Handlers handlers;  // what --emulate and the view bind: they outlive the path
     SyscallPath path;
     BackendOptions backend_options;
     std::string backend_name = "ptrace";
@@ -45,16 +46,19 @@ int run_command(int argc, char** argv) {
     opterr = 0;  // getopt's own message would not be an "lstar: " line
     int c;
     // ":": a missing argument is ':', not '?'.
-    while ((c = getopt_long(argc, argv, "+:fh", longopts, nullptr)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:fh", longopts.data(), nullptr)) != -1) {
+        if (is_view_option(c)) {
+            if (Status s = parse_view_option(c, optarg, &view); !s) return fail(kViewUsageStatus, "run: " + s.error().message);
+            continue;
+        }
         switch (c) {
         case 'f': backend_options.follow_forks = true; break;
         case kEmulate:
             if (Status s = handlers.bind_constant_result(path, optarg); !s) return fail(2, s.error().message);
             break;
-        case kHostname: handlers.bind_hostname(path, optarg); break;
         case kNoPrefilter: backend_options.prefilter = false; break;
         case kBackend: backend_name = optarg; break;
-        case 'h': fmt::print("{}", kRunUsage); return 0;
+        case 'h': fmt::print("{}{}", kRunUsage, view_usage()); return 0;
         case ':':
             return fail(2, fmt::format("run: option '{}' requires an argument (see lstar run --help)", argv[optind - 1]));
         default:
@@ -67,6 +71,9 @@ int run_command(int argc, char** argv) {
     SessionOptions options;
     for (int i = optind; i < argc; ++i) options.argv.emplace_back(argv[i]);
     if (options.argv.empty()) return fail(2, "run: no program given (usage: lstar run [OPTIONS] -- PROG [ARGS...])");
+    Result<bool> viewed = apply_view(view, handlers, path, &backend_options);
+    if (!viewed) return fail(kViewUsageStatus, "run: " + viewed.error().message);
+    if (*viewed) backend_options.follow_forks = true;  // the program's children live in the same view
     auto backend = make_backend(backend_name, path, backend_options);
     if (!backend) return fail(2, "run: " + backend.error().message);
     return run_session(**backend, path, backend_options, options);

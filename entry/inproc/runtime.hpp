@@ -210,10 +210,16 @@ public:
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
     std::uint64_t on_signal(int sig, const siginfo_t& info, ucontext_t* uc);
     void add_main_thread(pid_t tid) { thread(tid).traced = traced_; }
+    // The virtual view on a loaded program's stack, before it starts (only where its
+    // calls go through the path).
+    void apply_image_view(const LoadedProgram& program) {
+        if (traced_) lstar::apply_image_view(mem_, program.stack_pointer, true, image_view);
+    }
     void report_exec(const ImageArgs& args, const std::vector<std::string>& envp);
     std::string exe_path;
     void* exec_stack_top = nullptr;    // where an in-process exec runs
     std::uint64_t runtime_brk = 0;     // the break before the program's heap
+    ImageView image_view;              // applied to each program this runtime loads
 
 private:
     friend struct RuntimeCalls;  // the one list of the calls below that the runtime handles

@@ -192,6 +192,7 @@ void Runtime::exec_in_process() {
     exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
     args_ = job.args;
     traced_ = job.args.traced;
+    apply_image_view(program);
     path_.tasks().clear();
     add_main_thread(pid_);
     std::string name = program.path.substr(program.path.rfind('/') + 1);
