@@ -137,7 +137,10 @@ Result<bool> apply_view(const ViewOptions& given, Handlers& handlers, SyscallPat
         RandomView* random = &handlers.random();
         backend->image_view.at_random = [random](std::uint8_t* out) { random->image_random(out); };
     }
-    if (view.utsname.any()) handlers.bind_utsname(path, view.utsname);
+    if (view.utsname.any()) {
+        handlers.bind_utsname(path, view.utsname);
+        if (!handlers.files().empty()) backend->outputs.push_back(&handlers.files());
+    }
     if (view.reproducible) {
         // Build tools stamp their output with it (https://reproducible-builds.org/specs/source-date-epoch/).
         std::int64_t epoch = view.time.start_ns ? *view.time.start_ns / 1000000000 : kReproducibleStart;

@@ -124,15 +124,38 @@ private:
     std::map<pid_t, Stream> streams_;
 };
 
+// handlers/virtual_files.cpp: paths served from lstar as read-only regular files
+// (/proc/sys/kernel/osrelease, /proc/sys/kernel/hostname, /proc/version as uname
+// says). Each file is a memfd the session opens and carries like an output; an
+// open of its path is pointed at the descriptor through /proc, so each open gets
+// its own offset and read, fstat, lseek and close behave as on a regular file.
+class VirtualFiles final : public SessionOutput {
+public:
+    void bind(SyscallPath& path, const UtsnameOptions& names);
+    bool empty() const { return files_.empty(); }
+
+    Status open() override;
+    std::vector<int> fds() const override;
+    void adopt(std::span<const int> fds) override;
+
+private:
+    HandlerResult open_enter(Task& task, int dirfd, int path_arg, int flags);
+    struct File {
+        std::string path, content;
+        int fd = -1;
+    };
+    std::vector<File> files_;
+};
+
 class Handlers {
 public:
     // --emulate NAME=VALUE (handlers/constant_result.cpp): the call is not run; it
     // returns VALUE (a number, or -ENAME), in every ABI that has it.
     Status bind_constant_result(SyscallPath& path, std::string_view spec);
     // --hostname NAME, --uname-*.
-    void bind_utsname(SyscallPath& path, UtsnameOptions options) { utsname_.bind(path, std::move(options)); }
-    void bind_hostname(SyscallPath& path, std::string nodename) {
-        bind_utsname(path, UtsnameOptions{.nodename = std::move(nodename)});
+    void bind_utsname(SyscallPath& path, UtsnameOptions options) {
+        files_.bind(path, options);
+        utsname_.bind(path, std::move(options));
     }
     void bind_identity(SyscallPath& path, const IdentityOptions& options) { identity_.bind(path, store_, options); }
     void bind_time(SyscallPath& path, const TimeOptions& options) { time_.bind(path, store_, options); }
@@ -143,6 +166,8 @@ public:
     ViewStore& store() { return store_; }
     TimeView& time() { return time_; }
     RandomView& random() { return random_; }
+    // The files --hostname and --uname-* serve (a SessionOutput, when not empty).
+    VirtualFiles& files() { return files_; }
 
 private:
     ViewStore store_;
@@ -150,6 +175,7 @@ private:
     Identity identity_;
     TimeView time_;
     RandomView random_;
+    VirtualFiles files_;
 };
 
 }  // namespace lstar

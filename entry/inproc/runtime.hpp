@@ -170,6 +170,9 @@ public:
         }
         return static_cast<long>(max);
     }
+    // The calling thread's own buffer (ThreadState::scratch): the program's stack
+    // below its sp holds the SIGSYS frame.
+    std::uint64_t scratch(Task& task, std::size_t len) override;
 };
 
 // A thread's rseq area, as the program registered it.
@@ -191,7 +194,13 @@ struct ThreadState : TaskState {
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
     std::uint64_t* fs = nullptr;
+    char scratch[512];  // SelfMemory::scratch for this thread's calls
 };
+
+inline std::uint64_t SelfMemory::scratch(Task& task, std::size_t len) {
+    auto* ts = task.find_state<ThreadState>(kBackendSlot);
+    return ts && len <= sizeof ts->scratch ? reinterpret_cast<std::uint64_t>(ts->scratch) : 0;
+}
 
 struct KernelSigaction {
     std::uint64_t handler, flags, restorer, mask;
