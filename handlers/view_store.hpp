@@ -3,7 +3,9 @@
 // many random streams were handed out), in one shared memory file. With the
 // in-process backend each process runs its own copy of the path, so the record
 // cannot live in one process's memory: it is a SessionOutput, its descriptor
-// carried into every image, mapped shared in each.
+// carried into every image, mapped shared in each. (Its memfd is named
+// "lstar-view": the in-process backend keeps mappings of memfds named lstar-*
+// across an exec it does in the process.)
 #pragma once
 
 #include <sys/types.h>
