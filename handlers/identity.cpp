@@ -277,17 +277,18 @@ void Identity::bind(SyscallPath& path, ViewStore& store, const IdentityOptions& 
         __user_cap_data_struct d[2] = {{kCapsLow, kCapsLow, 0}, {kCapsHigh, kCapsHigh, 0}};
         return emulated(copy_bytes_to_user(*task.mem, data.addr(), d, sizeof d[0] * static_cast<std::size_t>(words)));
     });
-    // The set*id family: a root may, and nothing changes (the ids stay virtual).
-    for (std::string_view call : {"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
-                                  "setfsgid", "setgroups", "setuid32", "setgid32", "setreuid32", "setregid32",
-                                  "setresuid32", "setresgid32", "setfsuid32", "setfsgid32", "setgroups32"})
-        path.bind_name(call, [this](Task& task) {
-            // setfsuid returns the previous fsuid.
-            std::string_view name = task.sc ? task.sc->name : std::string_view();
-            if (name.starts_with("setfsuid")) return emulated(uid_);
-            if (name.starts_with("setfsgid")) return emulated(gid_);
-            return emulated(0);
-        });
+    // The set*id family: a root may, and nothing changes (the ids stay virtual);
+    // setfsuid and setfsgid answer the previous id.
+    for (std::string_view entry :
+         {meta::sys_setuid::name, meta::sys_setgid::name, meta::sys_setreuid::name, meta::sys_setregid::name,
+          meta::sys_setresuid::name, meta::sys_setresgid::name, meta::sys_setgroups::name, meta::sys_setuid16::name,
+          meta::sys_setgid16::name, meta::sys_setreuid16::name, meta::sys_setregid16::name,
+          meta::sys_setresuid16::name, meta::sys_setresgid16::name, meta::sys_setgroups16::name})
+        path.bind_entry(entry, [](Task&) { return emulated(0); });
+    for (std::string_view entry : {meta::sys_setfsuid::name, meta::sys_setfsuid16::name})
+        path.bind_entry(entry, [this](Task&) { return emulated(uid_); });
+    for (std::string_view entry : {meta::sys_setfsgid::name, meta::sys_setfsgid16::name})
+        path.bind_entry(entry, [this](Task&) { return emulated(gid_); });
 
     // chown: recorded, the host file untouched.
     using Path = UserPtr<const char>;
