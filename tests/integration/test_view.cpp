@@ -357,3 +357,34 @@ TEST(ViewI386, IdsOwnershipAndTimeThroughTheCompatRows) {
     EXPECT_EQ(r.out, "uid32=70000 uid16=65534 gid32=0 chown=0 stat64=0:7:8 stat=0:7:8 time=946684800 clock=946684800\n")
         << r.describe();
 }
+
+// --- virtual files, and lstar trace ----------------------------------------
+
+TEST(ViewFiles, ProcFilesSayWhatUnameSays) {
+    for (const std::string& b : kBackends) {
+        Result r = lstar_run(with({"--hostname", "vbox", "--uname-release", "9.9.9-virt"}, b),
+                             {"sh", "-c", "cat /proc/sys/kernel/osrelease /proc/sys/kernel/hostname; uname -r; "
+                                          "cut -d' ' -f1-3 /proc/version; exec 3</proc/sys/kernel/osrelease; "
+                                          "head -c 3 <&3; echo; stat -L -c '%F %s' /proc/self/fd/3; "
+                                          "echo x > /proc/sys/kernel/hostname || echo refused"},
+                             kPathEnv);
+        EXPECT_EQ(r.out, "9.9.9-virt\nvbox\n9.9.9-virt\nLinux version 9.9.9-virt\n9.9\nregular file 11\nrefused\n")
+            << b << r.describe();
+    }
+}
+
+TEST(ViewTrace, AFakedRunCanBeWatched) {
+    for (const std::string& b : kBackends) {
+        std::string dir = scratch_dir();
+        write_file(dir + "/f", "x");
+        std::string trace;
+        Result r = lstar_trace(with({"-f", "--fake-root", "-e", "trace=fchownat,getuid,geteuid"}, b),
+                               {"sh", "-c", "chown 5:6 f && stat -c '%u %g' f"}, &trace, in_dir(dir));
+        EXPECT_TRUE(r.exited(0)) << b << r.describe();
+        EXPECT_EQ(r.out, "5 6\n") << b << r.describe();
+        Trace t = parse_trace(trace);
+        ASSERT_EQ(t.of("fchownat").size(), 1u) << trace;
+        EXPECT_EQ(t.of("fchownat")[0].value(), 0) << trace;
+        for (const Call& c : t.of("geteuid")) EXPECT_EQ(c.value(), 0) << c.line;
+    }
+}
