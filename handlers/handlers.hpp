@@ -89,14 +89,15 @@ public:
 private:
     std::int64_t clock_ns(int clock) const;  // the virtual reading of a clock; -1: an unknown clock
     std::int64_t to_real_deadline(int clock, std::int64_t virtual_ns) const;
-    HandlerResult sleep_enter(Task& task, int clock, bool absolute, std::uint64_t req, bool wide);
-    void sleep_exit(Task& task, std::uint64_t rem, bool wide);
+    // A sleep's or timeout's request at `req` (timespec: unit 1 ns; timeval: 1000).
+    HandlerResult sleep_enter(Task& task, int clock, bool absolute, std::uint64_t req, bool wide, std::int64_t unit);
+    void sleep_exit(Task& task, std::uint64_t rem, bool wide, std::int64_t unit, bool updated_in_place);
 
     ViewStore* store_ = nullptr;
     TimeOptions options_;
     struct PendingSleep {
         std::uint64_t addr;
-        std::int64_t sec, nsec;  // the program's own request, put back at exit
+        std::int64_t sec, nsec;  // the program's own request (nsec: in the struct's unit), put back at exit
     };
     std::map<pid_t, PendingSleep> pending_;
 };

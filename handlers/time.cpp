@@ -39,8 +39,8 @@ bool monotonic_family(int clock) {
            clock == CLOCK_BOOTTIME || clock == CLOCK_BOOTTIME_ALARM;
 }
 
-// A timespec (two 64-bit words, or two 32-bit ones for the *_time32 calls).
-bool read_timespec(Task& task, std::uint64_t addr, bool wide, std::int64_t* sec, std::int64_t* nsec) {
+// A timespec or timeval (two 64-bit words, or two 32-bit ones for the *_time32 calls).
+bool read_pair(Task& task, std::uint64_t addr, bool wide, std::int64_t* sec, std::int64_t* nsec) {
     if (wide) {
         std::int64_t w[2];
         if (copy_bytes_from_user(*task.mem, w, addr, sizeof w) != 0) return false;
@@ -179,31 +179,37 @@ std::int64_t TimeView::to_real_deadline(int clock, std::int64_t virtual_ns) cons
     return read_clock(clock) + static_cast<std::int64_t>(static_cast<double>(virtual_ns - clock_ns(clock)) / rate);
 }
 
-HandlerResult TimeView::sleep_enter(Task& task, int clock, bool absolute, std::uint64_t req, bool wide) {
+HandlerResult TimeView::sleep_enter(Task& task, int clock, bool absolute, std::uint64_t req, bool wide,
+                                    std::int64_t unit) {
+    if (!req) return kPassThrough;
     if (absolute ? !(realtime_family(clock) || monotonic_family(clock)) : options_.speed == 1.0) return kPassThrough;
     if (absolute && monotonic_family(clock) && options_.speed == 1.0) return kPassThrough;
-    std::int64_t sec = 0, nsec = 0;
-    if (!read_timespec(task, req, wide, &sec, &nsec) || nsec < 0 || nsec >= kNs || sec < 0) return kPassThrough;
-    std::int64_t ns = sec * kNs + nsec;
+    std::int64_t sec = 0, frac = 0;
+    if (!read_pair(task, req, wide, &sec, &frac) || frac < 0 || frac >= kNs / unit || sec < 0) return kPassThrough;
+    std::int64_t ns = sec * kNs + frac * unit;
     std::int64_t real = absolute ? to_real_deadline(clock, ns) : static_cast<std::int64_t>(static_cast<double>(ns) / options_.speed);
     if (real < 0) real = 0;
     // The request is rewritten in place for the call and put back at exit (the
     // kernel has read it by then); a request lstar cannot write is left as it is.
-    if (write_ns(task, req, wide, real, 1) != 0) return kPassThrough;
-    pending_[task.tid] = PendingSleep{req, sec, nsec};
+    if (write_ns(task, req, wide, real, unit) != 0) return kPassThrough;
+    pending_[task.tid] = PendingSleep{req, sec, frac};
     return kPassThrough;
 }
 
-void TimeView::sleep_exit(Task& task, std::uint64_t rem, bool wide) {
+void TimeView::sleep_exit(Task& task, std::uint64_t rem, bool wide, std::int64_t unit, bool updated_in_place) {
     auto it = pending_.find(task.tid);
     if (it == pending_.end()) return;
     PendingSleep p = it->second;
     pending_.erase(it);
-    std::int64_t rsec = 0, rnsec = 0;
-    bool have_rem = rem && task.retval == -EINTR && read_timespec(task, rem, wide, &rsec, &rnsec);
+    // What is left, in the program's time: written back by the kernel into the request
+    // itself (select, ppoll, pselect6), or into rem when a sleep was interrupted.
+    if (updated_in_place) rem = p.addr;
+    std::int64_t rsec = 0, rfrac = 0;
+    bool have_rem = rem && (updated_in_place || task.retval == -EINTR) && read_pair(task, rem, wide, &rsec, &rfrac);
     write_pair(task, p.addr, wide, p.sec, p.nsec);
     if (have_rem)
-        write_ns(task, rem, wide, static_cast<std::int64_t>(static_cast<double>(rsec * kNs + rnsec) * options_.speed), 1);
+        write_ns(task, rem, wide, static_cast<std::int64_t>(static_cast<double>(rsec * kNs + rfrac * unit) * options_.speed),
+                 unit);
 }
 
 void TimeView::bind(SyscallPath& path, ViewStore& store, const TimeOptions& options) {
@@ -242,32 +248,52 @@ void TimeView::bind(SyscallPath& path, ViewStore& store, const TimeOptions& opti
 
     // Sleeps: shortened by the speed; an absolute deadline as the real clock's.
     LSTAR_SYSCALL_DEFINE(path, sys_nanosleep,
-                         [this](Task& t, Ptr req, Ptr) { return sleep_enter(t, CLOCK_MONOTONIC, false, req.addr(), true); });
+                         [this](Task& t, Ptr req, Ptr) { return sleep_enter(t, CLOCK_MONOTONIC, false, req.addr(), true, 1); });
     LSTAR_SYSCALL_DEFINE(path, sys_nanosleep_time32,
-                         [this](Task& t, Ptr req, Ptr) { return sleep_enter(t, CLOCK_MONOTONIC, false, req.addr(), false); });
+                         [this](Task& t, Ptr req, Ptr) { return sleep_enter(t, CLOCK_MONOTONIC, false, req.addr(), false, 1); });
     LSTAR_SYSCALL_DEFINE(path, sys_clock_nanosleep, [this](Task& t, int clock, int flags, Ptr req, Ptr) {
-        return sleep_enter(t, clock, flags & TIMER_ABSTIME, req.addr(), true);
+        return sleep_enter(t, clock, flags & TIMER_ABSTIME, req.addr(), true, 1);
     });
     LSTAR_SYSCALL_DEFINE(path, sys_clock_nanosleep_time32, [this](Task& t, int clock, int flags, Ptr req, Ptr) {
-        return sleep_enter(t, clock, flags & TIMER_ABSTIME, req.addr(), false);
+        return sleep_enter(t, clock, flags & TIMER_ABSTIME, req.addr(), false, 1);
     });
     LSTAR_SYSCALL_EXIT_DEFINE(path, sys_nanosleep, [this](Task& t, Ptr, Ptr rem) {
-        sleep_exit(t, rem.addr(), true);
+        sleep_exit(t, rem.addr(), true, 1, false);
         return kPassThrough;
     });
     LSTAR_SYSCALL_EXIT_DEFINE(path, sys_nanosleep_time32, [this](Task& t, Ptr, Ptr rem) {
-        sleep_exit(t, rem.addr(), false);
+        sleep_exit(t, rem.addr(), false, 1, false);
         return kPassThrough;
     });
     LSTAR_SYSCALL_EXIT_DEFINE(path, sys_clock_nanosleep, [this](Task& t, int, int flags, Ptr, Ptr rem) {
-        sleep_exit(t, flags & TIMER_ABSTIME ? 0 : rem.addr(), true);
+        sleep_exit(t, flags & TIMER_ABSTIME ? 0 : rem.addr(), true, 1, false);
         return kPassThrough;
     });
     LSTAR_SYSCALL_EXIT_DEFINE(path, sys_clock_nanosleep_time32, [this](Task& t, int, int flags, Ptr, Ptr rem) {
-        sleep_exit(t, flags & TIMER_ABSTIME ? 0 : rem.addr(), false);
+        sleep_exit(t, flags & TIMER_ABSTIME ? 0 : rem.addr(), false, 1, false);
         return kPassThrough;
     });
     if (options_.speed == 1.0) return;
+
+    // Timeouts the kernel counts down in place (select's timeval, ppoll's and
+    // pselect6's timespec): shortened for the call, what is left scaled back.
+    struct Timeout {
+        std::string_view entry;
+        int arg;
+        bool wide;
+        std::int64_t unit;
+    };
+    for (const Timeout& t : {Timeout{meta::sys_select::name, 4, true, 1000}, Timeout{meta::compat_sys_select::name, 4, false, 1000},
+                             Timeout{meta::sys_pselect6::name, 4, true, 1}, Timeout{meta::compat_sys_pselect6_time32::name, 4, false, 1},
+                             Timeout{meta::compat_sys_pselect6_time64::name, 4, true, 1}, Timeout{meta::sys_ppoll::name, 2, true, 1},
+                             Timeout{meta::compat_sys_ppoll_time32::name, 2, false, 1},
+                             Timeout{meta::compat_sys_ppoll_time64::name, 2, true, 1}}) {
+        path.bind_entry(t.entry, [this, t](Task& task) { return sleep_enter(task, CLOCK_MONOTONIC, false, task.arg(t.arg), t.wide, t.unit); });
+        path.bind_exit_entry(t.entry, [this, t](Task& task) {
+            sleep_exit(task, 0, t.wide, t.unit, true);
+            return kPassThrough;
+        });
+    }
 
     // Timeouts in milliseconds and alarm's seconds: shortened by the speed.
     auto scaled = [this](std::int64_t amount) {
