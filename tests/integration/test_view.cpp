@@ -406,3 +406,24 @@ TEST(ViewTrace, AFakedRunCanBeWatched) {
         for (const Call& c : t.of("geteuid")) EXPECT_EQ(c.value(), 0) << c.line;
     }
 }
+
+TEST(ViewReproducible, ASmallBuildIntoAnArchive) {
+    if (!have("/usr/bin/gcc") || !have("/usr/bin/ar")) GTEST_SKIP() << "gcc or ar is not installed";
+    for (const std::string& b : kBackends) {
+        auto build = [&]() {
+            std::string dir = scratch_dir();
+            // __DATE__ and __TIME__ follow SOURCE_DATE_EPOCH; ar is deterministic by default.
+            write_file(dir + "/a.c", "const char* a(void) { return __DATE__ \" \" __TIME__; }\n");
+            write_file(dir + "/b.c", "int b(void) { return 2; }\n");
+            Result r = lstar_run(with({"--reproducible"}, b),
+                                 {"sh", "-c", "gcc -O1 -c a.c b.c && ar rcs lib.a a.o b.o && sha256sum lib.a && "
+                                              "strings a.o | grep 2000"},
+                                 in_dir(dir));
+            EXPECT_TRUE(r.exited(0)) << b << r.describe();
+            return r.out;
+        };
+        std::string first = build();
+        EXPECT_NE(first.find("Jan  1 2000 00:00:00"), std::string::npos) << b << first;
+        EXPECT_EQ(first, build()) << b;
+    }
+}
