@@ -25,8 +25,8 @@ namespace {
 constexpr std::uint32_t kOverflowId = 65534;  // what a 16-bit id call shows for a larger id
 std::uint16_t id16(std::uint32_t id) { return id > 0xffff ? kOverflowId : static_cast<std::uint16_t>(id); }
 // A 16-bit call's "no change" (-1 as old_uid_t) is the 32-bit one's.
-std::int64_t widen16(std::uint16_t id) { return id == 0xffff ? -1 : id; }
-std::int64_t widen32(std::uint32_t id) { return id == 0xffffffffu ? -1 : id; }
+std::int64_t widen16(std::uint16_t id) { return id == 0xffff ? -1 : static_cast<std::int64_t>(id); }
+std::int64_t widen32(std::uint32_t id) { return id == 0xffffffffu ? -1 : static_cast<std::int64_t>(id); }
 
 // A path as the task names it, reached from lstar's side: through the task's
 // own cwd or descriptor, so that a relative path means what it means to the task.
@@ -290,32 +290,28 @@ void Identity::bind(SyscallPath& path, ViewStore& store, const IdentityOptions& 
     for (std::string_view entry : {meta::sys_setfsgid::name, meta::sys_setfsgid16::name})
         path.bind_entry(entry, [this](Task&) { return emulated(gid_); });
 
-    // chown: recorded, the host file untouched.
+    // chown: recorded, the host file untouched. The 32-bit and 16-bit forms differ
+    // in their ids' width alone.
     using Path = UserPtr<const char>;
-    LSTAR_SYSCALL_DEFINE(path, sys_chown, [this](Task& t, Path p, std::uint32_t u, std::uint32_t g) {
-        return chown_path(t, AT_FDCWD, p.addr(), widen32(u), widen32(g), true);
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_lchown, [this](Task& t, Path p, std::uint32_t u, std::uint32_t g) {
-        return chown_path(t, AT_FDCWD, p.addr(), widen32(u), widen32(g), false);
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_fchown, [this](Task& t, unsigned int fd, std::uint32_t u, std::uint32_t g) {
-        return chown_fd(t, static_cast<int>(fd), widen32(u), widen32(g));
-    });
+    auto chown_family = [&]<class Chown, class Lchown, class Fchown, class Id>(std::int64_t (*widen)(Id)) {
+        path.bind_entry(Chown::name, detail::make_typed_handler<Chown>([this, widen](Task& t, Path p, Id u, Id g) {
+            return chown_path(t, AT_FDCWD, p.addr(), widen(u), widen(g), true);
+        }));
+        path.bind_entry(Lchown::name, detail::make_typed_handler<Lchown>([this, widen](Task& t, Path p, Id u, Id g) {
+            return chown_path(t, AT_FDCWD, p.addr(), widen(u), widen(g), false);
+        }));
+        path.bind_entry(Fchown::name, detail::make_typed_handler<Fchown>([this, widen](Task& t, unsigned int fd, Id u, Id g) {
+            return chown_fd(t, static_cast<int>(fd), widen(u), widen(g));
+        }));
+    };
+    chown_family.operator()<meta::sys_chown, meta::sys_lchown, meta::sys_fchown, std::uint32_t>(widen32);
+    chown_family.operator()<meta::sys_chown16, meta::sys_lchown16, meta::sys_fchown16, std::uint16_t>(widen16);
     LSTAR_SYSCALL_DEFINE(path, sys_fchownat, [this](Task& t, int dfd, Path p, std::uint32_t u, std::uint32_t g, int flag) {
         if (flag & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return emulated(-EINVAL);
         std::string name;
         if (long err = read_path(t, p.addr(), &name)) return emulated(err);
         if (name.empty() && (flag & AT_EMPTY_PATH)) return chown_fd(t, dfd, widen32(u), widen32(g));
         return chown_path(t, dfd, p.addr(), widen32(u), widen32(g), !(flag & AT_SYMLINK_NOFOLLOW));
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_chown16, [this](Task& t, Path p, std::uint16_t u, std::uint16_t g) {
-        return chown_path(t, AT_FDCWD, p.addr(), widen16(u), widen16(g), true);
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_lchown16, [this](Task& t, Path p, std::uint16_t u, std::uint16_t g) {
-        return chown_path(t, AT_FDCWD, p.addr(), widen16(u), widen16(g), false);
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_fchown16, [this](Task& t, unsigned int fd, std::uint16_t u, std::uint16_t g) {
-        return chown_fd(t, static_cast<int>(fd), widen16(u), widen16(g));
     });
 
     // mknod of a device: a regular file in its place, its type recorded.

@@ -94,11 +94,12 @@ TEST(ViewIdentity, FakeChownIsRecordedAndTheHostFileUntouched) {
         ASSERT_EQ(::stat((dir + "/f").c_str(), &before), 0);
         Result r = lstar_run(with({"--fake-root"}, b),
                              {"sh", "-c", "chown 4321:8765 f && stat -c '%u %g' f && ls -ln f | cut -d' ' -f3,4 && "
-                                          "stat -c '%u' . && find f -printf '%U %G\\n'"},
+                                          "stat -c '%u' . && find f -printf '%U %G\\n' && chgrp 9 f && chown 7 f && "
+                                          "stat -c '%u %g' f"},
                              in_dir(dir));
         EXPECT_TRUE(r.exited(0)) << b << r.describe();
-        // The directory the real user owns is the virtual root's.
-        EXPECT_EQ(r.out, "4321 8765\n4321 8765\n0\n4321 8765\n") << b << r.describe();
+        // The directory the real user owns is the virtual root's; -1 changes nothing.
+        EXPECT_EQ(r.out, "4321 8765\n4321 8765\n0\n4321 8765\n7 9\n") << b << r.describe();
         struct stat after {};
         ASSERT_EQ(::stat((dir + "/f").c_str(), &after), 0);
         EXPECT_EQ(after.st_uid, before.st_uid) << b;
@@ -342,22 +343,22 @@ TEST(ViewReproducible, TheSameBytesEveryRun) {
     }
 }
 
+// `script` under --reproducible in a fresh directory holding `files` (name, text).
+static std::string reproducible_build(const std::string& backend, const std::string& script,
+                                      const std::vector<std::pair<std::string, std::string>>& files = {}) {
+    std::string dir = scratch_dir();
+    for (const auto& [name, text] : files) write_file(dir + "/" + name, text);
+    Result r = lstar_run(with({"--reproducible"}, backend), {"sh", "-c", script}, in_dir(dir));
+    EXPECT_TRUE(r.exited(0)) << backend << r.describe();
+    return r.out;
+}
+
 TEST(ViewReproducible, ATarOfATreeMadeDuringTheRun) {
     if (!have("/usr/bin/tar") && !have("/bin/tar")) GTEST_SKIP() << "tar is not installed";
-    for (const std::string& b : kBackends) {
-        auto build = [&]() {
-            std::string dir = scratch_dir();
-            // tar's own --mtime: the file times are the host's (the view leaves stat's times true).
-            Result r = lstar_run(with({"--reproducible"}, b),
-                                 {"sh", "-c", "mkdir t && echo hi > t/a && head -c 32 /dev/urandom > t/b && "
-                                              "tar --sort=name --mtime=@$SOURCE_DATE_EPOCH -cf - t | sha256sum"},
-                                 in_dir(dir));
-            EXPECT_TRUE(r.exited(0)) << b << r.describe();
-            return r.out;
-        };
-        std::string first = build();
-        EXPECT_EQ(first, build()) << b;
-    }
+    // tar's own --mtime: the file times are the host's (the view leaves stat's times true).
+    const std::string script = "mkdir t && echo hi > t/a && head -c 32 /dev/urandom > t/b && "
+                               "tar --sort=name --mtime=@$SOURCE_DATE_EPOCH -cf - t | sha256sum";
+    for (const std::string& b : kBackends) EXPECT_EQ(reproducible_build(b, script), reproducible_build(b, script)) << b;
 }
 
 // --- i386 -----------------------------------------------------------------
@@ -409,21 +410,13 @@ TEST(ViewTrace, AFakedRunCanBeWatched) {
 
 TEST(ViewReproducible, ASmallBuildIntoAnArchive) {
     if (!have("/usr/bin/gcc") || !have("/usr/bin/ar")) GTEST_SKIP() << "gcc or ar is not installed";
+    // __DATE__ and __TIME__ follow SOURCE_DATE_EPOCH; ar is deterministic by default.
+    const std::vector<std::pair<std::string, std::string>> sources = {
+        {"a.c", "const char* a(void) { return __DATE__ \" \" __TIME__; }\n"}, {"b.c", "int b(void) { return 2; }\n"}};
+    const std::string script = "gcc -O1 -c a.c b.c && ar rcs lib.a a.o b.o && sha256sum lib.a && strings a.o | grep 2000";
     for (const std::string& b : kBackends) {
-        auto build = [&]() {
-            std::string dir = scratch_dir();
-            // __DATE__ and __TIME__ follow SOURCE_DATE_EPOCH; ar is deterministic by default.
-            write_file(dir + "/a.c", "const char* a(void) { return __DATE__ \" \" __TIME__; }\n");
-            write_file(dir + "/b.c", "int b(void) { return 2; }\n");
-            Result r = lstar_run(with({"--reproducible"}, b),
-                                 {"sh", "-c", "gcc -O1 -c a.c b.c && ar rcs lib.a a.o b.o && sha256sum lib.a && "
-                                              "strings a.o | grep 2000"},
-                                 in_dir(dir));
-            EXPECT_TRUE(r.exited(0)) << b << r.describe();
-            return r.out;
-        };
-        std::string first = build();
+        std::string first = reproducible_build(b, script, sources);
         EXPECT_NE(first.find("Jan  1 2000 00:00:00"), std::string::npos) << b << first;
-        EXPECT_EQ(first, build()) << b;
+        EXPECT_EQ(first, reproducible_build(b, script, sources)) << b;
     }
 }
