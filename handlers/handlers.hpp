@@ -100,6 +100,7 @@ private:
         std::int64_t sec, nsec;  // the program's own request (nsec: in the struct's unit), put back at exit
     };
     std::map<pid_t, PendingSleep> pending_;
+    std::map<pid_t, std::vector<std::uint8_t>> pending_itimer_;  // setitimer's request, put back at exit
 };
 
 // handlers/random.cpp: --seed N: getrandom, reads of /dev/urandom and /dev/random,

@@ -5,6 +5,7 @@
 // runs at the chosen speed (or stands still), the monotonic clocks run at that
 // speed, and sleeps and timeouts are shortened by it. CPU-time clocks and the
 // stat family's timestamps are left true.
+#include <sys/time.h>
 #include <time.h>
 
 #include <cerrno>
@@ -291,6 +292,46 @@ void TimeView::bind(SyscallPath& path, ViewStore& store, const TimeOptions& opti
         path.bind_entry(t.entry, [this, t](Task& task) { return sleep_enter(task, CLOCK_MONOTONIC, false, task.arg(t.arg), t.wide, t.unit); });
         path.bind_exit_entry(t.entry, [this, t](Task& task) {
             sleep_exit(task, 0, t.wide, t.unit, true);
+            return kPassThrough;
+        });
+    }
+
+    // The real-time interval timer: its value and interval shortened for the
+    // call, the values it reports (the old one, getitimer's) in the program's time.
+    auto itimer = [this](Task& task, std::uint64_t addr, bool wide, double factor) {
+        for (std::uint64_t at : {addr, addr + (wide ? 16u : 8u)}) {
+            std::int64_t sec = 0, usec = 0;
+            if (!read_pair(task, at, wide, &sec, &usec) || (sec == 0 && usec == 0)) continue;
+            auto ns = static_cast<std::int64_t>(static_cast<double>(sec * kNs + usec * 1000) * factor);
+            write_ns(task, at, wide, std::max<std::int64_t>(ns, 1000), 1000);
+        }
+    };
+    struct Itimer {
+        std::string_view set, get;
+        bool wide;
+    };
+    for (const Itimer& i : {Itimer{meta::sys_setitimer::name, meta::sys_getitimer::name, true},
+                            Itimer{meta::compat_sys_setitimer::name, meta::compat_sys_getitimer::name, false}}) {
+        path.bind_entry(i.set, [this, i, itimer](Task& task) {
+            std::uint64_t value = task.arg(1);
+            if (static_cast<int>(task.arg(0)) != ITIMER_REAL || !value) return kPassThrough;
+            std::uint8_t original[32];
+            std::size_t size = i.wide ? 32 : 16;
+            if (copy_bytes_from_user(*task.mem, original, value, size) != 0) return kPassThrough;
+            itimer(task, value, i.wide, 1 / options_.speed);
+            pending_itimer_[task.tid].assign(original, original + size);
+            return kPassThrough;
+        });
+        path.bind_exit_entry(i.set, [this, i, itimer](Task& task) {
+            auto it = pending_itimer_.find(task.tid);
+            if (it == pending_itimer_.end()) return kPassThrough;
+            copy_bytes_to_user(*task.mem, task.arg(1), it->second.data(), it->second.size());
+            pending_itimer_.erase(it);
+            if (task.retval == 0 && task.arg(2)) itimer(task, task.arg(2), i.wide, options_.speed);
+            return kPassThrough;
+        });
+        path.bind_exit_entry(i.get, [this, i, itimer](Task& task) {
+            if (task.retval == 0 && static_cast<int>(task.arg(0)) == ITIMER_REAL) itimer(task, task.arg(1), i.wide, options_.speed);
             return kPassThrough;
         });
     }

@@ -274,18 +274,22 @@ TEST(ViewTime, ASpeedScalesSleepsAndTheMonotonicClock) {
 TEST(ViewTime, TimeoutsAreScaledAndWhatIsLeftIsInTheProgramsTime) {
     if (!have("/usr/bin/python3")) GTEST_SKIP() << "python3 is not installed";
     for (const std::string& b : kBackends) {
-        // select, poll and sleep of 1 s each: the program's monotonic clock sees each whole.
+        // select, poll, sleep and setitimer of 1 s each: the program's monotonic clock sees each whole.
         auto start = std::chrono::steady_clock::now();
         Result r = lstar_run(with({"--time", "x10"}, b),
                              {"python3", "-c",
                               "import select, time, os\n"
                               "def took(f):\n t = time.monotonic(); f(); return time.monotonic() - t >= 1\n"
                               "r, w = os.pipe(); p = select.poll(); p.register(r)\n"
-                              "print(took(lambda: select.select([], [], [], 1)), took(lambda: p.poll(1000)), took(lambda: time.sleep(1)))"},
+                              "import signal; signal.signal(signal.SIGALRM, lambda *a: None)\n"
+                              "def itimer():\n signal.setitimer(signal.ITIMER_REAL, 1.0); signal.pause()\n"
+                              "print(took(lambda: select.select([], [], [], 1)), took(lambda: p.poll(1000)), "
+                              "took(lambda: time.sleep(1)), took(itimer))"},
                              kPathEnv);
         double real = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        EXPECT_EQ(r.out, "True True True\n") << b << r.describe();
-        std::cout << "[ figure ] " << b << ": select, poll and sleep of 1 s each under x10 took " << real << " s\n";
+        EXPECT_EQ(r.out, "True True True True\n") << b << r.describe();
+        std::cout << "[ figure ] " << b << ": select, poll, sleep and setitimer of 1 s each under x10 took " << real
+                  << " s\n";
     }
 }
 
