@@ -1,4 +1,4 @@
-// lstar run [-f] [--emulate NAME=VALUE]... [--hostname NAME] [--no-prefilter] [--] PROG [ARGS]
+// lstar run [-f] [--emulate NAME=VALUE]... [VIEW OPTIONS] [--no-prefilter] [--] PROG [ARGS]
 // Runs a program with its system calls on lstar's path; exits as the program does.
 #include <getopt.h>
 
@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/policy_options.hpp"
 #include "cli/session.hpp"
+#include "cli/view_options.hpp"
 #include "handlers/handlers.hpp"
 
 namespace lstar {
@@ -16,17 +17,16 @@ namespace lstar {
 namespace {
 
 constexpr const char* kRunUsage =
-    "usage: lstar run [-f] [--emulate NAME=VALUE]... [--hostname NAME] [--no-prefilter] [--] PROG [ARGS...]\n"
+    "usage: lstar run [-f] [--emulate NAME=VALUE]... [VIEW OPTIONS] [--no-prefilter] [--] PROG [ARGS...]\n"
     "  -f, --follow-forks     also put the children of PROG (fork, vfork, clone) on the path\n"
     "  --emulate NAME=VALUE   do not run NAME: return VALUE (a number, or -ENAME for an error)\n"
-    "  --hostname NAME        uname(2) shows NAME as the node name\n"
     "  --no-prefilter         stop at every call, even those no hook or handler needs\n"
     "  -q                     no line on stderr for each call the sandbox denies\n"
     "  --backend=ptrace|inproc  how calls are caught: a tracer process (default), or a\n"
     "                         SIGSYS inside the program (much faster)\n";
 
 // The usage line, the options above, then the sandbox's.
-void print_usage() { fmt::print("{}\n{}", kRunUsage, kPolicyUsage); }
+void print_usage() { fmt::print("{}{}\n{}", kRunUsage, view_usage(), kPolicyUsage); }
 
 }  // namespace
 }  // namespace lstar
@@ -34,19 +34,21 @@ void print_usage() { fmt::print("{}\n{}", kRunUsage, kPolicyUsage); }
 // Declared in cli/commands.hpp at global scope, like the other subcommands.
 int run_command(int argc, char** argv) {
     using namespace lstar;
-    enum { kEmulate = 256, kHostname, kNoPrefilter, kBackend };
-    std::vector<option> longopts = {
+    enum { kEmulate = 256, kNoPrefilter, kBackend };
+    static const option run_options[] = {
         {"follow-forks", no_argument, nullptr, 'f'},
         {"emulate", required_argument, nullptr, kEmulate},
-        {"hostname", required_argument, nullptr, kHostname},
         {"no-prefilter", no_argument, nullptr, kNoPrefilter},
         {"backend", required_argument, nullptr, kBackend},
         {"help", no_argument, nullptr, 'h'},
     };
+    std::vector<option> longopts = with_view_options(run_options);
+    longopts.pop_back();  // its end marker: the sandbox's options follow
     for (const option& o : policy_long_options()) longopts.push_back(o);
     longopts.push_back({nullptr, 0, nullptr, 0});
     PolicyOptions policy_options;
-    Handlers handlers;  // what --emulate and --hostname bind: they outlive the path
+    ViewOptions view;
+    Handlers handlers;  // what --emulate and the view bind: they outlive the path
     SyscallPath path;
     BackendOptions backend_options;
     std::string backend_name = "ptrace";
@@ -59,13 +61,16 @@ int run_command(int argc, char** argv) {
             if (Status s = take_policy_option(policy_options, c, optarg); !s) return fail(2, s.error().message);
             continue;
         }
+        if (is_view_option(c)) {
+            if (Status s = parse_view_option(c, optarg, &view); !s) return fail(kViewUsageStatus, "run: " + s.error().message);
+            continue;
+        }
         switch (c) {
         case 'f': backend_options.follow_forks = true; break;
         case 'q': policy_options.quiet = true; break;
         case kEmulate:
             if (Status s = handlers.bind_constant_result(path, optarg); !s) return fail(2, s.error().message);
             break;
-        case kHostname: handlers.bind_hostname(path, optarg); break;
         case kNoPrefilter: backend_options.prefilter = false; break;
         case kBackend: backend_name = optarg; break;
         case 'h': print_usage(); return 0;
@@ -81,6 +86,9 @@ int run_command(int argc, char** argv) {
     SessionOptions options;
     for (int i = optind; i < argc; ++i) options.argv.emplace_back(argv[i]);
     if (options.argv.empty()) return fail(2, "run: no program given (usage: lstar run [OPTIONS] -- PROG [ARGS...])");
+    Result<bool> viewed = apply_view(view, handlers, path, &backend_options);
+    if (!viewed) return fail(kViewUsageStatus, "run: " + viewed.error().message);
+    if (*viewed) backend_options.follow_forks = true;  // the program's children live in the same view
     // The sandbox is made before the backend, which is told to enter it.
     Result<BackendTraits> traits = backend_traits(backend_name);
     if (!traits) return fail(2, "run: " + traits.error().message);

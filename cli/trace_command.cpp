@@ -19,14 +19,15 @@ int trace_command(int argc, char** argv) {
     switch (parsed.kind) {
     case ParseOutcome::exit: std::fputs(parsed.text.c_str(), stdout); return 0;
     case ParseOutcome::error:
-        fail(1, parsed.text);
+        fail(parsed.status, parsed.text);
         // strace's second line after some errors (not an error line of its own).
         if (parsed.show_help_hint) std::fputs("Try 'lstar trace -h' for more information.\n", stderr);
-        return 1;
+        return parsed.status;
     case ParseOutcome::run: break;
     }
 
     TraceOutput out(config.output_path, config.output_append);
+    Handlers handlers;  // the view's: they outlive the path
     SyscallPath path;
     Tracer tracer(out, config);
     Accounting accounting(tracer, config);
@@ -41,6 +42,8 @@ int trace_command(int argc, char** argv) {
     backend_options.environment = config.env;
     backend_options.outputs.push_back(&out);
     if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
+    if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options); !viewed)
+        return fail(kViewUsageStatus, viewed.error().message);
     auto backend = make_backend(config.backend, path, backend_options);
     if (!backend) return fail(1, backend.error().message);
     // Each process traces its own tasks: with -f no tracer knows them all.

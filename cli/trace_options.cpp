@@ -314,6 +314,14 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* c
     case kOptJson: cfg->json = true; break;
     case kOptSeccomp: break;  // lstar always installs its seccomp prefilter when launching
     default: {
+        if (is_view_option(c)) {
+            if (Status s = parse_view_option(c, arg, &cfg->view); !s) {
+                ParseOutcome bad = error_outcome(s.error());
+                bad.status = kViewUsageStatus;
+                return bad;
+            }
+            break;
+        }
         std::string_view name = qualifier_of_long_option(c);
         if (name.empty()) return error_outcome(fmt::format("invalid option -- '{}'", static_cast<char>(c)), true);
         if (c == kOptQuiet) counts->quiet_set = true;
@@ -591,7 +599,8 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {
     opterr = 0;
     Counts counts;
     int c;
-    while ((c = getopt_long(argc, argv, kShort, kLongOptions, nullptr)) != -1) {
+    static const std::vector<option> long_options = with_view_options(kLongOptions);
+    while ((c = getopt_long(argc, argv, kShort, long_options.data(), nullptr)) != -1) {
         if (c == '?') {
             if (optopt) return error_outcome(fmt::format("invalid option -- '{}'", static_cast<char>(optopt)), true);
             return error_outcome(fmt::format("unrecognized option '{}'", argv[optind - 1]), true);
@@ -651,7 +660,8 @@ std::string trace_usage() {
            "  -E VAR[=VAL]   set or remove VAR for the program\n"
            "  --backend=ptrace|inproc   how calls are caught: a tracer process (default), or\n"
            "                 a SIGSYS inside the program (much faster; no -p; docs/inproc.md)\n"
-           "  -h, -V         this help, the version\n";
+           "  -h, -V         this help, the version\n" +
+           std::string(view_usage());
 }
 
 }  // namespace lstar

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/view_options.hpp"
 #include "inject/fault_injection.hpp"
 #include "table/result.hpp"
 #include "trace/trace_config.hpp"
@@ -18,6 +19,7 @@ namespace lstar {
 struct TraceCommand : TraceConfig {
     std::string backend = "ptrace";    // --backend (checked against the backends entry/ has)
     std::vector<Injection> injections; // -e inject=, -e fault= (later ones win)
+    ViewOptions view;                  // the virtual view (cli/view_options.hpp)
 };
 
 struct ParseOutcome {
@@ -28,6 +30,7 @@ struct ParseOutcome {
     } kind = run;
     std::string text;
     bool show_help_hint = false;  // strace adds "Try 'strace -h' for more information." after some errors
+    int status = 1;               // an error's exit status (the view's options: kViewUsageStatus)
 };
 
 // Parses `lstar trace`'s argv (argv[0] is "trace"). Uses getopt, so it is not reentrant.

@@ -14,6 +14,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -26,6 +28,20 @@
 #include "table/result.hpp"
 
 namespace lstar {
+
+// What the virtual view (handlers/) changes in each new image of the program, as
+// the backend sets up or finds its initial stack.
+struct ImageView {
+    // AT_SYSINFO_EHDR becomes AT_IGNORE: with no vDSO, libc (and a Go runtime) makes
+    // its clock reads as system calls, which reach the path.
+    bool hide_vdso = false;
+    // The 16 bytes AT_RANDOM points at (the stack protector's and libc's seed).
+    std::function<void(std::uint8_t* out16)> at_random;
+    bool any() const { return hide_vdso || at_random; }
+};
+// Applies it to an initial stack: `sp` points at argc; the words are 8 bytes wide,
+// or 4 for an i386 image.
+void apply_image_view(UserMemory& mem, std::uint64_t sp, bool wide, const ImageView& view);
 
 // What every backend is told, whichever it is.
 struct BackendOptions {
@@ -43,6 +59,7 @@ struct BackendOptions {
     std::vector<std::string> environment;
     // The policy sandbox a launched program enters just before its image is loaded.
     const Confinement* confinement = nullptr;
+    ImageView image_view;  // the virtual view's changes to each new image
 };
 
 // A backend that starts new images of lstar starts them as "lstar MARKER ...":

@@ -4,21 +4,149 @@
 // them: declare a Handlers before the SyscallPath it binds into.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "handlers/view_store.hpp"
 #include "kernel/syscall_path.hpp"
 #include "table/result.hpp"
 
 namespace lstar {
 
-// handlers/utsname.cpp: uname and its older forms, with another node name.
+// --uid, --gid, --fake-root (handlers/identity.cpp).
+struct IdentityOptions {
+    std::optional<std::uint32_t> uid, gid;
+    bool fake_root = false;  // ids 0, a root's capabilities, chown and mknod recorded in the view
+};
+
+// --time, --time-freeze (handlers/time.cpp).
+struct TimeOptions {
+    bool active = false;
+    std::optional<std::int64_t> start_ns;  // an absolute start (CLOCK_REALTIME, ns since the epoch)
+    std::int64_t offset_ns = 0;            // added to the real time (without a start)
+    double speed = 1.0;                    // xN: clocks run N times as fast, sleeps are N times shorter
+    bool freeze = false;                   // the real-time clocks stand still
+};
+// "2000-01-01 00:00:00" (UTC), "@2000-01-01 00:00:00", "@946684800", "+3d", "-2h",
+// "x10", "x0.5", or a start or offset followed by " xN". The error names the spec.
+Result<TimeOptions> parse_time_spec(std::string_view spec);
+
+// --uname-*, --hostname (handlers/utsname.cpp): what is not given is the host's.
+struct UtsnameOptions {
+    std::optional<std::string> nodename, release, version, machine;
+    bool any() const { return nodename || release || version || machine; }
+};
+
+// handlers/utsname.cpp: uname and its older forms, with the names the session gives.
 class Utsname {
 public:
-    void bind(SyscallPath& path, std::string nodename);
+    void bind(SyscallPath& path, UtsnameOptions options);
 
 private:
-    std::string nodename_;
+    UtsnameOptions options_;
+};
+
+// handlers/identity.cpp: the get*id family, getgroups, capget; under --fake-root the
+// set*id family succeeds, chown and mknod of devices are recorded (the host file
+// keeps its owner) and the stat family shows what was recorded.
+class Identity {
+public:
+    void bind(SyscallPath& path, ViewStore& store, const IdentityOptions& options);
+
+private:
+    HandlerResult chown_path(Task& task, int dirfd, std::uint64_t path, std::int64_t uid, std::int64_t gid, bool follow);
+    HandlerResult chown_fd(Task& task, int fd, std::int64_t uid, std::int64_t gid);
+    HandlerResult record_owner(const std::string& file, bool follow, std::int64_t uid, std::int64_t gid);
+    HandlerResult mknod_enter(Task& task, int dirfd, std::uint64_t path, int mode_arg, std::uint32_t mode, std::uint32_t dev);
+    HandlerResult mknod_exit(Task& task);
+    long show_stat(Task& task, std::uint64_t buf, int layout);
+
+    ViewStore* store_ = nullptr;
+    std::uint32_t uid_ = 0, gid_ = 0;          // what the program sees as its ids
+    std::uint32_t real_uid_ = 0, real_gid_ = 0;  // the ids it really has (files it makes are theirs)
+    bool fake_root_ = false;
+    struct PendingNode {
+        int dirfd;
+        std::string path;
+        std::uint32_t mode, dev;
+    };
+    std::map<pid_t, PendingNode> pending_nodes_;  // mknod of a device, between entry and exit
+};
+
+// handlers/time.cpp: the clocks as --time says, sleeps scaled by its speed.
+class TimeView {
+public:
+    void bind(SyscallPath& path, ViewStore& store, const TimeOptions& options);
+    // The virtual CLOCK_REALTIME now, in ns (also SOURCE_DATE_EPOCH's base).
+    std::int64_t realtime_ns() const;
+
+private:
+    std::int64_t clock_ns(int clock) const;  // the virtual reading of a clock; -1: an unknown clock
+    std::int64_t to_real_deadline(int clock, std::int64_t virtual_ns) const;
+    // A sleep's or timeout's request at `req` (timespec: unit 1 ns; timeval: 1000).
+    HandlerResult sleep_enter(Task& task, int clock, bool absolute, std::uint64_t req, bool wide, std::int64_t unit);
+    void sleep_exit(Task& task, std::uint64_t rem, bool wide, std::int64_t unit, bool updated_in_place);
+
+    ViewStore* store_ = nullptr;
+    TimeOptions options_;
+    struct PendingSleep {
+        std::uint64_t addr;
+        std::int64_t sec, nsec;  // the program's own request (nsec: in the struct's unit), put back at exit
+    };
+    std::map<pid_t, PendingSleep> pending_;
+    std::map<pid_t, std::vector<std::uint8_t>> pending_itimer_;  // setitimer's request, put back at exit
+};
+
+// handlers/random.cpp: --seed N: getrandom, reads of /dev/urandom and /dev/random,
+// and AT_RANDOM as a deterministic stream per task (and per image for AT_RANDOM).
+class RandomView {
+public:
+    void bind(SyscallPath& path, ViewStore& store, std::uint64_t seed);
+    // The next 16 bytes of a new stream: a new image's AT_RANDOM.
+    void image_random(std::uint8_t out[16]);
+
+private:
+    struct Stream {
+        std::uint64_t key = 0, counter = 0;
+        std::uint64_t block = 0;
+        int left = 0;  // bytes of `block` not handed out yet
+    };
+    Stream& stream_of(pid_t tid);
+    void fill(Stream& stream, std::uint8_t* out, std::size_t len);
+    HandlerResult read_random(Task& task, std::uint64_t buf, std::size_t len);
+
+    ViewStore* store_ = nullptr;
+    std::uint64_t seed_ = 0;
+    std::map<pid_t, Stream> streams_;
+};
+
+// handlers/virtual_files.cpp: paths served from lstar as read-only regular files
+// (/proc/sys/kernel/osrelease, /proc/sys/kernel/hostname, /proc/version as uname
+// says). Each file is a memfd the session opens and carries like an output; an
+// open of its path is pointed at the descriptor through /proc, so each open gets
+// its own offset and read, fstat, lseek and close behave as on a regular file.
+class VirtualFiles final : public SessionOutput {
+public:
+    void bind(SyscallPath& path, const UtsnameOptions& names);
+    bool empty() const { return files_.empty(); }
+
+    Status open() override;
+    std::vector<int> fds() const override;
+    void adopt(std::span<const int> fds) override;
+
+private:
+    HandlerResult open_enter(Task& task, int dirfd, int path_arg, int flags);
+    struct File {
+        std::string path, content;
+        int fd = -1;
+    };
+    std::vector<File> files_;
 };
 
 class Handlers {
@@ -26,11 +154,30 @@ public:
     // --emulate NAME=VALUE (handlers/constant_result.cpp): the call is not run; it
     // returns VALUE (a number, or -ENAME), in every ABI that has it.
     Status bind_constant_result(SyscallPath& path, std::string_view spec);
-    // --hostname NAME.
-    void bind_hostname(SyscallPath& path, std::string nodename) { utsname_.bind(path, std::move(nodename)); }
+    // --hostname NAME, --uname-*.
+    void bind_utsname(SyscallPath& path, UtsnameOptions options) {
+        files_.bind(path, options);
+        utsname_.bind(path, std::move(options));
+    }
+    void bind_identity(SyscallPath& path, const IdentityOptions& options) { identity_.bind(path, store_, options); }
+    void bind_time(SyscallPath& path, const TimeOptions& options) { time_.bind(path, store_, options); }
+    void bind_random(SyscallPath& path, std::uint64_t seed) { random_.bind(path, store_, seed); }
+
+    // The record the view's families share across the session's processes: a
+    // SessionOutput for the backend to open and carry.
+    ViewStore& store() { return store_; }
+    TimeView& time() { return time_; }
+    RandomView& random() { return random_; }
+    // The files --hostname and --uname-* serve (a SessionOutput, when not empty).
+    VirtualFiles& files() { return files_; }
 
 private:
+    ViewStore store_;
     Utsname utsname_;
+    Identity identity_;
+    TimeView time_;
+    RandomView random_;
+    VirtualFiles files_;
 };
 
 }  // namespace lstar

@@ -91,7 +91,13 @@ Handler make_typed_handler(F fn) {
 }  // namespace detail
 
 // Binds a handler to the entry point `entry` on a SyscallPath; yields the number of rows bound.
-#define LSTAR_SYSCALL_DEFINE(path, entry, fn) \
-    (path).bind_entry(::lstar::meta::entry::name, ::lstar::detail::make_typed_handler<::lstar::meta::entry>(fn))
+// (Variadic: a lambda's capture list may hold commas.)
+#define LSTAR_SYSCALL_DEFINE(path, entry, ...) \
+    (path).bind_entry(::lstar::meta::entry::name, ::lstar::detail::make_typed_handler<::lstar::meta::entry>(__VA_ARGS__))
+
+// The same for exit work (SyscallPath::bind_exit_entry): the handler sees the call's
+// arguments as they were at entry and task.retval as the host returned it.
+#define LSTAR_SYSCALL_EXIT_DEFINE(path, entry, ...) \
+    (path).bind_exit_entry(::lstar::meta::entry::name, ::lstar::detail::make_typed_handler<::lstar::meta::entry>(__VA_ARGS__))
 
 }  // namespace lstar

@@ -68,13 +68,23 @@ Verdict SyscallPath::syscall_enter(Task& task) {
 }
 
 void SyscallPath::syscall_exit(Task& task) {
-    if (task.entered_elsewhere) begin_call(task);
+    if (task.entered_elsewhere) {
+        begin_call(task);
+    } else if (!task.skipped && task.sc) {
+        if (const Handler* handler = exit_table_.find(task.abi, task.nr())) {
+            HandlerResult result = (*handler)(task);
+            if (!result.pass_through && result.value != task.retval) {
+                task.retval = result.value;
+                task.retval_changed = true;
+            }
+        }
+    }
     for_each_hook([&](Hook& hook) { hook.on_exit(task); });
     task.phase = SyscallPhase::exited;
 }
 
 bool SyscallPath::needs_stop(const SyscallDesc& row) const {
-    if (table_.find(row)) return true;
+    if (table_.find(row) || exit_table_.find(row)) return true;
     for (auto& stage : hooks_)
         for (Hook* hook : stage)
             if (hook->needs(row)) return true;
@@ -102,7 +112,7 @@ bool SyscallPath::has_hooks() const {
 }
 
 bool SyscallPath::idle() const {
-    return !has_hooks() && table_.empty();
+    return !has_hooks() && table_.empty() && exit_table_.empty();
 }
 
 void SyscallPath::new_task(Task& child, Task* parent) {

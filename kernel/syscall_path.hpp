@@ -100,6 +100,10 @@ public:
     int bind_entry(std::string_view entry, Handler handler) { return table_.bind_entry(entry, handler); }
     // Binds a handler to one call by name in every ABI that has it.
     int bind_name(std::string_view name, Handler handler) { return table_.bind_name(name, handler); }
+    // Binds exit work of a handler family to an entry point: after the host kernel ran
+    // the call (not after a skip), before the hooks' exit work, with task.retval its
+    // result. emulated(v) replaces the result; kPassThrough keeps it.
+    int bind_exit_entry(std::string_view entry, Handler handler) { return exit_table_.bind_entry(entry, handler); }
 
     // Called by the backend at a system-call entry with task.regs, task.abi filled.
     // Runs enter work and dispatch. Returns what the backend must do: proceed (let the
@@ -139,6 +143,7 @@ private:
     TaskRegistry tasks_;
     // sys_call_table: nothing bound = pass through (the default handler).
     EntryTable<Handler> table_;
+    EntryTable<Handler> exit_table_;  // what handlers do after a call the host ran
     template <class F>
     void for_each_hook(F&& f);
 };

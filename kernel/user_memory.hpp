@@ -12,6 +12,8 @@
 
 namespace lstar {
 
+struct Task;
+
 // What a backend provides: raw access to one address space.
 class UserMemory {
 public:
@@ -22,6 +24,10 @@ public:
     // Copies up to max bytes of a NUL-terminated string, without the NUL; returns its
     // length, max when no NUL was found within max bytes, or -EFAULT.
     virtual long read_string(std::uint64_t addr, char* dst, std::size_t max) = 0;
+    // An address in this address space where a handler may put up to `len` bytes
+    // for the task's current call to read (a path it rewrote), valid until the call
+    // is made; 0 when the backend has no such place.
+    virtual std::uint64_t scratch(Task& /*task*/, std::size_t /*len*/) { return 0; }
 };
 
 // A pointer into the task's address space: never dereferenced in lstar's own.

@@ -55,7 +55,8 @@ void set_image_args(ImageArgs args);
 // Runtime image: loads the program, installs the SIGSYS entry, reports the
 // execve that started it and jumps to it. Returns only if the program cannot be
 // loaded: what went wrong.
-Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs);
+// `view`: the virtual view's changes to each image it loads.
+Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, const ImageView& view);
 
 // What exec does to descriptors: those marked close-on-exec are closed.
 void close_on_exec_fds();

@@ -347,7 +347,7 @@ extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext
 
 namespace lstar::inproc {
 
-Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs) {
+Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, const ImageView& view) {
     const ImageArgs& args = *image_args();
     // Without FSGSBASE (or with LSTAR_INPROC_NO_FSGSBASE set, to exercise that path)
     // the thread pointer is swapped with arch_prctl.
@@ -376,6 +376,8 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs) {
     const LoadedProgram& program = *loaded;
 
     auto* runtime = new Runtime(path, outputs, args);
+    runtime->image_view = view;
+    runtime->apply_image_view(program);
     // The program's heap starts on a page, as after a kernel exec.
     auto brk_now = static_cast<std::uint64_t>(sys(SYS_brk, 0));
     runtime->runtime_brk = static_cast<std::uint64_t>(sys(SYS_brk, static_cast<long>((brk_now + 4095) & ~4095ull)));

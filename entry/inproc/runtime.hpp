@@ -192,6 +192,9 @@ public:
         }
         return static_cast<long>(max);
     }
+    // The calling thread's own buffer (ThreadState::scratch): the program's stack
+    // below its sp holds the SIGSYS frame.
+    std::uint64_t scratch(Task& task, std::size_t len) override;
 };
 
 // A thread's rseq area, as the program registered it.
@@ -219,7 +222,13 @@ struct ThreadState : TaskState {
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
     std::uint64_t* fs = nullptr;
+    char scratch[512];  // SelfMemory::scratch for this thread's calls
 };
+
+inline std::uint64_t SelfMemory::scratch(Task& task, std::size_t len) {
+    auto* ts = task.find_state<ThreadState>(kBackendSlot);
+    return ts && len <= sizeof ts->scratch ? reinterpret_cast<std::uint64_t>(ts->scratch) : 0;
+}
 
 struct KernelSigaction {
     std::uint64_t handler, flags, restorer, mask;
@@ -245,10 +254,16 @@ public:
         ts.traced = traced_;
         ts.sigsys_blocked = args_.sigsys_blocked;
     }
+    // The virtual view on a loaded program's stack, before it starts (only where its
+    // calls go through the path).
+    void apply_image_view(const LoadedProgram& program) {
+        if (traced_) lstar::apply_image_view(mem_, program.stack_pointer, true, image_view);
+    }
     void report_exec(const ImageArgs& args, const std::vector<std::string>& envp);
     std::string exe_path;
     void* exec_stack_top = nullptr;    // where an in-process exec runs
     std::uint64_t runtime_brk = 0;     // the break before the program's heap
+    ImageView image_view;              // applied to each program this runtime loads
 
 private:
     friend struct RuntimeCalls;  // the one list of the calls below that the runtime handles

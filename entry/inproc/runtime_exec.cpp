@@ -122,7 +122,8 @@ bool Runtime::can_exec_in_process() {
 
 // Unmaps every mapping but lstar's own: its image, its heap (the allocator's
 // regions, the brk area below the program's heap), its original stack (its
-// environment and auxv), the vDSO, and the pages the runtime made.
+// environment and auxv), the vDSO, the pages the runtime made, and lstar's
+// shared memfd mappings.
 void Runtime::unmap_program() {
     std::string maps;
     long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/maps"), O_RDONLY | O_CLOEXEC);
@@ -146,6 +147,8 @@ void Runtime::unmap_program() {
         if (what == "[vdso]" || what == "[vvar]" || what == "[vvar_vclock]" || what == "[vsyscall]" ||
             what == "[heap]" || what == "[stack]")
             continue;
+        // lstar's own shared state (the virtual view's record): memfds named lstar-*.
+        if (line.find("/memfd:lstar-") != std::string_view::npos) continue;
         doomed.emplace_back(b, e);
     }
     auto page_up = [](std::uintptr_t a) { return (a + 4095) & ~std::uintptr_t(4095); };
@@ -214,6 +217,7 @@ void Runtime::exec_in_process() {
     args_ = job.args;
     traced_ = job.args.traced;
     sigsys_action_ = KernelSigaction{args_.sigsys_ignored ? 1u : 0u, 0, 0, 0};
+    apply_image_view(program);
     path_.tasks().clear();
     add_main_thread(pid_);
     std::string name = program.path.substr(program.path.rfind('/') + 1);

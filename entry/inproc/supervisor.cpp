@@ -96,7 +96,7 @@ Status InprocBackend::launch(const std::vector<std::string>& argv) {
     // A runtime image: it loads the program and becomes it. If it cannot, the
     // program's exec has failed past the point of no return: as in a shell's
     // child, the message and status 127.
-    Error failed = run_image(path_, options_.outputs);
+    Error failed = run_image(path_, options_.outputs, options_.image_view);
     for (SessionOutput* out : options_.outputs) out->flush();
     print_error(failed);
     ::_exit(127);

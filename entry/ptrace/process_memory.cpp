@@ -1,5 +1,7 @@
 #include "entry/ptrace/process_memory.hpp"
 
+#include "kernel/task.hpp"
+
 #include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -60,6 +62,12 @@ long ProcessMemory::read_string(std::uint64_t addr, char* dst, std::size_t max) 
         if (static_cast<std::size_t>(n) < chunk) return -EFAULT;
     }
     return static_cast<long>(max);
+}
+
+std::uint64_t ProcessMemory::scratch(Task& task, std::size_t len) {
+    constexpr std::uint64_t kRedZone = 128;
+    if (task.regs.sp < kRedZone + len + 4096) return 0;
+    return (task.regs.sp - kRedZone - len) & ~15ull;
 }
 
 }  // namespace lstar

@@ -16,6 +16,9 @@ public:
     long read(std::uint64_t addr, void* dst, std::size_t len) override;
     long write(std::uint64_t addr, const void* src, std::size_t len) override;
     long read_string(std::uint64_t addr, char* dst, std::size_t max) override;
+    // Below the stack's red zone: the kernel reads a call's arguments before the task
+    // runs again, and nothing else writes there while the task is stopped.
+    std::uint64_t scratch(Task& task, std::size_t len) override;
 
 private:
     pid_t tid_;

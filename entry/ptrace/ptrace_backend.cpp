@@ -363,6 +363,12 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
     }
     case PTRACE_EVENT_EXEC: {
         ptrace_call(PTRACE_GETEVENTMSG, t.task.tid, 0, reinterpret_cast<unsigned long>(&msg));
+        // The new image has not run yet: its stack is as the kernel built it.
+        if (t.observed && options_.image_view.any()) {
+            user_regs_struct regs;
+            if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) == 0)
+                apply_image_view(t.mem, regs.rsp, regs.cs != kUserCs32, options_.image_view);
+        }
         pid_t former = static_cast<pid_t>(msg);
         pid_t leader = t.task.tid;  // t is replaced below when another thread ran execve
         if (former != leader) {

@@ -120,6 +120,15 @@ bool eventually(F cond, std::chrono::seconds timeout = std::chrono::seconds(60))
 
 }  // namespace itg
 
+// In a test: the i386 test programs were built, and this machine runs i386 programs.
+#define REQUIRE_I386()                                                                                         \
+    do {                                                                                                       \
+        if (!have_m32())                                                                                       \
+            GTEST_SKIP() << "no i386 test program: gcc -m32 -static did not work at configure time "           \
+                            "(install gcc-multilib)";                                                          \
+        LSTAR_REQUIRE(can_exec_i386());                                                                        \
+    } while (0)
+
 #include <thread>
 
 template <class F>

@@ -7,15 +7,6 @@
 
 using namespace itg;
 
-// The i386 test program was built, and this machine runs i386 programs.
-#define REQUIRE_I386()                                                                                         \
-    do {                                                                                                       \
-        if (!have_m32())                                                                                       \
-            GTEST_SKIP() << "no i386 test program: gcc -m32 -static did not work at configure time "           \
-                            "(install gcc-multilib)";                                                          \
-        LSTAR_REQUIRE(can_exec_i386());                                                                        \
-    } while (0)
-
 TEST(I386, StaticProgramRunsAsNatively) {
     REQUIRE_I386();
     Result native = run({prog("prog32")});
