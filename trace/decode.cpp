@@ -96,10 +96,16 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
     auto sv = static_cast<std::int64_t>(v);
     switch (a.kind) {
     case ArgKind::dec:
-    case ArgKind::off:
-    case ArgKind::pid: return ctx.dec(sv);
+    case ArgKind::off: return ctx.dec(sv);
+    case ArgKind::pid: return ctx.pid(sv);
     case ArgKind::uid:
-    case ArgKind::gid: return ctx.dec(static_cast<std::int32_t>(v));  // -1 means "unchanged"
+    case ArgKind::gid: {
+        // strace: -1 ("unchanged") as -1, any other id unsigned (4294901760, not -65536),
+        // at the id's width (16 bits for the old i386 calls).
+        std::uint64_t mask = a.size == 2 ? 0xffffu : 0xffffffffu;
+        if ((v & mask) == mask) return ctx.dec(-1);
+        return ctx.udec(v & mask);
+    }
     case ArgKind::udec:
     case ArgKind::size: return ctx.udec(v);
     case ArgKind::hex: return ctx.hex(v);
@@ -284,7 +290,10 @@ void Decoder::format_result(Task& task, std::string& out) const {
     // -e raw=: strace shows a successful result in hex ("= 0x2f").
     if (options_.raw) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
     if (const CallDecoder* d = call_decoder(task); d && d->result && d->result(ctx)) return;
-    if (task.sc->effective().flags & kReturnsAddress) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
+    std::uint8_t flags = task.sc->effective().flags;
+    if (flags & kReturnsAddress) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
+    if (flags & kReturnsFd) return ctx.fd(static_cast<int>(ret));    // -y: 3</etc/passwd>
+    if (flags & kReturnsPid) return ctx.pid(ret);                    // -Y: 1234<comm>
     ctx.dec(ret);
 }
 
