@@ -109,8 +109,8 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
     case ArgKind::udec:
     case ArgKind::size: return ctx.udec(v);
     case ArgKind::hex: return ctx.hex(v);
-    case ArgKind::oct:
-    case ArgKind::mode: return ctx.oct(v);
+    case ArgKind::oct: return ctx.oct(v);
+    case ArgKind::mode: return ctx.oct(v & 0xffff);  // strace: umode_t, 16 bits (umask(0177777))
     case ArgKind::ptr:
     case ArgKind::addr: return ctx.addr(v);
     case ArgKind::fd: return ctx.fd(static_cast<int>(v));
@@ -124,7 +124,9 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
     case ArgKind::out_buf:
         if (ctx.addr_instead(v, true)) return;
         return ctx.buf(v, static_cast<std::uint64_t>(ctx.task.retval));
-    case ArgKind::flags: return ctx.flags(set_of(a), v);
+    case ArgKind::flags:
+        // A bit set is never sign-extended: an int's high bit is 0x80000000 (strace).
+        return ctx.flags(set_of(a), a.size && a.size < 8 ? v & ((std::uint64_t{1} << (a.size * 8)) - 1) : v);
     case ArgKind::enum_: return ctx.xval(set_of(a), v);
     case ArgKind::signal: return ctx.signal(static_cast<int>(v));
     case ArgKind::struct_inout:

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -164,8 +165,19 @@ std::string unknown_name(xlat::Set set) {
         prefix = prefix.substr(0, k);
     }
     auto us = prefix.rfind('_');
-    if (us == std::string_view::npos || us == 0) return {};
-    return std::string(prefix.substr(0, us + 1)) + "???";
+    if (us != std::string_view::npos && us != 0) return std::string(prefix.substr(0, us + 1)) + "???";
+    // No prefix all share: the one most names have ("O_" beside FASYNC), else the
+    // suffix all share ("?_OK" for F_OK, R_OK, W_OK, X_OK), as strace names them.
+    std::map<std::string_view, std::size_t> heads;
+    for (const XlatEntry& e : entries)
+        if (auto u = e.name.find('_'); u != std::string_view::npos && u != 0) ++heads[e.name.substr(0, u + 1)];
+    for (auto [head, count] : heads)
+        if (count * 2 > entries.size()) return std::string(head) + "???";
+    std::string_view suffix = entries.front().name;
+    suffix = suffix.substr(std::min(suffix.find('_'), suffix.size()));
+    for (const XlatEntry& e : entries)
+        if (!e.name.ends_with(suffix)) return {};
+    return suffix.size() > 1 ? "?" + std::string(suffix) : std::string();
 }
 
 std::string fd_path(pid_t tid, int fd) {
@@ -288,7 +300,7 @@ void DecodeCtx::flags(xlat::Set set, std::uint64_t v, std::string_view dflt) {
         } else if (const XlatEntry* e = find_value(set, field)) {
             names += e->name;
         } else {
-            names += fmt::format("{:#x}", field);
+            rest = v;  // strace: an unknown field stays in the number after the names
         }
         n = names.empty() ? 0 : 1;
         if (f->field_from_signals && n) {
@@ -309,7 +321,7 @@ void DecodeCtx::flags(xlat::Set set, std::uint64_t v, std::string_view dflt) {
     }
     if (n) {
         if (rest) put(names, "|{:#x}", rest);
-        if (verbose) put(out, "{:#x} /* {} */", v, names);
+        if (verbose) hex(v), put(out, " /* {} */", names);  // 0 /* O_RDONLY */
         else out += names;
         return;
     }
