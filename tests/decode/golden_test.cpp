@@ -83,6 +83,9 @@ INSTANTIATE_TEST_SUITE_P(Progs, Golden, testing::Values("file", "mem", "signal",
 INSTANTIATE_TEST_SUITE_P(Edges, Golden, testing::Values("edges", "edges -v", "edges -X verbose", "edges -X raw",
                                                            "edges -yy"));
 
+// Struct printers that were addresses once: statfs/fstatfs.
+INSTANTIATE_TEST_SUITE_P(Structs, Golden, testing::Values("statfs", "statfs -v", "statfs -X verbose", "statfs -X raw"));
+
 // The same programs under the in-process backend (--backend=inproc), against
 // strace less what that backend deliberately leaves out: signal lines,
 // rt_sigreturn and "+++ killed by" lines. i386 programs do not run in-process.
@@ -105,7 +108,7 @@ TEST_P(GoldenInproc, SameAsStraceLessSignals) {
 
 INSTANTIATE_TEST_SUITE_P(Progs, GoldenInproc, testing::Values("file", "mem", "signal", "net", "time", "process", "sock",
                                                                  "io", "sys", "fs", "thread", "statv -v", "ipc",
-                                                                 "edges", "edges -X verbose"));
+                                                                 "edges", "edges -X verbose", "statfs"));
 
 // -e sets over i386's multiplexers: a socketcall or ipc is selected (and shown
 // raw) by the call it stands for, socketcall/ipc rows by their own names.
