@@ -213,6 +213,30 @@ bool print_ulong(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
+// openat2's open_how: shown only when the size argument covers it (strace: 24
+// bytes at least); the mode only when it matters (O_CREAT, __O_TMPFILE) or is set.
+bool print_open_how(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        std::uint64_t flags, mode, resolve;
+    } how;
+    if (ctx.arg(3) < sizeof how) {
+        ctx.addr(a);
+        return true;
+    }
+    if (!ctx.read(a, how)) return false;
+    ctx.text("{flags=");
+    ctx.flags(xlat::Set::open_flags, how.flags);
+    constexpr std::uint64_t kCreat = 0100, kTmpfile = 020000000;  // O_CREAT, __O_TMPFILE
+    if ((how.flags & (kCreat | kTmpfile)) || how.mode) {
+        ctx.text(", mode=");
+        ctx.oct(how.mode);
+    }
+    ctx.text(", resolve=");
+    ctx.flags(xlat::Set::open_resolve_flags, how.resolve, "RESOLVE_???");
+    ctx.text("}");
+    return true;
+}
+
 // statfs's fields, read in whichever layout, printed as strace's print_struct_statfs.
 struct StatfsValues {
     std::uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen, frsize, flags;
@@ -288,5 +312,6 @@ bool print::statfs(DecodeCtx& ctx, std::uint64_t a) {
     return ctx.compat() ? print_statfs_words<std::int32_t>(ctx, a) : print_statfs_words<std::int64_t>(ctx, a);
 }
 bool print::compat_statfs64(DecodeCtx& ctx, std::uint64_t a) { return print_compat_statfs64(ctx, a); }
+bool print::open_how(DecodeCtx& ctx, std::uint64_t a) { return print_open_how(ctx, a); }
 
 }  // namespace lstar::structs
