@@ -213,6 +213,27 @@ bool print_ulong(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
+// utime's struct utimbuf: two __kernel_old_time_t (32-bit for i386's old_utimbuf32);
+// strace comments each time but 0.
+bool print_utimbuf(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t t[2];
+    if (ctx.compat()) {
+        std::int32_t v[2];
+        if (!ctx.read(a, v)) return false;
+        t[0] = v[0], t[1] = v[1];
+    } else if (!ctx.read(a, t)) {
+        return false;
+    }
+    const char* names[] = {"{actime=", ", modtime="};
+    for (int k = 0; k < 2; ++k) {
+        ctx.text(names[k]);
+        ctx.dec(t[k]);
+        if (t[k]) time_comment(ctx, t[k], 0);
+    }
+    ctx.text("}");
+    return true;
+}
+
 // openat2's open_how: shown only when the size argument covers it (strace: 24
 // bytes at least); the mode only when it matters (O_CREAT, __O_TMPFILE) or is set.
 bool print_open_how(DecodeCtx& ctx, std::uint64_t a) {
@@ -313,5 +334,6 @@ bool print::statfs(DecodeCtx& ctx, std::uint64_t a) {
 }
 bool print::compat_statfs64(DecodeCtx& ctx, std::uint64_t a) { return print_compat_statfs64(ctx, a); }
 bool print::open_how(DecodeCtx& ctx, std::uint64_t a) { return print_open_how(ctx, a); }
+bool print::utimbuf(DecodeCtx& ctx, std::uint64_t a) { return print_utimbuf(ctx, a); }
 
 }  // namespace lstar::structs
