@@ -26,7 +26,8 @@ int trace_command(int argc, char** argv) {
     case ParseOutcome::run: break;
     }
 
-    TraceOutput out(config.output_path, config.output_append);
+    // -ff: each task's lines go to FILE.TID (the tracer opens them); the rest to stderr.
+    TraceOutput out(config.output_separately ? std::string() : config.output_path, config.output_append);
     Handlers handlers;  // the view's: they outlive the path
     SyscallPath path;
     Tracer tracer(out, config);
@@ -40,12 +41,21 @@ int trace_command(int argc, char** argv) {
     // -i: signal lines show the instruction pointer at the signal's stop.
     backend_options.signal_ip = config.instruction_pointer;
     backend_options.environment = config.env;
+    // --syscall-limit lets the program go on untraced: a seccomp filter left behind
+    // would fail its calls with ENOSYS (strace turns --seccomp-bpf off for it too).
+    if (config.syscall_limit > 0) backend_options.prefilter = false;
     backend_options.outputs.push_back(&out);
     if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
     if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options); !viewed)
         return fail(kViewUsageStatus, viewed.error().message);
     auto backend = make_backend(config.backend, path, backend_options);
     if (!backend) return fail(1, backend.error().message);
+    // Each process of the in-process backend writes its own lines into the one trace.
+    if ((*backend)->traits().path_per_process && config.output_separately && !config.output_path.empty())
+        return fail(1, fmt::format("-ff with --backend={} is not supported yet: use the ptrace backend", config.backend));
+    if ((*backend)->traits().path_per_process && config.syscall_limit > 0)
+        return fail(1, fmt::format("--syscall-limit with --backend={} is not supported yet: use the ptrace backend", config.backend));
+    tracer.on_limit_reached([&path] { path.request_detach_all(); });
     // Each process traces its own tasks: with -f no tracer knows them all.
     if ((*backend)->traits().path_per_process && config.follow_forks) tracer.prefix_every_line();
 

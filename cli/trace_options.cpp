@@ -110,7 +110,7 @@ std::string_view canonical_qualifier(std::string_view name) {
         {"r", "read"},      {"read", "read"},       {"reads", "read"},
         {"w", "write"},     {"write", "write"},     {"writes", "write"},
         {"q", "quiet"},     {"quiet", "quiet"},     {"silent", "quiet"}, {"silence", "quiet"},
-        {"status", "status"}, {"decode-fds", "decode-fds"},
+        {"status", "status"}, {"decode-fds", "decode-fds"}, {"kvm", "kvm"}, {"decode-pids", "decode-pids"},
         {"inject", "inject"}, {"fault", "fault"},
     };
     for (const Alias& a : kAliases)
@@ -150,7 +150,10 @@ Status assign(T* out, Result<T> parsed) {
 
 enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptStatus, kOptAbbrev,
                       kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault,
-                      kOptStringsInHex, kOptBackend };
+                      kOptStringsInHex, kOptBackend, kOptOutputSeparately, kOptTimestamps, kOptDecodePids,
+                      kOptAlwaysShowPid, kOptKillOnExit, kOptSyscallLimit,
+                      // strace's, not supported yet: refused by name.
+                      kOptUnsupported };
 
 constexpr option kLongOptions[] = {
     {"output", required_argument, nullptr, 'o'},
@@ -160,11 +163,30 @@ constexpr option kLongOptions[] = {
     {"columns", required_argument, nullptr, 'a'},
     {"string-limit", required_argument, nullptr, 's'},
     {"no-abbrev", no_argument, nullptr, 'v'},
-    {"decode-fds", no_argument, nullptr, 'y'},
+    {"decode-fds", optional_argument, nullptr, 'y'},
     {"const-print-style", required_argument, nullptr, 'X'},
     {"syscall-number", no_argument, nullptr, 'n'},
-    {"syscall-times", no_argument, nullptr, 'T'},
-    {"relative-timestamps", no_argument, nullptr, 'r'},
+    {"syscall-times", optional_argument, nullptr, 'T'},
+    {"relative-timestamps", optional_argument, nullptr, 'r'},
+    {"absolute-timestamps", optional_argument, nullptr, kOptTimestamps},
+    {"timestamps", optional_argument, nullptr, kOptTimestamps},
+    {"output-separately", no_argument, nullptr, kOptOutputSeparately},
+    {"decode-pids", required_argument, nullptr, kOptDecodePids},
+    {"always-show-pid", no_argument, nullptr, kOptAlwaysShowPid},
+    {"kill-on-exit", no_argument, nullptr, kOptKillOnExit},
+    {"syscall-limit", required_argument, nullptr, kOptSyscallLimit},
+    {"detach-on", required_argument, nullptr, 'b'},
+    {"interruptible", required_argument, nullptr, 'I'},
+    {"stack-traces", optional_argument, nullptr, kOptUnsupported},
+    {"stack-trace", optional_argument, nullptr, kOptUnsupported},
+    {"daemonize", optional_argument, nullptr, kOptUnsupported},
+    {"user", required_argument, nullptr, kOptUnsupported},
+    {"summary-syscall-overhead", required_argument, nullptr, kOptUnsupported},
+    {"debug", no_argument, nullptr, kOptUnsupported},
+    {"secontext", optional_argument, nullptr, kOptUnsupported},
+    {"tips", optional_argument, nullptr, kOptUnsupported},
+    {"kvm", required_argument, nullptr, kOptUnsupported},
+    {"argv0", required_argument, nullptr, kOptUnsupported},
     {"instruction-pointer", no_argument, nullptr, 'i'},
     {"trace-path", required_argument, nullptr, 'P'},
     {"successful-only", no_argument, nullptr, 'z'},
@@ -225,7 +247,61 @@ struct Counts {
     int follow = 0;
     int hex = 0;            // -x, -xx
     bool hex_long = false;  // --strings-in-hex given
+    int stamps = 0;         // -t, -tt, -ttt
+    bool stamps_long = false;  // --timestamps= given
+    int decode_fds = 0;     // -y, -yy
+    bool kill_on_exit = false;
 };
+
+// s, ms, us, ns (strace's str2timescale): the digits after the point.
+std::optional<TimePrecision> parse_precision(std::string_view text) {
+    static constexpr std::pair<std::string_view, int> kUnits[] = {{"s", 0}, {"ms", 3}, {"us", 6}, {"ns", 9}};
+    for (auto [name, digits] : kUnits)
+        if (iequals(name, text)) return TimePrecision{digits};
+    return std::nullopt;
+}
+
+// --timestamps=[[format:]FORMAT][,[precision:]PRECISION]: strace's parse_ts_arg,
+// every token either a format (none, time, unix) or a precision.
+bool parse_timestamps(std::string_view spec, TraceCommand* cfg) {
+    std::optional<StampFormat> format;
+    for (std::string_view token : split_list(spec).items) {
+        bool may_format = true, may_precision = true;
+        if (token.size() >= 7 && iequals(token.substr(0, 7), "format:")) token.remove_prefix(7), may_precision = false;
+        else if (token.size() >= 10 && iequals(token.substr(0, 10), "precision:")) token.remove_prefix(10), may_format = false;
+        if (may_format) {
+            static constexpr std::pair<std::string_view, StampFormat> kFormats[] = {
+                {"none", StampFormat::none}, {"time", StampFormat::time}, {"unix", StampFormat::unix_}};
+            auto it = std::find_if(std::begin(kFormats), std::end(kFormats), [&](auto& f) { return iequals(f.first, token); });
+            if (it != std::end(kFormats)) { format = it->second; continue; }
+        }
+        if (may_precision) {
+            if (auto p = parse_precision(token)) { cfg->stamp_precision = *p; continue; }
+        }
+        return false;
+    }
+    // No format given: the time of day (strace keeps an earlier format).
+    if (format) cfg->stamps = *format;
+    else if (cfg->stamps == StampFormat::none) cfg->stamps = StampFormat::time;
+    return true;
+}
+
+// -e decode-fds=SET: path, socket, dev, pidfd (all, none, !).
+Result<std::uint8_t> parse_decode_fds(std::string_view spec) {
+    static constexpr NamedBit kNames[] = {
+        {"path", kDecodeFdPath}, {"socket", kDecodeFdSocket}, {"dev", kDecodeFdDev}, {"pidfd", kDecodeFdPidfd}};
+    return parse_bit_set(spec, kNames, kDecodeFdAll, "decode-fds");
+}
+
+// The option as the user spelled it: "-r", or "--relative-timestamps" (long_name).
+std::string option_spelling(int c, const char* long_name) {
+    if (long_name) return fmt::format("--{}", long_name);
+    return fmt::format("-{}", static_cast<char>(c));
+}
+
+ParseOutcome unsupported(std::string_view what) {
+    return error_outcome(fmt::format("option '{}' of strace is not supported yet", what));
+}
 
 // --strings-in-hex=: strace's names, in any case.
 std::optional<HexStrings> parse_strings_in_hex(const char* arg) {
@@ -242,7 +318,9 @@ std::optional<HexStrings> parse_strings_in_hex(const char* arg) {
 }
 
 // One option of the command line; nullopt to go on.
-std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* cfg, Counts* counts) {
+// long_name: the long option's name when it was given as one (for messages).
+std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* long_name, TraceCommand* cfg, Counts* counts) {
+    const char* given = long_name;
     auto invalid_arg = [&](char opt) {
         return error_outcome(fmt::format("invalid -{} argument: '{}'", opt, arg), true);
     };
@@ -258,16 +336,50 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* c
     case 'a': if (!parse_uint(arg, &cfg->column)) return invalid_arg('a'); break;
     case 's': if (!parse_uint(arg, &cfg->string_limit)) return invalid_arg('s'); break;
     case 'v': cfg->abbrev = SyscallSet::none(); break;
-    case 'y': cfg->fd_paths = true; break;
+    case 'y':
+        if (!arg) { ++counts->decode_fds; break; }  // -y: paths, -yy: everything
+        if (Status s = assign(&cfg->decode_fds, parse_decode_fds(arg)); !s) return error_outcome(s.error());
+        counts->decode_fds = -1;
+        break;
+    case 'Y': cfg->decode_pid_comm = true; break;
+    case kOptDecodePids:
+        if (Status s = parse_qualifier(fmt::format("decode-pids={}", arg), cfg); !s) return error_outcome(s.error());
+        break;
+    case kOptOutputSeparately: cfg->output_separately = true; break;
+    case kOptAlwaysShowPid: cfg->always_show_pid = true; break;
+    case kOptKillOnExit: counts->kill_on_exit = true; break;
+    case kOptSyscallLimit: {
+        auto n = parse_number<long long>(arg);
+        if (!n || *n <= 0) return error_outcome(fmt::format("invalid --syscall-limit argument: '{}'", arg), true);
+        cfg->syscall_limit = *n;
+        break;
+    }
+    case 'b':
+        if (std::strcmp(arg, "execve")) return error_outcome(fmt::format("Syscall '{}' for -b isn't supported", arg));
+        return unsupported(option_spelling(c, given));
+    case kOptUnsupported: return unsupported(option_spelling(c, given));
+    case 'k': case 'D': case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));
     case 'X':
         if (!std::strcmp(arg, "raw")) cfg->xlat = XlatStyle::raw;
         else if (!std::strcmp(arg, "abbrev")) cfg->xlat = XlatStyle::abbrev;
         else if (!std::strcmp(arg, "verbose")) cfg->xlat = XlatStyle::verbose;
         else return invalid_arg('X');
         break;
-    case 't': ++cfg->timestamps; break;
-    case 'r': cfg->relative = true; break;
-    case 'T': cfg->durations = true; break;
+    case 't': ++counts->stamps; break;
+    case kOptTimestamps:
+        counts->stamps_long = true;
+        if (!parse_timestamps(arg ? arg : "format:time", cfg))
+            return error_outcome(fmt::format("invalid {} argument: '{}'", option_spelling(c, given), arg), true);
+        break;
+    case 'r':
+    case 'T': {
+        // --relative-timestamps[=PRECISION], --syscall-times[=PRECISION]: microseconds by default.
+        std::optional<TimePrecision> p = arg ? parse_precision(arg) : TimePrecision{};
+        if (!p) return error_outcome(fmt::format("invalid {} argument: '{}'", option_spelling(c, given), arg), true);
+        (c == 'r' ? cfg->relative : cfg->durations) = true;
+        (c == 'r' ? cfg->relative_precision : cfg->duration_precision) = *p;
+        break;
+    }
     case 'n': cfg->numbers = true; break;
     case 'i': cfg->instruction_pointer = true; break;
     case 'x':
@@ -298,9 +410,13 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* c
         break;
     case 'w': cfg->wall_clock = true; break;
     case 'I': {
+        // strace's levels by number or name. lstar never blocks signals while
+        // decoding: every level behaves like 1 (anywhere).
+        static constexpr std::string_view kLevels[] = {"anywhere", "waiting", "never", "never_tstp"};
         unsigned level = 0;
-        if (!parse_uint(arg, &level) || level < 1 || level > 4) return invalid_arg('I');
-        break;  // lstar never blocks signals while decoding: every level behaves like 1
+        bool named = std::any_of(std::begin(kLevels), std::end(kLevels), [&](std::string_view l) { return iequals(l, arg); });
+        if (!named && (!parse_uint(arg, &level) || level < 1 || level > 4)) return invalid_arg('I');
+        break;
     }
     case 'E': cfg->env.emplace_back(arg); break;
     case 'h': return ParseOutcome{ParseOutcome::exit, trace_usage()};
@@ -332,7 +448,20 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, TraceCommand* c
     return std::nullopt;
 }
 
-void apply_counts(const Counts& counts, TraceCommand* cfg) {
+// What only the whole command line decides; an error in the combination, or nullopt.
+std::optional<ParseOutcome> apply_counts(const Counts& counts, TraceCommand* cfg) {
+    if (counts.stamps && counts.stamps_long)
+        return error_outcome("-t and --absolute-timestamps cannot be provided simultaneously");
+    if (counts.stamps) {
+        // -t: time of day; -tt: with microseconds; -ttt: seconds since the epoch with microseconds.
+        cfg->stamps = counts.stamps >= 3 ? StampFormat::unix_ : StampFormat::time;
+        cfg->stamp_precision = TimePrecision{counts.stamps >= 2 ? 6 : 0};
+    }
+    if (counts.decode_fds == 1) cfg->decode_fds = kDecodeFdPath;
+    else if (counts.decode_fds >= 2) cfg->decode_fds = kDecodeFdAll;
+    if (counts.kill_on_exit && !cfg->attach.empty())
+        return error_outcome("--kill-on-exit and -p/--attach are mutually exclusive options");
+    if (counts.follow > 1) cfg->output_separately = true;  // -ff
     // -q: attach and personality messages; -qq: exit status lines too; -qqq: everything.
     if (counts.quiet >= 1) cfg->quiet |= kQuietAttach | kQuietPersonality;
     if (counts.quiet >= 2) cfg->quiet |= kQuietExit;
@@ -340,6 +469,7 @@ void apply_counts(const Counts& counts, TraceCommand* cfg) {
     // strace: a program traced into a file runs without attach messages unless -q/-e quiet= say otherwise.
     if (!counts.quiet_set && !cfg->output_path.empty() && !cfg->argv.empty())
         cfg->quiet |= kQuietAttach | kQuietPersonality;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -584,23 +714,32 @@ Status parse_qualifier(std::string_view expr, TraceCommand* cfg) {
         cfg->injections.push_back(std::move(injection).value());
         return {};
     }
-    // decode-fds: lstar knows paths only.
-    if (value == "path" || value == "all") cfg->fd_paths = true;
-    else if (value == "none") cfg->fd_paths = false;
-    else return error(fmt::format("invalid decode-fds '{}'", value), EINVAL);
-    return {};
+    if (name == "decode-fds") return assign(&cfg->decode_fds, parse_decode_fds(value));
+    if (name == "decode-pids") {
+        // comm (-Y); pidns needs the tracer's view of other pid namespaces.
+        for (std::string_view item : split_list(value).items) {
+            if (item == "comm") cfg->decode_pid_comm = true;
+            else if (item == "pidns") return error("decode-pids 'pidns' of strace is not supported yet", ENOTSUP);
+            else if (item != "none") return error(fmt::format("invalid decode-pids '{}'", item), EINVAL);
+        }
+        return {};
+    }
+    return error(fmt::format("option '-e {}' of strace is not supported yet", expr.substr(0, eq)), ENOTSUP);
 }
 
 ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {
     // "+": stop at the first non-option, so that the program's own options are its own.
     // ":": report a missing argument as ':' rather than '?'.
-    static constexpr const char* kShort = "+:a:AcCe:E:fhiI:no:p:P:qrs:S:tTU:vVwxX:yzZ";
+    static constexpr const char* kShort = "+:a:Ab:cCdDe:E:fhiI:kno:O:p:P:qrs:S:tTu:U:vVwxX:yYzZ";
     optind = 0;  // glibc: full reinitialisation (parsing may run more than once in a process)
     opterr = 0;
     Counts counts;
     int c;
     static const std::vector<option> long_options = with_view_options(kLongOptions);
-    while ((c = getopt_long(argc, argv, kShort, long_options.data(), nullptr)) != -1) {
+    int long_index = -1;
+    while ((c = getopt_long(argc, argv, kShort, long_options.data(), &long_index)) != -1) {
+        const char* long_name = long_index >= 0 ? long_options[static_cast<std::size_t>(long_index)].name : nullptr;
+        long_index = -1;
         if (c == '?') {
             if (optopt) return error_outcome(fmt::format("invalid option -- '{}'", static_cast<char>(optopt)), true);
             return error_outcome(fmt::format("unrecognized option '{}'", argv[optind - 1]), true);
@@ -610,57 +749,133 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {
                 return error_outcome(fmt::format("option requires an argument -- '{}'", static_cast<char>(optopt)), true);
             return error_outcome(fmt::format("option '{}' requires an argument", argv[optind - 1]), true);
         }
-        if (auto outcome = apply_option(c, optarg, cfg, &counts)) return *outcome;
+        if (auto outcome = apply_option(c, optarg, long_name, cfg, &counts)) return *outcome;
     }
     for (int i = optind; i < argc; ++i) cfg->argv.emplace_back(argv[i]);
-    apply_counts(counts, cfg);
+    if (auto outcome = apply_counts(counts, cfg)) return *outcome;
     if (cfg->argv.empty() && cfg->attach.empty()) return error_outcome("must have PROG [ARGS] or -p PID", true);
     if (!cfg->argv.empty() && !cfg->attach.empty())
         return error_outcome("-p together with a program is not supported: give one or the other");
-    if (counts.follow > 1) return error_outcome("-ff (output into separate files) is not supported");
     return ParseOutcome{};
 }
 
 std::string trace_usage() {
-    return "Usage: lstar trace [-ACcfhinqrtTvVwxyzZ] [-a COLUMN] [-e EXPR]... [-o FILE] [-s STRSIZE]\n"
-           "                   [-X FORMAT] [-S SORTBY] [-U COLUMNS] [-P PATH]... [-p PID]... [--json]\n"
-           "                   { -p PID | [-E VAR=VAL]... [--] PROG [ARGS] }\n"
+    // strace's groups, in strace's order; "(not supported yet)" marks strace's options
+    // lstar refuses by name.
+    return "Usage: lstar trace [-ACdffhikqqrtttTvVwxxyyYzZ] [-I N] [-b execve] [-e EXPR]...\n"
+           "                   [-a COLUMN] [-o FILE] [-s STRSIZE] [-X FORMAT] [-O OVERHEAD]\n"
+           "                   [-S SORTBY] [-P PATH]... [-p PID]... [-U COLUMNS] [--seccomp-bpf]\n"
+           "                   [--json] [--backend=ptrace|inproc]\n"
+           "                   { -p PID | [-DDD] [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }\n"
            "strace's command line, strace's output.\n\n"
+           "General:\n"
+           "  -e EXPR        a qualifying expression: OPTION=[!]all or OPTION=[!]VAL1[,VAL2]...\n"
+           "     options:    trace, abbrev, verbose, raw, signal, read, write, fault,\n"
+           "                 inject, status, quiet, decode-fds, decode-pids (kvm: not supported yet)\n"
+           "\n"
+           "Startup:\n"
+           "  -E VAR=VAL, --env=VAR=VAL   put VAR=VAL in the environment for command\n"
+           "  -E VAR, --env=VAR           remove VAR from the environment for command\n"
+           "  -p PID, --attach=PID        trace process with process id PID, may be repeated\n"
+           "  -u USERNAME, --user=USERNAME   (not supported yet)\n"
+           "  --kill-on-exit              kill the traced processes if lstar exits\n"
+           "                              (a launched program always is; not with -p)\n"
+           "  --backend=ptrace|inproc     how calls are caught: a tracer process (default), or\n"
+           "                              a SIGSYS inside the program (much faster; no -p;\n"
+           "                              docs/inproc.md)\n"
+           "\n"
+           "Tracing:\n"
+           "  -b execve, --detach-on=execve   (not supported yet)\n"
+           "  -D, -DD, -DDD, --daemonize      (not supported yet)\n"
+           "  -f, --follow-forks          follow forks\n"
+           "  -ff, --follow-forks --output-separately\n"
+           "                              follow forks with output into separate files\n"
+           "                              (FILE.TID for each task, with -o FILE)\n"
+           "  -I INTERRUPTIBLE, --interruptible=INTERRUPTIBLE\n"
+           "                              1/anywhere, 2/waiting, 3/never, 4/never_tstp; lstar\n"
+           "                              never blocks signals while decoding (all act as 1)\n"
+           "  --syscall-limit=LIMIT       detach all tracees after LIMIT calls are shown\n"
+           "\n"
            "Filtering:\n"
-           "  -e trace=[!][?]{SYSCALL|%CLASS|/REGEX|all|none}[,...]   trace only these calls\n"
-           "                 (-e SYSCALL,... is the same)\n"
-           "  -e signal=SET  print only these signals      -e status=SET  successful, failed,\n"
-           "                                                  unfinished, unavailable, detached\n"
-           "  -z / -Z        successful / failed calls only  -P PATH       calls that touch PATH\n"
+           "  -e trace=[!][?]{{SYSCALL|GROUP|all|/REGEX}[@64|@32|@x32]|none},\n"
+           "   --trace=...                trace only specified syscalls (-e SYSCALL,... too)\n"
+           "     groups:     %clock, %creds, %desc, %file, %fstat, %fstatfs %ipc, %lstat,\n"
+           "                 %memory, %net, %process, %pure, %signal, %stat, %%stat,\n"
+           "                 %statfs, %%statfs\n"
+           "  -e signal=SET, --signal=SET print only the signals from SET\n"
+           "  -e status=SET, --status=SET print only system calls with the return statuses in SET\n"
+           "     statuses:   successful, failed, unfinished, unavailable, detached\n"
+           "  -P PATH, --trace-path=PATH  trace accesses to PATH\n"
+           "  -z, --successful-only       print only syscalls that returned without an error code\n"
+           "  -Z, --failed-only           print only syscalls that returned with an error code\n"
+           "\n"
            "Output format:\n"
-           "  -a COLUMN      result column (default 40)     -o FILE       trace to FILE (-A appends)\n"
-           "  -s STRSIZE     string bytes shown (32)         -v            unabbreviated structures\n"
-           "  -y             paths of descriptors            -X FORMAT     raw, abbrev, verbose constants\n"
-           "  -e raw=SET, -e abbrev=SET, -e verbose=SET       per-call decoding\n"
-           "  -e read=FDS, -e write=FDS                      hex dumps of the data on these fds\n"
-           "  -t, -tt, -ttt  wall-clock time stamps          -r            time since the previous line\n"
-           "  -T             time spent in each call         -n            system call numbers\n"
-           "  -i             instruction pointer at each call\n"
-           "  -x             non-ASCII strings in hex        -xx           all strings in hex\n"
-           "  --strings-in-hex=[none|non-ascii-chars|non-ascii|all]   the same; non-ascii-chars:\n"
-           "                 \\xNN instead of octal escapes\n"
-           "  -q, -qq, -e quiet=SET   fewer attach/detach and exit messages\n"
-           "  --json         one JSON object per event (docs/json-schema.md)\n"
+           "  -a COLUMN, --columns=COLUMN alignment COLUMN for printing syscall results (40)\n"
+           "  -e abbrev=SET, --abbrev=SET abbreviate output for the syscalls in SET\n"
+           "  -e verbose=SET, --verbose=SET   dereference structures for the syscalls in SET\n"
+           "  -e raw=SET, --raw=SET       print undecoded arguments for the syscalls in SET\n"
+           "  -e read=SET, --read=SET     dump the data read from the file descriptors in SET\n"
+           "  -e write=SET, --write=SET   dump the data written to the file descriptors in SET\n"
+           "  -e quiet=SET, --quiet=SET   suppress various informational messages\n"
+           "     messages:   attach, exit, path-resolution, personality, thread-execve\n"
+           "  -e decode-fds=SET, --decode-fds=SET\n"
+           "     details:    dev (device major/minor), path (file path), pidfd (associated PID),\n"
+           "                 socket (shown as its path, socket:[INODE]: details not decoded yet)\n"
+           "  -i, --instruction-pointer   print instruction pointer at time of syscall\n"
+           "  -k, --stack-traces          (not supported yet)\n"
+           "  -n, --syscall-number        print syscall number\n"
+           "  -o FILE, --output=FILE      send trace output to FILE instead of stderr\n"
+           "  -A, --output-append-mode    open the file provided in the -o option in append mode\n"
+           "  --output-separately         output into separate files (by appending pid to file names)\n"
+           "  --always-show-pid           show the PID column on every line, for one process too\n"
+           "  -q, --quiet=attach,personality   suppress messages about attaching, detaching, etc.\n"
+           "  -qq, --quiet=attach,personality,exit   and about process exit status as well\n"
+           "  -qqq, --quiet=all           suppress all suppressible messages\n"
+           "  -r, --relative-timestamps[=PRECISION]   print relative timestamp\n"
+           "     precision:  one of s, ms, us, ns; default is microseconds\n"
+           "  -s STRSIZE, --string-limit=STRSIZE   limit length of print strings (default 32)\n"
+           "  --absolute-timestamps=[[format:]FORMAT[,[precision:]PRECISION]], --timestamps=...\n"
+           "     format:     none, time, or unix; default is time\n"
+           "     precision:  one of s, ms, us, ns; default is seconds\n"
+           "  -t, -tt, -ttt               absolute timestamp: time, time with usecs, unix with usecs\n"
+           "  -T, --syscall-times[=PRECISION]   print time spent in each syscall (default us)\n"
+           "  -v, --no-abbrev             verbose mode: print entities unabbreviated\n"
+           "  --strings-in-hex=non-ascii-chars   use hex instead of octal in escape sequences\n"
+           "  -x, --strings-in-hex=non-ascii     print non-ASCII strings in hex\n"
+           "  -xx, --strings-in-hex[=all]        print all strings in hex\n"
+           "  -X FORMAT, --const-print-style=FORMAT   raw, abbrev, verbose constants and flags\n"
+           "  -y, --decode-fds[=path]     print paths associated with file descriptor arguments\n"
+           "  -yy, --decode-fds=all       all the details above\n"
+           "  --decode-pids=pidns         (not supported yet)\n"
+           "  -Y, --decode-pids=comm      print command names associated with PIDs\n"
+           "  --json                      one JSON object per event (docs/json-schema.md)\n"
+           "\n"
+           "Statistics:\n"
+           "  -c, --summary-only          count time, calls, and errors for each syscall and\n"
+           "                              report summary\n"
+           "  -C, --summary               like -c, but also print the regular output\n"
+           "  -O OVERHEAD, --summary-syscall-overhead=OVERHEAD   (not supported yet)\n"
+           "  -S SORTBY, --summary-sort-by=SORTBY   time, min-time, max-time, avg-time,\n"
+           "                              calls, errors, name, nothing (default time)\n"
+           "  -U COLUMNS, --summary-columns=COLUMNS   time-percent, total-time, min-time,\n"
+           "                              max-time, avg-time, calls, errors, name\n"
+           "  -w, --summary-wall-clock    summarise syscall latency (default is system time)\n"
+           "\n"
            "Tampering:\n"
            "  -e inject=SET[:error=ERRNO|:retval=VALUE][:signal=SIG][:delay_enter=DELAY]\n"
-           "            [:delay_exit=DELAY][:when=FIRST[..LAST][+[STEP]]]   change these calls\n"
-           "  -e fault=SET[:error=ERRNO][:when=EXPR]         fail them (ENOSYS by default)\n"
-           "Statistics:\n"
-           "  -c             summary table only              -C            lines and the summary\n"
-           "  -w             wall time from entry to exit in the table (default: system CPU time)\n"
-           "  -S SORTBY      time, calls, errors, name, nothing, min-time, max-time, avg-time\n"
-           "  -U COLUMNS     time-percent,total-time,min-time,max-time,avg-time,calls,errors,name\n"
-           "Startup:\n"
-           "  -f             follow forks                    -p PID        attach (repeatable, PID,PID...)\n"
-           "  -E VAR[=VAL]   set or remove VAR for the program\n"
-           "  --backend=ptrace|inproc   how calls are caught: a tracer process (default), or\n"
-           "                 a SIGSYS inside the program (much faster; no -p; docs/inproc.md)\n"
-           "  -h, -V         this help, the version\n" +
+           "            [:delay_exit=DELAY][:when=WHEN], --inject=...\n"
+           "                              perform syscall tampering for the syscalls in SET\n"
+           "     delay:      microseconds or NUMBER{s|ms|us|ns}\n"
+           "     when:       FIRST[..LAST][+[STEP]]\n"
+           "  -e fault=SET[:error=ERRNO][:when=WHEN], --fault=...\n"
+           "                              synonym for -e inject with default ERRNO ENOSYS\n"
+           "\n"
+           "Miscellaneous:\n"
+           "  -d, --debug                 (not supported yet)\n"
+           "  -h, --help                  print help message\n"
+           "  --seccomp-bpf               accepted: lstar always filters with seccomp-bpf\n"
+           "  --tips, --secontext         (not supported yet)\n"
+           "  -V, --version               print version\n" +
            std::string(view_usage());
 }
 

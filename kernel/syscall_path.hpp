@@ -137,10 +137,17 @@ public:
     void call_resumed(Task& task);
     void image_end();
 
+    // A stage asks the backend to let every task go on untraced (strace's
+    // --syscall-limit): the backend detaches them all at its next chance and its
+    // run() returns. A backend that cannot detach is never given such a stage.
+    void request_detach_all() { detach_all_requested_ = true; }
+    bool detach_all_requested() const { return detach_all_requested_; }
+
 private:
     std::array<std::vector<Hook*>, kStageCount> hooks_;
     std::size_t next_slot_ = kBackendSlot + 1;
     TaskRegistry tasks_;
+    bool detach_all_requested_ = false;
     // sys_call_table: nothing bound = pass through (the default handler).
     EntryTable<Handler> table_;
     EntryTable<Handler> exit_table_;  // what handlers do after a call the host ran

@@ -118,6 +118,8 @@ enum EntryFlag : std::uint8_t {
                            // a signal, time, another thread): a tracer shows its entry first
     kSigreturn = 1u << 5,  // returns through the signal frame at the stack pointer: it must run
                            // where the program made it (a backend never moves it elsewhere)
+    kReturnsFd = 1u << 6,  // success returns a new descriptor (strace's RVAL_FD: shown like an fd argument)
+    kReturnsPid = 1u << 7, // success returns a process/thread/group id (RVAL_TGID, RVAL_TID, ...)
 };
 
 struct EntryFlagName {
@@ -126,7 +128,8 @@ struct EntryFlagName {
 };
 inline constexpr EntryFlagName kEntryFlagNames[] = {
     {"noreturn", kNoReturn},       {"never_fails", kNeverFails}, {"ni", kNi},
-    {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn}};
+    {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn},
+    {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"

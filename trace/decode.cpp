@@ -96,15 +96,21 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
     auto sv = static_cast<std::int64_t>(v);
     switch (a.kind) {
     case ArgKind::dec:
-    case ArgKind::off:
-    case ArgKind::pid: return ctx.dec(sv);
+    case ArgKind::off: return ctx.dec(sv);
+    case ArgKind::pid: return ctx.pid(sv);
     case ArgKind::uid:
-    case ArgKind::gid: return ctx.dec(static_cast<std::int32_t>(v));  // -1 means "unchanged"
+    case ArgKind::gid: {
+        // strace: -1 ("unchanged") as -1, any other id unsigned (4294901760, not -65536),
+        // at the id's width (16 bits for the old i386 calls).
+        std::uint64_t mask = a.size == 2 ? 0xffffu : 0xffffffffu;
+        if ((v & mask) == mask) return ctx.dec(-1);
+        return ctx.udec(v & mask);
+    }
     case ArgKind::udec:
     case ArgKind::size: return ctx.udec(v);
     case ArgKind::hex: return ctx.hex(v);
-    case ArgKind::oct:
-    case ArgKind::mode: return ctx.oct(v);
+    case ArgKind::oct: return ctx.oct(v);
+    case ArgKind::mode: return ctx.oct(v & 0xffff);  // strace: umode_t, 16 bits (umask(0177777))
     case ArgKind::ptr:
     case ArgKind::addr: return ctx.addr(v);
     case ArgKind::fd: return ctx.fd(static_cast<int>(v));
@@ -118,7 +124,9 @@ void format_kind(DecodeCtx& ctx, const ArgMeta& a, int i, std::uint64_t v) {
     case ArgKind::out_buf:
         if (ctx.addr_instead(v, true)) return;
         return ctx.buf(v, static_cast<std::uint64_t>(ctx.task.retval));
-    case ArgKind::flags: return ctx.flags(set_of(a), v);
+    case ArgKind::flags:
+        // A bit set is never sign-extended: an int's high bit is 0x80000000 (strace).
+        return ctx.flags(set_of(a), a.size && a.size < 8 ? v & ((std::uint64_t{1} << (a.size * 8)) - 1) : v);
     case ArgKind::enum_: return ctx.xval(set_of(a), v);
     case ArgKind::signal: return ctx.signal(static_cast<int>(v));
     case ArgKind::struct_inout:
@@ -284,7 +292,10 @@ void Decoder::format_result(Task& task, std::string& out) const {
     // -e raw=: strace shows a successful result in hex ("= 0x2f").
     if (options_.raw) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
     if (const CallDecoder* d = call_decoder(task); d && d->result && d->result(ctx)) return;
-    if (task.sc->effective().flags & kReturnsAddress) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
+    std::uint8_t flags = task.sc->effective().flags;
+    if (flags & kReturnsAddress) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
+    if (flags & kReturnsFd) return ctx.fd(static_cast<int>(ret));    // -y: 3</etc/passwd>
+    if (flags & kReturnsPid) return ctx.pid(ret);                    // -Y: 1234<comm>
     ctx.dec(ret);
 }
 

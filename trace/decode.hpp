@@ -21,11 +21,21 @@ enum class HexStrings : std::uint8_t {
     all,              // -xx: every string, every byte in \xNN
 };
 
+// -y, -yy, -e decode-fds=: what is shown after a descriptor.
+enum DecodeFdsBit : std::uint8_t {
+    kDecodeFdPath = 1u << 0,    // <path>
+    kDecodeFdDev = 1u << 1,     // <path<char 1:3>> for a device (strace: dev implies its path)
+    kDecodeFdPidfd = 1u << 2,   // <pid:N> for a pidfd
+    kDecodeFdSocket = 1u << 3,  // protocol details of sockets (lstar: the path, socket:[inode])
+    kDecodeFdAll = 0xf,
+};
+
 struct DecodeOptions {
     unsigned string_limit = 32;          // -s: bytes of a string or buffer shown
     bool verbose_structs = false;        // -v: structures and arrays in full
     XlatStyle xlat = XlatStyle::abbrev;  // -X: constants by name, as numbers, or both
-    bool fd_paths = false;               // -y: <path> after descriptors
+    std::uint8_t decode_fds = 0;         // -y, -e decode-fds=: DecodeFdsBit
+    bool pid_comm = false;               // -Y: <comm> after process ids
     bool raw = false;                    // -e raw=...: every argument in hex for this call
     HexStrings strings_in_hex = HexStrings::none;  // -x, -xx
 };

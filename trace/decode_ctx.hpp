@@ -61,6 +61,7 @@ struct DecodeCtx {
     void xval(xlat::Set set, std::uint64_t v, std::string_view dflt = {});
     void fd(int fd);
     void dirfd(int fd);
+    void pid(std::int64_t id);            // 1234, or 1234<comm> with -Y
     void signal(int sig);                 // SIGINT, or the number
     void sig_mask(const std::uint8_t* bytes, std::size_t len);  // [INT TERM], ~[KILL STOP]
     void sigset(std::uint64_t a, std::uint64_t size);
@@ -93,6 +94,10 @@ inline StructId struct_of(const ArgMeta& a) { return static_cast<StructId>(a.par
 
 // The path of a task's descriptor from /proc (empty when unknown).
 std::string fd_path(pid_t tid, int fd);
+// The process a pidfd refers to (its fdinfo's Pid:), 0 when unknown.
+int pidfd_pid(pid_t tid, int fd);
+// /proc/PID/comm without its newline; empty when the process is gone.
+std::string process_comm(pid_t pid);
 
 // What Decoder::capture_entry read at entry for argument i (or for the in/out
 // struct argument named param): false when nothing was captured for this call.

@@ -2,7 +2,12 @@
 // constant sets, descriptors and signals.
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -160,8 +165,19 @@ std::string unknown_name(xlat::Set set) {
         prefix = prefix.substr(0, k);
     }
     auto us = prefix.rfind('_');
-    if (us == std::string_view::npos || us == 0) return {};
-    return std::string(prefix.substr(0, us + 1)) + "???";
+    if (us != std::string_view::npos && us != 0) return std::string(prefix.substr(0, us + 1)) + "???";
+    // No prefix all share: the one most names have ("O_" beside FASYNC), else the
+    // suffix all share ("?_OK" for F_OK, R_OK, W_OK, X_OK), as strace names them.
+    std::map<std::string_view, std::size_t> heads;
+    for (const XlatEntry& e : entries)
+        if (auto u = e.name.find('_'); u != std::string_view::npos && u != 0) ++heads[e.name.substr(0, u + 1)];
+    for (auto [head, count] : heads)
+        if (count * 2 > entries.size()) return std::string(head) + "???";
+    std::string_view suffix = entries.front().name;
+    suffix = suffix.substr(std::min(suffix.find('_'), suffix.size()));
+    for (const XlatEntry& e : entries)
+        if (!e.name.ends_with(suffix)) return {};
+    return suffix.size() > 1 ? "?" + std::string(suffix) : std::string();
 }
 
 std::string fd_path(pid_t tid, int fd) {
@@ -169,6 +185,20 @@ std::string fd_path(pid_t tid, int fd) {
     std::string link = fmt::format("/proc/{}/fd/{}", tid, fd);
     ssize_t n = readlink(link.c_str(), buf, sizeof buf);
     return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
+int pidfd_pid(pid_t tid, int fd) {
+    std::ifstream info(fmt::format("/proc/{}/fdinfo/{}", tid, fd));
+    for (std::string line; std::getline(info, line);)
+        if (line.starts_with("Pid:")) return std::atoi(line.c_str() + 4);
+    return 0;
+}
+
+std::string process_comm(pid_t pid) {
+    std::ifstream f(fmt::format("/proc/{}/comm", pid));
+    std::string comm;
+    std::getline(f, comm);
+    return comm;
 }
 
 std::uint64_t DecodeCtx::arg(int i) const {
@@ -270,7 +300,7 @@ void DecodeCtx::flags(xlat::Set set, std::uint64_t v, std::string_view dflt) {
         } else if (const XlatEntry* e = find_value(set, field)) {
             names += e->name;
         } else {
-            names += fmt::format("{:#x}", field);
+            rest = v;  // strace: an unknown field stays in the number after the names
         }
         n = names.empty() ? 0 : 1;
         if (f->field_from_signals && n) {
@@ -291,7 +321,7 @@ void DecodeCtx::flags(xlat::Set set, std::uint64_t v, std::string_view dflt) {
     }
     if (n) {
         if (rest) put(names, "|{:#x}", rest);
-        if (verbose) put(out, "{:#x} /* {} */", v, names);
+        if (verbose) hex(v), put(out, " /* {} */", names);  // 0 /* O_RDONLY */
         else out += names;
         return;
     }
@@ -317,22 +347,46 @@ void DecodeCtx::xval(xlat::Set set, std::uint64_t v, std::string_view dflt) {
     if (!d.empty()) put(out, " /* {} */", d);
 }
 
+// strace's printfd: a device's path with its numbers (dev), a pidfd's process
+// (pidfd), else the path (path); each kind only when -e decode-fds= asks for it.
 void DecodeCtx::fd(int fd) {
     dec(fd);
-    if (!opt.fd_paths || fd < 0) return;
+    if (!opt.decode_fds || fd < 0) return;
     std::string p = fd_path(task.tid, fd);
-    if (!p.empty()) put(out, "<{}>", p);
+    if (p.empty()) return;
+    if (opt.decode_fds & kDecodeFdDev) {
+        struct stat st;
+        if (::stat(p.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+            put(out, "<{}<{} {}:{}>>", p, S_ISCHR(st.st_mode) ? "char" : "block", major(st.st_rdev), minor(st.st_rdev));
+            return;
+        }
+    }
+    if ((opt.decode_fds & kDecodeFdPidfd) && p == "anon_inode:[pidfd]") {
+        if (int pid = pidfd_pid(task.tid, fd); pid > 0) {
+            put(out, "<pid:{}>", pid);
+            return;
+        }
+    }
+    if (opt.decode_fds & kDecodeFdPath) put(out, "<{}>", p);
 }
 
 void DecodeCtx::dirfd(int fd) {
     if (fd != -100) return this->fd(fd);  // AT_FDCWD
     if (opt.xlat == XlatStyle::raw) return dec(fd);
     out += opt.xlat == XlatStyle::verbose ? "-100 /* AT_FDCWD */" : "AT_FDCWD";
-    if (!opt.fd_paths) return;
+    if (!(opt.decode_fds & kDecodeFdPath)) return;
     char buf[PATH_MAX];
     std::string link = fmt::format("/proc/{}/cwd", task.tid);
     ssize_t n = readlink(link.c_str(), buf, sizeof buf);
     if (n > 0) put(out, "<{}>", std::string_view(buf, static_cast<std::size_t>(n)));
+}
+
+// -Y: "1234<comm>" for a process that exists (strace reads /proc/PID/comm).
+void DecodeCtx::pid(std::int64_t id) {
+    dec(id);
+    if (!opt.pid_comm || id <= 0) return;
+    std::string comm = process_comm(static_cast<pid_t>(id));
+    if (!comm.empty()) put(out, "<{}>", comm);
 }
 
 void DecodeCtx::signal(int sig) {

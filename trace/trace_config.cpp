@@ -14,7 +14,8 @@ DecodeOptions TraceConfig::decode_options() const {
     d.string_limit = string_limit;
     d.verbose_structs = abbrev.is_empty();
     d.xlat = xlat;
-    d.fd_paths = fd_paths;
+    d.decode_fds = decode_fds;
+    d.pid_comm = decode_pid_comm;
     d.strings_in_hex = strings_in_hex;
     return d;
 }

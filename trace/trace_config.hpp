@@ -43,6 +43,13 @@ struct FdSet {
     bool contains(long fd) const;
 };
 
+// -t/--timestamps=: the wall clock at each line's start.
+enum class StampFormat : std::uint8_t { none, time /* HH:MM:SS */, unix_ /* seconds since the epoch */ };
+// s, ms, us, ns: how many digits of the second follow the point (0, 3, 6, 9).
+struct TimePrecision {
+    int digits = 6;
+};
+
 enum class SummaryMode : std::uint8_t { off, only /* -c */, also /* -C */ };
 // -S: what the -c table is sorted by (strace's names and aliases).
 enum class SortBy : std::uint8_t { time, min_time, max_time, avg_time, calls, errors, name, nothing };
@@ -54,6 +61,7 @@ struct TraceConfig {
     std::vector<std::string> argv;  // the program and its arguments, or empty
     std::vector<pid_t> attach;      // -p
     bool follow_forks = false;      // -f
+    bool output_separately = false; // -ff / --output-separately with -o: FILE.TID per task
     std::string output_path;        // -o; "" is stderr
     bool output_append = false;     // -A
     std::vector<std::string> env;   // -E VAR=VAL (set) or -E VAR (remove), for the launched program
@@ -73,10 +81,16 @@ struct TraceConfig {
     unsigned column = 40;       // -a
     unsigned string_limit = 32; // -s
     XlatStyle xlat = XlatStyle::abbrev;  // -X
-    bool fd_paths = false;      // -y
-    int timestamps = 0;         // -t, -tt, -ttt
+    std::uint8_t decode_fds = 0;  // -y (path), -e decode-fds=: DecodeFdsBit
+    bool decode_pid_comm = false; // -Y, --decode-pids=comm: <comm> after process ids
+    bool always_show_pid = false; // --always-show-pid: the id column on every line
+    StampFormat stamps = StampFormat::none;  // -t, -tt, -ttt, --timestamps=
+    TimePrecision stamp_precision{0};        // --timestamps=...,PRECISION (seconds by default)
     bool relative = false;      // -r
+    TimePrecision relative_precision;        // --relative-timestamps=PRECISION
     bool durations = false;     // -T
+    TimePrecision duration_precision;        // --syscall-times=PRECISION
+    long long syscall_limit = -1;  // --syscall-limit: detach after this many calls shown
     bool numbers = false;       // -n
     bool instruction_pointer = false;  // -i
     HexStrings strings_in_hex = HexStrings::none;  // -x, -xx, --strings-in-hex=

@@ -76,7 +76,11 @@ private:
 Tracer::Tracer(TraceOutput& out, const TraceConfig& config)
     : out_(out), config_(config), fmt_(std::make_unique<CallFormatter>(config)) {
     deferred_ = config.status != kStatusAll;
-    pid_column_ = !config.output_path.empty() && (config.follow_forks || config.attach.size() > 1);
+    separate_ = config.output_separately && !config.output_path.empty();
+    calls_left_ = config.syscall_limit;
+    // strace's print_pid_pfx: -o FILE with -f or several -p (not -ff: one task a file).
+    pid_column_ = !config.output_path.empty() && !config.output_separately &&
+                  (config.follow_forks || config.attach.size() > 1);
     wall_offset_ns_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
     for (const std::string& p : config.paths) {
         paths_.push_back(p);
@@ -127,36 +131,61 @@ bool Tracer::touches_path(Task& task) const {
 
 // ---- text lines -------------------------------------------------------------
 
+namespace {
+// ".123" for a precision of 3 digits: the first digits of the nanoseconds.
+void append_fraction(std::string& out, std::uint64_t ns, TimePrecision p) {
+    if (!p.digits) return;
+    std::uint64_t scale = 1;
+    for (int d = p.digits; d < 9; ++d) scale *= 10;
+    fmt::format_to(std::back_inserter(out), ".{:0{}}", ns % 1000000000u / scale, p.digits);
+}
+}  // namespace
+
 void Tracer::append_timestamp() {
     auto it = std::back_inserter(line_);
-    if (config_.timestamps) {
+    if (config_.stamps != StampFormat::none) {
         std::uint64_t now = clock_ns(CLOCK_REALTIME);
         time_t sec = static_cast<time_t>(now / 1000000000u);
-        long usec = static_cast<long>(now % 1000000000u / 1000u);
-        if (config_.timestamps >= 3) {
-            fmt::format_to(it, "{}.{:06} ", sec, usec);
+        if (config_.stamps == StampFormat::unix_) {
+            fmt::format_to(it, "{}", sec);
         } else {
             tm local;
             ::localtime_r(&sec, &local);
             fmt::format_to(it, "{:02}:{:02}:{:02}", local.tm_hour, local.tm_min, local.tm_sec);
-            if (config_.timestamps == 2) fmt::format_to(it, ".{:06}", usec);
-            line_ += ' ';
         }
+        append_fraction(line_, now, config_.stamp_precision);
+        line_ += ' ';
     }
     if (config_.relative) {
         std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
         std::uint64_t delta = last_stamp_ns_ ? now - last_stamp_ns_ : 0;
         last_stamp_ns_ = now;
-        fmt::format_to(it, "{:6}.{:06} ", delta / 1000000000u, delta % 1000000000u / 1000u);
+        // strace: "(+     0.000123) " after an absolute time stamp.
+        bool after_stamp = config_.stamps != StampFormat::none;
+        fmt::format_to(it, "{}{:6}", after_stamp ? "(+" : "", delta / 1000000000u);
+        append_fraction(line_, delta, config_.relative_precision);
+        line_ += after_stamp ? ") " : " ";
     }
 }
 
 // The leader of a line: task id, time stamps, call number (strace's printleader).
 void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
-    interrupt_open_line();
+    interrupt_open_line(&task);
     line_.clear();
-    if (pid_column_) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
-    else if (live_tasks_ > 1 || prefix_all_) fmt::format_to(std::back_inserter(line_), "[pid {:>5}] ", task.tid);
+    // -Y: the task's command name after its id, as last seen (strace keeps it from
+    // the task's start and each execve, so a task that is gone still has it).
+    std::string comm;
+    if (config_.decode_pid_comm) {
+        TaskTrace& t = state<TaskTrace>(const_cast<Task&>(task));
+        if (t.comm.empty()) t.comm = process_comm(task.tid);
+        comm = t.comm;
+    }
+    if (pid_column_ || config_.always_show_pid) {
+        if (comm.empty()) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
+        else fmt::format_to(std::back_inserter(line_), "{}<{}> ", task.tid, comm);
+    } else if ((live_tasks_ > 1 || prefix_all_) && config_.output_path.empty()) {
+        fmt::format_to(std::back_inserter(line_), "[pid {:>5}{}] ", task.tid, comm.empty() ? "" : "<" + comm + ">");
+    }
     append_timestamp();
     if (config_.numbers) fmt::format_to(std::back_inserter(line_), "[{:>4}] ", nr);
     if (config_.instruction_pointer) {
@@ -173,11 +202,38 @@ void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
 }
 
 // Another line is about to begin while one is open: close it the strace way.
-void Tracer::interrupt_open_line() {
-    if (!open_task_) return;
-    out_.write(" <unfinished ...>\n");
-    if (PerTask* t = find_per_task(*open_task_)) t->line_open = false;
-    open_task_ = nullptr;
+// With -ff only the task's own line can be open in its file (strace: "SIGKILL
+// nuked us after syscall entry").
+void Tracer::interrupt_open_line(const Task* next) {
+    Task* open = open_task_;
+    if (separate_) {
+        PerTask* t = next ? find_per_task(*next) : nullptr;
+        if (!t || !t->line_open) return;
+        open = const_cast<Task*>(next);
+    }
+    if (!open) return;
+    out_for(*open).write(" <unfinished ...>\n");
+    if (PerTask* t = find_per_task(*open)) t->line_open = false;
+    if (open_task_ == open) open_task_ = nullptr;
+}
+
+bool Tracer::line_is_open(const Task& task, const PerTask& t) const {
+    return t.line_open && (separate_ || open_task_ == &task);
+}
+
+TraceOutput& Tracer::out_for(Task& task) {
+    if (!separate_) return out_;
+    TaskTrace& t = state<TaskTrace>(task);
+    if (!t.file) {
+        // strace -ff: FILE.TID, made when the task is first seen.
+        auto file = std::make_unique<TraceOutput>(fmt::format("{}.{}", config_.output_path, task.tid), config_.output_append);
+        if (Status s = file->open(); !s) {
+            out_.message(fmt::format("lstar: {}\n", s.error().message));
+            return out_;
+        }
+        t.file = std::move(file);
+    }
+    return *t.file;
 }
 
 // "name(args known at entry, " — the rest is shown at exit (Decoder::shown_at_exit).
@@ -217,7 +273,9 @@ void Tracer::finish_line(Task& task, std::size_t written, bool returned) {
     if (task.tampered & kTamperDelay) line_ += " (DELAYED)";
     if (config_.durations) {
         std::uint64_t d = task.exit_ns - task.enter_ns;
-        fmt::format_to(std::back_inserter(line_), " <{}.{:06}>", d / 1000000000u, d % 1000000000u / 1000u);
+        fmt::format_to(std::back_inserter(line_), " <{}", d / 1000000000u);
+        append_fraction(line_, d, config_.duration_precision);
+        line_ += '>';
     }
     line_ += '\n';
 }
@@ -231,9 +289,9 @@ std::size_t Tracer::resume_line(Task& task, PerTask& t) {
         line_ += t.pending;
         return 0;
     }
-    if (t.line_open && open_task_ == &task) {
+    if (line_is_open(task, t)) {
         line_.clear();
-        return open_column_;
+        return t.open_column;
     }
     begin_line(task, task.nr());
     fmt::format_to(std::back_inserter(line_), "<... {} resumed>", call_name(task, scratch_));
@@ -247,7 +305,7 @@ void Tracer::print_call_exit(Task& task, PerTask& t) {
     append_dumps(task);
     open_task_ = nullptr;
     t.line_open = false;
-    emit();
+    emit(task);
 }
 
 // A call that will never return: the task died in it, or lstar let it go.
@@ -258,7 +316,7 @@ void Tracer::print_unfinished(Task& task, PerTask& t, std::string_view why) {
     finish_line(task, written, false);
     open_task_ = nullptr;
     t.line_open = false;
-    emit();
+    emit(task);
 }
 
 // -e read= / -e write=: the data the call moved on a selected descriptor.
@@ -345,7 +403,7 @@ void Tracer::json_call(Task& task, PerTask& t, bool returned) {
         j.field_null("ret").field_null("errno").field("unfinished", true);
     }
     j.end();
-    emit();
+    emit(task);
 }
 
 // ---- hooks ------------------------------------------------------------------
@@ -376,8 +434,8 @@ Verdict Tracer::on_enter(Task& task) {
     }
     begin_line(task, task.nr());
     format_entry(task, t, line_);
-    open_column_ = line_.size();
-    emit();
+    t.open_column = line_.size();
+    emit(task);
     open_task_ = &task;
     t.line_open = true;
     return Verdict::proceed;
@@ -397,15 +455,22 @@ void Tracer::on_exit(Task& task) {
     t.selected = false;
     t.showed = task.calls;
     bool failed = is_error_value(task.retval);
-    if (!config_.prints_calls()) return;
     if (!status_shown(failed ? kStatusFailed : kStatusSuccessful)) return;
-    if (config_.json) json_call(task, t, true);
-    else print_call_exit(task, t);
+    if (config_.prints_calls()) {
+        if (config_.json) json_call(task, t, true);
+        else print_call_exit(task, t);
+    }
+    // --syscall-limit counts the calls shown (or counted by -c), as strace does.
+    if (calls_left_ > 0 && --calls_left_ == 0) {
+        if (!(config_.quiet & kQuietAttach)) out_.message("lstar: System call limit has been reached, detaching tracees\n");
+        if (limit_reached_) limit_reached_();
+    }
 }
 
 void Tracer::on_new_task(Task& task, Task* parent) {
     per_task(task);
     ++live_tasks_;
+    if (separate_) out_for(task);
     if (!parent && !config_.attach.empty()) {
         // -p: every thread of the process is seized (strace -f -p does that; strace -p
         // without -f only the thread given). Announced together once all are seized.
@@ -418,7 +483,7 @@ void Tracer::on_new_task(Task& task, Task* parent) {
     if (parent && !(config_.quiet & kQuietAttach)) {
         if (config_.json && config_.prints_calls()) {
             JsonLine(line_).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).end();
-            emit();
+            emit(task);
         } else {
             out_.message(fmt::format("lstar: Process {} attached\n", task.tid));
         }
@@ -437,14 +502,15 @@ void Tracer::announce_attached() {
             Task t;
             t.tid = t.tgid = pid;
             JsonLine(line_).begin("attach", t, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field("threads", static_cast<std::int64_t>(n)).end();
-            emit();
+            out_.write(line_);
+            line_.clear();
         } else if (n > 1) {
             out_.message(fmt::format("lstar: Process {} attached with {} threads\n", pid, n));
         } else {
             out_.message(fmt::format("lstar: Process {} attached\n", pid));
         }
     }
-    if (threads > 1 && !config_.output_path.empty()) pid_column_ = true;
+    if (threads > 1 && !config_.output_path.empty() && !separate_) pid_column_ = true;
     attached_.clear();
 }
 
@@ -464,18 +530,19 @@ void Tracer::on_signal(Task& task, const siginfo_t& info) {
             .field("code", static_cast<std::int64_t>(info.si_code))
             .field_str("siginfo", scratch_)
             .end();
-        emit();
+        emit(task);
         return;
     }
     begin_line(task, per_task(task).last_nr);
     fmt::format_to(std::back_inserter(line_), "--- {} ", signal_name(info.si_signo));
     fmt_->siginfo(task, info, line_);
     line_ += " ---\n";
-    emit();
+    emit(task);
 }
 
 void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
     if (!attached_.empty()) announce_attached();
+    if (config_.decode_pid_comm) state<TaskTrace>(task).comm = process_comm(task.tid);
     if (former_tid == task.tid) return;
     // The thread that ran execve took over the leader's id; the old leader is gone
     // without an exit of its own. strace: the old leader's call ends unfinished
@@ -494,6 +561,8 @@ void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
         }
         if (open_task_ == replaced) open_task_ = nullptr;
         --live_tasks_;
+        // strace -ff: the thread that took over the leader's id writes to its file.
+        if (separate_) std::swap(state<TaskTrace>(task).file, state<TaskTrace>(*replaced).file);
     }
     PerTask& now = *execing;
     if (config_.prints_calls() && !(config_.quiet & kQuietThreadExecve)) {
@@ -504,7 +573,7 @@ void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
             begin_line(task, now.last_nr);
             fmt::format_to(std::back_inserter(line_), "+++ superseded by execve in pid {} +++\n", former_tid);
         }
-        emit();
+        emit(task);
     }
 }
 
@@ -514,7 +583,6 @@ void Tracer::on_process_copy(Task& self) {
     state<TaskTrace>(self) = TaskTrace{};
     live_tasks_ = 1;
     open_task_ = nullptr;
-    open_column_ = 0;
     line_.clear();
 }
 
@@ -523,7 +591,7 @@ void Tracer::on_process_copy(Task& self) {
 void Tracer::on_call_suspended(Task& task) {
     constexpr std::size_t kMaxDepth = 8;  // a handler that siglongjmps leaves its call behind
     TaskTrace& t = state<TaskTrace>(task);
-    if (open_task_ == &task) interrupt_open_line();
+    if (line_is_open(task, t.now)) interrupt_open_line(&task);
     if (t.suspended.size() == kMaxDepth) t.suspended.erase(t.suspended.begin());
     t.suspended.push_back(std::move(t.now));
     t.now = PerTask{};
@@ -547,8 +615,8 @@ void Tracer::on_task_exit(Task& task, int status) {
     // A task whose calls another process traced into the same file (its own image,
     // in the in-process backend) was killed: the entry of a call it was waiting in
     // may end the file, and that call ends unfinished.
-    if (t && task.calls == 0 && WIFSIGNALED(status) && !config_.follow_forks && out_.file_ends_mid_line())
-        out_.write(" <unfinished ...>) = ?\n");
+    if (t && task.calls == 0 && WIFSIGNALED(status) && !config_.follow_forks && out_for(task).file_ends_mid_line())
+        out_for(task).write(" <unfinished ...>) = ?\n");
     if (t && t->selected && task.phase == SyscallPhase::entered) {
         // A call that never returned (exit_group, or killed inside it).
         t->selected = false;
@@ -571,7 +639,7 @@ void Tracer::on_task_exit(Task& task, int status) {
             else fmt::format_to(std::back_inserter(line_), "+++ killed by {}{} +++\n", signal_name(WTERMSIG(status)),
                                 WCOREDUMP(status) ? " (core dumped)" : "");
         }
-        emit();
+        emit(task);
     }
     task_gone(task);
 }
@@ -588,21 +656,23 @@ void Tracer::on_detach(Task& task) {
                 begin_line(task, task.nr());
                 line_ += t->pending;
                 line_ += " <detached ...>\n";
-                emit();
+                emit(task);
             }
-        } else if (open_task_ == &task) {
+        } else if (line_is_open(task, *t)) {
             // strace ends the call's line only when it is the last thing written; a
             // call whose line another one interrupted is left as it is.
-            out_.write(" <detached ...>\n");
-            open_task_ = nullptr;
+            out_for(task).write(" <detached ...>\n");
+            t->line_open = false;
+            if (open_task_ == &task) open_task_ = nullptr;
         }
     }
     if (config_.json && config_.prints_calls()) {
         if (in_call && status_shown(kStatusDetached)) json_call(task, *t, false);
         std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
         JsonLine(line_).begin("detach", task, now, wall_ns(now)).end();
-        emit();
+        emit(task);
     }
+    out_for(task).flush();
     task_gone(task);
     out_.flush();
 }
@@ -618,7 +688,7 @@ void Tracer::finish() {
 }
 
 void Tracer::write_block(std::string_view text) {
-    interrupt_open_line();
+    interrupt_open_line(nullptr);
     line_.clear();
     out_.write(text);
     out_.flush();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ public:
     // knows them all, so every line carries "[pid N]" (strace's form once several
     // are traced).
     void prefix_every_line() { prefix_all_ = true; }
+    // --syscall-limit: called once that many calls have been shown.
+    void on_limit_reached(std::function<void()> f) { limit_reached_ = std::move(f); }
 
     // The end of the session: what -p announces is announced. trace_command calls it
     // at the end in case a task went away unreported.
@@ -59,7 +62,8 @@ private:
         std::uint64_t showed = 0; // task.calls of the last selected call that returned
         std::uint64_t call = 0;   // task.calls when on_enter last ran (a call skipped by an
                                   // earlier stage of enter work never reaches on_enter)
-        bool line_open = false;   // its entry part ends the output so far
+        bool line_open = false;   // its entry part ends the output so far (its file's, with -ff)
+        std::size_t open_column = 0;  // how much of that line is written
         int exit_from = 0;        // the first argument shown at exit
         std::uint64_t last_nr = 0;
         std::string pending;      // -e status=: the entry part, printed at exit if the result qualifies
@@ -71,6 +75,8 @@ private:
     struct TaskTrace : TaskState {
         PerTask now;
         std::vector<PerTask> suspended;
+        std::unique_ptr<TraceOutput> file;  // -ff: FILE.TID
+        std::string comm;                   // -Y: its command name
     };
     PerTask& per_task(Task& task) { return state<TaskTrace>(task).now; }
     PerTask* find_per_task(const Task& task) const {
@@ -83,7 +89,12 @@ private:
     // Text lines.
     // ip_known: -i shows task.regs.ip, else "[????????????????]" (a task that is gone).
     void begin_line(const Task& task, std::uint64_t nr, bool ip_known = true);
-    void interrupt_open_line();
+    // Ends the open line the way strace does before `next` (nullptr: text that is
+    // no task's) begins one.
+    void interrupt_open_line(const Task* next);
+    bool line_is_open(const Task& task, const PerTask& t) const;
+    // Where a task's lines go: the trace, or with -ff its own file.
+    TraceOutput& out_for(Task& task);
     void format_entry(Task& task, PerTask& t, std::string& out);
     void format_exit_args(Task& task, const PerTask& t, std::string& out);
     void finish_line(Task& task, std::size_t written, bool returned);
@@ -99,23 +110,25 @@ private:
 
     void task_gone(Task& task);
     void announce_attached();
-    void emit() { out_.write(line_); line_.clear(); }
+    void emit(Task& task) { out_for(task).write(line_); line_.clear(); }
 
     TraceOutput& out_;
     const TraceConfig& config_;
     std::unique_ptr<CallFormatter> fmt_;
     std::vector<std::string> paths_;  // -P, with their real paths
+    bool separate_ = false;    // -ff -o FILE: each task's lines in FILE.TID
     bool deferred_ = false;    // -e status= filters: whole lines are printed at exit
     bool pid_column_ = false;  // "-o FILE -f": the id as a plain first column, like strace
     // The task whose line is unfinished at the end of the output (the tracer hears
     // of a task's end before its Task goes away, and forgets it there).
     Task* open_task_ = nullptr;
-    std::size_t open_column_ = 0;  // how much of that line is written
     int live_tasks_ = 0;
     // -p: the processes attached and how many threads each, announced as strace -f -p
     // does ("Process N attached with M threads") once every thread is seized.
     std::vector<std::pair<pid_t, int>> attached_;
     bool prefix_all_ = false;
+    long long calls_left_ = -1;           // --syscall-limit: shown calls to go, -1 unlimited
+    std::function<void()> limit_reached_;
     std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time
     std::uint64_t wall_offset_ns_ = 0;    // CLOCK_REALTIME - CLOCK_MONOTONIC at start
     std::string line_;

@@ -532,6 +532,10 @@ void PtraceBackend::detach_all() {
 int PtraceBackend::run() {
     while (!tasks().empty()) {
         if (handle_stop_request()) break;
+        if (path_.detach_all_requested()) {
+            detach_all();
+            break;
+        }
         int status;
         // -c: the rusage of a stopped task is its process's (getrusage RUSAGE_BOTH), as
         // strace reads it; its ru_stime at the entry and exit stops brackets the call.

@@ -77,6 +77,18 @@ INSTANTIATE_TEST_SUITE_P(Progs, Golden, testing::Values("file", "mem", "signal",
                                                            "sys", "fs", "thread", "statv -v", "i386_m32",
                                                            "statv_m32 -v", "ipc", "ipc_m32"));
 
+// Calls at their edges (progs/edges.c): high-bit and unsigned values at each
+// declared width, unknown bits and values, odd descriptors, failed calls' out
+// structs, NULL and unmapped pointers; in every constant style.
+INSTANTIATE_TEST_SUITE_P(Edges, Golden, testing::Values("edges", "edges -v", "edges -X verbose", "edges -X raw",
+                                                           "edges -yy"));
+
+// Struct printers that were addresses once: statfs/fstatfs, openat2's open_how, utime's utimbuf.
+INSTANTIATE_TEST_SUITE_P(Structs, Golden, testing::Values("statfs", "statfs -v", "statfs -X verbose", "statfs -X raw",
+                                                             "openat2", "openat2 -v", "openat2 -X verbose",
+                                                             "openat2 -X raw", "openat2 -yy", "utime",
+                                                             "utime -X verbose", "utime -X raw"));
+
 // The same programs under the in-process backend (--backend=inproc), against
 // strace less what that backend deliberately leaves out: signal lines,
 // rt_sigreturn and "+++ killed by" lines. i386 programs do not run in-process.
@@ -98,7 +110,8 @@ TEST_P(GoldenInproc, SameAsStraceLessSignals) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Progs, GoldenInproc, testing::Values("file", "mem", "signal", "net", "time", "process", "sock",
-                                                                 "io", "sys", "fs", "thread", "statv -v", "ipc"));
+                                                                 "io", "sys", "fs", "thread", "statv -v", "ipc",
+                                                                 "edges", "edges -X verbose", "statfs", "openat2", "utime"));
 
 // -e sets over i386's multiplexers: a socketcall or ipc is selected (and shown
 // raw) by the call it stands for, socketcall/ipc rows by their own names.

@@ -236,7 +236,7 @@ TEST_F(TraceVsStrace, DurationsAndTimestampsFormat) {
 
     Result t = trace_with(LSTAR_BIN, {"-ttt", "-r", "-e", "trace=getpid"}, "calls");
     for (const auto& line : lines_of(t.trace))
-        EXPECT_TRUE(std::regex_search(line, std::regex(R"(^\d{9,}\.\d{6} +\d+\.\d{6} )"))) << line;
+        EXPECT_TRUE(std::regex_search(line, std::regex(R"(^\d{9,}\.\d{6} \(\+ +\d+\.\d{6}\) )"))) << line;  // strace: "(+ relative) " after a time stamp
 }
 
 TEST_F(TraceVsStrace, SyscallNumbers) {
@@ -593,3 +593,163 @@ TEST(TraceJson, OneObjectPerEvent) {
 }
 
 }  // namespace
+
+namespace {
+
+// The files "-ff -o BASE" made: their contents, with each file's own pid and
+// the others' replaced, sorted (which child is which is the order of the pids).
+std::vector<std::string> separate_files(const std::string& base) {
+    std::vector<std::pair<long, std::string>> files;
+    std::string dir = base.substr(0, base.rfind('/')), stem = base.substr(base.rfind('/') + 1);
+    for (const std::string& line : lines_of(run({"/bin/ls", dir}).out)) {
+        if (!line.starts_with(stem + ".")) continue;
+        std::string path = dir + "/" + line;
+        files.emplace_back(std::stol(line.substr(stem.size() + 1)), read_file(path));
+        ::unlink(path.c_str());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> out;
+    for (auto& [pid, text] : files) {
+        std::string t;
+        for (const std::string& line : lines_of(text)) t += normalise(line) + "\n";
+        out.push_back(t);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_F(TraceVsStrace, OutputSeparatelyOneFilePerProcess) {
+    auto files_of = [](const std::string& tool, const std::vector<std::string>& ff) {
+        std::string base = temp_path(tool == LSTAR_BIN ? "ffl" : "ffs");
+        std::vector<std::string> argv{tool};
+        if (tool == LSTAR_BIN) argv.emplace_back("trace");
+        argv.insert(argv.end(), ff.begin(), ff.end());
+        argv.insert(argv.end(), {"-o", base, "-e", "trace=getppid,close,getpid,exit_group",
+                                 std::string(TRACE_PROGS_DIR) + "/forks"});
+        Result r = run(argv);
+        EXPECT_EQ(r.status, 0) << r.err;
+        EXPECT_EQ(r.err, "");
+        return separate_files(base);
+    };
+    std::vector<std::string> l = files_of(LSTAR_BIN, {"-ff"});
+    ASSERT_EQ(l.size(), 4u) << "the parent and three children";
+    EXPECT_EQ(l, files_of(STRACE_BIN, {"-ff"}));
+    // No pid column in a file of its own.
+    EXPECT_EQ(std::regex_replace(l[1], std::regex(R"(\) +=)"), ") ="),
+              "getppid() = N\nclose(-2) = -1 EBADF (Bad file descriptor)\nexit_group(1) = ?\n+++ exited with 1 +++\n");
+    // --output-separately is -ff's second f (strace 6.1 ignores it after one -f, a bug
+    // later versions fixed: their manual's meaning is lstar's).
+    EXPECT_EQ(files_of(LSTAR_BIN, {"-f", "--output-separately"}), l);
+    // Without -o, -ff is -f, as in strace.
+    Result plain = trace_with(LSTAR_BIN, {"-ff", "-q", "-e", "trace=getppid"}, "forks", false);
+    Result splain = trace_with(STRACE_BIN, {"-ff", "-q", "-e", "trace=getppid"}, "forks", false);
+    EXPECT_EQ(lines_of(plain.err).size(), 10u) << plain.err;
+    EXPECT_EQ(joined_calls(plain.err), joined_calls(splain.err)) << plain.err << splain.err;
+}
+
+// strace's time stamp forms: the same shape under both (digits stripped).
+TEST_F(TraceVsStrace, TimestampFormsAndPrecisions) {
+    static const std::regex digits(R"(\d)");
+    for (std::vector<std::string> opts : std::vector<std::vector<std::string>>{
+             {"-t"}, {"-tt"}, {"-ttt"}, {"--timestamps"}, {"--timestamps=unix,us"}, {"--timestamps=unix,ns"},
+             {"--absolute-timestamps=format:time,precision:ms"}, {"--timestamps=precision:ns"}, {"--timestamps=none"},
+             {"-r"}, {"--relative-timestamps=ms"}, {"--relative-timestamps=s"}, {"-t", "-r"},
+             {"--timestamps=unix,ms", "--relative-timestamps=ns"}, {"-T"}, {"--syscall-times=ns"},
+             {"--syscall-times=s"}, {"--syscall-times=ms", "-tt"}}) {
+        std::string what;
+        for (const auto& o : opts) what += o + " ";
+        opts.insert(opts.end(), {"-e", "trace=getpid"});
+        Result l = trace_with(LSTAR_BIN, opts, "calls"), s = trace_with(STRACE_BIN, opts, "calls");
+        auto shape = [&](const std::string& t) {
+            std::vector<std::string> v;
+            for (const auto& line : lines_of(t)) v.push_back(std::regex_replace(line, digits, "D"));
+            return v;
+        };
+        EXPECT_EQ(shape(l.trace), shape(s.trace)) << what << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+}
+
+// -y, -yy and -e decode-fds=: devices, files and pidfds as strace shows them.
+TEST_F(TraceVsStrace, DecodeFdsDetails) {
+    for (std::vector<std::string> opts : std::vector<std::vector<std::string>>{
+             {"-y"}, {"-yy"}, {"--decode-fds=dev"}, {"-e", "decode-fds=pidfd"}, {"--decode-fds=path,pidfd"},
+             {"--decode-fds=all"}, {"-e", "decode-fds=!path"}}) {
+        std::string what;
+        for (const auto& o : opts) what += o + " ";
+        opts.insert(opts.end(), {"-e", "trace=read,close,pidfd_send_signal"});
+        Result l = trace_with(LSTAR_BIN, opts, "fds"), s = trace_with(STRACE_BIN, opts, "fds");
+        EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << what << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+    Result l = trace_with(LSTAR_BIN, {"-yy", "-e", "trace=read,pidfd_send_signal"}, "fds");
+    EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(read\(\d+</dev/null<char 1:3>>, "", 1\) += 0)"))) << l.trace;
+    EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(pidfd_send_signal\(\d+<pid:\d+>, 0, NULL, 0\))"))) << l.trace;
+}
+
+// -Y: "PID<comm>" for process ids and in the pid prefix; the tracer's own name
+// (the program before its execve) differs by tool.
+TEST_F(TraceVsStrace, DecodePidsComm) {
+    auto tracer_names = [](std::string t) {
+        return std::regex_replace(std::regex_replace(t, std::regex("<(lstar|strace)>"), "<TRACER>"), std::regex(R"(\) +=)"), ") =");
+    };
+    for (std::vector<std::string> opts : std::vector<std::vector<std::string>>{
+             {"-Y", "-e", "trace=kill,getpid,getppid,pidfd_open,clone,wait4"}, {"--decode-pids=comm", "-f", "-e", "trace=kill,exit_group"},
+             {"-e", "decode-pids=comm", "-e", "trace=kill"}}) {
+        std::string what;
+        for (const auto& o : opts) what += o + " ";
+        Result l = trace_with(LSTAR_BIN, opts, "fds"), s = trace_with(STRACE_BIN, opts, "fds");
+        // A child's SIGCHLD: strace, not tracing the child, shows the zombie's name;
+        // lstar's ptrace backend follows every child (its seccomp filter is inherited)
+        // and has reaped it by then, so the name is gone.
+        auto calls = [&](const std::string& t) {
+            std::vector<std::string> v;
+            for (const auto& x : joined_calls(t))
+                v.push_back(std::regex_replace(tracer_names(x), std::regex(R"(si_pid=N(<fds>)?)"), "si_pid=N"));
+            return v;
+        };
+        std::vector<std::string> lv = calls(l.trace), sv = calls(s.trace);
+        EXPECT_EQ(lv, sv) << what << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+    }
+    Result l = trace_with(LSTAR_BIN, {"-Y", "-e", "trace=kill"}, "fds");
+    EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(^kill\(\d+<fds>, 0\) += 0$)", std::regex::multiline))) << l.trace;
+}
+
+// --always-show-pid (strace 6.5+, so not compared): the pid column on every line.
+TEST(TraceOptionsEndToEnd, AlwaysShowPid) {
+    for (bool to_file : {true, false}) {
+        Result l = trace_with(LSTAR_BIN, {"--always-show-pid", "-e", "trace=getpid"}, "calls", to_file);
+        auto lines = lines_of(l.trace);
+        ASSERT_EQ(lines.size(), 4u) << l.trace;
+        for (const auto& line : lines) EXPECT_TRUE(std::regex_search(line, std::regex(R"(^\d+ +(getpid\(\)|\+\+\+))"))) << line;
+    }
+}
+
+// --syscall-limit (strace 6.3+): after N shown calls every task is let go and
+// the program runs on untraced to its end.
+TEST(TraceOptionsEndToEnd, SyscallLimitDetachesAndTheProgramGoesOn) {
+    Result l = trace_with(LSTAR_BIN, {"--syscall-limit=2", "-e", "trace=getpid"}, "calls", false);
+    EXPECT_EQ(l.status, 0) << "lstar exits as strace does, without waiting for the program";
+    auto lines = lines_of(l.err);
+    ASSERT_GE(lines.size(), 3u) << l.err;
+    EXPECT_TRUE(std::regex_match(lines[0], std::regex(R"(getpid\(\) += \d+)"))) << l.err;
+    EXPECT_TRUE(std::regex_match(lines[1], std::regex(R"(getpid\(\) += \d+)"))) << l.err;
+    EXPECT_EQ(lines[2], "lstar: System call limit has been reached, detaching tracees") << l.err;
+    EXPECT_TRUE(std::regex_match(lines[3], std::regex(R"(lstar: Process \d+ detached)"))) << l.err;
+    EXPECT_EQ(lines.size(), 4u) << l.err;
+    // The program still writes its line: its third getpid and the rest ran untraced.
+    EXPECT_EQ(l.out, "hello\n");
+    // Quiet: no messages.
+    Result q = trace_with(LSTAR_BIN, {"--syscall-limit=1", "-q", "-e", "trace=getpid"}, "calls", false);
+    EXPECT_EQ(lines_of(q.err).size(), 1u) << q.err;
+}
+
+TEST(TraceOptionsEndToEnd, StraceOptionsNotSupportedYetExitOne) {
+    for (const char* opt : {"-k", "--stack-traces", "-D", "--secontext", "-b"}) {
+        std::vector<std::string> argv{LSTAR_BIN, "trace", opt};
+        if (std::string(opt) == "-b") argv.emplace_back("execve");
+        argv.emplace_back("/bin/true");
+        Result r = run(argv);
+        EXPECT_EQ(r.status, 1) << opt;
+        EXPECT_EQ(r.err, "lstar: option '" + std::string(opt) + "' of strace is not supported yet\n") << opt;
+    }
+}

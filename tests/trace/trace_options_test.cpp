@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "trace/decode_ctx.hpp"
 #include "trace/summary.hpp"
 #include "cli/trace_options.hpp"
@@ -62,14 +64,88 @@ TEST(TraceOptions, OutputFormatOptions) {
     EXPECT_TRUE(c.output_append);
     EXPECT_TRUE(c.abbrev.is_empty());
     EXPECT_TRUE(c.decode_options().verbose_structs);
-    EXPECT_TRUE(c.fd_paths);
+    EXPECT_EQ(c.decode_fds, kDecodeFdPath);
     EXPECT_TRUE(c.durations);
-    EXPECT_EQ(c.timestamps, 2);
+    EXPECT_EQ(c.stamps, StampFormat::time);
+    EXPECT_EQ(c.stamp_precision.digits, 6);
     EXPECT_TRUE(c.relative);
     EXPECT_TRUE(c.numbers);
     EXPECT_EQ(c.xlat, XlatStyle::verbose);
-    EXPECT_EQ(parse_ok({"-ttt", "true"}).timestamps, 3);
-    EXPECT_EQ(parse_ok({"-t", "-t", "true"}).timestamps, 2);
+    EXPECT_EQ(parse_ok({"-ttt", "true"}).stamps, StampFormat::unix_);
+    EXPECT_EQ(parse_ok({"-t", "-t", "true"}).stamp_precision.digits, 6);
+    EXPECT_EQ(parse_ok({"-t", "true"}).stamp_precision.digits, 0);
+}
+
+// strace's --timestamps= / --absolute-timestamps= (parse_ts_arg), and the
+// precisions of -r and -T.
+TEST(TraceOptions, TimestampForms) {
+    struct Case { std::vector<const char*> args; StampFormat format; int digits; };
+    for (const Case& k : std::vector<Case>{
+             {{"--timestamps"}, StampFormat::time, 0},
+             {{"--timestamps=unix,us"}, StampFormat::unix_, 6},
+             {{"--absolute-timestamps=format:unix,precision:ms"}, StampFormat::unix_, 3},
+             {{"--timestamps=ns"}, StampFormat::time, 9},
+             {{"--timestamps=precision:S"}, StampFormat::time, 0},
+             {{"--timestamps=none"}, StampFormat::none, 0},
+             {{"--timestamps=unix", "--timestamps=ms"}, StampFormat::unix_, 3},
+         }) {
+        std::vector<std::string> storage{"trace"};
+        for (const char* a : k.args) storage.emplace_back(a);
+        storage.emplace_back("true");
+        std::vector<char*> argv;
+        for (auto& s : storage) argv.push_back(s.data());
+        TraceCommand c;
+        ParseOutcome r = parse_trace_args(static_cast<int>(argv.size()), argv.data(), &c);
+        ASSERT_EQ(r.kind, ParseOutcome::run) << k.args.front() << ": " << r.text;
+        EXPECT_EQ(c.stamps, k.format) << k.args.front();
+        EXPECT_EQ(c.stamp_precision.digits, k.digits) << k.args.front();
+    }
+    TraceCommand c = parse_ok({"--relative-timestamps=ms", "--syscall-times=ns", "true"});
+    EXPECT_TRUE(c.relative && c.durations);
+    EXPECT_EQ(c.relative_precision.digits, 3);
+    EXPECT_EQ(c.duration_precision.digits, 9);
+    EXPECT_EQ(parse_ok({"-r", "-T", "true"}).duration_precision.digits, 6);
+    EXPECT_EQ(parse_error({"--timestamps=unix,foo", "true"}), "invalid --timestamps argument: 'unix,foo'");
+    EXPECT_EQ(parse_error({"--absolute-timestamps=format:ms", "true"}), "invalid --absolute-timestamps argument: 'format:ms'");
+    EXPECT_EQ(parse_error({"--relative-timestamps=x", "true"}), "invalid --relative-timestamps argument: 'x'");
+    EXPECT_EQ(parse_error({"--syscall-times=", "true"}), "invalid --syscall-times argument: ''");
+    EXPECT_EQ(parse_error({"-t", "--timestamps=unix", "true"}), "-t and --absolute-timestamps cannot be provided simultaneously");
+}
+
+TEST(TraceOptions, DecodeFdsPidsAndProcessOptions) {
+    EXPECT_EQ(parse_ok({"-yy", "true"}).decode_fds, kDecodeFdAll);
+    EXPECT_EQ(parse_ok({"--decode-fds", "true"}).decode_fds, kDecodeFdPath);
+    EXPECT_EQ(parse_ok({"--decode-fds=dev,pidfd", "true"}).decode_fds, kDecodeFdDev | kDecodeFdPidfd);
+    EXPECT_EQ(parse_ok({"-e", "decode-fds=!path", "true"}).decode_fds, kDecodeFdAll & ~kDecodeFdPath);
+    EXPECT_EQ(parse_ok({"-e", "decode-fds=none", "true"}).decode_fds, 0);
+    EXPECT_EQ(parse_error({"--decode-fds=foo", "true"}), "invalid decode-fds 'foo'");
+    EXPECT_TRUE(parse_ok({"-Y", "true"}).decode_pid_comm);
+    EXPECT_TRUE(parse_ok({"--decode-pids=comm", "true"}).decode_pid_comm);
+    EXPECT_TRUE(parse_ok({"-e", "decode-pids=comm", "true"}).decode_pid_comm);
+    EXPECT_EQ(parse_error({"--decode-pids=foo", "true"}), "invalid decode-pids 'foo'");
+    EXPECT_EQ(parse_error({"--decode-pids=pidns", "true"}), "decode-pids 'pidns' of strace is not supported yet");
+    TraceCommand ff = parse_ok({"-ff", "-o", "/tmp/x", "true"});
+    EXPECT_TRUE(ff.follow_forks && ff.output_separately);
+    EXPECT_TRUE(parse_ok({"--output-separately", "true"}).output_separately);
+    EXPECT_TRUE(parse_ok({"--always-show-pid", "true"}).always_show_pid);
+    EXPECT_EQ(parse_ok({"--syscall-limit=5", "true"}).syscall_limit, 5);
+    EXPECT_EQ(parse_error({"--syscall-limit=0", "true"}), "invalid --syscall-limit argument: '0'");
+    EXPECT_EQ(parse_error({"--syscall-limit=x", "true"}), "invalid --syscall-limit argument: 'x'");
+    EXPECT_EQ(parse_ok({"--kill-on-exit", "true"}).argv, std::vector<std::string>{"true"});
+    EXPECT_EQ(parse_error({"--kill-on-exit", "-p", "1"}), "--kill-on-exit and -p/--attach are mutually exclusive options");
+    EXPECT_EQ(parse_ok({"-I", "never_tstp", "true"}).argv, std::vector<std::string>{"true"});
+    EXPECT_EQ(parse_error({"-b", "open", "true"}), "Syscall 'open' for -b isn't supported");
+}
+
+// strace's options that lstar does not implement are refused by name, exit 1.
+TEST(TraceOptions, StraceOptionsNotSupportedYetByName) {
+    for (auto [opt, name] : std::vector<std::pair<const char*, const char*>>{
+             {"-k", "-k"}, {"--stack-traces", "--stack-traces"}, {"-D", "-D"}, {"--daemonize=pgroup", "--daemonize"},
+             {"-O1", "-O"}, {"--summary-syscall-overhead=1", "--summary-syscall-overhead"}, {"-d", "-d"},
+             {"--secontext", "--secontext"}, {"--tips", "--tips"}, {"-unobody", "-u"}, {"--user=nobody", "--user"}}) {
+        EXPECT_EQ(parse_error({opt, "true"}), fmt::format("option '{}' of strace is not supported yet", name)) << opt;
+    }
+    EXPECT_EQ(parse_error({"-e", "kvm=vcpu", "true"}), "option '-e kvm' of strace is not supported yet");
 }
 
 TEST(TraceOptions, TraceSets) {

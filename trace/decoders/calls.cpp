@@ -83,6 +83,17 @@ void print_mmap_flags(DecodeCtx& ctx, std::uint64_t flags) {
     constexpr std::uint64_t kHugeShift = 26, kHugeMask = 0x3f;
     std::uint64_t huge = (flags >> kHugeShift) & kHugeMask;
     if (!huge || ctx.opt.xlat == XlatStyle::raw) return ctx.flags(xlat::Set::mmap_flags, flags);
+    if (ctx.opt.xlat == XlatStyle::verbose) {
+        // strace: the whole number, then the names with the page size inside the comment.
+        DecodeOptions abbrev = ctx.opt;
+        abbrev.xlat = XlatStyle::abbrev;
+        DecodeCtx names{ctx.task, abbrev, ctx.out, ctx.exiting};
+        ctx.hex(flags);
+        ctx.text(" /* ");
+        print_mmap_flags(names, flags);
+        ctx.text(" */");
+        return;
+    }
     ctx.flags(xlat::Set::mmap_flags, flags & ~(kHugeMask << kHugeShift));
     put(ctx, "|{}<<MAP_HUGE_SHIFT", huge);
 }
@@ -127,7 +138,12 @@ bool fcntl_arg(DecodeCtx& ctx, int i) {
     case F_SETOWN:
     case F_SETPIPE_SZ: ctx.dec(static_cast<int>(v)); return true;
     case F_SETSIG: ctx.signal(static_cast<int>(v)); return true;
-    default: ctx.addr(v); return true;
+    default:
+        // A command lstar knows takes a pointer here; strace shows an unknown one's
+        // argument as a number.
+        if (xlat_find(xlat::Set::fcntl_cmd, ctx.arg(1))) ctx.addr(v);
+        else ctx.hex(v);
+        return true;
     }
 }
 // F_GETFD/F_GETFL results: 0x1 (flags FD_CLOEXEC).

@@ -1,6 +1,7 @@
 // Per-call decoders of descriptor multiplexing and control: select and
 // pselect6 (fd sets and the ready sets of the result), the epoll_wait family,
 // ioctl by command.
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 
 #include <fmt/format.h>
@@ -95,6 +96,13 @@ bool select_result(DecodeCtx& ctx) {
 // ---- epoll_wait family ---------------------------------------------------------
 
 // The events filled in: as many as the result.
+// EPOLL_CTL_DEL ignores its event: strace shows the pointer, not what it points to.
+bool epoll_ctl_arg(DecodeCtx& ctx, int i) {
+    if (i != 3 || ctx.arg(1) != EPOLL_CTL_DEL) return false;
+    ctx.addr(ctx.arg(3));
+    return true;
+}
+
 bool epoll_wait_arg(DecodeCtx& ctx, int i) {
     if (i != 1) return false;
     std::uint64_t a = ctx.arg(1);
@@ -234,6 +242,7 @@ constexpr CallDecoder kDecoders[] = {
     {"_newselect", nullptr, select_arg, select_result},
     {"pselect6", nullptr, select_arg, select_result},
     {"pselect6_time64", nullptr, select_arg, select_result},
+    {"epoll_ctl", nullptr, epoll_ctl_arg},
     {"epoll_wait", nullptr, epoll_wait_arg},
     {"epoll_pwait", nullptr, epoll_wait_arg},
     {"epoll_pwait2", nullptr, epoll_wait_arg},

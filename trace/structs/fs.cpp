@@ -3,6 +3,7 @@
 #include <sys/sysmacros.h>
 
 #include <ctime>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -212,6 +213,109 @@ bool print_ulong(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
+// utime's struct utimbuf: two __kernel_old_time_t (32-bit for i386's old_utimbuf32);
+// strace comments each time but 0.
+bool print_utimbuf(DecodeCtx& ctx, std::uint64_t a) {
+    std::int64_t t[2];
+    if (ctx.compat()) {
+        std::int32_t v[2];
+        if (!ctx.read(a, v)) return false;
+        t[0] = v[0], t[1] = v[1];
+    } else if (!ctx.read(a, t)) {
+        return false;
+    }
+    const char* names[] = {"{actime=", ", modtime="};
+    for (int k = 0; k < 2; ++k) {
+        ctx.text(names[k]);
+        ctx.dec(t[k]);
+        if (t[k]) time_comment(ctx, t[k], 0);
+    }
+    ctx.text("}");
+    return true;
+}
+
+// openat2's open_how: shown only when the size argument covers it (strace: 24
+// bytes at least); the mode only when it matters (O_CREAT, __O_TMPFILE) or is set.
+bool print_open_how(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        std::uint64_t flags, mode, resolve;
+    } how;
+    if (ctx.arg(3) < sizeof how) {
+        ctx.addr(a);
+        return true;
+    }
+    if (!ctx.read(a, how)) return false;
+    ctx.text("{flags=");
+    ctx.flags(xlat::Set::open_flags, how.flags);
+    constexpr std::uint64_t kCreat = 0100, kTmpfile = 020000000;  // O_CREAT, __O_TMPFILE
+    if ((how.flags & (kCreat | kTmpfile)) || how.mode) {
+        ctx.text(", mode=");
+        ctx.oct(how.mode);
+    }
+    ctx.text(", resolve=");
+    ctx.flags(xlat::Set::open_resolve_flags, how.resolve, "RESOLVE_???");
+    ctx.text("}");
+    return true;
+}
+
+// statfs's fields, read in whichever layout, printed as strace's print_struct_statfs.
+struct StatfsValues {
+    std::uint64_t type, bsize, blocks, bfree, bavail, files, ffree, namelen, frsize, flags;
+    std::uint32_t fsid[2];
+};
+
+void print_statfs_values(DecodeCtx& ctx, const StatfsValues& v) {
+    ctx.text("{f_type=");
+    ctx.xval(xlat::Set::fs_magic, v.type);
+    fmt::format_to(std::back_inserter(ctx.out),
+                   ", f_bsize={}, f_blocks={}, f_bfree={}, f_bavail={}, f_files={}, f_ffree={}, f_fsid={{val=[",
+                   v.bsize, v.blocks, v.bfree, v.bavail, v.files, v.ffree);
+    ctx.hex(v.fsid[0]);
+    ctx.sep();
+    ctx.hex(v.fsid[1]);
+    fmt::format_to(std::back_inserter(ctx.out), "]}}, f_namelen={}, f_frsize={}", v.namelen, v.frsize);
+    // strace shows the flags only when the kernel says they are valid.
+    constexpr std::uint64_t kStValid = 0x20;  // ST_VALID (not in glibc's headers)
+    if (v.flags & kStValid) {
+        ctx.text(", f_flags=");
+        ctx.flags(xlat::Set::statfs_flags, v.flags, "ST_???");
+    }
+    ctx.text("}");
+}
+
+// struct statfs of x86_64: every field a long; compat_statfs (i386): every field 32-bit.
+template <class Word>
+bool print_statfs_words(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        Word type, bsize, blocks, bfree, bavail, files, ffree;
+        std::uint32_t fsid[2];
+        Word namelen, frsize, flags, spare[4];
+    } b;
+    if (!ctx.read(a, b)) return false;
+    // The counts are unsigned (strace's PRINT_FIELD_U), f_type a magic number of 32 bits.
+    using U = std::make_unsigned_t<Word>;
+    print_statfs_values(ctx, {static_cast<std::uint32_t>(b.type), U(b.bsize), U(b.blocks), U(b.bfree), U(b.bavail),
+                              U(b.files), U(b.ffree), U(b.namelen), U(b.frsize), U(b.flags), {b.fsid[0], b.fsid[1]}});
+    return true;
+}
+
+// compat_statfs64 (i386's statfs64): 32-bit type and size, 64-bit counts, packed to 4.
+bool print_compat_statfs64(DecodeCtx& ctx, std::uint64_t a) {
+#pragma pack(push, 4)
+    struct {
+        std::uint32_t type, bsize;
+        std::uint64_t blocks, bfree, bavail, files, ffree;
+        std::uint32_t fsid[2];
+        std::uint32_t namelen, frsize, flags, spare[4];
+    } b;
+#pragma pack(pop)
+    static_assert(sizeof b == 84);
+    if (!ctx.read(a, b)) return false;
+    print_statfs_values(ctx, {b.type, b.bsize, b.blocks, b.bfree, b.bavail, b.files, b.ffree, b.namelen, b.frsize,
+                              b.flags, {b.fsid[0], b.fsid[1]}});
+    return true;
+}
+
 }  // namespace
 
 // The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
@@ -224,5 +328,12 @@ bool print::int_(DecodeCtx& ctx, std::uint64_t a) { return print_int(ctx, a); }
 bool print::loff_t(DecodeCtx& ctx, std::uint64_t a) { return print_u64(ctx, a); }
 bool print::size_t(DecodeCtx& ctx, std::uint64_t a) { return print_ulong(ctx, a); }
 bool print::off_t(DecodeCtx& ctx, std::uint64_t a) { return print_ulong(ctx, a); }
+
+bool print::statfs(DecodeCtx& ctx, std::uint64_t a) {
+    return ctx.compat() ? print_statfs_words<std::int32_t>(ctx, a) : print_statfs_words<std::int64_t>(ctx, a);
+}
+bool print::compat_statfs64(DecodeCtx& ctx, std::uint64_t a) { return print_compat_statfs64(ctx, a); }
+bool print::open_how(DecodeCtx& ctx, std::uint64_t a) { return print_open_how(ctx, a); }
+bool print::utimbuf(DecodeCtx& ctx, std::uint64_t a) { return print_utimbuf(ctx, a); }
 
 }  // namespace lstar::structs

@@ -101,7 +101,10 @@ void print_si_code(DecodeCtx& ctx, const siginfo_t& si) {
 }
 
 void print_pid_uid(DecodeCtx& ctx, const siginfo_t& si) {
-    fmt::format_to(std::back_inserter(ctx.out), ", si_pid={}, si_uid={}", si.si_pid, si.si_uid);
+    ctx.out += ", si_pid=";
+    ctx.pid(si.si_pid);  // -Y: si_pid=1234<comm>
+    // strace: uid_t unsigned.
+    fmt::format_to(std::back_inserter(ctx.out), ", si_uid={}", static_cast<std::uint32_t>(si.si_uid));
 }
 
 void print_sigval(DecodeCtx& ctx, const siginfo_t& si) {

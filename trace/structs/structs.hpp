@@ -18,7 +18,8 @@ using Printer = bool (*)(DecodeCtx& ctx, std::uint64_t addr);
 extern const Printer kPrinters[];
 
 // Shared by several families.
-void print_timespec_value(DecodeCtx& ctx, std::int64_t sec, std::int64_t nsec);
-void print_timeval_value(DecodeCtx& ctx, std::int64_t sec, std::int64_t usec);
+// tv_sec signed, the fraction unsigned (zero-extended from its field), as strace.
+void print_timespec_value(DecodeCtx& ctx, std::int64_t sec, std::uint64_t nsec);
+void print_timeval_value(DecodeCtx& ctx, std::int64_t sec, std::uint64_t usec);
 
 }  // namespace lstar::structs

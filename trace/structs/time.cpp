@@ -6,11 +6,13 @@
 
 namespace lstar::structs {
 
-void print_timespec_value(DecodeCtx& ctx, std::int64_t sec, std::int64_t nsec) {
+// strace: the seconds signed, the fraction unsigned at its field's width
+// (tv_nsec=18446744073709551615 for -1): callers pass it zero-extended.
+void print_timespec_value(DecodeCtx& ctx, std::int64_t sec, std::uint64_t nsec) {
     fmt::format_to(std::back_inserter(ctx.out), "{{tv_sec={}, tv_nsec={}}}", sec, nsec);
 }
 
-void print_timeval_value(DecodeCtx& ctx, std::int64_t sec, std::int64_t usec) {
+void print_timeval_value(DecodeCtx& ctx, std::int64_t sec, std::uint64_t usec) {
     fmt::format_to(std::back_inserter(ctx.out), "{{tv_sec={}, tv_usec={}}}", sec, usec);
 }
 
@@ -20,7 +22,7 @@ namespace {
 bool print_kernel_timespec(DecodeCtx& ctx, std::uint64_t a) {
     std::int64_t v[2];
     if (!ctx.read(a, v)) return false;
-    print_timespec_value(ctx, v[0], v[1]);
+    print_timespec_value(ctx, v[0], static_cast<std::uint64_t>(v[1]));
     return true;
 }
 
@@ -28,26 +30,28 @@ bool print_kernel_timespec(DecodeCtx& ctx, std::uint64_t a) {
 bool print_timespec32(DecodeCtx& ctx, std::uint64_t a) {
     std::int32_t v[2];
     if (!ctx.read(a, v)) return false;
-    print_timespec_value(ctx, v[0], v[1]);
+    print_timespec_value(ctx, v[0], static_cast<std::uint32_t>(v[1]));
     return true;
 }
 
 // A pair of longs of the task's width (timeval, old timespec).
-bool read_long_pair(DecodeCtx& ctx, std::uint64_t a, std::int64_t& x, std::int64_t& y) {
+// The second one zero-extended: it is a fraction (tv_usec), printed unsigned.
+bool read_long_pair(DecodeCtx& ctx, std::uint64_t a, std::int64_t& x, std::uint64_t& y) {
     if (ctx.long_size() == 8) {
         std::int64_t v[2];
         if (!ctx.read(a, v)) return false;
-        x = v[0], y = v[1];
+        x = v[0], y = static_cast<std::uint64_t>(v[1]);
     } else {
         std::int32_t v[2];
         if (!ctx.read(a, v)) return false;
-        x = v[0], y = v[1];
+        x = v[0], y = static_cast<std::uint32_t>(v[1]);
     }
     return true;
 }
 
 bool print_timeval(DecodeCtx& ctx, std::uint64_t a) {
-    std::int64_t s, us;
+    std::int64_t s;
+    std::uint64_t us;
     if (!read_long_pair(ctx, a, s, us)) return false;
     print_timeval_value(ctx, s, us);
     return true;
@@ -56,7 +60,7 @@ bool print_timeval(DecodeCtx& ctx, std::uint64_t a) {
 bool print_timeval32(DecodeCtx& ctx, std::uint64_t a) {
     std::int32_t v[2];
     if (!ctx.read(a, v)) return false;
-    print_timeval_value(ctx, v[0], v[1]);
+    print_timeval_value(ctx, v[0], static_cast<std::uint32_t>(v[1]));
     return true;
 }
 
@@ -64,9 +68,9 @@ bool print_kernel_itimerspec(DecodeCtx& ctx, std::uint64_t a) {
     std::int64_t v[4];
     if (!ctx.read(a, v)) return false;
     ctx.text("{it_interval=");
-    print_timespec_value(ctx, v[0], v[1]);
+    print_timespec_value(ctx, v[0], static_cast<std::uint64_t>(v[1]));
     ctx.text(", it_value=");
-    print_timespec_value(ctx, v[2], v[3]);
+    print_timespec_value(ctx, v[2], static_cast<std::uint64_t>(v[3]));
     ctx.text("}");
     return true;
 }
@@ -109,7 +113,8 @@ bool print_rlimit64(DecodeCtx& ctx, std::uint64_t a) {
 
 // Two timevals of longs of the task's width at a: "{first=..., second=...<tail>".
 bool print_timeval_pair(DecodeCtx& ctx, std::uint64_t a, const char* first, const char* second, const char* tail) {
-    std::int64_t s1, us1, s2, us2;
+    std::int64_t s1, s2;
+    std::uint64_t us1, us2;
     if (!read_long_pair(ctx, a, s1, us1) || !read_long_pair(ctx, a + 2 * ctx.long_size(), s2, us2)) return false;
     fmt::format_to(std::back_inserter(ctx.out), "{{{}=", first);
     print_timeval_value(ctx, s1, us1);
@@ -129,8 +134,12 @@ bool print_itimerval(DecodeCtx& ctx, std::uint64_t a) {
 
 // struct tms: four clock_t, longs of the task's width.
 bool print_tms(DecodeCtx& ctx, std::uint64_t a) {
-    std::int64_t ut, st, cut, cst;
-    if (!read_long_pair(ctx, a, ut, st) || !read_long_pair(ctx, a + 2 * ctx.long_size(), cut, cst)) return false;
+    // clock_t, unsigned at the task's width as strace shows it.
+    std::uint64_t ut, st, cut, cst;
+    unsigned w = ctx.long_size();
+    if (!ctx.read_ulong(a, ut) || !ctx.read_ulong(a + w, st) || !ctx.read_ulong(a + 2 * w, cut) ||
+        !ctx.read_ulong(a + 3 * w, cst))
+        return false;
     fmt::format_to(std::back_inserter(ctx.out), "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}", ut,
                    st, cut, cst);
     return true;
