@@ -1,4 +1,5 @@
 #include "policy/learner.hpp"
+#include "policy/task_paths.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -29,28 +30,6 @@ constexpr std::pair<std::string_view, std::string_view> kDecidingArgs[] = {
     {"socket", "family"}, {"ioctl", "cmd"},  {"clone", "clone_flags"}, {"prctl", "option"},
     {"fcntl", "cmd"},     {"personality", "personality"}, {"mmap", "prot"}, {"mprotect", "prot"},
 };
-
-std::string read_link(const std::string& path) {
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
-// Where the task's path is, resolved against its cwd or directory fd.
-std::string resolve(const Task& task, std::int64_t dirfd, const std::string& name) {
-    std::string full = name;
-    if (name.empty() || name[0] != '/') {
-        std::string base = dirfd == AT_FDCWD ? read_link(fmt::format("/proc/{}/cwd", task.tid))
-                                             : read_link(fmt::format("/proc/{}/fd/{}", task.tid, dirfd));
-        full = base + "/" + name;
-    }
-    char buf[PATH_MAX];
-    if (::realpath(full.c_str(), buf)) return buf;
-    std::size_t slash = full.find_last_of('/');
-    if (slash != std::string::npos && slash > 0 && ::realpath(full.substr(0, slash).c_str(), buf))
-        return std::string(buf) + full.substr(slash);
-    return full;
-}
 
 std::string parent_of(const std::string& path) {
     std::size_t slash = path.find_last_of('/');
@@ -156,7 +135,7 @@ void Learner::learn_paths(Task& task, const SyscallDesc& row) {
         if (n <= 0) continue;
         name[n] = 0;
         std::int64_t dirfd = i > 0 && e.args[i - 1].kind == ArgKind::dirfd ? static_cast<std::int32_t>(task.arg(i - 1)) : AT_FDCWD;
-        std::string path = resolve(task, dirfd, name);
+        std::string path = resolve_task_path(task, dirfd, name);
         // What Landlock checks for the call (stat, access and the like it does not).
         unsigned access = 0;
         std::string where = path;

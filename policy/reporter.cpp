@@ -1,4 +1,5 @@
 #include "policy/reporter.hpp"
+#include "policy/task_paths.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,29 +13,6 @@
 namespace lstar::policy {
 
 namespace {
-
-std::string read_link(const std::string& path) {
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
-// Where a path the task named really is: resolved against its cwd or the
-// directory fd, with symlinks followed as far as the path exists.
-std::string resolve(const Task& task, std::int64_t dirfd, const std::string& name) {
-    std::string full = name;
-    if (name.empty() || name[0] != '/') {
-        std::string base = dirfd == AT_FDCWD ? read_link(fmt::format("/proc/{}/cwd", task.tid))
-                                             : read_link(fmt::format("/proc/{}/fd/{}", task.tid, dirfd));
-        full = base + "/" + name;
-    }
-    char buf[PATH_MAX];
-    if (::realpath(full.c_str(), buf)) return buf;
-    std::size_t slash = full.find_last_of('/');
-    if (slash != std::string::npos && slash > 0 && ::realpath(full.substr(0, slash).c_str(), buf))
-        return std::string(buf) + full.substr(slash);
-    return full;
-}
 
 bool at_or_beneath(const std::string& path, const std::string& dir) {
     if (dir == "/") return true;
@@ -117,7 +95,7 @@ void Reporter::on_exit(Task& task) {
         name[n] = 0;
         std::int64_t dirfd = AT_FDCWD;
         if (i > 0 && e.args[i - 1].kind == ArgKind::dirfd) dirfd = static_cast<std::int32_t>(task.arg(i - 1));
-        const Rule* rule = rule_for(resolve(task, dirfd, name));
+        const Rule* rule = rule_for(resolve_task_path(task, dirfd, name));
         // Only a rule that takes something away can have refused it.
         if (rule && rule->access != kAccessAll) {
             report(task, rule->origin);
