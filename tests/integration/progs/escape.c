@@ -8,13 +8,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <linux/filter.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -82,6 +87,23 @@ static void* uname_in_thread(void* arg) {
     thread_rc = syscall(SYS_uname, &u);
     thread_errno = errno;
     return NULL;
+}
+
+// call_notify: the program's own user-notify listener answers CONTINUE for the
+// denied call (USER_NOTIF outranks a filter's errno... were the listener allowed).
+static int listener = -1;
+static void* answer_continue(void* arg) {
+    (void)arg;
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    for (;;) {
+        memset(&req, 0, sizeof req);
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return NULL;
+        memset(&resp, 0, sizeof resp);
+        resp.id = req.id;
+        resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
 }
 
 static int race(int tries) {
@@ -263,6 +285,24 @@ int main(int argc, char** argv) {
     if (!strcmp(mode, "call_exec")) {
         execl("/proc/self/exe", argv[0], "call", dir, (char*)NULL);
         return 2;
+    }
+    if (!strcmp(mode, "call_notify")) {
+        struct sock_filter f[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_uname, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = {4, f};
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (listener < 0) {
+            printf("denied: %s (a seccomp listener of its own)\n", strerrorname_np(errno));
+            return 0;
+        }
+        pthread_t t;
+        pthread_create(&t, NULL, answer_continue, NULL);
+        return check_call(syscall(SYS_uname, &u), "uname answered by its own listener");
     }
     if (!strcmp(mode, "call_thread")) {
         // A thread made after the sandbox was entered inherits it.
