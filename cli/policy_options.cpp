@@ -121,7 +121,6 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
         backend_files.push_back("/proc/self/exe");
         if (!options.file.empty()) backend_files.push_back(options.file);
     }
-    policy::Policy reported = p;
     LSTAR_TRY_ASSIGN(session.sandbox, policy::Sandbox::prepare(std::move(p), backend_files, enter));
     if (enter) {
         for (const std::string& w : session.sandbox->landlock().warnings) print_error(error("policy: " + w));
@@ -130,7 +129,7 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
     if (!options.quiet) {
         session.messages = std::make_unique<TraceOutput>();
         backend_options.outputs.push_back(session.messages.get());
-        session.reporter = std::make_unique<policy::Reporter>(reported, session.sandbox->compiled(), *session.messages);
+        session.reporter = std::make_unique<policy::Reporter>(session.sandbox->policy(), session.sandbox->compiled(), *session.messages);
         session.reporter->bind(path);
         // A denial in any process of the program is reported.
         backend_options.follow_forks = true;

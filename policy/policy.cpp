@@ -15,15 +15,11 @@
 
 namespace lstar::policy {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
+std::string_view trim_blanks(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
 }
-
-}  // namespace
 
 std::string Action::text() const {
     switch (kind) {
@@ -41,7 +37,7 @@ std::string Action::text() const {
 }
 
 Result<Action> parse_action(std::string_view text) {
-    text = trim(text);
+    text = trim_blanks(text);
     if (text == "allow") return Action{ActionKind::allow};
     if (text == "log") return Action{ActionKind::log};
     if (text == "trap") return Action{ActionKind::trap};
@@ -62,7 +58,7 @@ Result<Action> parse_action(std::string_view text) {
 
 Result<ArgCondition> parse_condition(std::string_view text) {
     ArgCondition c;
-    c.text = std::string(trim(text));
+    c.text = std::string(trim_blanks(text));
     std::string_view s = c.text;
     static constexpr std::pair<std::string_view, CmpOp> kOps[] = {
         {"==", CmpOp::eq}, {"!=", CmpOp::ne}, {"<=", CmpOp::le}, {">=", CmpOp::ge},
@@ -81,16 +77,16 @@ Result<ArgCondition> parse_condition(std::string_view text) {
                                  c.text, why));
     };
     if (at == std::string_view::npos) return bad("no comparison");
-    c.arg = std::string(trim(s.substr(0, at)));
+    c.arg = std::string(trim_blanks(s.substr(0, at)));
     if (std::size_t dot = c.arg.find('.'); dot != std::string::npos) c.arg = c.arg.substr(dot + 1);  // "socket.family"
     if (c.arg.empty()) return bad("no argument name");
-    std::string_view rest = trim(s.substr(at + op_len));
+    std::string_view rest = trim_blanks(s.substr(at + op_len));
     c.op = op;
     if (op == CmpOp::masked_eq) {
         // "flags & MASK" (the bits are all set) or "flags & MASK == VALUE".
         if (std::size_t eq = rest.find("=="); eq != std::string_view::npos) {
-            c.mask = std::string(trim(rest.substr(0, eq)));
-            c.value = std::string(trim(rest.substr(eq + 2)));
+            c.mask = std::string(trim_blanks(rest.substr(0, eq)));
+            c.value = std::string(trim_blanks(rest.substr(eq + 2)));
         } else {
             c.mask = c.value = std::string(rest);
         }

@@ -123,6 +123,9 @@ Result<std::string> write_oci_profile(const Policy& policy);
 // returns instead of SIGSEGV: ia32 emulation is on). Probed once, in a child.
 bool kernel_runs_i386();
 
+// Text without its leading and trailing blanks (spaces, tabs).
+std::string_view trim_blanks(std::string_view s);
+
 // "abi" names as policies spell them: "x86_64", "i386" (also "x86"), "x32".
 Result<Abi> parse_abi(std::string_view name);
 

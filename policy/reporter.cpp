@@ -21,8 +21,8 @@ bool at_or_beneath(const std::string& path, const std::string& dir) {
 
 }  // namespace
 
-Reporter::Reporter(const Policy& policy, CompiledPolicy compiled, TraceOutput& out)
-    : compiled_(std::move(compiled)), out_(out), decoder_(DecodeOptions{}) {
+Reporter::Reporter(const Policy& policy, const CompiledPolicy& compiled, TraceOutput& out)
+    : compiled_(compiled), out_(out), decoder_(DecodeOptions{}) {
     for (const PathRule& r : policy.paths) {
         char buf[PATH_MAX];
         std::string where = ::realpath(r.path.c_str(), buf) ? std::string(buf) : r.path;

@@ -20,7 +20,8 @@ namespace lstar::policy {
 
 class Reporter final : public Hook {
 public:
-    Reporter(const Policy& policy, CompiledPolicy compiled, TraceOutput& out);
+    // `compiled` must outlive the reporter (the session's Sandbox holds it).
+    Reporter(const Policy& policy, const CompiledPolicy& compiled, TraceOutput& out);
     void bind(SyscallPath& path) { path.add_hook(Stage::policy, this); }
 
     Verdict on_enter(Task& task) override;
@@ -40,7 +41,7 @@ private:
     // The path rule that decides for this file: the most specific one on it or above it.
     const Rule* rule_for(const std::string& path) const;
 
-    CompiledPolicy compiled_;
+    const CompiledPolicy& compiled_;
     std::vector<Rule> rules_;
     TraceOutput& out_;
     Decoder decoder_;

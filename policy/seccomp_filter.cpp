@@ -42,12 +42,6 @@ std::uint32_t seccomp_action(const Action& a) {
     return SCMP_ACT_KILL_PROCESS;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    return s;
-}
-
 }  // namespace
 
 Result<std::uint64_t> resolve_value(std::string_view text, const ArgMeta& meta) {
@@ -55,7 +49,7 @@ Result<std::uint64_t> resolve_value(std::string_view text, const ArgMeta& meta) 
     std::string_view rest = text;
     while (!rest.empty()) {
         std::size_t bar = rest.find('|');
-        std::string item(trim(rest.substr(0, bar)));
+        std::string item(trim_blanks(rest.substr(0, bar)));
         rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
         if (item.empty()) return error(fmt::format("empty constant in '{}'", text));
         char* end = nullptr;

@@ -288,9 +288,10 @@ TEST(PolicyParse, ErrorsNameTheLine) {
               std::string::npos);
     EXPECT_NE(parse_error("default = \"allow\"\nrule = [\n").find("test.toml:2: not valid TOML"), std::string::npos);
     EXPECT_NE(parse_error("bogus = 1\n").find("test.toml:1: unknown key 'bogus'"), std::string::npos);
-    if (!kernel_runs_i386())
+    if (!kernel_runs_i386()) {
         EXPECT_EQ(parse_error("abi = [\"x86_64\", \"i386\"]\n"),
                   "test.toml:1: this kernel does not run i386 calls (its ia32 emulation is off): leave \"i386\" out of 'abi'");
+    }
     Result<Policy> json = parse_oci_profile("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [\n", "p.json");
     ASSERT_FALSE(json.ok());
     EXPECT_NE(json.error().message.find("p.json:4: not valid JSON"), std::string::npos) << json.error().message;
