@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"trace", trace_command, "trace a program's system calls, strace-style"},
     {"table", table_command, "show the system call tables and their metadata"},
     {"policy", policy_command, "compile, check or show a sandbox policy (see lstar run --policy)"},
+    {"inject", inject_command, "fail each call of a run in turn and report which failures the program does not survive"},
 };
 
 void usage() {

@@ -56,7 +56,7 @@ int show(const policy::Policy& p, const policy::Sandbox& sandbox) {
             std::vector<std::string_view> names;
             for (const SyscallDesc* row : *rows) names.push_back(row->name);
             std::vector<std::string> conditions;
-            for (const policy::ArgCondition& c : r.conditions) conditions.push_back(c.text);
+            for (const ArgCondition& c : r.conditions) conditions.push_back(c.text);
             fmt::print("  {:<14} {}{}  [{}]\n", r.action.text(), fmt::join(names, " "),
                        conditions.empty() ? "" : fmt::format(" when {}", fmt::join(conditions, " && ")), r.origin);
         }

@@ -100,6 +100,12 @@ int run_session(Backend& backend, const SyscallPath& path, const BackendOptions&
     if (!attached && path.idle() && backend_options.prefilter && backend.may_step_aside())
         return exec_in_place(options.argv, backend_options.confinement);
     if (Status s = backend.open_outputs(); !s) return fail(1, s.error().message);
+    // A stop signal that comes while lstar attaches must detach, not kill lstar with
+    // the tasks half attached: held until the handlers are in place.
+    sigset_t stop_signals, before;
+    sigemptyset(&stop_signals);
+    for (int signo : {SIGTERM, SIGHUP, SIGINT, SIGQUIT}) sigaddset(&stop_signals, signo);
+    if (attached) ::sigprocmask(SIG_BLOCK, &stop_signals, &before);
     if (attached) {
         for (pid_t pid : options.attach)
             if (Status s = backend.attach(pid); !s) return give_up(backend_options, s.error());
@@ -107,6 +113,7 @@ int run_session(Backend& backend, const SyscallPath& path, const BackendOptions&
         return give_up(backend_options, s.error());
     }
     install_signal_handlers(backend, attached);
+    if (attached) ::sigprocmask(SIG_SETMASK, &before, nullptr);
     int status = backend.run();
     if (options.at_end) options.at_end(status);
     if (!attached) return exit_like(status, backend_options);

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
 #include "cli/trace_options.hpp"
+#include "entry/find_program.hpp"
 #include "inject/fault_injection.hpp"
 #include "trace/accounting.hpp"
 #include "trace/tracer.hpp"
@@ -64,10 +65,9 @@ int trace_command(int argc, char** argv) {
     bool counts = config.summary != SummaryMode::off;
     FaultInjector injector;
     for (const Injection& injection : config.injections)
-        for (int abi = 0; abi < kAbiCount; ++abi)
-            for (const SyscallDesc& row : syscall_table(static_cast<Abi>(abi)))
-                if (!row.name.empty() && injection.calls.contains(row) && config.trace.contains(row))
-                    injector.add(row, injection.rule, &injection.calls);
+        if (Status s = injector.add_all(injection, config.trace); !s) return fail(1, s.error().message);
+    if (!config.argv.empty())
+        if (Result<std::string> exe = find_program(config.argv[0])) injector.set_launched_exe(*exe);
     // Per call: -P paths, and the call an i386 multiplexer stands for.
     injector.set_filter([&tracer](Task& task) { return tracer.selects(task); });
     if (!injector.empty()) path.add_hook(Stage::fault_injection, &injector);

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <climits>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -595,6 +596,23 @@ std::optional<std::uint64_t> parse_delay_ns(std::string_view text) {
     return static_cast<std::uint64_t>(ns);
 }
 
+// A byte count with an optional K, M or G (powers of 1024).
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+    std::uint64_t scale = 1;
+    if (!text.empty()) {
+        switch (text.back()) {
+        case 'K': case 'k': scale = 1ull << 10; break;
+        case 'M': case 'm': scale = 1ull << 20; break;
+        case 'G': case 'g': scale = 1ull << 30; break;
+        default: break;
+        }
+        if (scale != 1) text.remove_suffix(1);
+    }
+    auto n = parse_number<std::uint64_t>(text);
+    if (!n || *n > UINT64_MAX / scale) return std::nullopt;
+    return *n * scale;
+}
+
 // when=FIRST[..LAST][+[STEP]]: FIRST and STEP 1..65535, LAST 1..65534.
 bool parse_when(std::string_view text, InjectRule* rule) {
     std::size_t plus = text.find('+');
@@ -638,6 +656,10 @@ std::optional<int> parse_errno(std::string_view text) {
 
 Result<Injection> parse_injection(std::string_view spec, bool fault) {
     auto invalid = [&] { return error(fmt::format("invalid {} argument '{}'", fault ? "fault" : "inject", spec), EINVAL); };
+    // lstar's keys are not strace's: say which one is wrong and how it is written.
+    auto lstar_only = [&](std::string_view key, std::string_view why) {
+        return error(fmt::format("invalid inject argument '{}': {}= {}", spec, key, why), EINVAL);
+    };
     std::size_t colon = spec.find(':');
     Injection injection;
     LSTAR_TRY(assign(&injection.calls, SyscallSet::parse(spec.substr(0, colon))));
@@ -652,7 +674,15 @@ Result<Injection> parse_injection(std::string_view spec, bool fault) {
         if (eq == std::string_view::npos) return invalid();
         std::string_view key = token.substr(0, eq), value = token.substr(eq + 1);
         if (key == "when") {
-            if (!parse_when(value, &rule)) return invalid();
+            // strace's invocation range, or lstar's condition on an argument.
+            if (value.find_first_of("=!<>&~") == std::string_view::npos) {
+                if (!parse_when(value, &rule)) return invalid();
+            } else {
+                if (fault) return invalid();
+                Result<ArgCondition> c = parse_condition(value);
+                if (!c) return lstar_only(key, c.error().message);
+                rule.conditions.push_back(std::move(c).value());
+            }
         } else if (key == "error") {
             auto err = parse_errno(value);
             if (!err || rule.result != InjectRule::Result::none) return invalid();
@@ -679,6 +709,35 @@ Result<Injection> parse_injection(std::string_view spec, bool fault) {
             if (!ns) return invalid();
             (key == "delay_enter" ? rule.delay_enter_ns : rule.delay_exit_ns) = *ns;
             have_delay = true;
+        } else if (key == "p") {
+            std::string v(value);
+            char* end = nullptr;
+            double p = std::strtod(v.c_str(), &end);
+            if (v.empty() || *end || !(p > 0.0 && p <= 1.0)) return lstar_only(key, "a probability in (0, 1], e.g. p=0.1");
+            rule.probability = p;
+        } else if (key == "seed" || key == "pid" || key == "tid" || key == "short" || key == "flip") {
+            auto n = parse_number<std::uint64_t>(value);
+            if (!n) return lstar_only(key, "a number");
+            if (key == "seed") rule.seed = *n;
+            else if (key == "short") rule.short_len = *n, rule.has_short = true;
+            else if (*n < 1 || *n > (key == "flip" ? 4096u : static_cast<unsigned>(INT_MAX))) return lstar_only(key, "out of range");
+            else if (key == "flip") rule.flip_bits = static_cast<unsigned>(*n);
+            else (key == "pid" ? rule.pid : rule.tid) = static_cast<pid_t>(*n);
+        } else if (key == "exe") {
+            if (value.empty()) return lstar_only(key, "a program's path or file name (a glob)");
+            rule.exe = std::string(value);
+        } else if (key == "budget") {
+            auto n = parse_size(value);
+            if (!n || !*n) return lstar_only(key, "a byte count, with K, M or G: budget=1M");
+            rule.budget = *n;
+        } else if (key.size() == 4 && key.starts_with("arg") && key[3] >= '0' && key[3] <= '5') {
+            std::string v(value);
+            char* end = nullptr;
+            errno = 0;
+            std::uint64_t n = v[0] == '-' ? static_cast<std::uint64_t>(std::strtoll(v.c_str(), &end, 0))
+                                          : std::strtoull(v.c_str(), &end, 0);
+            if (v.empty() || *end || errno) return lstar_only(key, "a number");
+            rule.rewrites.emplace_back(key[3] - '0', n);
         } else if (key == "syscall" || key == "poke_enter" || key == "poke_exit") {
             return error(fmt::format("inject: {}= is not supported by lstar", key), ENOTSUP);
         } else {
@@ -689,7 +748,8 @@ Result<Injection> parse_injection(std::string_view spec, bool fault) {
         rule.result = InjectRule::Result::error;
         rule.value = ENOSYS;
     }
-    if (rule.result == InjectRule::Result::none && !have_signal && !have_delay) return invalid();
+    if (rule.result == InjectRule::Result::none && !have_signal && !have_delay && !rule.rewrites_call() && !rule.flip_bits)
+        return invalid();
     return injection;
 }
 
@@ -867,6 +927,15 @@ std::string trace_usage() {
            "                              perform syscall tampering for the syscalls in SET\n"
            "     delay:      microseconds or NUMBER{s|ms|us|ns}\n"
            "     when:       FIRST[..LAST][+[STEP]]\n"
+           "   lstar's conditions (all must hold; each counts only the calls that meet them):\n"
+           "     when=ARG OP VALUE   an argument by the table's name or kind, or argN (from 0);\n"
+           "                         OP == != < <= > >= & (bits set), ~ (glob on a string):\n"
+           "                         when=path~/etc/*  when=flags&O_CREAT  when=fd==3\n"
+           "     p=P[:seed=N]        only a seeded share P of the selected calls\n"
+           "     pid=N, tid=N, exe=GLOB   only this process, thread or program\n"
+           "   lstar's effects: short=N (read or write at most N bytes), budget=SIZE (ENOSPC once\n"
+           "     SIZE bytes were written to a descriptor), argN=V (run with argument N set to V),\n"
+           "     flip=N (N seeded bit flips in what a read returns); see docs/fault-injection.md\n"
            "  -e fault=SET[:error=ERRNO][:when=WHEN], --fault=...\n"
            "                              synonym for -e inject with default ERRNO ENOSYS\n"
            "\n"

@@ -60,6 +60,7 @@ std::string_view op_name(CmpOp op) {
     case CmpOp::gt: return "SCMP_CMP_GT";
     case CmpOp::ge: return "SCMP_CMP_GE";
     case CmpOp::masked_eq: return "SCMP_CMP_MASKED_EQ";
+    case CmpOp::glob: break;  // never compiled (compile_seccomp refuses it)
     }
     return "";
 }

@@ -15,12 +15,6 @@
 
 namespace lstar::policy {
 
-std::string_view trim_blanks(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 std::string Action::text() const {
     switch (kind) {
     case ActionKind::allow: return "allow";
@@ -54,48 +48,6 @@ Result<Action> parse_action(std::string_view text) {
         return error(fmt::format("unknown errno '{}' in action '{}' (an errno name such as EPERM, or a number 1-4095)", name, text));
     }
     return error(fmt::format("unknown action '{}' (allow, log, errno, errno:NAME, trap, kill-thread, kill-process)", text));
-}
-
-Result<ArgCondition> parse_condition(std::string_view text) {
-    ArgCondition c;
-    c.text = std::string(trim_blanks(text));
-    std::string_view s = c.text;
-    static constexpr std::pair<std::string_view, CmpOp> kOps[] = {
-        {"==", CmpOp::eq}, {"!=", CmpOp::ne}, {"<=", CmpOp::le}, {">=", CmpOp::ge},
-        {"<", CmpOp::lt},  {">", CmpOp::gt},  {"&", CmpOp::masked_eq},
-    };
-    std::size_t at = std::string_view::npos;
-    CmpOp op = CmpOp::eq;
-    std::size_t op_len = 0;
-    for (auto [spelling, kind] : kOps)
-        if (std::size_t p = s.find(spelling); p != std::string_view::npos && p < at) {
-            at = p, op = kind, op_len = spelling.size();
-        }
-    auto bad = [&](std::string_view why) {
-        return error(fmt::format("bad condition '{}': {} (ARG OP VALUE with OP one of == != < <= > >= &, "
-                                 "e.g. 'family == AF_UNIX' or 'flags & O_ACCMODE == O_WRONLY')",
-                                 c.text, why));
-    };
-    if (at == std::string_view::npos) return bad("no comparison");
-    c.arg = std::string(trim_blanks(s.substr(0, at)));
-    if (std::size_t dot = c.arg.find('.'); dot != std::string::npos) c.arg = c.arg.substr(dot + 1);  // "socket.family"
-    if (c.arg.empty()) return bad("no argument name");
-    std::string_view rest = trim_blanks(s.substr(at + op_len));
-    c.op = op;
-    if (op == CmpOp::masked_eq) {
-        // "flags & MASK" (the bits are all set) or "flags & MASK == VALUE".
-        if (std::size_t eq = rest.find("=="); eq != std::string_view::npos) {
-            c.mask = std::string(trim_blanks(rest.substr(0, eq)));
-            c.value = std::string(trim_blanks(rest.substr(eq + 2)));
-        } else {
-            c.mask = c.value = std::string(rest);
-        }
-        if (c.mask.empty()) return bad("no mask");
-    } else {
-        c.value = std::string(rest);
-    }
-    if (c.value.empty()) return bad("no value");
-    return c;
 }
 
 bool kernel_runs_i386() {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "table/arg_condition.hpp"
 #include "table/result.hpp"
 #include "table/syscall_table.hpp"
 
@@ -35,22 +36,6 @@ struct Action {
 
 // "allow", "log", "errno" (EPERM), "errno:ENOENT", "trap", "kill" / "kill-process", "kill-thread".
 Result<Action> parse_action(std::string_view text);
-
-enum class CmpOp : std::uint8_t { eq, ne, lt, le, gt, ge, masked_eq };
-
-// "family == AF_UNIX", "flags & O_CREAT", "flags & O_ACCMODE == O_WRONLY": an
-// argument by name, resolved against each call's metadata when compiled.
-struct ArgCondition {
-    std::string arg;    // the table's argument name ("family")
-    int index = -1;     // or its position (OCI profiles name arguments by index)
-    CmpOp op = CmpOp::eq;
-    std::string value;  // a number or constant names joined by '|'
-    std::string mask;   // masked_eq: the mask (value is what the masked bits must equal)
-    std::string text;   // as written, for messages
-};
-
-// Parses one condition; `call` qualifies it ("socket.family == AF_UNIX") when given.
-Result<ArgCondition> parse_condition(std::string_view text);
 
 struct CallRule {
     std::string origin;                   // where it was written: "policy.toml:12", "--deny"
@@ -124,7 +109,6 @@ Result<std::string> write_oci_profile(const Policy& policy);
 bool kernel_runs_i386();
 
 // Text without its leading and trailing blanks (spaces, tabs).
-std::string_view trim_blanks(std::string_view s);
 
 // "abi" names as policies spell them: "x86_64", "i386" (also "x86"), "x32".
 Result<Abi> parse_abi(std::string_view name);

@@ -44,33 +44,6 @@ std::uint32_t seccomp_action(const Action& a) {
 
 }  // namespace
 
-Result<std::uint64_t> resolve_value(std::string_view text, const ArgMeta& meta) {
-    std::uint64_t value = 0;
-    std::string_view rest = text;
-    while (!rest.empty()) {
-        std::size_t bar = rest.find('|');
-        std::string item(trim_blanks(rest.substr(0, bar)));
-        rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
-        if (item.empty()) return error(fmt::format("empty constant in '{}'", text));
-        char* end = nullptr;
-        errno = 0;
-        std::uint64_t n = item[0] == '-' ? static_cast<std::uint64_t>(std::strtoll(item.c_str(), &end, 0))
-                                         : std::strtoull(item.c_str(), &end, 0);
-        if (*end == 0 && errno == 0) {
-            value |= n;
-            continue;
-        }
-        const XlatEntry* e = meta.param.empty() ? nullptr : xlat_find(meta.param, std::string_view(item));
-        for (const XlatSet& set : xlat_sets()) {
-            if (e) break;
-            e = xlat_find(set.name, std::string_view(item));
-        }
-        if (!e) return error(fmt::format("unknown constant '{}' for argument '{}'", item, meta.name));
-        value |= e->value;
-    }
-    return value;
-}
-
 namespace {
 
 scmp_compare scmp_op(CmpOp op) {
@@ -82,13 +55,10 @@ scmp_compare scmp_op(CmpOp op) {
     case CmpOp::gt: return SCMP_CMP_GT;
     case CmpOp::ge: return SCMP_CMP_GE;
     case CmpOp::masked_eq: return SCMP_CMP_MASKED_EQ;
+    case CmpOp::glob: break;  // refused by resolve()
     }
     return SCMP_CMP_EQ;
 }
-
-// The width the kernel reads an argument at: i386 arguments are 32 bits; an
-// x86_64 argument the declared type's.
-unsigned arg_width(const SyscallDesc& row, const ArgMeta& meta) { return row.abi == Abi::i386 ? 4 : meta.size ? meta.size : 8; }
 
 Result<RowRule> resolve(const CallRule& rule, const SyscallDesc& row) {
     RowRule out;
@@ -96,16 +66,15 @@ Result<RowRule> resolve(const CallRule& rule, const SyscallDesc& row) {
     out.origin = rule.origin;
     const EntryMeta& entry = row.effective();
     for (const ArgCondition& c : rule.conditions) {
-        int index = c.index;
-        if (index < 0)
-            for (int i = 0; i < entry.nargs; ++i)
-                if (entry.args[i].name == c.arg) index = i;
-        if (index < 0 || index >= std::max<int>(entry.nargs, c.index >= 0 ? 6 : 0)) {
-            std::string names;
-            for (int i = 0; i < entry.nargs; ++i) names += (i ? ", " : "") + std::string(entry.args[i].name);
-            return error(fmt::format("{}: {} ({}) has no argument '{}' (its arguments: {})", rule.origin, row.name,
-                                     abi_name(row.abi), c.arg, names.empty() ? "none" : names));
-        }
+        if (c.op == CmpOp::glob)
+            return error(fmt::format("{}: {}: seccomp-bpf compares argument registers, not the memory they point to: "
+                                     "use a [paths] rule for paths",
+                                     rule.origin, c.text));
+        Result<int> found = condition_arg_index(c, row);
+        if (!found) return error(fmt::format("{}: {}", rule.origin, found.error().message));
+        int index = *found;
+        if (index >= std::max<int>(entry.nargs, c.index >= 0 ? 6 : 0))
+            return error(fmt::format("{}: {} ({}) has no argument {}", rule.origin, row.name, abi_name(row.abi), index));
         ArgMeta meta = index < entry.nargs ? entry.args[index] : ArgMeta{};
         Result<std::uint64_t> value = resolve_value(c.value, meta);
         if (!value) return error(fmt::format("{}: {}: {}", rule.origin, c.text, value.error().message));

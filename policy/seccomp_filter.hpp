@@ -68,10 +68,6 @@ void add_default_rules(Policy& policy);
 
 Result<CompiledPolicy> compile_seccomp(const Policy& policy);
 
-// A condition's value: a number, or constant names joined by '|' (from the
-// argument's own set first, then from any).
-Result<std::uint64_t> resolve_value(std::string_view text, const ArgMeta& meta);
-
 // The rows of one ABI's table that a rule's call names and classes reach.
 Result<std::vector<const SyscallDesc*>> rule_rows(const CallRule& rule, Abi abi);
 
