@@ -237,10 +237,10 @@ int replay(const Options& opt) {
     Result<Run> run = run_once(opt, opt.replay, false, 0);
     if (!run) return fail(1, "inject: " + run.error().message);
     if (run->failed)
-        fmt::print(stderr, "lstar: inject: call {} ({} in pid {}) failed with {}; the program {}\n", opt.replay,
+        fmt::print(stderr, "lstar: inject: call {} ({} in pid {}) failed with {}; outcome: {}\n", opt.replay,
                    describe(run->failed_call), run->failed_call.tid, errno_name(run->failed_errno), outcome(*run));
     else
-        fmt::print(stderr, "lstar: inject: the program made fewer than {} such calls; it {}\n", opt.replay, outcome(*run));
+        fmt::print(stderr, "lstar: inject: the program made fewer than {} such calls; outcome: {}\n", opt.replay, outcome(*run));
     if (!run->started) return 1;
     return WIFEXITED(run->status) ? WEXITSTATUS(run->status) : 128 + WTERMSIG(run->status);
 }

@@ -41,12 +41,6 @@ int find_kind(const EntryMeta& e, std::initializer_list<ArgKind> kinds) {
     return -1;
 }
 
-// An execve's program: the path argument of a call that also takes an argv.
-int program_arg(const SyscallDesc& row) {
-    const EntryMeta& e = row.effective();
-    return find_kind(e, {ArgKind::strarray}) >= 0 ? find_kind(e, {ArgKind::path}) : -1;
-}
-
 bool exe_matches(const std::string& pattern, const std::string& exe) {
     if (exe.empty()) return false;
     // A pattern without '/' names the program's file name, wherever it lies.
@@ -67,6 +61,11 @@ std::int64_t sign_extend(std::uint64_t v, unsigned width) {
 }
 
 }  // namespace
+
+int program_arg(const SyscallDesc& row) {
+    const EntryMeta& e = row.effective();
+    return find_kind(e, {ArgKind::strarray}) >= 0 ? find_kind(e, {ArgKind::path}) : -1;
+}
 
 FaultInjector::FaultInjector() {
     for (int abi = 0; abi < kAbiCount; ++abi) slots_[abi].resize(syscall_table(static_cast<Abi>(abi)).size());

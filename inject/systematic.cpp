@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "inject/fault_injection.hpp"
 #include "table/xlat.hpp"
 
 namespace lstar {
@@ -76,6 +77,10 @@ NthCallFault::NthCallFault(SyscallSet calls, std::uint64_t k, int error)
 
 Verdict NthCallFault::on_enter(Task& task) {
     if (!task.sc || !calls_.contains(*task.sc) || !can_fail(*task.sc)) return Verdict::proceed;
+    // The launched program's own execve is lstar's start of it, not the program's call.
+    bool first = !started_;
+    started_ = true;
+    if (first && program_arg(*task.sc) >= 0) return Verdict::proceed;
     ++count_;
     std::uint32_t nth = ++per_name_[task.sc->name];
     if (k_ == 0) {

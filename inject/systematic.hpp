@@ -56,6 +56,7 @@ private:
     std::uint64_t k_;
     int error_;
     std::uint64_t count_ = 0;
+    bool started_ = false;
     std::vector<Call> seen_;
     std::unordered_map<std::string_view, std::uint32_t> per_name_;  // calls so far, by name
     std::optional<Call> failed_;

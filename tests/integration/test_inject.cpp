@@ -166,7 +166,7 @@ TEST(InjectSystematic, FindsThePlantedUncheckedPath) {
     Result replay = run({lstar_bin(), "inject", "--replay", "2", "-e", "trace=openat", "--", prog("unchecked"), "files", dir});
     EXPECT_EQ(replay.exit_code(), 128 + SIGSEGV) << replay.describe();
     EXPECT_NE(replay.err.find("call 2 (openat #2 in pid"), std::string::npos) << replay.err;
-    EXPECT_NE(replay.err.find("failed with ENOENT; the program killed by SIGSEGV"), std::string::npos) << replay.err;
+    EXPECT_NE(replay.err.find("failed with ENOENT; outcome: killed by SIGSEGV"), std::string::npos) << replay.err;
 }
 
 TEST(InjectSystematic, ProgramsThatHandleEveryErrorPass) {
