@@ -110,7 +110,7 @@ Result<policy::Policy> PolicyOptions::policy() const {
 }
 
 Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTraits& backend, SyscallPath& path,
-                                   BackendOptions& backend_options) {
+                                   BackendOptions& backend_options, bool traced, TraceOutput* json_stream) {
     PolicySession session;
     if (!options.any()) return session;
     LSTAR_TRY_ASSIGN(policy::Policy p, options.policy());
@@ -127,9 +127,14 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
         backend_options.confinement = session.sandbox.get();
     }
     if (!options.quiet) {
-        session.messages = std::make_unique<TraceOutput>();
-        backend_options.outputs.push_back(session.messages.get());
-        session.reporter = std::make_unique<policy::Reporter>(session.sandbox->policy(), session.sandbox->compiled(), *session.messages);
+        TraceOutput* out = json_stream;
+        if (!out) {
+            session.messages = std::make_unique<TraceOutput>();
+            backend_options.outputs.push_back(session.messages.get());
+            out = session.messages.get();
+        }
+        session.reporter = std::make_unique<policy::Reporter>(session.sandbox->policy(), session.sandbox->compiled(), *out,
+                                                              json_stream != nullptr, traced);
         session.reporter->bind(path);
         // A denial in any process of the program is reported.
         backend_options.follow_forks = true;

@@ -54,7 +54,10 @@ struct PolicySession {
 // it, and the reporter (unless quiet) joins the path at Stage::policy. In an
 // image the backend started, the program is in its sandbox already: only the
 // reporter is set up.
+// `traced`: lstar trace, whose lines a denial line follows. With `json_stream`
+// (lstar trace --json), denials are "denial" objects in it.
 Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTraits& backend, SyscallPath& path,
-                                   BackendOptions& backend_options);
+                                   BackendOptions& backend_options, bool traced = false,
+                                   TraceOutput* json_stream = nullptr);
 
 }  // namespace lstar

@@ -49,6 +49,26 @@ int trace_command(int argc, char** argv) {
     if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
     if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options); !viewed)
         return fail(kViewUsageStatus, viewed.error().message);
+    // The sandbox of `lstar run`, watched: its denials are lines on stderr, or with
+    // --json "denial" objects in the trace. They are reported in the traced
+    // processes (-f or not, as the trace); the kernel enforces in all of them.
+    PolicySession sandbox;
+    if (config.policy.any()) {
+        if (config.argv.empty()) return fail(2, "trace: the sandbox options are for a launched program, not for -p");
+        Result<BackendTraits> traits = backend_traits(config.backend);
+        if (!traits) return fail(1, traits.error().message);
+        // The runtime's own calls (the tracer's getpid, its writes) would be the
+        // sandbox's too: a policy that denies them would silence the trace.
+        if (traits->execs_itself)
+            return fail(2, fmt::format("trace: the sandbox options need --backend=ptrace (under --backend={} the "
+                                       "policy would also govern lstar's own runtime calls)",
+                                       config.backend));
+        bool follow = backend_options.follow_forks;
+        auto started = start_policy(config.policy, *traits, path, backend_options, true, config.json ? &out : nullptr);
+        if (!started) return fail(2, started.error().message);
+        sandbox = std::move(started).value();
+        backend_options.follow_forks = follow;
+    }
     auto backend = make_backend(config.backend, path, backend_options);
     if (!backend) return fail(1, backend.error().message);
     // Each process of the in-process backend writes its own lines into the one trace.

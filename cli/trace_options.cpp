@@ -431,6 +431,14 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
     case kOptJson: cfg->json = true; break;
     case kOptSeccomp: break;  // lstar always installs its seccomp prefilter when launching
     default: {
+        if (c >= kPolicyOptionFirst) {
+            if (Status s = take_policy_option(cfg->policy, c, arg); !s) {
+                ParseOutcome bad = error_outcome(s.error());
+                bad.status = 2;
+                return bad;
+            }
+            break;
+        }
         if (is_view_option(c)) {
             if (Status s = parse_view_option(c, arg, &cfg->view); !s) {
                 ParseOutcome bad = error_outcome(s.error());
@@ -795,7 +803,14 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {
     opterr = 0;
     Counts counts;
     int c;
-    static const std::vector<option> long_options = with_view_options(kLongOptions);
+    // strace's, then the view's, then the sandbox's.
+    static const std::vector<option> long_options = [] {
+        std::vector<option> all = with_view_options(kLongOptions);
+        all.pop_back();  // its end marker
+        for (const option& o : policy_long_options()) all.push_back(o);
+        all.push_back({nullptr, 0, nullptr, 0});
+        return all;
+    }();
     int long_index = -1;
     while ((c = getopt_long(argc, argv, kShort, long_options.data(), &long_index)) != -1) {
         const char* long_name = long_index >= 0 ? long_options[static_cast<std::size_t>(long_index)].name : nullptr;
@@ -945,7 +960,7 @@ std::string trace_usage() {
            "  --seccomp-bpf               accepted: lstar always filters with seccomp-bpf\n"
            "  --tips, --secontext         (not supported yet)\n"
            "  -V, --version               print version\n" +
-           std::string(view_usage());
+           std::string(view_usage()) + "\n" + kPolicyUsage;
 }
 
 }  // namespace lstar

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/policy_options.hpp"
 #include "cli/view_options.hpp"
 #include "inject/fault_injection.hpp"
 #include "table/result.hpp"
@@ -20,6 +21,7 @@ struct TraceCommand : TraceConfig {
     std::string backend = "ptrace";    // --backend (checked against the backends entry/ has)
     std::vector<Injection> injections; // -e inject=, -e fault= (later ones win)
     ViewOptions view;                  // the virtual view (cli/view_options.hpp)
+    PolicyOptions policy;              // the sandbox (cli/policy_options.hpp), watched as it works
 };
 
 struct ParseOutcome {

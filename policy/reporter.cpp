@@ -2,6 +2,7 @@
 #include "policy/task_paths.hpp"
 
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +10,8 @@
 #include <cstdlib>
 
 #include <fmt/format.h>
+
+#include "trace/json_printer.hpp"
 
 namespace lstar::policy {
 
@@ -21,8 +24,8 @@ bool at_or_beneath(const std::string& path, const std::string& dir) {
 
 }  // namespace
 
-Reporter::Reporter(const Policy& policy, const CompiledPolicy& compiled, TraceOutput& out)
-    : compiled_(compiled), out_(out), decoder_(DecodeOptions{}) {
+Reporter::Reporter(const Policy& policy, const CompiledPolicy& compiled, TraceOutput& out, bool json, bool after_calls)
+    : compiled_(compiled), out_(out), decoder_(DecodeOptions{}), json_(json), after_calls_(after_calls) {
     for (const PathRule& r : policy.paths) {
         char buf[PATH_MAX];
         std::string where = ::realpath(r.path.c_str(), buf) ? std::string(buf) : r.path;
@@ -61,16 +64,43 @@ std::string Reporter::call_text(Task& task) const {
     return text;
 }
 
-void Reporter::report(Task& task, const std::string& origin) {
-    out_.message(fmt::format("lstar: policy: denied {} in pid {} (rule: {})\n", call_text(task), task.tid, origin));
+void Reporter::report(Task& task, const std::string& origin, std::string_view layer) {
+    if (!json_) {
+        std::string line = fmt::format("lstar: policy: denied {} in pid {} (rule: {})\n", call_text(task), task.tid, origin);
+        if (after_calls_) state<Pending>(task).line += line;
+        else out_.message(line);
+        return;
+    }
+    timespec mono{}, wall{};
+    ::clock_gettime(CLOCK_MONOTONIC, &mono);
+    ::clock_gettime(CLOCK_REALTIME, &wall);
+    auto ns = [](const timespec& t) { return static_cast<std::uint64_t>(t.tv_sec) * 1000000000u + static_cast<std::uint64_t>(t.tv_nsec); };
+    std::string line;
+    JsonLine(line)
+        .begin("denial", task, ns(mono), ns(wall))
+        .field_str("abi", abi_name(task.abi))
+        .field_str("name", task.syscall_name())
+        .field_str("call", call_text(task))
+        .field_str("rule", origin)
+        .field_str("layer", layer)
+        .end();
+    out_.write(line);
+}
+
+void Reporter::flush(Task& task) {
+    Pending* p = find_state<Pending>(task);
+    if (!p || p->line.empty()) return;
+    out_.message(p->line);
+    p->line.clear();
 }
 
 Verdict Reporter::on_enter(Task& task) {
+    flush(task);
     std::uint64_t args[6];
     for (int i = 0; i < 6; ++i) args[i] = task.arg(i);
     CallVerdict v = compiled_.decide(task.abi, task.nr(), args);
     if (!v.action.denies()) return Verdict::proceed;
-    report(task, v.origin.empty() ? "default " + v.action.text() : v.origin);
+    report(task, v.origin.empty() ? "default " + v.action.text() : v.origin, "seccomp");
     if (v.action.kind != ActionKind::errno_) return Verdict::kill;
     task.retval = -v.action.err;
     return Verdict::skip;
@@ -98,7 +128,7 @@ void Reporter::on_exit(Task& task) {
         const Rule* rule = rule_for(resolve_task_path(task, dirfd, name));
         // Only a rule that takes something away can have refused it.
         if (rule && rule->access != kAccessAll) {
-            report(task, rule->origin);
+            report(task, rule->origin, "landlock");
             return;
         }
     }

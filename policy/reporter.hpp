@@ -20,12 +20,19 @@ namespace lstar::policy {
 
 class Reporter final : public Hook {
 public:
-    // `compiled` must outlive the reporter (the session's Sandbox holds it).
-    Reporter(const Policy& policy, const CompiledPolicy& compiled, TraceOutput& out);
+    // `compiled` must outlive the reporter (the session's Sandbox holds it). With
+    // `json`, each denial is a "denial" object of `lstar trace --json`'s stream
+    // (docs/json-schema.md) written to `out`, instead of a line on its messages.
+    // With `after_calls` (a tracer shares the stream), a line waits for the task's
+    // next event, so that it follows the call's own line instead of splitting it.
+    Reporter(const Policy& policy, const CompiledPolicy& compiled, TraceOutput& out, bool json = false,
+             bool after_calls = false);
     void bind(SyscallPath& path) { path.add_hook(Stage::policy, this); }
 
     Verdict on_enter(Task& task) override;
     void on_exit(Task& task) override;
+    void on_exec(Task& task, pid_t, Task*) override { flush(task); }
+    void on_task_exit(Task& task, int) override { flush(task); }
     bool needs(const SyscallDesc& row) const override;
     bool needs_unknown_numbers() const override { return compiled_.default_action.denies(); }
     bool decides_before_seccomp() const override { return calls_denied_; }
@@ -37,7 +44,8 @@ private:
         std::string origin;
     };
     std::string call_text(Task& task) const;
-    void report(Task& task, const std::string& origin);
+    // `layer`: "seccomp" (a call rule, seen at entry) or "landlock" (a path rule, at exit).
+    void report(Task& task, const std::string& origin, std::string_view layer);
     // The path rule that decides for this file: the most specific one on it or above it.
     const Rule* rule_for(const std::string& path) const;
 
@@ -46,6 +54,12 @@ private:
     TraceOutput& out_;
     Decoder decoder_;
     bool calls_denied_ = false;  // some call can be denied by a call rule
+    bool json_ = false;
+    bool after_calls_ = false;
+    struct Pending : TaskState {
+        std::string line;
+    };
+    void flush(Task& task);
 };
 
 }  // namespace lstar::policy

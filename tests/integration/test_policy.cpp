@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 
@@ -285,4 +286,40 @@ TEST(PolicyLearn, OciProfileRunsUnderRunc) {
     Result denied = run_in_container("echo in-container; kill -0 $$", id + "b");
     EXPECT_FALSE(denied.exited(0)) << denied.describe();
     EXPECT_NE(denied.err.find("Operation not permitted"), std::string::npos) << denied.err;
+}
+
+// `lstar trace` with the sandbox options: the trace shows the denied call, and the
+// denial follows its line (text) or is a "denial" object of the stream (--json).
+TEST(TracedSandbox, DenialsFollowTheirCallsAndAreJsonEvents) {
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/secret") << "SECRET\n";
+    std::string trace;
+    Result r = lstar_trace({"-e", "trace=openat", "--deny-path", dir + "/secret"}, {"/bin/cat", dir + "/secret"}, &trace);
+    EXPECT_TRUE(r.exited(1)) << r.describe();
+    EXPECT_EQ(r.out, "");
+    std::string call = "openat(AT_FDCWD, \"" + dir + "/secret\", O_RDONLY) = -1 EACCES (Permission denied)\n";
+    EXPECT_NE(trace.find(call), std::string::npos) << trace;
+    std::string denial = "lstar: policy: denied openat(AT_FDCWD, \"" + dir + "/secret\", O_RDONLY) in pid ";
+    EXPECT_NE(r.err.find(denial), std::string::npos) << r.err;
+
+    Result j = lstar_trace({"--json", "-e", "trace=openat,getppid", "--deny", "getppid", "--deny-path", dir + "/secret"},
+                           {"/bin/sh", "-c", "cat " + dir + "/secret"}, &trace);  // dash asks getppid for $PPID
+    int denials = 0;
+    for (std::size_t at = 0, nl; (nl = trace.find('\n', at)) != std::string::npos; at = nl + 1) {
+        nlohmann::json o = nlohmann::json::parse(trace.substr(at, nl - at));
+        if (o["type"] != "denial") continue;
+        ++denials;
+        EXPECT_EQ(o["v"], 1);
+        EXPECT_EQ(o["layer"], "seccomp") << o.dump();
+        EXPECT_EQ(o["name"], "getppid");
+        EXPECT_EQ(o["rule"], "--deny getppid");
+    }
+    EXPECT_EQ(denials, 1) << trace;
+}
+
+TEST(TracedSandbox, InprocBackendIsRefused) {
+    std::string trace;
+    Result r = lstar_trace({"--backend=inproc", "--deny", "getpid"}, {"/bin/true"}, &trace);
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_NE(r.err.find("need --backend=ptrace"), std::string::npos) << r.err;
 }
