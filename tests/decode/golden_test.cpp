@@ -83,11 +83,13 @@ INSTANTIATE_TEST_SUITE_P(Progs, Golden, testing::Values("file", "mem", "signal",
 INSTANTIATE_TEST_SUITE_P(Edges, Golden, testing::Values("edges", "edges -v", "edges -X verbose", "edges -X raw",
                                                            "edges -yy"));
 
-// Struct printers that were addresses once: statfs/fstatfs, openat2's open_how, utime's utimbuf.
+// Struct printers that were addresses once: statfs/fstatfs, openat2's open_how, utime's utimbuf,
+// mq_attr, sigevent, landlock_ruleset_attr, timer_t.
 INSTANTIATE_TEST_SUITE_P(Structs, Golden, testing::Values("statfs", "statfs -v", "statfs -X verbose", "statfs -X raw",
                                                              "openat2", "openat2 -v", "openat2 -X verbose",
                                                              "openat2 -X raw", "openat2 -yy", "utime",
-                                                             "utime -X verbose", "utime -X raw"));
+                                                             "utime -X verbose", "utime -X raw", "posix_ipc",
+                                                             "posix_ipc -X raw", "posix_ipc -X verbose"));
 
 // The same programs under the in-process backend (--backend=inproc), against
 // strace less what that backend deliberately leaves out: signal lines,
@@ -111,7 +113,8 @@ TEST_P(GoldenInproc, SameAsStraceLessSignals) {
 
 INSTANTIATE_TEST_SUITE_P(Progs, GoldenInproc, testing::Values("file", "mem", "signal", "net", "time", "process", "sock",
                                                                  "io", "sys", "fs", "thread", "statv -v", "ipc",
-                                                                 "edges", "edges -X verbose", "statfs", "openat2", "utime"));
+                                                                 "edges", "edges -X verbose", "statfs", "openat2", "utime",
+                                                                 "posix_ipc"));
 
 // -e sets over i386's multiplexers: a socketcall or ipc is selected (and shown
 // raw) by the call it stands for, socketcall/ipc rows by their own names.

@@ -27,6 +27,8 @@ void put(DecodeCtx& ctx, fmt::format_string<A...> f, A&&... a) {
 bool creates(std::uint64_t flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
 int open_args(DecodeCtx& ctx) { return creates(ctx.arg(1)) ? 3 : 2; }
 int openat_args(DecodeCtx& ctx) { return creates(ctx.arg(2)) ? 4 : 3; }
+// mq_open: the mode and attributes only when it creates the queue.
+int mq_open_args(DecodeCtx& ctx) { return (ctx.arg(1) & O_CREAT) ? 4 : 2; }
 
 // execve's envp without -v: 0x7ffd... /* 23 vars */.
 bool execve_arg(DecodeCtx& ctx, int i, int envp_index) {
@@ -454,6 +456,7 @@ bool execveat_args(DecodeCtx& ctx, int i) { return execve_arg(ctx, i, 3); }
 constexpr CallDecoder kDecoders[] = {
     {"open", open_args},
     {"openat", openat_args},
+    {"mq_open", mq_open_args},
     {"execve", nullptr, execve_args},
     {"execveat", nullptr, execveat_args},
     {"wait4", nullptr, wait4_arg},

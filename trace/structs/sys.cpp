@@ -150,6 +150,23 @@ bool print_cap_data(DecodeCtx& ctx, std::uint64_t a) {
 }  // namespace
 
 // The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
+// landlock_create_ruleset's attr, as far as its size argument covers it (strace
+// 6.1 knows handled_access_fs; the network rights of ABI 4 follow when given).
+bool print::landlock_ruleset_attr(DecodeCtx& ctx, std::uint64_t a) {
+    std::uint64_t attr[3] = {};
+    std::uint64_t size = ctx.arg(1);
+    if (size < 8) return false;
+    std::size_t have = size >= 24 ? 24 : size >= 16 ? 16 : 8;
+    if (!ctx.read(a, attr, have)) return false;
+    ctx.text("{handled_access_fs=");
+    ctx.flags(xlat::Set::landlock_access_fs, attr[0], "LANDLOCK_ACCESS_FS_???");
+    if (have >= 16) {
+        ctx.text(", handled_access_net=");
+        ctx.flags(xlat::Set::landlock_access_net, attr[1], "LANDLOCK_ACCESS_NET_???");
+    }
+    ctx.text("}");
+    return true;
+}
 bool print::sysinfo(DecodeCtx& ctx, std::uint64_t a) { return print_sysinfo(ctx, a); }
 bool print::new_utsname(DecodeCtx& ctx, std::uint64_t a) { return print_utsname(ctx, a); }
 bool print::clone_args(DecodeCtx& ctx, std::uint64_t a) { return print_clone_args(ctx, a); }
