@@ -165,14 +165,17 @@ bool print_statx(DecodeCtx& ctx, std::uint64_t a) {
 }
 
 // Without -v strace counts the entries: 0x55... /* 12 entries */.
-bool print_dirent64(DecodeCtx& ctx, std::uint64_t a) {
+// getdents64's and getdents's entries, counted by their d_reclen (at
+// `reclen_at`: after d_ino and d_off, 64-bit in linux_dirent64, longs in
+// linux_dirent).
+bool print_dirents(DecodeCtx& ctx, std::uint64_t a, std::size_t reclen_at) {
     std::int64_t len = ctx.task.retval;
     if (len < 0) return false;
     std::string buf(static_cast<std::size_t>(len), '\0');
     if (len && !ctx.read(a, buf.data(), buf.size())) return false;
     unsigned entries = 0;
-    for (std::size_t off = 0; off + 19 <= buf.size(); ++entries) {
-        std::uint16_t reclen = at<std::uint16_t>(reinterpret_cast<const unsigned char*>(buf.data()), off + 16);
+    for (std::size_t off = 0; off + reclen_at + 3 <= buf.size(); ++entries) {
+        std::uint16_t reclen = at<std::uint16_t>(reinterpret_cast<const unsigned char*>(buf.data()), off + reclen_at);
         if (!reclen) break;
         off += reclen;
     }
@@ -322,7 +325,24 @@ bool print_compat_statfs64(DecodeCtx& ctx, std::uint64_t a) {
 bool print::stat(DecodeCtx& ctx, std::uint64_t a) { return print_stat(ctx, a); }
 bool print::stat64(DecodeCtx& ctx, std::uint64_t a) { return print_stat64(ctx, a); }
 bool print::statx(DecodeCtx& ctx, std::uint64_t a) { return print_statx(ctx, a); }
-bool print::linux_dirent64(DecodeCtx& ctx, std::uint64_t a) { return print_dirent64(ctx, a); }
+bool print::linux_dirent64(DecodeCtx& ctx, std::uint64_t a) { return print_dirents(ctx, a, 16); }
+bool print::linux_dirent(DecodeCtx& ctx, std::uint64_t a) { return print_dirents(ctx, a, 2 * ctx.long_size()); }
+
+// mount_setattr's attr, when its size argument covers the first version (32 bytes).
+bool print::mount_attr(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        std::uint64_t attr_set, attr_clr, propagation, userns_fd;
+    } m;
+    if (ctx.arg(4) < sizeof m || !ctx.read(a, m)) return false;
+    ctx.text("{attr_set=");
+    ctx.flags(xlat::Set::mount_attr_flags, m.attr_set, "MOUNT_ATTR_???");
+    ctx.text(", attr_clr=");
+    ctx.flags(xlat::Set::mount_attr_flags, m.attr_clr, "MOUNT_ATTR_???");
+    ctx.text(", propagation=");
+    ctx.xval(xlat::Set::mount_propagation, m.propagation, "MS_???");
+    fmt::format_to(std::back_inserter(ctx.out), ", userns_fd={}}}", m.userns_fd);
+    return true;
+}
 bool print::fd_pair(DecodeCtx& ctx, std::uint64_t a) { return print_fd_pair(ctx, a); }
 bool print::int_(DecodeCtx& ctx, std::uint64_t a) { return print_int(ctx, a); }
 bool print::loff_t(DecodeCtx& ctx, std::uint64_t a) { return print_u64(ctx, a); }

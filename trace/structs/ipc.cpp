@@ -80,4 +80,33 @@ bool print::sigevent(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
+// futex_waitv's waiters: nr_futexes of them (its second argument).
+bool print::futex_waitv(DecodeCtx& ctx, std::uint64_t a) {
+    struct {
+        std::uint64_t val, uaddr;
+        std::uint32_t flags, reserved;
+    } w;
+    std::uint64_t n = ctx.arg(1);
+    constexpr std::uint64_t kShown = 32;  // strace's default limit of array elements (-s 32)
+    ctx.text("[");
+    for (std::uint64_t i = 0; i < n && i < kShown; ++i) {
+        if (!ctx.read(a + i * sizeof w, w)) {
+            if (i == 0) return false;
+            ctx.text(", ...");
+            break;
+        }
+        if (i) ctx.sep();
+        ctx.text("{val=");
+        ctx.hex(w.val);
+        ctx.text(", uaddr=");
+        ctx.addr(w.uaddr);
+        ctx.text(", flags=");
+        ctx.flags(xlat::Set::futex_waiter_flags, w.flags, "FUTEX_???");
+        ctx.text("}");
+    }
+    if (n > kShown) ctx.text(", ...");
+    ctx.text("]");
+    return true;
+}
+
 }  // namespace lstar::structs
