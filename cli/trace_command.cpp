@@ -46,7 +46,7 @@ int trace_command(int argc, char** argv) {
     if (config.syscall_limit > 0) backend_options.prefilter = false;
     backend_options.outputs.push_back(&out);
     if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
-    if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options); !viewed)
+    if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options, config.argv); !viewed)
         return fail(kViewUsageStatus, viewed.error().message);
     auto backend = make_backend(config.backend, path, backend_options);
     if (!backend) return fail(1, backend.error().message);

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""What the file-system view costs: tar and gcc natively, under `lstar run
+--root /` (every name resolved in the view, on both backends), under `lstar run
+-f` with no view (the path without translation), and under `proot -r /`
+(Debian's proot, the tool a user would pick instead) where it is installed.
+
+    python3 bench/fs_view_bench.py --lstar build/cli/lstar [--reps N] [--quick]
+
+`--root /` maps every name to itself, so the work is what any root costs: each
+name walked component by component in the view (an lstat per component, a
+readlink per link) and, where it differs, written back. Interleaved, median of
+N wall times; nothing is asserted; the machine kind (FSGSBASE or not) is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def machine_kind() -> str:
+    flags = Path("/proc/cpuinfo").read_text()
+    model = next((l.split(":", 1)[1].strip() for l in flags.splitlines() if l.startswith("model name")), "?")
+    return f"{model}, {'with' if ' fsgsbase' in flags else 'without'} FSGSBASE, kernel {os.uname().release}"
+
+
+def timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if r.returncode != 0:
+        sys.exit(f"fs_view_bench: {' '.join(argv)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
+    return elapsed
+
+
+def medians(commands: dict[str, list[str]], reps: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    keys = list(commands)
+    for rep in range(reps):
+        for k in keys[rep % len(keys):] + keys[: rep % len(keys)]:  # rotate the order
+            times[k].append(timed(commands[k]))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lstar", required=True)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    lstar = str(Path(a.lstar).resolve())
+    reps = 2 if a.quick else a.reps
+    tmp = Path(tempfile.mkdtemp(prefix="lstar-fs-bench-"))
+    proot = shutil.which("proot")
+    print(f"machine: {machine_kind()}; {reps} repetitions, median wall time")
+    workloads = {
+        "tar of /usr/include": ["tar", "-cf", str(tmp / "out.tar"), "-C", "/usr", "include"],
+        "gcc -c small.c": ["gcc", "-O1", "-c", str(BENCH_DIR / "workloads" / "small.c"), "-o", str(tmp / "small.o")],
+    }
+    modes = {
+        "native": [],
+        "lstar run -f (no view)": [lstar, "run", "-f", "--emulate", "getppid=1", "--"],
+        "lstar run --root / (ptrace)": [lstar, "run", "--root", "/", "--"],
+        "lstar run --root / (inproc)": [lstar, "run", "--backend=inproc", "--root", "/", "--"],
+    }
+    if proot:
+        modes["proot -r /"] = [proot, "-r", "/"]
+    print("\n| workload | " + " | ".join(modes) + " |")
+    print("| --- |" + " ---: |" * len(modes))
+    for name, argv in workloads.items():
+        if not shutil.which(argv[0]):
+            print(f"| {name} | skipped: no {argv[0]} |")
+            continue
+        m = medians({k: prefix + argv for k, prefix in modes.items()}, reps)
+        cells = [f"{m['native'] * 1e3:.1f} ms"] + [f"{m[k] * 1e3:.1f} ms ({m[k] / m['native']:.2f}×)" for k in list(modes)[1:]]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    if not proot:
+        print("\nproot is not installed (apt-get install proot): no PRoot column")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
