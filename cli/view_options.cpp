@@ -162,7 +162,8 @@ Status place_program(const PathView& view, const FsViewOptions& fs, const std::v
         struct stat st;
         if (!r || ::stat(r->host.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(r->host.c_str(), X_OK) != 0)
             continue;
-        backend->program_guest = r->guest;
+        // Its name as found, not where its links lead (execve shows it; argv[0] stays the program's).
+        backend->program_guest = c[0] == '/' ? c : normalise_guest(dir->guest + "/" + c);
         backend->program_host = r->host;
         return {};
     }

@@ -134,7 +134,7 @@ struct Arena {
 TEST(FsViewEscape, EveryNamedCallStaysInTheRoot) {
     Arena a;
     std::vector<AttackCall> calls = attack_calls();
-    ASSERT_GT(calls.size(), 80u);
+    ASSERT_GT(calls.size(), 60u);  // 72 on x86_64 in Linux 6.19's table
     std::string before = fingerprint(a.out) + fingerprint(a.root);
     // What each call does on a name that is not there (natively, in a directory of its own).
     Result baseline = run(attack_argv(a.dir + "/no-such-dir/secret", calls, prog("fs_escape")), {.cwd = a.dir});
@@ -179,8 +179,11 @@ TEST(FsViewEscape, ReadOnlyHoldsForEveryChangingCall) {
             Result r = lstar_run(with({"--root", a.root, "--read-only", "/ro"}, b), attack_argv(path, calls));
             ASSERT_TRUE(r.exited(0)) << b << " " << path << r.describe();
             std::map<std::string, long> got = attack_results(r.out);
-            for (const AttackCall& c : calls)
-                if (c.writes) EXPECT_EQ(got[nr_of(c)], -EROFS) << b << " " << c.name << "(" << path << ")";
+            for (const AttackCall& c : calls) {
+                if (c.writes) {
+                    EXPECT_EQ(got[nr_of(c)], -EROFS) << b << " " << c.name << "(" << path << ")";
+                }
+            }
             ASSERT_EQ(fingerprint(a.root + "/ro"), before) << b << " " << path;
         }
     }
@@ -239,7 +242,7 @@ const char* kRootScript =
 TEST(FsViewRoot, BusyboxScriptsRunAsUnderChroot) {
     if (busybox().empty()) GTEST_SKIP() << "busybox-static is not installed: /bin/busybox missing";
     std::string chrooted_root = busybox_root();
-    Result native = run({"chroot", chrooted_root, "/bin/sh", "-c", kRootScript}, {.env = {"PATH=/bin"}});
+    Result native = run({"/usr/sbin/chroot", chrooted_root, "/bin/sh", "-c", kRootScript}, {.env = {"PATH=/bin"}});
     if (!native.exited(0)) GTEST_SKIP() << "chroot(8) cannot run here (needs CAP_SYS_CHROOT): " << native.err;
     ASSERT_NE(native.out.find("inside the root"), std::string::npos) << native.out;
     for (const std::string& b : kBackends) {
@@ -270,7 +273,7 @@ TEST(FsViewRoot, NamesComeBackInTheViewsTerms) {
                            {.env = {"PATH=/bin"}});
     EXPECT_TRUE(t.exited(0)) << t.describe();
     EXPECT_NE(trace.find("execve(\"/bin/sh\""), std::string::npos) << trace;
-    EXPECT_NE(trace.find("chdir(\"/etc\") = 0"), std::string::npos) << trace;
+    EXPECT_NE(trace.find("chdir(\"/etc\")"), std::string::npos) << trace;
 }
 
 // A bind shows a host tree inside the view; --hide takes a name out of listings.
@@ -308,6 +311,30 @@ TEST(FsViewRoot, DynamicProgramsLoadTheViewsLoader) {
         Result r = lstar_run(with({"--root", root}, b), {"/usr/bin/cat", "/greeting"});
         EXPECT_TRUE(r.exited(0)) << b << r.describe();
         EXPECT_EQ(r.out, "dynamic in the view\n") << b << r.err;
+    }
+}
+
+// Without --root the host's / is the view's: a bind alone places a host tree,
+// and an AF_UNIX socket bound and reached by its guest name is made in it.
+TEST(FsViewBind, UnixSocketsByTheirGuestName) {
+    if (::access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "python3 is not installed";
+    std::string host = scratch_dir();
+    std::string guest = "/lstar-guest-" + std::to_string(::getpid());
+    ASSERT_FALSE(fs::exists(guest));
+    const std::string script =
+        "import socket, os\n"
+        "s = socket.socket(socket.AF_UNIX); s.bind('" + guest + "/sock'); s.listen(1)\n"
+        "c = socket.socket(socket.AF_UNIX); c.connect('" + guest + "/sock')\n"
+        "a, _ = s.accept(); c.send(b'through the view'); print(a.recv(64).decode())\n"
+        "print(sorted(os.listdir('" + guest + "')), os.getcwd())\n";
+    for (const std::string& b : kBackends) {
+        fs::remove(host + "/sock");
+        Result r = lstar_run(with({"--bind", host + ":" + guest, "--cwd", guest}, b), {"/usr/bin/python3", "-c", script});
+        EXPECT_TRUE(r.exited(0)) << b << r.describe();
+        EXPECT_EQ(r.out, "through the view\n['sock'] " + guest + "\n") << b << r.err;
+        struct stat st;
+        EXPECT_TRUE(::lstat((host + "/sock").c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) << b;
+        EXPECT_FALSE(fs::exists(guest)) << b;
     }
 }
 

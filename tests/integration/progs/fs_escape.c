@@ -7,6 +7,7 @@
 // pointer argument points at zeroed memory (an empty string, a zeroed struct),
 // a directory descriptor is AT_FDCWD, anything else is 0.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
