@@ -15,40 +15,15 @@ N wall times; nothing is asserted; the machine kind (FSGSBASE or not) is printed
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-
-
-def machine_kind() -> str:
-    flags = Path("/proc/cpuinfo").read_text()
-    model = next((l.split(":", 1)[1].strip() for l in flags.splitlines() if l.startswith("model name")), "?")
-    return f"{model}, {'with' if ' fsgsbase' in flags else 'without'} FSGSBASE, kernel {os.uname().release}"
-
-
-def timed(argv: list[str]) -> float:
-    start = time.perf_counter()
-    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - start
-    if r.returncode != 0:
-        sys.exit(f"fs_view_bench: {' '.join(argv)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
-    return elapsed
-
-
-def medians(commands: dict[str, list[str]], reps: int) -> dict[str, float]:
-    times: dict[str, list[float]] = {k: [] for k in commands}
-    keys = list(commands)
-    for rep in range(reps):
-        for k in keys[rep % len(keys):] + keys[: rep % len(keys)]:  # rotate the order
-            times[k].append(timed(commands[k]))
-    return {k: statistics.median(v) for k, v in times.items()}
+sys.path.insert(0, str(BENCH_DIR))
+from policy_bench import machine_kind, medians  # noqa: E402  (the same machine line and interleaved medians)
 
 
 def main() -> None:

@@ -57,12 +57,17 @@ TEST(PathView, NormalisesAndClampsAtTheRoot) {
     EXPECT_FALSE(lstar::path_within("/ab", "/a"));
 }
 
-TEST(PathView, MapsBothWays) {
-    Tree t;
+// The tree's root, with its data directory bound at /mnt/data.
+PathView rooted(const Tree& t) {
     FsViewOptions o;
     o.root = t.dir + "/root";
     o.binds.push_back({t.dir + "/data", "/mnt/data"});
-    PathView v = make(o);
+    return make(o);
+}
+
+TEST(PathView, MapsBothWays) {
+    Tree t;
+    PathView v = rooted(t);
     EXPECT_EQ(v.host_of("/"), t.dir + "/root");
     EXPECT_EQ(v.host_of("/etc/motd"), t.dir + "/root/etc/motd");
     EXPECT_EQ(v.host_of("/mnt/data/sub"), t.dir + "/data/sub");
@@ -73,10 +78,7 @@ TEST(PathView, MapsBothWays) {
 
 TEST(PathView, LinksAndDotDotStayInside) {
     Tree t;
-    FsViewOptions o;
-    o.root = t.dir + "/root";
-    o.binds.push_back({t.dir + "/data", "/mnt/data"});
-    PathView v = make(o);
+    PathView v = rooted(t);
     EXPECT_EQ(guest(v, "/", "/abs"), "/etc/motd");
     EXPECT_EQ(guest(v, "/", "/abs", false), "/abs");
     EXPECT_EQ(guest(v, "/", "/mnt/up/motd"), "/etc/motd");
