@@ -241,14 +241,19 @@ HandlerResult FsView::enter(Task& task) {
         if (a.kind != ArgKind::path) continue;
         PathUse use = path_use(a.param);
         if (use == PathUse::target) continue;  // text a symlink keeps, looked up only when followed
-        std::string name;
-        long n = strncpy_from_user(*task.mem, name, UserPtr<const char>(task.arg(i)), PATH_MAX);
-        if (n < 0) return emulated(-EFAULT);
-        if (n >= PATH_MAX) return emulated(-ENAMETOOLONG);
         long dirfd = i > 0 && e.args[i - 1].kind == ArgKind::dirfd ? static_cast<int>(task.arg(i - 1)) : AT_FDCWD;
         bool writes = use == PathUse::write || use == PathUse::write_nofollow || (open && open->write);
+        // No name at all: utimensat(fd, NULL) (futimens) works on the descriptor;
+        // any other call fails with EFAULT in the kernel.
+        bool null_name = task.arg(i) == 0;
+        std::string name;
+        if (!null_name) {
+            long n = strncpy_from_user(*task.mem, name, UserPtr<const char>(task.arg(i)), PATH_MAX);
+            if (n < 0) return emulated(-EFAULT);
+            if (n >= PATH_MAX) return emulated(-ENAMETOOLONG);
+        }
         if (name.empty()) {
-            if (!empty_path_ok) return emulated(-ENOENT);
+            if (!empty_path_ok && !null_name) return emulated(-ENOENT);
             // The descriptor itself: a change to it is checked against --read-only.
             if (writes && dirfd != AT_FDCWD) {
                 Result<std::string> base = base_of(task, dirfd);
