@@ -182,8 +182,7 @@ void FsView::bind(SyscallPath& path) {
         if (named) path.bind_translation(e.entry, enter, exit);
     }
     auto none = [](Task&) { return kPassThrough; };
-    for (std::string_view getcwd : {meta::sys_getcwd::name})
-        path.bind_translation(getcwd, none, [this](Task& t) { return getcwd_exit(t); });
+    path.bind_translation(meta::sys_getcwd::name, none, [this](Task& t) { return getcwd_exit(t); });
     // AF_UNIX names: bind makes one, connect reaches one.
     path.bind_translation(meta::sys_bind::name, [this](Task& t) { return sockaddr_enter(t, true); }, exit);
     path.bind_translation(meta::sys_connect::name, [this](Task& t) { return sockaddr_enter(t, false); }, exit);
