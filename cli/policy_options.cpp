@@ -21,7 +21,6 @@ constexpr option kOptions[] = {
     {"policy", required_argument, nullptr, kPolicy},
     {"deny", required_argument, nullptr, kDeny},
     {"deny-path", required_argument, nullptr, kDenyPath},
-    {"read-only", required_argument, nullptr, kReadOnly},
     {"allow-path", required_argument, nullptr, kAllowPath},
     {"no-network", no_argument, nullptr, kNoNetwork},
     {"best-effort", no_argument, nullptr, kBestEffort},
@@ -40,7 +39,8 @@ const char* const kPolicyUsage =
     "  --policy FILE          lstar's policy (TOML) or an OCI/Docker seccomp profile (JSON)\n"
     "  --deny CALL[,CALL...]  these calls (names or %classes) fail with EPERM\n"
     "  --deny-path PATH       PATH (and beneath it) cannot be opened, run, changed or removed: EACCES\n"
-    "  --read-only PATH       PATH (and beneath it) can be read and run, not changed\n"
+    "  --read-only PATH       the view's option (above); with no --root or --bind, Landlock\n"
+    "                         also keeps PATH and beneath it from being changed\n"
     "  --allow-path PATH      only the --allow-path trees can be reached (each fully)\n"
     "  --no-network           no sockets but AF_UNIX (EAFNOSUPPORT)\n"
     "  --best-effort          run even where the kernel's Landlock lacks a feature, with a warning\n"
@@ -84,6 +84,8 @@ Status take_policy_option(PolicyOptions& o, int id, const char* arg) {
     }
     return error(fmt::format("run: unknown sandbox option {}", id));
 }
+
+Status take_read_only(PolicyOptions& o, const std::string& path) { return take_policy_option(o, kReadOnly, path.c_str()); }
 
 Result<policy::Policy> PolicyOptions::policy() const {
     policy::Policy p;

@@ -39,6 +39,9 @@ inline constexpr int kPolicyOptionFirst = 0x1000;
 std::span<const option> policy_long_options();
 // Takes one of them (id from getopt_long); an error names the option.
 Status take_policy_option(PolicyOptions& options, int id, const char* arg);
+// --read-only PATH as a Landlock rule (the option itself is the file-system view's:
+// cli/view_options.cpp; `lstar run` adds the rule when the view's names are the host's).
+Status take_read_only(PolicyOptions& options, const std::string& path);
 // The options' help lines.
 extern const char* const kPolicyUsage;
 

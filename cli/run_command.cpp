@@ -86,7 +86,13 @@ int run_command(int argc, char** argv) {
     SessionOptions options;
     for (int i = optind; i < argc; ++i) options.argv.emplace_back(argv[i]);
     if (options.argv.empty()) return fail(2, "run: no program given (usage: lstar run [OPTIONS] -- PROG [ARGS...])");
-    Result<bool> viewed = apply_view(view, handlers, path, &backend_options);
+    // --read-only: the view's EROFS rule on the name the program sees, and where that
+    // is the host's name (no --root, no --bind) Landlock's rule too, which the kernel
+    // keeps whatever way the program takes.
+    if (view.fs.root.empty() && view.fs.binds.empty())
+        for (const std::string& ro : view.fs.read_only)
+            if (Status s = take_read_only(policy_options, ro); !s) return fail(2, s.error().message);
+    Result<bool> viewed = apply_view(view, handlers, path, &backend_options, options.argv);
     if (!viewed) return fail(kViewUsageStatus, "run: " + viewed.error().message);
     if (*viewed) backend_options.follow_forks = true;  // the program's children live in the same view
     // The sandbox is made before the backend, which is told to enter it.

@@ -47,7 +47,7 @@ int trace_command(int argc, char** argv) {
     if (config.syscall_limit > 0) backend_options.prefilter = false;
     backend_options.outputs.push_back(&out);
     if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
-    if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options); !viewed)
+    if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options, config.argv); !viewed)
         return fail(kViewUsageStatus, viewed.error().message);
     // The sandbox of `lstar run`, watched: its denials are lines on stderr, or with
     // --json "denial" objects in the trace. They are reported in the traced

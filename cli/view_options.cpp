@@ -3,6 +3,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <climits>
+#include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -13,7 +17,7 @@ namespace {
 // Codes of their own, clear of both commands' long-only codes.
 enum ViewCode : int {
     kUid = 1100, kGid, kFakeRoot, kState, kTime, kTimeFreeze, kSeed, kHostname, kRelease, kVersion, kMachine,
-    kReproducible, kViewEnd
+    kReproducible, kRoot, kBind, kReadOnly, kHide, kCwd, kViewEnd
 };
 
 constexpr option kViewOptions[] = {
@@ -29,6 +33,11 @@ constexpr option kViewOptions[] = {
     {"uname-version", required_argument, nullptr, kVersion},
     {"uname-machine", required_argument, nullptr, kMachine},
     {"reproducible", no_argument, nullptr, kReproducible},
+    {"root", required_argument, nullptr, kRoot},
+    {"bind", required_argument, nullptr, kBind},
+    {"read-only", required_argument, nullptr, kReadOnly},
+    {"hide", required_argument, nullptr, kHide},
+    {"cwd", required_argument, nullptr, kCwd},
 };
 
 template <class T>
@@ -95,11 +104,78 @@ Status parse_view_option(int code, const char* arg, ViewOptions* view) {
     case kVersion: return name_option("--uname-version", arg, &view->utsname.version);
     case kMachine: return name_option("--uname-machine", arg, &view->utsname.machine);
     case kReproducible: view->reproducible = true; return {};
+    case kRoot:
+        if (!*arg) return error("invalid --root '': give the directory the program sees as /", EINVAL);
+        if (!view->fs.root.empty()) return error(fmt::format("--root given twice ('{}', '{}'): give one", view->fs.root, arg), EINVAL);
+        view->fs.root = arg;
+        return {};
+    case kBind: {
+        // HOST[:GUEST]; GUEST defaults to HOST.
+        std::string_view spec = arg;
+        std::size_t colon = spec.find(':');
+        std::string host(spec.substr(0, colon)), guest(colon == std::string_view::npos ? host : spec.substr(colon + 1));
+        if (host.empty() || guest.empty())
+            return error(fmt::format("invalid --bind '{}': give HOST or HOST:GUEST", arg), EINVAL);
+        view->fs.binds.push_back({host, guest});
+        return {};
+    }
+    case kReadOnly: view->fs.read_only.emplace_back(arg); return {};
+    case kHide: view->fs.hide.emplace_back(arg); return {};
+    case kCwd:
+        if (view->fs.cwd) return error(fmt::format("--cwd given twice ('{}', '{}'): give one", *view->fs.cwd, arg), EINVAL);
+        view->fs.cwd = arg;
+        return {};
     default: return error(fmt::format("unknown view option {}", code), EINVAL);
     }
 }
 
-Result<bool> apply_view(const ViewOptions& given, Handlers& handlers, SyscallPath& path, BackendOptions* backend) {
+namespace {
+
+// Where the program starts in the view and which file it is: argv[0] looked up
+// as execvp would, in the program's view (its PATH, its directory).
+Status place_program(const PathView& view, const FsViewOptions& fs, const std::vector<std::string>& argv,
+                     BackendOptions* backend) {
+    if (is_backend_image()) return {};  // a new image of a running program: its file is found, it is where it is
+    char here[PATH_MAX];
+    std::string cwd = fs.cwd ? normalise_guest(*fs.cwd)
+                             : ::getcwd(here, sizeof here) ? view.guest_of(here).value_or("/") : "/";
+    Result<PathView::Resolved> dir = view.resolve("/", cwd, true, ::getpid(), ::getpid());
+    if (!dir) return error(fmt::format("--cwd '{}': {}", cwd, std::strerror(dir.error().err)), EINVAL);
+    backend->cwd = dir->host;
+    if (argv.empty()) return {};
+    const std::string& name = argv[0];
+    std::vector<std::string> candidates;
+    if (name.find('/') != std::string::npos) {
+        candidates.push_back(name);
+    } else {
+        const char* env = std::getenv("PATH");
+        std::string_view search = env ? env : "/usr/local/bin:/usr/bin:/bin";
+        for (std::size_t at = 0; at <= search.size();) {
+            std::size_t end = std::min(search.find(':', at), search.size());
+            std::string_view d = search.substr(at, end - at);
+            candidates.push_back(fmt::format("{}/{}", d.empty() ? std::string_view(".") : d, name));
+            at = end + 1;
+        }
+    }
+    for (const std::string& c : candidates) {
+        Result<PathView::Resolved> r = view.resolve(dir->guest, c, true, ::getpid(), ::getpid());
+        struct stat st;
+        if (!r || ::stat(r->host.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(r->host.c_str(), X_OK) != 0)
+            continue;
+        // Its name as found, not where its links lead (execve shows it; argv[0] stays the program's).
+        backend->program_guest = c[0] == '/' ? c : normalise_guest(dir->guest + "/" + c);
+        backend->program_host = r->host;
+        return {};
+    }
+    return error(fmt::format("cannot find '{}' in the view (--root {}): give a program the view holds", name,
+                             fs.root.empty() ? "/" : fs.root),
+                 ENOENT);
+}
+
+}  // namespace
+
+Result<bool> apply_view(const ViewOptions& given, Handlers& handlers, SyscallPath& path, BackendOptions* backend,
+                        const std::vector<std::string>& argv) {
     ViewOptions view = given;
     if (view.reproducible) {
         if (!view.time.active) {
@@ -124,8 +200,21 @@ Result<bool> apply_view(const ViewOptions& given, Handlers& handlers, SyscallPat
         if (!records) return records.error();
         handlers.store().set_state(*view.state, std::move(*records));
     }
-    bool any = identity || view.time.active || view.seed || view.utsname.any();
+    bool any = identity || view.time.active || view.seed || view.utsname.any() || view.fs.any();
     if (!any) return false;
+    if (view.fs.any()) {
+        LSTAR_TRY(handlers.bind_fs_view(path, view.fs));
+        LSTAR_TRY(place_program(handlers.fs_view().view(), view.fs, argv, backend));
+        // The in-process backend loads images itself: it asks the view for their files,
+        // from the process it runs in (its directory, its /proc/self).
+        const PathView* names = &handlers.fs_view().view();
+        backend->image_view.exec_path = [names](const std::string& name) -> std::string {
+            char here[PATH_MAX];
+            std::string base = ::getcwd(here, sizeof here) ? names->guest_of(here).value_or("/") : "/";
+            Result<PathView::Resolved> r = names->resolve(base, name, true, ::getpid(), static_cast<pid_t>(::gettid()));
+            return r ? r->host : std::string();
+        };
+    }
     backend->outputs.push_back(&handlers.store());
     if (identity) handlers.bind_identity(path, view.identity);
     if (view.time.active) {
@@ -162,7 +251,12 @@ const char* view_usage() {
            "  --hostname NAME        uname(2) shows NAME as the node name\n"
            "  --uname-release R, --uname-version V, --uname-machine M   the rest of uname(2)\n"
            "  --reproducible         a fixed world: time frozen at 2000-01-01, seed 0, fixed uname,\n"
-           "                         SOURCE_DATE_EPOCH set\n";
+           "                         SOURCE_DATE_EPOCH set\n"
+           "  --root DIR             the program sees DIR as / (`..` stays in it, links resolve in it)\n"
+           "  --bind HOST[:GUEST]    HOST's tree seen at GUEST (default: at HOST) inside the view\n"
+           "  --read-only PATH       PATH (as the program sees it) and beneath it cannot change: EROFS\n"
+           "  --hide PATH            PATH is not there: ENOENT, and not listed in its directory\n"
+           "  --cwd DIR              the directory the program starts in (default: lstar's, if in the view, else /)\n";
 }
 
 }  // namespace lstar

@@ -23,6 +23,7 @@ struct ViewOptions {
     std::optional<std::uint64_t> seed;
     UtsnameOptions utsname;
     bool reproducible = false;
+    FsViewOptions fs;  // --root, --bind, --read-only, --hide, --cwd
 };
 
 // `base` (ending in the all-zero entry) with the view's options added.
@@ -34,7 +35,9 @@ Status parse_view_option(int code, const char* arg, ViewOptions* view);
 // Binds what the options ask for: handlers on the path, the view's shared record
 // among the backend's outputs, its changes to each image, the environment.
 // Whether any was given (`lstar run` then puts the program's children in the view too).
-Result<bool> apply_view(const ViewOptions& view, Handlers& handlers, SyscallPath& path, BackendOptions* backend);
+// `argv`: the program to launch (none when attaching), looked up inside a file-system view.
+Result<bool> apply_view(const ViewOptions& view, Handlers& handlers, SyscallPath& path, BackendOptions* backend,
+                        const std::vector<std::string>& argv);
 // The options' help lines.
 const char* view_usage();
 

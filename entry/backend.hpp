@@ -37,6 +37,10 @@ struct ImageView {
     bool hide_vdso = false;
     // The 16 bytes AT_RANDOM points at (the stack protector's and libc's seed).
     std::function<void(std::uint8_t* out16)> at_random;
+    // The host's name of a file an exec names in the program's view (the program, a
+    // #! interpreter, PT_INTERP), for a backend that loads images itself; "" when the
+    // view has none. Unset: no file-system view.
+    std::function<std::string(const std::string& name)> exec_path;
     bool any() const { return hide_vdso || at_random; }
 };
 // Applies it to an initial stack: `sp` points at argc; the words are 8 bytes wide,
@@ -60,6 +64,12 @@ struct BackendOptions {
     // The policy sandbox a launched program enters just before its image is loaded.
     const Confinement* confinement = nullptr;
     ImageView image_view;  // the virtual view's changes to each new image
+    // The file-system view's start (--root, --bind, --cwd): the program's file as
+    // the view finds it, by its guest name (for a backend whose exec goes through
+    // the path, which translates it) and its host name (for one that loads the file
+    // itself); and the host directory it starts in. Empty: argv[0] on the host's
+    // PATH, in lstar's own directory.
+    std::string program_guest, program_host, cwd;
 };
 
 // A backend that starts new images of lstar starts them as "lstar MARKER ...":
@@ -80,6 +90,9 @@ void enter_confinement(const Confinement* confinement);
 Status open_outputs(std::span<SessionOutput* const> outputs);
 // The -E changes applied to this process's environment (a launched program's, before exec).
 void apply_environment(const std::vector<std::string>& changes);
+// In a launched child: the directory it starts in (BackendOptions::cwd; empty: stays);
+// a failure is said and the child ends with 127.
+void enter_directory(const std::string& dir);
 
 // What a backend can do, for the session and the stages to adapt to it.
 struct BackendTraits {

@@ -53,6 +53,12 @@ void apply_environment(const std::vector<std::string>& changes) {
     }
 }
 
+void enter_directory(const std::string& dir) {
+    if (dir.empty() || ::chdir(dir.c_str()) == 0) return;
+    print_error(error(fmt::format("cannot start in '{}': {}", dir, std::strerror(errno)), errno));
+    ::_exit(127);
+}
+
 Result<BackendTraits> backend_traits(std::string_view name) {
     if (name == "ptrace") return PtraceBackend::kTraits;
     if (name == "inproc") return inproc::kTraits;

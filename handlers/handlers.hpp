@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "handlers/path_view.hpp"
 #include "handlers/view_store.hpp"
 #include "kernel/syscall_path.hpp"
 #include "table/result.hpp"
@@ -149,6 +150,41 @@ private:
     std::vector<File> files_;
 };
 
+// handlers/fs_view.cpp: --root, --bind, --read-only, --hide, --cwd. Every `path`
+// argument of every call in the table is resolved inside the view on entry and
+// replaced by its host name (its `dirfd` read as a guest directory); results that
+// carry names (getcwd, the readlinks of /proc's links) are given back in guest
+// terms, and listings lose what --hide hides.
+class FsView {
+public:
+    Status configure(const FsViewOptions& options) { return view_.configure(options); }
+    void bind(SyscallPath& path);
+    const PathView& view() const { return view_; }
+
+private:
+    HandlerResult enter(Task& task);
+    HandlerResult exit(Task& task);
+    HandlerResult getcwd_exit(Task& task);
+    HandlerResult getdents_exit(Task& task, bool wide);
+    HandlerResult sockaddr_enter(Task& task, bool creates);
+    // execve of `guest`/`host` (the name as given in `shown`): what runs instead when
+    // the file is a script (#!) or names a loader (PT_INTERP), both found in the view.
+    struct ExecPlan;
+    Result<bool> plan_exec(Task& task, const std::string& shown, PathView::Resolved file, std::uint64_t argv, ExecPlan* plan);
+    // The guest directory a relative name starts from: the task's cwd, or its `dirfd`.
+    Result<std::string> base_of(Task& task, long dirfd) const;
+
+    PathView view_;
+    struct Pending {
+        std::uint64_t call = 0;    // Task::calls at entry: the pending call is this one
+        std::uint64_t args[6];
+        std::uint8_t changed = 0;  // bit i: argument i was rewritten
+        bool magic_link = false;   // a readlink of /proc's cwd, exe, root or fd/N
+        bool root_link = false;    // of /proc/<pid>/root: the view's root
+    };
+    std::map<pid_t, Pending> pending_;
+};
+
 class Handlers {
 public:
     // --emulate NAME=VALUE (handlers/constant_result.cpp): the call is not run; it
@@ -162,6 +198,12 @@ public:
     void bind_identity(SyscallPath& path, const IdentityOptions& options) { identity_.bind(path, store_, options); }
     void bind_time(SyscallPath& path, const TimeOptions& options) { time_.bind(path, store_, options); }
     void bind_random(SyscallPath& path, std::uint64_t seed) { random_.bind(path, store_, seed); }
+    Status bind_fs_view(SyscallPath& path, const FsViewOptions& options) {
+        LSTAR_TRY(fs_view_.configure(options));
+        fs_view_.bind(path);
+        return {};
+    }
+    const FsView& fs_view() const { return fs_view_; }
 
     // The record the view's families share across the session's processes: a
     // SessionOutput for the backend to open and carry.
@@ -178,6 +220,7 @@ private:
     TimeView time_;
     RandomView random_;
     VirtualFiles files_;
+    FsView fs_view_;
 };
 
 }  // namespace lstar

@@ -58,6 +58,14 @@ Verdict SyscallPath::syscall_enter(Task& task) {
     // Dispatch. Out of range and gaps are sys_ni_syscall: the host kernel answers
     // -ENOSYS for them itself, so they pass through like any unhandled call.
     if (index < 0) return Verdict::proceed;
+    if (const Handler* translate = translate_.find(task.abi, task.nr())) {
+        HandlerResult result = (*translate)(task);
+        if (!result.pass_through) {
+            task.retval = result.value;
+            task.skipped = true;
+            return Verdict::skip;
+        }
+    }
     const Handler* handler = table_.find(task.abi, task.nr());
     if (!handler) return Verdict::proceed;
     HandlerResult result = (*handler)(task);
@@ -79,12 +87,21 @@ void SyscallPath::syscall_exit(Task& task) {
             }
         }
     }
+    if (!task.entered_elsewhere && task.sc) {
+        if (const Handler* translate = exit_translate_.find(task.abi, task.nr())) {
+            HandlerResult result = (*translate)(task);
+            if (!result.pass_through && result.value != task.retval) {
+                task.retval = result.value;
+                task.retval_changed = true;
+            }
+        }
+    }
     for_each_hook([&](Hook& hook) { hook.on_exit(task); });
     task.phase = SyscallPhase::exited;
 }
 
 bool SyscallPath::needs_stop(const SyscallDesc& row) const {
-    if (table_.find(row) || exit_table_.find(row)) return true;
+    if (table_.find(row) || exit_table_.find(row) || translate_.find(row)) return true;
     for (auto& stage : hooks_)
         for (Hook* hook : stage)
             if (hook->needs(row)) return true;
@@ -112,7 +129,7 @@ bool SyscallPath::has_hooks() const {
 }
 
 bool SyscallPath::idle() const {
-    return !has_hooks() && table_.empty() && exit_table_.empty();
+    return !has_hooks() && table_.empty() && exit_table_.empty() && translate_.empty();
 }
 
 void SyscallPath::new_task(Task& child, Task* parent) {

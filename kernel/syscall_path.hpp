@@ -104,6 +104,14 @@ public:
     // the call (not after a skip), before the hooks' exit work, with task.retval its
     // result. emulated(v) replaces the result; kPassThrough keeps it.
     int bind_exit_entry(std::string_view entry, Handler handler) { return exit_table_.bind_entry(entry, handler); }
+    // Binds a translation of a call's names to an entry point (the file-system view,
+    // handlers/fs_view.cpp): `enter` runs before the entry's handler, which then sees
+    // the host's names (emulated(v): the call fails or ends there); `exit` runs after
+    // the exit handler, also after a skip, and gives the program its own names back.
+    int bind_translation(std::string_view entry, Handler enter, Handler exit) {
+        exit_translate_.bind_entry(entry, exit);
+        return translate_.bind_entry(entry, enter);
+    }
 
     // Called by the backend at a system-call entry with task.regs, task.abi filled.
     // Runs enter work and dispatch. Returns what the backend must do: proceed (let the
@@ -151,6 +159,7 @@ private:
     // sys_call_table: nothing bound = pass through (the default handler).
     EntryTable<Handler> table_;
     EntryTable<Handler> exit_table_;  // what handlers do after a call the host ran
+    EntryTable<Handler> translate_, exit_translate_;  // bind_translation
     template <class F>
     void for_each_hook(F&& f);
 };

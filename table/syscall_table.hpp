@@ -74,6 +74,27 @@ inline constexpr std::string_view kArgKindNames[] = {
 };
 static_assert(std::size(kArgKindNames) == static_cast<std::size_t>(ArgKind::sigset_out) + 1);
 
+// How a call uses a `path` argument ([path:<use>] in tbl/signatures.tbl; none: `follow`):
+// whether a symbolic link in its last component is followed, whether it changes
+// what it names, or whether it is no name at all but text the kernel stores.
+enum class PathUse : std::uint8_t {
+    follow,          // the default: looked up, a last-component link followed
+    nofollow,        // a last-component link is the object (lstat, readlink)
+    write,           // changes what it names, following a last-component link (chmod, truncate)
+    write_nofollow,  // creates, removes or changes the name itself (mkdir, unlink, rename, lchown)
+    target,          // a symlink's stored text, not looked up (symlink's first argument)
+};
+inline constexpr std::string_view kPathUseNames[] = {"follow", "nofollow", "write", "write_nofollow", "target"};
+constexpr std::optional<PathUse> path_use_from_name(std::string_view name) {
+    for (std::size_t i = 0; i < std::size(kPathUseNames); ++i)
+        if (kPathUseNames[i] == name) return static_cast<PathUse>(i);
+    return std::nullopt;
+}
+// A path argument's use ([path] alone: follow).
+constexpr PathUse path_use(std::string_view param) {
+    return param.empty() ? PathUse::follow : path_use_from_name(param).value_or(PathUse::follow);
+}
+
 // Strace-style classes (trace=%file ...), a bit each.
 enum SyscallClass : std::uint32_t {
     kClassFile = 1u << 0,     // %file: takes a file name

@@ -235,15 +235,24 @@ std::string describe(int rc) { return std::strerror(-rc); }
 // binfmt_script (repeated) + the checks of load_elf_binary up to the point of no return.
 // The error's errno is the one execve would return; r->image.foreign tells an i386 or x32
 // program from other ENOEXEC files. Rewrites *argv for scripts when given.
-Status resolve(const std::string& path, std::vector<std::string>* argv, Resolved* r) {
+std::function<std::string(const std::string&)>& exec_names() {
+    static std::function<std::string(const std::string&)> names;
+    return names;
+}
+// An interpreter's file: its name in the program's view, on the host.
+std::string host_name(const std::string& name) { return exec_names() ? exec_names()(name) : name; }
+
+// `host`: where `path` is (in a file-system view; interpreters are named in it too).
+Status resolve(const std::string& path, std::vector<std::string>* argv, Resolved* r, const std::string& host) {
     std::string cur = path;
+    std::string cur_host = host;
     auto where = [&](const std::string& file) {
         return file == path ? path + ": " : path + ": interpreter " + file + ": ";
     };
     auto failed = [](std::string prefix, const Error& e, int err) { return error(prefix + e.message, err); };
     for (int scripts = 0;; ++scripts) {
         ExecFile f;
-        if (int rc = open_exec(cur, &f); rc != 0) return error(where(cur) + describe(rc), -rc);
+        if (int rc = open_exec(cur_host, &f); rc != 0) return error(where(cur) + describe(rc), -rc);
         if (is_script(f)) {
             if (scripts == kMaxScripts) return error(where(cur) + "too many levels of #! interpreters", ELOOP);
             std::string name, arg;
@@ -261,6 +270,7 @@ Status resolve(const std::string& path, std::vector<std::string>* argv, Resolved
                 *argv = std::move(next);
             }
             cur = name;
+            cur_host = host_name(name);
             continue;
         }
         if (Status s = parse_elf(f, &r->image); !s) return failed(where(cur), s.error(), s.error().err);
@@ -285,7 +295,7 @@ Status resolve(const std::string& path, std::vector<std::string>* argv, Resolved
     if (Status s = check_segments(r->file, r->image); !s) return failed(where(file), s.error(), ELIBBAD);
     if (r->interp_path.empty()) return {};
     std::string iwhere = file + ": ELF interpreter " + r->interp_path + ": ";
-    if (int rc = open_exec(r->interp_path, &r->interp); rc != 0) return error(iwhere + describe(rc), -rc);
+    if (int rc = open_exec(host_name(r->interp_path), &r->interp); rc != 0) return error(iwhere + describe(rc), -rc);
     if (r->interp.size < sizeof(Elf64_Ehdr))  // elf_read of the header fails
         return error(iwhere + "shorter than an ELF header", EIO);
     if (!is_elf(r->interp)) return error(iwhere + "not an ELF file", ELIBBAD);
@@ -637,21 +647,23 @@ Status build_stack(const std::string& execfn, const std::vector<std::string>& ar
 
 }  // namespace
 
+void set_exec_names(std::function<std::string(const std::string&)> host_name) { exec_names() = std::move(host_name); }
+
 int probe_executable(const char* path) {
     if (!path) return -EFAULT;
     Resolved r;
-    Status s = resolve(path, nullptr, &r);
+    Status s = resolve(path, nullptr, &r, path);
     if (s) return 0;
     return r.image.foreign ? kNotX86_64 : -s.error().err;
 }
 
 Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
-                                   const std::vector<std::string>& envp) {
+                                   const std::vector<std::string>& envp, const std::string& host) {
     LoadedProgram out;
     std::vector<std::string> args = argv;
     if (args.empty()) args.emplace_back();  // the kernel turns an empty argv into {""}
     Resolved r;
-    LSTAR_TRY(resolve(path, &args, &r));
+    LSTAR_TRY(resolve(path, &args, &r, host.empty() ? path : host));
     LSTAR_TRY(args_fit(path, args, envp));
     Mappings maps;
     Mapped prog, interp;

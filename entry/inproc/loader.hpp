@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ struct LoadedProgram {
 int probe_executable(const char* path);
 inline constexpr int kNotX86_64 = 1;
 
+// Where the loader finds what a #! line or PT_INTERP names: the file-system
+// view's host name for it (ImageView::exec_path); unset, the name itself.
+void set_exec_names(std::function<std::string(const std::string&)> host_name);
+
 // Maps the program at `path` (an ELF64 x86_64 ET_EXEC or ET_DYN, or a #! script whose interpreter
 // is one, nested #! like the kernel) and its PT_INTERP into this process, and builds
 // its initial stack: argc, argv, envp, auxv. The error is one line ("path: what") whose errno is
@@ -59,8 +64,9 @@ inline constexpr int kNotX86_64 = 1;
 // argv is the program's argv as execve received it (argv[0] need not equal path; an empty argv
 // becomes {""} as in the kernel); for a script, argv becomes [interp, optional-arg, path, argv[1..]]
 // as the kernel does. AT_EXECFN is `path` as given (also for scripts, as the kernel does).
+// `host`: where the file named `path` is, when that differs (a file-system view).
 Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
-                                   const std::vector<std::string>& envp);
+                                   const std::vector<std::string>& envp, const std::string& host = {});
 
 // Switches to the new stack and jumps to the entry with rdx = 0 (no atexit function) and the
 // other registers zeroed, like the kernel's start_thread: also resets the x87/SSE control state,

@@ -371,7 +371,8 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
 
     std::vector<std::string> envp;
     for (char** e = environ; *e; ++e) envp.emplace_back(*e);
-    Result<LoadedProgram> loaded = load_program(args.load_path, args.argv, envp);
+    set_exec_names(view.exec_path);
+    Result<LoadedProgram> loaded = load_program(view.exec_path ? args.shown_path : args.load_path, args.argv, envp, args.load_path);
     if (!loaded) return loaded.error();
     const LoadedProgram& program = *loaded;
 

@@ -222,7 +222,7 @@ struct ThreadState : TaskState {
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
     std::uint64_t* fs = nullptr;
-    char scratch[512];  // SelfMemory::scratch for this thread's calls
+    char scratch[2 * 4096 + 256];  // SelfMemory::scratch for this thread's calls (two rewritten paths)
 };
 
 inline std::uint64_t SelfMemory::scratch(Task& task, std::size_t len) {

@@ -21,6 +21,8 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     // The running program's own file, not lstar's (which the kernel's link names).
     if (load == "/proc/self/exe" || load == "/proc/thread-self/exe" || load == fmt::format("/proc/{}/exe", pid_))
         load = exe_path;
+    else if (!failure && image_view.exec_path && !load.empty())
+        load = image_view.exec_path(load);  // in a file-system view: the file the program names there
     if (!failure) {
         int probe = probe_executable(load.c_str());
         if (probe == kNotX86_64) {
@@ -205,7 +207,7 @@ void Runtime::exec_in_process() {
 
     // Loaded before close-on-exec descriptors close, as the kernel opens the file
     // first: fexecve of one of them (execveat(fd, "", AT_EMPTY_PATH)) runs it.
-    Result<LoadedProgram> loaded = load_program(job.args.load_path, job.args.argv, job.envp);
+    Result<LoadedProgram> loaded = load_program(image_view.exec_path ? job.args.shown_path : job.args.load_path, job.args.argv, job.envp, job.args.load_path);
     if (!loaded) {
         warn(loaded.error().message);
         sys(SYS_exit_group, 127);

@@ -104,9 +104,10 @@ Status InprocBackend::launch(const std::vector<std::string>& argv) {
 
 Status InprocBackend::start(const std::vector<std::string>& argv) {
     if (argv.empty()) return error("no program to run: give one after the options", EINVAL);
-    Result<std::string> found = find_program(argv[0]);
+    Result<std::string> found = options_.program_host.empty() ? find_program(argv[0]) : options_.program_host;
     if (!found) return found.error();
     const std::string& program = *found;
+    set_exec_names(options_.image_view.exec_path);
     if (int probe = probe_executable(program.c_str()); probe != 0)
         return probe < 0 ? error(fmt::format("cannot run '{}': {}", program, std::strerror(-probe)), -probe)
                          : error(fmt::format("cannot run '{}' in-process: not an x86_64 program", program), ENOEXEC);
@@ -146,6 +147,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     args.exec_nr = nr::x86_64::execve;
     args.exec_dirfd = AT_FDCWD;
     args.shown_path = args.load_path = program;
+    if (!options_.program_guest.empty()) args.shown_path = options_.program_guest;  // its name in the view
     args.argv = argv;
     args.command = options_.command;
 
@@ -173,6 +175,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
         // would have done to lstar's descriptors.
         close_on_exec_fds();  // the ends of the outputs that only the supervisor reads among them
         apply_environment(options_.environment);
+        enter_directory(options_.cwd);
         set_image_args(args);
         static_cast<void>(open_outputs());  // adopts the reserved descriptors: cannot fail here
         static_cast<void>(launch(argv));    // does not return

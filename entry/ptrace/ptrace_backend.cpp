@@ -148,7 +148,7 @@ void PtraceBackend::forget(pid_t tid) {
 
 Status PtraceBackend::launch(const std::vector<std::string>& argv) {
     if (argv.empty()) return error("no program to run: give one after the options", EINVAL);
-    Result<std::string> found = find_program(argv[0]);
+    Result<std::string> found = options_.program_guest.empty() ? find_program(argv[0]) : options_.program_guest;
     if (!found) return found.error();
     const std::string& program = *found;
 
@@ -183,6 +183,7 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
         // which from here on applies to this process and all it starts.
         ::raise(SIGSTOP);
         apply_environment(options_.environment);
+        enter_directory(options_.cwd);
         if (filter && !filter->load()) {
             print_error(error(fmt::format("cannot install the seccomp prefilter: {}", std::strerror(errno)), errno));
             ::_exit(127);
@@ -258,7 +259,7 @@ void PtraceBackend::resume(Traced& t, int signo) {
     ptrace_call(op, t.task.tid, 0, static_cast<unsigned long>(signo));  // ESRCH: it died; waitpid says so
 }
 
-void PtraceBackend::write_back(Traced& t, bool args, bool result) {
+void PtraceBackend::write_back(Traced& t, bool args, bool result, bool number) {
     user_regs_struct regs;
     if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) < 0) return;
     const PtRegs& r = t.task.regs;
@@ -266,7 +267,7 @@ void PtraceBackend::write_back(Traced& t, bool args, bool result) {
         // Only orig_ax and the six argument registers of the call's ABI: task.regs holds
         // nothing else (the rest of it is zero), and rbx, rbp (x86_64) or r8..r10
         // (int $0x80 from 64-bit code) are the program's own values, not arguments.
-        regs.orig_rax = r.orig_ax;
+        if (number) regs.orig_rax = r.orig_ax;
         if (t.task.abi == Abi::i386) {
             regs.rbx = r.bx; regs.rcx = r.cx; regs.rdx = r.dx;
             regs.rsi = r.si; regs.rdi = r.di; regs.rbp = r.bp;
@@ -305,12 +306,12 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         t.exit_stop_wanted = true;
         switch (path_.syscall_enter(task)) {
         case Verdict::proceed:
-            if (task.args_changed) write_back(t, true, false);
+            if (task.args_changed) write_back(t, true, false, true);
             break;
         case Verdict::skip:
             // orig_ax = -1: the kernel runs no call; the result is set at the exit stop.
             task.regs.orig_ax = ~0ull;
-            write_back(t, true, false);
+            write_back(t, true, false, true);
             task.regs.orig_ax = via_seccomp ? info.seccomp.nr : info.entry.nr;
             break;
         case Verdict::kill:
@@ -335,8 +336,12 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         task.exit_stime_ns = stop_stime_ns_;
         bool skipped = task.skipped;
         if (!skipped) task.retval = info.exit.rval;
+        // Exit work may give the program its own arguments back (a name the
+        // file-system view rewrote): the call's registers are the program's again.
+        task.args_changed = false;
         path_.syscall_exit(task);
-        if (skipped || task.retval_changed) write_back(t, false, true);
+        if (skipped || task.retval_changed || task.args_changed)
+            write_back(t, task.args_changed, skipped || task.retval_changed, false);
         return resume(t, signo);
     }
     resume(t, 0);
@@ -515,7 +520,7 @@ void PtraceBackend::detach_all() {
         if (!t) continue;
         if (t->task.skipped && t->task.phase == SyscallPhase::entered) {
             // A skipped call still owes its result.
-            write_back(*t, false, true);
+            write_back(*t, false, true, false);
         }
         if (t->observed) path_.detach(t->task);
         ptrace_call(PTRACE_DETACH, tid, 0, static_cast<unsigned long>(pass));

@@ -51,7 +51,8 @@ private:
     void on_event_stop(Traced& t, int event, int signo);
     void on_signal_stop(Traced& t, int signo);
     void on_exit_status(pid_t tid, int status);
-    void write_back(Traced& t, bool args, bool result);
+    // The task's registers from task.regs: its arguments (and, with `number`, orig_ax), its result.
+    void write_back(Traced& t, bool args, bool result, bool number);
     bool handle_stop_request();
     void detach_all();
 

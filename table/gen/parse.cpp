@@ -156,7 +156,7 @@ private:
 // ---- signatures.tbl ---------------------------------------------------------
 
 // What a kind's [kind:param] parameter is (tbl/README.md, "kinds").
-enum class Param : std::uint8_t { none, argument, set, type };
+enum class Param : std::uint8_t { none, argument, set, type, path_use };
 
 Param param_of(ArgKind k) {
     switch (k) {
@@ -167,6 +167,8 @@ Param param_of(ArgKind k) {
         return Param::set;       // an xlat/<set>.xlat
     case ArgKind::struct_in: case ArgKind::struct_out: case ArgKind::struct_inout:
         return Param::type;      // the pointed-to type's name
+    case ArgKind::path:
+        return Param::path_use;  // optional: how the call uses the name (kPathUses)
     default:
         return Param::none;
     }
@@ -280,6 +282,9 @@ void check_arg(Signature& sig, SigArg& arg, Diag& diag) {
     Param param = param_of(*kind);
     if (param == Param::none && !arg.param.empty()) {
         diag.error(sig.loc, what + " takes no parameter");
+    } else if (param == Param::path_use) {
+        if (!arg.param.empty() && !path_use_from_name(arg.param))
+            diag.error(sig.loc, what + ": unknown use '" + arg.param + "' (nofollow, write, write_nofollow, target)");
     } else if (param != Param::none && arg.param.empty()) {
         diag.error(sig.loc, what + " needs a parameter ([" + arg.kind + ":...])");
     } else if (param == Param::argument) {

@@ -1,0 +1,240 @@
+#include "handlers/path_view.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+
+#include <fmt/format.h>
+
+namespace lstar {
+
+namespace {
+
+// The kernel's limit on links followed in one lookup (MAXSYMLINKS).
+constexpr int kMaxLinks = 40;
+
+std::vector<std::string> split(std::string_view path) {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (at < path.size()) {
+        std::size_t end = path.find('/', at);
+        if (end == std::string_view::npos) end = path.size();
+        if (end > at) out.emplace_back(path.substr(at, end - at));
+        at = end + 1;
+    }
+    return out;
+}
+
+std::string join(const std::vector<std::string>& parts) {
+    if (parts.empty()) return "/";
+    std::string out;
+    for (const std::string& p : parts) out += "/" + p;
+    return out;
+}
+
+bool all_digits(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+// /proc/<pid>[/task/<tid>]/{cwd,root,exe,fd/<n>}: a link the kernel follows to the
+// object itself, whose text is a host name (or no name: "pipe:[...]").
+std::optional<std::string> proc_magic_link(std::string_view host) {
+    std::vector<std::string> p = split(host);
+    if (p.size() < 3 || p[0] != "proc" || !all_digits(p[1])) return std::nullopt;
+    std::size_t at = 2;
+    if (p.size() >= 5 && p[2] == "task" && all_digits(p[3])) at = 4;
+    if (p.size() == at + 1 && (p[at] == "cwd" || p[at] == "root" || p[at] == "exe")) return p[at];
+    if (p.size() == at + 2 && p[at] == "fd" && all_digits(p[at + 1])) return "fd";
+    return std::nullopt;
+}
+
+Result<std::string> canonical_host_dir(const std::string& what, const std::string& path) {
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf))
+        return error(fmt::format("{} '{}': {} (give an existing directory)", what, path, std::strerror(errno)), EINVAL);
+    struct stat st;
+    if (::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return error(fmt::format("{} '{}': not a directory (give an existing directory)", what, path), EINVAL);
+    return std::string(buf);
+}
+
+}  // namespace
+
+std::string normalise_guest(std::string_view path) {
+    std::vector<std::string> out;
+    for (std::string& c : split(path)) {
+        if (c == ".") continue;
+        if (c == "..") {
+            if (!out.empty()) out.pop_back();
+            continue;
+        }
+        out.push_back(std::move(c));
+    }
+    return join(out);
+}
+
+bool path_within(std::string_view path, std::string_view prefix) {
+    if (prefix == "/") return true;
+    return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
+Status PathView::configure(const FsViewOptions& o) {
+    mounts_.clear();
+    std::string root = "/";
+    if (!o.root.empty()) {
+        Result<std::string> r = canonical_host_dir("--root", o.root);
+        if (!r) return r.error();
+        root = *r;
+    }
+    mounts_.push_back({"/", root});
+    for (const FsViewOptions::Bind& b : o.binds) {
+        if (b.guest.empty() || b.guest[0] != '/')
+            return error(fmt::format("--bind '{}:{}': the guest side must be an absolute path", b.host, b.guest), EINVAL);
+        Result<std::string> host = canonical_host_dir("--bind", b.host);
+        if (!host) return host.error();
+        std::string guest = normalise_guest(b.guest);
+        if (guest == "/")
+            return error(fmt::format("--bind '{}:{}': a bind onto / is --root {}", b.host, b.guest, b.host), EINVAL);
+        for (const Mount& m : mounts_)
+            if (m.guest == guest && m.guest != "/" && m.host != *host)
+                return error(fmt::format("--bind '{}:{}': {} is already bound to {}", b.host, b.guest, guest, m.host), EINVAL);
+        mounts_.push_back({guest, *host});
+    }
+    auto guest_list = [](const char* what, const std::vector<std::string>& in, std::vector<std::string>* out) -> Status {
+        out->clear();
+        for (const std::string& p : in) {
+            if (p.empty() || p[0] != '/')
+                return error(fmt::format("{} '{}': give an absolute path as the program sees it", what, p), EINVAL);
+            out->push_back(normalise_guest(p));
+        }
+        return {};
+    };
+    LSTAR_TRY(guest_list("--read-only", o.read_only, &read_only_));
+    LSTAR_TRY(guest_list("--hide", o.hide, &hide_));
+    for (const std::string& h : hide_) {
+        if (h == "/") return error("--hide '/': the whole view cannot be hidden", EINVAL);
+        for (const Mount& m : mounts_)
+            if (m.guest != "/" && path_within(m.guest, h))
+                return error(fmt::format("--hide '{}' hides --bind's {}: give one or the other", h, m.guest), EINVAL);
+    }
+    if (o.cwd) {
+        if (o.cwd->empty() || (*o.cwd)[0] != '/')
+            return error(fmt::format("--cwd '{}': give an absolute path as the program sees it", *o.cwd), EINVAL);
+        std::string guest = normalise_guest(*o.cwd);
+        if (hidden(guest)) return error(fmt::format("--cwd '{}' is hidden by --hide", *o.cwd), EINVAL);
+        struct stat st;
+        if (::stat(host_of(guest).c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return error(fmt::format("--cwd '{}': no such directory in the view ({})", *o.cwd, host_of(guest)), EINVAL);
+    }
+    return {};
+}
+
+std::string PathView::host_of(std::string_view guest) const {
+    const Mount* best = &mounts_.front();
+    for (const Mount& m : mounts_)
+        if (path_within(guest, m.guest) && m.guest.size() >= best->guest.size()) best = &m;
+    std::string_view rest = guest.substr(best->guest == "/" ? 0 : best->guest.size());
+    if (best->host == "/") return rest.empty() ? "/" : std::string(rest);
+    return best->host + std::string(rest == "/" ? "" : rest);
+}
+
+std::optional<std::string> PathView::guest_of(std::string_view host) const {
+    const Mount* best = nullptr;
+    for (const Mount& m : mounts_)
+        if (path_within(host, m.host) && (!best || m.host.size() >= best->host.size())) best = &m;
+    if (!best) return std::nullopt;
+    std::string_view rest = host.substr(best->host == "/" ? 0 : best->host.size());
+    std::string guest = best->guest == "/" ? std::string(rest) : best->guest + std::string(rest);
+    return guest.empty() ? "/" : guest;
+}
+
+bool PathView::hidden(std::string_view guest) const {
+    for (const std::string& h : hide_)
+        if (path_within(guest, h)) return true;
+    return false;
+}
+
+bool PathView::read_only(std::string_view guest) const {
+    for (const std::string& r : read_only_)
+        if (path_within(guest, r)) return true;
+    return false;
+}
+
+std::vector<std::string> PathView::hidden_entries(std::string_view dir) const {
+    std::vector<std::string> out;
+    for (const std::string& h : hide_) {
+        std::size_t slash = h.rfind('/');
+        std::string_view parent = slash == 0 ? std::string_view("/") : std::string_view(h).substr(0, slash);
+        if (parent == dir) out.push_back(h.substr(slash + 1));
+    }
+    return out;
+}
+
+Result<PathView::Resolved> PathView::resolve(std::string_view base, std::string_view path, bool follow, pid_t tgid,
+                                             pid_t tid) const {
+    if (path.empty()) return error("empty path", ENOENT);
+    std::vector<std::string> out = path[0] == '/' ? std::vector<std::string>{} : split(base);
+    std::deque<std::string> todo;
+    for (std::string& c : split(path)) todo.push_back(std::move(c));
+    // A trailing slash asks for a directory: its link is followed, as the kernel does.
+    bool dir_wanted = path.back() == '/';
+    int links = 0;
+    while (!todo.empty()) {
+        std::string c = std::move(todo.front());
+        todo.pop_front();
+        if (c == ".") continue;
+        if (c == "..") {
+            if (!out.empty()) out.pop_back();
+            continue;
+        }
+        out.push_back(std::move(c));
+        std::string guest = join(out);
+        if (hidden(guest)) return error(guest, ENOENT);
+        bool last = todo.empty();
+        if (last && !follow && !dir_wanted) break;
+        std::string host = host_of(guest);
+        std::string target;
+        if (host == "/proc/self") {
+            target = std::to_string(tgid);  // the task's, not the process lstar runs in
+        } else if (host == "/proc/thread-self") {
+            target = fmt::format("{}/task/{}", tgid, tid);
+        } else {
+            struct stat st;
+            if (::lstat(host.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) continue;  // the kernel says what is wrong
+            char buf[PATH_MAX];
+            ssize_t n = ::readlink(host.c_str(), buf, sizeof buf);
+            if (n < 0) continue;
+            target.assign(buf, static_cast<std::size_t>(n));
+        }
+        if (++links > kMaxLinks) return error(guest, ELOOP);
+        if (std::optional<std::string> magic = proc_magic_link(host)) {
+            // The kernel jumps to the object: its host name in guest terms. The
+            // program's root is the view's; an object out of the view (a pipe, a
+            // descriptor it was given) is reached through the link itself.
+            std::optional<std::string> inside = *magic == "root" ? std::optional<std::string>("/")
+                                                : target.starts_with("/") ? guest_of(target) : std::nullopt;
+            if (!inside) continue;
+            out = split(*inside);
+            continue;
+        }
+        out.pop_back();
+        std::vector<std::string> parts = split(target);
+        if (target.starts_with("/")) out.clear();  // an absolute target: from the view's root
+        todo.insert(todo.begin(), parts.begin(), parts.end());
+    }
+    Resolved r{join(out), {}};
+    if (hidden(r.guest)) return error(r.guest, ENOENT);
+    r.host = host_of(r.guest);
+    if (dir_wanted && r.host != "/") r.host += "/";
+    return r;
+}
+
+}  // namespace lstar
