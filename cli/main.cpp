@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"trace", trace_command, "trace a program's system calls, strace-style"},
     {"table", table_command, "show the system call tables and their metadata"},
     {"policy", policy_command, "compile, check or show a sandbox policy (see lstar run --policy)"},
+    {"report", report_command, "an HTML report or a Perfetto timeline of a run (from lstar trace --json)"},
 };
 
 void usage() {

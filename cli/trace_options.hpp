@@ -20,6 +20,9 @@ struct TraceCommand : TraceConfig {
     std::string backend = "ptrace";    // --backend (checked against the backends entry/ has)
     std::vector<Injection> injections; // -e inject=, -e fault= (later ones win)
     ViewOptions view;                  // the virtual view (cli/view_options.hpp)
+    std::string timeline_path;         // --timeline: Trace Event Format JSON
+    std::uint64_t timeline_min_us = 0; // --timeline-min-us
+    std::string report_path;           // --report: the HTML report
 };
 
 struct ParseOutcome {
