@@ -220,7 +220,7 @@ private:
         }
         auto& fds = fds_[pid];
         if ((meta.flags & kReturnsFd) && path_arg >= 0) {
-            std::string path = comm_unquoted(shown(path_arg));
+            std::string path = unquoted(shown(path_arg));
             FileStats& f = files_[path];
             if (err.empty()) {
                 ++f.opens;
@@ -233,23 +233,17 @@ private:
         } else if (fd_arg >= 0 && err.empty() && ret > 0 && (reads || writes)) {
             if (auto it = fds.find(raw(fd_arg)); it != fds.end()) (reads ? files_[it->second].read : files_[it->second].written) += ret;
         }
-        if (err.empty() && ret > 0 && (name == "clone" || name == "clone3" || name == "fork" || name == "vfork")) {
-            bool thread = false;
-            if (decoded)
-                for (const nlohmann::json& d : *decoded)
-                    thread |= d.is_string() && d.get_ref<const std::string&>().find("CLONE_THREAD") != std::string::npos;
-            if (!thread) {
-                Process& child = process(ret);
-                child.parent = pid;
-                if (child.comm.empty()) child.comm = processes_[pid].comm;
-                fds_[ret] = fds_[pid];
-            }
+        TaskEffect effect = err.empty() ? task_effect(*row) : TaskEffect::none;
+        if (effect == TaskEffect::new_task && ret > 0 && !made_thread(j)) {
+            Process& child = process(ret);
+            child.parent = pid;
+            if (child.comm.empty()) child.comm = processes_[pid].comm;
+            fds_[ret] = fds_[pid];
         }
-        if (err.empty() && (name == "execve" || name == "execveat"))
-            processes_[pid].comm = comm_of_exec_path(shown(name == "execveat" ? 1 : 0));
+        if (effect == TaskEffect::new_image) processes_[pid].comm = comm_of_exec_path(shown(exec_path_arg(*row)));
     }
 
-    static std::string comm_unquoted(std::string_view s) {
+    static std::string unquoted(std::string_view s) {
         if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
         return std::string(s);
     }

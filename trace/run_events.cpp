@@ -48,6 +48,29 @@ std::string comm_of_exec_path(std::string_view path) {
     return std::string(path.substr(0, 15));  // TASK_COMM_LEN - 1
 }
 
+TaskEffect task_effect(const SyscallDesc& row) {
+    std::string_view e = row.effective().entry;
+    if (e.starts_with("compat_")) e.remove_prefix(7);
+    if (e == "sys_clone" || e == "sys_clone3" || e == "sys_fork" || e == "sys_vfork") return TaskEffect::new_task;
+    if (e == "sys_execve" || e == "sys_execveat") return TaskEffect::new_image;
+    return TaskEffect::none;
+}
+
+int exec_path_arg(const SyscallDesc& row) {
+    const EntryMeta& meta = row.effective();
+    for (int i = 0; i < meta.nargs; ++i)
+        if (meta.args[i].kind == ArgKind::path) return i;
+    return 0;
+}
+
+bool made_thread(const nlohmann::json& call) {
+    auto decoded = call.find("decoded");
+    if (decoded == call.end() || !decoded->is_array()) return false;
+    for (const nlohmann::json& d : *decoded)
+        if (d.is_string() && d.get_ref<const std::string&>().find("CLONE_THREAD") != std::string::npos) return true;
+    return false;
+}
+
 std::string class_list(const SyscallDesc& row) {
     std::string out;
     for (const ClassName& c : class_names()) {

@@ -36,6 +36,16 @@ std::int64_t json_int(const nlohmann::json& j, std::string_view key, std::int64_
 // quoted string, as in "decoded"): its last component, at most 15 bytes.
 std::string comm_of_exec_path(std::string_view decoded_path);
 
+// What a successful call does to the run's tasks, by its entry point: makes a
+// task (its result is the new id) or replaces the process's image.
+enum class TaskEffect : std::uint8_t { none, new_task, new_image };
+TaskEffect task_effect(const SyscallDesc& row);
+// The argument that holds the path an image-replacing call runs (execve: 0, execveat: 1).
+int exec_path_arg(const SyscallDesc& row);
+// Whether a call that made a task made a thread of the caller's process
+// (CLONE_THREAD among its decoded arguments).
+bool made_thread(const nlohmann::json& call);
+
 // The class names of a row, without the leading '%' ("file,desc"); "" for none.
 std::string class_list(const SyscallDesc& row);
 

@@ -93,7 +93,8 @@ private:
         std::int64_t ret = json_int(j, "ret", -1);
         bool ok = j.contains("ret") && j["ret"].is_number() && (ret < -4095 || ret >= 0);
         // A task's first call and a flow's end are kept: flows bind to them.
-        if (dur < min_ns_ && !unfinished && t.had_call && t.waiting.empty() && !starts_task(name, ok)) {
+        TaskEffect effect = ok && row ? task_effect(*row) : TaskEffect::none;
+        if (dur < min_ns_ && !unfinished && t.had_call && t.waiting.empty() && effect == TaskEffect::none) {
             ++t.dropped;
             t.dropped_ns += dur;
             t.dropped_unwritten = true;
@@ -124,32 +125,23 @@ private:
         t.had_call = true;
         for (std::uint64_t id : t.waiting) flow_end(id, mid, t.pid, tid);
         t.waiting.clear();
-        if (ok && starts_task(name, true)) {
+        if (effect != TaskEffect::none) {
             std::uint64_t id = ++flows_;
             flow_start(id, name, mid, t.pid, tid);
-            if (name.starts_with("exec")) {
+            if (effect == TaskEffect::new_image) {
                 t.waiting.push_back(id);
-                std::size_t path_arg = name == "execveat" ? 1 : 0;
+                std::size_t path_arg = exec_path_arg(*row);
                 if (decoded != j.end() && decoded->is_array() && decoded->size() > path_arg && (*decoded)[path_arg].is_string())
                     t.comm = comm_of_exec_path((*decoded)[path_arg].get_ref<const std::string&>());
             } else {
                 // The new task's id is the result; a thread shares the process.
-                bool thread = false;
-                if (decoded != j.end() && decoded->is_array())
-                    for (const nlohmann::json& d : *decoded)
-                        thread |= d.is_string() && d.get_ref<const std::string&>().find("CLONE_THREAD") != std::string::npos;
-                TrackState& child = track(ret, thread ? t.pid : ret);
+                TrackState& child = track(ret, made_thread(j) ? t.pid : ret);
                 if (child.comm.empty()) child.comm = t.comm;
                 if (child.had_call) flow_end(id, child.first_mid_ns, child.pid, ret);
                 else child.waiting.push_back(id);
             }
         }
         flush(false);
-    }
-
-    static bool starts_task(std::string_view name, bool ok) {
-        return ok && (name == "clone" || name == "clone3" || name == "fork" || name == "vfork" || name == "execve" ||
-                      name == "execveat");
     }
 
     std::string category(const SyscallDesc& row) {
