@@ -91,6 +91,7 @@ public:
         if (ns > last_ns_) last_ns_ = ns;
         Process& p = process(pid);
         p.threads.insert(tid);
+        task_pid_[tid] = pid;
         if (type == "syscall") call(j, tid, pid, p, ns);
         else if (type == "exit" && tid == pid)
             p.end = j.contains("status") && j["status"].is_number() ? fmt::format("exited with {}", json_int(j, "status"))
@@ -356,7 +357,9 @@ private:
         for (std::size_t r = 0; r < order.size(); ++r) {
             std::int64_t tid = order[r].second;
             int y = static_cast<int>(r) * kRowHeight;
-            fmt::format_to(std::back_inserter(o), "<g class=\"task\" data-tid=\"{}\"><text x=\"0\" y=\"{}\">tid {}</text>", tid, y + 11, tid);
+            const std::string& comm = processes_[task_pid_[tid]].comm;
+            fmt::format_to(std::back_inserter(o), "<g class=\"task\" data-tid=\"{}\"><text x=\"0\" y=\"{}\">{} {}</text>", tid, y + 11, tid,
+                           html(comm.substr(0, 12)));
             for (std::size_t b = 0; b < kStripBins; ++b) {
                 auto& cell = bins[r * kStripBins + b];
                 std::uint64_t total = 0;
@@ -472,6 +475,7 @@ if (wanted) {
 
     std::uint64_t first_ns_ = 0, last_ns_ = 0;
     std::map<std::int64_t, Process> processes_;
+    std::unordered_map<std::int64_t, std::int64_t> task_pid_;  // tid -> pid
     std::map<std::string, NameStats> names_;
     std::vector<Call> calls_;
     std::vector<Example> slowest_;  // a min-heap by duration
