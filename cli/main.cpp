@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"table", table_command, "show the system call tables and their metadata"},
     {"policy", policy_command, "compile, check or show a sandbox policy (see lstar run --policy)"},
     {"inject", inject_command, "fail each call of a run in turn and report which failures the program does not survive"},
+    {"report", report_command, "an HTML report or a Perfetto timeline of a run (from lstar trace --json)"},
 };
 
 void usage() {

@@ -11,6 +11,7 @@
 #include "entry/find_program.hpp"
 #include "inject/fault_injection.hpp"
 #include "trace/accounting.hpp"
+#include "trace/pictures.hpp"
 #include "trace/tracer.hpp"
 
 int trace_command(int argc, char** argv) {
@@ -33,6 +34,8 @@ int trace_command(int argc, char** argv) {
     SyscallPath path;
     Tracer tracer(out, config);
     Accounting accounting(tracer, config);
+    // --timeline, --report: a second tracer's JSON objects, made into pictures at the end.
+    RunPictures pictures(config, PictureOptions{config.timeline_path, TimelineOptions{config.timeline_min_us}, config.report_path});
     BackendOptions backend_options;
     backend_options.command.assign(argv, argv + (argc - static_cast<int>(config.argv.size())));
     if (!backend_options.command.empty() && backend_options.command.back() == "--") backend_options.command.pop_back();
@@ -47,6 +50,7 @@ int trace_command(int argc, char** argv) {
     if (config.syscall_limit > 0) backend_options.prefilter = false;
     backend_options.outputs.push_back(&out);
     if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
+    if (pictures.wanted()) backend_options.outputs.push_back(&pictures.output());
     if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options, config.argv); !viewed)
         return fail(kViewUsageStatus, viewed.error().message);
     // The sandbox of `lstar run`, watched: its denials are lines on stderr, or with
@@ -92,14 +96,21 @@ int trace_command(int argc, char** argv) {
     injector.set_filter([&tracer](Task& task) { return tracer.selects(task); });
     if (!injector.empty()) path.add_hook(Stage::fault_injection, &injector);
     path.add_hook(Stage::tracing, &tracer);
+    if (pictures.wanted()) path.add_hook(Stage::tracing, &pictures.tracer());
     if (counts) path.add_hook(Stage::accounting, &accounting);
 
     SessionOptions options;
     options.argv = config.argv;
     options.attach = config.attach;
+    // Before lstar ends like the program (perhaps by its signal).
+    Status pictured;
+    options.at_end = [&](int) {
+        pictured = pictures.finish();
+        if (!pictured) print_error(pictured.error());
+    };
     int status = run_session(**backend, path, backend_options, options);
     tracer.finish();
     if (counts) accounting.finish();
     out.flush();
-    return status;
+    return pictured ? status : 1;
 }

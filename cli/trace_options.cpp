@@ -152,7 +152,7 @@ Status assign(T* out, Result<T> parsed) {
 enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptStatus, kOptAbbrev,
                       kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault,
                       kOptStringsInHex, kOptBackend, kOptOutputSeparately, kOptTimestamps, kOptDecodePids,
-                      kOptAlwaysShowPid, kOptKillOnExit, kOptSyscallLimit,
+                      kOptAlwaysShowPid, kOptKillOnExit, kOptSyscallLimit, kOptTimeline, kOptTimelineMinUs, kOptReport,
                       // strace's, not supported yet: refused by name.
                       kOptUnsupported };
 
@@ -215,6 +215,9 @@ constexpr option kLongOptions[] = {
     {"fault", required_argument, nullptr, kOptFault},
     {"strings-in-hex", optional_argument, nullptr, kOptStringsInHex},
     {"backend", required_argument, nullptr, kOptBackend},
+    {"timeline", required_argument, nullptr, kOptTimeline},
+    {"timeline-min-us", required_argument, nullptr, kOptTimelineMinUs},
+    {"report", required_argument, nullptr, kOptReport},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -399,6 +402,18 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
     case kOptBackend:
         cfg->backend = arg;
         break;
+    case kOptTimeline: cfg->timeline_path = arg; break;
+    case kOptTimelineMinUs: {
+        auto n = parse_number<long long>(arg);
+        if (!n || *n < 0) {
+            ParseOutcome bad = error_outcome(fmt::format("invalid --timeline-min-us argument: '{}' (a number of microseconds)", arg));
+            bad.status = 2;
+            return bad;
+        }
+        cfg->timeline_min_us = static_cast<std::uint64_t>(*n);
+        break;
+    }
+    case kOptReport: cfg->report_path = arg; break;
     case 'q': ++counts->quiet; counts->quiet_set = true; break;
     case 'P': cfg->paths.emplace_back(arg); break;
     case 'z': cfg->status = kStatusSuccessful; break;
@@ -924,6 +939,10 @@ std::string trace_usage() {
            "  --decode-pids=pidns         (not supported yet)\n"
            "  -Y, --decode-pids=comm      print command names associated with PIDs\n"
            "  --json                      one JSON object per event (docs/json-schema.md)\n"
+           "  --timeline=FILE             also write a Perfetto/chrome://tracing timeline\n"
+           "                              (Trace Event Format JSON, docs/pictures.md)\n"
+           "  --timeline-min-us=N         leave calls shorter than N us out of it (counted)\n"
+           "  --report=FILE               also write an HTML report of the run (lstar report)\n"
            "\n"
            "Statistics:\n"
            "  -c, --summary-only          count time, calls, and errors for each syscall and\n"

@@ -22,6 +22,9 @@ struct TraceCommand : TraceConfig {
     std::vector<Injection> injections; // -e inject=, -e fault= (later ones win)
     ViewOptions view;                  // the virtual view (cli/view_options.hpp)
     PolicyOptions policy;              // the sandbox (cli/policy_options.hpp), watched as it works
+    std::string timeline_path;         // --timeline: Trace Event Format JSON
+    std::uint64_t timeline_min_us = 0; // --timeline-min-us
+    std::string report_path;           // --report: the HTML report
 };
 
 struct ParseOutcome {

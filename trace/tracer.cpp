@@ -482,7 +482,7 @@ void Tracer::on_new_task(Task& task, Task* parent) {
     // strace announces what it attaches to: -p processes and -f children, not the program it starts.
     if (parent && !(config_.quiet & kQuietAttach)) {
         if (config_.json && config_.prints_calls()) {
-            JsonLine(line_).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).end();
+            JsonLine(line_).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field_str("comm", process_comm(task.tid)).end();
             emit(task);
         } else {
             out_.message(fmt::format("lstar: Process {} attached\n", task.tid));
@@ -501,7 +501,7 @@ void Tracer::announce_attached() {
         if (config_.json && config_.prints_calls()) {
             Task t;
             t.tid = t.tgid = pid;
-            JsonLine(line_).begin("attach", t, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field("threads", static_cast<std::int64_t>(n)).end();
+            JsonLine(line_).begin("attach", t, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field("threads", static_cast<std::int64_t>(n)).field_str("comm", process_comm(pid)).end();
             out_.write(line_);
             line_.clear();
         } else if (n > 1) {

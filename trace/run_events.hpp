@@ -1,0 +1,52 @@
+// Reading back a run that --json wrote (docs/json-schema.md): one object per
+// line, for the pictures made from it (timeline.hpp, report.hpp). A line that
+// is not an object of schema 1 (cut short by a process that died while writing
+// it) is counted and skipped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "table/syscall_table.hpp"
+
+namespace lstar {
+
+struct RunReadStats {
+    std::uint64_t objects = 0;
+    std::uint64_t skipped = 0;  // lines that were not schema-1 objects
+};
+
+// Calls `f` with each object of the run, in file order.
+RunReadStats for_each_run_object(std::istream& in, const std::function<void(const nlohmann::json&)>& f);
+
+// The row a syscall object names ("abi" and "nr"), nullptr when it has none.
+const SyscallDesc* run_object_row(const nlohmann::json& call);
+
+// A string field, or `fallback` when it is absent or not a string.
+std::string_view json_str(const nlohmann::json& j, std::string_view key, std::string_view fallback = {});
+// An integer field, or `fallback` when absent or null.
+std::int64_t json_int(const nlohmann::json& j, std::string_view key, std::int64_t fallback = 0);
+
+// The command name the kernel gives a process that execs `decoded_path` (strace's
+// quoted string, as in "decoded"): its last component, at most 15 bytes.
+std::string comm_of_exec_path(std::string_view decoded_path);
+
+// What a successful call does to the run's tasks, by its entry point: makes a
+// task (its result is the new id) or replaces the process's image.
+enum class TaskEffect : std::uint8_t { none, new_task, new_image };
+TaskEffect task_effect(const SyscallDesc& row);
+// The argument that holds the path an image-replacing call runs (execve: 0, execveat: 1).
+int exec_path_arg(const SyscallDesc& row);
+// Whether a call that made a task made a thread of the caller's process
+// (CLONE_THREAD among its decoded arguments).
+bool made_thread(const nlohmann::json& call);
+
+// The class names of a row, without the leading '%' ("file,desc"); "" for none.
+std::string class_list(const SyscallDesc& row);
+
+}  // namespace lstar
