@@ -53,6 +53,18 @@
 74:
 .endm
 
+// A handler of the program's that interrupted the runtime's own call (made with
+// lstar's thread pointer, see Runtime::call_as_program) has returned: the thread
+// resumes that call with lstar's again, not with the one the handler left in \reg.
+// The interrupted one is at 8(%rsp).
+.macro RESUME_RUNTIME_CALL_FS reg
+        mov 8(%rsp), %rax
+        cmp lstar_inproc_runtime_fs(%rip), %rax
+        jne 75f
+        mov %rax, \reg
+75:
+.endm
+
         .text
 
 // long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
@@ -121,10 +133,11 @@ lstar_inproc_sigsys_entry:
         push %r13
         push %r14
         push %r15
-        sub $8, %rsp
+        sub $24, %rsp
         mov %rsi, %r12
         mov %rdx, %r13
         ENTER_RUNTIME_FS %rdx
+        mov %rdx, 8(%rsp)               // the interrupted thread pointer
         mov %r12, %rdi
         mov %r13, %rsi
         call lstar_inproc_on_sigsys     // rax = the program's handler (0: none), rdx = its fs
@@ -139,8 +152,9 @@ lstar_inproc_sigsys_entry:
         call *%r15
         ENTER_RUNTIME_FS %r14
         call lstar_inproc_after_sigsys
+        RESUME_RUNTIME_CALL_FS %r14
         LEAVE_RUNTIME_FS %r14
-6:      add $8, %rsp
+6:      add $24, %rsp
         pop %r15
         pop %r14
         pop %r13
@@ -160,11 +174,12 @@ lstar_inproc_signal_entry:
         push %r13
         push %r14
         push %r15
-        sub $8, %rsp
+        sub $24, %rsp
         mov %edi, %r12d
         mov %rsi, %r13
         mov %rdx, %r14
         ENTER_RUNTIME_FS %rcx
+        mov %rcx, 8(%rsp)               // the interrupted thread pointer
         mov %r12d, %edi
         mov %r13, %rsi
         mov %r14, %rdx
@@ -177,7 +192,11 @@ lstar_inproc_signal_entry:
         mov %r13, %rsi
         mov %r14, %rdx
         call *%r15
-5:      add $8, %rsp
+        mov 8(%rsp), %rdx
+        cmp lstar_inproc_runtime_fs(%rip), %rdx
+        jne 5f
+        LEAVE_RUNTIME_FS %rdx           // back into the runtime's call
+5:      add $24, %rsp
         pop %r15
         pop %r14
         pop %r13

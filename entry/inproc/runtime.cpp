@@ -161,8 +161,13 @@ void Runtime::leave(ThreadState& ts) {
     if (ts.depth < 0) ts.depth = 0;
 }
 
-// The call itself, made as the program would have made it: its signal mask, its
-// thread pointer, without the lock.
+// The call itself, made as the program would have made it: its signal mask,
+// without the lock. The thread pointer stays lstar's: no call the runtime passes
+// on reads it (arch_prctl's ARCH_GET_FS and ARCH_SET_FS are answered from the
+// stop, the clone family has its trampoline), and swapping it costs two
+// arch_prctl where the CPU lacks FSGSBASE. A handler of the program's that
+// interrupts the call runs with the program's thread pointer (call_fs, which the
+// signal entries in gadgets.S find there), and the entry puts lstar's back after it.
 long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uint64_t fs,
                               std::optional<std::uint64_t> with_mask) {
     std::uint64_t mask = with_mask.value_or(mask_of(uc) & ~kSigsysBit);
@@ -170,7 +175,13 @@ long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uin
     for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
     long nr = static_cast<long>(task.nr());
     bool i386 = task.abi == Abi::i386;
-    enter_program_context(fs, mask);
+    // A call that cannot fail returns at once (getpid and friends): nothing can
+    // interrupt it, so it needs neither the program's mask nor the lock released.
+    if (!with_mask && !i386 && task.sc && (task.sc->effective().flags & kNeverFails))
+        return lstar_inproc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (Task* known = path_.tasks().find(task.tid))
+        if (auto* ts = known->find_state<ThreadState>(kBackendSlot)) ts->call_fs = fs;
+    enter_program_context(mask);
     long result = i386 ? lstar_inproc_int80(nr, a[0], a[1], a[2], a[3], a[4], a[5])
                        : lstar_inproc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     leave_program_context();
@@ -178,18 +189,21 @@ long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uin
 }
 
 // The program's own signals may come only once everything else is the
-// program's: lstar's handler for them takes the lock, and runs the program's
-// handler with the thread pointer it finds.
-void Runtime::enter_program_context(std::uint64_t fs, std::uint64_t mask) {
+// program's: lstar's handler for them takes the lock.
+void Runtime::enter_program_context(std::uint64_t mask) {
     unlock();
-    set_fs(fs);
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
 }
 
 void Runtime::leave_program_context() {
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&kAllSignals), 0, 8);
-    set_fs(lstar_inproc_runtime_fs);
     lock();
+}
+
+// The thread pointer a handler of the program's runs with: `interrupted` is the
+// one in place where the signal came; lstar's means the runtime's call under way.
+std::uint64_t Runtime::handler_fs(const ThreadState& ts, std::uint64_t interrupted) const {
+    return interrupted == lstar_inproc_runtime_fs ? ts.call_fs : interrupted;
 }
 
 // readlink and readlinkat of /proc/self/exe: the program's file, not lstar's.
@@ -339,10 +353,10 @@ extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext
     std::uint64_t mask = 0;
     sys(SYS_rt_sigprocmask, SIG_BLOCK, ptr(&kAllSignals), ptr(&mask), 8);
     lock();
-    std::uint64_t handler = g_runtime->on_signal(sig, *info, uc);
+    SignalRoute route = g_runtime->on_signal(sig, *info, uc, program_fs);
     unlock();
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
-    return {handler, program_fs};
+    return route;
 }
 
 namespace lstar::inproc {

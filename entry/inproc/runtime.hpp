@@ -67,7 +67,7 @@ extern char etext[];
 extern char _end[];
 struct SignalRoute {
     std::uint64_t handler;  // the program's handler to run, 0 for none
-    std::uint64_t fs;       // the program's thread pointer
+    std::uint64_t fs;       // the thread pointer to run it with (without one: to return with)
 };
 SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
 void lstar_inproc_after_sigsys();  // the program's SIGSYS handler has returned
@@ -222,6 +222,7 @@ struct ThreadState : TaskState {
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
     std::uint64_t* fs = nullptr;
+    std::uint64_t call_fs = 0;  // the program's thread pointer while the runtime makes its call
     char scratch[512];  // SelfMemory::scratch for this thread's calls
 };
 
@@ -246,7 +247,7 @@ public:
 
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
-    std::uint64_t on_signal(int sig, const siginfo_t& info, ucontext_t* uc);
+    SignalRoute on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs);
     SignalRoute program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs);
     void after_program_sigsys();
     void add_main_thread(pid_t tid) {
@@ -292,8 +293,9 @@ private:
     // `mask`: the mask to make it with, for a call that sets its own (rt_sigsuspend).
     long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs,
                          std::optional<std::uint64_t> mask = std::nullopt);
-    void enter_program_context(std::uint64_t fs, std::uint64_t mask);
+    void enter_program_context(std::uint64_t mask);
     void leave_program_context();
+    std::uint64_t handler_fs(const ThreadState& ts, std::uint64_t interrupted) const;
     // The calls the runtime handles (runtime_calls.cpp binds them). A handler's
     // stop is its thread's (ThreadState::uc, fs).
     ThreadState& stop_of(const Task& task) { return *task.find_state<ThreadState>(kBackendSlot); }
