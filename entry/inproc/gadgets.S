@@ -21,6 +21,10 @@
 
 // Swap in lstar's thread pointer; the program's goes to \reg. Needs an 8-byte
 // slot at (%rsp); clobbers rax (and rcx, rdi, rsi, r11 without FSGSBASE).
+// Without FSGSBASE, when every thread pointer the process uses is known to point
+// at itself (lstar_inproc_fs_self: the x86-64 TLS ABI's TCB, checked where each
+// is set, Runtime::note_thread_pointer), it is read from there: a load instead
+// of an ARCH_GET_FS, which reads an MSR.
 .macro ENTER_RUNTIME_FS reg
         cmpb $0, lstar_inproc_have_fsgsbase(%rip)
         je 71f
@@ -28,11 +32,16 @@
         mov lstar_inproc_runtime_fs(%rip), %rax
         wrfsbase %rax
         jmp 72f
-71:     mov $158, %eax
+71:     cmpb $0, lstar_inproc_fs_self(%rip)
+        je 76f
+        mov %fs:0, %rax
+        mov %rax, (%rsp)
+        jmp 77f
+76:     mov $158, %eax
         mov $ARCH_GET_FS, %edi
         mov %rsp, %rsi
         syscall
-        mov $158, %eax
+77:     mov $158, %eax
         mov $ARCH_SET_FS, %edi
         mov lstar_inproc_runtime_fs(%rip), %rsi
         syscall

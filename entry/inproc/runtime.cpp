@@ -11,6 +11,7 @@ std::uint64_t lstar_inproc_runtime_fs = 0;
 void* lstar_inproc_report_page = nullptr;
 int lstar_inproc_lock_word = 0;
 unsigned char lstar_inproc_forked = 0;
+unsigned char lstar_inproc_fs_self = 0;
 int lstar_inproc_lifeline_fd = -1;
 char lstar_inproc_lifeline_path[32];
 }
@@ -275,10 +276,25 @@ HandlerResult Runtime::seccomp_call(Task& task) {
 // The program's thread pointer is the one the runtime swaps back in on return.
 HandlerResult Runtime::arch_prctl_fs(Task& task) {
     ThreadState& ts = stop_of(task);
-    if (task.arg(0) == ARCH_SET_FS) return *ts.fs = task.arg(1), emulated(0);
+    if (task.arg(0) == ARCH_SET_FS) {
+        // The only thread: no other, none being made, not a vfork child in its parent's memory.
+        note_thread_pointer(task.arg(1), live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
+        return *ts.fs = task.arg(1), emulated(0);
+    }
     if (task.arg(0) == ARCH_GET_FS)
         return emulated(copy_to_user(mem_, UserPtr<std::uint64_t>(task.arg(1)), *ts.fs) ? -EFAULT : 0);
     return kPassThrough;
+}
+
+// A thread pointer the program sets (arch_prctl, clone's CLONE_SETTLS): while
+// every one in use is the x86-64 TLS ABI's, whose first word points at itself,
+// the SIGSYS entry reads the program's from there (gadgets.S). One that is not
+// ends that for this program image; `only` says it is now the process's only one.
+void Runtime::note_thread_pointer(std::uint64_t tp, bool only) {
+    std::uint64_t first = 0;
+    bool self = tp && copy_from_user(mem_, first, UserPtr<std::uint64_t>(tp)) == 0 && first == tp;
+    if (!self) lstar_inproc_fs_self = 0;
+    else if (only) lstar_inproc_fs_self = 1;
 }
 
 // exit and exit_group do not return: the task's end is reported now, and the

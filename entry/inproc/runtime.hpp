@@ -79,6 +79,7 @@ extern std::uint64_t lstar_inproc_runtime_fs;
 extern void* lstar_inproc_report_page;
 extern int lstar_inproc_lock_word;
 extern unsigned char lstar_inproc_forked;
+extern unsigned char lstar_inproc_fs_self;  // every thread pointer in use points at itself (gadgets.S)
 extern int lstar_inproc_lifeline_fd;
 void lstar_inproc_claim_lifeline();
 }
@@ -313,6 +314,7 @@ private:
     HandlerResult ptrace_call(Task& task);
     HandlerResult seccomp_call(Task& task);
     HandlerResult arch_prctl_fs(Task& task);
+    void note_thread_pointer(std::uint64_t tp, bool only);
     HandlerResult rseq_call(Task& task);
     HandlerResult exit_call(Task& task, bool group);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);

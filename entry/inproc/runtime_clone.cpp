@@ -39,6 +39,12 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
     Verdict verdict = enter(ts);
     if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
     greg_t* g = uc->uc_mcontext.gregs;
+    if (flags & CLONE_SETTLS) {
+        // clone's tls is its fifth argument, clone3's in clone_args (after eight u64).
+        std::uint64_t tls = task.arg(4);
+        if (task.nr() == nr64::clone3 && copy_from_user(mem_, tls, UserPtr<std::uint64_t>(task.arg(0) + 56)) != 0) tls = 0;
+        note_thread_pointer(tls, false);
+    }
     CloneTicket* t = take_ticket();
     t->in_use = true;
     t->awaiting_child = false;
