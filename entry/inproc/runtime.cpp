@@ -70,7 +70,7 @@ ThreadState& Runtime::thread(pid_t tid) {
 std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs) {
     if (lstar_inproc_forked) after_fork();
     greg_t* g = uc->uc_mcontext.gregs;
-    pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
+    pid_t tid = tid_of(fs);
     ThreadState& ts = thread(tid);
     if (ts.depth++ > 0) {
         // A call from a signal handler that interrupted this thread's own call (which
@@ -97,6 +97,27 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
     task.enter_stime_ns = task.exit_stime_ns = 0;
     if (const RuntimeFlow* flow = calls_.flows.find(task.abi, nr)) return (*flow)(ts, uc, fs);
     return run_call(ts, uc, fs);
+}
+
+// The calling thread, by the program's thread pointer while each thread has one of
+// its own (a gettid saved per call); asked of the kernel the first time, while a
+// CLONE_VM child may still share its parent's (a vfork child among them), for a
+// thread pointer no thread has set, and once one thread shares another's. Only
+// without FSGSBASE, where a thread pointer changes through arch_prctl alone.
+pid_t Runtime::tid_of(std::uint64_t fs) {
+    bool usable = !lstar_inproc_have_fsgsbase && fs_per_thread_ && clones_in_flight_ == 0 && fs != 0 &&
+                  fs != lstar_inproc_runtime_fs;
+    if (usable)
+        if (auto known = tid_by_fs_.find(fs); known != tid_by_fs_.end()) return known->second;
+    auto tid = static_cast<pid_t>(sys(SYS_gettid));
+    if (usable) tid_by_fs_[fs] = tid;
+    return tid;
+}
+
+// A thread's thread pointer changes (arch_prctl) or the thread ends (fs 0).
+void Runtime::forget_thread_pointer(pid_t tid, std::uint64_t next) {
+    std::erase_if(tid_by_fs_, [&](const auto& entry) { return entry.second == tid; });
+    if (next && tid_by_fs_.contains(next)) fs_per_thread_ = false;
 }
 
 Verdict Runtime::enter(ThreadState& ts) {
@@ -279,6 +300,7 @@ HandlerResult Runtime::arch_prctl_fs(Task& task) {
     if (task.arg(0) == ARCH_SET_FS) {
         // The only thread: no other, none being made, not a vfork child in its parent's memory.
         note_thread_pointer(task.arg(1), live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
+        forget_thread_pointer(task.tid, task.arg(1));
         return *ts.fs = task.arg(1), emulated(0);
     }
     if (task.arg(0) == ARCH_GET_FS)
@@ -309,6 +331,7 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
     ucontext_t* uc = ts.uc;
     std::uint64_t fs = *ts.fs;
     SyscallState last = task;
+    forget_thread_pointer(last.tid, 0);
     path_.tasks().remove(last.tid);
     call_as_program(last, uc, fs);
     __builtin_unreachable();

@@ -40,6 +40,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -315,6 +316,8 @@ private:
     HandlerResult seccomp_call(Task& task);
     HandlerResult arch_prctl_fs(Task& task);
     void note_thread_pointer(std::uint64_t tp, bool only);
+    pid_t tid_of(std::uint64_t fs);
+    void forget_thread_pointer(pid_t tid, std::uint64_t next);
     HandlerResult rseq_call(Task& task);
     HandlerResult exit_call(Task& task, bool group);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);
@@ -367,6 +370,8 @@ private:
     KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
+    std::unordered_map<std::uint64_t, pid_t> tid_by_fs_;  // each thread's thread pointer (tid_of)
+    bool fs_per_thread_ = true;        // no thread shares another's thread pointer
     RuntimeCalls calls_;
 };
 

@@ -181,6 +181,8 @@ void Runtime::unmap_program() {
 void Runtime::exec_in_process() {
     PendingExec job = std::move(pending_);
     lstar_inproc_fs_self = 0;  // the new program sets its own
+    tid_by_fs_.clear();
+    fs_per_thread_ = true;
     // What stays of the old program in lstar: its execve's open line, which the
     // report below replaces, as after a kernel exec.
     purge_outputs();
