@@ -45,6 +45,7 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
         std::uint64_t tls = task.arg(4);
         if (task.nr() == nr64::clone3 && copy_from_user(mem_, tls, UserPtr<std::uint64_t>(task.arg(0) + 56)) != 0) tls = 0;
         note_thread_pointer(tls, false);
+        if (tid_by_fs_.contains(tls)) fs_per_thread_ = false;  // a thread has it already
     } else if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
         fs_per_thread_ = false;  // the child shares this thread's (a vfork child only while clones_in_flight_)
     }
