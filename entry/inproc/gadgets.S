@@ -89,10 +89,27 @@ lstar_inproc_syscall:
         mov %r9, %r8
         mov 8(%rsp), %r9
         syscall
-        .globl lstar_inproc_syscall_done
-lstar_inproc_syscall_done:          // a signal handler seeing this ip: the call has returned
         ret
         .size lstar_inproc_syscall, . - lstar_inproc_syscall
+
+// long lstar_inproc_program_call(long nr, long a1, ..., long a6): the same, for the
+// program's own call alone (Runtime::call_as_program), so that a signal handler
+// seeing this ip knows that call has returned, not another the runtime made.
+        .globl lstar_inproc_program_call
+        .type lstar_inproc_program_call, @function
+lstar_inproc_program_call:
+        mov %rdi, %rax
+        mov %rsi, %rdi
+        mov %rdx, %rsi
+        mov %rcx, %rdx
+        mov %r8, %r10
+        mov %r9, %r8
+        mov 8(%rsp), %r9
+        syscall
+        .globl lstar_inproc_program_call_done
+lstar_inproc_program_call_done:
+        ret
+        .size lstar_inproc_program_call, . - lstar_inproc_program_call
 
 // long lstar_inproc_int80(long nr, long a1, ..., long a6): the same through the
 // i386 entry, for int $0x80 made by 64-bit code (arguments in ebx, ecx, edx,

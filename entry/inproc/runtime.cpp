@@ -200,12 +200,12 @@ long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uin
     // A call that cannot fail returns at once (getpid and friends): nothing can
     // interrupt it, so it needs neither the program's mask nor the lock released.
     if (!with_mask && !i386 && task.sc && (task.sc->effective().flags & kNeverFails))
-        return lstar_inproc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+        return lstar_inproc_program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     if (Task* known = path_.tasks().find(task.tid))
         if (auto* ts = known->find_state<ThreadState>(kBackendSlot)) ts->call_fs = fs;
     enter_program_context(mask);
     long result = i386 ? lstar_inproc_int80(nr, a[0], a[1], a[2], a[3], a[4], a[5])
-                       : lstar_inproc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+                       : lstar_inproc_program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     leave_program_context();
     return result;
 }

@@ -53,13 +53,14 @@
 
 extern "C" {
 long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+long lstar_inproc_program_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 long lstar_inproc_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void lstar_inproc_restorer();
 void lstar_inproc_sigsys_entry(int, siginfo_t*, void*);
 void lstar_inproc_signal_entry(int, siginfo_t*, void*);
 void lstar_inproc_clone_trampoline();
 void lstar_inproc_call_on_stack(void* top, void (*fn)(void*), void* arg);
-extern char lstar_inproc_syscall_done[];  // just after the syscall (int $0x80) of the raw calls
+extern char lstar_inproc_program_call_done[];  // just after the syscall (int $0x80) of the program's call
 extern char lstar_inproc_int80_done[];
 // The allocator's mappings (allocator.cpp, linked into the lstar binary only).
 int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));

@@ -226,7 +226,7 @@ void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* 
     // Delivered as the thread's call returned (its result is in place): that call's
     // line comes first, as strace shows a call's exit before the signal.
     auto ip = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
-    bool returned = ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_syscall_done) ||
+    bool returned = ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_program_call_done) ||
                     ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_int80_done);
     if (returned && ts.depth > 0 && ts.task.phase == SyscallPhase::entered) {
         Task& call = ts.task;
