@@ -74,13 +74,8 @@
 75:
 .endm
 
-        .text
-
-// long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
-// The raw result: -4095..-1 is -errno. No errno, no thread pointer.
-        .globl lstar_inproc_syscall
-        .type lstar_inproc_syscall, @function
-lstar_inproc_syscall:
+// The call whose number and six arguments come as a C function's seven.
+.macro SYSCALL_FROM_C_ARGS
         mov %rdi, %rax
         mov %rsi, %rdi
         mov %rdx, %rsi
@@ -89,6 +84,16 @@ lstar_inproc_syscall:
         mov %r9, %r8
         mov 8(%rsp), %r9
         syscall
+.endm
+
+        .text
+
+// long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+// The raw result: -4095..-1 is -errno. No errno, no thread pointer.
+        .globl lstar_inproc_syscall
+        .type lstar_inproc_syscall, @function
+lstar_inproc_syscall:
+        SYSCALL_FROM_C_ARGS
         ret
         .size lstar_inproc_syscall, . - lstar_inproc_syscall
 
@@ -98,14 +103,7 @@ lstar_inproc_syscall:
         .globl lstar_inproc_program_call
         .type lstar_inproc_program_call, @function
 lstar_inproc_program_call:
-        mov %rdi, %rax
-        mov %rsi, %rdi
-        mov %rdx, %rsi
-        mov %rcx, %rdx
-        mov %r8, %r10
-        mov %r9, %r8
-        mov 8(%rsp), %r9
-        syscall
+        SYSCALL_FROM_C_ARGS
         .globl lstar_inproc_program_call_done
 lstar_inproc_program_call_done:
         ret
