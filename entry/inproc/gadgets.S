@@ -21,6 +21,10 @@
 
 // Swap in lstar's thread pointer; the program's goes to \reg. Needs an 8-byte
 // slot at (%rsp); clobbers rax (and rcx, rdi, rsi, r11 without FSGSBASE).
+// Without FSGSBASE, when every thread pointer the process uses is known to point
+// at itself (lstar_inproc_fs_self: the x86-64 TLS ABI's TCB, checked where each
+// is set, Runtime::note_thread_pointer), it is read from there: a load instead
+// of an ARCH_GET_FS, which reads an MSR.
 .macro ENTER_RUNTIME_FS reg
         cmpb $0, lstar_inproc_have_fsgsbase(%rip)
         je 71f
@@ -28,11 +32,16 @@
         mov lstar_inproc_runtime_fs(%rip), %rax
         wrfsbase %rax
         jmp 72f
-71:     mov $158, %eax
+71:     cmpb $0, lstar_inproc_fs_self(%rip)
+        je 76f
+        mov %fs:0, %rax
+        mov %rax, (%rsp)
+        jmp 77f
+76:     mov $158, %eax
         mov $ARCH_GET_FS, %edi
         mov %rsp, %rsi
         syscall
-        mov $158, %eax
+77:     mov $158, %eax
         mov $ARCH_SET_FS, %edi
         mov lstar_inproc_runtime_fs(%rip), %rsi
         syscall
@@ -53,13 +62,20 @@
 74:
 .endm
 
-        .text
+// A handler of the program's that interrupted the runtime's own call (made with
+// lstar's thread pointer, see Runtime::call_as_program) has returned: the thread
+// resumes that call with lstar's again, not with the one the handler left in \reg.
+// The interrupted one is at 8(%rsp).
+.macro RESUME_RUNTIME_CALL_FS reg
+        mov 8(%rsp), %rax
+        cmp lstar_inproc_runtime_fs(%rip), %rax
+        jne 75f
+        mov %rax, \reg
+75:
+.endm
 
-// long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
-// The raw result: -4095..-1 is -errno. No errno, no thread pointer.
-        .globl lstar_inproc_syscall
-        .type lstar_inproc_syscall, @function
-lstar_inproc_syscall:
+// The call whose number and six arguments come as a C function's seven.
+.macro SYSCALL_FROM_C_ARGS
         mov %rdi, %rax
         mov %rsi, %rdi
         mov %rdx, %rsi
@@ -68,10 +84,30 @@ lstar_inproc_syscall:
         mov %r9, %r8
         mov 8(%rsp), %r9
         syscall
-        .globl lstar_inproc_syscall_done
-lstar_inproc_syscall_done:          // a signal handler seeing this ip: the call has returned
+.endm
+
+        .text
+
+// long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
+// The raw result: -4095..-1 is -errno. No errno, no thread pointer.
+        .globl lstar_inproc_syscall
+        .type lstar_inproc_syscall, @function
+lstar_inproc_syscall:
+        SYSCALL_FROM_C_ARGS
         ret
         .size lstar_inproc_syscall, . - lstar_inproc_syscall
+
+// long lstar_inproc_program_call(long nr, long a1, ..., long a6): the same, for the
+// program's own call alone (Runtime::call_as_program), so that a signal handler
+// seeing this ip knows that call has returned, not another the runtime made.
+        .globl lstar_inproc_program_call
+        .type lstar_inproc_program_call, @function
+lstar_inproc_program_call:
+        SYSCALL_FROM_C_ARGS
+        .globl lstar_inproc_program_call_done
+lstar_inproc_program_call_done:
+        ret
+        .size lstar_inproc_program_call, . - lstar_inproc_program_call
 
 // long lstar_inproc_int80(long nr, long a1, ..., long a6): the same through the
 // i386 entry, for int $0x80 made by 64-bit code (arguments in ebx, ecx, edx,
@@ -121,10 +157,11 @@ lstar_inproc_sigsys_entry:
         push %r13
         push %r14
         push %r15
-        sub $8, %rsp
+        sub $24, %rsp
         mov %rsi, %r12
         mov %rdx, %r13
         ENTER_RUNTIME_FS %rdx
+        mov %rdx, 8(%rsp)               // the interrupted thread pointer
         mov %r12, %rdi
         mov %r13, %rsi
         call lstar_inproc_on_sigsys     // rax = the program's handler (0: none), rdx = its fs
@@ -139,8 +176,9 @@ lstar_inproc_sigsys_entry:
         call *%r15
         ENTER_RUNTIME_FS %r14
         call lstar_inproc_after_sigsys
+        RESUME_RUNTIME_CALL_FS %r14
         LEAVE_RUNTIME_FS %r14
-6:      add $8, %rsp
+6:      add $24, %rsp
         pop %r15
         pop %r14
         pop %r13
@@ -160,11 +198,12 @@ lstar_inproc_signal_entry:
         push %r13
         push %r14
         push %r15
-        sub $8, %rsp
+        sub $24, %rsp
         mov %edi, %r12d
         mov %rsi, %r13
         mov %rdx, %r14
         ENTER_RUNTIME_FS %rcx
+        mov %rcx, 8(%rsp)               // the interrupted thread pointer
         mov %r12d, %edi
         mov %r13, %rsi
         mov %r14, %rdx
@@ -177,7 +216,11 @@ lstar_inproc_signal_entry:
         mov %r13, %rsi
         mov %r14, %rdx
         call *%r15
-5:      add $8, %rsp
+        mov 8(%rsp), %rdx
+        cmp lstar_inproc_runtime_fs(%rip), %rdx
+        jne 5f
+        LEAVE_RUNTIME_FS %rdx           // back into the runtime's call
+5:      add $24, %rsp
         pop %r15
         pop %r14
         pop %r13

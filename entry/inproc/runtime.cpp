@@ -11,6 +11,7 @@ std::uint64_t lstar_inproc_runtime_fs = 0;
 void* lstar_inproc_report_page = nullptr;
 int lstar_inproc_lock_word = 0;
 unsigned char lstar_inproc_forked = 0;
+unsigned char lstar_inproc_fs_self = 0;
 int lstar_inproc_lifeline_fd = -1;
 char lstar_inproc_lifeline_path[32];
 }
@@ -69,7 +70,7 @@ ThreadState& Runtime::thread(pid_t tid) {
 std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs) {
     if (lstar_inproc_forked) after_fork();
     greg_t* g = uc->uc_mcontext.gregs;
-    pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
+    pid_t tid = tid_of(fs);
     ThreadState& ts = thread(tid);
     if (ts.depth++ > 0) {
         // A call from a signal handler that interrupted this thread's own call (which
@@ -96,6 +97,27 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
     task.enter_stime_ns = task.exit_stime_ns = 0;
     if (const RuntimeFlow* flow = calls_.flows.find(task.abi, nr)) return (*flow)(ts, uc, fs);
     return run_call(ts, uc, fs);
+}
+
+// The calling thread, by the program's thread pointer while each thread has one of
+// its own (a gettid saved per call); asked of the kernel the first time, while a
+// CLONE_VM child may still share its parent's (a vfork child among them), for a
+// thread pointer no thread has set, and once one thread shares another's. Only
+// without FSGSBASE, where a thread pointer changes through arch_prctl alone.
+pid_t Runtime::tid_of(std::uint64_t fs) {
+    bool usable = !lstar_inproc_have_fsgsbase && fs_per_thread_ && clones_in_flight_ == 0 && fs != 0 &&
+                  fs != lstar_inproc_runtime_fs;
+    if (usable)
+        if (auto known = tid_by_fs_.find(fs); known != tid_by_fs_.end()) return known->second;
+    auto tid = static_cast<pid_t>(sys(SYS_gettid));
+    if (usable) tid_by_fs_[fs] = tid;
+    return tid;
+}
+
+// A thread's thread pointer changes (arch_prctl) or the thread ends (fs 0).
+void Runtime::forget_thread_pointer(pid_t tid, std::uint64_t next) {
+    std::erase_if(tid_by_fs_, [&](const auto& entry) { return entry.second == tid; });
+    if (next && tid_by_fs_.contains(next)) fs_per_thread_ = false;
 }
 
 Verdict Runtime::enter(ThreadState& ts) {
@@ -161,8 +183,13 @@ void Runtime::leave(ThreadState& ts) {
     if (ts.depth < 0) ts.depth = 0;
 }
 
-// The call itself, made as the program would have made it: its signal mask, its
-// thread pointer, without the lock.
+// The call itself, made as the program would have made it: its signal mask,
+// without the lock. The thread pointer stays lstar's: no call the runtime passes
+// on reads it (arch_prctl's ARCH_GET_FS and ARCH_SET_FS are answered from the
+// stop, the clone family has its trampoline), and swapping it costs two
+// arch_prctl where the CPU lacks FSGSBASE. A handler of the program's that
+// interrupts the call runs with the program's thread pointer (call_fs, which the
+// signal entries in gadgets.S find there), and the entry puts lstar's back after it.
 long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uint64_t fs,
                               std::optional<std::uint64_t> with_mask) {
     std::uint64_t mask = with_mask.value_or(mask_of(uc) & ~kSigsysBit);
@@ -170,26 +197,35 @@ long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uin
     for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
     long nr = static_cast<long>(task.nr());
     bool i386 = task.abi == Abi::i386;
-    enter_program_context(fs, mask);
+    // A call that cannot fail returns at once (getpid and friends): nothing can
+    // interrupt it, so it needs neither the program's mask nor the lock released.
+    if (!with_mask && !i386 && task.sc && (task.sc->effective().flags & kNeverFails))
+        return lstar_inproc_program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (Task* known = path_.tasks().find(task.tid))
+        if (auto* ts = known->find_state<ThreadState>(kBackendSlot)) ts->call_fs = fs;
+    enter_program_context(mask);
     long result = i386 ? lstar_inproc_int80(nr, a[0], a[1], a[2], a[3], a[4], a[5])
-                       : lstar_inproc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+                       : lstar_inproc_program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     leave_program_context();
     return result;
 }
 
 // The program's own signals may come only once everything else is the
-// program's: lstar's handler for them takes the lock, and runs the program's
-// handler with the thread pointer it finds.
-void Runtime::enter_program_context(std::uint64_t fs, std::uint64_t mask) {
+// program's: lstar's handler for them takes the lock.
+void Runtime::enter_program_context(std::uint64_t mask) {
     unlock();
-    set_fs(fs);
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
 }
 
 void Runtime::leave_program_context() {
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&kAllSignals), 0, 8);
-    set_fs(lstar_inproc_runtime_fs);
     lock();
+}
+
+// The thread pointer a handler of the program's runs with: `interrupted` is the
+// one in place where the signal came; lstar's means the runtime's call under way.
+std::uint64_t Runtime::handler_fs(const ThreadState& ts, std::uint64_t interrupted) const {
+    return interrupted == lstar_inproc_runtime_fs ? ts.call_fs : interrupted;
 }
 
 // readlink and readlinkat of /proc/self/exe: the program's file, not lstar's.
@@ -261,10 +297,26 @@ HandlerResult Runtime::seccomp_call(Task& task) {
 // The program's thread pointer is the one the runtime swaps back in on return.
 HandlerResult Runtime::arch_prctl_fs(Task& task) {
     ThreadState& ts = stop_of(task);
-    if (task.arg(0) == ARCH_SET_FS) return *ts.fs = task.arg(1), emulated(0);
+    if (task.arg(0) == ARCH_SET_FS) {
+        // The only thread: no other, none being made, not a vfork child in its parent's memory.
+        note_thread_pointer(task.arg(1), live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
+        forget_thread_pointer(task.tid, task.arg(1));
+        return *ts.fs = task.arg(1), emulated(0);
+    }
     if (task.arg(0) == ARCH_GET_FS)
         return emulated(copy_to_user(mem_, UserPtr<std::uint64_t>(task.arg(1)), *ts.fs) ? -EFAULT : 0);
     return kPassThrough;
+}
+
+// A thread pointer the program sets (arch_prctl, clone's CLONE_SETTLS): while
+// every one in use is the x86-64 TLS ABI's, whose first word points at itself,
+// the SIGSYS entry reads the program's from there (gadgets.S). One that is not
+// ends that for this program image; `only` says it is now the process's only one.
+void Runtime::note_thread_pointer(std::uint64_t tp, bool only) {
+    std::uint64_t first = 0;
+    bool self = tp && copy_from_user(mem_, first, UserPtr<std::uint64_t>(tp)) == 0 && first == tp;
+    if (!self) lstar_inproc_fs_self = 0;
+    else if (only) lstar_inproc_fs_self = 1;
 }
 
 // exit and exit_group do not return: the task's end is reported now, and the
@@ -279,6 +331,7 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
     ucontext_t* uc = ts.uc;
     std::uint64_t fs = *ts.fs;
     SyscallState last = task;
+    forget_thread_pointer(last.tid, 0);
     path_.tasks().remove(last.tid);
     call_as_program(last, uc, fs);
     __builtin_unreachable();
@@ -339,10 +392,10 @@ extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext
     std::uint64_t mask = 0;
     sys(SYS_rt_sigprocmask, SIG_BLOCK, ptr(&kAllSignals), ptr(&mask), 8);
     lock();
-    std::uint64_t handler = g_runtime->on_signal(sig, *info, uc);
+    SignalRoute route = g_runtime->on_signal(sig, *info, uc, program_fs);
     unlock();
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
-    return {handler, program_fs};
+    return route;
 }
 
 namespace lstar::inproc {

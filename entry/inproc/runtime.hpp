@@ -40,6 +40,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -52,13 +53,14 @@
 
 extern "C" {
 long lstar_inproc_syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
+long lstar_inproc_program_call(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 long lstar_inproc_int80(long nr, long a1, long a2, long a3, long a4, long a5, long a6);
 void lstar_inproc_restorer();
 void lstar_inproc_sigsys_entry(int, siginfo_t*, void*);
 void lstar_inproc_signal_entry(int, siginfo_t*, void*);
 void lstar_inproc_clone_trampoline();
 void lstar_inproc_call_on_stack(void* top, void (*fn)(void*), void* arg);
-extern char lstar_inproc_syscall_done[];  // just after the syscall (int $0x80) of the raw calls
+extern char lstar_inproc_program_call_done[];  // just after the syscall (int $0x80) of the program's call
 extern char lstar_inproc_int80_done[];
 // The allocator's mappings (allocator.cpp, linked into the lstar binary only).
 int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));
@@ -67,7 +69,7 @@ extern char etext[];
 extern char _end[];
 struct SignalRoute {
     std::uint64_t handler;  // the program's handler to run, 0 for none
-    std::uint64_t fs;       // the program's thread pointer
+    std::uint64_t fs;       // the thread pointer to run it with (without one: to return with)
 };
 SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
 void lstar_inproc_after_sigsys();  // the program's SIGSYS handler has returned
@@ -79,6 +81,7 @@ extern std::uint64_t lstar_inproc_runtime_fs;
 extern void* lstar_inproc_report_page;
 extern int lstar_inproc_lock_word;
 extern unsigned char lstar_inproc_forked;
+extern unsigned char lstar_inproc_fs_self;  // every thread pointer in use points at itself (gadgets.S)
 extern int lstar_inproc_lifeline_fd;
 void lstar_inproc_claim_lifeline();
 }
@@ -222,6 +225,7 @@ struct ThreadState : TaskState {
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
     std::uint64_t* fs = nullptr;
+    std::uint64_t call_fs = 0;  // the program's thread pointer while the runtime makes its call
     char scratch[2 * 4096 + 256];  // SelfMemory::scratch for this thread's calls (two rewritten paths)
 };
 
@@ -246,7 +250,7 @@ public:
 
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
-    std::uint64_t on_signal(int sig, const siginfo_t& info, ucontext_t* uc);
+    SignalRoute on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs);
     SignalRoute program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs);
     void after_program_sigsys();
     void add_main_thread(pid_t tid) {
@@ -292,8 +296,9 @@ private:
     // `mask`: the mask to make it with, for a call that sets its own (rt_sigsuspend).
     long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs,
                          std::optional<std::uint64_t> mask = std::nullopt);
-    void enter_program_context(std::uint64_t fs, std::uint64_t mask);
+    void enter_program_context(std::uint64_t mask);
     void leave_program_context();
+    std::uint64_t handler_fs(const ThreadState& ts, std::uint64_t interrupted) const;
     // The calls the runtime handles (runtime_calls.cpp binds them). A handler's
     // stop is its thread's (ThreadState::uc, fs).
     ThreadState& stop_of(const Task& task) { return *task.find_state<ThreadState>(kBackendSlot); }
@@ -311,6 +316,9 @@ private:
     HandlerResult ptrace_call(Task& task);
     HandlerResult seccomp_call(Task& task);
     HandlerResult arch_prctl_fs(Task& task);
+    void note_thread_pointer(std::uint64_t tp, bool only);
+    pid_t tid_of(std::uint64_t fs);
+    void forget_thread_pointer(pid_t tid, std::uint64_t next);
     HandlerResult rseq_call(Task& task);
     HandlerResult exit_call(Task& task, bool group);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);
@@ -363,6 +371,8 @@ private:
     KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
+    std::unordered_map<std::uint64_t, pid_t> tid_by_fs_;  // each thread's thread pointer (tid_of)
+    bool fs_per_thread_ = true;        // no thread shares another's thread pointer
     RuntimeCalls calls_;
 };
 

@@ -43,7 +43,8 @@ RuntimeCalls::RuntimeCalls(Runtime* rt) {
     handle(meta::sys_readlinkat::name, TrapWhen::always, [rt](Task& task) { return rt->readlink_exe(task, 1); });
     handle(meta::sys_prctl::name, TrapWhen::seccomp_option, [rt](Task& task) { return rt->prctl_seccomp(task); });
     handle(meta::sys_seccomp::name, TrapWhen::always, [rt](Task& task) { return rt->seccomp_call(task); });
-    handle(meta::sys_arch_prctl::name, TrapWhen::path_needs, [rt](Task& task) { return rt->arch_prctl_fs(task); });
+    // Always: the SIGSYS entry needs to know every thread pointer set (Runtime::note_thread_pointer).
+    handle(meta::sys_arch_prctl::name, TrapWhen::always, [rt](Task& task) { return rt->arch_prctl_fs(task); });
     // A program that traces: said once, as lstar cannot step aside (runtime.cpp).
     handle(meta::sys_ptrace::name, TrapWhen::always, [rt](Task& task) { return rt->ptrace_call(task); });
     // Where the kernel writes, to be undone before an in-process exec unmaps it.

@@ -12,6 +12,7 @@ void Runtime::after_fork() {
     traced_ = traced_ && args_.follow;
     live_threads_ = 1;
     clones_in_flight_ = 0;
+    tid_by_fs_.clear();
     // The parent's tasks are the parent's: this process starts with its one thread.
     path_.tasks().clear();
     for (CloneTicket* t : tickets_) t->in_use = false;
@@ -39,6 +40,15 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
     Verdict verdict = enter(ts);
     if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
     greg_t* g = uc->uc_mcontext.gregs;
+    if (flags & CLONE_SETTLS) {
+        // clone's tls is its fifth argument, clone3's in clone_args (after eight u64).
+        std::uint64_t tls = task.arg(4);
+        if (task.nr() == nr64::clone3 && copy_from_user(mem_, tls, UserPtr<std::uint64_t>(task.arg(0) + 56)) != 0) tls = 0;
+        note_thread_pointer(tls, false);
+        if (tid_by_fs_.contains(tls)) fs_per_thread_ = false;  // a thread has it already
+    } else if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) {
+        fs_per_thread_ = false;  // the child shares this thread's (a vfork child only while clones_in_flight_)
+    }
     CloneTicket* t = take_ticket();
     t->in_use = true;
     t->awaiting_child = false;

@@ -72,7 +72,8 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     // Without the lock: a vfork child shares it with its parent, which must be able
     // to take it again once the child's exec has let it run.
     end_image();  // the new image starts afresh
-    enter_program_context(fs, mask_of(uc) & ~kSigsysBit);
+    ts.call_fs = fs;
+    enter_program_context(mask_of(uc) & ~kSigsysBit);
     long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
     leave_program_context();
     if (borrowed) return run_call(ts, uc, fs, &result);
@@ -181,6 +182,9 @@ void Runtime::unmap_program() {
 
 void Runtime::exec_in_process() {
     PendingExec job = std::move(pending_);
+    lstar_inproc_fs_self = 0;  // the new program sets its own
+    tid_by_fs_.clear();
+    fs_per_thread_ = true;
     // What stays of the old program in lstar: its execve's open line, which the
     // report below replaces, as after a kernel exec.
     purge_outputs();

@@ -191,6 +191,7 @@ SignalRoute Runtime::program_sigsys(const siginfo_t& info, ucontext_t* uc, std::
     ts.sigsys_outer.push_back(ts.sigsys_blocked);
     if (!(act.flags & SA_NODEFER)) ts.sigsys_blocked = true;
     std::uint64_t mask = (mask_of(uc) | act.mask) & ~(kSigsysBit | kUnblockable);
+    fs = handler_fs(ts, fs);
     SignalRoute route = done(act.handler);
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
     return route;
@@ -207,8 +208,8 @@ void Runtime::after_program_sigsys() {
 
 // A signal for one of the program's handlers: reported like the ptrace backend
 // reports its signal-delivery stops; the handler to run is returned.
-std::uint64_t Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc) {
-    if (sig < 1 || sig > 64) return 0;
+SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs) {
+    if (sig < 1 || sig > 64) return {0, interrupted_fs};
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
     report_signal(ts, info, uc);
@@ -217,14 +218,15 @@ std::uint64_t Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc)
         program_actions_[sig] = KernelSigaction{};
         handled_signals_ &= ~(1ull << (sig - 1));
     }
-    return act.handler > 1 ? act.handler : 0;
+    if (act.handler <= 1) return {0, interrupted_fs};
+    return {act.handler, handler_fs(ts, interrupted_fs)};
 }
 
 void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc) {
     // Delivered as the thread's call returned (its result is in place): that call's
     // line comes first, as strace shows a call's exit before the signal.
     auto ip = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
-    bool returned = ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_syscall_done) ||
+    bool returned = ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_program_call_done) ||
                     ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_int80_done);
     if (returned && ts.depth > 0 && ts.task.phase == SyscallPhase::entered) {
         Task& call = ts.task;

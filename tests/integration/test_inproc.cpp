@@ -605,6 +605,30 @@ TEST(Inproc, SignalStormEnds) {
     }
 }
 
+// The program's thread pointer around the runtime, which makes its calls with
+// lstar's and, without FSGSBASE, reads the program's from its TCB while every one
+// in use is a TCB: a handler that interrupts a blocking call, a pthread, a thread
+// pointer that is not a TCB. The same with the arch_prctl path forced.
+TEST(Inproc, ThreadPointerAroundTheRuntime) {
+    for (const std::string force : {"", "LSTAR_INPROC_NO_FSGSBASE=1"}) {
+        for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+            SCOPED_TRACE(force + " " + join(args));
+            Marked m;
+            if (!force.empty()) m.opt.env.push_back(force);
+            std::string text;
+            Result t = inproc_trace(args, {prog("inproc_thread_pointer")}, &text, m.opt);
+            EXPECT_TRUE(t.exited(0)) << t.describe() << text;
+            EXPECT_EQ(t.out, "handler 1 eintr 1 tls 7\nthread 1 tls 7\nforeign 1 tls 7 fs 1\n");
+            Trace tr = parse_trace(text);
+            EXPECT_GE(tr.count("getppid"), 4) << text;  // the thread's only with -f
+            bool eintr = false;
+            for (const Call& call : tr.of("read")) eintr |= call.error() == "EINTR";
+            EXPECT_TRUE(eintr) << text;
+            m.expect_none_left("thread pointer");
+        }
+    }
+}
+
 // Without -f a call that waits is shown while it waits; a program killed there
 // ends its line as strace ends it.
 TEST(Inproc, WaitingCallShownAndEndedWhenKilled) {
