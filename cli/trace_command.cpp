@@ -72,6 +72,7 @@ int trace_command(int argc, char** argv) {
         if (!started) return fail(2, started.error().message);
         sandbox = std::move(started).value();
         backend_options.follow_forks = follow;
+        if (sandbox.reporter && pictures.wanted()) sandbox.reporter->also_json(pictures.output());
     }
     auto backend = make_backend(config.backend, path, backend_options);
     if (!backend) return fail(1, backend.error().message);

@@ -69,7 +69,7 @@ void Reporter::report(Task& task, const std::string& origin, std::string_view la
         std::string line = fmt::format("lstar: policy: denied {} in pid {} (rule: {})\n", call_text(task), task.tid, origin);
         if (after_calls_) state<Pending>(task).line += line;
         else out_.message(line);
-        return;
+        if (!json_copy_) return;
     }
     timespec mono{}, wall{};
     ::clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -84,7 +84,8 @@ void Reporter::report(Task& task, const std::string& origin, std::string_view la
         .field_str("rule", origin)
         .field_str("layer", layer)
         .end();
-    out_.write(line);
+    if (json_) out_.write(line);
+    if (json_copy_) json_copy_->write(line);
 }
 
 void Reporter::flush(Task& task) {

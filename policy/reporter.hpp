@@ -28,6 +28,9 @@ public:
     Reporter(const Policy& policy, const CompiledPolicy& compiled, TraceOutput& out, bool json = false,
              bool after_calls = false);
     void bind(SyscallPath& path) { path.add_hook(Stage::policy, this); }
+    // Also writes each denial as a "denial" object to `out` (the run's JSON objects
+    // of --timeline and --report), whatever the main output's form.
+    void also_json(TraceOutput& out) { json_copy_ = &out; }
 
     Verdict on_enter(Task& task) override;
     void on_exit(Task& task) override;
@@ -56,6 +59,7 @@ private:
     bool calls_denied_ = false;  // some call can be denied by a call rule
     bool json_ = false;
     bool after_calls_ = false;
+    TraceOutput* json_copy_ = nullptr;
     struct Pending : TaskState {
         std::string line;
     };

@@ -98,6 +98,9 @@ public:
                                                                     : fmt::format("killed by {}", json_str(j, "signal", "?"));
         else if (type == "attach" && tid == pid && !json_str(j, "comm").empty()) p.comm = json_str(j, "comm");
         else if (type == "signal") ++signals_[std::string(json_str(j, "signal", "?"))];
+        else if (type == "denial")
+            denials_.push_back({tid, std::string(json_str(j, "call")), std::string(json_str(j, "rule")),
+                                std::string(json_str(j, "layer"))});
     }
 
     std::string html_page(const ReportOptions& options) {
@@ -131,8 +134,7 @@ public:
         failures(o);
         files(o);
         network(o);
-        o += "<h2 id=\"policy\">Policy denials</h2>\n<p>The run's JSON objects carry no policy decisions: "
-             "denials are reported by <code>lstar run --policy</code> on its standard error.</p>\n";
+        denials(o);
         o += kScript;
         o += "</body></html>\n";
         return o;
@@ -444,6 +446,24 @@ private:
         }
     }
 
+    // The sandbox's denials (`lstar trace` with sandbox options: "denial" objects).
+    void denials(std::string& o) {
+        o += "<h2 id=\"policy\">Policy denials</h2>\n";
+        if (denials_.empty()) {
+            o += "<p id=\"no-denials\">No call was denied (or no sandbox was active: denials appear here when the "
+                 "run had sandbox options, <code>lstar trace --policy FILE</code>, <code>--deny</code>, ...).</p>\n";
+            return;
+        }
+        head(o, "denials-list", {{"tid", true}, {"call", false}, {"rule", false}, {"layer", false}});
+        for (const Denial& d : denials_) {
+            o += "<tr>";
+            num(o, static_cast<std::uint64_t>(d.tid));
+            fmt::format_to(std::back_inserter(o), "<td class=\"call\" data-v=\"{0}\">{0}</td><td data-v=\"{1}\">{1}</td>"
+                           "<td data-v=\"{2}\">{2}</td></tr>\n", html(d.call), html(d.rule), html(d.layer));
+        }
+        o += "</tbody></table>\n";
+    }
+
     // Sorting by a column's title; "#sort=TABLE:COLUMN" in the address sorts on load.
     static constexpr std::string_view kScript = R"(<script>
 "use strict";
@@ -484,6 +504,11 @@ if (wanted) {
     std::map<std::string, FileStats> files_;
     std::map<std::pair<std::string, std::string>, Endpoint> endpoints_;
     std::map<std::string, std::uint64_t> signals_;
+    struct Denial {
+        std::int64_t tid;
+        std::string call, rule, layer;
+    };
+    std::vector<Denial> denials_;
 };
 
 }  // namespace

@@ -323,3 +323,16 @@ TEST(TracedSandbox, InprocBackendIsRefused) {
     EXPECT_TRUE(r.exited(2)) << r.describe();
     EXPECT_NE(r.err.find("need --backend=ptrace"), std::string::npos) << r.err;
 }
+
+// The report of a sandboxed run lists its denials (from the "denial" objects).
+TEST(TracedSandbox, ReportListsDenials) {
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/secret") << "SECRET\n";
+    std::string report = dir + "/report.html", trace;
+    Result r = lstar_trace({"--report", report, "--deny-path", dir + "/secret"}, {"/bin/cat", dir + "/secret"}, &trace);
+    EXPECT_TRUE(r.exited(1)) << r.describe();
+    std::string html = read_file(report);
+    EXPECT_NE(html.find("id=\"denials-list\""), std::string::npos) << html.substr(0, 200);
+    EXPECT_NE(html.find(">--deny-path " + dir + "/secret<"), std::string::npos);
+    EXPECT_NE(html.find(">landlock<"), std::string::npos);
+}
