@@ -21,6 +21,20 @@ bool read_longs(DecodeCtx& ctx, std::uint64_t a, std::int64_t (&v)[4]) {
     return true;
 }
 
+// struct sigevent with pointers and sigval of width Long.
+template <class Long>
+bool read_sigevent(DecodeCtx& ctx, std::uint64_t a, std::uint64_t& value, std::int32_t& signo, std::int32_t& notify,
+                   std::uint64_t& function, std::uint64_t& attributes) {
+    struct {
+        Long value;
+        std::int32_t signo, notify;
+        Long function, attributes;
+    } s;
+    if (!ctx.read(a, s)) return false;
+    value = s.value, signo = s.signo, notify = s.notify, function = s.function, attributes = s.attributes;
+    return true;
+}
+
 }  // namespace
 
 // The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
@@ -38,25 +52,10 @@ bool print::mq_attr(DecodeCtx& ctx, std::uint64_t a) {
 bool print::sigevent(DecodeCtx& ctx, std::uint64_t a) {
     std::uint64_t value = 0, function = 0, attributes = 0;
     std::int32_t signo = 0, notify = 0, tid = 0;
-    if (ctx.long_size() == 8) {
-        struct {
-            std::uint64_t value;
-            std::int32_t signo, notify;
-            std::uint64_t function, attributes;
-        } s;
-        if (!ctx.read(a, s)) return false;
-        value = s.value, signo = s.signo, notify = s.notify, function = s.function, attributes = s.attributes;
-        tid = static_cast<std::int32_t>(s.function);
-    } else {
-        struct {
-            std::uint32_t value;
-            std::int32_t signo, notify;
-            std::uint32_t function, attributes;
-        } s;
-        if (!ctx.read(a, s)) return false;
-        value = s.value, signo = s.signo, notify = s.notify, function = s.function, attributes = s.attributes;
-        tid = static_cast<std::int32_t>(s.function);
-    }
+    if (ctx.long_size() == 8 ? !read_sigevent<std::uint64_t>(ctx, a, value, signo, notify, function, attributes)
+                             : !read_sigevent<std::uint32_t>(ctx, a, value, signo, notify, function, attributes))
+        return false;
+    tid = static_cast<std::int32_t>(function);  // sigev_notify_thread_id shares the union
     ctx.text("{");
     if (notify == kSigevSignal || notify == kSigevThread || notify == kSigevThreadId) {
         fmt::format_to(std::back_inserter(ctx.out), "sigev_value={{sival_int={}, sival_ptr=", static_cast<std::int32_t>(value));
