@@ -13,6 +13,7 @@
 #include "cli/policy_options.hpp"
 #include "cli/session.hpp"
 #include "policy/learner.hpp"
+#include "trace/pictures.hpp"
 
 namespace lstar {
 
@@ -101,20 +102,13 @@ int check(const policy::Policy& p, const policy::Sandbox& sandbox) {
     return warnings ? 1 : 0;
 }
 
-// Writes text to path through a temporary file renamed into place: a reader never
-// sees half a policy, and a failed write leaves what was there.
+// A reader never sees half a policy, and a failed write leaves what was there.
 Status write_atomically(const std::string& path, const std::string& text) {
-    std::string tmp = path + ".lstar-tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "w");
-    if (!f) return error(fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)), errno);
-    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        std::remove(tmp.c_str());
-        return error(fmt::format("cannot write '{}': {}", path, std::strerror(err)), err);
-    }
-    return {};
+    return write_file_atomically(path, [&](std::FILE* f) -> Status {
+        if (std::fwrite(text.data(), 1, text.size(), f) != text.size())
+            return error(fmt::format("cannot write '{}': {}", path, std::strerror(errno)), errno);
+        return {};
+    });
 }
 
 // lstar policy learn [-f] [-o POLICY.toml] [--oci PROFILE.json] [--merge OLD.toml] -- PROG [ARGS]
