@@ -36,6 +36,9 @@ std::string normalise(const std::string& text) {
     for (auto it = std::sregex_iterator(t.begin(), t.end(), pid_result); it != std::sregex_iterator(); ++it)
         pids.insert((*it)[2]);
     for (const std::string& pid : pids) t = std::regex_replace(t, std::regex("\\b" + pid + "\\b"), "PID");
+    // A pid of another width (after the pids wrapped) moves the column of " = " in
+    // the lines that name it: one space there.
+    if (!pids.empty()) t = std::regex_replace(t, std::regex(R"(^(.*\bPID\b.*\)) +(= ))", std::regex::multiline), "$1 $2");
     // System V IPC identifiers: the results of the *get calls, then the first argument.
     t = std::regex_replace(t, std::regex(R"(^((sem|msg|shm)get\(.*\) += )(0x[0-9a-f]+|\d+))", std::regex::multiline), "$1IPCID");
     t = std::regex_replace(t, std::regex(R"(^((sem(op|timedop|ctl)|msg(snd|rcv|ctl)|shm(at|ctl))\()(0x[0-9a-f]+|\d+))",
