@@ -77,12 +77,6 @@ struct Run {
     int failed_errno = 0;
 };
 
-std::string errno_name(int err) {
-    for (const XlatEntry& e : xlat_set("errno"))
-        if (e.value == static_cast<std::uint64_t>(err)) return std::string(e.name);
-    return std::to_string(err);
-}
-
 std::string outcome(const Run& run) {
     if (run.hung) return "hung (killed after the timeout)";
     if (!run.started) return "did not run";
@@ -211,7 +205,7 @@ int systematic(const Options& opt) {
         Result<Run> run = run_once(opt, k, !opt.show_output, opt.timeout_s);
         if (!run) return fail(1, "inject: " + run.error().message);
         std::string call = run->failed ? describe(run->failed_call) : describe(counted->calls[k - 1]) + " (not reached)";
-        std::string err = run->failed ? errno_name(run->failed_errno) : "-";
+        std::string_view err = run->failed ? errno_name(run->failed_errno) : "-";
         std::string what = outcome(*run);
         bool bad = crashed(*run) || run->hung;
         fmt::print("{:>6}  {:<24} {:<12} {}{}\n", k, call, err, what, bad ? "   <--" : "");

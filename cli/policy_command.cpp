@@ -186,9 +186,7 @@ int compile(const policy::Sandbox& sandbox) {
 
 int policy_command(int argc, char** argv) {
     using namespace lstar;
-    std::vector<option> longopts = {{"help", no_argument, nullptr, 'h'}};
-    for (const option& o : policy_long_options()) longopts.push_back(o);
-    longopts.push_back({nullptr, 0, nullptr, 0});
+    std::vector<option> longopts = with_policy_options({{"help", no_argument, nullptr, 'h'}});
     if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
         fmt::print("{}{}", kPolicyCommandUsage, kPolicyUsage);
         return argc < 2 ? 2 : 0;

@@ -46,7 +46,12 @@ const char* const kPolicyUsage =
     "  --best-effort          run even where the kernel's Landlock lacks a feature, with a warning\n"
     "  --kill-on-deny         a denied call kills the process instead of failing\n";
 
-std::span<const option> policy_long_options() { return kOptions; }
+std::vector<option> with_policy_options(std::vector<option> options) {
+    if (!options.empty() && !options.back().name) options.pop_back();
+    options.insert(options.end(), std::begin(kOptions), std::end(kOptions));
+    options.push_back({nullptr, 0, nullptr, 0});
+    return options;
+}
 
 Status take_policy_option(PolicyOptions& o, int id, const char* arg) {
     switch (id) {
@@ -138,8 +143,9 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
         session.reporter = std::make_unique<policy::Reporter>(session.sandbox->policy(), session.sandbox->compiled(), *out,
                                                               json_stream != nullptr, traced);
         session.reporter->bind(path);
-        // A denial in any process of the program is reported.
-        backend_options.follow_forks = true;
+        // A denial in any process of the program is reported; under lstar trace, in
+        // the processes the trace follows (-f or not).
+        if (!traced) backend_options.follow_forks = true;
     }
     return session;
 }

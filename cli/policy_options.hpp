@@ -7,7 +7,6 @@
 #include <getopt.h>
 
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -34,9 +33,10 @@ struct PolicyOptions {
     Result<policy::Policy> policy() const;
 };
 
-// getopt_long entries for the options above; their ids start at kPolicyOptionFirst.
+// The getopt_long entries of the options above (their ids start at kPolicyOptionFirst)
+// after `options` (with or without its end marker), ended.
 inline constexpr int kPolicyOptionFirst = 0x1000;
-std::span<const option> policy_long_options();
+std::vector<option> with_policy_options(std::vector<option> options);
 // Takes one of them (id from getopt_long); an error names the option.
 Status take_policy_option(PolicyOptions& options, int id, const char* arg);
 // --read-only PATH as a Landlock rule (the option itself is the file-system view's:
@@ -57,7 +57,8 @@ struct PolicySession {
 // it, and the reporter (unless quiet) joins the path at Stage::policy. In an
 // image the backend started, the program is in its sandbox already: only the
 // reporter is set up.
-// `traced`: lstar trace, whose lines a denial line follows. With `json_stream`
+// `traced`: lstar trace, whose lines a denial line follows, and which reports
+// denials in the processes it follows (lstar run: in all of them). With `json_stream`
 // (lstar trace --json), denials are "denial" objects in it.
 Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTraits& backend, SyscallPath& path,
                                    BackendOptions& backend_options, bool traced = false,

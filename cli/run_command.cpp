@@ -42,10 +42,7 @@ int run_command(int argc, char** argv) {
         {"backend", required_argument, nullptr, kBackend},
         {"help", no_argument, nullptr, 'h'},
     };
-    std::vector<option> longopts = with_view_options(run_options);
-    longopts.pop_back();  // its end marker: the sandbox's options follow
-    for (const option& o : policy_long_options()) longopts.push_back(o);
-    longopts.push_back({nullptr, 0, nullptr, 0});
+    std::vector<option> longopts = with_policy_options(with_view_options(run_options));
     PolicyOptions policy_options;
     ViewOptions view;
     Handlers handlers;  // what --emulate and the view bind: they outlive the path

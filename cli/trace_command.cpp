@@ -67,11 +67,9 @@ int trace_command(int argc, char** argv) {
             return fail(2, fmt::format("trace: the sandbox options need --backend=ptrace (under --backend={} the "
                                        "policy would also govern lstar's own runtime calls)",
                                        config.backend));
-        bool follow = backend_options.follow_forks;
         auto started = start_policy(config.policy, *traits, path, backend_options, true, config.json ? &out : nullptr);
         if (!started) return fail(2, started.error().message);
         sandbox = std::move(started).value();
-        backend_options.follow_forks = follow;
         if (sandbox.reporter && pictures.wanted()) sandbox.reporter->also_json(pictures.output());
     }
     auto backend = make_backend(config.backend, path, backend_options);

@@ -819,13 +819,7 @@ ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {
     Counts counts;
     int c;
     // strace's, then the view's, then the sandbox's.
-    static const std::vector<option> long_options = [] {
-        std::vector<option> all = with_view_options(kLongOptions);
-        all.pop_back();  // its end marker
-        for (const option& o : policy_long_options()) all.push_back(o);
-        all.push_back({nullptr, 0, nullptr, 0});
-        return all;
-    }();
+    static const std::vector<option> long_options = with_policy_options(with_view_options(kLongOptions));
     int long_index = -1;
     while ((c = getopt_long(argc, argv, kShort, long_options.data(), &long_index)) != -1) {
         const char* long_name = long_index >= 0 ? long_options[static_cast<std::size_t>(long_index)].name : nullptr;

@@ -28,13 +28,6 @@ namespace lstar {
 
 namespace {
 
-std::optional<std::string> read_link(const std::string& link) {
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
-    if (n < 0) return std::nullopt;
-    return std::string(buf, static_cast<std::size_t>(n));
-}
-
 bool is_exec(std::string_view entry) {
     return entry == meta::sys_execve::name || entry == meta::compat_sys_execve::name ||
            entry == meta::sys_execveat::name || entry == meta::compat_sys_execveat::name;
@@ -194,10 +187,9 @@ void FsView::bind(SyscallPath& path) {
 }
 
 Result<std::string> FsView::base_of(Task& task, long dirfd) const {
-    std::string link = dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", task.tid)
-                                         : fmt::format("/proc/{}/fd/{}", task.tid, static_cast<int>(dirfd));
-    std::optional<std::string> host = read_link(link);
-    if (!host) return error(link, dirfd == AT_FDCWD ? ENOENT : EBADF);
+    std::string link = dirfd == AT_FDCWD ? std::string("cwd") : fmt::format("fd/{}", static_cast<int>(dirfd));
+    std::optional<std::string> host = proc_link(task.tid, link);
+    if (!host) return error(fmt::format("/proc/{}/{}", task.tid, link), dirfd == AT_FDCWD ? ENOENT : EBADF);
     if (!host->starts_with("/")) return error(*host, ENOTDIR);  // a pipe, a socket: not a directory
     // A directory out of the view (one the program was given) is the view's root to it.
     return view_.guest_of(*host).value_or("/");

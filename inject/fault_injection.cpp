@@ -2,7 +2,6 @@
 
 #include <fnmatch.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -46,12 +45,6 @@ bool exe_matches(const std::string& pattern, const std::string& exe) {
     // A pattern without '/' names the program's file name, wherever it lies.
     std::string name = pattern.find('/') == std::string::npos ? exe.substr(exe.rfind('/') + 1) : exe;
     return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
-}
-
-std::string read_link(const std::string& path) {
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
 std::int64_t sign_extend(std::uint64_t v, unsigned width) {
@@ -135,7 +128,6 @@ Status FaultInjector::add(const SyscallDesc& row, const InjectRule& rule, const 
             }
     list.push_back(static_cast<std::int32_t>(entries_.size()));
     entries_.push_back(std::move(entry));
-    selected_.push_back(0);
     return {};
 }
 
@@ -164,7 +156,7 @@ bool FaultInjector::holds(const Entry& entry, Task& task, PerTask& t) const {
         if (t.exe.empty())
             t.exe = !image_exec_pending_.empty() ? image_exec_pending_
                     : !launched_exe_.empty()    ? launched_exe_
-                                                : read_link(fmt::format("/proc/{}/exe", task.tgid));
+                                                : proc_link(task.tgid, "exe").value_or("");
         if (!exe_matches(rule.exe, t.exe)) return false;
     }
     for (const Test& test : entry.tests) {
@@ -210,7 +202,7 @@ Verdict FaultInjector::on_enter(Task& task) {
         if (int arg = program_arg(*task.sc); arg >= 0 && task.mem) {
             std::string path;
             if (strncpy_from_user(*task.mem, path, UserPtr<const char>(task.arg(arg)), PATH_MAX) > 0) {
-                if (path[0] != '/') path = read_link(fmt::format("/proc/{}/cwd", task.tid)) + "/" + path;
+                if (path[0] != '/') path = proc_link(task.tid, "cwd").value_or("") + "/" + path;
                 t.exec_pending = path;
                 image_exec_pending_ = std::move(path);
             }
@@ -220,7 +212,7 @@ Verdict FaultInjector::on_enter(Task& task) {
     if (!list) return Verdict::proceed;
     if (t.invocations.size() < entries_.size()) t.invocations.resize(entries_.size());
     for (std::int32_t e : *list) {
-        const Entry& entry = entries_[static_cast<std::size_t>(e)];
+        Entry& entry = entries_[static_cast<std::size_t>(e)];
         const InjectRule& rule = entry.rule;
         if (entry.calls && !in_set(*entry.calls, task)) continue;
         if (!holds(entry, task, t)) continue;
@@ -230,7 +222,7 @@ Verdict FaultInjector::on_enter(Task& task) {
         // p=: drawn by the entry's count over all tasks (a count per task would give every
         // process of a run the same draws), which a sequential run repeats exactly.
         if (rule.probability < 1.0) {
-            std::uint64_t seen = ++selected_[static_cast<std::size_t>(e)];
+            std::uint64_t seen = ++entry.selected;
             if (static_cast<double>(draw(rule.seed, static_cast<std::uint64_t>(e), seen) >> 11) * 0x1p-53 >= rule.probability)
                 continue;
         }

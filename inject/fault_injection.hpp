@@ -128,6 +128,7 @@ private:
         int len_arg = -1;     // the byte count short= and budget= shorten
         int fd_arg = -1;      // budget=: the descriptor written to
         int out_buf_arg = -1; // flip=: the buffer a read fills
+        std::uint64_t selected = 0;  // p=: invocations `when` selected, in every task
     };
     struct PerTask : TaskState {
         std::vector<std::uint32_t> invocations;  // per entry
@@ -142,7 +143,6 @@ private:
 
     std::array<std::vector<std::vector<std::int32_t>>, kAbiCount> slots_;  // [abi][table index] → entries
     std::vector<Entry> entries_;
-    std::vector<std::uint64_t> selected_;  // per entry: invocations `when` selected, in every task
     std::map<std::pair<pid_t, std::uint64_t>, std::uint64_t> budgets_;  // (process, fd) → bytes left
     std::function<bool(Task&)> filter_;
     std::string launched_exe_;

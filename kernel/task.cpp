@@ -1,10 +1,21 @@
 #include "kernel/task.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <climits>
 
 #include <fmt/format.h>
 
 namespace lstar {
+
+std::optional<std::string> proc_link(pid_t id, std::string_view link) {
+    std::string path = fmt::format("/proc/{}/{}", id, link);
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+    if (n < 0) return std::nullopt;
+    return std::string(buf, static_cast<std::size_t>(n));
+}
 
 std::string SyscallState::syscall_name() const {
     if (sc && !sc->name.empty()) return std::string(sc->name);

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -120,5 +122,9 @@ inline bool in_set(const SyscallSet& set, const SyscallState& task) {
 
 // The result as a value: -4095..-1 is -errno.
 inline bool is_error_value(std::int64_t ret) { return ret < 0 && ret >= -4095; }
+
+// Where the host kernel's /proc/<id>/<link> points ("cwd", "exe", "fd/3", "root"):
+// a task's directory, program or descriptor; nullopt when it cannot be read.
+std::optional<std::string> proc_link(pid_t id, std::string_view link);
 
 }  // namespace lstar

@@ -10,21 +10,12 @@
 
 namespace lstar::policy {
 
-namespace {
-
-std::string read_link(const std::string& path) {
-    char buf[PATH_MAX];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
-}
-
-}  // namespace
 
 std::string resolve_task_path(const Task& task, std::int64_t dirfd, const std::string& name) {
     std::string full = name;
     if (name.empty() || name[0] != '/') {
-        std::string base = dirfd == AT_FDCWD ? read_link(fmt::format("/proc/{}/cwd", task.tid))
-                                             : read_link(fmt::format("/proc/{}/fd/{}", task.tid, dirfd));
+        std::string base = proc_link(task.tid, dirfd == AT_FDCWD ? std::string("cwd") : fmt::format("fd/{}", dirfd))
+                               .value_or("");
         full = base + "/" + name;
     }
     char buf[PATH_MAX];
