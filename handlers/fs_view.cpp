@@ -28,11 +28,6 @@ namespace lstar {
 
 namespace {
 
-bool is_exec(std::string_view entry) {
-    return entry == meta::sys_execve::name || entry == meta::compat_sys_execve::name ||
-           entry == meta::sys_execveat::name || entry == meta::compat_sys_execveat::name;
-}
-
 // How the open family's flags use the name: whether the open writes, and whether
 // a last link is followed (O_NOFOLLOW, or O_CREAT|O_EXCL which never follows).
 struct OpenUse {
@@ -268,7 +263,7 @@ HandlerResult FsView::enter(Task& task) {
             p.magic_link = r->host.starts_with("/proc/");
             p.root_link = p.magic_link && r->host.ends_with("/root");
         }
-        if (is_exec(e.entry)) {
+        if (i == program_arg(e)) {
             exec_file = *r;
             exec_shown = name;
             exec_arg = i;
@@ -282,7 +277,7 @@ HandlerResult FsView::enter(Task& task) {
     ExecPlan plan;
     bool planned = false;
     int argv_arg = -1;
-    if (is_exec(e.entry) && exec_file) {
+    if (program_arg(e) >= 0 && exec_file) {
         for (int i = 0; i < e.nargs; ++i)
             if (e.args[i].kind == ArgKind::strarray) {
                 argv_arg = i;
@@ -342,7 +337,7 @@ HandlerResult FsView::exit(Task& task) {
     pending_.erase(it);
     if (p.call != task.calls) return kPassThrough;  // left by a call that never came back (a kill)
     // A successful exec's registers belong to the new image.
-    bool execed = task.sc && is_exec(task.sc->effective().entry) && task.retval == 0;
+    bool execed = task.sc && program_arg(task.sc->effective()) >= 0 && task.retval == 0;
     if (!execed)
         for (int i = 0; i < kMaxArgs; ++i)
             if (p.changed & (1u << i)) task.set_arg(i, p.args[i]);

@@ -55,11 +55,6 @@ std::int64_t sign_extend(std::uint64_t v, unsigned width) {
 
 }  // namespace
 
-int program_arg(const SyscallDesc& row) {
-    const EntryMeta& e = row.effective();
-    return find_kind(e, {ArgKind::strarray}) >= 0 ? find_kind(e, {ArgKind::path}) : -1;
-}
-
 FaultInjector::FaultInjector() {
     for (int abi = 0; abi < kAbiCount; ++abi) slots_[abi].resize(syscall_table(static_cast<Abi>(abi)).size());
 }
@@ -72,7 +67,7 @@ const std::vector<std::int32_t>* FaultInjector::slot(const SyscallDesc& row) con
 }
 
 bool FaultInjector::needs(const SyscallDesc& row) const {
-    return slot(row) || (tracks_exe_ && program_arg(row) >= 0);
+    return slot(row) || (tracks_exe_ && program_arg(row.effective()) >= 0);
 }
 
 Status FaultInjector::add(const SyscallDesc& row, const InjectRule& rule, const SyscallSet* calls) {
@@ -199,7 +194,7 @@ Verdict FaultInjector::on_enter(Task& task) {
     PerTask& t = state<PerTask>(task);
     t.fired = -1;
     if (tracks_exe_) {
-        if (int arg = program_arg(*task.sc); arg >= 0 && task.mem) {
+        if (int arg = program_arg(task.sc->effective()); arg >= 0 && task.mem) {
             std::string path;
             if (strncpy_from_user(*task.mem, path, UserPtr<const char>(task.arg(arg)), PATH_MAX) > 0) {
                 if (path[0] != '/') path = proc_link(task.tid, "cwd").value_or("") + "/" + path;

@@ -76,10 +76,6 @@ struct Injection {
     InjectRule rule;
 };
 
-// The argument naming the program of a call that starts one (execve, execveat: a
-// path next to an argv), or -1.
-int program_arg(const SyscallDesc& row);
-
 class FaultInjector final : public Hook {
 public:
     FaultInjector();

@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "inject/fault_injection.hpp"
 #include "table/xlat.hpp"
 
 namespace lstar {
@@ -80,7 +79,7 @@ Verdict NthCallFault::on_enter(Task& task) {
     // The launched program's own execve is lstar's start of it, not the program's call.
     bool first = !started_;
     started_ = true;
-    if (first && program_arg(*task.sc) >= 0) return Verdict::proceed;
+    if (first && program_arg(task.sc->effective()) >= 0) return Verdict::proceed;
     ++count_;
     std::uint32_t nth = ++per_name_[task.sc->name];
     if (k_ == 0) {

@@ -58,4 +58,14 @@ const EntryMeta* find_entry_point(std::string_view entry) {
     return it != sorted.end() && it->entry == entry ? &*it : nullptr;
 }
 
+int program_arg(const EntryMeta& entry) {
+    int path = -1;
+    bool argv = false;
+    for (int i = 0; i < entry.nargs; ++i) {
+        if (entry.args[i].kind == ArgKind::path && path < 0) path = i;
+        argv = argv || entry.args[i].kind == ArgKind::strarray;
+    }
+    return argv ? path : -1;
+}
+
 }  // namespace lstar

@@ -212,4 +212,8 @@ const EntryMeta* find_entry_point(std::string_view entry);
 
 std::string_view arg_kind_name(ArgKind kind);
 
+// The argument naming the program of a call that starts one (execve, execveat: a
+// path beside an argv), or -1 for every other entry point.
+int program_arg(const EntryMeta& entry);
+
 }  // namespace lstar

@@ -243,7 +243,7 @@ private:
             if (child.comm.empty()) child.comm = processes_[pid].comm;
             fds_[ret] = fds_[pid];
         }
-        if (effect == TaskEffect::new_image) processes_[pid].comm = comm_of_exec_path(shown(exec_path_arg(*row)));
+        if (effect == TaskEffect::new_image) processes_[pid].comm = comm_of_exec_path(shown(program_arg(row->effective())));
     }
 
     static std::string unquoted(std::string_view s) {

@@ -52,15 +52,8 @@ TaskEffect task_effect(const SyscallDesc& row) {
     std::string_view e = row.effective().entry;
     if (e.starts_with("compat_")) e.remove_prefix(7);
     if (e == "sys_clone" || e == "sys_clone3" || e == "sys_fork" || e == "sys_vfork") return TaskEffect::new_task;
-    if (e == "sys_execve" || e == "sys_execveat") return TaskEffect::new_image;
+    if (program_arg(row.effective()) >= 0) return TaskEffect::new_image;
     return TaskEffect::none;
-}
-
-int exec_path_arg(const SyscallDesc& row) {
-    const EntryMeta& meta = row.effective();
-    for (int i = 0; i < meta.nargs; ++i)
-        if (meta.args[i].kind == ArgKind::path) return i;
-    return 0;
 }
 
 bool made_thread(const nlohmann::json& call) {

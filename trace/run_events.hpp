@@ -40,8 +40,6 @@ std::string comm_of_exec_path(std::string_view decoded_path);
 // task (its result is the new id) or replaces the process's image.
 enum class TaskEffect : std::uint8_t { none, new_task, new_image };
 TaskEffect task_effect(const SyscallDesc& row);
-// The argument that holds the path an image-replacing call runs (execve: 0, execveat: 1).
-int exec_path_arg(const SyscallDesc& row);
 // Whether a call that made a task made a thread of the caller's process
 // (CLONE_THREAD among its decoded arguments).
 bool made_thread(const nlohmann::json& call);

@@ -130,7 +130,7 @@ private:
             flow_start(id, name, mid, t.pid, tid);
             if (effect == TaskEffect::new_image) {
                 t.waiting.push_back(id);
-                std::size_t path_arg = exec_path_arg(*row);
+                auto path_arg = static_cast<std::size_t>(program_arg(row->effective()));
                 if (decoded != j.end() && decoded->is_array() && decoded->size() > path_arg && (*decoded)[path_arg].is_string())
                     t.comm = comm_of_exec_path((*decoded)[path_arg].get_ref<const std::string&>());
             } else {
