@@ -231,6 +231,10 @@ struct Resolved {
 };
 
 std::string describe(int rc) { return std::strerror(-rc); }
+std::string describe(int rc, const std::string& file) {
+    if (rc == -EACCES && execute_only(file)) return "may be executed but not read, which the in-process backend needs";
+    return describe(rc);
+}
 
 // binfmt_script (repeated) + the checks of load_elf_binary up to the point of no return.
 // The error's errno is the one execve would return; r->image.foreign tells an i386 or x32
@@ -252,7 +256,7 @@ Status resolve(const std::string& path, std::vector<std::string>* argv, Resolved
     auto failed = [](std::string prefix, const Error& e, int err) { return error(prefix + e.message, err); };
     for (int scripts = 0;; ++scripts) {
         ExecFile f;
-        if (int rc = open_exec(cur_host, &f); rc != 0) return error(where(cur) + describe(rc), -rc);
+        if (int rc = open_exec(cur_host, &f); rc != 0) return error(where(cur) + describe(rc, cur_host), -rc);
         if (is_script(f)) {
             if (scripts == kMaxScripts) return error(where(cur) + "too many levels of #! interpreters", ELOOP);
             std::string name, arg;
@@ -295,7 +299,8 @@ Status resolve(const std::string& path, std::vector<std::string>* argv, Resolved
     if (Status s = check_segments(r->file, r->image); !s) return failed(where(file), s.error(), ELIBBAD);
     if (r->interp_path.empty()) return {};
     std::string iwhere = file + ": ELF interpreter " + r->interp_path + ": ";
-    if (int rc = open_exec(host_name(r->interp_path), &r->interp); rc != 0) return error(iwhere + describe(rc), -rc);
+    if (int rc = open_exec(host_name(r->interp_path), &r->interp); rc != 0)
+        return error(iwhere + describe(rc, host_name(r->interp_path)), -rc);
     if (r->interp.size < sizeof(Elf64_Ehdr))  // elf_read of the header fails
         return error(iwhere + "shorter than an ELF header", EIO);
     if (!is_elf(r->interp)) return error(iwhere + "not an ELF file", ELIBBAD);
@@ -645,9 +650,25 @@ Status build_stack(const std::string& execfn, const std::vector<std::string>& ar
     return {};
 }
 
+// bprm_fill_uid: the ids a set-uid / set-gid file gives (the group only with S_IXGRP, as the
+// kernel does), unless no_new_privs or a nosuid mount says no.
+void set_ids_of(const ExecFile& file, LoadedProgram* out) {
+    struct stat st{};
+    if (::fstat(file.fd.get(), &st) != 0 || !(st.st_mode & (S_ISUID | S_ISGID))) return;
+    struct statvfs vfs{};
+    if (::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 || (::fstatvfs(file.fd.get(), &vfs) == 0 && (vfs.f_flag & ST_NOSUID)))
+        return;
+    if (st.st_mode & S_ISUID) out->set_uid = st.st_uid;
+    if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) out->set_gid = st.st_gid;
+}
+
 }  // namespace
 
 void set_exec_names(std::function<std::string(const std::string&)> host_name) { exec_names() = std::move(host_name); }
+
+bool execute_only(const std::string& path) {
+    return ::faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) == 0 && ::faccessat(AT_FDCWD, path.c_str(), R_OK, AT_EACCESS) != 0;
+}
 
 int probe_executable(const char* path) {
     if (!path) return -EFAULT;
@@ -682,7 +703,21 @@ Result<LoadedProgram> load_program(const std::string& path, const std::vector<st
     out.interp_base = has_interp ? interp.bias : 0;
     out.brk = prog.end;
     out.executable_stack = r.executable_stack;
+    set_ids_of(r.file, &out);
     return out;
+}
+
+void commit_exec_ids(const LoadedProgram& program) {
+    if (program.set_uid < 0 && program.set_gid < 0) return;
+    // Group first: a set-uid program that drops root may not change its group after.
+    if (program.set_gid >= 0 && ::setresgid(-1, static_cast<gid_t>(program.set_gid), static_cast<gid_t>(program.set_gid)) != 0) return;
+    if (program.set_uid >= 0 && ::setresuid(-1, static_cast<uid_t>(program.set_uid), static_cast<uid_t>(program.set_uid)) != 0) return;
+    bool secure = ::geteuid() != ::getuid() || ::getegid() != ::getgid();
+    for (auto* a = reinterpret_cast<std::uint64_t*>(program.auxv); a && a[0] != AT_NULL; a += 2) {
+        if (a[0] == AT_EUID) a[1] = ::geteuid();
+        if (a[0] == AT_EGID) a[1] = ::getegid();
+        if (a[0] == AT_SECURE) a[1] = secure;
+    }
 }
 
 }  // namespace lstar::inproc
@@ -773,6 +808,7 @@ void unregister_rseq() {
 }  // namespace
 
 void start_program(const LoadedProgram& program) {
+    commit_exec_ids(program);
     std::uint64_t sp = program.stack_pointer;
     std::uint64_t entry = program.entry;
     std::uint64_t avx = __builtin_cpu_supports("avx") ? 1 : 0;

@@ -41,6 +41,10 @@ struct LoadedProgram {
     std::uint64_t env_start = 0, env_end = 0;  // envp strings on the new stack (as mm->env_*)
     std::uint64_t auxv = 0;            // address of the auxv on the new stack
     std::uint64_t execfn = 0;          // AT_EXECFN: the path string on the new stack
+    // A set-uid / set-gid file's owner, which the program runs as (its effective and
+    // saved ids), where the kernel would honour the bit: not under no_new_privs, not
+    // on a nosuid mount. -1: the ids stay.
+    long set_uid = -1, set_gid = -1;
 };
 
 // What a file is, without loading it, for an execve pre-check: 0 when load_program can run it,
@@ -51,6 +55,10 @@ struct LoadedProgram {
 // (-ELOOP past the kernel's nesting limit).
 int probe_executable(const char* path);
 inline constexpr int kNotX86_64 = 1;
+
+// A file this process may execute but not read: the kernel runs it, a user-space loader
+// cannot (and must not: the kernel keeps such a program's memory from its own user).
+bool execute_only(const std::string& path);
 
 // Where the loader finds what a #! line or PT_INTERP names: the file-system
 // view's host name for it (ImageView::exec_path); unset, the name itself.
@@ -67,6 +75,12 @@ void set_exec_names(std::function<std::string(const std::string&)> host_name);
 // `host`: where the file named `path` is, when that differs (a file-system view).
 Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
                                    const std::vector<std::string>& envp, const std::string& host = {});
+
+// What the kernel commits at exec for a set-uid or set-gid program (LoadedProgram::set_uid,
+// set_gid): the effective and saved ids, and AT_SECURE and AT_EUID/AT_EGID on the new stack.
+// Where this process may not take them (an unprivileged lstar runs the program under
+// no_new_privs, so that only arises with a capability missing), the ids stay, as under a tracer.
+void commit_exec_ids(const LoadedProgram& program);
 
 // Switches to the new stack and jumps to the entry with rdx = 0 (no atexit function) and the
 // other registers zeroed, like the kernel's start_thread: also resets the x87/SSE control state,

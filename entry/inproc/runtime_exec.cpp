@@ -30,6 +30,9 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
                              "(trace it with --backend=ptrace)", shown));
             failure = -ENOEXEC;
         } else if (probe < 0) {
+            if (probe == -EACCES && execute_only(load))
+                warn(fmt::format("{}: may be executed but not read: the in-process backend cannot load it "
+                                 "(trace it with --backend=ptrace)", shown));
             failure = probe;
         }
     }

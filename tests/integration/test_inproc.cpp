@@ -6,11 +6,13 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -1111,6 +1113,38 @@ TEST(Inproc, DescriptorLimitAsNative) {
 // execveat: through a directory descriptor, on a descriptor (fexecve), and its errors.
 TEST(Inproc, ExecveatAsNative) {
     expect_as_native_everywhere({prog("inproc_execveat")}, {"empty path: exited 7"});
+}
+
+// Set-uid and set-gid programs get the ids and AT_SECURE they get natively: run by
+// root, under no_new_privs (none), and by another user; one that may be executed
+// but not read runs natively and under ptrace, and under the in-process backend,
+// which must read a program to load it, fails with EACCES and a line saying why.
+TEST(Inproc, SetIdProgramsAsNative) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root, to make set-uid files of other users";
+    std::string dir = scratch_dir();
+    ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+    auto copy = [&](const std::string& name, uid_t uid, gid_t gid, mode_t mode) {
+        std::string path = dir + "/" + name;
+        std::filesystem::copy_file(prog("inproc_setid"), path);
+        EXPECT_EQ(::chown(path.c_str(), uid, gid), 0);
+        EXPECT_EQ(::chmod(path.c_str(), mode), 0);  // after chown, which clears the bits
+        return path;
+    };
+    std::string setid = copy("setid", 65534, 1, 06755), exec_only = copy("exec_only", 0, 0, 04711);
+    struct statvfs vfs{};
+    ASSERT_EQ(::statvfs(dir.c_str(), &vfs), 0);
+    if (vfs.f_flag & ST_NOSUID) GTEST_SKIP() << dir << " is on a nosuid mount";
+    expect_as_native_everywhere({prog("inproc_setid"), "run", setid}, {"uid 0 65534 65534 gid 0 1 1 secure 1"});
+    expect_as_native_everywhere({prog("inproc_setid"), "nnp", setid}, {"uid 0 0 0 gid 0 0 0 secure 0"});
+    expect_as_native_everywhere({prog("inproc_setid"), "drop", "65534", setid}, {"uid 65534 65534 65534 gid 65534 65534 65534 secure 0"});
+    std::vector<std::string> drop = {prog("inproc_setid"), "drop", "65534", exec_only};
+    Result native = run(drop);
+    EXPECT_EQ(native.out, "uid 65534 65534 65534 gid 65534 65534 65534 secure 0\ndrop: exited 0\n") << native.describe();
+    std::string trace;
+    EXPECT_EQ(lstar_trace({"--backend=ptrace", "-f"}, drop, &trace).out, native.out);
+    Result r = inproc_run({"-f"}, drop);
+    EXPECT_EQ(r.out, "exec: EACCES\ndrop: exited 126\n") << r.describe();
+    EXPECT_NE(r.err.find(exec_only + ": may be executed but not read"), std::string::npos) << r.err;
 }
 
 // ---- 18. the program's own seccomp ---------------------------------------------------------------
