@@ -68,12 +68,12 @@ Abi abi_of(const ptrace_syscall_info& info) {
     return (nr & kX32SyscallBit) && nr != ~0ull ? Abi::x32 : Abi::x86_64;
 }
 
-bool is_exec(Abi abi, std::uint64_t nr) {
+std::string_view name_of(Abi abi, std::uint64_t nr) {
     long index = table_index(abi, nr);
-    if (index < 0) return false;
-    std::string_view name = syscall_table(abi)[static_cast<std::size_t>(index)].name;
-    return name == "execve" || name == "execveat";
+    return index < 0 ? std::string_view() : syscall_table(abi)[static_cast<std::size_t>(index)].name;
 }
+bool is_exec(Abi abi, std::uint64_t nr) { return name_of(abi, nr) == "execve" || name_of(abi, nr) == "execveat"; }
+bool is_ptrace(Abi abi, std::uint64_t nr) { return name_of(abi, nr) == "ptrace"; }
 
 bool is_zombie(pid_t pid, pid_t tid) {
     std::ifstream status(fmt::format("/proc/{}/task/{}/status", pid, tid));
@@ -157,7 +157,9 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
     std::optional<SeccompPrefilter> filter;
     // A hook that must see calls before the program's filters do needs a stop at each
     // call's entry, which comes before seccomp: no prefilter.
-    if (options_.prefilter && !path_.decides_before_seccomp()) filter.emplace(path_);
+    // With -f, ptrace calls stop too: lstar steps aside for a tracer in the program.
+    auto tracing = [this](const SyscallDesc& row) { return options_.follow_forks && row.name == "ptrace"; };
+    if (options_.prefilter && !path_.decides_before_seccomp()) filter.emplace(path_, tracing);
     if (filter && filter->stops_everything()) filter.reset();  // a filter would only add cost
     bool stops_nothing = filter && filter->stops_nothing();
     if (stops_nothing) filter.reset();
@@ -302,6 +304,7 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
             if (!is_exec(task.abi, task.regs.orig_ax)) return resume(t, 0);
             t.startup = false;
         }
+        if (options_.follow_forks && is_ptrace(task.abi, task.regs.orig_ax) && step_aside(t)) return;
         if (!t.observed) return resume(t, 0);
         t.exit_stop_wanted = true;
         switch (path_.syscall_enter(task)) {
@@ -476,6 +479,56 @@ bool PtraceBackend::handle_stop_request() {
     }
     if (main_pid_ && find(main_pid_)) ::kill(main_pid_, signo);
     return false;
+}
+
+bool PtraceBackend::step_aside(Traced& caller) {
+    long request = static_cast<long>(caller.task.arg(0));
+    if (request != PTRACE_TRACEME && request != PTRACE_ATTACH && request != PTRACE_SEIZE) return false;
+    pid_t tracee = request == PTRACE_TRACEME ? caller.task.tid : static_cast<pid_t>(caller.task.arg(1));
+    Traced* t = find(tracee);
+    if (!t) return false;
+    std::string tracer = request == PTRACE_TRACEME ? "its parent" : fmt::format("pid {}", caller.task.tid);
+    if (options_.prefilter) {
+        // The prefilter stays in the task: its RET_TRACE calls would fail with ENOSYS
+        // under a tracer that did not ask for seccomp stops.
+        std::fprintf(stderr, "lstar: pid %d is to be traced by %s: lstar cannot step aside for a tracer under its "
+                             "seccomp prefilter (use --no-prefilter, or trace everything)\n", tracee, tracer.c_str());
+        return false;
+    }
+    std::string why = fmt::format("pid {} is traced by {} from here: lstar no longer follows it", tracee, tracer);
+    if (t == &caller) {
+        // At its entry stop: detached there, it makes the call untraced.
+        let_go(caller, 0, why);
+        return true;
+    }
+    // Another task of the program: held at its next stop, then let go (a group stop
+    // stays one after the detach, as the new tracer expects to find it).
+    ptrace_call(PTRACE_INTERRUPT, tracee);
+    for (;;) {
+        int status;
+        if (::waitpid(tracee, &status, __WALL) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (WIFEXITED(status) || WIFSIGNALED(status)) {
+            on_exit_status(tracee, status);
+            break;
+        }
+        int signo = WSTOPSIG(status), event = status >> 16;
+        let_go(*t, event == 0 && signo != (SIGTRAP | 0x80) ? signo : 0, why);
+        break;
+    }
+    resume(caller, 0);
+    return true;
+}
+
+void PtraceBackend::let_go(Traced& t, int pass, const std::string& why) {
+    pid_t tid = t.task.tid;
+    if (t.task.skipped && t.task.phase == SyscallPhase::entered) write_back(t, false, true, false);
+    if (t.observed) path_.detach(t.task);
+    ptrace_call(PTRACE_DETACH, tid, 0, static_cast<unsigned long>(pass));
+    forget(tid);
+    std::fprintf(stderr, "lstar: %s\n", why.c_str());
 }
 
 void PtraceBackend::detach_all() {

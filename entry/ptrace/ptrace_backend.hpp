@@ -55,6 +55,11 @@ private:
     void write_back(Traced& t, bool args, bool result, bool number);
     bool handle_stop_request();
     void detach_all();
+    // A traced task is about to trace or be traced (ptrace TRACEME, ATTACH, SEIZE):
+    // lstar lets go of the tracee, so that the program's tracer sees what it sees
+    // natively. False: the call goes on as it is (and fails, lstar being the tracer).
+    bool step_aside(Traced& caller);
+    void let_go(Traced& t, int pass, const std::string& why);
 
     SyscallPath& path_;
     BackendOptions options_;

@@ -15,9 +15,9 @@
 namespace lstar {
 
 
-SeccompPrefilter::SeccompPrefilter(const SyscallPath& path) {
+SeccompPrefilter::SeccompPrefilter(const SyscallPath& path, const std::function<bool(const SyscallDesc&)>& also) {
     using namespace bpf;
-    auto stops = [&path](const SyscallDesc& row) { return path.needs_stop(row); };
+    auto stops = [&](const SyscallDesc& row) { return path.needs_stop(row) || (also && also(row)); };
     Segments x86_64 = segments_for(Abi::x86_64, stops, path.needs_stop_unknown());
     Segments x32 = segments_for(Abi::x32, stops, path.needs_stop_unknown());
     Segments i386 = segments_for(Abi::i386, stops, path.needs_stop_unknown());

@@ -8,6 +8,7 @@
 
 #include <linux/filter.h>
 
+#include <functional>
 #include <vector>
 
 #include "kernel/syscall_path.hpp"
@@ -16,7 +17,8 @@ namespace lstar {
 
 class SeccompPrefilter {
 public:
-    explicit SeccompPrefilter(const SyscallPath& path);
+    // `also`: calls the backend itself must see, whatever the path needs.
+    explicit SeccompPrefilter(const SyscallPath& path, const std::function<bool(const SyscallDesc&)>& also = {});
 
     // Nothing needs a stop: no filter is needed at all.
     bool stops_nothing() const { return stops_nothing_; }

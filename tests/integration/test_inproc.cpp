@@ -1159,7 +1159,7 @@ TEST(Inproc, ProgramsOwnSeccomp) {
 
 // A program that traces its child runs as natively (its tracer passes the runtime's
 // SIGSYS on), and lstar says in one line that it cannot step aside for the tracer.
-// (Not under --backend=ptrace -f, where lstar is the child's tracer already.)
+// (Under --backend=ptrace -f lstar steps aside: below.)
 TEST(Inproc, ProgramThatTracesIsToldOf) {
     Result native = run({prog("inproc_tracer")});
     EXPECT_TRUE(native.exited(0)) << native.describe();
@@ -1171,4 +1171,51 @@ TEST(Inproc, ProgramThatTracesIsToldOf) {
         if (l.find("is traced by its parent") != std::string::npos) said.push_back(l);
     EXPECT_EQ(said.size(), 1u) << r.err;
     EXPECT_TRUE(said.empty() || said[0].rfind("lstar: pid ", 0) == 0) << r.err;
+}
+
+// Under --backend=ptrace -f, lstar is the tracer of every process of the program:
+// when one of them is to be traced by another (PTRACE_TRACEME, or PTRACE_SEIZE of a
+// stopped child), lstar lets go of it, says so in one line, and the program's own
+// tracer sees what it sees natively.
+TEST(ProgramsThatTrace, PtraceBackendStepsAside) {
+    for (std::string mode : {"traceme", "seize"}) {
+        std::vector<std::string> argv = {prog("inproc_tracer"), mode};
+        Result native = run(argv);
+        ASSERT_TRUE(native.exited(0)) << native.describe();
+        std::string trace;
+        Result r = lstar_trace({"--backend=ptrace", "-f"}, argv, &trace);
+        EXPECT_EQ(r.out, native.out) << mode << "\n" << r.describe();
+        EXPECT_EQ(r.status, native.status) << mode << "\n" << r.describe();
+        int said = 0;
+        for (const std::string& l : lines(r.err))
+            said += l.rfind("lstar: pid ", 0) == 0 && l.find("lstar no longer follows it") != std::string::npos;
+        EXPECT_EQ(said, 1) << mode << "\n" << r.err;
+        // lstar's own trace ends that task's lines at the call that hands it over.
+        EXPECT_GT(parse_trace(trace).count("ptrace"), 0) << trace;
+    }
+}
+
+// strace run under lstar sees every call of its program, as when run alone.
+TEST(ProgramsThatTrace, StraceUnderLstar) {
+    if (strace_bin().empty()) GTEST_SKIP() << "strace is not installed";
+    std::string dir = scratch_dir();
+    Result alone = run({strace_bin(), "-o", dir + "/alone", "/bin/echo", "hi"});
+    if (!alone.exited(0)) GTEST_SKIP() << "strace cannot trace here: " << alone.describe();
+    std::string trace;
+    Result r = lstar_trace({"--backend=ptrace", "-f"}, {strace_bin(), "-o", dir + "/under", "/bin/echo", "hi"}, &trace);
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "hi\n");
+    Trace theirs = parse_trace(read_file(dir + "/alone")), ours = parse_trace(read_file(dir + "/under"));
+    EXPECT_EQ(ours.counts(), theirs.counts()) << read_file(dir + "/under");
+    EXPECT_GT(theirs.count("write"), 0);
+}
+
+// With a seccomp prefilter in the program (a selection of calls), lstar cannot let
+// go of a task (the filter's stops would fail its calls under another tracer): it
+// says so, and the program's tracer fails as under strace -f.
+TEST(ProgramsThatTrace, PrefilterSaysWhy) {
+    std::string trace;
+    Result r = lstar_trace({"--backend=ptrace", "-f", "-e", "trace=openat"}, {prog("inproc_tracer")}, &trace);
+    EXPECT_EQ(r.out, "traceme: EPERM\nchild exited 1\n") << r.describe();
+    EXPECT_NE(r.err.find("cannot step aside for a tracer under its seccomp prefilter"), std::string::npos) << r.err;
 }
