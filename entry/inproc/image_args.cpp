@@ -28,7 +28,7 @@ bool split_fds(std::string_view text, std::vector<int>* out) {
         std::size_t end = std::min(text.find(',', at), text.size());
         int fd = 0;
         auto [p, ec] = std::from_chars(text.data() + at, text.data() + end, fd);
-        if (ec != std::errc() || p != text.data() + end || fd < 0) return false;
+        if (ec != std::errc() || p != text.data() + end || fd < -1) return false;  // -1: a channel not there
         out->push_back(fd);
         at = end + 1;
     }
@@ -41,7 +41,9 @@ const ImageArgs* image_args() { return g_image_args ? &*g_image_args : nullptr; 
 void set_image_args(ImageArgs args) { g_image_args = std::move(args); }
 
 std::vector<int> ImageArgs::reserved_fds() const {
-    std::vector<int> fds = output_fds;
+    std::vector<int> fds;
+    for (int fd : output_fds)
+        if (fd >= 0) fds.push_back(fd);
     fds.push_back(message_fd);
     if (lifeline_fd >= 0) fds.push_back(lifeline_fd);
     return fds;

@@ -1,5 +1,7 @@
 // The in-process runtime: the entry from SIGSYS, the common path of a call, the
 // calls it answers itself, and the start of a runtime image.
+#include "entry/inproc/exe_file.hpp"
+#include "entry/inproc/exec_marks.hpp"
 #include "entry/inproc/runtime.hpp"
 
 #include <sys/ptrace.h>
@@ -425,6 +427,7 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     std::vector<std::string> envp;
     for (char** e = environ; *e; ++e) envp.emplace_back(*e);
     set_exec_names(view.exec_path);
+    bool own_image_copied = remap_own_image();
     Result<LoadedProgram> loaded = load_program(view.exec_path ? args.shown_path : args.load_path, args.argv, envp, args.load_path);
     if (!loaded) return loaded.error();
     const LoadedProgram& program = *loaded;
@@ -439,8 +442,10 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     if (exec_stack != MAP_FAILED) runtime->exec_stack_top = static_cast<char*>(exec_stack) + kExecStackSize;
     char resolved[PATH_MAX];
     runtime->exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
+    show_program_to_kernel(program, own_image_copied);
     pid_t pid = static_cast<pid_t>(sys(SYS_getpid));
     runtime->add_main_thread(pid);
+    exec_marks().mark(pid);  // the first image too is an exec, where the supervisor made none
     g_runtime = runtime;
 
     KernelSigaction action{reinterpret_cast<std::uint64_t>(&lstar_inproc_sigsys_entry),

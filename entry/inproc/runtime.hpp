@@ -321,6 +321,7 @@ private:
     void forget_thread_pointer(pid_t tid, std::uint64_t next);
     HandlerResult rseq_call(Task& task);
     HandlerResult exit_call(Task& task, bool group);
+    HandlerResult setpgid_call(Task& task);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);
     long read_strings(std::uint64_t array, std::vector<std::string>* out);
     long execveat_target(long dirfd, long flags, const std::string& path, std::string* load);

@@ -47,6 +47,8 @@ RuntimeCalls::RuntimeCalls(Runtime* rt) {
     handle(meta::sys_arch_prctl::name, TrapWhen::always, [rt](Task& task) { return rt->arch_prctl_fs(task); });
     // A program that traces: said once, as lstar cannot step aside (runtime.cpp).
     handle(meta::sys_ptrace::name, TrapWhen::always, [rt](Task& task) { return rt->ptrace_call(task); });
+    // setpgid on a child that has exec'd in place: EACCES, as after a kernel exec (runtime_exec.cpp).
+    handle(meta::sys_setpgid::name, TrapWhen::always, [rt](Task& task) { return rt->setpgid_call(task); });
     // Where the kernel writes, to be undone before an in-process exec unmaps it.
     handle(meta::sys_rseq::name, TrapWhen::always, [rt](Task& task) { return rt->rseq_call(task); });
 

@@ -1,5 +1,7 @@
 // The in-process runtime: execve, by a new runtime image through the kernel or
 // by replacing the program in the same process.
+#include "entry/inproc/exe_file.hpp"
+#include "entry/inproc/exec_marks.hpp"
 #include "entry/inproc/runtime.hpp"
 #include "table/entry_meta.hpp"
 
@@ -77,10 +79,20 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     end_image();  // the new image starts afresh
     ts.call_fs = fs;
     enter_program_context(mask_of(uc) & ~kSigsysBit);
-    long result = sys(SYS_execve, ptr("/proc/self/exe"), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
+    long result = sys(SYS_execve, ptr(runtime_file()), ptr(pointers.data()), static_cast<long>(task.arg(at ? 3 : 2)));
     leave_program_context();
     if (borrowed) return run_call(ts, uc, fs, &result);
     return complete(ts, uc, fs, Verdict::proceed, &result);
+}
+
+// The kernel refuses setpgid on a child of the caller that has exec'd (EACCES,
+// after the checks that come before it: its session); the in-process exec left
+// its mark for that.
+HandlerResult Runtime::setpgid_call(Task& task) {
+    auto target = static_cast<pid_t>(task.arg(0));
+    if (target <= 0 || target == pid_ || !exec_marks().marked(target)) return kPassThrough;
+    if (proc_stat(target).ppid != pid_ || sys(SYS_getsid, target) != sys(SYS_getsid, 0)) return kPassThrough;
+    return emulated(-EACCES);
 }
 
 // What execveat runs, checked as the kernel checks it: its flags, its directory
@@ -219,10 +231,12 @@ void Runtime::exec_in_process() {
         warn(loaded.error().message);
         sys(SYS_exit_group, 127);
     }
+    exec_marks().mark(pid_);  // before the descriptors close, as the kernel clears PF_FORKNOEXEC before
     close_on_exec_fds();
     const LoadedProgram& program = *loaded;
     char resolved[PATH_MAX];
     exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
+    show_program_to_kernel(program, false);  // the old program's file is no longer mapped
     args_ = job.args;
     traced_ = job.args.traced;
     sigsys_action_ = KernelSigaction{args_.sigsys_ignored ? 1u : 0u, 0, 0, 0};

@@ -22,6 +22,8 @@
 #include "entry/backend.hpp"
 #include "entry/bpf_program.hpp"
 #include "entry/find_program.hpp"
+#include "entry/inproc/exe_file.hpp"
+#include "entry/inproc/exec_marks.hpp"
 #include "entry/inproc/inproc.hpp"
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/trap_filter.hpp"
@@ -56,7 +58,11 @@ int reserved_fd_base(rlimit* restore) {
 
 class InprocBackend final : public Backend {
 public:
-    InprocBackend(SyscallPath& path, BackendOptions options) : path_(path), options_(std::move(options)) {}
+    InprocBackend(SyscallPath& path, BackendOptions options) : path_(path), options_(std::move(options)) {
+        // Carried into every image, as the outputs are.
+        options_.outputs.push_back(&exec_marks());
+        options_.outputs.push_back(&image_copy());
+    }
 
     BackendTraits traits() const override { return kTraits; }
     Status launch(const std::vector<std::string>& argv) override;
@@ -120,6 +126,10 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     bool reserved = args.message_fd >= 0;
     for (SessionOutput* out : options_.outputs)
         for (int fd : out->fds()) {
+            if (fd < 0) {  // a channel the session does without (no copy of lstar's image)
+                args.output_fds.push_back(-1);
+                continue;
+            }
             int moved = ::fcntl(fd, F_DUPFD, base);
             reserved = reserved && moved >= 0;
             args.output_fds.push_back(moved);

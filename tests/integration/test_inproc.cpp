@@ -1147,6 +1147,37 @@ TEST(Inproc, SetIdProgramsAsNative) {
     EXPECT_NE(r.err.find(exec_only + ": may be executed but not read"), std::string::npos) << r.err;
 }
 
+// setpgid on a child that has exec'd fails with EACCES (after fork and exec, which the
+// runtime makes in place, and after posix_spawn); before the exec it succeeds.
+TEST(Inproc, SetpgidAfterExecAsNative) {
+    expect_as_native_everywhere({prog("inproc_setpgid")},
+                                {"fork: setpgid 0", "fork, exec: setpgid EACCES", "posix_spawn: setpgid EACCES"});
+}
+
+// A running program's file cannot be written (ETXTBSY), and /proc/self/exe, cmdline
+// and environ are the program's: in the launched program, in a fork-and-exec child
+// (an exec in place) and in a posix_spawn child (a kernel exec of a runtime image).
+// The exe file takes CAP_CHECKPOINT_RESTORE; the command line and environment any user.
+TEST(Inproc, ProgramFileAsNative) {
+    if (::geteuid() != 0) GTEST_SKIP() << "the program's file is written to by root only here, and the exe file needs root";
+    std::string busy = "CapEff:";
+    std::string status = read_file("/proc/self/status");
+    auto at = status.find(busy);
+    unsigned long long caps = at == std::string::npos ? 0 : std::strtoull(status.c_str() + at + busy.size(), nullptr, 16);
+    if (!(caps & (1ull << 40)) && !(caps & (1ull << 21)))
+        GTEST_SKIP() << "lstar has neither CAP_CHECKPOINT_RESTORE nor CAP_SYS_ADMIN: the exe file stays lstar's";
+    std::string dir = scratch_dir();
+    std::string copy = dir + "/inproc_textbusy";
+    std::filesystem::copy_file(prog("inproc_textbusy"), copy);
+    ::chmod(copy.c_str(), 0755);
+    std::vector<std::string> shown;
+    for (std::string who : {"parent", "child", "spawned"})
+        for (std::string what : {": open for writing: ETXTBSY", ": creat: ETXTBSY", ": /proc/self/exe is the program's file",
+                                 ": /proc/self/cmdline is the program's argv", ": /proc/self/environ starts with the program's"})
+            shown.push_back(who + what);
+    expect_as_native_everywhere({copy}, shown);
+}
+
 // ---- 18. the program's own seccomp ---------------------------------------------------------------
 
 // Strict mode (which the kernel sets over no filter: the runtime stands in for it)

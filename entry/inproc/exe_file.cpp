@@ -1,0 +1,189 @@
+#include "entry/inproc/exe_file.hpp"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <linux/prctl.h>
+
+#include "entry/inproc/runtime.hpp"
+
+namespace lstar::inproc {
+
+namespace {
+
+// What PR_SET_MM_MAP needs to change the exe file (checkpoint_restore_ns_capable).
+bool may_set_exe_file() {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    if (::syscall(SYS_capget, &header, data) != 0) return false;
+    auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1; };
+    return has(CAP_CHECKPOINT_RESTORE) || has(CAP_SYS_ADMIN);
+}
+
+// lstar's file, as this process was exec'd from it (before take_exe_file changes the link).
+std::string& own_file() {
+    static std::string path = [] {
+        char buf[PATH_MAX];
+        ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/proc/self/exe");
+    }();
+    return path;
+}
+
+struct Vma {
+    std::uintptr_t begin, end;
+    int prot;
+    off_t offset;
+};
+
+// The raw calls and copies of the remap: while a data mapping holds the file's bytes,
+// nothing may go through it (libc's functions are reached through its GOT).
+inline void copy_bytes(void* dst, const void* src, std::size_t n) {
+    asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
+}  // namespace
+
+ImageCopy& image_copy() {
+    static ImageCopy copy;
+    return copy;
+}
+
+Status ImageCopy::open() {
+    own_file();  // remembered before anything changes /proc/self/exe
+    if (!may_set_exe_file()) return {};
+    int src = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (src < 0) return {};
+    struct stat st{};
+    int fd = ::memfd_create("lstar-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    bool ok = fd >= 0 && ::fstat(src, &st) == 0 && ::ftruncate(fd, st.st_size) == 0;
+    for (off_t at = 0; ok && at < st.st_size;) {
+        ssize_t n = ::sendfile(fd, src, &at, static_cast<std::size_t>(st.st_size - at));
+        ok = n > 0;
+    }
+    ::close(src);
+    // Sealed: lstar's text cannot be changed through it.
+    ok = ok && ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) == 0;
+    if (!ok) {
+        if (fd >= 0) ::close(fd);
+        return {};  // the exe file stays lstar's
+    }
+    fd_ = fd;
+    return {};
+}
+
+bool remap_own_image() {
+    int fd = image_copy().fd();
+    if (fd < 0) return false;
+    struct stat exe{};
+    if (::stat(own_file().c_str(), &exe) != 0) return false;
+    std::vector<Vma> vmas;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        unsigned long begin, end, offset, major, minor, inode;
+        char perms[5];
+        if (std::sscanf(line.c_str(), "%lx-%lx %4s %lx %lx:%lx %lu", &begin, &end, perms, &offset, &major, &minor, &inode) != 7)
+            continue;
+        if (inode != exe.st_ino || makedev(major, minor) != exe.st_dev) continue;
+        int prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
+        vmas.push_back({begin, end, prot, static_cast<off_t>(offset)});
+    }
+    if (vmas.empty()) return false;
+    std::size_t room = 0;
+    for (const Vma& v : vmas) room = std::max<std::size_t>(room, v.end - v.begin);
+    void* keep = ::mmap(nullptr, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (keep == MAP_FAILED) return false;
+    std::uint64_t all = kAllSignals, before = 0;
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&all), ptr(&before), 8);
+    bool ok = true;
+    for (const Vma& v : vmas) {
+        auto* at = reinterpret_cast<void*>(v.begin);
+        std::size_t len = v.end - v.begin;
+        // Text is the file's as it is; what else the image has (relocated, written) is copied back.
+        bool text = v.prot & PROT_EXEC;
+        if (!text) copy_bytes(keep, at, len);
+        long got = sys(SYS_mmap, ptr(at), static_cast<long>(len), text ? v.prot : PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_FIXED, fd, v.offset);
+        if (got != ptr(at)) {
+            // Nothing to go back to: this image cannot go on.
+            static constexpr char kMessage[] = "lstar: cannot map lstar's image again from its copy\n";
+            sys(SYS_write, 2, ptr(kMessage), sizeof kMessage - 1);
+            sys(SYS_exit_group, 127);
+        }
+        if (!text) {
+            copy_bytes(at, keep, len);
+            sys(SYS_mprotect, ptr(at), static_cast<long>(len), v.prot);
+        }
+    }
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&before), 0, 8);
+    ::munmap(keep, room);
+    return ok;
+}
+
+void show_program_to_kernel(const LoadedProgram& program, bool image_copied) {
+    static bool exe_is_program = false;  // the exe file was set once: the old one is a program's
+    // What the kernel keeps of the image as it is (code, data, brk, stack), from /proc/self/stat.
+    std::ifstream stat_file("/proc/self/stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+    std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) return;
+    std::vector<unsigned long long> field(3, 0);  // field[i]: the i-th field (1-based), from 3 on
+    for (const char* p = stat.c_str() + close + 2; *p;) {
+        char* end = nullptr;
+        field.push_back(std::strtoull(p, &end, 10));
+        if (end == p) field.back() = 0, end = const_cast<char*>(std::strchr(p, ' '));
+        if (!end || !*end) break;
+        p = end + 1;
+    }
+    if (field.size() < 48) return;
+    prctl_mm_map map{};
+    map.start_code = field[26];
+    map.end_code = field[27];
+    map.start_stack = field[28];
+    map.start_data = field[45];
+    map.end_data = field[46];
+    map.start_brk = field[47];
+    map.brk = static_cast<std::uint64_t>(sys(SYS_brk, 0));
+    map.arg_start = program.arg_start;
+    map.arg_end = program.arg_end;
+    map.env_start = program.env_start;
+    map.env_end = program.env_end;
+    auto* auxv = reinterpret_cast<std::uint64_t*>(program.auxv);
+    std::size_t words = 0;
+    while (auxv && auxv[words] != AT_NULL) words += 2;
+    map.auxv = reinterpret_cast<__u64*>(auxv);
+    map.auxv_size = static_cast<__u32>((words + 2) * 8);
+    int fd = -1;
+    if (image_copied || exe_is_program) fd = ::open(program.path.c_str(), O_RDONLY | O_CLOEXEC);
+    map.exe_fd = static_cast<__u32>(fd);
+    long rc = ::prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map, 0);
+    if (rc != 0 && fd >= 0) {
+        // The file cannot be the exe file (the program execs its own file, whose old
+        // mapping is still there): the rest still can.
+        map.exe_fd = static_cast<__u32>(-1);
+        rc = ::prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof map, 0);
+    } else if (rc == 0 && fd >= 0) {
+        exe_is_program = true;
+    }
+    if (fd >= 0) ::close(fd);
+}
+
+const char* runtime_file() { return own_file().c_str(); }
+
+}  // namespace lstar::inproc

@@ -1,0 +1,46 @@
+// Which processes of the program have exec'd. The kernel knows a task that has
+// (it clears PF_FORKNOEXEC), and setpgid() on a child that has fails with EACCES;
+// an exec the runtime makes in place is none to the kernel, so the runtime keeps
+// the mark itself where every process of the program reads it: a table the
+// session shares (a memfd carried into each image like the trace), one word per
+// pid holding the start time of the process that exec'd, so that a pid used
+// again by another process is not taken for it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "kernel/session_output.hpp"
+
+namespace lstar::inproc {
+
+class ExecMarks final : public SessionOutput {
+public:
+    Status open() override;
+    std::vector<int> fds() const override { return {fd_}; }
+    void adopt(std::span<const int> fds) override;
+
+    void mark(pid_t pid);             // this process has exec'd
+    bool marked(pid_t pid) const;     // the process that now has this pid has
+private:
+    Status map();
+    int fd_ = -1;
+    std::uint64_t* words_ = nullptr;  // by pid
+    std::size_t count_ = 0;
+};
+
+// The session's one table (each process of the program has its own mapping of it).
+ExecMarks& exec_marks();
+
+// Fields of /proc/PID/stat: the parent's pid and the start time (in clock ticks
+// since boot), 0 when the process is gone.
+struct ProcStat {
+    pid_t ppid = 0;
+    std::uint64_t start_time = 0;
+};
+ProcStat proc_stat(pid_t pid);
+
+}  // namespace lstar::inproc
