@@ -22,8 +22,9 @@ constexpr const char* kRunUsage =
     "  --emulate NAME=VALUE   do not run NAME: return VALUE (a number, or -ENAME for an error)\n"
     "  --no-prefilter         stop at every call, even those no hook or handler needs\n"
     "  -q                     no line on stderr for each call the sandbox denies\n"
-    "  --backend=ptrace|inproc  how calls are caught: a tracer process (default), or a\n"
-    "                         SIGSYS inside the program (much faster)\n";
+    "  --backend=ptrace|inproc|auto  how calls are caught: a tracer process (default), a\n"
+    "                         SIGSYS inside the program (much faster), or inproc where it\n"
+    "                         serves the program as ptrace would (docs/inproc.md)\n";
 
 // The usage line, the options above, then the sandbox's.
 void print_usage() { fmt::print("{}{}\n{}", kRunUsage, view_usage(), kPolicyUsage); }
@@ -92,6 +93,8 @@ int run_command(int argc, char** argv) {
     Result<bool> viewed = apply_view(view, handlers, path, &backend_options, options.argv);
     if (!viewed) return fail(kViewUsageStatus, "run: " + viewed.error().message);
     if (*viewed) backend_options.follow_forks = true;  // the program's children live in the same view
+    // --backend=auto: a sandbox's rules would govern the in-process runtime's own calls too.
+    backend_name = choose_backend(backend_name, options.argv, backend_options, policy_options.any() ? "the sandbox options" : "");
     // The sandbox is made before the backend, which is told to enter it.
     Result<BackendTraits> traits = backend_traits(backend_name);
     if (!traits) return fail(2, "run: " + traits.error().message);

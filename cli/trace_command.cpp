@@ -53,6 +53,13 @@ int trace_command(int argc, char** argv) {
     if (pictures.wanted()) backend_options.outputs.push_back(&pictures.output());
     if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options, config.argv); !viewed)
         return fail(kViewUsageStatus, viewed.error().message);
+    // --backend=auto: what only the ptrace backend does decides first, then the program.
+    std::string_view ptrace_only = !config.attach.empty()                                     ? "-p"
+                                   : config.policy.any()                                      ? "the sandbox options"
+                                   : config.output_separately && !config.output_path.empty() ? "-ff"
+                                   : config.syscall_limit > 0                                 ? "--syscall-limit"
+                                                                                              : "";
+    config.backend = choose_backend(config.backend, config.argv, backend_options, ptrace_only);
     // The sandbox of `lstar run`, watched: its denials are lines on stderr, or with
     // --json "denial" objects in the trace. They are reported in the traced
     // processes (-f or not, as the trace); the kernel enforces in all of them.

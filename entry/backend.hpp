@@ -128,8 +128,13 @@ public:
     virtual bool may_step_aside() const { return true; }
 };
 
-// The backends there are, by name ("ptrace" first: the default).
-std::span<const std::string_view> backend_names();
+// --backend=auto: "inproc" for a launched program that the in-process backend
+// serves as well as ptrace would, else "ptrace" (`why`, when given, says what
+// decided). `ptrace_only`: the caller's own reason for ptrace (an option only it
+// has), empty when none. Any other name is returned as it is; a backend's image
+// keeps the backend that started it.
+std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, const BackendOptions& options,
+                           std::string_view ptrace_only, std::string* why = nullptr);
 // What a backend by that name can do, before it is made.
 Result<BackendTraits> backend_traits(std::string_view name);
 // A backend by name, on this path with these options.

@@ -7,16 +7,33 @@
 #include <fmt/format.h>
 
 #include "entry/backend.hpp"
+#include "entry/find_program.hpp"
 #include "entry/inproc/inproc.hpp"
+#include "entry/inproc/loader.hpp"
 #include "entry/ptrace/ptrace_backend.hpp"
 
 namespace lstar {
 
 namespace {
-constexpr std::string_view kNames[] = {"ptrace", "inproc"};
+constexpr std::string_view kNames[] = {"ptrace", "inproc", "auto"};
 }  // namespace
 
-std::span<const std::string_view> backend_names() { return kNames; }
+std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, const BackendOptions& options,
+                           std::string_view ptrace_only, std::string* why) {
+    auto chosen = [&](std::string_view backend, std::string reason) {
+        if (why) *why = std::move(reason);
+        return std::string(backend);
+    };
+    if (name != "auto") return std::string(name);
+    if (is_backend_image()) return chosen("inproc", "an image of the in-process backend");
+    if (!ptrace_only.empty()) return chosen("ptrace", std::string(ptrace_only));
+    if (argv.empty()) return chosen("ptrace", "no program to launch");
+    Result<std::string> program = options.program_host.empty() ? find_program(argv[0]) : options.program_host;
+    if (!program) return chosen("ptrace", program.error().message);  // which says so as the kernel would
+    std::string cannot = inproc::cannot_serve(*program);
+    if (!cannot.empty()) return chosen("ptrace", *program + ": " + cannot);
+    return chosen("inproc", *program + ": a 64-bit program the in-process backend can load");
+}
 
 bool is_image_command(std::string_view arg) { return arg == "__inproc"; }
 

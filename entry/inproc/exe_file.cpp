@@ -1,6 +1,8 @@
 #include "entry/inproc/exe_file.hpp"
 
+#include <elf.h>
 #include <fcntl.h>
+#include <sys/auxv.h>
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -105,20 +107,27 @@ bool remap_own_image() {
         vmas.push_back({begin, end, prot, static_cast<off_t>(offset)});
     }
     if (vmas.empty()) return false;
+    // What the image may have written: its writable segment (data, and the RELRO part
+    // the loader relocated and made read-only after). The rest is the file's as it is.
+    std::uintptr_t written_begin = 0, written_end = 0;
+    auto* ph = reinterpret_cast<const Elf64_Phdr*>(::getauxval(AT_PHDR));
+    for (unsigned long i = 0; ph && i < ::getauxval(AT_PHNUM); ++i)
+        if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_W)) {
+            written_begin = ph[i].p_vaddr & ~std::uintptr_t(4095);
+            written_end = ph[i].p_vaddr + ph[i].p_memsz;
+        }
     std::size_t room = 0;
     for (const Vma& v : vmas) room = std::max<std::size_t>(room, v.end - v.begin);
     void* keep = ::mmap(nullptr, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (keep == MAP_FAILED) return false;
     std::uint64_t all = kAllSignals, before = 0;
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&all), ptr(&before), 8);
-    bool ok = true;
     for (const Vma& v : vmas) {
         auto* at = reinterpret_cast<void*>(v.begin);
         std::size_t len = v.end - v.begin;
-        // Text is the file's as it is; what else the image has (relocated, written) is copied back.
-        bool text = v.prot & PROT_EXEC;
-        if (!text) copy_bytes(keep, at, len);
-        long got = sys(SYS_mmap, ptr(at), static_cast<long>(len), text ? v.prot : PROT_READ | PROT_WRITE,
+        bool unwritten = v.end <= written_begin || v.begin >= written_end;  // text, read-only data
+        if (!unwritten) copy_bytes(keep, at, len);
+        long got = sys(SYS_mmap, ptr(at), static_cast<long>(len), unwritten ? v.prot : PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_FIXED, fd, v.offset);
         if (got != ptr(at)) {
             // Nothing to go back to: this image cannot go on.
@@ -126,14 +135,14 @@ bool remap_own_image() {
             sys(SYS_write, 2, ptr(kMessage), sizeof kMessage - 1);
             sys(SYS_exit_group, 127);
         }
-        if (!text) {
+        if (!unwritten) {
             copy_bytes(at, keep, len);
             sys(SYS_mprotect, ptr(at), static_cast<long>(len), v.prot);
         }
     }
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&before), 0, 8);
     ::munmap(keep, room);
-    return ok;
+    return true;
 }
 
 void show_program_to_kernel(const LoadedProgram& program, bool image_copied) {

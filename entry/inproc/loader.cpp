@@ -670,6 +670,44 @@ bool execute_only(const std::string& path) {
     return ::faccessat(AT_FDCWD, path.c_str(), X_OK, AT_EACCESS) == 0 && ::faccessat(AT_FDCWD, path.c_str(), R_OK, AT_EACCESS) != 0;
 }
 
+namespace {
+
+// Whether a dynamic ELF file imports `symbol` (an undefined symbol of its .dynsym).
+bool imports(const ExecFile& file, const ElfImage& image, std::string_view symbol) {
+    const Elf64_Ehdr& eh = image.eh;
+    if (eh.e_shoff == 0 || eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 || eh.e_shnum > 4096) return false;
+    std::vector<Elf64_Shdr> sh(eh.e_shnum);
+    if (!read_exact(file.fd.get(), sh.data(), sh.size() * sizeof(Elf64_Shdr), eh.e_shoff)) return false;
+    for (const Elf64_Shdr& dynsym : sh) {
+        if (dynsym.sh_type != SHT_DYNSYM || dynsym.sh_link >= sh.size() || dynsym.sh_size > (64u << 20)) continue;
+        const Elf64_Shdr& strtab = sh[dynsym.sh_link];
+        if (strtab.sh_size > (64u << 20)) return false;
+        std::vector<Elf64_Sym> syms(dynsym.sh_size / sizeof(Elf64_Sym));
+        std::string names(strtab.sh_size, '\0');
+        if (!read_exact(file.fd.get(), syms.data(), syms.size() * sizeof(Elf64_Sym), dynsym.sh_offset) ||
+            !read_exact(file.fd.get(), names.data(), names.size(), strtab.sh_offset))
+            return false;
+        for (const Elf64_Sym& sym : syms)
+            if (sym.st_shndx == SHN_UNDEF && sym.st_name < names.size() && std::string_view(names.c_str() + sym.st_name) == symbol)
+                return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string cannot_serve(const std::string& path) {
+    Resolved r;
+    Status s = resolve(path, nullptr, &r, path);
+    if (!s) {
+        if (r.image.foreign) return "it is a 32-bit or x32 program";
+        if (s.error().err == EACCES && execute_only(path)) return "it may be executed but not read";
+        return "it cannot be loaded in-process (" + s.error().message + ")";
+    }
+    if (imports(r.file, r.image, "ptrace")) return "it traces other processes (it imports ptrace)";
+    return {};
+}
+
 int probe_executable(const char* path) {
     if (!path) return -EFAULT;
     Resolved r;

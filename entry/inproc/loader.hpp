@@ -56,6 +56,12 @@ struct LoadedProgram {
 int probe_executable(const char* path);
 inline constexpr int kNotX86_64 = 1;
 
+// Why the in-process backend cannot serve the program at `path` as well as the ptrace
+// backend would, for --backend=auto ("" when it can): a 32-bit or x32 program, one it
+// cannot read or load, one that traces other processes (a dynamic program importing
+// ptrace: a debugger or tracer, whose tracee lstar can step aside for only under ptrace).
+std::string cannot_serve(const std::string& path);
+
 // A file this process may execute but not read: the kernel runs it, a user-space loader
 // cannot (and must not: the kernel keeps such a program's memory from its own user).
 bool execute_only(const std::string& path);

@@ -1250,3 +1250,56 @@ TEST(ProgramsThatTrace, PrefilterSaysWhy) {
     EXPECT_EQ(r.out, "traceme: EPERM\nchild exited 1\n") << r.describe();
     EXPECT_NE(r.err.find("cannot step aside for a tracer under its seccomp prefilter"), std::string::npos) << r.err;
 }
+
+// ---- --backend=auto ------------------------------------------------------------------------------
+
+// TracerPid in a program's /proc/self/status tells the backends apart: lstar's pid
+// under ptrace, 0 under the in-process backend.
+bool traced_by_ptrace(const Result& r) {
+    auto at = r.out.find("TracerPid:");
+    return at != std::string::npos && std::atol(r.out.c_str() + at + 10) != 0;
+}
+
+// In-process for a 64-bit program it can load, also in the processes it starts;
+// ptrace for what only ptrace serves as natively: -p, the sandbox options, a
+// program that traces (it imports ptrace), a 32-bit program.
+TEST(BackendAuto, ChoosesWhatServesTheProgram) {
+    std::vector<std::string> status = {"/bin/grep", "TracerPid", "/proc/self/status"};
+    std::string trace;
+    Result plain = lstar_trace({"--backend=auto"}, status, &trace);
+    EXPECT_TRUE(plain.exited(0)) << plain.describe();
+    EXPECT_FALSE(traced_by_ptrace(plain)) << plain.describe();
+    Result child = lstar_trace({"--backend=auto", "-f"}, {"/bin/sh", "-c", "grep TracerPid /proc/self/status"}, &trace);
+    EXPECT_FALSE(traced_by_ptrace(child)) << child.describe();
+    Result sandboxed = lstar_trace({"--backend=auto", "--deny", "mount"}, status, &trace);
+    EXPECT_TRUE(sandboxed.exited(0)) << sandboxed.describe();
+    EXPECT_TRUE(traced_by_ptrace(sandboxed)) << sandboxed.describe();
+    // A tracer (a dynamic program importing ptrace): under ptrace lstar steps aside for it.
+    if (strace_bin().empty()) GTEST_SKIP() << "strace is not installed: no dynamic tracer to run";
+    Result traced = lstar_trace({"--backend=auto", "-f"}, {strace_bin(), "-o", "/dev/null", "/bin/echo", "hi"}, &trace);
+    EXPECT_EQ(traced.out, "hi\n") << traced.describe();
+    EXPECT_NE(traced.err.find("lstar no longer follows it"), std::string::npos) << traced.err;
+}
+
+TEST(BackendAuto, AttachesWithPtrace) {
+    pid_t sleeper = ::fork();
+    if (sleeper == 0) {
+        ::execl("/bin/sleep", "sleep", "1", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    Result r = run({lstar_bin(), "trace", "--backend=auto", "-p", std::to_string(sleeper)});
+    int st = 0;
+    ::waitpid(sleeper, &st, 0);
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_NE(r.err.find("attached"), std::string::npos) << r.describe();
+}
+
+TEST(BackendAuto, RunsA32BitProgramWithPtrace) {
+    LSTAR_REQUIRE(can_exec_i386());
+    if (!have_m32()) GTEST_SKIP() << "no -m32 toolchain (gcc-multilib): prog32 was not built";
+    Result native = run({prog("prog32")});
+    std::string trace;
+    Result r = lstar_trace({"--backend=auto"}, {prog("prog32")}, &trace);
+    EXPECT_EQ(r.out, native.out) << r.describe();
+    EXPECT_EQ(r.status, native.status) << r.describe();
+}
