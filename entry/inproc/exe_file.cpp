@@ -37,7 +37,7 @@ bool may_set_exe_file() {
     return has(CAP_CHECKPOINT_RESTORE) || has(CAP_SYS_ADMIN);
 }
 
-// lstar's file, as this process was exec'd from it (before take_exe_file changes the link).
+// lstar's file, as this process was exec'd from it (before show_program_to_kernel changes the link).
 std::string& own_file() {
     static std::string path = [] {
         char buf[PATH_MAX];
@@ -47,17 +47,39 @@ std::string& own_file() {
     return path;
 }
 
+// A mapping of lstar's image half replaced: this image cannot go on.
+[[noreturn]] void die_remapping() {
+    static constexpr char kMessage[] = "lstar: cannot map lstar's image again from its copy\n";
+    sys(SYS_write, 2, ptr(kMessage), sizeof kMessage - 1);
+    sys(SYS_exit_group, 127);
+    __builtin_unreachable();
+}
+
+// Which pages of [begin, end) of a private file mapping this process has its own
+// copy of (written, or swapped out), by /proc/self/pagemap: present and not the
+// file's page. Where pagemap cannot tell, every page counts as written.
+std::vector<bool> written_pages(std::uintptr_t begin, std::uintptr_t end) {
+    std::size_t pages = (end - begin) / 4096;
+    std::vector<std::uint64_t> entries(pages);
+    int pagemap = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    std::size_t bytes = pages * sizeof(std::uint64_t);
+    bool known = pagemap >= 0 && ::pread(pagemap, entries.data(), bytes, static_cast<off_t>(begin / 4096 * 8)) ==
+                                     static_cast<ssize_t>(bytes);
+    if (pagemap >= 0) ::close(pagemap);
+    std::vector<bool> written(pages, true);
+    for (std::size_t i = 0; known && i < pages; ++i) {
+        bool present = entries[i] >> 63 & 1, swapped = entries[i] >> 62 & 1, file = entries[i] >> 61 & 1;
+        written[i] = swapped || (present && !file);
+    }
+    return written;
+}
+
 struct Vma {
     std::uintptr_t begin, end;
     int prot;
     off_t offset;
 };
 
-// The raw calls and copies of the remap: while a data mapping holds the file's bytes,
-// nothing may go through it (libc's functions are reached through its GOT).
-inline void copy_bytes(void* dst, const void* src, std::size_t n) {
-    asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-}
 
 }  // namespace
 
@@ -71,11 +93,16 @@ Status ImageCopy::open() {
     if (!may_set_exe_file()) return {};
     int src = ::open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
     if (src < 0) return {};
-    struct stat st{};
+    // What the image maps of the file: up to the end of its last loaded segment (the
+    // rest is symbols and debugging information).
+    off_t size = 0;
+    auto* ph = reinterpret_cast<const Elf64_Phdr*>(::getauxval(AT_PHDR));
+    for (unsigned long i = 0; ph && i < ::getauxval(AT_PHNUM); ++i)
+        if (ph[i].p_type == PT_LOAD) size = std::max(size, static_cast<off_t>(ph[i].p_offset + ph[i].p_filesz));
     int fd = ::memfd_create("lstar-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    bool ok = fd >= 0 && ::fstat(src, &st) == 0 && ::ftruncate(fd, st.st_size) == 0;
-    for (off_t at = 0; ok && at < st.st_size;) {
-        ssize_t n = ::sendfile(fd, src, &at, static_cast<std::size_t>(st.st_size - at));
+    bool ok = fd >= 0 && size > 0 && ::ftruncate(fd, size) == 0;
+    for (off_t at = 0; ok && at < size;) {
+        ssize_t n = ::sendfile(fd, src, &at, static_cast<std::size_t>(size - at));
         ok = n > 0;
     }
     ::close(src);
@@ -106,7 +133,7 @@ bool remap_own_image() {
         int prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
         vmas.push_back({begin, end, prot, static_cast<off_t>(offset)});
     }
-    if (vmas.empty()) return false;
+    if (vmas.empty()) return true;  // nothing maps lstar's file (any more)
     // What the image may have written: its writable segment (data, and the RELRO part
     // the loader relocated and made read-only after). The rest is the file's as it is.
     std::uintptr_t written_begin = 0, written_end = 0;
@@ -116,32 +143,26 @@ bool remap_own_image() {
             written_begin = ph[i].p_vaddr & ~std::uintptr_t(4095);
             written_end = ph[i].p_vaddr + ph[i].p_memsz;
         }
-    std::size_t room = 0;
-    for (const Vma& v : vmas) room = std::max<std::size_t>(room, v.end - v.begin);
-    void* keep = ::mmap(nullptr, room, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (keep == MAP_FAILED) return false;
-    std::uint64_t all = kAllSignals, before = 0;
-    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&all), ptr(&before), 8);
     for (const Vma& v : vmas) {
         auto* at = reinterpret_cast<void*>(v.begin);
         std::size_t len = v.end - v.begin;
         bool unwritten = v.end <= written_begin || v.begin >= written_end;  // text, read-only data
-        if (!unwritten) copy_bytes(keep, at, len);
-        long got = sys(SYS_mmap, ptr(at), static_cast<long>(len), unwritten ? v.prot : PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_FIXED, fd, v.offset);
-        if (got != ptr(at)) {
-            // Nothing to go back to: this image cannot go on.
-            static constexpr char kMessage[] = "lstar: cannot map lstar's image again from its copy\n";
-            sys(SYS_write, 2, ptr(kMessage), sizeof kMessage - 1);
-            sys(SYS_exit_group, 127);
+        if (unwritten) {
+            // The same bytes from the copy: a mapping of another file, faulted in as used.
+            if (::mmap(at, len, v.prot, MAP_PRIVATE | MAP_FIXED, fd, v.offset) != at) die_remapping();
+            continue;
         }
-        if (!unwritten) {
-            copy_bytes(at, keep, len);
-            sys(SYS_mprotect, ptr(at), static_cast<long>(len), v.prot);
-        }
+        // What the image wrote (relocations, data): the same range of the copy, mapped
+        // elsewhere, given the pages the image made its own (the rest are the file's),
+        // then moved into place in one step, so that the image never sees other bytes.
+        void* fresh = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, v.offset);
+        if (fresh == MAP_FAILED) return false;
+        std::vector<bool> written = written_pages(v.begin, v.end);
+        for (std::size_t page = 0; page < written.size(); ++page)
+            if (written[page]) std::memcpy(static_cast<char*>(fresh) + page * 4096, static_cast<char*>(at) + page * 4096, 4096);
+        if (::mprotect(fresh, len, v.prot) != 0 || ::mremap(fresh, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, at) != at)
+            die_remapping();
     }
-    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&before), 0, 8);
-    ::munmap(keep, room);
     return true;
 }
 

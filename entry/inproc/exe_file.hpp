@@ -6,7 +6,8 @@
 // mapping of the old file is left, and lstar's own image is such a mapping:
 // each runtime image first maps its image again from a sealed copy of lstar's
 // file (a memfd the session makes once and carries into every image, like the
-// trace), copying back what the image has written. The exe file needs
+// trace); what the image has written (relocations, data) becomes an anonymous
+// copy moved into place. The exe file needs
 // CAP_CHECKPOINT_RESTORE (or CAP_SYS_ADMIN): without it, no copy is made, and
 // the exe file stays lstar's.
 #pragma once
