@@ -2,9 +2,9 @@
 
 #include <elf.h>
 #include <fcntl.h>
-#include <sys/auxv.h>
 #include <linux/capability.h>
-#include <signal.h>
+#include <linux/prctl.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
@@ -13,14 +13,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <linux/prctl.h>
 
 #include "entry/inproc/runtime.hpp"
 
@@ -79,7 +77,6 @@ struct Vma {
     int prot;
     off_t offset;
 };
-
 
 }  // namespace
 
@@ -197,8 +194,10 @@ void show_program_to_kernel(const LoadedProgram& program, bool image_copied) {
     auto* auxv = reinterpret_cast<std::uint64_t*>(program.auxv);
     std::size_t words = 0;
     while (auxv && auxv[words] != AT_NULL) words += 2;
+    // The kernel keeps at most its AT_VECTOR_SIZE (2 * (3 + 22 + 1)) words, and refuses more.
+    constexpr std::size_t kSavedAuxvWords = 52;
     map.auxv = reinterpret_cast<__u64*>(auxv);
-    map.auxv_size = static_cast<__u32>((words + 2) * 8);
+    map.auxv_size = static_cast<__u32>(std::min(words + 2, kSavedAuxvWords) * 8);
     int fd = -1;
     if (image_copied || exe_is_program) fd = ::open(program.path.c_str(), O_RDONLY | O_CLOEXEC);
     map.exe_fd = static_cast<__u32>(fd);
