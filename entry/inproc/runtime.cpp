@@ -271,7 +271,8 @@ HandlerResult Runtime::ptrace_call(Task& task) {
     pid_t who = request == PTRACE_TRACEME ? task.tid : static_cast<pid_t>(task.arg(1));
     if (result == 0 && (request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE))
         warn(fmt::format("pid {} is traced by {}: the in-process backend cannot step aside for its tracer, which sees "
-                         "lstar's runtime; trace this program with --backend=ptrace",
+                         "lstar's runtime; trace this program with --backend=ptrace (which --backend=auto takes for a "
+                         "dynamic tracer)",
                          who, request == PTRACE_TRACEME ? fmt::format("its parent") : fmt::format("pid {}", task.tid)));
     return emulated(result);
 }
