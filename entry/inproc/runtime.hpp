@@ -322,6 +322,7 @@ private:
     HandlerResult rseq_call(Task& task);
     HandlerResult exit_call(Task& task, bool group);
     HandlerResult setpgid_call(Task& task);
+    HandlerResult wait_call(Task& task, bool waitid);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);
     long read_strings(std::uint64_t array, std::vector<std::string>* out);
     long execveat_target(long dirfd, long flags, const std::string& path, std::string* load);

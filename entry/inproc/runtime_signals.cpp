@@ -247,4 +247,42 @@ void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* 
     }
 }
 
+// wait4 and waitid: a child that a signal killed is reported as strace reports it
+// (`+++ killed by SIGxxx +++`) when its parent reaps it, before the wait's own line:
+// a process that exits says so itself, one killed cannot. The kernel answers into
+// lstar's buffer, since the program need not ask for the status, and the answer is
+// then the program's, where it asked (an address that faults: EFAULT, the child
+// reaped, as the kernel does it).
+HandlerResult Runtime::wait_call(Task& task, bool waitid) {
+    ThreadState& ts = stop_of(task);
+    int answer_arg = waitid ? 2 : 1;  // waitid's siginfo, wait4's status
+    std::uint64_t theirs = task.arg(answer_arg);
+    union {
+        int status;
+        siginfo_t info;
+    } ours{};
+    SyscallState call = task;
+    syscall_arg(call.regs, call.abi, answer_arg) = reinterpret_cast<std::uint64_t>(&ours);
+    long result = call_as_program(call, ts.uc, *ts.fs);
+    if (result < 0) return emulated(result);
+    pid_t child = waitid ? ours.info.si_pid : static_cast<pid_t>(result);
+    int status = 0;
+    bool killed = false;
+    if (waitid && child > 0 && !(task.arg(3) & WNOWAIT) && (ours.info.si_code == CLD_KILLED || ours.info.si_code == CLD_DUMPED)) {
+        killed = true;
+        status = ours.info.si_status | (ours.info.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+    } else if (!waitid && child > 0 && WIFSIGNALED(ours.status)) {
+        killed = true;
+        status = ours.status;
+    }
+    if (killed && args_.follow) {
+        Task& gone = path_.tasks().add(child, child);
+        path_.task_exit(gone, status);
+        path_.tasks().remove(child);
+    }
+    std::size_t size = waitid ? sizeof ours.info : sizeof ours.status;
+    if (theirs && copy_bytes_to_user(mem_, theirs, &ours, size) != 0) return emulated(-EFAULT);
+    return emulated(result);
+}
+
 }  // namespace lstar::inproc

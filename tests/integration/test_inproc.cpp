@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -202,7 +203,30 @@ TEST(Inproc, ChildKilledBySignalUnderFollow) {
     Result t = inproc_trace({"-f"}, {prog("dieby"), "child-segv"}, &text);
     EXPECT_TRUE(t.exited(0)) << t.describe();
     EXPECT_EQ(t.out, "dying by child-segv\nchild killed by 11\n") << t.describe();
-    EXPECT_TRUE(parse_trace(text).has_event("exited", "0")) << text;
+    Trace trace = parse_trace(text);
+    EXPECT_TRUE(trace.has_event("exited", "0")) << text;
+    // The child cannot say it was killed: its parent's wait does, as strace shows it.
+    EXPECT_TRUE(trace.has_event("killed", "SIGSEGV")) << text;
+}
+
+// Every process killed by a signal has its `+++ killed by` line, as under strace:
+// children reaped by their parents (wait4, waitid) as well as the launched program.
+TEST(Inproc, KilledLinesAsStrace) {
+    if (strace_bin().empty()) GTEST_SKIP() << "strace is not installed";
+    std::vector<std::string> argv = {"/bin/sh", "-c", "sleep 10 & kill -TERM $!; wait; sleep 10 & kill -KILL $!; wait; exit 3"};
+    std::string theirs, ours;
+    Result s = strace_run({}, argv, &theirs);
+    if (theirs.empty()) GTEST_SKIP() << "strace could not trace here: " << s.describe();
+    Result r = inproc_trace({"-f"}, argv, &ours);
+    EXPECT_EQ(r.status, s.status) << r.describe();
+    auto killed = [](const std::string& text) {
+        std::multiset<std::string> signals;
+        for (const TraceEvent& e : parse_trace(text).events)
+            if (e.kind == "killed") signals.insert(e.what);
+        return signals;
+    };
+    EXPECT_EQ(killed(ours), killed(theirs)) << ours;
+    EXPECT_EQ(killed(ours).size(), 2u) << ours;
 }
 
 // The integration test programs the ptrace backend is tested with: the same
