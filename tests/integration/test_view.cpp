@@ -324,6 +324,22 @@ TEST(ViewTime, TimersAndTimeoutsOfEveryKindWakeAtTheProgramsDeadline) {
     }
 }
 
+// lstar trace of a run under a speed shows the waits the program asked for (the
+// host's shorter copies are lstar's business), on both backends.
+TEST(ViewTime, TheTraceShowsTheProgramsOwnWaits) {
+    for (const std::string& b : kBackends) {
+        std::string trace;
+        Result r = lstar_trace(with({"--time", "x10", "-e", "trace=rt_sigtimedwait,semtimedop,ppoll"}, b),
+                               {prog("view_timers"), "200"}, &trace);
+        EXPECT_TRUE(r.exited(0)) << b << r.describe();
+        for (std::string_view call : {"rt_sigtimedwait([USR2], NULL, {tv_sec=0, tv_nsec=200000000}, 8)",
+                                      "[{sem_num=0, sem_op=-1, sem_flg=0}], 1, {tv_sec=0, tv_nsec=200000000})",
+                                      "ppoll(NULL, 0, {tv_sec=0, tv_nsec=200000000}, NULL, 8)"})
+            EXPECT_NE(trace.find(call), std::string::npos) << b << ": " << call << " not in\n" << trace;
+        EXPECT_EQ(trace.find("tv_nsec=20000000}"), std::string::npos) << b << trace;
+    }
+}
+
 // python3's own waits under a speed: threading (a lock's, an event's and a
 // condition's timed waits: futexes), queue, select, signal.sigtimedwait and a
 // timerfd through os, each seen whole on the program's monotonic clock.
