@@ -3,7 +3,8 @@
 // together, in the view's shared record) is the origin: from there the virtual
 // real time starts at the chosen instant (or the real one plus an offset) and
 // runs at the chosen speed (or stands still), the monotonic clocks run at that
-// speed, and sleeps and timeouts are shortened by it. CPU-time clocks and the
+// speed, and sleeps and timeouts are shortened by it. Which arguments are times,
+// and of which kind, is the table's [time:<use>] marks. CPU-time clocks and the
 // stat family's timestamps are left true.
 #include <linux/futex.h>
 #include <sys/time.h>
