@@ -179,6 +179,7 @@ nlohmann::ordered_json row_json(const SyscallDesc& row) {
         const ArgMeta& a = entry.args[i];
         nlohmann::ordered_json arg = {{"type", a.type}, {"name", a.name}, {"kind", arg_kind_name(a.kind)}};
         if (!a.param.empty()) arg["param"] = a.param;
+        if (a.time != TimeUse::none) arg["time"] = kTimeUseNames[static_cast<int>(a.time)];  // [time:<use>]
         if (a.kind == ArgKind::struct_in || a.kind == ArgKind::struct_out || a.kind == ArgKind::struct_inout) {
             // How lstar trace shows it (tbl/structs.tbl): decoded, or its address and why.
             const StructInfo& s = struct_infos()[a.param_id];

@@ -17,7 +17,7 @@ namespace {
 // Codes of their own, clear of both commands' long-only codes.
 enum ViewCode : int {
     kUid = 1100, kGid, kFakeRoot, kState, kTime, kTimeFreeze, kSeed, kHostname, kRelease, kVersion, kMachine,
-    kReproducible, kRoot, kBind, kReadOnly, kHide, kCwd, kViewEnd
+    kReproducible, kRoot, kBind, kReadOnly, kHide, kCwd, kProcSyscall, kViewEnd
 };
 
 constexpr option kViewOptions[] = {
@@ -38,6 +38,7 @@ constexpr option kViewOptions[] = {
     {"read-only", required_argument, nullptr, kReadOnly},
     {"hide", required_argument, nullptr, kHide},
     {"cwd", required_argument, nullptr, kCwd},
+    {"proc-syscall", no_argument, nullptr, kProcSyscall},
 };
 
 template <class T>
@@ -104,6 +105,7 @@ Status parse_view_option(int code, const char* arg, ViewOptions* view) {
     case kVersion: return name_option("--uname-version", arg, &view->utsname.version);
     case kMachine: return name_option("--uname-machine", arg, &view->utsname.machine);
     case kReproducible: view->reproducible = true; return {};
+    case kProcSyscall: view->proc_syscall = true; return {};
     case kRoot:
         if (!*arg) return error("invalid --root '': give the directory the program sees as /", EINVAL);
         if (!view->fs.root.empty()) return error(fmt::format("--root given twice ('{}', '{}'): give one", view->fs.root, arg), EINVAL);
@@ -200,7 +202,7 @@ Result<bool> apply_view(const ViewOptions& given, Handlers& handlers, SyscallPat
         if (!records) return records.error();
         handlers.store().set_state(*view.state, std::move(*records));
     }
-    bool any = identity || view.time.active || view.seed || view.utsname.any() || view.fs.any();
+    bool any = identity || view.time.active || view.seed || view.utsname.any() || view.fs.any() || view.proc_syscall;
     if (!any) return false;
     if (view.fs.any()) {
         LSTAR_TRY(handlers.bind_fs_view(path, view.fs));
@@ -226,8 +228,9 @@ Result<bool> apply_view(const ViewOptions& given, Handlers& handlers, SyscallPat
         RandomView* random = &handlers.random();
         backend->image_view.at_random = [random](std::uint8_t* out) { random->image_random(out); };
     }
-    if (view.utsname.any()) {
-        handlers.bind_utsname(path, view.utsname);
+    if (view.utsname.any()) handlers.bind_utsname(path, view.utsname);
+    if (view.utsname.any() || view.proc_syscall) {
+        handlers.bind_files(path, view.utsname, view.proc_syscall);
         if (!handlers.files().empty()) backend->outputs.push_back(&handlers.files());
     }
     if (view.reproducible) {
@@ -256,7 +259,9 @@ const char* view_usage() {
            "  --bind HOST[:GUEST]    HOST's tree seen at GUEST (default: at HOST) inside the view\n"
            "  --read-only PATH       PATH (as the program sees it) and beneath it cannot change: EROFS\n"
            "  --hide PATH            PATH is not there: ENOENT, and not listed in its directory\n"
-           "  --cwd DIR              the directory the program starts in (default: lstar's, if in the view, else /)\n";
+           "  --cwd DIR              the directory the program starts in (default: lstar's, if in the view, else /)\n"
+           "  --proc-syscall         /proc/<pid>/syscall of the session's tasks shows their calls as lstar\n"
+           "                         sees them (every read then stops on the path)\n";
 }
 
 }  // namespace lstar

@@ -23,6 +23,7 @@ struct ViewOptions {
     std::optional<std::uint64_t> seed;
     UtsnameOptions utsname;
     bool reproducible = false;
+    bool proc_syscall = false;  // --proc-syscall
     FsViewOptions fs;  // --root, --bind, --read-only, --hide, --cwd
 };
 

@@ -80,28 +80,52 @@ private:
     std::map<pid_t, PendingNode> pending_nodes_;  // mknod of a device, between entry and exit
 };
 
-// handlers/time.cpp: the clocks as --time says, sleeps scaled by its speed.
+// How a time argument is laid out (from its struct's name in the table): a timespec
+// or timeval of two 64-bit or two 32-bit words, or two of them (an itimer's interval
+// and value).
+struct TimeLayout {
+    bool wide = true;        // 64-bit words (time64), else 32-bit (time32, compat)
+    std::int64_t unit = 1;   // of the second word: 1 ns (timespec) or 1000 (timeval's us)
+    int values = 1;          // 2 for itimerspec and itimerval
+    std::size_t size() const { return static_cast<std::size_t>(values) * (wide ? 16 : 8); }
+};
+
+// handlers/time.cpp: the clocks as --time says; waits scaled by its speed and
+// instants moved from the virtual clocks to the real ones, for every argument the
+// table marks [time:<use>].
 class TimeView {
 public:
     void bind(SyscallPath& path, ViewStore& store, const TimeOptions& options);
     // The virtual CLOCK_REALTIME now, in ns (also SOURCE_DATE_EPOCH's base).
     std::int64_t realtime_ns() const;
+    // The layout of a [time:<use>] struct argument; nullopt for one lstar cannot read.
+    static std::optional<TimeLayout> layout_of(const ArgMeta& arg);
 
 private:
     std::int64_t clock_ns(int clock) const;  // the virtual reading of a clock; -1: an unknown clock
     std::int64_t to_real_deadline(int clock, std::int64_t virtual_ns) const;
-    // A sleep's or timeout's request at `req` (timespec: unit 1 ns; timeval: 1000).
-    HandlerResult sleep_enter(Task& task, int clock, bool absolute, std::uint64_t req, bool wide, std::int64_t unit);
-    void sleep_exit(Task& task, std::uint64_t rem, bool wide, std::int64_t unit, bool updated_in_place);
+    std::int64_t to_real_wait(std::int64_t ns) const;
+    std::int64_t to_virtual_wait(std::int64_t ns) const;
+    void bind_marked(SyscallPath& path);
+    void bind_by_call(SyscallPath& path);
+    HandlerResult move_time(Task& task, int arg, int clock, bool absolute, bool countdown);
+    void wait_back(Task& task, int arg);
+    bool redirect(Task& task, int arg, const TimeLayout& layout, const std::int64_t ns[2], bool countdown);
+    void change_arg(Task& task, int arg, std::uint64_t value);
+    void put_back(Task& task);
 
     ViewStore* store_ = nullptr;
     TimeOptions options_;
-    struct PendingSleep {
-        std::uint64_t addr;
-        std::int64_t sec, nsec;  // the program's own request (nsec: in the struct's unit), put back at exit
+    // The arguments a call runs with instead of the program's, put back at its exit.
+    struct Changed {
+        std::uint64_t call = 0;  // Task::calls at entry
+        std::uint8_t mask = 0;   // bit i: argument i was changed
+        std::uint64_t original[kMaxArgs] = {};
+        int countdown_arg = -1;  // its scratch copy holds what the kernel left of the wait
+        std::uint64_t countdown_at = 0;
+        TimeLayout layout;
     };
-    std::map<pid_t, PendingSleep> pending_;
-    std::map<pid_t, std::vector<std::uint8_t>> pending_itimer_;  // setitimer's request, put back at exit
+    std::map<pid_t, Changed> changed_;
 };
 
 // handlers/random.cpp: --seed N: getrandom, reads of /dev/urandom and /dev/random,
@@ -132,9 +156,12 @@ private:
 // says). Each file is a memfd the session opens and carries like an output; an
 // open of its path is pointed at the descriptor through /proc, so each open gets
 // its own offset and read, fstat, lseek and close behave as on a regular file.
+// With proc_syscall, also /proc/<pid>/syscall (and /proc/self/, /proc/thread-self/,
+// .../task/<tid>/) of a task on the path: the call as the path sees it (the kernel's
+// format), remade at each read from the start, in a memfd of its own per open.
 class VirtualFiles final : public SessionOutput {
 public:
-    void bind(SyscallPath& path, const UtsnameOptions& names);
+    void bind(SyscallPath& path, const UtsnameOptions& names, bool proc_syscall);
     bool empty() const { return files_.empty(); }
 
     Status open() override;
@@ -143,11 +170,16 @@ public:
 
 private:
     HandlerResult open_enter(Task& task, int dirfd, int path_arg, int flags);
+    HandlerResult open_syscall_file(Task& task, int path_arg, int flags, pid_t target);
+    void refresh_syscall_file(Task& task, int fd, std::optional<std::uint64_t> offset);
+    std::string syscall_line(const Task& reader, pid_t target) const;
     struct File {
         std::string path, content;
         int fd = -1;
     };
     std::vector<File> files_;
+    const TaskRegistry* tasks_ = nullptr;  // --proc-syscall: the tasks whose syscall files are served
+    std::map<pid_t, int> made_;            // a syscall file's memfd, until the open that serves it is done
 };
 
 // handlers/fs_view.cpp: --root, --bind, --read-only, --hide, --cwd. Every `path`
@@ -191,10 +223,9 @@ public:
     // returns VALUE (a number, or -ENAME), in every ABI that has it.
     Status bind_constant_result(SyscallPath& path, std::string_view spec);
     // --hostname NAME, --uname-*.
-    void bind_utsname(SyscallPath& path, UtsnameOptions options) {
-        files_.bind(path, options);
-        utsname_.bind(path, std::move(options));
-    }
+    void bind_utsname(SyscallPath& path, UtsnameOptions options) { utsname_.bind(path, std::move(options)); }
+    // The files uname's names repeat, and with proc_syscall (--proc-syscall) the tasks' syscall files.
+    void bind_files(SyscallPath& path, const UtsnameOptions& names, bool proc_syscall) { files_.bind(path, names, proc_syscall); }
     void bind_identity(SyscallPath& path, const IdentityOptions& options) { identity_.bind(path, store_, options); }
     void bind_time(SyscallPath& path, const TimeOptions& options) { time_.bind(path, store_, options); }
     void bind_random(SyscallPath& path, std::uint64_t seed) { random_.bind(path, store_, seed); }

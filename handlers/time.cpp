@@ -3,16 +3,23 @@
 // together, in the view's shared record) is the origin: from there the virtual
 // real time starts at the chosen instant (or the real one plus an offset) and
 // runs at the chosen speed (or stands still), the monotonic clocks run at that
-// speed, and sleeps and timeouts are shortened by it. CPU-time clocks and the
+// speed, and sleeps and timeouts are shortened by it. Which arguments are times,
+// and of which kind, is the table's [time:<use>] marks. CPU-time clocks and the
 // stat family's timestamps are left true.
+#include <linux/futex.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -60,7 +67,7 @@ long write_pair(Task& task, std::uint64_t addr, bool wide, std::int64_t a, std::
         std::int64_t w[2] = {a, b};
         return copy_bytes_to_user(*task.mem, addr, w, sizeof w);
     }
-    std::int32_t w[2] = {static_cast<std::int32_t>(a), static_cast<std::int32_t>(b)};
+    std::int32_t w[2] = {static_cast<std::int32_t>(std::min<std::int64_t>(a, INT32_MAX)), static_cast<std::int32_t>(b)};
     return copy_bytes_to_user(*task.mem, addr, w, sizeof w);
 }
 long write_ns(Task& task, std::uint64_t addr, bool wide, std::int64_t ns, std::int64_t unit) {
@@ -174,43 +181,318 @@ std::int64_t TimeView::clock_ns(int clock) const {
     return -1;
 }
 
+namespace {
+// A time in ns from a double, rounded up (a wait never ends before the program's
+// clock has passed its end), within what a timespec of lstar's can hold.
+std::int64_t clamp_ns(double ns) { return static_cast<std::int64_t>(std::clamp(std::ceil(ns), -9e18, 9e18)); }
+}  // namespace
+
 // A virtual deadline on a clock, as the real one the host waits for.
 std::int64_t TimeView::to_real_deadline(int clock, std::int64_t virtual_ns) const {
     double rate = realtime_family(clock) && options_.freeze ? 1.0 : options_.speed;
-    return read_clock(clock) + static_cast<std::int64_t>(static_cast<double>(virtual_ns - clock_ns(clock)) / rate);
+    std::int64_t now = read_clock(clock);
+    std::int64_t ahead = clamp_ns(static_cast<double>(virtual_ns - clock_ns(clock)) / rate);
+    return ahead > 0 && now > INT64_MAX - ahead ? INT64_MAX : std::max<std::int64_t>(0, now + ahead);
 }
 
-HandlerResult TimeView::sleep_enter(Task& task, int clock, bool absolute, std::uint64_t req, bool wide,
-                                    std::int64_t unit) {
-    if (!req) return kPassThrough;
-    if (absolute ? !(realtime_family(clock) || monotonic_family(clock)) : options_.speed == 1.0) return kPassThrough;
-    if (absolute && monotonic_family(clock) && options_.speed == 1.0) return kPassThrough;
-    std::int64_t sec = 0, frac = 0;
-    if (!read_pair(task, req, wide, &sec, &frac) || frac < 0 || frac >= kNs / unit || sec < 0) return kPassThrough;
-    std::int64_t ns = sec * kNs + frac * unit;
-    std::int64_t real = absolute ? to_real_deadline(clock, ns) : static_cast<std::int64_t>(static_cast<double>(ns) / options_.speed);
-    if (real < 0) real = 0;
-    // The request is rewritten in place for the call and put back at exit (the
-    // kernel has read it by then); a request lstar cannot write is left as it is.
-    if (write_ns(task, req, wide, real, unit) != 0) return kPassThrough;
-    pending_[task.tid] = PendingSleep{req, sec, frac};
+// A wait of the program's as the host's (shortened by the speed), and back.
+std::int64_t TimeView::to_real_wait(std::int64_t ns) const {
+    if (ns <= 0) return ns;
+    return std::max<std::int64_t>(1, clamp_ns(static_cast<double>(ns) / options_.speed));
+}
+std::int64_t TimeView::to_virtual_wait(std::int64_t ns) const {
+    return ns <= 0 ? ns : clamp_ns(static_cast<double>(ns) * options_.speed);
+}
+
+std::optional<TimeLayout> TimeView::layout_of(const ArgMeta& arg) {
+    struct Named {
+        std::string_view name;
+        TimeLayout layout;
+    };
+    static constexpr Named kLayouts[] = {
+        {"__kernel_timespec", {true, 1, 1}},        {"old_timespec32", {false, 1, 1}},
+        {"__kernel_old_timeval", {true, 1000, 1}},  {"old_timeval32", {false, 1000, 1}},
+        {"__kernel_itimerspec", {true, 1, 2}},      {"old_itimerspec32", {false, 1, 2}},
+        {"__kernel_old_itimerval", {true, 1000, 2}}, {"old_itimerval32", {false, 1000, 2}},
+    };
+    for (const Named& n : kLayouts)
+        if (n.name == arg.param) return n.layout;
+    return std::nullopt;
+}
+
+namespace {
+
+// Times this far off (about 285 years from 0, or from the epoch) are "for ever":
+// left as the program gave them.
+constexpr std::int64_t kForeverSec = 9000000000;
+
+// The one or two times (an itimer's interval, then its value) at addr, in ns.
+bool read_times(Task& task, std::uint64_t addr, const TimeLayout& layout, std::int64_t ns[2]) {
+    for (int i = 0; i < layout.values; ++i) {
+        std::int64_t sec = 0, frac = 0;
+        if (!read_pair(task, addr + static_cast<std::uint64_t>(i) * (layout.wide ? 16 : 8), layout.wide, &sec, &frac))
+            return false;
+        if (sec < 0 || sec > kForeverSec || frac < 0 || frac >= kNs / layout.unit) return false;
+        ns[i] = sec * kNs + frac * layout.unit;
+    }
+    return true;
+}
+long write_times(Task& task, std::uint64_t addr, const TimeLayout& layout, const std::int64_t ns[2]) {
+    for (int i = 0; i < layout.values; ++i)
+        if (long err = write_ns(task, addr + static_cast<std::uint64_t>(i) * (layout.wide ? 16 : 8), layout.wide, ns[i],
+                                layout.unit))
+            return err;
+    return 0;
+}
+
+bool scaled_clock(int clock) { return realtime_family(clock) || monotonic_family(clock); }
+
+// The clock of a timerfd (its fdinfo's "clockid:") or of a POSIX timer (the
+// "ClockID:" of its entry in /proc/<pid>/timers); -1 when it cannot be told.
+int clock_in_proc(const std::string& file, std::string_view entry_key, long entry, std::string_view clock_key) {
+    std::ifstream in(file);
+    bool in_entry = entry_key.empty();
+    for (std::string line; std::getline(in, line);) {
+        std::string_view l = line;
+        if (!entry_key.empty() && l.starts_with(entry_key)) in_entry = std::atol(line.c_str() + entry_key.size()) == entry;
+        if (in_entry && l.starts_with(clock_key)) return std::atoi(line.c_str() + clock_key.size());
+    }
+    return -1;
+}
+int timerfd_clock(const Task& task, int fd) {
+    return clock_in_proc(fmt::format("/proc/{}/fdinfo/{}", task.tgid, fd), {}, 0, "clockid:");
+}
+int timer_clock(const Task& task, long id) {
+    return clock_in_proc(fmt::format("/proc/{}/timers", task.tgid), "ID:", id, "ClockID:");
+}
+
+}  // namespace
+
+// The time at argument `arg` replaced for the call by `ns`: written where the
+// backend lets a handler put a call's data (UserMemory::scratch) and the argument
+// pointed there, so the program's own (perhaps read-only, perhaps shared with
+// other threads) struct is never changed. put_back undoes it at the exit.
+bool TimeView::redirect(Task& task, int arg, const TimeLayout& layout, const std::int64_t ns[2], bool countdown) {
+    std::uint64_t at = task.mem->scratch(task, layout.size());
+    if (!at || write_times(task, at, layout, ns) != 0) return false;
+    Changed& c = changed_[task.tid];
+    if (c.call != task.calls) c = Changed{task.calls};
+    c.original[arg] = task.arg(arg);
+    c.mask |= static_cast<std::uint8_t>(1u << arg);
+    if (countdown) {
+        c.countdown_arg = arg;
+        c.countdown_at = at;
+        c.layout = layout;
+    }
+    task.set_arg(arg, at);
+    return true;
+}
+
+void TimeView::change_arg(Task& task, int arg, std::uint64_t value) {
+    Changed& c = changed_[task.tid];
+    if (c.call != task.calls) c = Changed{task.calls};
+    c.original[arg] = task.arg(arg);
+    c.mask |= static_cast<std::uint8_t>(1u << arg);
+    task.set_arg(arg, value);
+}
+
+void TimeView::put_back(Task& task) {
+    auto it = changed_.find(task.tid);
+    if (it == changed_.end()) return;
+    Changed c = it->second;
+    changed_.erase(it);
+    if (c.call != task.calls) return;  // left by a call that never came back
+    if (c.countdown_arg >= 0) {
+        // What the kernel left of the wait, in the program's time, in the program's struct.
+        std::int64_t ns[2] = {};
+        if (read_times(task, c.countdown_at, c.layout, ns)) {
+            for (std::int64_t& v : ns) v = to_virtual_wait(v);
+            write_times(task, c.original[c.countdown_arg], c.layout, ns);
+        }
+    }
+    for (int i = 0; i < kMaxArgs; ++i)
+        if (c.mask & (1u << i)) task.set_arg(i, c.original[i]);
+}
+
+// A wait (relative) or an instant on `clock` (absolute) at argument `arg`, as the host's.
+HandlerResult TimeView::move_time(Task& task, int arg, int clock, bool absolute, bool countdown) {
+    std::uint64_t addr = task.arg(arg);
+    std::optional<TimeLayout> layout = task.sc ? layout_of(task.sc->effective().args[arg]) : std::nullopt;
+    if (!addr || !layout) return kPassThrough;
+    if (absolute ? !scaled_clock(clock) : options_.speed == 1.0) return kPassThrough;
+    if (absolute && monotonic_family(clock) && options_.speed == 1.0) return kPassThrough;  // the host's own
+    std::int64_t ns[2] = {};
+    if (!read_times(task, addr, *layout, ns)) return kPassThrough;  // the host gives the error
+    // An itimer's interval is a wait; its value (the last) is the instant. Zero disarms.
+    for (int i = 0; i < layout->values; ++i)
+        if (ns[i] != 0) ns[i] = absolute && i == layout->values - 1 ? to_real_deadline(clock, ns[i]) : to_real_wait(ns[i]);
+    redirect(task, arg, *layout, ns, countdown);
     return kPassThrough;
 }
 
-void TimeView::sleep_exit(Task& task, std::uint64_t rem, bool wide, std::int64_t unit, bool updated_in_place) {
-    auto it = pending_.find(task.tid);
-    if (it == pending_.end()) return;
-    PendingSleep p = it->second;
-    pending_.erase(it);
-    // What is left, in the program's time: written back by the kernel into the request
-    // itself (select, ppoll, pselect6), or into rem when a sleep was interrupted.
-    if (updated_in_place) rem = p.addr;
-    std::int64_t rsec = 0, rfrac = 0;
-    bool have_rem = rem && (updated_in_place || task.retval == -EINTR) && read_pair(task, rem, wide, &rsec, &rfrac);
-    write_pair(task, p.addr, wide, p.sec, p.nsec);
-    if (have_rem)
-        write_ns(task, rem, wide, static_cast<std::int64_t>(static_cast<double>(rsec * kNs + rfrac * unit) * options_.speed),
-                 unit);
+// What the kernel wrote at argument `arg` (what is left of a wait, a timer's
+// remaining time and interval), in the program's time.
+void TimeView::wait_back(Task& task, int arg) {
+    std::uint64_t addr = task.arg(arg);
+    std::optional<TimeLayout> layout = task.sc ? layout_of(task.sc->effective().args[arg]) : std::nullopt;
+    std::int64_t ns[2] = {};
+    if (!addr || !layout || options_.speed == 1.0 || !read_times(task, addr, *layout, ns)) return;
+    for (std::int64_t& v : ns) v = to_virtual_wait(v);
+    write_times(task, addr, *layout, ns);
+}
+
+// Every argument the table marks [time:wait|wait_ms|countdown|left|deadline]: one
+// handler per entry point that reads the marks, so a call added to the table with
+// a mark is covered by construction.
+void TimeView::bind_marked(SyscallPath& path) {
+    for (const EntryMeta& e : entry_points()) {
+        bool any = false, call = false;
+        for (int i = 0; i < e.nargs; ++i) {
+            any = any || e.args[i].time != TimeUse::none;
+            call = call || e.args[i].time == TimeUse::by_call;
+        }
+        if (!any || call) continue;
+        bool instant = false;  // a deadline moves under an offset or a start too; a wait only under a speed
+        for (int i = 0; i < e.nargs; ++i) instant = instant || e.args[i].time == TimeUse::deadline;
+        if (!instant && options_.speed == 1.0) continue;
+        const EntryMeta* entry = &e;
+        path.bind_entry(e.entry, [this, entry](Task& task) {
+            for (int i = 0; i < entry->nargs; ++i) {
+                switch (entry->args[i].time) {
+                case TimeUse::wait: move_time(task, i, CLOCK_MONOTONIC, false, false); break;
+                case TimeUse::countdown: move_time(task, i, CLOCK_MONOTONIC, false, true); break;
+                case TimeUse::deadline: move_time(task, i, CLOCK_REALTIME, true, false); break;
+                case TimeUse::wait_ms:
+                    if (auto ms = static_cast<int>(task.arg(i)); ms > 0 && options_.speed != 1.0)
+                        change_arg(task, i, static_cast<std::uint64_t>(std::max<std::int64_t>(
+                                                1, static_cast<std::int64_t>(std::ceil(ms / options_.speed)))));
+                    break;
+                default: break;
+                }
+            }
+            return kPassThrough;
+        });
+        path.bind_exit_entry(e.entry, [this, entry](Task& task) {
+            put_back(task);
+            for (int i = 0; i < entry->nargs; ++i)
+                if (entry->args[i].time == TimeUse::left && task.retval == -EINTR) wait_back(task, i);
+            return kPassThrough;
+        });
+    }
+}
+
+// The [time:call] arguments: what they mean depends on the call's other arguments
+// (futex's op, the flags' TIMER_ABSTIME, a clock id) or on its object (the clock a
+// timerfd or a POSIX timer was made on).
+void TimeView::bind_by_call(SyscallPath& path) {
+    auto done = [this](Task& task) {
+        put_back(task);
+        return kPassThrough;
+    };
+    auto exit_entries = [&path, done](std::initializer_list<std::string_view> entries) {
+        for (std::string_view e : entries) path.bind_exit_entry(e, done);
+    };
+
+    // Sleeps: clock_nanosleep's request is relative or, with TIMER_ABSTIME, an
+    // instant on its clock; what is left of a relative one comes back scaled.
+    for (std::string_view e : {meta::sys_clock_nanosleep::name, meta::sys_clock_nanosleep_time32::name}) {
+        path.bind_entry(e, [this](Task& t) {
+            return move_time(t, 2, static_cast<int>(t.arg(0)), t.arg(1) & TIMER_ABSTIME, false);
+        });
+        path.bind_exit_entry(e, [this](Task& t) {
+            put_back(t);
+            if (!(t.arg(1) & TIMER_ABSTIME) && t.retval == -EINTR && scaled_clock(static_cast<int>(t.arg(0)))) wait_back(t, 3);
+            return kPassThrough;
+        });
+    }
+
+    // futex: FUTEX_WAIT's timeout is a wait; FUTEX_WAIT_BITSET's, FUTEX_WAIT_REQUEUE_PI's
+    // and FUTEX_LOCK_PI2's an instant on CLOCK_MONOTONIC (CLOCK_REALTIME with
+    // FUTEX_CLOCK_REALTIME), FUTEX_LOCK_PI's on CLOCK_REALTIME; for the other ops the
+    // argument is a number (val2), not a time.
+    for (std::string_view e : {meta::sys_futex::name, meta::sys_futex_time32::name}) {
+        path.bind_entry(e, [this](Task& t) {
+            int op = static_cast<int>(t.arg(1));
+            int clock = op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+            switch (op & FUTEX_CMD_MASK) {
+            case FUTEX_WAIT: return move_time(t, 3, CLOCK_MONOTONIC, false, false);
+            case FUTEX_WAIT_BITSET: case FUTEX_WAIT_REQUEUE_PI: case FUTEX_LOCK_PI2: return move_time(t, 3, clock, true, false);
+            case FUTEX_LOCK_PI: return move_time(t, 3, CLOCK_REALTIME, true, false);
+            default: return kPassThrough;
+            }
+        });
+    }
+    // futex_waitv and futex_wait (futex2): an instant on the clock they name.
+    path.bind_entry(meta::sys_futex_waitv::name, [this](Task& t) { return move_time(t, 3, static_cast<int>(t.arg(4)), true, false); });
+    path.bind_entry(meta::sys_futex_wait::name, [this](Task& t) { return move_time(t, 4, static_cast<int>(t.arg(5)), true, false); });
+    exit_entries({meta::sys_futex::name, meta::sys_futex_time32::name, meta::sys_futex_waitv::name, meta::sys_futex_wait::name});
+
+    // timerfd and POSIX timers: a new setting's interval is a wait, its value a wait
+    // or (TFD_TIMER_ABSTIME, TIMER_ABSTIME) an instant on the timer's clock; what the
+    // kernel reports (the old setting, gettime's) is what is left, in the program's time.
+    for (std::string_view e : {meta::sys_timerfd_settime::name, meta::sys_timerfd_settime32::name}) {
+        path.bind_entry(e, [this](Task& t) {
+            int clock = timerfd_clock(t, static_cast<int>(t.arg(0)));
+            return clock < 0 ? kPassThrough : move_time(t, 2, clock, t.arg(1) & TFD_TIMER_ABSTIME, false);
+        });
+        path.bind_exit_entry(e, [this](Task& t) {
+            put_back(t);
+            if (t.retval == 0) wait_back(t, 3);
+            return kPassThrough;
+        });
+    }
+    for (std::string_view e : {meta::sys_timer_settime::name, meta::sys_timer_settime32::name}) {
+        path.bind_entry(e, [this](Task& t) {
+            int clock = timer_clock(t, static_cast<long>(static_cast<std::int32_t>(t.arg(0))));
+            return clock < 0 || !scaled_clock(clock) ? kPassThrough : move_time(t, 2, clock, t.arg(1) & TIMER_ABSTIME, false);
+        });
+        path.bind_exit_entry(e, [this](Task& t) {
+            put_back(t);
+            int clock = timer_clock(t, static_cast<long>(static_cast<std::int32_t>(t.arg(0))));
+            if (t.retval == 0 && scaled_clock(clock)) wait_back(t, 3);
+            return kPassThrough;
+        });
+    }
+    for (std::string_view e : {meta::sys_timerfd_gettime::name, meta::sys_timerfd_gettime32::name})
+        path.bind_exit_entry(e, [this](Task& t) {
+            if (t.retval == 0) wait_back(t, 1);
+            return kPassThrough;
+        });
+    for (std::string_view e : {meta::sys_timer_gettime::name, meta::sys_timer_gettime32::name})
+        path.bind_exit_entry(e, [this](Task& t) {
+            if (t.retval == 0 && scaled_clock(timer_clock(t, static_cast<long>(static_cast<std::int32_t>(t.arg(0)))))) wait_back(t, 1);
+            return kPassThrough;
+        });
+
+    // The real-time interval timer (ITIMER_VIRTUAL and ITIMER_PROF count CPU time).
+    for (std::string_view e : {meta::sys_setitimer::name, meta::compat_sys_setitimer::name}) {
+        path.bind_entry(e, [this](Task& t) {
+            return static_cast<int>(t.arg(0)) == ITIMER_REAL ? move_time(t, 1, CLOCK_MONOTONIC, false, false) : kPassThrough;
+        });
+        path.bind_exit_entry(e, [this](Task& t) {
+            put_back(t);
+            if (t.retval == 0 && static_cast<int>(t.arg(0)) == ITIMER_REAL) wait_back(t, 2);
+            return kPassThrough;
+        });
+    }
+    for (std::string_view e : {meta::sys_getitimer::name, meta::compat_sys_getitimer::name})
+        path.bind_exit_entry(e, [this](Task& t) {
+            if (t.retval == 0 && static_cast<int>(t.arg(0)) == ITIMER_REAL) wait_back(t, 1);
+            return kPassThrough;
+        });
+
+    // alarm's seconds: shortened by the speed; what was left of the previous alarm, in
+    // the program's seconds.
+    if (options_.speed == 1.0) return;
+    LSTAR_SYSCALL_DEFINE(path, sys_alarm, [this](Task& t, unsigned int seconds) {
+        if (seconds > 0)
+            change_arg(t, 0, static_cast<std::uint64_t>(std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(seconds / options_.speed)))));
+        return kPassThrough;
+    });
+    LSTAR_SYSCALL_EXIT_DEFINE(path, sys_alarm, [this](Task& t, unsigned int) {
+        put_back(t);
+        return emulated(static_cast<std::int64_t>(std::ceil(static_cast<double>(t.retval) * options_.speed)));
+    });
 }
 
 void TimeView::bind(SyscallPath& path, ViewStore& store, const TimeOptions& options) {
@@ -247,120 +529,8 @@ void TimeView::bind(SyscallPath& path, ViewStore& store, const TimeOptions& opti
     LSTAR_SYSCALL_DEFINE(path, sys_time, [seconds](Task& t, Ptr tloc) { return seconds(t, tloc.addr(), 8); });
     LSTAR_SYSCALL_DEFINE(path, sys_time32, [seconds](Task& t, Ptr tloc) { return seconds(t, tloc.addr(), 4); });
 
-    // Sleeps: shortened by the speed; an absolute deadline as the real clock's.
-    LSTAR_SYSCALL_DEFINE(path, sys_nanosleep,
-                         [this](Task& t, Ptr req, Ptr) { return sleep_enter(t, CLOCK_MONOTONIC, false, req.addr(), true, 1); });
-    LSTAR_SYSCALL_DEFINE(path, sys_nanosleep_time32,
-                         [this](Task& t, Ptr req, Ptr) { return sleep_enter(t, CLOCK_MONOTONIC, false, req.addr(), false, 1); });
-    LSTAR_SYSCALL_DEFINE(path, sys_clock_nanosleep, [this](Task& t, int clock, int flags, Ptr req, Ptr) {
-        return sleep_enter(t, clock, flags & TIMER_ABSTIME, req.addr(), true, 1);
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_clock_nanosleep_time32, [this](Task& t, int clock, int flags, Ptr req, Ptr) {
-        return sleep_enter(t, clock, flags & TIMER_ABSTIME, req.addr(), false, 1);
-    });
-    LSTAR_SYSCALL_EXIT_DEFINE(path, sys_nanosleep, [this](Task& t, Ptr, Ptr rem) {
-        sleep_exit(t, rem.addr(), true, 1, false);
-        return kPassThrough;
-    });
-    LSTAR_SYSCALL_EXIT_DEFINE(path, sys_nanosleep_time32, [this](Task& t, Ptr, Ptr rem) {
-        sleep_exit(t, rem.addr(), false, 1, false);
-        return kPassThrough;
-    });
-    LSTAR_SYSCALL_EXIT_DEFINE(path, sys_clock_nanosleep, [this](Task& t, int, int flags, Ptr, Ptr rem) {
-        sleep_exit(t, flags & TIMER_ABSTIME ? 0 : rem.addr(), true, 1, false);
-        return kPassThrough;
-    });
-    LSTAR_SYSCALL_EXIT_DEFINE(path, sys_clock_nanosleep_time32, [this](Task& t, int, int flags, Ptr, Ptr rem) {
-        sleep_exit(t, flags & TIMER_ABSTIME ? 0 : rem.addr(), false, 1, false);
-        return kPassThrough;
-    });
-    if (options_.speed == 1.0) return;
-
-    // Timeouts the kernel counts down in place (select's timeval, ppoll's and
-    // pselect6's timespec): shortened for the call, what is left scaled back.
-    struct Timeout {
-        std::string_view entry;
-        int arg;
-        bool wide;
-        std::int64_t unit;
-    };
-    for (const Timeout& t : {Timeout{meta::sys_select::name, 4, true, 1000}, Timeout{meta::compat_sys_select::name, 4, false, 1000},
-                             Timeout{meta::sys_pselect6::name, 4, true, 1}, Timeout{meta::compat_sys_pselect6_time32::name, 4, false, 1},
-                             Timeout{meta::compat_sys_pselect6_time64::name, 4, true, 1}, Timeout{meta::sys_ppoll::name, 2, true, 1},
-                             Timeout{meta::compat_sys_ppoll_time32::name, 2, false, 1},
-                             Timeout{meta::compat_sys_ppoll_time64::name, 2, true, 1}}) {
-        path.bind_entry(t.entry, [this, t](Task& task) { return sleep_enter(task, CLOCK_MONOTONIC, false, task.arg(t.arg), t.wide, t.unit); });
-        path.bind_exit_entry(t.entry, [this, t](Task& task) {
-            sleep_exit(task, 0, t.wide, t.unit, true);
-            return kPassThrough;
-        });
-    }
-
-    // The real-time interval timer: its value and interval shortened for the
-    // call, the values it reports (the old one, getitimer's) in the program's time.
-    auto itimer = [this](Task& task, std::uint64_t addr, bool wide, double factor) {
-        for (std::uint64_t at : {addr, addr + (wide ? 16u : 8u)}) {
-            std::int64_t sec = 0, usec = 0;
-            if (!read_pair(task, at, wide, &sec, &usec) || (sec == 0 && usec == 0)) continue;
-            auto ns = static_cast<std::int64_t>(static_cast<double>(sec * kNs + usec * 1000) * factor);
-            write_ns(task, at, wide, std::max<std::int64_t>(ns, 1000), 1000);
-        }
-    };
-    struct Itimer {
-        std::string_view set, get;
-        bool wide;
-    };
-    for (const Itimer& i : {Itimer{meta::sys_setitimer::name, meta::sys_getitimer::name, true},
-                            Itimer{meta::compat_sys_setitimer::name, meta::compat_sys_getitimer::name, false}}) {
-        path.bind_entry(i.set, [this, i, itimer](Task& task) {
-            std::uint64_t value = task.arg(1);
-            if (static_cast<int>(task.arg(0)) != ITIMER_REAL || !value) return kPassThrough;
-            std::uint8_t original[32];
-            std::size_t size = i.wide ? 32 : 16;
-            if (copy_bytes_from_user(*task.mem, original, value, size) != 0) return kPassThrough;
-            itimer(task, value, i.wide, 1 / options_.speed);
-            pending_itimer_[task.tid].assign(original, original + size);
-            return kPassThrough;
-        });
-        path.bind_exit_entry(i.set, [this, i, itimer](Task& task) {
-            auto it = pending_itimer_.find(task.tid);
-            if (it == pending_itimer_.end()) return kPassThrough;
-            copy_bytes_to_user(*task.mem, task.arg(1), it->second.data(), it->second.size());
-            pending_itimer_.erase(it);
-            if (task.retval == 0 && task.arg(2)) itimer(task, task.arg(2), i.wide, options_.speed);
-            return kPassThrough;
-        });
-        path.bind_exit_entry(i.get, [this, i, itimer](Task& task) {
-            if (task.retval == 0 && static_cast<int>(task.arg(0)) == ITIMER_REAL) itimer(task, task.arg(1), i.wide, options_.speed);
-            return kPassThrough;
-        });
-    }
-
-    // Timeouts in milliseconds and alarm's seconds: shortened by the speed.
-    auto scaled = [this](std::int64_t amount) {
-        if (amount <= 0) return amount;
-        return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(static_cast<double>(amount) / options_.speed)));
-    };
-    LSTAR_SYSCALL_DEFINE(path, sys_poll, [scaled](Task& t, Ptr, unsigned int, int timeout) {
-        if (timeout > 0) t.set_arg(2, static_cast<std::uint64_t>(scaled(timeout)));
-        return kPassThrough;
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_epoll_wait, [scaled](Task& t, int, Ptr, int, int timeout) {
-        if (timeout > 0) t.set_arg(3, static_cast<std::uint64_t>(scaled(timeout)));
-        return kPassThrough;
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_epoll_pwait, [scaled](Task& t, int, Ptr, int, int timeout, Ptr, std::size_t) {
-        if (timeout > 0) t.set_arg(3, static_cast<std::uint64_t>(scaled(timeout)));
-        return kPassThrough;
-    });
-    LSTAR_SYSCALL_DEFINE(path, sys_alarm, [scaled](Task& t, unsigned int seconds) {
-        if (seconds > 0) t.set_arg(0, static_cast<std::uint64_t>(scaled(seconds)));
-        return kPassThrough;
-    });
-    LSTAR_SYSCALL_EXIT_DEFINE(path, sys_alarm, [this](Task& t, unsigned int) {
-        // What was left of the previous alarm, in the program's seconds.
-        return emulated(static_cast<std::int64_t>(std::ceil(static_cast<double>(t.retval) * options_.speed)));
-    });
+    bind_marked(path);
+    bind_by_call(path);
 }
 
 }  // namespace lstar

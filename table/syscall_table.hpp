@@ -95,6 +95,26 @@ constexpr PathUse path_use(std::string_view param) {
     return param.empty() ? PathUse::follow : path_use_from_name(param).value_or(PathUse::follow);
 }
 
+// How a call uses a time argument ([time:<use>] after its kind in tbl/signatures.tbl),
+// for the view of time (handlers/time.cpp) to move it to the host's clocks: a wait
+// shortened by a speed, an instant moved from the virtual clock to the real one.
+enum class TimeUse : std::uint8_t {
+    none,       // no such argument
+    wait,       // how long to wait, read by the kernel (a timespec or timeval)
+    wait_ms,    // how long to wait, in milliseconds (an int; negative: for ever)
+    countdown,  // how long to wait; the kernel writes back what is left (select, ppoll)
+    left,       // written by the kernel: what was left of an interrupted wait (nanosleep's rmtp)
+    deadline,   // an absolute instant on CLOCK_REALTIME (mq_timedsend)
+    by_call,    // relative or absolute, on which clock: the call's other arguments or its
+                // object say (futex's op, clock_nanosleep's flags, a timerfd's clock); spelled "call"
+};
+inline constexpr std::string_view kTimeUseNames[] = {"none", "wait", "wait_ms", "countdown", "left", "deadline", "call"};
+constexpr std::optional<TimeUse> time_use_from_name(std::string_view name) {
+    for (std::size_t i = 1; i < std::size(kTimeUseNames); ++i)
+        if (kTimeUseNames[i] == name) return static_cast<TimeUse>(i);
+    return std::nullopt;
+}
+
 // Strace-style classes (trace=%file ...), a bit each.
 enum SyscallClass : std::uint32_t {
     kClassFile = 1u << 0,     // %file: takes a file name
@@ -168,6 +188,7 @@ struct ArgMeta {
     // xlat::Set (table/xlat_ids.hpp), for struct kinds the StructId
     // (table/struct_ids.hpp); 0 otherwise. lstar-gen checks that it exists.
     std::uint16_t param_id = 0;
+    TimeUse time = TimeUse::none;  // [time:<use>]
 };
 
 // The metadata of one entry point (sys_write, compat_sys_open, ...).

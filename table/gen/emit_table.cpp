@@ -56,9 +56,10 @@ void emit_entry(std::string& out, const Inputs& in, std::string_view entry, cons
     std::uint32_t classes = sig ? sig->classes : 0;
     fmt::format_to(std::back_inserter(out), "    {{{}, {}, {{\n", cxx_string(entry), sig ? sig->args.size() : 0);
     for (const SigArg& a : sig ? sig->args : std::vector<SigArg>{}) {
-        fmt::format_to(std::back_inserter(out), "        {{{}, {}, {}, {}, {}, {}, {}, {}}},\n", cxx_string(a.type),
-                       cxx_string(a.name), arg_kind_enumerator(a.kind), cxx_string(a.param), a.related,
-                       a.ctype.size, a.ctype.is_signed, param_id(in, a));
+        fmt::format_to(std::back_inserter(out), "        {{{}, {}, {}, {}, {}, {}, {}, {}, lstar::TimeUse::{}}},\n",
+                       cxx_string(a.type), cxx_string(a.name), arg_kind_enumerator(a.kind), cxx_string(a.param),
+                       a.related, a.ctype.size, a.ctype.is_signed, param_id(in, a),
+                       a.time.empty() ? "none" : a.time == "call" ? "by_call" : a.time);
     }
     std::string names = names_of_bits(classes, kClassNames) + " " + names_of_bits(flags, kEntryFlagNames);
     fmt::format_to(std::back_inserter(out), "    }}, 0x{:x}u, 0x{:x}u}},{}\n", classes, flags,

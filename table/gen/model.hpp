@@ -42,6 +42,7 @@ struct SigArg {
     std::string name;
     std::string kind;   // a kArgKindNames spelling
     std::string param;  // constant set, struct name or related argument; may be empty
+    std::string time;   // [time:<use>]: a kTimeUseNames spelling; may be empty
     int related = -1;   // index of the argument `param` names, kNoLen, kLenIsReturn
     CType ctype;
 };

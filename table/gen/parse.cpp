@@ -192,16 +192,26 @@ Width width_of(const std::string& entry) {
 // "const char __user * buf [in_buf:count]" -> type, name, kind, param.
 bool parse_arg(const Loc& loc, std::string_view text, SigArg& arg, Diag& diag) {
     std::string_view decl = text.substr(0, text.find('['));
-    if (decl.size() < text.size()) {
-        std::string spec = trim(text.substr(decl.size()));
-        if (!spec.ends_with(']')) {
-            diag.error(loc, "expected '[<kind>[:<param>]]' after argument '" + trim(decl) + "'");
+    // "[<kind>[:<param>]]", then optionally "[time:<use>]".
+    for (std::string rest = trim(text.substr(decl.size())); !rest.empty();) {
+        auto close = rest.find(']');
+        if (rest[0] != '[' || close == std::string::npos) {
+            diag.error(loc, "expected '[<kind>[:<param>]] [time:<use>]' after argument '" + trim(decl) + "'");
             return false;
         }
-        spec = spec.substr(1, spec.size() - 2);
+        std::string spec = rest.substr(1, close - 1);
+        rest = trim(std::string_view(rest).substr(close + 1));
         auto colon = spec.find(':');
-        arg.kind = trim(spec.substr(0, colon));
-        if (colon != std::string::npos) arg.param = trim(spec.substr(colon + 1));
+        std::string key = trim(spec.substr(0, colon)), value = colon == std::string::npos ? "" : trim(spec.substr(colon + 1));
+        if (key == "time") {
+            arg.time = value;
+        } else if (!arg.kind.empty()) {
+            diag.error(loc, "argument '" + trim(decl) + "' has two kinds");
+            return false;
+        } else {
+            arg.kind = key;
+            arg.param = value;
+        }
     }
     std::string d = trim(decl);
     auto name_start = d.find_last_of(" \t*");
@@ -278,6 +288,9 @@ void check_arg(Signature& sig, SigArg& arg, Diag& diag) {
         return;
     }
     arg.related = kNoLen;
+    if (!arg.time.empty() && !time_use_from_name(arg.time))
+        diag.error(sig.loc, sig.entry + ": argument '" + arg.name + "': unknown time use '" + arg.time +
+                                "' (wait, wait_ms, countdown, left, deadline, call)");
     std::string what = sig.entry + ": argument '" + arg.name + "': kind '" + arg.kind + "'";
     Param param = param_of(*kind);
     if (param == Param::none && !arg.param.empty()) {

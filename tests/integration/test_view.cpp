@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -293,6 +294,80 @@ TEST(ViewTime, TimeoutsAreScaledAndWhatIsLeftIsInTheProgramsTime) {
     }
 }
 
+// Every kind of timed wait (view_timers.c): relative ones under a speed, and
+// absolute ones at "virtual now + N" under a speed, a start and an offset. Each
+// must come back, and the program's clock must then read past its deadline
+// (which a deadline left on the virtual clock misses: the host would see it long
+// past, or hours ahead). The real time is a figure, not asserted.
+TEST(ViewTime, TimersAndTimeoutsOfEveryKindWakeAtTheProgramsDeadline) {
+    for (const std::string& b : kBackends) {
+        for (std::string spec : {"x10", "2000-01-01 00:00:00", "-2h", "+1d x4"}) {
+            auto start = std::chrono::steady_clock::now();
+            Result r = lstar_run(with({"--time", spec}, b), {prog("view_timers"), "200"});
+            double real = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            EXPECT_TRUE(r.exited(0)) << b << " " << spec << r.describe();
+            int ok = 0;
+            std::istringstream lines(r.out);
+            for (std::string line; std::getline(lines, line);) {
+                if (line.find("left_ms=") != std::string::npos || line.find(" skipped (") != std::string::npos) continue;
+                EXPECT_TRUE(line.ends_with(" ok")) << b << " --time '" << spec << "': " << line;
+                ok += line.ends_with(" ok");
+            }
+            EXPECT_GE(ok, 12) << b << " " << spec << r.describe();
+            std::string left;
+            for (std::string_view key : {"timerfd_gettime left_ms=", "timer_gettime left_ms="})
+                if (auto at = r.out.find(key); at != std::string::npos)
+                    left += " " + r.out.substr(at, r.out.find('\n', at) - at);
+            std::cout << "[ figure ] " << b << " --time '" << spec << "': 16 waits of 200 ms (program's time) took "
+                      << real << " s real;" << left << " (of 200, program's time)\n";
+        }
+    }
+}
+
+// lstar trace of a run under a speed shows the waits the program asked for (the
+// host's shorter copies are lstar's business), on both backends.
+TEST(ViewTime, TheTraceShowsTheProgramsOwnWaits) {
+    for (const std::string& b : kBackends) {
+        std::string trace;
+        Result r = lstar_trace(with({"--time", "x10", "-e", "trace=rt_sigtimedwait,semtimedop,ppoll"}, b),
+                               {prog("view_timers"), "200"}, &trace);
+        EXPECT_TRUE(r.exited(0)) << b << r.describe();
+        for (std::string_view call : {"rt_sigtimedwait([USR2], NULL, {tv_sec=0, tv_nsec=200000000}, 8)",
+                                      "[{sem_num=0, sem_op=-1, sem_flg=0}], 1, {tv_sec=0, tv_nsec=200000000})",
+                                      "ppoll(NULL, 0, {tv_sec=0, tv_nsec=200000000}, NULL, 8)"})
+            EXPECT_NE(trace.find(call), std::string::npos) << b << ": " << call << " not in\n" << trace;
+        EXPECT_EQ(trace.find("tv_nsec=20000000}"), std::string::npos) << b << trace;
+    }
+}
+
+// python3's own waits under a speed: threading (a lock's, an event's and a
+// condition's timed waits: futexes), queue, select, signal.sigtimedwait and a
+// timerfd through os, each seen whole on the program's monotonic clock.
+TEST(ViewTime, PythonsTimedWaitsUnderASpeed) {
+    if (!have("/usr/bin/python3")) GTEST_SKIP() << "python3 is not installed";
+    for (const std::string& b : kBackends) {
+        auto start = std::chrono::steady_clock::now();
+        Result r = lstar_run(with({"--time", "x10"}, b),
+                             {"python3", "-c",
+                              "import threading, queue, select, signal, time\n"
+                              "def took(f):\n t = time.monotonic(); f(); return time.monotonic() - t >= 1\n"
+                              "lock = threading.Lock(); lock.acquire()\n"
+                              "cond = threading.Condition()\n"
+                              "def wait_cond():\n with cond: cond.wait(1)\n"
+                              "def get():\n try: queue.Queue().get(timeout=1)\n except queue.Empty: pass\n"
+                              "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])\n"
+                              "print(took(lambda: lock.acquire(timeout=1)), took(lambda: threading.Event().wait(1)),"
+                              " took(wait_cond), took(get), took(lambda: select.select([], [], [], 1)),"
+                              " took(lambda: signal.sigtimedwait([signal.SIGUSR1], 1)),"
+                              " took(lambda: threading.Timer(1, lambda: None).run()))"},
+                             kPathEnv);
+        double real = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        EXPECT_EQ(r.out, "True True True True True True True\n") << b << r.describe();
+        std::cout << "[ figure ] " << b << ": python3's lock, event, condition, queue, select, sigtimedwait and Timer "
+                  << "waits of 1 s each under x10 took " << real << " s real\n";
+    }
+}
+
 // --- randomness -----------------------------------------------------------
 
 TEST(ViewRandom, SeededRunsReadTheSameBytes) {
@@ -393,6 +468,26 @@ TEST(ViewFiles, ProcFilesSayWhatUnameSays) {
                              kPathEnv);
         EXPECT_EQ(r.out, "9.9.9-virt\nvbox\n9.9.9-virt\nLinux version 9.9.9-virt\n9.9\nregular file 11\nrefused\n")
             << b << r.describe();
+    }
+}
+
+// /proc/self/syscall and /proc/<child>/syscall (the child blocked in read(2) on a
+// pipe) with --proc-syscall: the kernel's format, the call as the program made it
+// (its pc in the program's own text, not in lstar's runtime), checked by the
+// program the same way against the kernel's own file in a native run.
+TEST(ViewFiles, ProcSyscallShowsTheCallAsThePathSeesIt) {
+    Result native = run({prog("proc_syscall")});
+    EXPECT_TRUE(native.exited(0)) << native.describe();
+    EXPECT_TRUE(native.out.starts_with("self ok\nchild ok\n")) << "the kernel's own file: " << native.describe();
+    for (const std::string& b : kBackends) {
+        Result r = lstar_run(with({"--proc-syscall"}, b), {prog("proc_syscall")});
+        EXPECT_TRUE(r.exited(0)) << b << r.describe();
+        EXPECT_TRUE(r.out.starts_with("self ok\nchild ok\n")) << b << r.describe();
+        // Without it, the host's file: under inproc, for a read lstar traps (--seed), its pc is where lstar made the call.
+        Result host = lstar_run(with({"--seed", "1"}, b), {prog("proc_syscall")});
+        std::cout << "[ figure ] " << b << ": the host's /proc/self/syscall under lstar says \""
+                  << host.out.substr(0, host.out.find('\n')) << "\"; with --proc-syscall \""
+                  << r.out.substr(0, r.out.find('\n')) << "\"\n";
     }
 }
 

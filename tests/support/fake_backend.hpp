@@ -58,6 +58,10 @@ public:
         }
         return static_cast<long>(max);
     }
+    // Where a handler may put a call's data: the mapping's last kScratch bytes
+    // (tests keep their own data below them).
+    static constexpr std::size_t kScratch = 512;
+    std::uint64_t scratch(Task& /*task*/, std::size_t len) override { return len <= kScratch ? end() - kScratch : 0; }
 
 private:
     // How many of len bytes from addr are mapped (0 when addr itself is not).
@@ -99,6 +103,8 @@ public:
     }
 
     Task& task() { return task_; }
+    // What the host kernel does to memory when it runs a call (writes what a wait left).
+    std::function<void(Task&)> host;
     FakeMemory& memory() { return mem_; }
     // Every call the host kernel ran, in order, as (abi, registers).
     const std::vector<std::pair<Abi, PtRegs>>& host_log() const { return host_log_; }
@@ -121,6 +127,7 @@ public:
             o.host_regs = task_.regs;
             host_log_.emplace_back(task_.abi, task_.regs);
             task_.retval = host_result(c);
+            if (host) host(task_);
         }
         path_.syscall_exit(task_);
         o.exited = true;
