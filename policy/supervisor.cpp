@@ -197,11 +197,15 @@ std::string rule_text(const GlobRule& r) {
 struct Call {
     seccomp_notif* req;
     pid_t tid;
-    pid_t tgid;
-    long umask;
-    std::uint64_t cap_eff;
     const SyscallDesc* row;
     const EntryMeta* entry;
+    // /proc/<tid>/status, read when first needed.
+    mutable std::optional<TaskStatus> status_;
+    const TaskStatus& status() const {
+        if (!status_) status_ = task_status(tid);
+        return *status_;
+    }
+    pid_t tgid() const { return static_cast<pid_t>(status().tgid); }
 };
 
 // RESOLVE_* flags the walk honours (openat2's; the other calls: none).
@@ -267,6 +271,7 @@ struct Supervisor::Impl {
     }
     // Runs f in the performing thread and returns its result (-errno or a value).
     long perform(const std::function<long()>& f) {
+        if (!performer.joinable()) return f();  // no Landlock domain: the serving thread itself
         long result = 0;
         bool done = false;
         std::mutex m;
@@ -408,9 +413,9 @@ struct Supervisor::Impl {
                 }
                 std::string text;
                 if (proc_root && name == "self") {
-                    text = std::to_string(c.tgid);
+                    text = std::to_string(c.tgid());
                 } else if (proc_root && name == "thread-self") {
-                    text = fmt::format("{}/task/{}", c.tgid, c.tid);
+                    text = fmt::format("{}/task/{}", c.tgid(), c.tid);
                 } else {
                     char buf[PATH_MAX];
                     ssize_t n = ::readlinkat(next.fd, "", buf, sizeof buf);
@@ -461,7 +466,7 @@ struct Supervisor::Impl {
             return 0;
         }
         say(c, "denied", given, real, *d.rule, d.limit_reached);
-        if (d.rule->action.kind == ActionKind::kill_process) ::kill(c.tgid, SIGKILL);
+        if (d.rule->action.kind == ActionKind::kill_process) ::kill(c.tgid(), SIGKILL);
         return d.rule->action.kind == ActionKind::errno_ ? -d.rule->action.err : -EPERM;
     }
 
@@ -561,8 +566,11 @@ struct Supervisor::Impl {
         std::string given;
         if (int err = read_path(c.tid, args[path_i], given); err < 0) return respond(listener, c, 0, err);
         if (!still_valid(listener, c)) return;  // the task is gone (its pid may be another's now)
-        if (c.umask >= 0) mode &= ~static_cast<std::uint64_t>(c.umask);
         bool tmpfile = (flags & O_TMPFILE) == O_TMPFILE;
+        if ((flags & O_CREAT) || tmpfile) {
+            long umask = c.status().umask;
+            if (umask >= 0) mode &= ~static_cast<std::uint64_t>(umask);
+        }
         unsigned acc = flags & O_ACCMODE;
         unsigned access = (flags & O_PATH) ? kGlobAny
                                            : (acc != O_WRONLY ? kGlobRead : 0u) | (acc != O_RDONLY ? kGlobWrite : 0u) |
@@ -644,7 +652,7 @@ struct Supervisor::Impl {
         int flags_i = arg_of_kind(e, ArgKind::flags);
         std::uint64_t flags = flags_i >= 0 ? static_cast<std::uint32_t>(args[flags_i]) : 0;
         // The kernel asks for CAP_DAC_READ_SEARCH; lstar may have it where the task has not.
-        if (!(c.cap_eff & (1ull << 2))) return respond(listener, c, 0, -EPERM);
+        if (!(c.status().cap_eff & (1ull << 2))) return respond(listener, c, 0, -EPERM);
         struct {
             file_handle head;
             unsigned char bytes[MAX_HANDLE_SZ];
@@ -751,9 +759,8 @@ struct Supervisor::Impl {
     void handle(int listener, seccomp_notif* req) {
         Abi abi = req->data.arch == AUDIT_ARCH_I386 ? Abi::i386 : Abi::x86_64;
         const SyscallDesc* row = find_syscall(abi, req->data.nr);
-        TaskStatus st = task_status(static_cast<pid_t>(req->pid));
-        Call c{req, static_cast<pid_t>(req->pid), static_cast<pid_t>(st.tgid), st.umask, st.cap_eff, row, row ? &row->effective() : nullptr};
-        if (!row || c.tgid < 0) return respond(listener, c, 0, -ENOSYS);
+        Call c{req, static_cast<pid_t>(req->pid), row, row ? &row->effective() : nullptr, {}};
+        if (!row) return respond(listener, c, 0, -ENOSYS);
         switch (supervised_kind(*c.entry)) {
         case SupervisedKind::open: return handle_open(listener, c);
         case SupervisedKind::open_handle: return handle_by_handle(listener, c);
@@ -849,6 +856,14 @@ int Supervisor::enter_in_child() const noexcept {
 
 Status Supervisor::start(bool quiet) {
     quiet_ = quiet;
+    if (landlock_ < 0) {
+        thread_ = std::thread([this] {
+            // Its own file-system context (umask 0) for the calls it makes.
+            if (::unshare(CLONE_FS) == 0) ::umask(0);
+            serve();
+        });
+        return {};
+    }
     impl_->performer = std::thread([this] { impl_->performer_loop(landlock_); });
     {
         std::unique_lock lock(impl_->mutex);
