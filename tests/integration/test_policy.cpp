@@ -480,3 +480,24 @@ TEST_F(Supervised, BadRulesStopBeforeTheProgramStarts) {
         EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the program ran despite: " << c.message;
     }
 }
+
+// The calls lstar makes for the program get no more than the program would: they
+// are made in a thread that entered the sandbox's Landlock domain.
+TEST_F(Supervised, PerformedCallsStayInTheLandlockDomain) {
+    std::ofstream(dir_ + "/sub/f") << "landlocked\n";
+    Result r = lstar_run({"--backend=ptrace", "-q", "--deny-path", dir_ + "/sub", "--deny-glob", dir_ + "/s[e]cr*"},
+                         {"sh", "-c", "cat " + dir_ + "/sub/f || echo no-sub; cat " + dir_ + "/secret || echo no-secret; cat " + dir_ +
+                                          "/allowed"});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "no-sub\nno-secret\nfine\n") << r.err;
+}
+
+// Under lstar trace, a supervised call is traced with the result lstar gave.
+TEST_F(Supervised, TracedCallsShowTheirAnswers) {
+    std::string trace;
+    Result r = lstar_trace({"-e", "trace=openat", "--deny-glob", dir_ + "/s[e]cr*"}, {"cat", dir_ + "/secret", dir_ + "/allowed"}, &trace);
+    EXPECT_TRUE(r.exited(1)) << r.describe();
+    EXPECT_EQ(r.out, "fine\n");
+    EXPECT_NE(trace.find("openat(AT_FDCWD, \"" + dir_ + "/secret\", O_RDONLY) = -1 EACCES (Permission denied)"), std::string::npos) << trace;
+    EXPECT_NE(trace.find("openat(AT_FDCWD, \"" + dir_ + "/allowed\", O_RDONLY) = 3"), std::string::npos) << trace;
+}
