@@ -4,9 +4,7 @@
 
 namespace lstar::policy {
 
-namespace {
-
-std::vector<std::string_view> split(std::string_view path) {
+std::vector<std::string_view> split_path(std::string_view path) {
     std::vector<std::string_view> out;
     while (!path.empty()) {
         std::size_t slash = path.find('/');
@@ -17,6 +15,8 @@ std::vector<std::string_view> split(std::string_view path) {
     }
     return out;
 }
+
+namespace {
 
 // A class at pattern[i] ('['): whether c is in it; i moves past its ']'.
 bool match_class(std::string_view p, std::size_t& i, char c) {
@@ -96,7 +96,7 @@ Result<Glob> Glob::parse(std::string_view text) {
     if (text.empty()) return error("an empty glob (write an absolute pattern such as /home/*/.ssh/** or **/*.pem)");
     if (text[0] != '/' && text.substr(0, 3) != "**/" && text != "**")
         return error(fmt::format("glob '{}' must be absolute or start with **/ (write **/{})", text, text));
-    for (std::string_view name : split(text)) {
+    for (std::string_view name : split_path(text)) {
         if (name.find("**") != std::string_view::npos && name != "**")
             return error(fmt::format("glob '{}': ** must be a whole name (a/**/b), not part of '{}'", text, name));
         if (name == "." || name == "..")
@@ -116,8 +116,8 @@ Result<Glob> Glob::parse(std::string_view text) {
     return g;
 }
 
-bool Glob::matches(std::string_view path) const { return match_names(names_, 0, split(path), 0, false, false); }
+bool Glob::matches(std::string_view path) const { return match_names(names_, 0, split_path(path), 0, false, false); }
 
-bool Glob::anchors_beneath(std::string_view dir) const { return match_names(names_, 0, split(dir), 0, true, false); }
+bool Glob::anchors_beneath(std::string_view dir) const { return match_names(names_, 0, split_path(dir), 0, true, false); }
 
 }  // namespace lstar::policy

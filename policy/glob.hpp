@@ -31,6 +31,9 @@ private:
     std::vector<std::string> names_;  // "**" for any number of names
 };
 
+// The names of a path, without empty ones ("/a//b/" is a, b).
+std::vector<std::string_view> split_path(std::string_view path);
+
 // One name against one name pattern (`*`, `?`, classes).
 bool match_name(std::string_view pattern, std::string_view name);
 

@@ -188,6 +188,22 @@ TaskStatus task_status(pid_t tid) {
     return out;
 }
 
+// One byte that carries one descriptor (SCM_RIGHTS): the listener, child to lstar.
+struct FdMessage {
+    char byte = 'L';
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    FdMessage() {
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+    }
+    FdMessage(const FdMessage&) = delete;
+    FdMessage& operator=(const FdMessage&) = delete;
+};
+
 // A rule as a denial names it: "--deny-glob PATTERN", or "p.toml:7 glob PATTERN".
 std::string rule_text(const GlobRule& r) {
     return r.origin.rfind("--", 0) == 0 ? r.origin : fmt::format("{} glob {}", r.origin, r.glob);
@@ -350,14 +366,7 @@ struct Supervisor::Impl {
         Fd cur(::dup(start.fd));
         std::deque<std::string> names;
         auto push_front_path = [&](std::string_view p) {
-            std::vector<std::string> parts;
-            while (!p.empty()) {
-                std::size_t slash = p.find('/');
-                std::string_view name = p.substr(0, slash);
-                if (!name.empty()) parts.emplace_back(name);
-                if (slash == std::string_view::npos) break;
-                p.remove_prefix(slash + 1);
-            }
+            std::vector<std::string_view> parts = split_path(p);
             names.insert(names.begin(), parts.begin(), parts.end());
         };
         out.trailing_slash = path.back() == '/';
@@ -832,14 +841,8 @@ int Supervisor::enter_in_child() const noexcept {
     if (listener < 0 && errno == EINVAL)
         listener = static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
     if (listener < 0) return -errno;
-    char byte = 'L';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    FdMessage m;
+    msghdr& msg = m.msg;
     cmsghdr* cm = CMSG_FIRSTHDR(&msg);
     cm->cmsg_level = SOL_SOCKET;
     cm->cmsg_type = SCM_RIGHTS;
@@ -893,14 +896,8 @@ void Supervisor::serve() {
         if (fds[0].revents) break;
         if (fds[1].revents & POLLIN) {
             // A launched child's listener.
-            char byte;
-            iovec iov{&byte, 1};
-            alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-            msghdr msg{};
-            msg.msg_iov = &iov;
-            msg.msg_iovlen = 1;
-            msg.msg_control = control;
-            msg.msg_controllen = sizeof control;
+            FdMessage m;
+            msghdr& msg = m.msg;
             if (::recvmsg(parent_socket_, &msg, MSG_CMSG_CLOEXEC) == 1)
                 for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
                     if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {

@@ -20,14 +20,18 @@ using namespace itg;
 
 namespace {
 
+// A scratch directory with the attacks' targets: secret, allowed, sub/.
+std::string secret_scratch_dir() {
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/secret") << "SECRET\n";
+    std::ofstream(dir + "/allowed") << "fine\n";
+    ::mkdir((dir + "/sub").c_str(), 0755);
+    return dir;
+}
+
 class Sandbox : public ::testing::TestWithParam<std::string> {
 protected:
-    void SetUp() override {
-        dir_ = scratch_dir();
-        std::ofstream(dir_ + "/secret") << "SECRET\n";
-        std::ofstream(dir_ + "/allowed") << "fine\n";
-        ::mkdir((dir_ + "/sub").c_str(), 0755);
-    }
+    void SetUp() override { dir_ = secret_scratch_dir(); }
     std::vector<std::string> with_backend(std::vector<std::string> args) const {
         args.insert(args.begin(), "--backend=" + GetParam());
         return args;
@@ -40,6 +44,46 @@ protected:
 };
 
 std::string secret_left(const std::string& dir) { return read_file(dir + "/secret"); }
+
+// lstar run SANDBOX -- escape watch DIR, and lstar killed with SIGKILL: the
+// program neither reads the secret nor lives on.
+void expect_program_ends_with_lstar(const std::vector<std::string>& sandbox, const std::string& dir) {
+    std::vector<std::string> argv = {lstar_bin(), "run"};
+    argv.insert(argv.end(), sandbox.begin(), sandbox.end());
+    argv.insert(argv.end(), {"--", prog("escape"), "watch", dir});
+    Spawned s = spawn(argv, false);
+    auto ready = s.read_line();
+    ASSERT_TRUE(ready && ready->rfind("ready ", 0) == 0) << (ready ? *ready : "EOF");
+    pid_t program = std::stoi(ready->substr(6));
+    ASSERT_EQ(::kill(s.pid, SIGKILL), 0);
+    ::usleep(300000);
+    std::string rest;
+    while (auto line = s.read_line(std::chrono::seconds(1))) rest += *line + "\n";
+    EXPECT_EQ(rest.find("ESCAPED"), std::string::npos) << rest;
+    // (With nothing else on the path, lstar execs the program in its own place: then
+    // the program is what was killed.)
+    auto gone = [&] {
+        std::string state = proc_status_field(program, "State");
+        return state.empty() || state[0] == 'Z';
+    };
+    EXPECT_TRUE(eventually(gone)) << "the program lived on";
+    ::kill(program, SIGKILL);
+}
+
+struct Refusal {
+    std::vector<std::string> args;  // lstar run's
+    std::string message;            // the line's start, after "lstar: "
+};
+
+// Bad input: lstar says what is wrong in one line and exits 2; the program (which
+// would make `marker`) never starts.
+void expect_refused_before_start(const std::vector<std::string>& args, const std::string& message, const std::string& marker) {
+    Result r = lstar_run(args, {"sh", "-c", "touch " + marker});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_EQ(r.err.rfind("lstar: " + message, 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the program ran despite: " << message;
+}
 
 }  // namespace
 
@@ -99,39 +143,16 @@ TEST_P(Sandbox, NoNetworkLeavesOnlyUnixSockets) {
 // lstar killed with SIGKILL: the program does not go on outside the sandbox (it is
 // kernel-enforced, so it outlives lstar), and both backends end the program.
 TEST_P(Sandbox, SandboxOutlivesLstar) {
-    std::vector<std::string> argv = {lstar_bin(), "run", "--backend=" + GetParam(), "--deny-path", dir_ + "/secret", "--",
-                                     prog("escape"), "watch", dir_};
-    Spawned s = spawn(argv, false);
-    auto ready = s.read_line();
-    ASSERT_TRUE(ready && ready->rfind("ready ", 0) == 0) << (ready ? *ready : "EOF");
-    pid_t program = std::stoi(ready->substr(6));
-    ASSERT_EQ(::kill(s.pid, SIGKILL), 0);
-    ::usleep(300000);
-    std::string rest;
-    while (auto line = s.read_line(std::chrono::seconds(1))) rest += *line + "\n";
-    EXPECT_EQ(rest.find("ESCAPED"), std::string::npos) << rest;
-    // (With nothing else on the path, lstar execs the program in its own place: then
-    // the program is what was killed.)
-    auto gone = [&] {
-        std::string state = proc_status_field(program, "State");
-        return state.empty() || state[0] == 'Z';
-    };
-    EXPECT_TRUE(eventually(gone)) << "the program lived on";
-    ::kill(program, SIGKILL);
+    expect_program_ends_with_lstar({"--backend=" + GetParam(), "--deny-path", dir_ + "/secret"}, dir_);
 }
 
 // Bad input: one line, exit 2, and the program never starts.
 TEST_P(Sandbox, BadPoliciesStopBeforeTheProgramStarts) {
     std::string marker = dir_ + "/started";
-    std::vector<std::string> prog_argv = {"sh", "-c", "touch " + marker};
     std::ofstream(dir_ + "/bad.toml") << "default = \"allow\"\n[[rule]]\ncalls = [\"opn\"]\naction = \"allow\"\n";
     std::ofstream(dir_ + "/broken.toml") << "default = \"allow\"\nrule = [\n";
     std::ofstream(dir_ + "/broken.json") << "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [\n";
-    struct Case {
-        std::vector<std::string> args;
-        std::string message;
-    };
-    const Case cases[] = {
+    const Refusal cases[] = {
         {{"--policy", dir_ + "/missing.toml"}, "cannot read policy '" + dir_ + "/missing.toml': No such file or directory"},
         {{"--policy", dir_ + "/bad.toml"}, dir_ + "/bad.toml:2: unknown system call 'opn'"},
         {{"--policy", dir_ + "/broken.toml"}, dir_ + "/broken.toml:2: not valid TOML"},
@@ -139,13 +160,7 @@ TEST_P(Sandbox, BadPoliciesStopBeforeTheProgramStarts) {
         {{"--deny", "opn"}, "--deny opn: unknown system call 'opn'"},
         {{"--deny-path", "relative"}, "run: --deny-path takes an absolute path, not 'relative'"},
     };
-    for (const Case& c : cases) {
-        Result r = lstar_run(with_backend(c.args), prog_argv);
-        EXPECT_TRUE(r.exited(2)) << r.describe();
-        EXPECT_EQ(r.err.rfind("lstar: " + c.message, 0), 0u) << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the program ran despite: " << c.message;
-    }
+    for (const Refusal& c : cases) expect_refused_before_start(with_backend(c.args), c.message, marker);
 }
 
 // Each denial is one line on stderr naming the call and the rule, from any
@@ -345,12 +360,7 @@ namespace {
 
 class Supervised : public ::testing::Test {
 protected:
-    void SetUp() override {
-        dir_ = scratch_dir();
-        std::ofstream(dir_ + "/secret") << "SECRET\n";
-        std::ofstream(dir_ + "/allowed") << "fine\n";
-        ::mkdir((dir_ + "/sub").c_str(), 0755);
-    }
+    void SetUp() override { dir_ = secret_scratch_dir(); }
     Result escape(const std::string& mode, std::vector<std::string> extra = {}) const {
         std::vector<std::string> args = {"--backend=ptrace", "--deny-glob", dir_ + "/s[e]cr*"};
         args.insert(args.end(), extra.begin(), extra.end());
@@ -413,22 +423,7 @@ TEST_F(Supervised, DeniedProgramNeverRuns) {
 // backend's tracees die with it; a call of the user-notify filter without its
 // listener would fail with ENOSYS).
 TEST_F(Supervised, ProgramEndsWithLstar) {
-    std::vector<std::string> argv = {lstar_bin(), "run", "--backend=ptrace", "--deny-glob", dir_ + "/s[e]cr*", "--",
-                                     prog("escape"), "watch", dir_};
-    Spawned s = spawn(argv, false);
-    auto ready = s.read_line();
-    ASSERT_TRUE(ready && ready->rfind("ready ", 0) == 0) << (ready ? *ready : "EOF");
-    pid_t program = std::stoi(ready->substr(6));
-    ASSERT_EQ(::kill(s.pid, SIGKILL), 0);
-    std::string rest;
-    while (auto line = s.read_line(std::chrono::seconds(1))) rest += *line + "\n";
-    EXPECT_EQ(rest.find("ESCAPED"), std::string::npos) << rest;
-    auto gone = [&] {
-        std::string state = proc_status_field(program, "State");
-        return state.empty() || state[0] == 'Z';
-    };
-    EXPECT_TRUE(eventually(gone)) << "the program lived on";
-    ::kill(program, SIGKILL);
+    expect_program_ends_with_lstar({"--backend=ptrace", "--deny-glob", dir_ + "/s[e]cr*"}, dir_);
 }
 
 // Limits, log and allow exceptions, in lstar's TOML.
@@ -454,16 +449,11 @@ TEST_F(Supervised, LimitsLogAndExceptions) {
 // the in-process backend refuses supervised rules (it is not a security boundary).
 TEST_F(Supervised, BadRulesStopBeforeTheProgramStarts) {
     std::string marker = dir_ + "/started";
-    std::vector<std::string> prog_argv = {"sh", "-c", "touch " + marker};
     std::ofstream(dir_ + "/glob.toml") << "[[path_rule]]\nglob = \"/home/[a\"\n";
     std::ofstream(dir_ + "/rel.toml") << "\n[[path_rule]]\nglob = \"*.pem\"\n";
     std::ofstream(dir_ + "/limit.toml") << "[[path_rule]]\nglob = \"/etc/**\"\nlimit = -1\naction = \"errno\"\n";
     std::ofstream(dir_ + "/access.toml") << "[[path_rule]]\nglob = \"/etc/**\"\naccess = \"rwx\"\n";
-    struct Case {
-        std::vector<std::string> args;
-        std::string message;
-    };
-    const Case cases[] = {
+    const Refusal cases[] = {
         {{"--policy", dir_ + "/glob.toml"}, dir_ + "/glob.toml:2: glob '/home/[a': '[' without its ']'"},
         {{"--policy", dir_ + "/rel.toml"}, dir_ + "/rel.toml:3: glob '*.pem' must be absolute or start with **/ (write **/*.pem)"},
         {{"--policy", dir_ + "/limit.toml"}, dir_ + "/limit.toml:3: 'limit' must be a whole number"},
@@ -471,14 +461,10 @@ TEST_F(Supervised, BadRulesStopBeforeTheProgramStarts) {
         {{"--deny-glob", "/a/**b"}, "run: --deny-glob: glob '/a/**b': ** must be a whole name"},
         {{"--backend=inproc", "--deny-glob", "/etc/shadow"}, "--deny-glob /etc/shadow: supervised rules need --backend=ptrace: the in-process backend is not a security boundary"},
     };
-    for (const Case& c : cases) {
+    for (const Refusal& c : cases) {
         std::vector<std::string> args = c.args;
         if (args[0].rfind("--backend", 0) != 0) args.insert(args.begin(), "--backend=ptrace");
-        Result r = lstar_run(args, prog_argv);
-        EXPECT_TRUE(r.exited(2)) << r.describe();
-        EXPECT_EQ(r.err.rfind("lstar: " + c.message, 0), 0u) << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the program ran despite: " << c.message;
+        expect_refused_before_start(args, c.message, marker);
     }
 }
 
