@@ -68,6 +68,16 @@ int show(const policy::Policy& p, const policy::Sandbox& sandbox) {
         for (const policy::PathRule& r : p.paths) fmt::print("  {:<30} {}  [{}]\n", r.path, access_text(r.access), r.origin);
         for (const std::string& n : sandbox.landlock().notes) fmt::print("  note: {}\n", n);
     }
+    if (p.supervised()) {
+        fmt::print("supervised path rules (first match decides; --backend=ptrace):\n");
+        for (const policy::GlobRule& r : p.globs) {
+            std::vector<std::string> access;
+            for (auto [bit, name] : {std::pair{policy::kGlobRead, "read"}, {policy::kGlobWrite, "write"}, {policy::kGlobExec, "exec"}})
+                if (r.access & bit) access.push_back(name);
+            fmt::print("  {:<30} {:<16} {}{}  [{}]\n", r.glob, fmt::format("{}", fmt::join(access, ",")), r.action.text(),
+                       r.limit >= 0 ? fmt::format(" after {} calls", r.limit) : "", r.origin);
+        }
+    }
     if (p.network.no_network) fmt::print("network: no sockets but AF_UNIX\n");
     if (p.network.restrict_tcp)
         fmt::print("network: TCP bind to {} only, connect to {} only\n", fmt::join(p.network.tcp_bind, ","),
@@ -96,9 +106,11 @@ int check(const policy::Policy& p, const policy::Sandbox& sandbox) {
             }
     std::size_t instructions = 0;
     for (const policy::SeccompFilter& f : sandbox.compiled().filters) instructions += f.program.size();
-    fmt::print("{}: {} ({} rules, {} seccomp filters of {} instructions{})\n", p.source.empty() ? "policy" : p.source,
+    fmt::print("{}: {} ({} rules, {} seccomp filters of {} instructions{}{})\n", p.source.empty() ? "policy" : p.source,
                warnings ? fmt::format("{} warnings", warnings) : "OK", p.calls.size(), sandbox.compiled().filters.size(),
-               instructions, sandbox.landlock().ruleset_fd >= 0 ? ", a Landlock domain" : "");
+               instructions,
+               sandbox.landlock().ruleset_fd >= 0 ? ", a Landlock domain" : "",
+               p.supervised() ? fmt::format(", {} supervised path rules", p.globs.size()) : "");
     return warnings ? 1 : 0;
 }
 
@@ -178,6 +190,9 @@ int compile(const policy::Sandbox& sandbox) {
     int n = 0;
     for (const policy::SeccompFilter& f : sandbox.compiled().filters)
         fmt::print("# filter {}: {} ({} instructions)\n{}\n", ++n, f.what, f.program.size(), policy::disassemble(f.program));
+    if (const policy::Supervisor* s = sandbox.supervisor())
+        fmt::print("# filter {}: {} ({} instructions)\n{}\n", ++n, s->filter().what, s->filter().program.size(),
+                   policy::disassemble(s->filter().program));
     return 0;
 }
 

@@ -15,6 +15,7 @@ enum : int {
     kNoNetwork,
     kBestEffort,
     kKillOnDeny,
+    kDenyGlob,
 };
 
 constexpr option kOptions[] = {
@@ -25,6 +26,7 @@ constexpr option kOptions[] = {
     {"no-network", no_argument, nullptr, kNoNetwork},
     {"best-effort", no_argument, nullptr, kBestEffort},
     {"kill-on-deny", no_argument, nullptr, kKillOnDeny},
+    {"deny-glob", required_argument, nullptr, kDenyGlob},
 };
 
 Status absolute(const char* option, const char* path) {
@@ -43,6 +45,8 @@ const char* const kPolicyUsage =
     "                         also keeps PATH and beneath it from being changed\n"
     "  --allow-path PATH      only the --allow-path trees can be reached (each fully)\n"
     "  --no-network           no sockets but AF_UNIX (EAFNOSUPPORT)\n"
+    "  --deny-glob PATTERN    supervised: paths matching PATTERN (/home/*/.ssh/**, **/*.pem) cannot be\n"
+    "                         opened, run, renamed or linked: EACCES (needs --backend=ptrace)\n"
     "  --best-effort          run even where the kernel's Landlock lacks a feature, with a warning\n"
     "  --kill-on-deny         a denied call kills the process instead of failing\n";
 
@@ -83,6 +87,14 @@ Status take_policy_option(PolicyOptions& o, int id, const char* arg) {
         o.allowlist = o.allowlist || id == kAllowPath;
         return {};
     }
+    case kDenyGlob: {
+        if (Result<policy::Glob> g = policy::Glob::parse(arg); !g) return error("run: --deny-glob: " + g.error().message);
+        policy::GlobRule r;
+        r.origin = fmt::format("--deny-glob {}", arg);
+        r.glob = arg;
+        o.globs.push_back(std::move(r));
+        return {};
+    }
     case kNoNetwork: o.no_network = true; return {};
     case kBestEffort: o.best_effort = true; return {};
     case kKillOnDeny: o.kill_on_deny = true; return {};
@@ -100,6 +112,7 @@ Result<policy::Policy> PolicyOptions::policy() const {
     policy::Policy shorthands;
     shorthands.calls = calls;
     shorthands.paths = paths;
+    shorthands.globs = globs;
     shorthands.paths_allowlist = allowlist;
     shorthands.network.no_network = no_network;
     shorthands.network.origin = "--no-network";
@@ -112,6 +125,7 @@ Result<policy::Policy> PolicyOptions::policy() const {
         };
         harden(p.default_action);
         for (policy::CallRule& r : p.calls) harden(r.action);
+        for (policy::GlobRule& r : p.globs) harden(r.action);
     }
     return p;
 }
@@ -121,6 +135,10 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
     PolicySession session;
     if (!options.any()) return session;
     LSTAR_TRY_ASSIGN(policy::Policy p, options.policy());
+    if (p.supervised() && backend.execs_itself)
+        return error(fmt::format("{}: supervised rules need --backend=ptrace: the in-process backend is not a security "
+                                 "boundary (the program shares lstar's process), so only kernel-enforced rules may enforce there",
+                                 p.globs.front().origin));
     bool enter = !is_backend_image();
     std::vector<std::string> backend_files;
     if (backend.execs_itself) {
@@ -132,6 +150,13 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
     if (enter) {
         for (const std::string& w : session.sandbox->landlock().warnings) print_error(error("policy: " + w));
         backend_options.confinement = session.sandbox.get();
+        if (policy::Supervisor* supervisor = session.sandbox->supervisor()) {
+            LSTAR_TRY(supervisor->start(options.quiet));
+            // Every process of the program: each new image is checked at its exec stop.
+            session.exec_check = std::make_unique<policy::ExecImageCheck>(*supervisor, traced);
+            path.add_hook(Stage::policy, session.exec_check.get());
+            backend_options.follow_forks = true;
+        }
     }
     if (!options.quiet) {
         TraceOutput* out = json_stream;

@@ -12,6 +12,7 @@
 
 #include "entry/backend.hpp"
 #include "policy/reporter.hpp"
+#include "policy/glob.hpp"
 #include "policy/sandbox.hpp"
 #include "trace/output.hpp"
 #include "table/result.hpp"
@@ -22,13 +23,14 @@ struct PolicyOptions {
     std::string file;                     // --policy
     std::vector<policy::CallRule> calls;  // --deny
     std::vector<policy::PathRule> paths;  // --deny-path, --read-only, --allow-path
+    std::vector<policy::GlobRule> globs;  // --deny-glob
     bool allowlist = false;               // an --allow-path was given
     bool no_network = false;
     bool best_effort = false;
     bool kill_on_deny = false;
     bool quiet = false;  // -q: no line per denial (the kernel alone answers, at no cost)
 
-    bool any() const { return !file.empty() || !calls.empty() || !paths.empty() || no_network; }
+    bool any() const { return !file.empty() || !calls.empty() || !paths.empty() || !globs.empty() || no_network; }
     // The policy file (if any) with the shorthands added.
     Result<policy::Policy> policy() const;
 };
@@ -50,6 +52,7 @@ struct PolicySession {
     std::unique_ptr<policy::Sandbox> sandbox;
     std::unique_ptr<TraceOutput> messages;  // where the denials are reported (stderr)
     std::unique_ptr<policy::Reporter> reporter;
+    std::unique_ptr<policy::ExecImageCheck> exec_check;  // with supervised rules
 };
 
 // Prepares the sandbox the options ask for (none when they ask for nothing) and

@@ -97,7 +97,8 @@ int give_up(const BackendOptions& options, const Error& error) {
 int run_session(Backend& backend, const SyscallPath& path, const BackendOptions& backend_options,
                 const SessionOptions& options) {
     bool attached = options.argv.empty();
-    if (!attached && path.idle() && backend_options.prefilter && backend.may_step_aside())
+    bool supervised = backend_options.confinement && backend_options.confinement->needs_supervisor();
+    if (!attached && path.idle() && backend_options.prefilter && backend.may_step_aside() && !supervised)
         return exec_in_place(options.argv, backend_options.confinement);
     if (Status s = backend.open_outputs(); !s) return fail(1, s.error().message);
     // A stop signal that comes while lstar attaches must detach, not kill lstar with

@@ -15,6 +15,9 @@ public:
     virtual int apply_in_child() const noexcept = 0;
     // A short name of that step for the message ("seccomp filter 2", "landlock").
     virtual const char* failed_step() const noexcept = 0;
+    // Whether lstar must stay beside the program (a supervisor answers some of its
+    // calls): it may not exec the program in its own place.
+    virtual bool needs_supervisor() const noexcept { return false; }
 };
 
 }  // namespace lstar

@@ -78,9 +78,18 @@ bool Policy::restricts_calls() const {
     return network.no_network;
 }
 
+Result<unsigned> parse_glob_access(std::string_view text) {
+    if (text == "read") return unsigned{kGlobRead};
+    if (text == "write") return unsigned{kGlobWrite};
+    if (text == "exec") return unsigned{kGlobExec};
+    if (text == "any") return unsigned{kGlobAny};
+    return error(fmt::format("unknown access '{}' (read, write, exec or any)", text));
+}
+
 void Policy::merge(Policy other) {
     for (CallRule& r : other.calls) calls.push_back(std::move(r));
     for (PathRule& r : other.paths) paths.push_back(std::move(r));
+    for (GlobRule& r : other.globs) globs.push_back(std::move(r));
     paths_allowlist = paths_allowlist || other.paths_allowlist;
     network.no_network = network.no_network || other.network.no_network;
     network.restrict_tcp = network.restrict_tcp || other.network.restrict_tcp;

@@ -7,6 +7,7 @@
 // and network rules into a Landlock domain.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -67,6 +68,29 @@ struct PathRule {
     unsigned access = 0;  // PathAccess bits; 0: nothing (deny)
 };
 
+// A supervised rule (docs/policy.md, "Supervised rules"): a glob over the real
+// path a call reaches, decided by lstar's supervisor, which performs the call
+// itself (policy/supervisor.cpp). What Landlock cannot say: patterns, counts, log.
+enum GlobAccess : unsigned {
+    kGlobRead = 1u << 0,   // opened for reading (or O_PATH)
+    kGlobWrite = 1u << 1,  // opened for writing, created, truncated (or O_PATH)
+    kGlobExec = 1u << 2,   // run by execve/execveat
+    kGlobAny = kGlobRead | kGlobWrite | kGlobExec,
+};
+
+struct GlobRule {
+    std::string origin;   // "policy.toml:12", "--deny-glob /home/*/.ssh/**"
+    std::string glob;     // absolute, or starting with **/ (policy/glob.hpp)
+    unsigned access = kGlobAny;
+    Action action{ActionKind::errno_, EACCES};
+    // With a limit: the first `limit` matching calls are allowed (counted over the
+    // whole run), the later ones get `action`.
+    std::int64_t limit = -1;
+};
+
+// "read", "write", "exec", "any".
+Result<unsigned> parse_glob_access(std::string_view text);
+
 struct NetworkRules {
     bool no_network = false;             // no sockets but AF_UNIX
     bool restrict_tcp = false;           // TCP bind/connect only to the ports below
@@ -81,6 +105,7 @@ struct Policy {
     std::vector<Abi> abis{Abi::x86_64, Abi::i386};  // the ABIs the policy models; others are denied
     std::vector<CallRule> calls;
     std::vector<PathRule> paths;
+    std::vector<GlobRule> globs;  // supervised, first match decides
     // Whether paths no rule names are out of reach (a read/write/exec/make/remove
     // rule was given) or within it (only deny and read-only rules).
     bool paths_allowlist = false;
@@ -89,6 +114,7 @@ struct Policy {
     bool best_effort = false;
 
     bool restricts_paths() const { return !paths.empty(); }
+    bool supervised() const { return !globs.empty(); }
     bool restricts_calls() const;
     // Adds another policy's rules (an include, or a policy given beside shorthands).
     void merge(Policy other);

@@ -15,6 +15,9 @@ Result<std::unique_ptr<Sandbox>> Sandbox::prepare(Policy policy, const std::vect
     LSTAR_TRY_ASSIGN(s->compiled_, compile_seccomp(policy));
     if (enter) {
         LSTAR_TRY_ASSIGN(s->landlock_, build_landlock(policy, backend_files));
+        if (policy.supervised()) {
+            LSTAR_TRY_ASSIGN(s->supervisor_, Supervisor::prepare(policy, s->landlock_.ruleset_fd));
+        }
     }
     s->policy_ = std::move(policy);
     return s;
@@ -36,6 +39,12 @@ int Sandbox::apply_in_child() const noexcept {
         if (rc != 0) {
             failed_step_ = "landlock";
             return -err;
+        }
+    }
+    if (supervisor_) {
+        if (int err = supervisor_->enter_in_child(); err < 0) {
+            failed_step_ = "supervised calls' filter";
+            return err;
         }
     }
     for (const SeccompFilter& f : compiled_.filters) {

@@ -9,6 +9,7 @@
 #include "kernel/confinement.hpp"
 #include "policy/landlock.hpp"
 #include "policy/seccomp_filter.hpp"
+#include "policy/supervisor.hpp"
 #include "table/result.hpp"
 
 namespace lstar::policy {
@@ -23,20 +24,25 @@ public:
                                                     bool enter = true);
     ~Sandbox() override;
 
-    // no_new_privs, then the Landlock domain, then the filters (Landlock's own call
-    // must not meet them).
+    // no_new_privs, then the Landlock domain, then the supervised calls' filter with
+    // its listener sent to lstar, then the policy's filters (Landlock's own call must
+    // not meet them, and they deny a new listener).
     int apply_in_child() const noexcept override;
     const char* failed_step() const noexcept override { return failed_step_; }
+    bool needs_supervisor() const noexcept override { return supervisor_ != nullptr; }
 
     const Policy& policy() const { return policy_; }
     const CompiledPolicy& compiled() const { return compiled_; }
     const LandlockDomain& landlock() const { return landlock_; }
+    // The supervisor of the policy's supervised rules (nullptr: none).
+    Supervisor* supervisor() const { return supervisor_.get(); }
 
 private:
     Sandbox() = default;
     Policy policy_;
     CompiledPolicy compiled_;
     LandlockDomain landlock_;
+    std::unique_ptr<Supervisor> supervisor_;
     mutable const char* failed_step_ = "";
 };
 

@@ -372,7 +372,7 @@ struct Compiler {
 }  // namespace
 
 void add_default_rules(Policy& p) {
-    bool restricts = p.restricts_calls() || p.restricts_paths() || p.network.restrict_tcp;
+    bool restricts = p.restricts_calls() || p.restricts_paths() || p.supervised() || p.network.restrict_tcp;
     auto add = [&](std::vector<std::string> calls, std::vector<ArgCondition> conditions, Action action, std::string why) {
         for (const std::string& c : calls)
             if (names_call(p, c)) return;  // the policy decides that call itself
@@ -435,6 +435,27 @@ CallVerdict CompiledPolicy::decide(Abi abi, std::uint64_t nr, const std::uint64_
     CallVerdict best = main;
     if (stricter && stricter->action.rank() > best.action.rank()) best = {stricter->action, stricter->origin};
     return best;
+}
+
+Result<SeccompFilter> compile_notify_filter(const std::vector<const SyscallDesc*>& rows) {
+    // One filter for both ABIs (a task may have one listener): each ABI's program
+    // from libseccomp by its own numbers, behind a jump on the architecture.
+    FilterBuild x86_64(SCMP_ACT_ALLOW), i386(SCMP_ACT_ALLOW);
+    for (const SyscallDesc* row : rows) {
+        if (row->abi == Abi::x32) continue;  // the gate filter denies x32
+        LSTAR_TRY((row->abi == Abi::i386 ? i386 : x86_64).add(*row, SCMP_ACT_NOTIFY, {}, "supervised rules"));
+    }
+    LSTAR_TRY_ASSIGN(std::vector<sock_filter> native, x86_64.export_bpf());
+    LSTAR_TRY_ASSIGN(std::vector<sock_filter> compat, i386.export_bpf());
+    retarget_to_i386(compat);
+    std::vector<sock_filter> program = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),
+        BPF_STMT(BPF_JMP | BPF_JA | BPF_K, static_cast<std::uint32_t>(native.size())),
+    };
+    program.insert(program.end(), native.begin(), native.end());
+    program.insert(program.end(), compat.begin(), compat.end());
+    return SeccompFilter{std::move(program), "supervised calls: to lstar's supervisor (user notification)"};
 }
 
 Result<CompiledPolicy> compile_seccomp(const Policy& policy) {

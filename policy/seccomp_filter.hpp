@@ -68,6 +68,10 @@ void add_default_rules(Policy& policy);
 
 Result<CompiledPolicy> compile_seccomp(const Policy& policy);
 
+// The filter that sends these rows' calls to a user-notification listener (the
+// supervisor of supervised rules: policy/supervisor.hpp), for both x86 ABIs.
+Result<SeccompFilter> compile_notify_filter(const std::vector<const SyscallDesc*>& rows);
+
 // The rows of one ABI's table that a rule's call names and classes reach.
 Result<std::vector<const SyscallDesc*>> rule_rows(const CallRule& rule, Abi abi);
 

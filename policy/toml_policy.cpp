@@ -8,6 +8,7 @@
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
 
+#include "policy/glob.hpp"
 #include "policy/policy.hpp"
 
 namespace lstar::policy {
@@ -131,6 +132,42 @@ struct Reader {
         return {};
     }
 
+    // [[path_rule]]: a supervised rule (docs/policy.md, "Supervised rules").
+    Result<GlobRule> path_rule(const toml::table& table) const {
+        LSTAR_TRY(unknown_keys(table, {"glob", "access", "action", "limit"}, "[[path_rule]]"));
+        GlobRule r;
+        r.origin = fmt::format("{}:{}", source, table.source().begin.line);
+        const toml::node* glob = table.get("glob");
+        if (!glob) return at(table, "a [[path_rule]] needs 'glob' (an absolute pattern such as \"/home/*/.ssh/**\" or \"**/*.pem\")");
+        LSTAR_TRY_ASSIGN(r.glob, string(*glob, "glob"));
+        if (Result<Glob> g = Glob::parse(r.glob); !g) return at(*glob, g.error().message);
+        if (const toml::node* access = table.get("access")) {
+            LSTAR_TRY_ASSIGN(std::vector<std::string> kinds, strings(*access, "access"));
+            r.access = 0;
+            for (const std::string& k : kinds) {
+                Result<unsigned> bits = parse_glob_access(k);
+                if (!bits) return at(*access, bits.error().message);
+                r.access |= *bits;
+            }
+        }
+        if (const toml::node* action = table.get("action")) {
+            LSTAR_TRY_ASSIGN(std::string text, string(*action, "action"));
+            Result<Action> a = parse_action(text);
+            if (!a) return at(*action, a.error().message);
+            if (a->kind == ActionKind::trap || a->kind == ActionKind::kill_thread)
+                return at(*action, fmt::format("a [[path_rule]] cannot '{}' (write allow, log, errno:NAME or kill-process)", text));
+            r.action = *a;
+        }
+        if (const toml::node* limit = table.get("limit")) {
+            const auto* n = limit->as_integer();
+            if (!n || n->get() < 0) return at(*limit, "'limit' must be a whole number of calls, 0 or more (limit = 10)");
+            if (!r.action.denies())
+                return at(*limit, "a 'limit' needs an action for the calls beyond it (action = \"errno:EMFILE\", say)");
+            r.limit = n->get();
+        }
+        return r;
+    }
+
     Status network(const toml::table& table, Policy& p) const {
         LSTAR_TRY(unknown_keys(table, {"none", "tcp_bind", "tcp_connect"}, "[network]"));
         p.network.origin = fmt::format("{}:{}", source, table.source().begin.line);
@@ -155,7 +192,7 @@ struct Reader {
     }
 
     Result<Policy> policy(const toml::table& root) const {
-        LSTAR_TRY(unknown_keys(root, {"version", "default", "abi", "include", "best_effort", "rule", "paths", "network"},
+        LSTAR_TRY(unknown_keys(root, {"version", "default", "abi", "include", "best_effort", "rule", "path_rule", "paths", "network"},
                                       "the policy"));
         Policy p;
         p.source = source;
@@ -198,6 +235,16 @@ struct Reader {
                 if (!table) return at(item, "each rule must be a table: write [[rule]]");
                 LSTAR_TRY_ASSIGN(CallRule r, rule(*table));
                 p.calls.push_back(std::move(r));
+            }
+        }
+        if (const toml::node* rules = root.get("path_rule")) {
+            const auto* array = rules->as_array();
+            if (!array) return at(*rules, "'path_rule' must be an array of tables: write [[path_rule]]");
+            for (const toml::node& item : *array) {
+                const auto* table = item.as_table();
+                if (!table) return at(item, "each path rule must be a table: write [[path_rule]]");
+                LSTAR_TRY_ASSIGN(GlobRule r, path_rule(*table));
+                p.globs.push_back(std::move(r));
             }
         }
         if (const toml::node* paths_node = root.get("paths")) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -19,14 +20,18 @@ using namespace itg;
 
 namespace {
 
+// A scratch directory with the attacks' targets: secret, allowed, sub/.
+std::string secret_scratch_dir() {
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/secret") << "SECRET\n";
+    std::ofstream(dir + "/allowed") << "fine\n";
+    ::mkdir((dir + "/sub").c_str(), 0755);
+    return dir;
+}
+
 class Sandbox : public ::testing::TestWithParam<std::string> {
 protected:
-    void SetUp() override {
-        dir_ = scratch_dir();
-        std::ofstream(dir_ + "/secret") << "SECRET\n";
-        std::ofstream(dir_ + "/allowed") << "fine\n";
-        ::mkdir((dir_ + "/sub").c_str(), 0755);
-    }
+    void SetUp() override { dir_ = secret_scratch_dir(); }
     std::vector<std::string> with_backend(std::vector<std::string> args) const {
         args.insert(args.begin(), "--backend=" + GetParam());
         return args;
@@ -39,6 +44,46 @@ protected:
 };
 
 std::string secret_left(const std::string& dir) { return read_file(dir + "/secret"); }
+
+// lstar run SANDBOX -- escape watch DIR, and lstar killed with SIGKILL: the
+// program neither reads the secret nor lives on.
+void expect_program_ends_with_lstar(const std::vector<std::string>& sandbox, const std::string& dir) {
+    std::vector<std::string> argv = {lstar_bin(), "run"};
+    argv.insert(argv.end(), sandbox.begin(), sandbox.end());
+    argv.insert(argv.end(), {"--", prog("escape"), "watch", dir});
+    Spawned s = spawn(argv, false);
+    auto ready = s.read_line();
+    ASSERT_TRUE(ready && ready->rfind("ready ", 0) == 0) << (ready ? *ready : "EOF");
+    pid_t program = std::stoi(ready->substr(6));
+    ASSERT_EQ(::kill(s.pid, SIGKILL), 0);
+    ::usleep(300000);
+    std::string rest;
+    while (auto line = s.read_line(std::chrono::seconds(1))) rest += *line + "\n";
+    EXPECT_EQ(rest.find("ESCAPED"), std::string::npos) << rest;
+    // (With nothing else on the path, lstar execs the program in its own place: then
+    // the program is what was killed.)
+    auto gone = [&] {
+        std::string state = proc_status_field(program, "State");
+        return state.empty() || state[0] == 'Z';
+    };
+    EXPECT_TRUE(eventually(gone)) << "the program lived on";
+    ::kill(program, SIGKILL);
+}
+
+struct Refusal {
+    std::vector<std::string> args;  // lstar run's
+    std::string message;            // the line's start, after "lstar: "
+};
+
+// Bad input: lstar says what is wrong in one line and exits 2; the program (which
+// would make `marker`) never starts.
+void expect_refused_before_start(const std::vector<std::string>& args, const std::string& message, const std::string& marker) {
+    Result r = lstar_run(args, {"sh", "-c", "touch " + marker});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_EQ(r.err.rfind("lstar: " + message, 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the program ran despite: " << message;
+}
 
 }  // namespace
 
@@ -98,39 +143,16 @@ TEST_P(Sandbox, NoNetworkLeavesOnlyUnixSockets) {
 // lstar killed with SIGKILL: the program does not go on outside the sandbox (it is
 // kernel-enforced, so it outlives lstar), and both backends end the program.
 TEST_P(Sandbox, SandboxOutlivesLstar) {
-    std::vector<std::string> argv = {lstar_bin(), "run", "--backend=" + GetParam(), "--deny-path", dir_ + "/secret", "--",
-                                     prog("escape"), "watch", dir_};
-    Spawned s = spawn(argv, false);
-    auto ready = s.read_line();
-    ASSERT_TRUE(ready && ready->rfind("ready ", 0) == 0) << (ready ? *ready : "EOF");
-    pid_t program = std::stoi(ready->substr(6));
-    ASSERT_EQ(::kill(s.pid, SIGKILL), 0);
-    ::usleep(300000);
-    std::string rest;
-    while (auto line = s.read_line(std::chrono::seconds(1))) rest += *line + "\n";
-    EXPECT_EQ(rest.find("ESCAPED"), std::string::npos) << rest;
-    // (With nothing else on the path, lstar execs the program in its own place: then
-    // the program is what was killed.)
-    auto gone = [&] {
-        std::string state = proc_status_field(program, "State");
-        return state.empty() || state[0] == 'Z';
-    };
-    EXPECT_TRUE(eventually(gone)) << "the program lived on";
-    ::kill(program, SIGKILL);
+    expect_program_ends_with_lstar({"--backend=" + GetParam(), "--deny-path", dir_ + "/secret"}, dir_);
 }
 
 // Bad input: one line, exit 2, and the program never starts.
 TEST_P(Sandbox, BadPoliciesStopBeforeTheProgramStarts) {
     std::string marker = dir_ + "/started";
-    std::vector<std::string> prog_argv = {"sh", "-c", "touch " + marker};
     std::ofstream(dir_ + "/bad.toml") << "default = \"allow\"\n[[rule]]\ncalls = [\"opn\"]\naction = \"allow\"\n";
     std::ofstream(dir_ + "/broken.toml") << "default = \"allow\"\nrule = [\n";
     std::ofstream(dir_ + "/broken.json") << "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [\n";
-    struct Case {
-        std::vector<std::string> args;
-        std::string message;
-    };
-    const Case cases[] = {
+    const Refusal cases[] = {
         {{"--policy", dir_ + "/missing.toml"}, "cannot read policy '" + dir_ + "/missing.toml': No such file or directory"},
         {{"--policy", dir_ + "/bad.toml"}, dir_ + "/bad.toml:2: unknown system call 'opn'"},
         {{"--policy", dir_ + "/broken.toml"}, dir_ + "/broken.toml:2: not valid TOML"},
@@ -138,13 +160,7 @@ TEST_P(Sandbox, BadPoliciesStopBeforeTheProgramStarts) {
         {{"--deny", "opn"}, "--deny opn: unknown system call 'opn'"},
         {{"--deny-path", "relative"}, "run: --deny-path takes an absolute path, not 'relative'"},
     };
-    for (const Case& c : cases) {
-        Result r = lstar_run(with_backend(c.args), prog_argv);
-        EXPECT_TRUE(r.exited(2)) << r.describe();
-        EXPECT_EQ(r.err.rfind("lstar: " + c.message, 0), 0u) << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-        EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the program ran despite: " << c.message;
-    }
+    for (const Refusal& c : cases) expect_refused_before_start(with_backend(c.args), c.message, marker);
 }
 
 // Each denial is one line on stderr naming the call and the rule, from any
@@ -335,4 +351,142 @@ TEST(TracedSandbox, ReportListsDenials) {
     EXPECT_NE(html.find("id=\"denials-list\""), std::string::npos) << html.substr(0, 200);
     EXPECT_NE(html.find(">--deny-path " + dir + "/secret<"), std::string::npos);
     EXPECT_NE(html.find(">landlock<"), std::string::npos);
+}
+
+// Supervised rules (globs): every way around a rule that names the secret by a
+// pattern fails, on the ptrace backend, where lstar's supervisor answers the
+// calls the rules cover and performs them itself (policy/supervisor.cpp).
+namespace {
+
+class Supervised : public ::testing::Test {
+protected:
+    void SetUp() override { dir_ = secret_scratch_dir(); }
+    Result escape(const std::string& mode, std::vector<std::string> extra = {}) const {
+        std::vector<std::string> args = {"--backend=ptrace", "--deny-glob", dir_ + "/s[e]cr*"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return lstar_run(args, {prog("escape"), mode, dir_});
+    }
+    std::string dir_;
+};
+
+}  // namespace
+
+TEST_F(Supervised, DeniedPathCannotBeReachedAnyWay) {
+    for (const char* mode : {"open", "write", "dotdot", "symlink", "hardlink", "rename", "proc_root", "dirfd", "openat2", "opath",
+                             "handle", "fork", "exec", "io_uring", "mount"}) {
+        Result r = escape(mode);
+        EXPECT_TRUE(r.exited(0)) << mode << ": " << r.describe();
+        EXPECT_EQ(r.out.find("ESCAPED"), std::string::npos) << mode << ": " << r.out;
+        EXPECT_NE(r.out.find("denied: "), std::string::npos) << mode << ": " << r.out;
+        EXPECT_EQ(secret_left(dir_), "SECRET\n") << mode;
+    }
+    // The same attempts with -q (no reporter on the path: the supervisor alone).
+    for (const char* mode : {"open", "symlink", "opath", "proc_root"}) {
+        Result r = escape(mode, {"-q"});
+        EXPECT_TRUE(r.exited(0)) << mode << ": " << r.describe();
+        EXPECT_EQ(r.err.find("lstar: policy:"), std::string::npos) << r.err;
+    }
+    // What is beside it stays usable, and a real program runs (its opens performed by lstar).
+    Result ok = lstar_run({"--backend=ptrace", "--deny-glob", dir_ + "/s[e]cr*"},
+                          {"sh", "-c", "cat " + dir_ + "/allowed; echo new > " + dir_ + "/sub/made && cat " + dir_ +
+                                           "/sub/made; mv " + dir_ + "/sub/made " + dir_ + "/sub/moved && ls " + dir_ + "/sub"});
+    EXPECT_TRUE(ok.exited(0)) << ok.describe();
+    EXPECT_EQ(ok.out, "fine\nnew\nmoved\n") << ok.err;
+}
+
+// Another thread flips the path between the allowed file and the secret during
+// 20000 opens: the supervisor reads the path once and opens what it read.
+TEST_F(Supervised, PathFlippedDuringTheCheckNeverReadsIt) {
+    Result r = escape("race");
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_NE(r.out.find("denied: 0 of 20000 opens read the secret"), std::string::npos) << r.out;
+}
+
+// An exec rule: the denied program does not run, by its name or by a path flipped
+// after the supervisor's check (the kernel reads execve's path again; the new
+// image is killed at its exec stop before it runs).
+TEST_F(Supervised, DeniedProgramNeverRuns) {
+    ASSERT_EQ(run({"cp", prog("escape"), dir_ + "/tool"}).status, 0);
+    std::vector<std::string> args = {"--backend=ptrace", "--deny-glob", dir_ + "/tool"};
+    Result plain = lstar_run(args, {prog("escape"), "exec_denied", dir_});
+    EXPECT_TRUE(plain.exited(0)) << plain.describe();
+    EXPECT_NE(plain.out.find("denied: EACCES (execve)"), std::string::npos) << plain.out;
+    Result race = lstar_run(args, {prog("escape"), "exec_race", dir_});
+    EXPECT_TRUE(race.exited(0)) << race.describe();
+    EXPECT_NE(race.out.find("denied: 0 of 300 execs ran the denied program"), std::string::npos) << race.out;
+    // Without the rule, the attack works (the test can fail).
+    Result open = lstar_run({"--backend=ptrace"}, {prog("escape"), "exec_denied", dir_});
+    EXPECT_TRUE(open.exited(1)) << open.describe();
+}
+
+// lstar killed with SIGKILL: the program does not go on unsupervised (the ptrace
+// backend's tracees die with it; a call of the user-notify filter without its
+// listener would fail with ENOSYS).
+TEST_F(Supervised, ProgramEndsWithLstar) {
+    expect_program_ends_with_lstar({"--backend=ptrace", "--deny-glob", dir_ + "/s[e]cr*"}, dir_);
+}
+
+// Limits, log and allow exceptions, in lstar's TOML.
+TEST_F(Supervised, LimitsLogAndExceptions) {
+    std::ofstream(dir_ + "/p.toml") << "default = \"allow\"\n"
+                                       "[[path_rule]]\nglob = \"" + dir_ + "/allowed\"\naccess = \"read\"\nlimit = 3\naction = \"errno:EMFILE\"\n"
+                                       "[[path_rule]]\nglob = \"" + dir_ + "/sub/keep\"\naction = \"allow\"\n"
+                                       "[[path_rule]]\nglob = \"" + dir_ + "/sub/**\"\naccess = \"write\"\n"
+                                       "[[path_rule]]\nglob = \"**/*.log\"\naction = \"log\"\n";
+    std::ofstream(dir_ + "/sub/keep") << "k\n";
+    std::ofstream(dir_ + "/x.log") << "l\n";
+    std::string script = "for i in 1 2 3 4 5; do cat " + dir_ + "/allowed || echo over; done; echo w > " + dir_ +
+                         "/sub/keep && echo kept; echo w > " + dir_ + "/sub/other || echo no-write; cat " + dir_ + "/x.log";
+    Result r = lstar_run({"--backend=ptrace", "--policy", dir_ + "/p.toml"}, {"sh", "-c", script});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "fine\nfine\nfine\nover\nover\nkept\nno-write\nl\n") << r.err;
+    EXPECT_NE(r.err.find("lstar: policy: denied openat(\"" + dir_ + "/allowed\") in pid "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(dir_ + "/allowed, limit 3 reached)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("lstar: policy: logged openat(\"" + dir_ + "/x.log\")"), std::string::npos) << r.err;
+}
+
+// Bad input: one line with file:line, exit 2, the program never started; and
+// the in-process backend refuses supervised rules (it is not a security boundary).
+TEST_F(Supervised, BadRulesStopBeforeTheProgramStarts) {
+    std::string marker = dir_ + "/started";
+    std::ofstream(dir_ + "/glob.toml") << "[[path_rule]]\nglob = \"/home/[a\"\n";
+    std::ofstream(dir_ + "/rel.toml") << "\n[[path_rule]]\nglob = \"*.pem\"\n";
+    std::ofstream(dir_ + "/limit.toml") << "[[path_rule]]\nglob = \"/etc/**\"\nlimit = -1\naction = \"errno\"\n";
+    std::ofstream(dir_ + "/access.toml") << "[[path_rule]]\nglob = \"/etc/**\"\naccess = \"rwx\"\n";
+    const Refusal cases[] = {
+        {{"--policy", dir_ + "/glob.toml"}, dir_ + "/glob.toml:2: glob '/home/[a': '[' without its ']'"},
+        {{"--policy", dir_ + "/rel.toml"}, dir_ + "/rel.toml:3: glob '*.pem' must be absolute or start with **/ (write **/*.pem)"},
+        {{"--policy", dir_ + "/limit.toml"}, dir_ + "/limit.toml:3: 'limit' must be a whole number"},
+        {{"--policy", dir_ + "/access.toml"}, dir_ + "/access.toml:3: unknown access 'rwx'"},
+        {{"--deny-glob", "/a/**b"}, "run: --deny-glob: glob '/a/**b': ** must be a whole name"},
+        {{"--backend=inproc", "--deny-glob", "/etc/shadow"}, "--deny-glob /etc/shadow: supervised rules need --backend=ptrace: the in-process backend is not a security boundary"},
+    };
+    for (const Refusal& c : cases) {
+        std::vector<std::string> args = c.args;
+        if (args[0].rfind("--backend", 0) != 0) args.insert(args.begin(), "--backend=ptrace");
+        expect_refused_before_start(args, c.message, marker);
+    }
+}
+
+// The calls lstar makes for the program get no more than the program would: they
+// are made in a thread that entered the sandbox's Landlock domain.
+TEST_F(Supervised, PerformedCallsStayInTheLandlockDomain) {
+    std::ofstream(dir_ + "/sub/f") << "landlocked\n";
+    Result r = lstar_run({"--backend=ptrace", "-q", "--deny-path", dir_ + "/sub", "--deny-glob", dir_ + "/s[e]cr*"},
+                         {"sh", "-c", "cat " + dir_ + "/sub/f || echo no-sub; cat " + dir_ + "/secret || echo no-secret; cat " + dir_ +
+                                          "/allowed"});
+    EXPECT_TRUE(r.exited(0)) << r.describe();
+    EXPECT_EQ(r.out, "no-sub\nno-secret\nfine\n") << r.err;
+}
+
+// Under lstar trace, a supervised call is traced with the result lstar gave.
+TEST_F(Supervised, TracedCallsShowTheirAnswers) {
+    std::string trace;
+    Result r = lstar_trace({"-e", "trace=openat", "--deny-glob", dir_ + "/s[e]cr*"}, {"cat", dir_ + "/secret", dir_ + "/allowed"}, &trace);
+    EXPECT_TRUE(r.exited(1)) << r.describe();
+    EXPECT_EQ(r.out, "fine\n");
+    EXPECT_NE(trace.find("openat(AT_FDCWD, \"" + dir_ + "/secret\", O_RDONLY) = -1 EACCES (Permission denied)"), std::string::npos) << trace;
+    std::size_t allowed = trace.find("openat(AT_FDCWD, \"" + dir_ + "/allowed\", O_RDONLY) = ");
+    ASSERT_NE(allowed, std::string::npos) << trace;
+    EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(trace[trace.find(" = ", allowed) + 3]))) << trace;  // a descriptor
 }

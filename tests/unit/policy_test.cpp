@@ -17,6 +17,8 @@
 #include "policy/policy.hpp"
 #include "policy/sandbox.hpp"
 #include "policy/seccomp_filter.hpp"
+#include "policy/glob.hpp"
+#include "policy/supervisor.hpp"
 #include "tests/support/capabilities.hpp"
 
 using namespace lstar;
@@ -295,4 +297,48 @@ TEST(PolicyParse, ErrorsNameTheLine) {
     Result<Policy> json = parse_oci_profile("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [\n", "p.json");
     ASSERT_FALSE(json.ok());
     EXPECT_NE(json.error().message.find("p.json:4: not valid JSON"), std::string::npos) << json.error().message;
+}
+
+// Supervised rules' globs: names never cross a '/', ** is any number of names.
+TEST(Glob, MatchesRealPathsNameByName) {
+    auto g = [](const char* text) { return Glob::parse(text).value(); };
+    EXPECT_TRUE(g("/home/*/.ssh/**").matches("/home/me/.ssh/id_rsa"));
+    EXPECT_TRUE(g("/home/*/.ssh/**").matches("/home/me/.ssh"));  // the directory itself
+    EXPECT_TRUE(g("/home/*/.ssh/**").matches("/home/me/.ssh/a/b/c"));
+    EXPECT_FALSE(g("/home/*/.ssh/**").matches("/home/a/b/.ssh/id"));  // * is one name
+    EXPECT_TRUE(g("**/*.pem").matches("/etc/ssl/x.pem"));
+    EXPECT_TRUE(g("**/*.pem").matches("/x.pem"));
+    EXPECT_FALSE(g("**/*.pem").matches("/etc/x.pem.bak"));
+    EXPECT_TRUE(g("/tmp/s[e]cr?t").matches("/tmp/secret"));
+    EXPECT_FALSE(g("/tmp/s[!e]cr?t").matches("/tmp/secret"));
+    EXPECT_TRUE(g("/tmp/[a-c]*").matches("/tmp/beta"));
+    EXPECT_FALSE(g("/tmp/*").matches("/tmp/a/b"));
+    EXPECT_TRUE(g("/a/**/z").matches("/a/z"));
+    EXPECT_TRUE(g("/a/**/z").matches("/a/b/c/z"));
+    // Beneath a directory, by one of its names: what renaming it would take away.
+    EXPECT_TRUE(g("/home/*/.ssh/**").anchors_beneath("/home/me"));
+    EXPECT_TRUE(g("/home/*/.ssh/**").anchors_beneath("/home"));
+    EXPECT_FALSE(g("/home/*/.ssh/**").anchors_beneath("/tmp"));
+    EXPECT_FALSE(g("**/*.pem").anchors_beneath("/tmp/certs"));
+    EXPECT_FALSE(g("/tmp/secret").anchors_beneath("/tmp/secret"));
+}
+
+TEST(Glob, BadPatternsSayHowToWriteThem) {
+    EXPECT_EQ(Glob::parse("*.pem").error().message, "glob '*.pem' must be absolute or start with **/ (write **/*.pem)");
+    EXPECT_NE(Glob::parse("/a/**b").error().message.find("** must be a whole name"), std::string::npos);
+    EXPECT_NE(Glob::parse("/a/[bc").error().message.find("'[' without its ']'"), std::string::npos);
+    EXPECT_NE(Glob::parse("/a/../b").error().message.find("never appears in a real path"), std::string::npos);
+    EXPECT_FALSE(Glob::parse(""));
+}
+
+// The calls supervised rules cover, from the table's marks.
+TEST(Glob, SupervisedCallsComeFromTheTable) {
+    auto kind = [](std::string_view name) { return supervised_kind(find_syscall(Abi::x86_64, name)->effective()); };
+    for (const char* n : {"open", "openat", "openat2", "creat"}) EXPECT_EQ(kind(n), SupervisedKind::open) << n;
+    EXPECT_EQ(kind("open_by_handle_at"), SupervisedKind::open_handle);
+    for (const char* n : {"execve", "execveat"}) EXPECT_EQ(kind(n), SupervisedKind::exec) << n;
+    for (const char* n : {"link", "linkat", "rename", "renameat", "renameat2"}) EXPECT_EQ(kind(n), SupervisedKind::rename) << n;
+    for (const char* n : {"mount", "move_mount", "pivot_root", "open_tree", "fspick"}) EXPECT_EQ(kind(n), SupervisedKind::mount) << n;
+    for (const char* n : {"symlink", "stat", "unlink", "read", "getpid"}) EXPECT_EQ(kind(n), SupervisedKind::none) << n;
+    EXPECT_EQ(supervised_kind(find_syscall(Abi::i386, "open")->effective()), SupervisedKind::open);
 }

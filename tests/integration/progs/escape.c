@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
@@ -73,6 +75,17 @@ static void* flipper(void* arg) {
     const char* allowed = path("allowed");
     while (!race_stop) {
         strcpy(race_buf, allowed);
+        strcpy(race_buf, secret);
+    }
+    return NULL;
+}
+
+// exec_race: flips the exec path between an allowed program (one that runs
+// "ran", which would say ESCAPED... so the allowed one is /bin/true's) and DIR/tool.
+static void* flip_exec(void* arg) {
+    (void)arg;
+    for (;;) {
+        strcpy(race_buf, "/bin/true");
         strcpy(race_buf, secret);
     }
     return NULL;
@@ -248,6 +261,73 @@ int main(int argc, char** argv) {
         // A new program: the same attempt from a fresh image.
         execl("/proc/self/exe", argv[0], "open", dir, (char*)NULL);
         return 2;
+    }
+    if (!strcmp(mode, "mount")) {
+        // A bind mount in a user namespace of its own: the secret under another path.
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+            printf("denied: %s (unshare)\n", strerrorname_np(errno));
+            return 0;
+        }
+        char where[64];
+        snprintf(where, sizeof where, "/tmp/lstar-escape-mnt-%d", getpid());
+        mkdir(where, 0700);
+        int r = 0;
+        if (mount(dir, where, NULL, MS_BIND, NULL) == 0) {
+            char p[128];
+            snprintf(p, sizeof p, "%s/secret", where);
+            r = check_fd(open(p, O_RDONLY), "bind mount");
+            umount(where);
+        } else {
+            printf("denied: %s (mount)\n", strerrorname_np(errno));
+        }
+        rmdir(where);
+        return r;
+    }
+    if (!strcmp(mode, "exec_denied")) {
+        // DIR/tool is a copy of this program; running it is what the rule denies.
+        char* args[] = {"tool", "ran", (char*)dir, NULL};
+        execv(path("tool"), args);
+        printf("denied: %s (execve)\n", strerrorname_np(errno));
+        return 0;
+    }
+    if (!strcmp(mode, "ran")) {
+        printf("ESCAPED: the denied program ran\n");
+        return 1;
+    }
+    if (!strcmp(mode, "exec_race")) {
+        // The path of execve flipped by another thread between an allowed program
+        // and DIR/tool after the check: each try in a fresh child.
+        const int tries = 300;
+        int ran = 0, killed = 0;
+        for (int i = 0; i < tries; ++i) {
+            int out[2];
+            if (pipe(out) != 0) return 2;
+            pid_t pid = fork();
+            if (pid == 0) {
+                dup2(out[1], 1);
+                strcpy(race_buf, path("tool"));
+                strcpy(secret, path("tool"));  // the flipper's second name
+                pthread_t t;
+                pthread_create(&t, NULL, flip_exec, NULL);
+                char* args[] = {"tool", "ran", (char*)dir, NULL};
+                for (;;) execv(race_buf, args);  // the denied name fails; the allowed one runs
+            }
+            close(out[1]);
+            char buf[256] = {0};
+            ssize_t n, got = 0;
+            while ((n = read(out[0], buf + got, sizeof buf - 1 - got)) > 0) got += n;
+            close(out[0]);
+            int st;
+            waitpid(pid, &st, 0);
+            if (strstr(buf, "ESCAPED")) ++ran;
+            if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) ++killed;
+        }
+        if (ran) {
+            printf("ESCAPED: %d of %d execs ran the denied program\n", ran, tries);
+            return 1;
+        }
+        printf("denied: 0 of %d execs ran the denied program (%d killed at their exec)\n", tries, killed);
+        return 0;
     }
     if (!strcmp(mode, "io_uring")) {
         struct io_uring_params p;
