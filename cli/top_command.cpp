@@ -11,13 +11,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -27,7 +25,6 @@
 
 #include "cli/commands.hpp"
 #include "cli/session.hpp"
-#include "trace/format.hpp"
 #include "trace/live_feed.hpp"
 #include "trace/live_model.hpp"
 
@@ -101,6 +98,7 @@ class Terminal {
 public:
     // Moves lstar's standard descriptors aside (the terminal kept at others).
     Status take(const std::string& output) {
+        output_ = output;
         tty_in_ = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 10);
         tty_out_ = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 10);
         saved_err_ = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 10);
@@ -127,8 +125,11 @@ public:
         return {};
     }
     // The standard descriptors back; what went to the hidden output while the view
-    // was up (lstar's messages, the program's): its last lines on stderr.
-    void give_back() {
+    // was up (lstar's messages, the program's): its last lines on stderr. When the
+    // program never ran, -o FILE is removed and what it holds (lstar's message) said.
+    void give_back(bool started = true) {
+        if (!started && captured_ < 0 && !output_.empty() && tty_in_ >= 0)
+            captured_ = ::open(output_.c_str(), O_RDONLY | O_CLOEXEC), ::unlink(output_.c_str());
         std::fflush(stdout);
         std::fflush(stderr);
         for (auto [fd, target] : {std::pair{tty_in_, STDIN_FILENO}, {tty_out_, STDOUT_FILENO}, {saved_err_, STDERR_FILENO}})
@@ -149,6 +150,7 @@ public:
     int out() const { return tty_out_; }
 
 private:
+    std::string output_;
     int tty_in_ = -1, tty_out_ = -1, saved_err_ = -1, captured_ = -1;
 };
 
@@ -296,13 +298,6 @@ private:
     std::string failure_;
 };
 
-std::string how_it_ended(int status, bool attached) {
-    if (attached) return "detached";
-    if (WIFEXITED(status)) return fmt::format("exited with {}", WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return fmt::format("killed by {}", signal_name(WTERMSIG(status)));
-    return "ended";
-}
-
 // The command line; nullopt: go on (else the exit status).
 std::optional<int> parse_top_args(int argc, char** argv, TopOptions* o) {
     optind = 1;
@@ -388,9 +383,13 @@ int top_command(int argc, char** argv) {
     Terminal term;
     if (Status s = term.take(options.output); !s) return fail(2, s.error().message);
     TopScreen screen(model, options, attached);
-    session.at_start = [&] { screen.start(term); };
+    bool started = false;
+    session.at_start = [&] {
+        started = true;
+        screen.start(term);
+    };
     session.at_end = [&](int status) {
-        model.end(how_it_ended(status, attached));
+        model.end(how_it_went(attached ? -1 : status));
         screen.join();
         term.give_back();
         if (!screen.failure().empty()) print_error(error(screen.failure()));
@@ -398,6 +397,6 @@ int top_command(int argc, char** argv) {
         if (screen.quit() && screen.failure().empty()) session.end_like_program = false;
     };
     int status = run_session(**backend, path, backend_options, session);
-    term.give_back();  // a session that never started: its message
+    term.give_back(started);  // a session that never started: its message
     return screen.failure().empty() ? status : 2;
 }

@@ -1,12 +1,9 @@
 #include "trace/live_feed.hpp"
 
-#include "trace/run_events.hpp"
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
+
+#include "trace/pipe_channel.hpp"
+#include "trace/run_events.hpp"
 
 namespace lstar {
 
@@ -67,36 +64,11 @@ bool LiveEvent::unpack(std::string_view& in, LiveEvent* e) {
     return true;
 }
 
-// The pipe the images' records travel through (as Accounting's): in the session
-// both ends until the backend has carried the write end away, then the read end;
-// in an image the write end alone (adopted), behind a buffer.
-class LiveFeed::Channel final : public SessionOutput {
+// The pipe the images' records travel through, behind a buffer in each image.
+class LiveFeed::Channel final : public PipeChannel {
 public:
     explicit Channel(const Sink& sink) : sink_(sink) {}
-    ~Channel() override {
-        for (int fd : {read_fd_, write_fd_})
-            if (fd >= 0) ::close(fd);
-    }
 
-    std::vector<int> fds() const override {
-        if (write_fd_ < 0 && !adopted_) {
-            int p[2];
-            if (::pipe2(p, O_CLOEXEC) != 0) return {};
-            read_fd_ = p[0];
-            write_fd_ = p[1];
-        }
-        return {write_fd_};
-    }
-    void adopt(std::span<const int> fds) override {
-        if (read_fd_ >= 0) ::close(read_fd_);
-        read_fd_ = -1;
-        write_fd_ = fds.empty() ? -1 : fds[0];
-        adopted_ = true;
-    }
-    void handed_on() override {
-        if (write_fd_ >= 0) ::close(write_fd_);
-        write_fd_ = -1;
-    }
     bool pending() const override { return urgent_ || buffer_.size() >= kFlushBytes; }
     void flush() override {
         // Whole records in each write (at most PIPE_BUF bytes: the pipe keeps it whole).
@@ -110,9 +82,7 @@ public:
                 n += size;
                 r.remove_prefix(size);
             }
-            ssize_t w = ::write(write_fd_, rest.data(), n);
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) break;  // the session is gone: nothing to tell it
+            if (!write_whole(rest.substr(0, n))) break;  // the session is gone: nothing to tell it
             rest.remove_prefix(n);
         }
         buffer_.clear();
@@ -122,25 +92,7 @@ public:
         buffer_.clear();
         urgent_ = false;
     }
-    int collect_fd() const override { return adopted_ ? -1 : read_fd_; }
-    bool collect() override {
-        char buf[8192];
-        ssize_t n = ::read(read_fd_, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) return true;
-        if (n <= 0) {
-            ::close(read_fd_);
-            read_fd_ = -1;
-            return false;
-        }
-        pending_.append(buf, static_cast<std::size_t>(n));
-        std::string_view in = pending_;
-        LiveEvent e;
-        while (LiveEvent::unpack(in, &e)) sink_(e);
-        pending_.erase(0, pending_.size() - in.size());
-        return true;
-    }
 
-    bool adopted() const { return adopted_; }
     // at_ns: when it happened (CLOCK_MONOTONIC), 0 if unknown.
     void add(const LiveEvent& e, bool now, std::uint64_t at_ns) {
         if (buffer_.empty()) first_ns_ = at_ns;  // the oldest record held
@@ -150,13 +102,17 @@ public:
     }
 
 private:
+    std::size_t take(std::string_view data) override {
+        std::string_view in = data;
+        LiveEvent e;
+        while (LiveEvent::unpack(in, &e)) sink_(e);
+        return data.size() - in.size();
+    }
+
     const Sink& sink_;
-    mutable int read_fd_ = -1, write_fd_ = -1;
-    bool adopted_ = false;
-    std::string buffer_;   // an image's records not yet written
+    std::string buffer_;  // an image's records not yet written
     std::uint64_t first_ns_ = 0;
     bool urgent_ = false;
-    std::string pending_;  // the session's part of a record read so far
 };
 
 std::string entry_text(const Decoder& decoder, Task& task) {

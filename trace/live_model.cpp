@@ -14,14 +14,6 @@ namespace lstar {
 
 namespace {
 
-std::string how_it_went(std::int64_t status) {
-    if (status < 0) return "detached";
-    int st = static_cast<int>(status);
-    if (WIFEXITED(st)) return fmt::format("exited with {}", WEXITSTATUS(st));
-    if (WIFSIGNALED(st)) return fmt::format("killed by {}", signal_name(WTERMSIG(st)));
-    return "gone";
-}
-
 // The figure the view sorts by.
 std::uint64_t key(const LiveCounts& c, LiveSort sort) {
     switch (sort) {
@@ -57,6 +49,14 @@ void fit(std::string& s, int width) {
 }
 
 }  // namespace
+
+std::string how_it_went(std::int64_t status) {
+    if (status < 0) return "detached";
+    int st = static_cast<int>(status);
+    if (WIFEXITED(st)) return fmt::format("exited with {}", WEXITSTATUS(st));
+    if (WIFSIGNALED(st)) return fmt::format("killed by {}", signal_name(WTERMSIG(st)));
+    return "gone";
+}
 
 std::string_view live_sort_name(LiveSort sort) {
     switch (sort) {

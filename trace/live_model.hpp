@@ -24,6 +24,8 @@ namespace lstar {
 
 enum class LiveSort : std::uint8_t { calls, errors, time };
 std::string_view live_sort_name(LiveSort sort);
+// "exited with 0", "killed by SIGKILL", "detached" (-1): a wait status as the view says it.
+std::string how_it_went(std::int64_t status);
 
 struct LiveCounts {
     std::uint64_t calls = 0, errors = 0, ns = 0;

@@ -240,6 +240,20 @@ TEST(Top, AttachedProcessIsLetGoOnQuit) {
     EXPECT_EQ(::waitpid(pid, &st, WNOHANG), 0) << "it is still running";
 }
 
+// A program that cannot run: one line on the terminal once the view is gone, and
+// no -o FILE left behind.
+TEST(Top, ProgramThatCannotRunIsOneLineAndLeavesNoFile) {
+    if (std::string why = tmux_missing(); !why.empty()) GTEST_SKIP() << why;
+    std::string out = std::string(::testing::TempDir()) + "lstar-top-output-" + std::to_string(::getpid());
+    Tmux tmux;
+    tmux.start(std::string(LSTAR_BIN) + " top -o " + out + " -- /nonexistent-lstar-top-program");
+    std::string s = tmux.wait_for("EXIT=");
+    EXPECT_TRUE(has(s, "lstar: cannot run '/nonexistent-lstar-top-program'")) << s;
+    EXPECT_TRUE(has(s, "EXIT=1")) << s;
+    struct stat st;
+    EXPECT_NE(::stat(out.c_str(), &st), 0) << out << " left behind";
+}
+
 TEST(Top, RefusesWithoutATerminal) {
     ProcessResult r = lstar::test::run_process({LSTAR_BIN, "top", "--", kProg}, {});
     EXPECT_TRUE(r.exited(2)) << r.describe();
