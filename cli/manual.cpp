@@ -215,7 +215,7 @@ std::string man_page(const ManualCommand& c, const std::vector<ManualCommand>& c
             out += fmt::format(".TP\n.B {}\n{} (see \\fB{}\\fR(1))\n", roff(sub.name), roff(sub.summary), roff(page_name(sub)));
         }
     }
-    bool options_heading = false;
+    bool options_heading = false, subsections = false;
     for (const HelpSection& s : c.help.sections) {
         if (s.options.empty() && s.paragraphs.empty()) {
             if (!s.title.empty()) out += ".SS " + roff(s.title) + "\n";
@@ -223,7 +223,11 @@ std::string man_page(const ManualCommand& c, const std::vector<ManualCommand>& c
         }
         if (!options_heading) out += ".SH OPTIONS\n";
         options_heading = true;
-        if (!s.title.empty() && s.title != "Options" && s.title != "Commands") out += ".SS " + roff(s.title) + "\n";
+        // "Options:" needs no heading of its own under OPTIONS, unless others came before it.
+        if (!s.title.empty() && s.title != "Commands" && (s.title != "Options" || subsections)) {
+            out += ".SS " + roff(s.title) + "\n";
+            subsections = true;
+        }
         if (c.name.empty() && s.title == "Commands") continue;  // listed above
         for (const HelpOption& o : s.options) {
             out += ".TP\n.B " + roff(o.spelling) + "\n";

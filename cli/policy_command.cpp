@@ -194,7 +194,7 @@ int policy_command(int argc, char** argv) {
     std::vector<option> longopts =
         with_policy_options({{"help", no_argument, nullptr, 'h'}, {"read-only", required_argument, nullptr, 'R'}});
     if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
-        fmt::print("{}{}", kPolicyCommandUsage, kPolicyUsage);
+        fmt::print("{}", policy_usage());
         return argc < 2 ? 2 : 0;
     }
     std::string_view what = argv[1];
@@ -215,7 +215,7 @@ int policy_command(int argc, char** argv) {
             continue;
         }
         if (c == 'h') {
-            fmt::print("{}{}", kPolicyCommandUsage, kPolicyUsage);
+            fmt::print("{}", policy_usage());
             return 0;
         }
         return fail(2, fmt::format("policy: unrecognized option '{}' (see lstar policy --help)", argv[optind - 1]));

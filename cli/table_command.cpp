@@ -7,12 +7,9 @@
 // its ABI (the compat entry point for i386 when there is one).
 #include "cli/table_command.hpp"
 
-#include <memory>
-
-#include "cli/commands.hpp"
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <memory>
 #include <charconv>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -21,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.hpp"
 #include "table/result.hpp"
 #include "table/structs.hpp"
 #include "table/syscall_table.hpp"

@@ -96,10 +96,13 @@ TEST(Manual, EveryOptionInTheHelpIsAccepted) {
     for (const std::string& command : command_names())
         if (!command.empty() && command != "table") commands.push_back({command});  // lstar's own two; table's are CLI11's
     commands.push_back({"policy", "learn"});
+    // lstar policy --help ends with learn's options, which are learn's only.
+    std::set<std::string> learn = help_options(run({LSTAR_BIN, "policy", "learn", "--help"}).out);
     for (const std::vector<std::string>& command : commands) {
         std::string help = run({LSTAR_BIN, command[0], command.size() > 1 ? command[1] : "--help", "--help"}).out;
         for (const std::string& o : help_options(help)) {
             if (!o.starts_with("--") || o == "--help") continue;
+            if (command == std::vector<std::string>{"policy"} && learn.count(o)) continue;
             std::vector<std::string> argv{LSTAR_BIN};
             argv.insert(argv.end(), command.begin(), command.end());
             if (command == std::vector<std::string>{"policy"}) argv.push_back("check");
