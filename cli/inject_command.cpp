@@ -249,6 +249,9 @@ Result<std::uint64_t> positive(const char* what, const char* text) {
 }
 
 }  // namespace
+
+std::string inject_usage() { return kUsage; }
+
 }  // namespace lstar
 
 int inject_command(int argc, char** argv) {

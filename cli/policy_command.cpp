@@ -197,13 +197,19 @@ int compile(const policy::Sandbox& sandbox) {
 }
 
 }  // namespace
+
+std::string policy_usage() { return fmt::format("{}{}\nlstar policy learn:\n{}", kPolicyCommandUsage, kPolicyUsage, kLearnUsage); }
+
 }  // namespace lstar
 
 int policy_command(int argc, char** argv) {
     using namespace lstar;
-    std::vector<option> longopts = with_policy_options({{"help", no_argument, nullptr, 'h'}});
+    // --read-only is the view's option in run and trace (cli/view_options.cpp); here, as
+    // there without a --root or --bind, it is the policy's Landlock rule.
+    std::vector<option> longopts =
+        with_policy_options({{"help", no_argument, nullptr, 'h'}, {"read-only", required_argument, nullptr, 'R'}});
     if (argc < 2 || std::string_view(argv[1]) == "--help" || std::string_view(argv[1]) == "-h") {
-        fmt::print("{}{}", kPolicyCommandUsage, kPolicyUsage);
+        fmt::print("{}", policy_usage());
         return argc < 2 ? 2 : 0;
     }
     std::string_view what = argv[1];
@@ -219,8 +225,12 @@ int policy_command(int argc, char** argv) {
             if (Status s = take_policy_option(options, c, optarg); !s) return fail(2, s.error().message);
             continue;
         }
+        if (c == 'R') {
+            if (Status s = take_read_only(options, optarg); !s) return fail(2, s.error().message);
+            continue;
+        }
         if (c == 'h') {
-            fmt::print("{}{}", kPolicyCommandUsage, kPolicyUsage);
+            fmt::print("{}", policy_usage());
             return 0;
         }
         return fail(2, fmt::format("policy: unrecognized option '{}' (see lstar policy --help)", argv[optind - 1]));

@@ -29,6 +29,10 @@ constexpr std::string_view kReportUsage =
 
 }  // namespace
 
+namespace lstar {
+std::string report_usage() { return std::string(kReportUsage); }
+}  // namespace lstar
+
 int report_command(int argc, char** argv) {
     using namespace lstar;
     enum { kTimeline = 256, kMinUs };

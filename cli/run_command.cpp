@@ -26,10 +26,11 @@ constexpr const char* kRunUsage =
     "                         SIGSYS inside the program (much faster), or inproc where it\n"
     "                         serves the program as ptrace would (docs/inproc.md)\n";
 
-// The usage line, the options above, then the sandbox's.
-void print_usage() { fmt::print("{}{}\n{}", kRunUsage, view_usage(), kPolicyUsage); }
-
 }  // namespace
+
+// The usage line, the options above, then the sandbox's.
+std::string run_usage() { return fmt::format("{}{}\n{}", kRunUsage, view_usage(), kPolicyUsage); }
+
 }  // namespace lstar
 
 // Declared in cli/commands.hpp at global scope, like the other subcommands.
@@ -71,7 +72,7 @@ int run_command(int argc, char** argv) {
             break;
         case kNoPrefilter: backend_options.prefilter = false; break;
         case kBackend: backend_name = optarg; break;
-        case 'h': print_usage(); return 0;
+        case 'h': fmt::print("{}", run_usage()); return 0;
         case ':':
             return fail(2, fmt::format("run: option '{}' requires an argument (see lstar run --help)", argv[optind - 1]));
         default:

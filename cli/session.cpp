@@ -115,9 +115,10 @@ int run_session(Backend& backend, const SyscallPath& path, const BackendOptions&
     }
     install_signal_handlers(backend, attached);
     if (attached) ::sigprocmask(SIG_SETMASK, &before, nullptr);
+    if (options.at_start) options.at_start();
     int status = backend.run();
     if (options.at_end) options.at_end(status);
-    if (!attached) return exit_like(status, backend_options);
+    if (!attached && options.end_like_program) return exit_like(status, backend_options);
     flush_all(backend_options);
     return 0;
 }

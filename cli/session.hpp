@@ -20,6 +20,12 @@ struct SessionOptions {
     // Called once the program (or the attached processes) has ended, with the wait
     // status, before lstar ends like it: what a command writes from the whole run.
     std::function<void(int status)> at_end;
+    // Called once the program is launched (or the processes attached) and lstar's
+    // signal handlers are in place, before the session runs (lstar top's view).
+    std::function<void()> at_start;
+    // Whether lstar ends as the launched program did (its status, its signal);
+    // false: 0 (lstar top, whose user ended the program). at_end may change it.
+    bool end_like_program = true;
 };
 
 // Returns lstar's exit status: the program's own; when the program died of a

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <memory>
 #include <charconv>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/commands.hpp"
 #include "table/result.hpp"
 #include "table/structs.hpp"
 #include "table/syscall_table.hpp"
@@ -296,14 +298,31 @@ int show(const Options& opt) {
 }  // namespace
 }  // namespace lstar
 
-int table_command(int argc, char** argv) {
-    CLI::App app{"Show the system call tables: all rows, or one call by name or number", "lstar table"};
-    lstar::Options opt;
+namespace {
+
+// The command line, into `opt`.
+std::unique_ptr<CLI::App> table_app(lstar::Options& opt) {
+    auto made = std::make_unique<CLI::App>("Show the system call tables: all rows, or one call by name or number", "lstar table");
+    CLI::App& app = *made;
     app.add_option("call", opt.query, "system call name or number (decimal or 0x hex)");
     app.add_option("--abi", opt.abi, "x86_64 (default), x32, i386 or all");
     app.add_option("--class", opt.classes, "only calls in this class (%file, %desc, ...); may be repeated")
         ->allow_extra_args(false);
     app.add_flag("--json", opt.json, "print a JSON array of the rows");
+    return made;
+}
+
+}  // namespace
+
+std::string lstar::table_usage() {
+    lstar::Options opt;
+    return table_app(opt)->help();
+}
+
+int table_command(int argc, char** argv) {
+    lstar::Options opt;
+    std::unique_ptr<CLI::App> made = table_app(opt);
+    CLI::App& app = *made;
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -113,6 +113,14 @@ void Summary::clear() {
     for (auto& rows : counts_) std::fill(rows.begin(), rows.end(), Counts{});
 }
 
+void Summary::keep_only(const std::function<bool(const SyscallDesc&)>& keep) {
+    for (int abi = 0; abi < kAbiCount; ++abi) {
+        auto table = syscall_table(static_cast<Abi>(abi));
+        for (std::size_t i = 0; i < counts_[abi].size(); ++i)
+            if (counts_[abi][i].calls && !keep(table[i])) counts_[abi][i] = Counts{};
+    }
+}
+
 bool Summary::empty() const {
     for (const auto& rows : counts_)
         for (const Counts& c : rows)

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,8 @@ public:
     void serialize(std::string& out) const;
     void merge(std::string_view records);
     void clear();
+    // Forgets the rows `keep` says no to (lstar top's class filter).
+    void keep_only(const std::function<bool(const SyscallDesc&)>& keep);
 
 private:
     struct Counts {

@@ -1,0 +1,442 @@
+#include "cli/manual.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "entry/backend.hpp"
+#include "table/syscall_table.hpp"
+
+namespace lstar {
+
+namespace {
+
+std::vector<std::string> lines_of(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        std::size_t nl = text.find('\n');
+        out.emplace_back(text.substr(0, nl));
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    }
+    return out;
+}
+
+std::string trim(std::string_view s) {
+    std::size_t b = s.find_first_not_of(' ');
+    if (b == std::string_view::npos) return {};
+    std::size_t e = s.find_last_not_of(' ');
+    return std::string(s.substr(b, e - b + 1));
+}
+
+std::size_t indent(std::string_view s) {
+    std::size_t n = s.find_first_not_of(' ');
+    return n == std::string_view::npos ? s.size() : n;
+}
+
+// lstar trace's qualifiers and lstar run's --deny take lists of calls and %classes.
+bool takes_call_set(std::string_view name) {
+    static constexpr std::string_view kNames[] = {"--trace", "--abbrev", "--verbose", "--raw", "--inject", "--fault", "--deny"};
+    return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+// How an option's argument completes: from its name and the word --help shows after it.
+void classify(HelpOption& o, std::string_view name, std::string_view metavar) {
+    if (name == "-e") o.complete = Complete::trace_expr;
+    else if (takes_call_set(name)) o.complete = Complete::syscall_set;
+    else if (name == "--backend") {
+        o.complete = Complete::choice;
+        for (std::string_view b : backend_names()) o.choices.emplace_back(b);
+    } else if (name == "--class" || metavar.starts_with("%")) {
+        o.complete = Complete::choice;
+        for (const ClassName& c : class_names())
+            if (!c.name.starts_with("%%")) o.choices.emplace_back(c.name);
+    } else if (metavar == "PID") o.complete = Complete::pid;
+    else if (metavar == "DIR" || metavar.starts_with("HOST")) o.complete = Complete::directory;
+    else if (metavar.find("FILE") != std::string_view::npos || metavar == "PATH" || metavar.find('.') != std::string_view::npos)
+        o.complete = Complete::file;
+    else if (metavar.find('|') != std::string_view::npos) {
+        o.complete = Complete::choice;
+        std::string_view rest = metavar;
+        while (!rest.empty()) {
+            std::size_t bar = rest.find('|');
+            o.choices.emplace_back(rest.substr(0, bar));
+            rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+        }
+    } else o.complete = Complete::word;
+}
+
+// The names in a spelling ("-o FILE, --output=FILE": -o, --output) and what the
+// first that takes an argument says of it.
+void read_spelling(HelpOption& o) {
+    static const std::regex kName(R"((^|[\s,\[])(--[A-Za-z0-9][A-Za-z0-9-]*|-[A-Za-z0-9])(?=$|[\s,=\[]))");
+    const std::string& s = o.spelling;
+    bool classified = false;
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), kName); it != std::sregex_iterator(); ++it) {
+        std::string name = (*it)[2];
+        if (std::find(o.names.begin(), o.names.end(), name) == o.names.end()) o.names.push_back(name);
+        std::size_t after = static_cast<std::size_t>(it->position(2) + it->length(2));
+        if (classified || after >= s.size()) continue;
+        // "-o FILE" or "--output=FILE": an argument; "[=...]", ", " or " -x": none of its own.
+        std::string_view rest = std::string_view(s).substr(after);
+        if (rest[0] == '=' || (rest[0] == ' ' && rest.size() > 1 && rest[1] != '-' && rest[1] != ' ')) {
+            rest.remove_prefix(1);
+            std::string_view metavar = rest.substr(0, rest.find_first_of(", "));
+            classify(o, name, metavar);
+            classified = true;
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> CommandHelp::option_names() const {
+    std::vector<std::string> out;
+    for (const HelpSection& s : sections)
+        for (const HelpOption& o : s.options) out.insert(out.end(), o.names.begin(), o.names.end());
+    return out;
+}
+
+CommandHelp parse_help(std::string_view text) {
+    CommandHelp help;
+    std::vector<std::string> lines = lines_of(text);
+    std::size_t i = 0;
+    // Before "Usage:": a description (CLI11 puts it first).
+    std::string para;
+    auto end_paragraph = [&](std::vector<std::string>& into) {
+        if (!para.empty()) into.push_back(para);
+        para.clear();
+    };
+    for (; i < lines.size() && !std::regex_search(lines[i], std::regex("^[Uu]sage: ")); ++i) {
+        if (trim(lines[i]).empty()) end_paragraph(help.description);
+        else para += (para.empty() ? "" : "\n") + trim(lines[i]);
+    }
+    end_paragraph(help.description);
+    if (i < lines.size()) {
+        help.synopsis.push_back(trim(lines[i].substr(7)));
+        for (++i; i < lines.size() && indent(lines[i]) >= 4 && !trim(lines[i]).starts_with("-"); ++i)
+            help.synopsis.push_back(trim(lines[i]));
+    }
+    help.sections.emplace_back();
+    HelpOption* last = nullptr;  // the option continuation lines belong to
+    static const std::regex kOption(R"(^ {1,3}(-\S.*?)(?: {2,}(\S.*))?$)");
+    for (; i < lines.size(); ++i) {
+        const std::string& line = lines[i];
+        HelpSection& section = help.sections.back();
+        std::smatch m;
+        if (trim(line).empty()) {
+            end_paragraph(help.sections.size() == 1 && section.options.empty() ? help.description : section.paragraphs);
+            last = nullptr;
+        } else if (indent(line) == 0 && line.back() == ':') {
+            end_paragraph(help.sections.size() == 1 && section.options.empty() ? help.description : section.paragraphs);
+            help.sections.push_back(HelpSection{line.substr(0, line.size() - 1), {}, {}});
+            last = nullptr;
+        } else if (std::regex_match(line, m, kOption)) {
+            end_paragraph(section.paragraphs);
+            if (last && last->text.empty() && indent(line) >= 3) {
+                last->spelling += " " + m[1].str();  // a spelling on two lines
+                last->text = m[2];
+            } else {
+                section.options.push_back(HelpOption{m[1], {}, m[2], Complete::none, {}});
+                last = &section.options.back();
+            }
+        } else if (last && indent(line) >= 2) {
+            last->text += (last->text.empty() ? "" : "\n") + trim(line);
+        } else {
+            para += (para.empty() ? "" : "\n") + trim(line);
+            if (indent(line) == 0) last = nullptr;
+        }
+    }
+    end_paragraph(help.sections.size() == 1 && help.sections.back().options.empty() ? help.description
+                                                                                    : help.sections.back().paragraphs);
+    for (HelpSection& s : help.sections)
+        for (HelpOption& o : s.options) read_spelling(o);
+    return help;
+}
+
+// ---- man(7) ----
+
+namespace {
+
+// Text as roff reads it: backslashes escaped, hyphens as \-, a line that would
+// start with a control character guarded.
+std::string roff(std::string_view text) {
+    std::string out;
+    bool line_start = true;
+    for (char c : text) {
+        if (line_start && (c == '.' || c == '\'')) out += "\\&";
+        if (c == '\\') out += "\\e";
+        else if (c == '"') out += "\\(dq";
+        else if (c == '-') out += "\\-";
+        else out += c;
+        line_start = c == '\n';
+    }
+    return out;
+}
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string page_name(const ManualCommand& c) { return c.name.empty() ? "lstar" : "lstar-" + c.name; }
+
+void paragraphs(std::string& out, const std::vector<std::string>& paras) {
+    for (const std::string& p : paras) {
+        out += ".PP\n";
+        // Lines kept as --help has them (a list, a table): no filling.
+        out += ".nf\n" + roff(p) + "\n.fi\n";
+    }
+}
+
+}  // namespace
+
+std::string man_page(const ManualCommand& c, const std::vector<ManualCommand>& commands, std::string_view version) {
+    std::string out;
+    std::string name = page_name(c);
+    out += fmt::format(".\\\" Generated by lstar-manual from `lstar{}{} --help`. Do not edit.\n", c.name.empty() ? "" : " ", c.name);
+    out += fmt::format(".TH {} 1 \"\" \"lstar {}\" \"lstar manual\"\n", upper(name), version);
+    out += ".nh\n.ad l\n";  // option names neither hyphenated nor stretched
+    out += ".SH NAME\n" + roff(name) + " \\- " + roff(c.summary) + "\n";
+    out += ".SH SYNOPSIS\n.nf\n";
+    for (const std::string& s : c.help.synopsis) out += roff(s) + "\n";
+    out += ".fi\n";
+    if (!c.help.description.empty()) {
+        out += ".SH DESCRIPTION\n";
+        paragraphs(out, c.help.description);
+    }
+    if (c.name.empty()) {
+        out += ".SH COMMANDS\n";
+        for (const ManualCommand& sub : commands) {
+            if (sub.name.empty()) continue;
+            out += fmt::format(".TP\n.B {}\n{} (see \\fB{}\\fR(1))\n", roff(sub.name), roff(sub.summary), roff(page_name(sub)));
+        }
+    }
+    bool options_heading = false, subsections = false;
+    for (const HelpSection& s : c.help.sections) {
+        if (s.options.empty() && s.paragraphs.empty()) {
+            if (!s.title.empty()) out += ".SS " + roff(s.title) + "\n";
+            continue;
+        }
+        if (!options_heading) out += ".SH OPTIONS\n";
+        options_heading = true;
+        // "Options:" needs no heading of its own under OPTIONS, unless others came before it.
+        if (!s.title.empty() && s.title != "Commands" && (s.title != "Options" || subsections)) {
+            out += ".SS " + roff(s.title) + "\n";
+            subsections = true;
+        }
+        if (c.name.empty() && s.title == "Commands") continue;  // listed above
+        for (const HelpOption& o : s.options) {
+            out += ".TP\n.B " + roff(o.spelling) + "\n";
+            if (!o.text.empty()) out += ".nf\n" + roff(o.text) + "\n.fi\n";
+        }
+        paragraphs(out, s.paragraphs);
+    }
+    out += ".SH SEE ALSO\n";
+    std::vector<std::string> see;
+    for (const ManualCommand& other : commands)
+        if (other.name != c.name) see.push_back(fmt::format("\\fB{}\\fR(1)", roff(page_name(other))));
+    see.push_back("\\fBstrace\\fR(1)");
+    out += fmt::format("{}\n", fmt::join(see, ",\n"));
+    return out;
+}
+
+// ---- completion ----
+
+namespace {
+
+std::string quoted_words(const std::vector<std::string>& words) {
+    std::string out;
+    for (const std::string& w : words) {
+        if (!out.empty()) out += ' ';
+        out += w;
+    }
+    return out;
+}
+
+std::string kind_word(const HelpOption& o) {
+    switch (o.complete) {
+    case Complete::none: return "";
+    case Complete::word: return "word";
+    case Complete::file: return "file";
+    case Complete::directory: return "directory";
+    case Complete::pid: return "pid";
+    case Complete::syscall_set: return "set";
+    case Complete::trace_expr: return "expr";
+    case Complete::choice: return "choice " + quoted_words(o.choices);
+    }
+    return "";
+}
+
+// Every name of a call in the table (any ABI), and the %classes.
+std::vector<std::string> call_names() {
+    std::set<std::string> names;
+    for (Abi abi : {Abi::x86_64, Abi::i386, Abi::x32})
+        for (const SyscallDesc& row : syscall_table(abi))
+            if (!row.name.empty()) names.emplace(row.name);
+    return {names.begin(), names.end()};
+}
+
+std::vector<std::string> class_words() {
+    std::vector<std::string> out;
+    for (const ClassName& c : class_names()) out.emplace_back(c.name);
+    return out;
+}
+
+// What follows the options of a command: a program, files, calls.
+std::string_view positional(std::string_view command) {
+    if (command == "table") return "set";
+    if (command == "report") return "file";
+    if (command == "policy") return "policy";
+    return "program";
+}
+
+constexpr std::string_view kBashBody = R"BASH(
+# The words after $1 that begin with it (compgen -W's filter, the same in bash and
+# under zsh's bashcompinit).
+_lstar_match() {
+    local prefix="$1" word
+    shift
+    for word in "$@"; do [[ "$word" == "$prefix"* ]] && printf '%s\n' "$word"; done
+    return 0
+}
+
+# The argument of kind $1 (file, directory, pid, set, expr, word, "choice W..."),
+# $2 typed so far.
+_lstar_arg() {
+    local kind="$1" cur="$2"
+    case "$kind" in
+    file) COMPREPLY=( $(_lstar_match "$cur" $(compgen -f -- "$cur")) ) ;;
+    directory) COMPREPLY=( $(_lstar_match "$cur" $(compgen -d -- "$cur")) ) ;;
+    pid) COMPREPLY=( $(_lstar_match "$cur" $(cd /proc && echo [0-9]*)) ) ;;
+    set) _lstar_set "$cur" ;;
+    expr)
+        if [[ "$cur" == *=* ]]; then
+            local q="${cur%%=*}"
+            case " $_lstar_set_qualifiers " in
+            *" $q "*) _lstar_set "${cur#*=}"; COMPREPLY=( "${COMPREPLY[@]/#/$q=}" ) ;;
+            esac
+        else
+            COMPREPLY=( $(_lstar_match "$cur" $_lstar_qualifiers) )
+            COMPREPLY=( "${COMPREPLY[@]/%/=}" )
+        fi ;;
+    choice\ *) COMPREPLY=( $(_lstar_match "$cur" ${kind#choice }) ) ;;
+    esac
+}
+
+# A list of calls and %classes ("open,read,%net"): the last item completed.
+_lstar_set() {
+    local cur="$1" head=""
+    if [[ "$cur" == *,* ]]; then head="${cur%,*},"; cur="${cur##*,}"; fi
+    if [[ -z "$head" && "$cur" == '!'* ]]; then head='!'; cur="${cur#!}"; fi
+    COMPREPLY=( $(_lstar_match "$cur" $_lstar_calls $_lstar_classes all none) )
+    COMPREPLY=( "${COMPREPLY[@]/#/$head}" )
+}
+
+_lstar() {
+    [[ -n "${ZSH_VERSION-}" ]] && emulate -L ksh
+    local line="${COMP_LINE:0:$((COMP_POINT))}"
+    local -a w
+    local IFS=$' \t\n'
+    set -f
+    w=( $line )
+    set +f
+    [[ -z "$line" || "$line" == *[[:space:]] ]] && w+=( "" )
+    local n=${#w[@]} cur="${w[${#w[@]}-1]}" prev=""
+    (( n >= 2 )) && prev="${w[n-2]}"
+    COMPREPLY=()
+    if (( n <= 2 )); then
+        COMPREPLY=( $(_lstar_match "$cur" $_lstar_commands --help --version) )
+        return 0
+    fi
+    local cmd="${w[1]}" kind i after=0
+    # After "--" (or the program): the program, then its own arguments.
+    for (( i = 2; i < n - 1; i++ )); do [[ "${w[i]}" == -- ]] && after=$i; done
+    if (( after )); then
+        if (( after == n - 2 )); then COMPREPLY=( $(_lstar_match "$cur" $(compgen -c -- "$cur")) )
+        else COMPREPLY=( $(_lstar_match "$cur" $(compgen -f -- "$cur")) ); fi
+    elif [[ "$cur" == --*=* ]]; then
+        kind="$(_lstar_kind "$cmd" "${cur%%=*}")"
+        [[ -n "$kind" ]] && _lstar_arg "$kind" "${cur#*=}" && COMPREPLY=( "${COMPREPLY[@]/#/${cur%%=*}=}" )
+    elif [[ "$prev" == -* ]] && kind="$(_lstar_kind "$cmd" "$prev")" && [[ -n "$kind" ]]; then
+        _lstar_arg "$kind" "$cur"
+    elif [[ "$cur" == -* ]]; then
+        COMPREPLY=( $(_lstar_match "$cur" $(_lstar_options "$cmd")) )
+    else
+        case "$(_lstar_positional "$cmd")" in
+        set) _lstar_set "$cur" ;;
+        file) COMPREPLY=( $(_lstar_match "$cur" $(compgen -f -- "$cur")) ) ;;
+        policy)
+            if (( n == 3 )); then COMPREPLY=( $(_lstar_match "$cur" compile check show learn) )
+            else COMPREPLY=( $(_lstar_match "$cur" $(compgen -f -- "$cur")) ); fi ;;
+        program) COMPREPLY=( $(_lstar_match "$cur" $(compgen -c -- "$cur")) ) ;;
+        esac
+    fi
+    # Bash replaces only what follows the last '=' or ':' of the word (COMP_WORDBREAKS).
+    if [[ "$cur" == *[=:]* ]]; then
+        local strip="${cur%"${cur##*[=:]}"}"
+        COMPREPLY=( "${COMPREPLY[@]#"$strip"}" )
+    fi
+    return 0
+}
+)BASH";
+
+}  // namespace
+
+std::string bash_completion(const std::vector<ManualCommand>& commands) {
+    std::string out =
+        "# bash completion for lstar. Generated by lstar-manual from each command's --help\n"
+        "# and the system call table (tbl/): do not edit.\n";
+    std::vector<std::string> names;
+    for (const ManualCommand& c : commands)
+        if (!c.name.empty()) names.push_back(c.name);
+    out += fmt::format("_lstar_commands=\"{}\"\n", quoted_words(names));
+    out += fmt::format("_lstar_calls=\"{}\"\n", quoted_words(call_names()));
+    out += fmt::format("_lstar_classes=\"{}\"\n", quoted_words(class_words()));
+    // lstar trace -e's qualifiers, and those whose value is a set of calls.
+    out += "_lstar_qualifiers=\"trace abbrev verbose raw signal read write fault inject status quiet decode-fds decode-pids\"\n";
+    out += "_lstar_set_qualifiers=\"trace t abbrev a verbose v raw x fault inject\"\n\n";
+    out += "# The options of command $1.\n_lstar_options() {\n    case \"$1\" in\n";
+    for (const ManualCommand& c : commands)
+        if (!c.name.empty()) out += fmt::format("    {}) echo \"{}\" ;;\n", c.name, quoted_words(c.help.option_names()));
+    out += "    esac\n}\n\n";
+    out += "# What the argument of option $2 of command $1 completes to (nothing: it takes none).\n"
+           "_lstar_kind() {\n    case \"$1 $2\" in\n";
+    for (const ManualCommand& c : commands) {
+        if (c.name.empty()) continue;
+        std::set<std::string> done;
+        for (const HelpSection& s : c.help.sections)
+            for (const HelpOption& o : s.options) {
+                std::string kind = kind_word(o);
+                if (kind.empty()) continue;
+                for (const std::string& n : o.names)
+                    // One spelling may name options of both kinds ("-e trace=SET, --trace=SET").
+                    if (done.insert(n).second)
+                        out += fmt::format("    \"{} {}\") echo \"{}\" ;;\n", c.name, n, takes_call_set(n) ? "set" : kind);
+            }
+    }
+    out += "    esac\n}\n\n";
+    out += "# What follows the options of command $1.\n_lstar_positional() {\n    case \"$1\" in\n";
+    for (const ManualCommand& c : commands)
+        if (!c.name.empty()) out += fmt::format("    {}) echo {} ;;\n", c.name, positional(c.name));
+    out += "    esac\n}\n";
+    out += kBashBody;
+    out += "\ncomplete -F _lstar lstar\n";
+    return out;
+}
+
+std::string zsh_completion(const std::vector<ManualCommand>& commands) {
+    std::string bash = bash_completion(commands);
+    return "#compdef lstar\n"
+           "# zsh completion for lstar: the bash completion, generated from the same tables,\n"
+           "# under zsh's bashcompinit. Generated by lstar-manual: do not edit.\n"
+           "autoload -U +X bashcompinit && bashcompinit\n" +
+           bash +
+           "# Autoloaded from fpath as _lstar (#compdef): complete this first time too.\n"
+           "[[ \"${funcstack[1]-}\" == _lstar ]] && _bash_complete -F _lstar\n";
+}
+
+}  // namespace lstar
