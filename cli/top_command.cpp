@@ -36,7 +36,7 @@
 namespace lstar {
 
 const char* const kTopUsage =
-    "Usage: lstar top [-d SECONDS] [-S calls|errors|time] [--class %CLASS] [--backend=ptrace|inproc]\n"
+    "Usage: lstar top [-d SECONDS] [-S calls|errors|time] [--class %CLASS] [--backend=ptrace|inproc|auto]\n"
     "                 { -p PID... | [-o FILE] [--] PROG [ARGS] }\n"
     "A live view of the traced tasks, refreshed every second: per task its current call (one that\n"
     "may block, decoded as far as it is known at entry), calls and errors per second and since the\n"
@@ -52,8 +52,9 @@ const char* const kTopUsage =
     "  --class=%CLASS                show only the calls of this class at first (key f)\n"
     "  -o FILE, --output=FILE        the program's stdout and stderr go to FILE (default: hidden,\n"
     "                                their last lines shown once the view ends)\n"
-    "  --backend=ptrace|inproc       how calls are caught: a tracer process (default), or a SIGSYS\n"
-    "                                inside the program (no -p)\n"
+    "  --backend=ptrace|inproc|auto  how calls are caught: a tracer process (default), a SIGSYS\n"
+    "                                inside the program (no -p), or inproc where it serves the\n"
+    "                                program as ptrace would\n"
     "  -h, --help                    show this help\n";
 
 std::string top_usage() { return kTopUsage; }
@@ -368,6 +369,7 @@ int top_command(int argc, char** argv) {
     if (!backend_options.command.empty() && backend_options.command.back() == "--") backend_options.command.pop_back();
     backend_options.follow_forks = true;
     backend_options.outputs.push_back(&feed.channel());
+    options.backend = choose_backend(options.backend, options.argv, backend_options, attached ? "-p" : "");
     auto backend = make_backend(options.backend, path, backend_options);
     if (!backend) return fail(2, "top: " + backend.error().message);
     if (attached && !(*backend)->traits().can_attach)

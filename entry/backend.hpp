@@ -128,6 +128,8 @@ public:
     virtual bool may_step_aside() const { return true; }
 };
 
+// The backends there are, by name ("ptrace" first: the default; "auto" last, which picks one).
+std::span<const std::string_view> backend_names();
 // --backend=auto: "inproc" for a launched program that the in-process backend
 // serves as well as ptrace would, else "ptrace" (`why`, when given, says what
 // decided). `ptrace_only`: the caller's own reason for ptrace (an option only it

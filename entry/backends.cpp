@@ -18,6 +18,8 @@ namespace {
 constexpr std::string_view kNames[] = {"ptrace", "inproc", "auto"};
 }  // namespace
 
+std::span<const std::string_view> backend_names() { return kNames; }
+
 std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, const BackendOptions& options,
                            std::string_view ptrace_only, std::string* why) {
     auto chosen = [&](std::string_view backend, std::string reason) {
