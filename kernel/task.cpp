@@ -1,9 +1,12 @@
 #include "kernel/task.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -15,6 +18,29 @@ std::optional<std::string> proc_link(pid_t id, std::string_view link) {
     ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
     if (n < 0) return std::nullopt;
     return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::vector<std::uint64_t> proc_stat(pid_t id) {
+    std::string path = fmt::format("/proc/{}/stat", id);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    char buf[2048];
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return {};
+    buf[n] = '\0';
+    // "pid (comm) state ppid ...": the name may hold anything, the fields follow its last ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (!p) return {};
+    std::vector<std::uint64_t> fields = {0, std::strtoull(buf, nullptr, 10), 0};
+    for (p += 2; *p && *p != '\n';) {
+        char* end = nullptr;
+        fields.push_back(std::strtoull(p, &end, 10));  // 0 for a letter (the state)
+        const char* next = std::strchr(p, ' ');
+        if (!next) break;
+        p = next + 1;
+    }
+    return fields;
 }
 
 std::string SyscallState::syscall_name() const {

@@ -127,4 +127,9 @@ inline bool is_error_value(std::int64_t ret) { return ret < 0 && ret >= -4095; }
 // a task's directory, program or descriptor; nullopt when it cannot be read.
 std::optional<std::string> proc_link(pid_t id, std::string_view link);
 
+// The fields of the host kernel's /proc/<id>/stat by their number in proc(5)
+// (4: ppid, 22: starttime, 26: startcode, ...): the numbers, 0 for the others
+// (the name, the state); empty when it cannot be read.
+std::vector<std::uint64_t> proc_stat(pid_t id);
+
 }  // namespace lstar

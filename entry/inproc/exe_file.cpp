@@ -13,14 +13,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 
 #include "entry/inproc/runtime.hpp"
+#include "kernel/task.hpp"
 
 namespace lstar::inproc {
 
@@ -37,11 +36,7 @@ bool may_set_exe_file() {
 
 // lstar's file, as this process was exec'd from it (before show_program_to_kernel changes the link).
 std::string& own_file() {
-    static std::string path = [] {
-        char buf[PATH_MAX];
-        ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string("/proc/self/exe");
-    }();
+    static std::string path = proc_link(::getpid(), "exe").value_or("/proc/self/exe");
     return path;
 }
 
@@ -166,18 +161,7 @@ bool remap_own_image() {
 void show_program_to_kernel(const LoadedProgram& program, bool image_copied) {
     static bool exe_is_program = false;  // the exe file was set once: the old one is a program's
     // What the kernel keeps of the image as it is (code, data, brk, stack), from /proc/self/stat.
-    std::ifstream stat_file("/proc/self/stat");
-    std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
-    std::size_t close = stat.rfind(')');
-    if (close == std::string::npos) return;
-    std::vector<unsigned long long> field(3, 0);  // field[i]: the i-th field (1-based), from 3 on
-    for (const char* p = stat.c_str() + close + 2; *p;) {
-        char* end = nullptr;
-        field.push_back(std::strtoull(p, &end, 10));
-        if (end == p) field.back() = 0, end = const_cast<char*>(std::strchr(p, ' '));
-        if (!end || !*end) break;
-        p = end + 1;
-    }
+    std::vector<std::uint64_t> field = proc_stat(::getpid());
     if (field.size() < 48) return;
     prctl_mm_map map{};
     map.start_code = field[26];

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "kernel/task.hpp"
+
 namespace lstar::inproc {
 
 ExecMarks& exec_marks() {
@@ -19,29 +21,15 @@ ExecMarks& exec_marks() {
     return marks;
 }
 
-ProcStat proc_stat(pid_t pid) {
-    ProcStat out;
-    std::string path = fmt::format("/proc/{}/stat", pid);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return out;
-    char buf[1024];
-    ssize_t n = ::read(fd, buf, sizeof buf - 1);
-    ::close(fd);
-    if (n <= 0) return out;
-    buf[n] = '\0';
-    // "pid (comm) state ppid ...": the name may hold anything, the fields follow its last ')'.
-    char* p = std::strrchr(buf, ')');
-    if (!p) return out;
-    p += 2;
-    for (int field = 3; field < 22 && *p; ++field) {
-        if (field == 4) out.ppid = static_cast<pid_t>(std::strtol(p, nullptr, 10));
-        p = std::strchr(p, ' ');
-        if (!p) return out;
-        ++p;
-    }
-    out.start_time = std::strtoull(p, nullptr, 10);
-    return out;
+namespace {
+
+// The process's start time (clock ticks since boot), 0 when it is gone.
+std::uint64_t start_time(pid_t pid) {
+    std::vector<std::uint64_t> stat = proc_stat(pid);
+    return stat.size() > 22 ? stat[22] : 0;
 }
+
+}  // namespace
 
 Status ExecMarks::open() {
     long pid_max = 4194304;  // PID_MAX_LIMIT on 64-bit, when /proc does not say
@@ -76,13 +64,13 @@ Status ExecMarks::map() {
 
 void ExecMarks::mark(pid_t pid) {
     if (!words_ || pid <= 0 || static_cast<std::size_t>(pid) >= count_) return;
-    __atomic_store_n(&words_[pid], proc_stat(pid).start_time, __ATOMIC_RELEASE);
+    __atomic_store_n(&words_[pid], start_time(pid), __ATOMIC_RELEASE);
 }
 
 bool ExecMarks::marked(pid_t pid) const {
     if (!words_ || pid <= 0 || static_cast<std::size_t>(pid) >= count_) return false;
     std::uint64_t mark = __atomic_load_n(&words_[pid], __ATOMIC_ACQUIRE);
-    return mark != 0 && mark == proc_stat(pid).start_time;
+    return mark != 0 && mark == start_time(pid);
 }
 
 }  // namespace lstar::inproc

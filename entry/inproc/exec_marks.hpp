@@ -35,12 +35,4 @@ private:
 // The session's one table (each process of the program has its own mapping of it).
 ExecMarks& exec_marks();
 
-// Fields of /proc/PID/stat: the parent's pid and the start time (in clock ticks
-// since boot), 0 when the process is gone.
-struct ProcStat {
-    pid_t ppid = 0;
-    std::uint64_t start_time = 0;
-};
-ProcStat proc_stat(pid_t pid);
-
 }  // namespace lstar::inproc

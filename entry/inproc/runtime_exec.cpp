@@ -91,7 +91,8 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
 HandlerResult Runtime::setpgid_call(Task& task) {
     auto target = static_cast<pid_t>(task.arg(0));
     if (target <= 0 || target == pid_ || !exec_marks().marked(target)) return kPassThrough;
-    if (proc_stat(target).ppid != pid_ || sys(SYS_getsid, target) != sys(SYS_getsid, 0)) return kPassThrough;
+    std::vector<std::uint64_t> stat = proc_stat(target);
+    if (stat.size() <= 4 || static_cast<pid_t>(stat[4]) != pid_ || sys(SYS_getsid, target) != sys(SYS_getsid, 0)) return kPassThrough;
     return emulated(-EACCES);
 }
 
