@@ -495,10 +495,13 @@ bool PtraceBackend::step_aside(Traced& caller) {
                              "seccomp prefilter (use --no-prefilter, or trace everything)\n", tracee, tracer.c_str());
         return false;
     }
-    std::string why = fmt::format("pid {} is traced by {} from here: lstar no longer follows it", tracee, tracer);
+    auto say = [&] {
+        std::fprintf(stderr, "lstar: pid %d is traced by %s from here: lstar no longer follows it\n", tracee, tracer.c_str());
+    };
     if (t == &caller) {
         // At its entry stop: detached there, it makes the call untraced.
-        let_go(caller, 0, why);
+        let_go(caller, 0);
+        say();
         return true;
     }
     // Another task of the program: held at its next stop, then let go (a group stop
@@ -515,20 +518,23 @@ bool PtraceBackend::step_aside(Traced& caller) {
             break;
         }
         int signo = WSTOPSIG(status), event = status >> 16;
-        let_go(*t, event == 0 && signo != (SIGTRAP | 0x80) ? signo : 0, why);
+        let_go(*t, event == 0 && signo != (SIGTRAP | 0x80) ? signo : 0);
+        say();
         break;
     }
     resume(caller, 0);
     return true;
 }
 
-void PtraceBackend::let_go(Traced& t, int pass, const std::string& why) {
+void PtraceBackend::let_go(Traced& t, int pass) {
     pid_t tid = t.task.tid;
-    if (t.task.skipped && t.task.phase == SyscallPhase::entered) write_back(t, false, true, false);
+    if (t.task.skipped && t.task.phase == SyscallPhase::entered) {
+        // A skipped call still owes its result.
+        write_back(t, false, true, false);
+    }
     if (t.observed) path_.detach(t.task);
     ptrace_call(PTRACE_DETACH, tid, 0, static_cast<unsigned long>(pass));
     forget(tid);
-    std::fprintf(stderr, "lstar: %s\n", why.c_str());
 }
 
 void PtraceBackend::detach_all() {
@@ -568,17 +574,8 @@ void PtraceBackend::detach_all() {
         if (event == 0 && signo != (SIGTRAP | 0x80)) pass = signo;  // a signal-delivery stop
         held[tid] = pass;
     }
-    for (auto [tid, pass] : held) {
-        Traced* t = find(tid);
-        if (!t) continue;
-        if (t->task.skipped && t->task.phase == SyscallPhase::entered) {
-            // A skipped call still owes its result.
-            write_back(*t, false, true, false);
-        }
-        if (t->observed) path_.detach(t->task);
-        ptrace_call(PTRACE_DETACH, tid, 0, static_cast<unsigned long>(pass));
-        forget(tid);
-    }
+    for (auto [tid, pass] : held)
+        if (Traced* t = find(tid)) let_go(*t, pass);
     // Tasks never held (zombie leaders) are let go when lstar exits.
     tasks().for_each([&](Task& task) {
         if (Traced* t = task.find_state<Traced>(kBackendSlot); t && t->observed) path_.detach(task);

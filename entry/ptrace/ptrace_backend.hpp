@@ -59,7 +59,8 @@ private:
     // lstar lets go of the tracee, so that the program's tracer sees what it sees
     // natively. False: the call goes on as it is (and fails, lstar being the tracer).
     bool step_aside(Traced& caller);
-    void let_go(Traced& t, int pass, const std::string& why);
+    // Detaches a task held in a stop, handing on `pass` (the signal it was about to get).
+    void let_go(Traced& t, int pass);
 
     SyscallPath& path_;
     BackendOptions options_;
