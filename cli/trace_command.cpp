@@ -47,7 +47,10 @@ int trace_command(int argc, char** argv) {
     backend_options.environment = config.env;
     // --syscall-limit lets the program go on untraced: a seccomp filter left behind
     // would fail its calls with ENOSYS (strace turns --seccomp-bpf off for it too).
-    if (config.syscall_limit > 0) backend_options.prefilter = false;
+    // -b execve lets processes go too: no filter may stay behind in them.
+    if (config.syscall_limit > 0 || config.detach_on_execve) backend_options.prefilter = false;
+    backend_options.daemonize = config.daemonize;
+    backend_options.detach_on_exec = config.detach_on_execve;
     backend_options.outputs.push_back(&out);
     if (config.summary != SummaryMode::off) backend_options.outputs.push_back(&accounting.channel());
     if (pictures.wanted()) backend_options.outputs.push_back(&pictures.output());
@@ -58,6 +61,8 @@ int trace_command(int argc, char** argv) {
                                    : config.policy.any()                                      ? "the sandbox options"
                                    : config.output_separately && !config.output_path.empty() ? "-ff"
                                    : config.syscall_limit > 0                                 ? "--syscall-limit"
+                                   : config.daemonize                                         ? "-D"
+                                   : config.detach_on_execve                                  ? "-b execve"
                                                                                               : "";
     config.backend = choose_backend(config.backend, config.argv, backend_options, ptrace_only);
     // The sandbox of `lstar run`, watched: its denials are lines on stderr, or with
@@ -86,6 +91,10 @@ int trace_command(int argc, char** argv) {
         return fail(1, fmt::format("-ff with --backend={} is not supported yet: use the ptrace backend", config.backend));
     if ((*backend)->traits().path_per_process && config.syscall_limit > 0)
         return fail(1, fmt::format("--syscall-limit with --backend={} is not supported yet: use the ptrace backend", config.backend));
+    // The runtime lives inside the program: it cannot trace from a grandchild nor let go.
+    if ((*backend)->traits().path_per_process && (config.daemonize || config.detach_on_execve))
+        return fail(1, fmt::format("{} with --backend={} is not supported: use the ptrace backend",
+                                   config.daemonize ? "-D" : "-b execve", config.backend));
     tracer.on_limit_reached([&path] { path.request_detach_all(); });
     // Each process traces its own tasks: with -f no tracer knows them all.
     if ((*backend)->traits().path_per_process && config.follow_forks) tracer.prefix_every_line();

@@ -153,6 +153,7 @@ enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptSt
                       kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault,
                       kOptStringsInHex, kOptBackend, kOptOutputSeparately, kOptTimestamps, kOptDecodePids,
                       kOptAlwaysShowPid, kOptKillOnExit, kOptSyscallLimit, kOptTimeline, kOptTimelineMinUs, kOptReport,
+                      kOptDaemonize,
                       // strace's, not supported yet: refused by name.
                       kOptUnsupported };
 
@@ -180,7 +181,7 @@ constexpr option kLongOptions[] = {
     {"interruptible", required_argument, nullptr, 'I'},
     {"stack-traces", optional_argument, nullptr, kOptUnsupported},
     {"stack-trace", optional_argument, nullptr, kOptUnsupported},
-    {"daemonize", optional_argument, nullptr, kOptUnsupported},
+    {"daemonize", optional_argument, nullptr, kOptDaemonize},
     {"user", required_argument, nullptr, kOptUnsupported},
     {"summary-syscall-overhead", required_argument, nullptr, kOptUnsupported},
     {"debug", no_argument, nullptr, kOptUnsupported},
@@ -255,6 +256,7 @@ struct Counts {
     bool stamps_long = false;  // --timestamps= given
     int decode_fds = 0;     // -y, -yy
     bool kill_on_exit = false;
+    int daemonize = 0;      // -D, -DD, -DDD (or --daemonize=)
 };
 
 // s, ms, us, ns (strace's str2timescale): the digits after the point.
@@ -360,9 +362,22 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
     }
     case 'b':
         if (std::strcmp(arg, "execve")) return error_outcome(fmt::format("Syscall '{}' for -b isn't supported", arg));
-        return unsupported(option_spelling(c, given));
+        cfg->detach_on_execve = true;
+        break;
+    case 'D': ++counts->daemonize; break;
+    case kOptDaemonize: {
+        // strace's names for -D, -DD and -DDD.
+        static constexpr std::pair<std::string_view, int> kForms[] = {
+            {"grandchild", 1}, {"pgroup", 2}, {"pgrp", 2}, {"session", 3}};
+        int level = arg ? 0 : 1;
+        for (auto [name, n] : kForms)
+            if (arg && name == arg) level = n;
+        if (!level) return error_outcome(fmt::format("invalid --daemonize argument: '{}'", arg), true);
+        counts->daemonize = level;
+        break;
+    }
     case kOptUnsupported: return unsupported(option_spelling(c, given));
-    case 'k': case 'D': case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));
+    case 'k': case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));
     case 'X':
         if (!std::strcmp(arg, "raw")) cfg->xlat = XlatStyle::raw;
         else if (!std::strcmp(arg, "abbrev")) cfg->xlat = XlatStyle::abbrev;
@@ -485,6 +500,10 @@ std::optional<ParseOutcome> apply_counts(const Counts& counts, TraceCommand* cfg
     else if (counts.decode_fds >= 2) cfg->decode_fds = kDecodeFdAll;
     if (counts.kill_on_exit && !cfg->attach.empty())
         return error_outcome("--kill-on-exit and -p/--attach are mutually exclusive options");
+    if (counts.daemonize > 3)
+        return error_outcome(fmt::format("Too many -D's ({}), maximum supported -D count is 3", counts.daemonize), true);
+    cfg->daemonize = counts.daemonize;
+    if (cfg->daemonize && cfg->argv.empty()) return error_outcome("PROG [ARGS] must be specified with -D/--daemonize", true);
     if (counts.follow > 1) cfg->output_separately = true;  // -ff
     // -q: attach and personality messages; -qq: exit status lines too; -qqq: everything.
     if (counts.quiet >= 1) cfg->quiet |= kQuietAttach | kQuietPersonality;
@@ -870,8 +889,11 @@ std::string trace_usage() {
            "                              (docs/inproc.md)\n"
            "\n"
            "Tracing:\n"
-           "  -b execve, --detach-on=execve   (not supported yet)\n"
-           "  -D, -DD, -DDD, --daemonize      (not supported yet)\n"
+           "  -b execve, --detach-on=execve   detach from a process when it execs (not its first exec)\n"
+           "  -D, --daemonize[=grandchild]    run the tracer as a detached grandchild, not as the\n"
+           "                                  tracee's parent (the tracee keeps lstar's pid)\n"
+           "  -DD, --daemonize=pgroup         ... in its own process group\n"
+           "  -DDD, --daemonize=session       ... in its own session\n"
            "  -f, --follow-forks          follow forks\n"
            "  -ff, --follow-forks --output-separately\n"
            "                              follow forks with output into separate files\n"

@@ -53,6 +53,10 @@ struct BackendOptions {
     bool prefilter = true;      // calls nothing on the path needs run untouched in the host kernel
     bool cpu_times = false;     // record each call's system CPU time (Task::enter/exit_stime_ns, for -c)
     bool signal_ip = false;     // -i: Task::regs.ip is known at signal delivery
+    // -D...: the launched program keeps lstar's process and lstar traces it from a
+    // grandchild (TraceConfig::daemonize's levels); a backend that cannot refuses it.
+    int daemonize = 0;
+    bool detach_on_exec = false;  // -b execve: let go of a task at its exec (not the launched program's first)
     // The lstar subcommand and its options, without the program ("trace", "-f", ...):
     // how a backend that starts new images of lstar (inproc) starts them.
     std::vector<std::string> command;

@@ -61,6 +61,10 @@ struct TraceConfig {
     std::vector<std::string> argv;  // the program and its arguments, or empty
     std::vector<pid_t> attach;      // -p
     bool follow_forks = false;      // -f
+    // -D, -DD, -DDD: the tracer is a grandchild of the program's process (1), also in
+    // its own process group (2), also in its own session (3); 0: lstar is the parent.
+    int daemonize = 0;
+    bool detach_on_execve = false;  // -b execve: a process that execs (after its first exec) is let go
     bool output_separately = false; // -ff / --output-separately with -o: FILE.TID per task
     std::string output_path;        // -o; "" is stderr
     bool output_append = false;     // -A

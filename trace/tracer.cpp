@@ -479,8 +479,9 @@ void Tracer::on_new_task(Task& task, Task* parent) {
         return;
     }
     if (!attached_.empty()) announce_attached();
-    // strace announces what it attaches to: -p processes and -f children, not the program it starts.
-    if (parent && !(config_.quiet & kQuietAttach)) {
+    // strace announces what it attaches to: -p processes and -f children, not the
+    // program it starts, unless it started it from a grandchild (-D).
+    if ((parent || config_.daemonize) && !(config_.quiet & kQuietAttach)) {
         if (config_.json && config_.prints_calls()) {
             JsonLine(line_).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field_str("comm", process_comm(task.tid)).end();
             emit(task);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>  // not <linux/ptrace.h>: the two clash; glibc's has all lstar needs
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -178,12 +179,9 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
 
-    pid_t pid = ::fork();
-    if (pid < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
-    if (pid == 0) {
-        // Stop so that the parent can seize us before exec; then load the filter,
-        // which from here on applies to this process and all it starts.
-        ::raise(SIGSTOP);
+    // In the process that becomes the program, once lstar holds it: load the filter,
+    // which from here on applies to this process and all it starts, and exec.
+    auto become_program = [&] {
         apply_environment(options_.environment);
         enter_directory(options_.cwd);
         if (filter && !filter->load()) {
@@ -194,6 +192,16 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
         ::execv(program.c_str(), args.data());
         print_error(error(fmt::format("cannot run '{}': {}", program, std::strerror(errno)), errno));
         ::_exit(127);
+    };
+    skip_one_exec_ = true;
+    if (options_.daemonize) return launch_daemonized(become_program);
+
+    pid_t pid = ::fork();
+    if (pid < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
+    if (pid == 0) {
+        // Stop so that the parent can seize us before exec.
+        ::raise(SIGSTOP);
+        become_program();
     }
     int status;
     if (::waitpid(pid, &status, WSTOPPED) != pid || !WIFSTOPPED(status))
@@ -203,13 +211,111 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
         ::kill(pid, SIGKILL);
         return error(fmt::format("PTRACE_SEIZE {}: {}", pid, std::strerror(err)), err);
     }
+    hold_launched(pid);
+    ::kill(pid, SIGCONT);
+    return {};
+}
+
+void PtraceBackend::hold_launched(pid_t pid) {
     main_pid_ = pid;
     g_wake_tid.store(pid);
     Traced& t = track(pid, pid);
     t.startup = true;
     t.announced = true;
     path_.new_task(t.task, nullptr);
-    ::kill(pid, SIGCONT);
+}
+
+namespace {
+
+// Reads exactly n bytes from a pipe; false at its end (the writer is gone).
+bool read_all(int fd, void* buf, std::size_t n) {
+    auto* p = static_cast<char*>(buf);
+    while (n) {
+        ssize_t got = ::read(fd, p, n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return false;
+        p += got;
+        n -= static_cast<std::size_t>(got);
+    }
+    return true;
+}
+
+}  // namespace
+
+// strace -D: the process lstar was started as becomes the program (the shell
+// that ran lstar waits for the program itself, and its pid is the program's),
+// and lstar goes on as its grandchild, which seizes it. The child in between
+// leaves at once, so the tracer is reparented away from the program's tree;
+// -DD puts the tracer into a process group of its own, -DDD into a session of
+// its own, out of reach of the terminal's signals to the program's group.
+Status PtraceBackend::launch_daemonized(const std::function<void()>& become_program) {
+    // to_program: the tracer's pid, then one byte once the program is held (EOF:
+    // the tracer gave up); to_tracer: one byte once the program lets it trace.
+    int to_program[2], to_tracer[2];
+    if (::pipe2(to_program, O_CLOEXEC) < 0) return error(fmt::format("pipe: {}", std::strerror(errno)), errno);
+    if (::pipe2(to_tracer, O_CLOEXEC) < 0) {
+        int err = errno;
+        ::close(to_program[0]);
+        ::close(to_program[1]);
+        return error(fmt::format("pipe: {}", std::strerror(err)), err);
+    }
+    pid_t program_pid = ::getpid();
+    pid_t middle = ::fork();
+    if (middle < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
+    if (middle > 0) {
+        ::close(to_program[1]);
+        ::close(to_tracer[0]);
+        int status;
+        while (::waitpid(middle, &status, 0) < 0 && errno == EINTR) {}
+        pid_t tracer = 0;
+        if (!read_all(to_program[0], &tracer, sizeof tracer)) {
+            print_error(error("-D: cannot start the tracer process"));
+            ::_exit(1);
+        }
+        // Yama's ptrace_scope 1 lets a process trace only its descendants unless the
+        // tracee names it (EINVAL without Yama: nothing to do).
+        ::prctl(PR_SET_PTRACER, static_cast<unsigned long>(tracer), 0, 0, 0);
+        char go = 1;
+        if (::write(to_tracer[1], &go, 1) != 1) ::_exit(1);
+        if (!read_all(to_program[0], &go, 1)) ::_exit(1);
+        ::close(to_program[0]);
+        ::close(to_tracer[1]);
+        become_program();
+        ::_exit(127);
+    }
+    ::close(to_program[0]);
+    ::close(to_tracer[1]);
+    if (middle == 0) {
+        pid_t grandchild = ::fork();
+        if (grandchild != 0) {
+            if (grandchild > 0 && ::write(to_program[1], &grandchild, sizeof grandchild) == sizeof grandchild)
+                ::_exit(0);
+            ::_exit(1);
+        }
+    }
+    // The tracer, from here on the session's process.
+    if (options_.daemonize >= 3) ::setsid();
+    else if (options_.daemonize == 2) ::setpgid(0, 0);
+    char go;
+    auto give_up = [&](Error e) {
+        ::close(to_program[1]);
+        ::close(to_tracer[0]);
+        return e;
+    };
+    if (!read_all(to_tracer[0], &go, 1)) return give_up(error("the program ended before lstar could trace it"));
+    if (ptrace_call(PTRACE_SEIZE, program_pid, 0, seize_options_) < 0) {
+        int err = errno;
+        return give_up(error(fmt::format("PTRACE_SEIZE {}: {}", program_pid, std::strerror(err)), err));
+    }
+    // Held at its next step: the stop's resume is what makes its calls stop.
+    ptrace_call(PTRACE_INTERRUPT, program_pid);
+    hold_launched(program_pid);
+    if (::write(to_program[1], &go, 1) != 1) {
+        int err = errno;
+        return give_up(error(fmt::format("cannot start the program: {}", std::strerror(err)), err));
+    }
+    ::close(to_program[1]);
+    ::close(to_tracer[0]);
     return {};
 }
 
@@ -394,13 +500,13 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
                 if (execing->observed) path_.exec(execing->task, former, &t.task);
                 tasks().take_over(former, leader);
                 if (g_wake_tid.load() == former) g_wake_tid.store(leader);
-                return resume(*find(leader), 0);
+                return after_exec(*find(leader));
             }
         }
         Traced& now = track(leader, leader);
         now.startup = false;
         if (now.observed) path_.exec(now.task, leader, nullptr);  // (an untracked thread's exec: as the leader's)
-        return resume(now, 0);
+        return after_exec(now);
     }
     case PTRACE_EVENT_STOP:
         if (is_group_stop_signal(signo)) {
@@ -413,6 +519,16 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
         break;
     }
     resume(t, 0);
+}
+
+void PtraceBackend::after_exec(Traced& t) {
+    // -b execve (strace's): a process that has exec'd is let go, its execve shown
+    // unfinished; the launched program's first exec is the start of the trace.
+    bool first = skip_one_exec_ && t.task.tgid == main_pid_;
+    if (first) skip_one_exec_ = false;
+    if (!options_.detach_on_exec || first || !t.observed) return resume(t, 0);
+    if (t.task.tgid == main_pid_) main_detached_ = true;
+    let_go(t, 0);
 }
 
 void PtraceBackend::on_signal_stop(Traced& t, int signo) {
@@ -618,6 +734,10 @@ int PtraceBackend::run() {
         else if (event) on_event_stop(t, event, signo);
         else on_signal_stop(t, signo);
     }
+    // The launched program, let go at an exec (-b execve), is still lstar's child
+    // (not with -D): lstar ends when it does, with its status.
+    if (main_detached_ && !options_.daemonize)
+        while (::waitpid(main_pid_, &main_status_, 0) < 0 && errno == EINTR) {}
     return main_status_;
 }
 

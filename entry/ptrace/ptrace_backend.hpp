@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,13 @@ private:
     void on_event_stop(Traced& t, int event, int signo);
     void on_signal_stop(Traced& t, int signo);
     void on_exit_status(pid_t tid, int status);
+    // After a task's exec event: resumed, or let go (-b execve).
+    void after_exec(Traced& t);
+    // The launched program, seized before its exec: the path hears of it.
+    void hold_launched(pid_t pid);
+    // -D: this process becomes the program (become_program execs it) and a grandchild
+    // goes on as the tracer; returns in the tracer.
+    Status launch_daemonized(const std::function<void()>& become_program);
     // The task's registers from task.regs: its arguments (and, with `number`, orig_ax), its result.
     void write_back(Traced& t, bool args, bool result, bool number);
     bool handle_stop_request();
@@ -67,6 +75,8 @@ private:
     unsigned long seize_options_ = 0;
     pid_t main_pid_ = 0;     // the launched program, whose status lstar returns
     int main_status_ = 0;
+    bool skip_one_exec_ = false;  // -b execve: the launched program's first exec is not let go
+    bool main_detached_ = false;  // -b execve let the launched program go
     bool attached_ = false;  // attach mode: detach rather than kill on a stop request
     bool stops_all_ = true;  // no prefilter: every call stops (PTRACE_SYSCALL)
     std::uint64_t stop_stime_ns_ = 0;  // options_.cpu_times: ru_stime of the stop being handled

@@ -751,12 +751,107 @@ TEST(TraceOptionsEndToEnd, SyscallLimitDetachesAndTheProgramGoesOn) {
 }
 
 TEST(TraceOptionsEndToEnd, StraceOptionsNotSupportedYetExitOne) {
-    for (const char* opt : {"-k", "--stack-traces", "-D", "--secontext", "-b"}) {
+    for (const char* opt : {"-k", "--stack-traces", "--secontext"}) {
         std::vector<std::string> argv{LSTAR_BIN, "trace", opt};
-        if (std::string(opt) == "-b") argv.emplace_back("execve");
         argv.emplace_back("/bin/true");
         Result r = run(argv);
         EXPECT_EQ(r.status, 1) << opt;
         EXPECT_EQ(r.err, "lstar: option '" + std::string(opt) + "' of strace is not supported yet\n") << opt;
     }
+}
+
+// -b execve: a process that execs (not the launched program's first exec) is let
+// go, its execve shown unfinished, as strace shows it; its children are not traced.
+TEST_F(TraceVsStrace, DetachOnExecve) {
+    const std::string script = "/bin/true; sh -c 'exit 4'; echo $?";
+    std::map<std::string, Result> runs;
+    for (const std::string tracer : {LSTAR_BIN, STRACE_BIN}) {
+        std::string trace_path = temp_path("detach-on");
+        std::vector<std::string> argv{tracer};
+        if (tracer == LSTAR_BIN) argv.emplace_back("trace");
+        argv.insert(argv.end(), {"-f", "-b", "execve", "-e", "trace=execve,exit_group,getppid", "-o", trace_path,
+                                 "/bin/sh", "-c", script});
+        Result r = run(argv);
+        r.trace = read_file(trace_path);
+        ::unlink(trace_path.c_str());
+        runs[tracer] = r;
+    }
+    const Result& l = runs[LSTAR_BIN];
+    const Result& s = runs[STRACE_BIN];
+    EXPECT_EQ(l.status, 0) << l.err;
+    EXPECT_EQ(l.out, "4\n") << "the program runs on untraced";
+    EXPECT_EQ(l.out, s.out);
+    EXPECT_EQ(joined_calls(l.trace), joined_calls(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    // Two processes let go at their exec, the shell traced to its end.
+    static const std::regex detached(R"(execve\(.* <detached \.\.\.>$)");
+    auto lines = lines_of(l.trace);
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const std::string& x) { return std::regex_search(x, detached); }), 2)
+        << l.trace;
+    // The launched program itself, let go at its second exec: lstar still ends with its status.
+    Result own = run({LSTAR_BIN, "trace", "-b", "execve", "-e", "trace=execve", "/bin/sh", "-c", "exec sh -c 'exit 3'"});
+    EXPECT_EQ(own.status, 3) << own.err;
+    EXPECT_TRUE(std::regex_search(own.err, std::regex(R"(execve\("/usr/bin/sh", \["sh", "-c", "exit 3"\], 0x[0-9a-f]+ /\* \d+ vars \*/lstar: Process \d+ detached\n <detached \.\.\.>\n$)")))
+        << own.err;
+    // Bad input: strace's words.
+    Result bad = run({LSTAR_BIN, "trace", "-b", "open", "/bin/true"});
+    EXPECT_EQ(bad.status, 1);
+    EXPECT_EQ(bad.err, "lstar: Syscall 'open' for -b isn't supported\n");
+    Result inproc = run({LSTAR_BIN, "trace", "--backend=inproc", "-b", "execve", "/bin/true"});
+    EXPECT_EQ(inproc.status, 1);
+    EXPECT_EQ(inproc.err, "lstar: -b execve with --backend=inproc is not supported: use the ptrace backend\n");
+}
+
+// -D, -DD, -DDD: the program keeps the process lstar was started as (the caller's
+// child, with lstar's pid); the tracer is a grandchild that is not the program's
+// parent, in the caller's process group (-D), its own group (-DD) or its own
+// session (-DDD). The caller's read of the output ends when the tracer is gone.
+TEST(TraceOptionsEndToEnd, DaemonizedTracer) {
+    // The program prints its parent, its tracer, and the process group and session
+    // of both (fields 5 and 6 of /proc/PID/stat).
+    const std::string script =
+        "t=$(awk '/^TracerPid/{print $2}' /proc/$$/status); "
+        "echo $$ $PPID $t $(cut -d' ' -f5,6 /proc/$$/stat) $(cut -d' ' -f4,5,6 /proc/$t/stat)";
+    for (auto [option, level] : std::vector<std::pair<std::string, int>>{
+             {"-D", 1}, {"-DD", 2}, {"-DDD", 3}, {"--daemonize", 1}, {"--daemonize=pgroup", 2}, {"--daemonize=session", 3}}) {
+        lstar::test::ProcessOptions opt;
+        opt.stdin_null = true;
+        lstar::test::ProcessResult p =
+            lstar::test::run_process({LSTAR_BIN, "trace", option, "-e", "trace=getppid", "/bin/sh", "-c", script}, opt);
+        ASSERT_EQ(p.exit_code(), 0) << option << ": " << p.describe();
+        std::istringstream fields(p.out);
+        long self = 0, parent = 0, tracer = 0, pgrp = 0, session = 0, tracer_parent = 0, tracer_pgrp = 0, tracer_session = 0;
+        ASSERT_TRUE(fields >> self >> parent >> tracer >> pgrp >> session >> tracer_parent >> tracer_pgrp >> tracer_session)
+            << option << ": " << p.out;
+        EXPECT_EQ(parent, ::getpid()) << option << ": the program is the caller's own child";
+        EXPECT_NE(tracer, 0) << option;
+        EXPECT_NE(tracer_parent, self) << option << ": the tracer is not the program's child";
+        EXPECT_EQ(tracer_pgrp == pgrp, level == 1) << option;
+        EXPECT_EQ(tracer_session == session, level < 3) << option;
+        // strace -D announces the program as attached; then the trace as usual.
+        auto lines = lines_of(p.err);
+        ASSERT_GE(lines.size(), 3u) << option << ": " << p.err;
+        EXPECT_EQ(lines[0], "lstar: Process " + std::to_string(self) + " attached") << p.err;
+        EXPECT_TRUE(std::regex_match(lines[1], std::regex(R"(getppid\(\) += \d+)"))) << p.err;
+        EXPECT_EQ(lines.back(), "+++ exited with 0 +++") << p.err;
+    }
+    // The program's status is the caller's to see.
+    Result three = run({LSTAR_BIN, "trace", "-D", "-o", "/dev/null", "/bin/sh", "-c", "exit 3"});
+    EXPECT_EQ(three.status, 3) << three.err;
+    EXPECT_EQ(three.err, "");
+}
+
+TEST(TraceOptionsEndToEnd, BadDaemonizeOptionsLikeStrace) {
+    for (auto [argv, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"-DDDD", "/bin/true"}, "Too many -D's (4), maximum supported -D count is 3"},
+             {{"--daemonize=bogus", "/bin/true"}, "invalid --daemonize argument: 'bogus'"},
+             {{"-D", "-p", "1"}, "PROG [ARGS] must be specified with -D/--daemonize"}}) {
+        std::vector<std::string> full{LSTAR_BIN, "trace"};
+        full.insert(full.end(), argv.begin(), argv.end());
+        Result r = run(full);
+        EXPECT_EQ(r.status, 1) << message;
+        EXPECT_EQ(r.err, "lstar: " + message + "\nTry 'lstar trace -h' for more information.\n");
+    }
+    Result inproc = run({LSTAR_BIN, "trace", "--backend=inproc", "-D", "/bin/true"});
+    EXPECT_EQ(inproc.status, 1);
+    EXPECT_EQ(inproc.err, "lstar: -D with --backend=inproc is not supported: use the ptrace backend\n");
 }

@@ -135,12 +135,19 @@ TEST(TraceOptions, DecodeFdsPidsAndProcessOptions) {
     EXPECT_EQ(parse_error({"--kill-on-exit", "-p", "1"}), "--kill-on-exit and -p/--attach are mutually exclusive options");
     EXPECT_EQ(parse_ok({"-I", "never_tstp", "true"}).argv, std::vector<std::string>{"true"});
     EXPECT_EQ(parse_error({"-b", "open", "true"}), "Syscall 'open' for -b isn't supported");
+    EXPECT_TRUE(parse_ok({"-b", "execve", "true"}).detach_on_execve);
+    EXPECT_TRUE(parse_ok({"--detach-on=execve", "true"}).detach_on_execve);
+    EXPECT_EQ(parse_ok({"-DD", "true"}).daemonize, 2);
+    EXPECT_EQ(parse_ok({"-D", "-D", "-D", "true"}).daemonize, 3);
+    EXPECT_EQ(parse_ok({"--daemonize=pgrp", "true"}).daemonize, 2);
+    EXPECT_EQ(parse_ok({"--daemonize=grandchild", "true"}).daemonize, 1);
+    EXPECT_EQ(parse_ok({"true"}).daemonize, 0);
 }
 
 // strace's options that lstar does not implement are refused by name, exit 1.
 TEST(TraceOptions, StraceOptionsNotSupportedYetByName) {
     for (auto [opt, name] : std::vector<std::pair<const char*, const char*>>{
-             {"-k", "-k"}, {"--stack-traces", "--stack-traces"}, {"-D", "-D"}, {"--daemonize=pgroup", "--daemonize"},
+             {"-k", "-k"}, {"--stack-traces", "--stack-traces"},
              {"-O1", "-O"}, {"--summary-syscall-overhead=1", "--summary-syscall-overhead"}, {"-d", "-d"},
              {"--secontext", "--secontext"}, {"--tips", "--tips"}, {"-unobody", "-u"}, {"--user=nobody", "--user"}}) {
         EXPECT_EQ(parse_error({opt, "true"}), fmt::format("option '{}' of strace is not supported yet", name)) << opt;
