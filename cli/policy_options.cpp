@@ -151,7 +151,7 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
         for (const std::string& w : session.sandbox->landlock().warnings) print_error(error("policy: " + w));
         backend_options.confinement = session.sandbox.get();
         if (policy::Supervisor* supervisor = session.sandbox->supervisor()) {
-            LSTAR_TRY(supervisor->start(options.quiet));
+            LSTAR_TRY(supervisor->start(options.quiet, json_stream != nullptr));
             // Every process of the program: each new image is checked at its exec stop.
             session.exec_check = std::make_unique<policy::ExecImageCheck>(*supervisor, traced);
             path.add_hook(Stage::policy, session.exec_check.get());
@@ -167,6 +167,8 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
         }
         session.reporter = std::make_unique<policy::Reporter>(session.sandbox->policy(), session.sandbox->compiled(), *out,
                                                               json_stream != nullptr, traced);
+        if (policy::Supervisor* supervisor = session.sandbox->supervisor(); supervisor && supervisor->keeps_notices())
+            session.reporter->also_supervised(*supervisor);
         session.reporter->bind(path);
         // A denial in any process of the program is reported; under lstar trace, in
         // the processes the trace follows (-f or not).

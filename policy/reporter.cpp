@@ -45,6 +45,7 @@ bool Reporter::needs(const SyscallDesc& row) const {
     if (auto it = table.find(row.nr); it != table.end())
         for (const RowRule& r : it->second)
             if (r.action.denies()) return true;
+    if (supervisor_ && supervised_kind(row.effective()) != SupervisedKind::none) return true;
     if (!rules_.empty()) {
         const EntryMeta& e = row.effective();
         for (int i = 0; i < e.nargs; ++i)
@@ -64,7 +65,7 @@ std::string Reporter::call_text(Task& task) const {
     return text;
 }
 
-void Reporter::report(Task& task, const std::string& origin, std::string_view layer) {
+void Reporter::report(Task& task, const std::string& origin, std::string_view layer, const Supervisor::Notice* notice) {
     if (!json_) {
         std::string line = fmt::format("lstar: policy: denied {} in pid {} (rule: {})\n", call_text(task), task.tid, origin);
         if (after_calls_) state<Pending>(task).line += line;
@@ -76,14 +77,16 @@ void Reporter::report(Task& task, const std::string& origin, std::string_view la
     ::clock_gettime(CLOCK_REALTIME, &wall);
     auto ns = [](const timespec& t) { return static_cast<std::uint64_t>(t.tv_sec) * 1000000000u + static_cast<std::uint64_t>(t.tv_nsec); };
     std::string line;
-    JsonLine(line)
-        .begin("denial", task, ns(mono), ns(wall))
+    JsonLine j(line);
+    j.begin("denial", task, ns(mono), ns(wall))
         .field_str("abi", abi_name(task.abi))
         .field_str("name", task.syscall_name())
         .field_str("call", call_text(task))
         .field_str("rule", origin)
-        .field_str("layer", layer)
-        .end();
+        .field_str("layer", layer);
+    if (notice && !notice->real.empty()) j.field_str("path", notice->real);
+    if (notice && !notice->denied) j.field("logged", true);
+    j.end();
     if (json_) out_.write(line);
     if (json_copy_) json_copy_->write(line);
 }
@@ -114,7 +117,18 @@ const Reporter::Rule* Reporter::rule_for(const std::string& path) const {
     return best;
 }
 
+void Reporter::report_notices(Task& task) {
+    if (!supervisor_) return;
+    for (const Supervisor::Notice& n : supervisor_->take_notices(task.tid)) report(task, n.rule, "supervisor", &n);
+}
+
+void Reporter::on_task_exit(Task& task, int) {
+    flush(task);
+    report_notices(task);  // a call whose rule killed the process has no exit stop
+}
+
 void Reporter::on_exit(Task& task) {
+    report_notices(task);
     // Landlock refuses with EACCES (EXDEV for a link or rename across its rules).
     if (rules_.empty() || !task.sc || (task.retval != -EACCES && task.retval != -EXDEV)) return;
     const EntryMeta& e = task.sc->effective();

@@ -13,6 +13,7 @@
 #include "kernel/syscall_path.hpp"
 #include "policy/policy.hpp"
 #include "policy/seccomp_filter.hpp"
+#include "policy/supervisor.hpp"
 #include "trace/decode.hpp"
 #include "trace/output.hpp"
 
@@ -31,11 +32,14 @@ public:
     // Also writes each denial as a "denial" object to `out` (the run's JSON objects
     // of --timeline and --report), whatever the main output's form.
     void also_json(TraceOutput& out) { json_copy_ = &out; }
+    // Also reports the supervisor's decisions (its notices, Supervisor::start's
+    // to_json) at the exit stop of the call they were on, with layer "supervisor".
+    void also_supervised(Supervisor& supervisor) { supervisor_ = &supervisor; }
 
     Verdict on_enter(Task& task) override;
     void on_exit(Task& task) override;
     void on_exec(Task& task, pid_t, Task*) override { flush(task); }
-    void on_task_exit(Task& task, int) override { flush(task); }
+    void on_task_exit(Task& task, int) override;
     bool needs(const SyscallDesc& row) const override;
     bool needs_unknown_numbers() const override { return compiled_.default_action.denies(); }
     bool decides_before_seccomp() const override { return calls_denied_; }
@@ -47,8 +51,10 @@ private:
         std::string origin;
     };
     std::string call_text(Task& task) const;
-    // `layer`: "seccomp" (a call rule, seen at entry) or "landlock" (a path rule, at exit).
-    void report(Task& task, const std::string& origin, std::string_view layer);
+    // `layer`: "seccomp" (a call rule, seen at entry), "landlock" (a path rule, at
+    // exit) or "supervisor" (a supervised rule: `notice` says what it decided on).
+    void report(Task& task, const std::string& origin, std::string_view layer, const Supervisor::Notice* notice = nullptr);
+    void report_notices(Task& task);
     // The path rule that decides for this file: the most specific one on it or above it.
     const Rule* rule_for(const std::string& path) const;
 
@@ -60,6 +66,7 @@ private:
     bool json_ = false;
     bool after_calls_ = false;
     TraceOutput* json_copy_ = nullptr;
+    Supervisor* supervisor_ = nullptr;
     struct Pending : TaskState {
         std::string line;
     };

@@ -462,9 +462,10 @@ struct Supervisor::Impl {
     void say(const Call& c, std::string_view verb, const std::string& given, const std::string& real, const GlobRule& rule,
              bool limit) {
         if (owner.quiet_) return;
-        std::string line = fmt::format("lstar: policy: {} {}(\"{}\"{}) in pid {} (rule: {}{})\n", verb, c.row->name, given,
-                                       real == given ? "" : fmt::format(" = {}", real), c.tid, rule_text(rule),
-                                       limit ? fmt::format(", limit {} reached", rule.limit) : "");
+        std::string why = rule_text(rule) + (limit ? fmt::format(", limit {} reached", rule.limit) : "");
+        if (owner.keep_notices(c.tid, verb == "denied", why, real)) return;
+        std::string line = fmt::format("lstar: policy: {} {}(\"{}\"{}) in pid {} (rule: {})\n", verb, c.row->name, given,
+                                       real == given ? "" : fmt::format(" = {}", real), c.tid, why);
         [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
     }
     // The answer a decision gives: 0 (go on), or -errno. Kills the process for kill-process.
@@ -779,10 +780,9 @@ struct Supervisor::Impl {
         case SupervisedKind::none: break;
         }
         // A mount could show a file under another path, out of the globs' reach.
-        if (!owner.quiet_) {
-            std::string line = fmt::format("lstar: policy: denied {}() in pid {} (a mount could give a file another path, out of "
-                                           "the supervised rules' reach)\n",
-                                           row->name, c.tid);
+        static constexpr const char* kMountWhy = "a mount could give a file another path, out of the supervised rules' reach";
+        if (!owner.quiet_ && !owner.keep_notices(c.tid, true, kMountWhy, "")) {
+            std::string line = fmt::format("lstar: policy: denied {}() in pid {} ({})\n", row->name, c.tid, kMountWhy);
             [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
         }
         respond(listener, c, 0, -EPERM);
@@ -857,8 +857,27 @@ int Supervisor::enter_in_child() const noexcept {
     return sent == 1 ? 0 : -err;
 }
 
-Status Supervisor::start(bool quiet) {
+bool Supervisor::keep_notices(pid_t tid, bool denied, const std::string& rule, const std::string& real) {
+    if (!to_json_) return false;
+    std::lock_guard lock(notices_mutex_);
+    notices_.push_back({tid, denied, rule, real});
+    return true;
+}
+
+std::vector<Supervisor::Notice> Supervisor::take_notices(pid_t tid) {
+    std::vector<Notice> taken;
+    std::lock_guard lock(notices_mutex_);
+    std::erase_if(notices_, [&](Notice& n) {
+        if (n.tid != tid) return false;
+        taken.push_back(std::move(n));
+        return true;
+    });
+    return taken;
+}
+
+Status Supervisor::start(bool quiet, bool to_json) {
     quiet_ = quiet;
+    to_json_ = to_json;
     if (landlock_ < 0) {
         thread_ = std::thread([this] {
             // Its own file-system context (umask 0) for the calls it makes.

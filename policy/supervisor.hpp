@@ -75,8 +75,20 @@ public:
     // System calls only. 0 or -errno.
     int enter_in_child() const noexcept;
     // In lstar, before the launch: the thread that answers the calls. `quiet`: no
-    // line per denial.
-    Status start(bool quiet);
+    // line per denial. `to_json`: each decision is kept as a notice for the trace's
+    // JSON stream (lstar trace --json) instead of a line.
+    Status start(bool quiet, bool to_json = false);
+
+    // A decision of a supervised rule, kept until the policy stage sees the call's
+    // exit stop (the supervisor answers from its own thread; the stream is the
+    // tracer's): `denied`, or only logged; the rule; the real path decided on.
+    struct Notice {
+        pid_t tid;
+        bool denied;
+        std::string rule, real;
+    };
+    std::vector<Notice> take_notices(pid_t tid);
+    bool keeps_notices() const { return to_json_; }
 
     const SeccompFilter& filter() const { return filter_; }
     // The decision on a task's new image (at its exec stop): the rule that denies
@@ -95,6 +107,11 @@ private:
     int stop_fd_ = -1;        // an eventfd: the thread ends
     int landlock_ = -1;
     bool quiet_ = false;
+    bool to_json_ = false;
+    std::mutex notices_mutex_;
+    std::vector<Notice> notices_;
+    // Keeps a decision as a notice when to_json_; false: say it as a line.
+    bool keep_notices(pid_t tid, bool denied, const std::string& rule, const std::string& real);
     std::thread thread_;
 };
 

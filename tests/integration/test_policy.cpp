@@ -479,6 +479,31 @@ TEST_F(Supervised, PerformedCallsStayInTheLandlockDomain) {
     EXPECT_EQ(r.out, "no-sub\nno-secret\nfine\n") << r.err;
 }
 
+// lstar trace --json: a supervised rule's decision is a "denial" object of the
+// stream (layer "supervisor", the real path it decided on), not a line on stderr.
+TEST_F(Supervised, DecisionsAreJsonEventsOfTheTrace) {
+    ASSERT_EQ(::symlink((dir_ + "/secret").c_str(), (dir_ + "/alias").c_str()), 0);
+    std::string trace;
+    Result r = lstar_trace({"--json", "-e", "trace=openat", "--deny-glob", dir_ + "/s[e]cr*"},
+                           {"cat", dir_ + "/alias", dir_ + "/allowed"}, &trace);
+    EXPECT_TRUE(r.exited(1)) << r.describe();
+    EXPECT_EQ(r.out, "fine\n");
+    EXPECT_EQ(r.err.find("lstar: policy:"), std::string::npos) << r.err;
+    int denials = 0;
+    for (std::size_t at = 0, nl; (nl = trace.find('\n', at)) != std::string::npos; at = nl + 1) {
+        nlohmann::json o = nlohmann::json::parse(trace.substr(at, nl - at));
+        if (o["type"] != "denial") continue;
+        ++denials;
+        EXPECT_EQ(o["layer"], "supervisor") << o.dump();
+        EXPECT_EQ(o["name"], "openat") << o.dump();
+        EXPECT_EQ(o["call"], "openat(AT_FDCWD, \"" + dir_ + "/alias\", O_RDONLY)") << o.dump();
+        EXPECT_EQ(o["path"], dir_ + "/secret") << o.dump();
+        EXPECT_EQ(o["rule"], "--deny-glob " + dir_ + "/s[e]cr*") << o.dump();
+        EXPECT_FALSE(o.contains("logged")) << o.dump();
+    }
+    EXPECT_EQ(denials, 1) << trace;
+}
+
 // Under lstar trace, a supervised call is traced with the result lstar gave.
 TEST_F(Supervised, TracedCallsShowTheirAnswers) {
     std::string trace;
