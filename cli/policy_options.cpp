@@ -138,7 +138,7 @@ Result<PolicySession> start_policy(const PolicyOptions& options, const BackendTr
     if (p.supervised() && backend.execs_itself)
         return error(fmt::format("{}: supervised rules need --backend=ptrace: the in-process backend is not a security "
                                  "boundary (the program shares lstar's process), so only kernel-enforced rules may enforce there",
-                                 p.globs.front().origin));
+                                 p.first_supervised_origin()));
     bool enter = !is_backend_image();
     std::vector<std::string> backend_files;
     if (backend.execs_itself) {

@@ -7,6 +7,7 @@
 // and network rules into a Landlock domain.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <string>
@@ -48,6 +49,10 @@ struct CallRule {
     // Names the table does not have are skipped, not an error (an OCI profile names
     // the calls of every architecture).
     bool skip_unknown = false;
+    // With a limit: the first `limit` matching calls are allowed (counted over the
+    // whole run by the supervisor, every process together), the later ones get
+    // `action`. The kernel cannot count: such a rule is a supervised one.
+    std::int64_t limit = -1;
 };
 
 // Landlock's file-system rights, grouped as a policy names them.
@@ -114,7 +119,13 @@ struct Policy {
     bool best_effort = false;
 
     bool restricts_paths() const { return !paths.empty(); }
-    bool supervised() const { return !globs.empty(); }
+    bool supervised() const { return !first_supervised_origin().empty(); }
+    // Where the first rule only the supervisor can decide (a glob, a limit) was written.
+    std::string first_supervised_origin() const {
+        if (!globs.empty()) return globs.front().origin;
+        auto counted = std::find_if(calls.begin(), calls.end(), [](const CallRule& r) { return r.limit >= 0; });
+        return counted == calls.end() ? std::string() : counted->origin;
+    }
     bool restricts_calls() const;
     // Adds another policy's rules (an include, or a policy given beside shorthands).
     void merge(Policy other);

@@ -261,6 +261,10 @@ std::optional<std::pair<const SyscallDesc*, int>> multiplexed_as(std::string_vie
 struct Compiler {
     const Policy& policy;
     CompiledPolicy out;
+    // A rule with a limit allows its calls in the kernel's filters (the supervisor's
+    // filter sends them to lstar, which counts); with this, it keeps its action, for
+    // the supervisor's table of limits.
+    bool keep_limited_actions = false;
 
     Status compile_abi(Abi abi) {
         // Every row's rules, in policy order.
@@ -270,6 +274,7 @@ struct Compiler {
             LSTAR_TRY_ASSIGN(std::vector<const SyscallDesc*> reached, rule_rows(rule, abi));
             for (const SyscallDesc* row : reached) {
                 LSTAR_TRY_ASSIGN(RowRule r, resolve(rule, *row));
+                if (rule.limit >= 0 && !keep_limited_actions) r.action = Action{ActionKind::allow, 0};
                 auto& entry = rows.try_emplace(row->nr, RowRules{row, {}}).first->second;
                 // On i386 the same call through its multiplexer: its arguments are behind
                 // a pointer, out of a filter's reach, so a rule with conditions that
@@ -437,7 +442,30 @@ CallVerdict CompiledPolicy::decide(Abi abi, std::uint64_t nr, const std::uint64_
     return best;
 }
 
-Result<SeccompFilter> compile_notify_filter(const std::vector<const SyscallDesc*>& rows) {
+const RowRule* CompiledPolicy::first_match(Abi abi, std::uint64_t nr, const std::uint64_t args[6]) const {
+    const auto& table = rows[static_cast<int>(abi)];
+    auto it = table.find(nr);
+    if (it == table.end()) return nullptr;
+    for (const RowRule& r : it->second)
+        if (matches(r, args)) return &r;
+    return nullptr;
+}
+
+Result<CompiledPolicy> compile_call_limits(const Policy& policy) {
+    Policy limited;
+    limited.source = policy.source;
+    limited.abis = policy.abis;
+    for (const CallRule& r : policy.calls)
+        if (r.limit >= 0) limited.calls.push_back(r);
+    Compiler c{limited, {}, true};
+    c.out.abis = limited.abis;
+    if (!limited.calls.empty())
+        for (Abi abi : limited.abis) LSTAR_TRY(c.compile_abi(abi));
+    c.out.filters.clear();  // only the table: the supervisor's filter sends these calls
+    return std::move(c.out);
+}
+
+Result<SeccompFilter> compile_notify_filter(const std::vector<const SyscallDesc*>& rows, const CompiledPolicy& limits) {
     // One filter for both ABIs (a task may have one listener): each ABI's program
     // from libseccomp by its own numbers, behind a jump on the architecture.
     FilterBuild x86_64(SCMP_ACT_ALLOW), i386(SCMP_ACT_ALLOW);
@@ -445,6 +473,12 @@ Result<SeccompFilter> compile_notify_filter(const std::vector<const SyscallDesc*
         if (row->abi == Abi::x32) continue;  // the gate filter denies x32
         LSTAR_TRY((row->abi == Abi::i386 ? i386 : x86_64).add(*row, SCMP_ACT_NOTIFY, {}, "supervised rules"));
     }
+    // Counted rules: only the calls their conditions select come to lstar.
+    for (Abi abi : {Abi::x86_64, Abi::i386})
+        for (const auto& [nr, rules] : limits.rows[static_cast<int>(abi)])
+            if (const SyscallDesc* row = find_syscall(abi, nr))
+                for (const RowRule& r : rules)
+                    LSTAR_TRY((abi == Abi::i386 ? i386 : x86_64).add(*row, SCMP_ACT_NOTIFY, r.cmps, r.origin));
     LSTAR_TRY_ASSIGN(std::vector<sock_filter> native, x86_64.export_bpf());
     LSTAR_TRY_ASSIGN(std::vector<sock_filter> compat, i386.export_bpf());
     retarget_to_i386(compat);

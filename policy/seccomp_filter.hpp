@@ -57,6 +57,8 @@ struct CompiledPolicy {
     // The answer the filters give to this call (the strictest matching rule, as the
     // kernel takes the strictest answer of its filters).
     CallVerdict decide(Abi abi, std::uint64_t nr, const std::uint64_t args[6]) const;
+    // The first rule of this row, in policy order, whose conditions the call meets.
+    const RowRule* first_match(Abi abi, std::uint64_t nr, const std::uint64_t args[6]) const;
     // What a reader should know: rules that shadow each other or do nothing,
     // holes lstar closed by default, calls a rule could not reach on an ABI.
     std::vector<std::string> notes;
@@ -70,7 +72,9 @@ Result<CompiledPolicy> compile_seccomp(const Policy& policy);
 
 // The filter that sends these rows' calls to a user-notification listener (the
 // supervisor of supervised rules: policy/supervisor.hpp), for both x86 ABIs.
-Result<SeccompFilter> compile_notify_filter(const std::vector<const SyscallDesc*>& rows);
+Result<SeccompFilter> compile_notify_filter(const std::vector<const SyscallDesc*>& rows, const CompiledPolicy& limits);
+// The policy's rules with a limit, by row, with their own actions (for the supervisor).
+Result<CompiledPolicy> compile_call_limits(const Policy& policy);
 
 // The rows of one ABI's table that a rule's call names and classes reach.
 Result<std::vector<const SyscallDesc*>> rule_rows(const CallRule& rule, Abi abi);

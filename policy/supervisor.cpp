@@ -239,6 +239,14 @@ struct WalkResult {
 struct Supervisor::Impl {
     Supervisor& owner;
     GlobRules rules;
+    // Rules with a limit (CallRule::limit): their table, and per rule (by origin)
+    // its limit and the calls counted so far, over the whole run.
+    CompiledPolicy limits;
+    struct Counted {
+        std::int64_t limit;
+        std::atomic<std::int64_t> calls{0};
+    };
+    std::map<std::string, Counted> counted;
     std::vector<int> listeners;
     // Where calls lstar performs for the program are made: a thread in the sandbox's
     // Landlock domain (if any) with a file-system context of its own (umask 0).
@@ -766,11 +774,36 @@ struct Supervisor::Impl {
         respond(listener, c, 0, static_cast<int>(r));
     }
 
+    // A counted rule's decision (its conditions are on registers, which the kernel
+    // has read already: letting the call go on reads nothing again). True when
+    // answered: the limit was reached, or the call needs nothing else of lstar.
+    bool counted_call(int listener, const Call& c, Abi abi) {
+        std::uint64_t args[6];
+        for (int i = 0; i < 6; ++i) args[i] = c.req->data.args[i];
+        const RowRule* rule = limits.first_match(abi, c.req->data.nr, args);
+        if (!rule) return false;
+        Counted& n = counted.at(rule->origin);
+        if (n.calls.fetch_add(1) < n.limit) {
+            if (supervised_kind(*c.entry) != SupervisedKind::none && !rules.empty()) return false;  // the globs decide too
+            respond(listener, c, 0, 0, true);
+            return true;
+        }
+        std::string why = fmt::format("{}, limit {} reached", rule->origin, n.limit);
+        if (!owner.quiet_ && !owner.keep_notices(c.tid, true, why, "")) {
+            std::string line = fmt::format("lstar: policy: denied {}() in pid {} (rule: {})\n", c.row->name, c.tid, why);
+            [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, line.data(), line.size());
+        }
+        if (rule->action.kind == ActionKind::kill_process) ::kill(c.tgid(), SIGKILL);
+        respond(listener, c, 0, rule->action.kind == ActionKind::errno_ ? -rule->action.err : -EPERM);
+        return true;
+    }
+
     void handle(int listener, seccomp_notif* req) {
         Abi abi = req->data.arch == AUDIT_ARCH_I386 ? Abi::i386 : Abi::x86_64;
         const SyscallDesc* row = find_syscall(abi, req->data.nr);
         Call c{req, static_cast<pid_t>(req->pid), row, row ? &row->effective() : nullptr, {}};
         if (!row) return respond(listener, c, 0, -ENOSYS);
+        if (counted_call(listener, c, abi)) return;
         switch (supervised_kind(*c.entry)) {
         case SupervisedKind::open: return handle_open(listener, c);
         case SupervisedKind::open_handle: return handle_by_handle(listener, c);
@@ -797,10 +830,12 @@ Result<std::unique_ptr<Supervisor>> Supervisor::prepare(const Policy& policy, in
             return error(fmt::format("{}: a 'limit' counts opens, not execs (give the exec rule no limit, or access = read/write)",
                                      r.origin));
     std::vector<const SyscallDesc*> rows;
-    for (Abi abi : {Abi::x86_64, Abi::i386})
-        for (const SyscallDesc& row : syscall_table(abi))
-            if (!row.is_ni() && !row.name.empty() && supervised_kind(row.effective()) != SupervisedKind::none) rows.push_back(&row);
-    LSTAR_TRY_ASSIGN(s->filter_, compile_notify_filter(rows));
+    if (!policy.globs.empty())
+        for (Abi abi : {Abi::x86_64, Abi::i386})
+            for (const SyscallDesc& row : syscall_table(abi))
+                if (!row.is_ni() && !row.name.empty() && supervised_kind(row.effective()) != SupervisedKind::none) rows.push_back(&row);
+    LSTAR_TRY_ASSIGN(CompiledPolicy limits, compile_call_limits(policy));
+    LSTAR_TRY_ASSIGN(s->filter_, compile_notify_filter(rows, limits));
     int pair[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
         return error(fmt::format("socketpair: {}", std::strerror(errno)), errno);
@@ -809,6 +844,9 @@ Result<std::unique_ptr<Supervisor>> Supervisor::prepare(const Policy& policy, in
     s->stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
     if (landlock_ruleset >= 0) s->landlock_ = ::fcntl(landlock_ruleset, F_DUPFD_CLOEXEC, 0);
     s->impl_ = std::make_unique<Impl>(*s, std::move(rules));
+    s->impl_->limits = std::move(limits);
+    for (const CallRule& r : policy.calls)
+        if (r.limit >= 0) s->impl_->counted.try_emplace(r.origin).first->second.limit = r.limit;
     return s;
 }
 

@@ -56,6 +56,7 @@ public:
     // Whether renaming or linking `real` elsewhere is refused: a denying rule
     // matches it, or (a directory) anchors beneath it.
     const GlobRule* refuses_move(const std::string& real) const;
+    bool empty() const { return rules_.empty(); }
 
 private:
     std::vector<GlobRule> rules_;

@@ -69,7 +69,7 @@ struct Reader {
     }
 
     Result<CallRule> rule(const toml::table& table) const {
-        LSTAR_TRY(unknown_keys(table, {"calls", "call", "action", "when", "abi"}, "[[rule]]"));
+        LSTAR_TRY(unknown_keys(table, {"calls", "call", "action", "when", "abi", "limit"}, "[[rule]]"));
         CallRule r;
         r.origin = fmt::format("{}:{}", source, table.source().begin.line);
         const toml::node* calls = table.get("calls");
@@ -83,6 +83,13 @@ struct Reader {
         Result<Action> parsed = parse_action(action_text);
         if (!parsed) return at(*action, parsed.error().message);
         r.action = *parsed;
+        if (const toml::node* limit = table.get("limit")) {
+            const auto* n = limit->as_integer();
+            if (!n || n->get() < 0) return at(*limit, "'limit' must be a whole number of calls, 0 or more (limit = 10)");
+            if (r.action.kind != ActionKind::errno_ && r.action.kind != ActionKind::kill_process)
+                return at(*limit, "a 'limit' needs errno:NAME or kill-process as the action for the calls beyond it");
+            r.limit = n->get();
+        }
         if (const toml::node* when = table.get("when")) {
             LSTAR_TRY_ASSIGN(std::vector<std::string> texts, strings(*when, "when"));
             for (const std::string& text : texts) {
