@@ -91,6 +91,9 @@ struct GlobRule {
     // With a limit: the first `limit` matching calls are allowed (counted over the
     // whole run), the later ones get `action`.
     std::int64_t limit = -1;
+    // action "ask": the user decides each matching call at lstar's terminal (or
+    // once for the run, per real path); `action` is the answer "no" gives.
+    bool ask = false;
 };
 
 // "read", "write", "exec", "any".

@@ -247,6 +247,7 @@ struct Supervisor::Impl {
         std::atomic<std::int64_t> calls{0};
     };
     std::map<std::string, Counted> counted;
+    std::string ask_origin;  // where the first "ask" rule is, if any: lstar needs a terminal
     std::vector<int> listeners;
     // Where calls lstar performs for the program are made: a thread in the sandbox's
     // Landlock domain (if any) with a file-system context of its own (umask 0).
@@ -479,6 +480,7 @@ struct Supervisor::Impl {
     // The answer a decision gives: 0 (go on), or -errno. Kills the process for kill-process.
     int verdict(const Call& c, const GlobRules::Decision& d, const std::string& given, const std::string& real) {
         if (!d.rule) return 0;
+        if (d.rule->ask && asked(c, given, real, *d.rule)) return 0;
         if (d.allowed) {
             if (d.rule->action.kind == ActionKind::log) say(c, "logged", given, real, *d.rule, false);
             return 0;
@@ -486,6 +488,37 @@ struct Supervisor::Impl {
         say(c, "denied", given, real, *d.rule, d.limit_reached);
         if (d.rule->action.kind == ActionKind::kill_process) ::kill(c.tgid(), SIGKILL);
         return d.rule->action.kind == ActionKind::errno_ ? -d.rule->action.err : -EPERM;
+    }
+
+    // An "ask" rule: the user's answer at lstar's terminal. One question at a time
+    // (the supervisor's thread waits for it; the calling task waits in the kernel).
+    // "always" and "never" hold for this rule and real path for the rest of the run.
+    std::map<std::pair<const GlobRule*, std::string>, bool> answered;
+    bool asked(const Call& c, const std::string& given, const std::string& real, const GlobRule& rule) {
+        auto key = std::make_pair(&rule, real);
+        if (auto it = answered.find(key); it != answered.end()) return it->second;
+        std::string question = fmt::format("lstar: policy: allow {}(\"{}\"{}) in pid {} (rule: {})? [y]es [n]o [a]lways ne[v]er: ",
+                                           c.row->name, given, real == given ? "" : fmt::format(" = {}", real), c.tid,
+                                           rule_text(rule));
+        for (;;) {
+            if (::write(owner.tty_, question.data(), question.size()) < 0) return false;
+            // lstar ending (its stop event) ends the wait too: no.
+            pollfd wait[2] = {{owner.tty_, POLLIN, 0}, {owner.stop_fd_, POLLIN, 0}};
+            while (::poll(wait, 2, -1) < 0)
+                if (errno != EINTR) return false;
+            if (wait[1].revents) return false;
+            char line[64];
+            ssize_t n = ::read(owner.tty_, line, sizeof line - 1);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return false;  // the terminal is gone: no
+            switch (line[0]) {
+            case 'y': case 'Y': return true;
+            case 'n': case 'N': case '\n': return false;
+            case 'a': case 'A': return answered[key] = true;
+            case 'v': case 'V': return answered[key] = false;
+            default: break;  // asked again
+            }
+        }
     }
 
     void respond(int listener, const Call& c, long val, int err, bool cont = false) {
@@ -845,6 +878,8 @@ Result<std::unique_ptr<Supervisor>> Supervisor::prepare(const Policy& policy, in
     if (landlock_ruleset >= 0) s->landlock_ = ::fcntl(landlock_ruleset, F_DUPFD_CLOEXEC, 0);
     s->impl_ = std::make_unique<Impl>(*s, std::move(rules));
     s->impl_->limits = std::move(limits);
+    for (const GlobRule& r : policy.globs)
+        if (r.ask && s->impl_->ask_origin.empty()) s->impl_->ask_origin = r.origin;
     for (const CallRule& r : policy.calls)
         if (r.limit >= 0) s->impl_->counted.try_emplace(r.origin).first->second.limit = r.limit;
     return s;
@@ -868,6 +903,7 @@ Supervisor::~Supervisor() {
         for (int l : impl_->listeners) ::close(l);
     for (int fd : {child_socket_, parent_socket_, stop_fd_, landlock_})
         if (fd >= 0) ::close(fd);
+    if (tty_ >= 0) ::close(tty_);
 }
 
 int Supervisor::enter_in_child() const noexcept {
@@ -916,6 +952,13 @@ std::vector<Supervisor::Notice> Supervisor::take_notices(pid_t tid) {
 Status Supervisor::start(bool quiet, bool to_json) {
     quiet_ = quiet;
     to_json_ = to_json;
+    if (!impl_->ask_origin.empty()) {
+        tty_ = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+        if (tty_ < 0)
+            return error(fmt::format("{}: an 'ask' rule needs a terminal to ask at (/dev/tty: {}): run lstar from one",
+                                     impl_->ask_origin, std::strerror(errno)),
+                         errno);
+    }
     if (landlock_ < 0) {
         thread_ = std::thread([this] {
             // Its own file-system context (umask 0) for the calls it makes.

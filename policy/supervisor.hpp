@@ -109,6 +109,7 @@ private:
     int landlock_ = -1;
     bool quiet_ = false;
     bool to_json_ = false;
+    int tty_ = -1;  // /dev/tty, for "ask" rules
     std::mutex notices_mutex_;
     std::vector<Notice> notices_;
     // Keeps a decision as a notice when to_json_; false: say it as a line.

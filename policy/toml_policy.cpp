@@ -157,7 +157,14 @@ struct Reader {
                 r.access |= *bits;
             }
         }
-        if (const toml::node* action = table.get("action")) {
+        if (const toml::node* action = table.get("action"); action && action->value<std::string>() == "ask") {
+            // An exec is checked again at its exec stop, out of the supervisor's thread: not asked.
+            if (!table.get("access")) r.access = kGlobRead | kGlobWrite;
+            else if (r.access & kGlobExec)
+                return at(*action, "an 'ask' rule cannot cover exec (give it access = \"read\" or \"write\")");
+            if (table.get("limit")) return at(*action, "an 'ask' rule takes no 'limit'");
+            r.ask = true;
+        } else if (action) {
             LSTAR_TRY_ASSIGN(std::string text, string(*action, "action"));
             Result<Action> a = parse_action(text);
             if (!a) return at(*action, a.error().message);

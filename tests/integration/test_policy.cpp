@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.hpp"
+#include "tests/support/tmux.hpp"
 
 using namespace itg;
 
@@ -529,6 +530,47 @@ TEST_F(Supervised, CountedCallRulesHoldAgainstRacesAndOtherAbis) {
     Result inproc = lstar_run({"--backend=inproc", "--policy", policy}, {"/bin/true"});
     EXPECT_TRUE(inproc.exited(2)) << inproc.describe();
     EXPECT_NE(inproc.err.find(policy + ":2: supervised rules need --backend=ptrace"), std::string::npos) << inproc.err;
+}
+
+// action = "ask": lstar asks at its terminal (a tmux pane here, driven as a user
+// would), per call, or once for the run with always/never.
+TEST_F(Supervised, AskRulesAreAnsweredAtTheTerminal) {
+    if (std::string why = lstar::test::tmux_missing(); !why.empty()) GTEST_SKIP() << why;
+    std::string policy = dir_ + "/ask.toml";
+    std::ofstream(policy) << "[[path_rule]]\nglob = \"" << dir_ << "/s[e]cr*\"\naction = \"ask\"\n";
+    std::string out = dir_ + "/out";
+    // Four opens of the secret: yes, no, always (the fourth is not asked).
+    std::string script = "for i in 1 2 3 4; do cat " + dir_ + "/secret 2>/dev/null || echo refused; done > " + out;
+    lstar::test::Tmux term;
+    term.start(lstar_bin() + " run --backend=ptrace --policy " + policy + " -- sh -c '" + script + "'");
+    const std::string question = "lstar: policy: allow openat(\"" + dir_ + "/secret\") in pid ";
+    auto questions = [&](const std::string& screen) {
+        int n = 0;
+        for (std::size_t at = 0; (at = screen.find(question, at)) != std::string::npos; at += question.size()) ++n;
+        return n;
+    };
+    for (auto [answer, asked] : std::vector<std::pair<std::string, int>>{{"y", 1}, {"n", 2}, {"a", 3}}) {
+        std::string screen = term.wait_for([&](const std::string& s) { return questions(s) == asked; });
+        ASSERT_EQ(questions(screen), asked) << screen;
+        EXPECT_NE(screen.find("[y]es [n]o [a]lways ne[v]er"), std::string::npos) << screen;
+        term.keys(answer);
+        term.keys("Enter");
+    }
+    std::string done = term.wait_for("EXIT=");
+    EXPECT_NE(done.find("EXIT=0"), std::string::npos) << done;
+    EXPECT_EQ(questions(done), 3) << "always holds for the rest of the run:\n" << done;
+    std::ifstream f(out);
+    std::string got((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(got, "SECRET\nrefused\nSECRET\nSECRET\n") << got;
+
+    // Without a terminal (a session of its own has none): refused at the start, with the reason.
+    Result no_tty = run({"setsid", "--wait", lstar_bin(), "run", "--backend=ptrace", "--policy", policy, "--", "/bin/true"});
+    EXPECT_TRUE(no_tty.exited(2)) << no_tty.describe();
+    EXPECT_NE(no_tty.err.find(policy + ":1: an 'ask' rule needs a terminal to ask at"), std::string::npos) << no_tty.err;
+    std::ofstream(dir_ + "/ask_exec.toml") << "[[path_rule]]\nglob = \"/bin/*\"\naccess = \"exec\"\naction = \"ask\"\n";
+    Result bad = lstar_run({"--policy", dir_ + "/ask_exec.toml"}, {"/bin/true"});
+    EXPECT_TRUE(bad.exited(2)) << bad.describe();
+    EXPECT_NE(bad.err.find("an 'ask' rule cannot cover exec"), std::string::npos) << bad.err;
 }
 
 // lstar trace --json: a supervised rule's decision is a "denial" object of the

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/support/process.hpp"
+#include "tests/support/tmux.hpp"
 
 namespace {
 
@@ -26,57 +27,8 @@ using lstar::test::ProcessResult;
 
 const std::string kProg = std::string(TRACE_PROGS_DIR) + "/toploop";
 
-std::string tmux_missing() {
-    struct stat st;
-    if (::stat(TMUX_BIN, &st) != 0) return std::string(TMUX_BIN) + " is not installed (Debian's tmux)";
-    return {};
-}
-
-// A tmux server of the test's own with one session; gone with the object.
-class Tmux {
-public:
-    Tmux()
-        : socket_(std::string(::testing::TempDir()) + "lstar-top-test-" + std::to_string(::getpid()) + "-" +
-                  std::to_string(++count_) + ".sock") {}
-    ~Tmux() {
-        tmux({"kill-server"});
-        ::unlink(socket_.c_str());
-    }
-
-    ProcessResult tmux(std::vector<std::string> args) const {
-        args.insert(args.begin(), {TMUX_BIN, "-S", socket_, "-f", "/dev/null"});
-        lstar::test::ProcessOptions opt;
-        opt.stdin_null = true;
-        opt.timeout = std::chrono::seconds(30);
-        return lstar::test::run_process(args, opt);
-    }
-    // Runs `command` (a shell line) in a 160x50 pane; once it ends the pane shows
-    // "EXIT=<status>" and stays.
-    void start(const std::string& command) const {
-        ProcessResult r = tmux({"new-session", "-d", "-s", "top", "-x", "160", "-y", "50",
-                                command + "; echo EXIT=$?; sleep 600"});
-        ASSERT_TRUE(r.exited(0)) << r.describe();
-    }
-    void keys(const std::string& keys) const { tmux({"send-keys", "-t", "top", keys}); }
-    std::string screen() const { return tmux({"capture-pane", "-p", "-t", "top"}).out; }
-    // The screen once `ready` holds for it (or the last one after 60 s: a hang guard).
-    std::string wait_for(const std::function<bool(const std::string&)>& ready) const {
-        std::string s;
-        for (int i = 0; i < 600; ++i) {
-            s = screen();
-            if (ready(s)) return s;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return s;
-    }
-    std::string wait_for(const std::string& text) const {
-        return wait_for([&](const std::string& s) { return s.find(text) != std::string::npos; });
-    }
-
-private:
-    std::string socket_;
-    static inline int count_ = 0;
-};
+using lstar::test::Tmux;
+using lstar::test::tmux_missing;
 
 bool has(const std::string& screen, const std::string& text) { return screen.find(text) != std::string::npos; }
 
