@@ -547,8 +547,10 @@ TEST_F(TraceVsStrace, InjectDelays) {
         EXPECT_EQ(e.status, 3);
         auto elines = lines_of(e.trace);
         ASSERT_EQ(elines.size(), 4u) << e.trace;  // a delay alone changes no result
+        // (The call's own time is not bounded here: under load it may take long, and
+        // no test asserts on time from above.)
         for (int i = 0; i < 3; ++i)
-            EXPECT_TRUE(std::regex_match(elines[i], std::regex(R"(^getpid\(\) += \d+ \(DELAYED\) <0\.00\d{4}>$)")))
+            EXPECT_TRUE(std::regex_match(elines[i], std::regex(R"(^getpid\(\) += \d+ \(DELAYED\) <\d+\.\d{6}>$)")))
                 << tool << ": " << elines[i];
     }
 }
