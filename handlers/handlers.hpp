@@ -192,9 +192,10 @@ public:
     Status configure(const FsViewOptions& options) { return view_.configure(options); }
     void bind(SyscallPath& path);
     const PathView& view() const { return view_; }
-    // Off when the program runs in a Landlock domain (the sandbox's path rules):
-    // Landlock keeps a task from reading a process outside its domain, lstar's
-    // /proc/<pid>/fd among them, so host names are handed instead.
+    // Off under the sandbox's rules: Landlock keeps a task from reading a process
+    // outside its domain, lstar's /proc/<pid>/fd among them, and the seccomp filter
+    // denies process_vm_writev, which the in-process runtime writes its memory
+    // with; host names are handed instead, as where they are the same.
     void hand_held(bool on) { hand_held_ = on; }
 
 private:
