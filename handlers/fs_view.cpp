@@ -176,6 +176,17 @@ void FsView::bind(SyscallPath& path) {
         if (named) path.bind_translation(e.entry, enter, exit);
     }
     auto none = [](Task&) { return kPassThrough; };
+    // A task's creds change in the table's %creds calls (and an exec of a set-id
+    // program: exit()): whether it reaches lstar's descriptors is asked again after them.
+    auto creds_changed = [this](Task& t) {
+        reaches_.erase(t.tid);
+        return kPassThrough;
+    };
+    for (const EntryMeta& e : entry_points()) {
+        bool named = false;
+        for (int i = 0; i < e.nargs; ++i) named = named || e.args[i].kind == ArgKind::path;
+        if ((e.classes & kClassCreds) && !named) path.bind_translation(e.entry, none, creds_changed);
+    }
     path.bind_translation(meta::sys_getcwd::name, none, [this](Task& t) { return getcwd_exit(t); });
     // AF_UNIX names: bind makes one, connect reaches one.
     path.bind_translation(meta::sys_bind::name, [this](Task& t) { return sockaddr_enter(t, true); }, exit);
@@ -252,12 +263,15 @@ bool FsView::reaches_held(const Task& task) const {
     auto uniform = [](const unsigned long* ids) { return ids[0] == ids[1] && ids[1] == ids[2]; };
     // An unprivileged lstar's program has its ids and can gain none under ptrace.
     if (self->cap_prm == 0 && uniform(self->uid) && uniform(self->gid) && dumpable) return true;
+    // Known since the task's creds last may have changed (creds_changed).
+    if (auto known = reaches_.find(task.tid); known != reaches_.end()) return known->second;
     std::optional<Creds> t = read_creds(task.tid);
     if (!t) return false;
     constexpr std::uint64_t kSysPtrace = 1ull << CAP_SYS_PTRACE;
-    if (t->cap_eff & kSysPtrace) return true;
-    return uniform(self->uid) && uniform(self->gid) && t->uid[3] == self->uid[0] && t->gid[3] == self->gid[0] &&
-           dumpable && (self->cap_prm & ~t->cap_prm) == 0;
+    bool may = (t->cap_eff & kSysPtrace) || (uniform(self->uid) && uniform(self->gid) && t->uid[3] == self->uid[0] &&
+                                             t->gid[3] == self->gid[0] && dumpable && (self->cap_prm & ~t->cap_prm) == 0);
+    reaches_[task.tid] = may;
+    return may;
 }
 
 Result<FsView::Handoff> FsView::handoff(const Task& task, const PathView::Resolved& r, bool follow, bool creates,
@@ -482,6 +496,7 @@ HandlerResult FsView::enter(Task& task) {
 }
 
 HandlerResult FsView::exit(Task& task) {
+    if (task.sc && program_arg(task.sc->effective()) >= 0) reaches_.erase(task.tid);
     auto it = pending_.find(task.tid);
     if (it == pending_.end()) return kPassThrough;
     Pending p = it->second;

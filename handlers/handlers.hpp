@@ -226,6 +226,7 @@ private:
 
     PathView view_;
     bool hand_held_ = true;
+    mutable std::map<pid_t, bool> reaches_;  // reaches_held, per task, until its creds may change
     struct Pending {
         std::uint64_t call = 0;    // Task::calls at entry: the pending call is this one
         std::uint64_t args[6];

@@ -249,7 +249,14 @@ Result<PathView::Resolved> PathView::resolve(std::string_view base, std::string_
         } else if (host == "/proc/thread-self") {
             target = fmt::format("{}/task/{}", tgid, tid);
         } else {
-            held.back().reset(::openat(dir_fd(out.size() - 1), out.back().c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+            int dir = dir_fd(out.size() - 1);
+            // A middle component is most often a directory: opened as one, it is no
+            // link, and needs no fstat to say so.
+            if (!last) {
+                held.back().reset(::openat(dir, out.back().c_str(), O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+                if (held.back()) continue;
+            }
+            held.back().reset(::openat(dir, out.back().c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
             if (!held.back()) {
                 result->failed = errno;
                 result->middle = !last;
