@@ -7,8 +7,10 @@
     python3 bench/fs_view_bench.py --lstar build/cli/lstar [--reps N] [--quick]
 
 `--root /` maps every name to itself, so the work is what any root costs: each
-name walked component by component in the view (an lstat per component, a
-readlink per link) and, where it differs, written back. Interleaved, median of
+name walked component by component in the view on held descriptors (an openat
+and an fstat per component, a readlink per link, the root's openat2) and handed
+to the kernel as a way through them (/proc/<pid>/fd/<n>[/<last>]), written
+into the call's arguments. Interleaved, median of
 N wall times; nothing is asserted; the machine kind (FSGSBASE or not) is printed.
 """
 

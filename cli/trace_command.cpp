@@ -82,6 +82,7 @@ int trace_command(int argc, char** argv) {
         auto started = start_policy(config.policy, *traits, path, backend_options, true, config.json ? &out : nullptr);
         if (!started) return fail(2, started.error().message);
         sandbox = std::move(started).value();
+        handlers.fs_view().hand_held(false);  // as in lstar run (cli/run_command.cpp)
         if (sandbox.reporter && pictures.wanted()) sandbox.reporter->also_json(pictures.output());
     }
     auto backend = make_backend(config.backend, path, backend_options);

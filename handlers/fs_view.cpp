@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <elf.h>
 #include <linux/openat2.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,7 +18,10 @@
 #include <cerrno>
 #include <cstddef>
 #include <climits>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -31,10 +36,11 @@ namespace {
 // How the open family's flags use the name: whether the open writes, and whether
 // a last link is followed (O_NOFOLLOW, or O_CREAT|O_EXCL which never follows).
 struct OpenUse {
-    bool write = false, follow = true;
+    bool write = false, follow = true, creates = false;
 };
 OpenUse open_use(std::uint64_t flags) {
     OpenUse u;
+    u.creates = flags & O_CREAT;
     u.write = (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC));
     u.follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
     return u;
@@ -104,7 +110,7 @@ std::optional<ImageStart> image_start(const std::string& host) {
 // An exec's replacement: the file the kernel runs and its arguments, each a string
 // lstar writes or an argument pointer of the program's own argv.
 struct FsView::ExecPlan {
-    std::string host;
+    PathView::Resolved file;
     struct Arg {
         std::string text;
         std::uint64_t user = 0;  // when not 0: the program's own string
@@ -156,7 +162,7 @@ Result<bool> FsView::plan_exec(Task& task, const std::string& shown, PathView::R
         break;
     }
     if (!changed) return false;
-    plan->host = file.host;
+    plan->file = std::move(file);
     plan->argv = std::move(args);
     return true;
 }
@@ -170,6 +176,17 @@ void FsView::bind(SyscallPath& path) {
         if (named) path.bind_translation(e.entry, enter, exit);
     }
     auto none = [](Task&) { return kPassThrough; };
+    // A task's creds change in the table's %creds calls (and an exec of a set-id
+    // program: exit()): whether it reaches lstar's descriptors is asked again after them.
+    auto creds_changed = [this](Task& t) {
+        reaches_.erase(t.tid);
+        return kPassThrough;
+    };
+    for (const EntryMeta& e : entry_points()) {
+        bool named = false;
+        for (int i = 0; i < e.nargs; ++i) named = named || e.args[i].kind == ArgKind::path;
+        if ((e.classes & kClassCreds) && !named) path.bind_translation(e.entry, none, creds_changed);
+    }
     path.bind_translation(meta::sys_getcwd::name, none, [this](Task& t) { return getcwd_exit(t); });
     // AF_UNIX names: bind makes one, connect reaches one.
     path.bind_translation(meta::sys_bind::name, [this](Task& t) { return sockaddr_enter(t, true); }, exit);
@@ -190,6 +207,103 @@ Result<std::string> FsView::base_of(Task& task, long dirfd) const {
     return view_.guest_of(*host).value_or("/");
 }
 
+namespace {
+
+// The name of a descriptor lstar holds, for the kernel to go through: with
+// ptrace lstar's own /proc/<pid>/fd/<n>; in-process the program's process is
+// lstar's, and the same name serves.
+std::string held_name(int fd) { return fmt::format("/proc/{}/fd/{}", ::getpid(), fd); }
+
+// A name in a directory that is never there: no process has a descriptor that
+// high (the kernel's limit on descriptors is far below it). Handed for a name
+// lstar found missing, so that the kernel says ENOENT after its own checks of
+// the other arguments, as it would, whether the call looks the name up or makes
+// it, and nothing put there since can be reached.
+std::string nowhere() { return held_name(INT_MAX) + "/-"; }
+
+// The creds lines of /proc/<id>/status: Uid and Gid (real, effective, saved,
+// file system), CapPrm and CapEff.
+struct Creds {
+    unsigned long uid[4] = {}, gid[4] = {};
+    std::uint64_t cap_prm = 0, cap_eff = 0;
+};
+std::optional<Creds> read_creds(pid_t id) {
+    std::string path = fmt::format("/proc/{}/status", id);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    if (n <= 0) return std::nullopt;
+    std::string text(buf, static_cast<std::size_t>(n));
+    Creds c;
+    int found = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (std::sscanf(line.c_str(), "Uid: %lu %lu %lu %lu", &c.uid[0], &c.uid[1], &c.uid[2], &c.uid[3]) == 4) ++found;
+        else if (std::sscanf(line.c_str(), "Gid: %lu %lu %lu %lu", &c.gid[0], &c.gid[1], &c.gid[2], &c.gid[3]) == 4) ++found;
+        else if (std::sscanf(line.c_str(), "CapPrm: %" SCNx64, &c.cap_prm) == 1) ++found;
+        else if (std::sscanf(line.c_str(), "CapEff: %" SCNx64, &c.cap_eff) == 1) ++found;
+    }
+    return found == 4 ? std::optional<Creds>(c) : std::nullopt;
+}
+
+}  // namespace
+
+bool FsView::reaches_held(const Task& task) const {
+    if (!hand_held_) return false;
+    if (task.tgid == ::getpid()) return true;  // in-process: its own descriptors
+    // The kernel lets a task through another's /proc/<pid>/fd when it may read it
+    // as a tracer would (ptrace_may_access, PTRACE_MODE_READ_FSCREDS): its file
+    // system ids are all of lstar's ids, lstar is dumpable, and lstar's permitted
+    // capabilities are among its own; or it has CAP_SYS_PTRACE.
+    static const std::optional<Creds> self = read_creds(::getpid());
+    static const bool dumpable = ::prctl(PR_GET_DUMPABLE) == 1;
+    if (!self) return false;
+    auto uniform = [](const unsigned long* ids) { return ids[0] == ids[1] && ids[1] == ids[2]; };
+    // An unprivileged lstar's program has its ids and can gain none under ptrace.
+    if (self->cap_prm == 0 && uniform(self->uid) && uniform(self->gid) && dumpable) return true;
+    // Known since the task's creds last may have changed (creds_changed).
+    if (auto known = reaches_.find(task.tid); known != reaches_.end()) return known->second;
+    std::optional<Creds> t = read_creds(task.tid);
+    if (!t) return false;
+    constexpr std::uint64_t kSysPtrace = 1ull << CAP_SYS_PTRACE;
+    bool may = (t->cap_eff & kSysPtrace) || (uniform(self->uid) && uniform(self->gid) && t->uid[3] == self->uid[0] &&
+                                             t->gid[3] == self->gid[0] && dumpable && (self->cap_prm & ~t->cap_prm) == 0);
+    reaches_[task.tid] = may;
+    return may;
+}
+
+Result<FsView::Handoff> FsView::handoff(const Task& task, const PathView::Resolved& r, bool follow, bool creates,
+                                        bool can_nofollow, bool exec) const {
+    PathView::Held& h = *r.held;
+    // In-process the descriptors are in the program's table while its call runs:
+    // out of the way of the numbers it expects the call to take.
+    if (task.tgid == ::getpid())
+        for (HeldFd* fd : {&h.parent, &h.object})
+            if (*fd && fd->get() < kHeldFdFloor)
+                if (int high = ::fcntl(fd->get(), F_DUPFD_CLOEXEC, kHeldFdFloor); high >= 0) fd->reset(high);
+    std::string slash = r.host.size() > 1 && r.host.ends_with('/') ? "/" : "";  // a directory asked for
+    if (h.failed) {
+        // The kernel meets the same non-directory in the directory lstar holds.
+        if (h.failed == ENOTDIR && h.parent) return Handoff{held_name(h.parent.get()) + "/" + h.last};
+        if (h.failed != ENOENT) return error(r.guest, h.failed);
+        // A name to make in its directory, or to act on there.
+        if (!h.middle && h.parent && (creates || !follow))
+            return Handoff{held_name(h.parent.get()) + "/" + h.last + slash, creates && follow && can_nofollow};
+        return Handoff{nowhere()};
+    }
+    // A call on the name itself (unlink, lstat, rename, readlink), and exec (the
+    // kernel names the process after the name it runs): in its directory.
+    if (exec || !follow) {
+        if (h.parent) return Handoff{held_name(h.parent.get()) + "/" + h.last + slash};
+        return Handoff{r.host};  // the view's root or a bind's place: lstar's own canonical name
+    }
+    // A call on what the name leads to: the object lstar holds, through its magic link.
+    if (h.object) return Handoff{held_name(h.object.get()) + slash};
+    return Handoff{r.host};
+}
+
 HandlerResult FsView::enter(Task& task) {
     if (!task.sc) return kPassThrough;
     const EntryMeta& e = task.sc->effective();
@@ -201,7 +315,10 @@ HandlerResult FsView::enter(Task& task) {
     std::optional<bool> follow_flag;
     bool empty_path_ok = false;
     std::optional<OpenUse> open;
-    if (e.entry == meta::sys_creat::name) open = OpenUse{true, true};
+    if (e.entry == meta::sys_creat::name) open = OpenUse{true, true, true};
+    int flags_arg = -1, how_arg = -1;  // where the open family's flags are: a register, or openat2's open_how
+    open_how how{};
+    bool resolve_flags = false;
     for (int i = 0; i < e.nargs; ++i) {
         const ArgMeta& a = e.args[i];
         std::uint64_t v = task.arg(i);
@@ -211,10 +328,15 @@ HandlerResult FsView::enter(Task& task) {
             empty_path_ok = empty_path_ok || (v & AT_EMPTY_PATH);
         } else if (a.kind == ArgKind::flags && a.param == "open_flags") {
             open = open_use(v);
+            flags_arg = i;
         } else if (a.kind == ArgKind::struct_in && a.param == "open_how") {
-            open_how how{};
-            if (copy_bytes_from_user(*task.mem, &how, v, sizeof how.flags) != 0) return emulated(-EFAULT);
+            // The kernel refuses a size below open_how's first version (flags, mode, resolve).
+            std::size_t size = i + 1 < e.nargs ? task.arg(i + 1) : 0;
+            std::size_t have = size >= sizeof how ? sizeof how : sizeof how.flags;
+            if (copy_bytes_from_user(*task.mem, &how, v, have) != 0) return emulated(-EFAULT);
             open = open_use(how.flags);
+            how_arg = i;
+            resolve_flags = how.resolve != 0 || size != sizeof how;
         }
     }
     std::string hosts[kMaxArgs];
@@ -222,6 +344,7 @@ HandlerResult FsView::enter(Task& task) {
     std::optional<PathView::Resolved> exec_file;
     std::string exec_shown;
     int exec_arg = 0;
+    bool route = reaches_held(task);
     for (int i = 0; i < e.nargs; ++i) {
         const ArgMeta& a = e.args[i];
         if (a.kind != ArgKind::path) continue;
@@ -268,8 +391,23 @@ HandlerResult FsView::enter(Task& task) {
             exec_shown = name;
             exec_arg = i;
         }
-        if (r->host == name) continue;  // the host's name already: nothing to rewrite
-        hosts[i] = std::move(r->host);
+        // openat2's own resolve flags (RESOLVE_BENEATH, _NO_MAGICLINKS...) forbid the
+        // way through lstar's descriptors: the host's name, looked up again.
+        std::optional<Handoff> h;
+        if (route && !resolve_flags) {
+            bool creates = open && open->creates;
+            bool can_nofollow = flags_arg >= 0 || how_arg >= 0;  // creat has no flags to add it to
+            Result<Handoff> made = handoff(task, *r, follow, creates, can_nofollow, i == program_arg(e));
+            if (!made) return emulated(-made.error().err);
+            h = std::move(*made);
+        }
+        std::string given = h ? h->name : r->host;
+        if (h) {
+            p.held.push_back(r->held);
+            p.nofollow_added |= h->nofollow_added;
+        }
+        if (given == name) continue;  // the host's name already: nothing to rewrite
+        hosts[i] = std::move(given);
         total += hosts[i].size() + 1;
         p.changed |= static_cast<std::uint8_t>(1u << i);
     }
@@ -287,19 +425,46 @@ HandlerResult FsView::enter(Task& task) {
         if (!made) return emulated(-made.error().err);
         planned = *made;
         if (planned) {
-            if (!(p.changed & (1u << exec_arg))) total += plan.host.size() + 1;
-            else total += plan.host.size() - hosts[exec_arg].size();
-            hosts[exec_arg] = plan.host;
+            std::string file = plan.file.host;
+            if (route) {
+                Result<Handoff> made = handoff(task, plan.file, true, false, false, true);
+                if (!made) return emulated(-made.error().err);
+                file = made->name;
+                p.held.push_back(plan.file.held);
+            }
+            if (!(p.changed & (1u << exec_arg))) total += file.size() + 1;
+            else total += file.size() - hosts[exec_arg].size();
+            hosts[exec_arg] = std::move(file);
             p.changed |= static_cast<std::uint8_t>(1u << exec_arg | 1u << argv_arg);
             for (const ExecPlan::Arg& a : plan.argv) total += a.user ? 0 : a.text.size() + 1;
             total += (plan.argv.size() + 1) * 8 + 8;
         }
     }
+    // A creating open of a name lstar found missing must not follow a link put
+    // there since: O_NOFOLLOW makes that ELOOP instead of a way out.
+    std::uint8_t not_names = 0;  // changed arguments that are not a name lstar writes
+    if (p.nofollow_added) {
+        if (flags_arg >= 0) {
+            task.set_arg(flags_arg, task.arg(flags_arg) | O_NOFOLLOW);
+            not_names |= static_cast<std::uint8_t>(1u << flags_arg);
+        } else if (how_arg >= 0) {
+            how.flags |= O_NOFOLLOW;
+            total += sizeof how + 8;
+            not_names |= static_cast<std::uint8_t>(1u << how_arg);
+        }
+        p.changed |= not_names;
+    }
     if (p.changed) {
         std::uint64_t at = task.mem->scratch(task, total);
         if (!at) return emulated(-ENAMETOOLONG);
+        if (how_arg >= 0 && (not_names & (1u << how_arg))) {
+            at = (at + 7) & ~std::uint64_t(7);
+            if (copy_bytes_to_user(*task.mem, at, &how, sizeof how) != 0) return emulated(-EFAULT);
+            task.set_arg(how_arg, at);
+            at += sizeof how;
+        }
         for (int i = 0; i < e.nargs; ++i) {
-            if (!(p.changed & (1u << i)) || i == argv_arg) continue;
+            if (!(p.changed & (1u << i)) || i == argv_arg || (not_names & (1u << i))) continue;
             if (copy_bytes_to_user(*task.mem, at, hosts[i].c_str(), hosts[i].size() + 1) != 0) return emulated(-EFAULT);
             task.set_arg(i, at);
             at += hosts[i].size() + 1;
@@ -331,6 +496,7 @@ HandlerResult FsView::enter(Task& task) {
 }
 
 HandlerResult FsView::exit(Task& task) {
+    if (task.sc && program_arg(task.sc->effective()) >= 0) reaches_.erase(task.tid);
     auto it = pending_.find(task.tid);
     if (it == pending_.end()) return kPassThrough;
     Pending p = it->second;
@@ -416,15 +582,25 @@ HandlerResult FsView::sockaddr_enter(Task& task, bool creates) {
     Result<PathView::Resolved> r = view_.resolve(base, name, !creates, task.tgid, task.tid);
     if (!r) return emulated(-r.error().err);
     if (creates && view_.read_only(r->guest)) return emulated(-EROFS);
-    if (r->host == name) return kPassThrough;
-    if (r->host.size() >= sizeof sun.sun_path) return emulated(-ENAMETOOLONG);
+    std::string given = r->host;
+    Pending p;
+    if (reaches_held(task)) {
+        Result<Handoff> h = handoff(task, *r, !creates, creates, false, false);
+        if (!h) return emulated(-h.error().err);
+        // A way through lstar's descriptor longer than sun_path: the host's name, if that fits.
+        if (h->name.size() < sizeof sun.sun_path || r->host.size() >= sizeof sun.sun_path) {
+            given = h->name;
+            p.held.push_back(r->held);
+        }
+    }
+    if (given == name) return kPassThrough;
+    if (given.size() >= sizeof sun.sun_path) return emulated(-ENAMETOOLONG);
     sockaddr_un host{};
     host.sun_family = AF_UNIX;
-    std::memcpy(host.sun_path, r->host.c_str(), r->host.size() + 1);
-    std::size_t host_len = offsetof(sockaddr_un, sun_path) + r->host.size() + 1;
+    std::memcpy(host.sun_path, given.c_str(), given.size() + 1);
+    std::size_t host_len = offsetof(sockaddr_un, sun_path) + given.size() + 1;
     std::uint64_t at = task.mem->scratch(task, host_len);
     if (!at || copy_bytes_to_user(*task.mem, at, &host, host_len) != 0) return emulated(-ENAMETOOLONG);
-    Pending p;
     p.call = task.calls;
     for (int i = 0; i < kMaxArgs; ++i) p.args[i] = task.arg(i);
     p.changed = 0b110;

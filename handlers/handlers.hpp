@@ -192,6 +192,11 @@ public:
     Status configure(const FsViewOptions& options) { return view_.configure(options); }
     void bind(SyscallPath& path);
     const PathView& view() const { return view_; }
+    // Off under the sandbox's rules: Landlock keeps a task from reading a process
+    // outside its domain, lstar's /proc/<pid>/fd among them, and the seccomp filter
+    // denies process_vm_writev, which the in-process runtime writes its memory
+    // with; host names are handed instead, as where they are the same.
+    void hand_held(bool on) { hand_held_ = on; }
 
 private:
     HandlerResult enter(Task& task);
@@ -205,14 +210,31 @@ private:
     Result<bool> plan_exec(Task& task, const std::string& shown, PathView::Resolved file, std::uint64_t argv, ExecPlan* plan);
     // The guest directory a relative name starts from: the task's cwd, or its `dirfd`.
     Result<std::string> base_of(Task& task, long dirfd) const;
+    // What the kernel is handed for a resolved name: a way through the descriptors
+    // the walk holds (/proc/<lstar>/fd/<n>[/<last>]), never a name it would look up
+    // again; nofollow_added: a creating open must get O_NOFOLLOW.
+    struct Handoff {
+        std::string name;
+        bool nofollow_added = false;
+    };
+    Result<Handoff> handoff(const Task& task, const PathView::Resolved& r, bool follow, bool creates, bool can_nofollow,
+                            bool exec) const;
+    // Whether the task may go through lstar's /proc/<pid>/fd (the kernel's rule
+    // for reading another process's descriptors); if not, host names are handed.
+    bool reaches_held(const Task& task) const;
+    static constexpr int kHeldFdFloor = 512;  // in-process, where held descriptors go
 
     PathView view_;
+    bool hand_held_ = true;
+    mutable std::map<pid_t, bool> reaches_;  // reaches_held, per task, until its creds may change
     struct Pending {
         std::uint64_t call = 0;    // Task::calls at entry: the pending call is this one
         std::uint64_t args[6];
         std::uint8_t changed = 0;  // bit i: argument i was rewritten
         bool magic_link = false;   // a readlink of /proc's cwd, exe, root or fd/N
         bool root_link = false;    // of /proc/<pid>/root: the view's root
+        bool nofollow_added = false;  // O_NOFOLLOW given to a creating open
+        std::vector<std::shared_ptr<PathView::Held>> held;  // the descriptors the call goes through, until its exit
     };
     std::map<pid_t, Pending> pending_;
 };
@@ -235,6 +257,7 @@ public:
         return {};
     }
     const FsView& fs_view() const { return fs_view_; }
+    FsView& fs_view() { return fs_view_; }
 
     // The record the view's families share across the session's processes: a
     // SessionOutput for the backend to open and carry.

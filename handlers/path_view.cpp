@@ -1,6 +1,9 @@
 #include "handlers/path_view.hpp"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -178,28 +181,67 @@ std::vector<std::string> PathView::hidden_entries(std::string_view dir) const {
     return out;
 }
 
+void HeldFd::reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+}
+
+HeldFd PathView::open_mount(const std::string& host) const {
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS;
+    return HeldFd(static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, host.c_str(), &how, sizeof how)));
+}
+
+const PathView::Mount* PathView::bind_at(std::string_view guest) const {
+    const Mount* found = nullptr;
+    for (const Mount& m : mounts_)
+        if (m.guest != "/" && m.guest == guest) found = &m;
+    return found;
+}
+
 Result<PathView::Resolved> PathView::resolve(std::string_view base, std::string_view path, bool follow, pid_t tgid,
                                              pid_t tid) const {
     if (path.empty()) return error("empty path", ENOENT);
-    std::vector<std::string> out = path[0] == '/' ? std::vector<std::string>{} : split(base);
+    // The walk: the guest components so far and, beside each, the directory (or
+    // object) lstar holds for it; `..` pops both, so it never climbs above the root.
+    std::vector<std::string> out;
+    std::vector<HeldFd> held;
+    HeldFd root = open_mount(mounts_.front().host);
+    if (!root) return error(mounts_.front().host, errno);
+    auto dir_fd = [&](std::size_t depth) { return depth == 0 ? root.get() : held[depth - 1].get(); };
     std::deque<std::string> todo;
+    // A relative name starts from `base`, walked like the rest.
+    if (path[0] != '/')
+        for (std::string& c : split(base)) todo.push_back(std::move(c));
     for (std::string& c : split(path)) todo.push_back(std::move(c));
     // A trailing slash asks for a directory: its link is followed, as the kernel does.
     bool dir_wanted = path.back() == '/';
+    auto result = std::make_shared<Held>();
     int links = 0;
+    bool last_unopened = false;
     while (!todo.empty()) {
         std::string c = std::move(todo.front());
         todo.pop_front();
         if (c == ".") continue;
         if (c == "..") {
-            if (!out.empty()) out.pop_back();
+            if (!out.empty()) out.pop_back(), held.pop_back();
             continue;
         }
         out.push_back(std::move(c));
+        held.emplace_back();
         std::string guest = join(out);
         if (hidden(guest)) return error(guest, ENOENT);
         bool last = todo.empty();
-        if (last && !follow && !dir_wanted) break;
+        if (const Mount* m = bind_at(guest)) {  // the bind's host directory, whatever the root holds there
+            held.back() = open_mount(m->host);
+            if (!held.back()) return error(m->host, errno);
+            continue;
+        }
+        if (last && !follow && !dir_wanted) {  // the call acts on the name in its directory
+            last_unopened = true;
+            break;
+        }
         std::string host = host_of(guest);
         std::string target;
         if (host == "/proc/self") {
@@ -207,33 +249,75 @@ Result<PathView::Resolved> PathView::resolve(std::string_view base, std::string_
         } else if (host == "/proc/thread-self") {
             target = fmt::format("{}/task/{}", tgid, tid);
         } else {
+            int dir = dir_fd(out.size() - 1);
+            // A middle component is most often a directory: opened as one, it is no
+            // link, and needs no fstat to say so.
+            if (!last) {
+                held.back().reset(::openat(dir, out.back().c_str(), O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC));
+                if (held.back()) continue;
+            }
+            held.back().reset(::openat(dir, out.back().c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+            if (!held.back()) {
+                result->failed = errno;
+                result->middle = !last;
+                break;
+            }
             struct stat st;
-            if (::lstat(host.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) continue;  // the kernel says what is wrong
+            if (::fstat(held.back().get(), &st) != 0 || !S_ISLNK(st.st_mode)) continue;
             char buf[PATH_MAX];
-            ssize_t n = ::readlink(host.c_str(), buf, sizeof buf);
-            if (n < 0) continue;
+            ssize_t n = ::readlinkat(held.back().get(), "", buf, sizeof buf);
+            if (n < 0) return error(guest, errno);
             target.assign(buf, static_cast<std::size_t>(n));
         }
         if (++links > kMaxLinks) return error(guest, ELOOP);
         if (std::optional<std::string> magic = proc_magic_link(host)) {
-            // The kernel jumps to the object: its host name in guest terms. The
-            // program's root is the view's; an object out of the view (a pipe, a
-            // descriptor it was given) is reached through the link itself.
+            // The kernel jumps to the object: its host name in guest terms, walked
+            // again from the root. The program's root is the view's; an object out
+            // of the view (a pipe, a descriptor it was given) is reached through
+            // the link itself.
             std::optional<std::string> inside = *magic == "root" ? std::optional<std::string>("/")
                                                 : target.starts_with("/") ? guest_of(target) : std::nullopt;
-            if (!inside) continue;
-            out = split(*inside);
+            if (!inside) {
+                held.back().reset(::openat(dir_fd(out.size() - 1), out.back().c_str(), O_PATH | O_CLOEXEC));
+                if (!held.back()) {
+                    result->failed = errno;
+                    result->middle = !last;
+                    break;
+                }
+                continue;
+            }
+            out.clear(), held.clear();
+            std::vector<std::string> parts = split(*inside);
+            todo.insert(todo.begin(), parts.begin(), parts.end());
             continue;
         }
-        out.pop_back();
+        out.pop_back(), held.pop_back();
         std::vector<std::string> parts = split(target);
-        if (target.starts_with("/")) out.clear();  // an absolute target: from the view's root
+        if (target.starts_with("/")) out.clear(), held.clear();  // an absolute target: from the view's root
         todo.insert(todo.begin(), parts.begin(), parts.end());
     }
-    Resolved r{join(out), {}};
+    Resolved r;
+    if (result->failed) {
+        // Not there: the name asked for, as far as it goes, for --read-only's and the caller's sake.
+        std::vector<std::string> rest(todo.begin(), todo.end());
+        r.guest = normalise_guest(join(out) + join(rest));
+    } else {
+        r.guest = join(out);
+    }
     if (hidden(r.guest)) return error(r.guest, ENOENT);
     r.host = host_of(r.guest);
     if (dir_wanted && r.host != "/") r.host += "/";
+    std::size_t n = out.size();
+    if (n == 0) {
+        result->object = std::move(root);
+    } else {
+        if (!bind_at(join(out)) || result->failed) {
+            result->parent = n >= 2 ? std::move(held[n - 2]) : std::move(root);
+            result->last = out.back();
+        }
+        if (!last_unopened && !result->failed) result->object = std::move(held[n - 1]);
+    }
+    r.held = std::move(result);
     return r;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -206,6 +207,38 @@ TEST(FsViewEscape, HiddenIsMissingForEveryCall) {
         Result link = lstar_run(with({"--root", a.root, "--hide", "/hidden"}, b),
                                 {"/fs_escape", "/hid-link", fmt::format("{}:2:1:0:0", SYS_open), fmt::format("{}:2:1:0:2", SYS_lstat)});
         EXPECT_EQ(link.out, fmt::format("{} {}\n{} 0\n", SYS_open, -ENOENT, SYS_lstat)) << b << link.describe();
+    }
+}
+
+// A rename race (progs/fs_race.c): one thread swaps a name inside the root
+// between a directory (or file) and a link to the host outside, another opens,
+// stats or creates through it. Whatever the interleaving, no call reaches the
+// outside: the kernel is handed lstar's held directory, not a name to look up
+// again. Bounded by a count of calls, not by time.
+TEST(FsViewEscape, RenameRacesStayInTheRoot) {
+    Arena a;
+    fs::create_directories(a.root + "/race/a");
+    fs::create_directories(a.root + "/race/b");
+    write_file(a.root + "/race/a/secret", "inside\n");
+    write_file(a.root + "/race/b/f", "inside\n");
+    fs::create_symlink(a.out, a.root + "/race/evil");
+    fs::create_symlink(a.out + "/secret", a.root + "/race/b/evil");
+    fs::copy_file(prog("fs_race"), a.root + "/fs_race");
+    std::string before = fingerprint(a.out);
+    for (const std::string& b : kBackends) {
+        for (const char* mode : {"middle", "last"}) {
+            for (const char* op : {"open", "stat", "creat"}) {
+                // In-process calls are cheaper, and their window narrower: more of them.
+                std::string count = b == "--backend=inproc" ? "20000" : "4000";
+                Result r = lstar_run(with({"--root", a.root}, b), {"/fs_race", mode, op, count});
+                ASSERT_TRUE(r.exited(0)) << b << " " << mode << " " << op << r.describe();
+                long escapes = -1, inside = -1, other = -1;
+                ASSERT_EQ(std::sscanf(r.out.c_str(), "escapes %ld inside %ld other %ld", &escapes, &inside, &other), 3) << r.out;
+                EXPECT_EQ(escapes, 0) << b << " " << mode << " " << op << ": " << r.out;
+                EXPECT_GT(inside, 0) << b << " " << mode << " " << op << ": " << r.out;  // the calls did go through
+                ASSERT_EQ(fingerprint(a.out), before) << b << " " << mode << " " << op;
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 // The file-system view's map and resolver (handlers/path_view.cpp) on a real
 // tree: guest and host names, `..` at the root, links (absolute, relative,
 // through a bind), hidden names, the link limit, and the options it refuses.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -125,4 +126,44 @@ TEST(PathView, RefusesWhatCannotBe) {
     FsViewOptions relative;
     relative.read_only = {"etc"};
     EXPECT_TRUE(refused(relative));
+}
+
+// What the walk holds is what it walked: the directory of the last component and
+// the object, by descriptor. A directory renamed away afterwards and a link to
+// the outside put in its place change neither; a missing name says where.
+TEST(PathView, HoldsWhatItWalked) {
+    Tree t;
+    PathView v = rooted(t);
+    auto r = v.resolve("/", "/etc/motd", true, ::getpid(), ::getpid());
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_TRUE(r->held && r->held->parent && r->held->object);
+    EXPECT_EQ(r->held->last, "motd");
+    struct stat etc, parent, motd, object;
+    ASSERT_EQ(::stat((t.dir + "/root/etc").c_str(), &etc), 0);
+    ASSERT_EQ(::stat((t.dir + "/root/etc/motd").c_str(), &motd), 0);
+    fs::rename(t.dir + "/root/etc", t.dir + "/root/etc.moved");
+    fs::create_symlink(t.dir + "/data", t.dir + "/root/etc");
+    ASSERT_EQ(::fstat(r->held->parent.get(), &parent), 0);
+    ASSERT_EQ(::fstat(r->held->object.get(), &object), 0);
+    EXPECT_EQ(parent.st_ino, etc.st_ino);
+    EXPECT_EQ(object.st_ino, motd.st_ino);
+    // Walked again, the link's absolute target is the view's: not there.
+    auto again = v.resolve("/", "/etc/motd", true, ::getpid(), ::getpid());
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->held->failed, ENOENT);
+    EXPECT_TRUE(again->held->middle);
+    // A name not followed is left in its directory, unopened; the root has no directory.
+    auto name = v.resolve("/", "/etc.moved/motd", false, ::getpid(), ::getpid());
+    ASSERT_TRUE(name);
+    EXPECT_TRUE(name->held->parent && !name->held->object);
+    auto root = v.resolve("/", "/", true, ::getpid(), ::getpid());
+    ASSERT_TRUE(root);
+    EXPECT_TRUE(!root->held->parent && root->held->object);
+    // A bind's place is its host directory, whatever the root holds there.
+    auto bind = v.resolve("/", "/mnt/data/sub", true, ::getpid(), ::getpid());
+    ASSERT_TRUE(bind);
+    struct stat sub, held_sub;
+    ASSERT_EQ(::stat((t.dir + "/data/sub").c_str(), &sub), 0);
+    ASSERT_EQ(::fstat(bind->held->object.get(), &held_sub), 0);
+    EXPECT_EQ(held_sub.st_ino, sub.st_ino);
 }
