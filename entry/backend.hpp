@@ -53,6 +53,9 @@ struct BackendOptions {
     bool prefilter = true;      // calls nothing on the path needs run untouched in the host kernel
     bool cpu_times = false;     // record each call's system CPU time (Task::enter/exit_stime_ns, for -c)
     bool signal_ip = false;     // -i: Task::regs.ip is known at signal delivery
+    // -k: Task::regs holds every register at a call's entry, not only the number, the
+    // arguments, ip and sp (an unwinder starts from the caller's callee-saved registers).
+    bool call_regs = false;
     // The lstar subcommand and its options, without the program ("trace", "-f", ...):
     // how a backend that starts new images of lstar (inproc) starts them.
     std::vector<std::string> command;

@@ -17,7 +17,8 @@ namespace lstar {
 
 // BackendOptions as this backend reads them: cpu_times is the process's system
 // CPU time (wait4's rusage) at each system-call stop, as strace -c takes it;
-// signal_ip fetches the registers at signal-delivery stops (PTRACE_GETREGS).
+// signal_ip fetches the registers at signal-delivery stops (PTRACE_GETREGS), call_regs
+// at every entry stop the path sees.
 class PtraceBackend final : public Backend {
 public:
     PtraceBackend(SyscallPath& path, BackendOptions options);
@@ -51,6 +52,7 @@ private:
     void on_event_stop(Traced& t, int event, int signo);
     void on_signal_stop(Traced& t, int signo);
     void on_exit_status(pid_t tid, int status);
+    void fill_call_regs(Traced& t);  // BackendOptions::call_regs
     // The task's registers from task.regs: its arguments (and, with `number`, orig_ax), its result.
     void write_back(Traced& t, bool args, bool result, bool number);
     bool handle_stop_request();
