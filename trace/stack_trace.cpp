@@ -82,11 +82,18 @@ struct StackUnwinder::Process {
     std::array<Page, 8> pages;
     std::size_t pages_used = 0;
 
+    // Frames already symbolised, by pc (and whether it is the innermost frame's):
+    // the same call sites come back call after call, and libdwfl's symbol lookup
+    // walks the whole symbol table each time. Valid as long as the module list.
+    std::unordered_map<std::uint64_t, StackFrame> resolved;
+    static constexpr std::size_t kMaxResolved = 1 << 16;
+
     bool report_modules() {
         if (!dwfl) {
             dwfl = dwfl_begin(&kModuleCallbacks);
             if (!dwfl) return false;
         }
+        resolved.clear();
         dwfl_report_begin(dwfl);
         int rc = dwfl_linux_proc_report(dwfl, tgid);
         dwfl_report_end(dwfl, nullptr, nullptr);
@@ -153,6 +160,7 @@ struct StackUnwinder::Process {
 namespace {
 
 struct FrameWalk {
+    StackUnwinder::Process* process;
     Dwfl* dwfl;
     StackTraceMode mode;
     unsigned limit;
@@ -191,6 +199,12 @@ int on_frame(Dwfl_Frame* state, void* arg) {
     // function (after a call that never returns): its symbol and line are looked up
     // one byte back. strace shows the address itself.
     Dwarf_Addr lookup = activation ? pc : pc - 1;
+    auto& resolved = walk.process->resolved;
+    std::uint64_t key = pc << 1 | activation;
+    if (auto it = resolved.find(key); it != resolved.end()) {
+        walk.out->frames.push_back(it->second);
+        return DWARF_CB_OK;
+    }
     Dwfl_Module* mod = dwfl_addrmodule(walk.dwfl, lookup);
     if (!mod) {
         walk.out->error = fmt::format("unexpected_backtracing_error [0x{:x}]", pc);
@@ -215,6 +229,8 @@ int on_frame(Dwfl_Frame* state, void* arg) {
                 f.line = lineno;
             }
         }
+    if (resolved.size() >= StackUnwinder::Process::kMaxResolved) resolved.clear();
+    resolved.emplace(key, f);
     walk.out->frames.push_back(std::move(f));
     return DWARF_CB_OK;
 }
@@ -253,7 +269,7 @@ CallStack StackUnwinder::capture(Task& task) {
     }
     p.task = &task;
     p.pages_used = 0;
-    FrameWalk walk{p.dwfl, mode_, frame_limit_, &stack};
+    FrameWalk walk{&p, p.dwfl, mode_, frame_limit_, &stack};
     int rc = dwfl_getthread_frames(p.dwfl, task.tid, on_frame, &walk);
     // The end of the stack is an error to libdwfl (no CFI for the outermost frame):
     // a message only when not even the first frame was found.
