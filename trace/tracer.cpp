@@ -432,7 +432,7 @@ Verdict Tracer::on_enter(Task& task) {
     if (!t.selected || !config_.prints_calls()) return Verdict::proceed;
     Decoder::capture_entry(task);  // in/out values shown at exit next to their entry value
     // The caller's stack as it made the call (execve's is gone by its exit).
-    if (unwinder_) t.stack = unwinder_->capture(task);
+    if (unwinder_ && !state<TaskTrace>(task).launch_exec) t.stack = unwinder_->capture(task);
     if (config_.json) {
         // Arguments known at entry are decoded now: execve's are gone by its exit.
         int n = fmt_->shown_args(task);
@@ -490,6 +490,7 @@ void Tracer::on_new_task(Task& task, Task* parent) {
     per_task(task);
     ++live_tasks_;
     if (separate_) out_for(task);
+    if (!parent && config_.attach.empty()) state<TaskTrace>(task).launch_exec = true;
     if (!parent && !config_.attach.empty()) {
         // -p: every thread of the process is seized (strace -f -p does that; strace -p
         // without -f only the thread given). Announced together once all are seized.
@@ -562,6 +563,7 @@ void Tracer::on_signal(Task& task, const siginfo_t& info) {
 void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
     if (!attached_.empty()) announce_attached();
     if (unwinder_) unwinder_->forget(task.tgid);  // a new image, perhaps of another architecture
+    if (TaskTrace* t = find_state<TaskTrace>(task)) t->launch_exec = false;
     if (config_.decode_pid_comm) state<TaskTrace>(task).comm = process_comm(task.tid);
     if (former_tid == task.tid) return;
     // The thread that ran execve took over the leader's id; the old leader is gone

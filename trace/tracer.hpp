@@ -83,6 +83,9 @@ private:
         std::vector<PerTask> suspended;
         std::unique_ptr<TraceOutput> file;  // -ff: FILE.TID
         std::string comm;                   // -Y: its command name
+        // -k: until the launched program's first exec, its calls are lstar's own
+        // (the execve of it), and their callers' stacks are lstar's.
+        bool launch_exec = false;
     };
     PerTask& per_task(Task& task) { return state<TaskTrace>(task).now; }
     PerTask* find_per_task(const Task& task) const {

@@ -201,6 +201,15 @@ TEST(StackTrace, NoneWithoutTheOption) {
     EXPECT_EQ(j.trace.find("\"stack\""), std::string::npos) << j.trace;
 }
 
+// lstar's exec of the launched program is no call of the program's: no frames of
+// lstar's own under it.
+TEST(StackTrace, NoneForTheLaunchExec) {
+    Traced r = trace(LSTAR_BIN, {"-k", "-e", "trace=execve"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    ASSERT_EQ(r.trace.rfind("execve(", 0), 0u) << r.trace;
+    EXPECT_EQ(r.trace.find("\n > "), std::string::npos) << r.trace;
+}
+
 TEST(StackTrace, FrameLimit) {
     Traced r = trace(LSTAR_BIN, {"-k", "--stack-trace-frame-limit=2", "-e", "trace=write"});
     ASSERT_EQ(r.status, 0) << r.err;
