@@ -86,9 +86,9 @@ std::vector<std::string> class_list(std::uint32_t bits) {
     return out;
 }
 
-std::uint8_t all_flags(const SyscallDesc& row) { return row.flags | row.effective().flags; }
+std::uint16_t all_flags(const SyscallDesc& row) { return row.flags | row.effective().flags; }
 
-std::vector<std::string> flag_list(std::uint8_t bits) {
+std::vector<std::string> flag_list(std::uint16_t bits) {
     std::vector<std::string> out;
     for (const EntryFlagName& f : kEntryFlagNames)
         if (bits & f.bit) out.emplace_back(f.name);

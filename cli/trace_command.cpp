@@ -44,6 +44,8 @@ int trace_command(int argc, char** argv) {
     backend_options.cpu_times = config.summary != SummaryMode::off && !config.wall_clock;
     // -i: signal lines show the instruction pointer at the signal's stop.
     backend_options.signal_ip = config.instruction_pointer;
+    // -k: the unwinder starts from every register of the caller, not only the call's.
+    backend_options.call_regs = config.stack_trace != StackTraceMode::off && config.prints_calls();
     backend_options.environment = config.env;
     // --syscall-limit lets the program go on untraced: a seccomp filter left behind
     // would fail its calls with ENOSYS (strace turns --seccomp-bpf off for it too).
@@ -63,8 +65,15 @@ int trace_command(int argc, char** argv) {
                                    : config.syscall_limit > 0                                 ? "--syscall-limit"
                                    : config.daemonize                                         ? "-D"
                                    : config.detach_on_execve                                  ? "-b execve"
+                                   : config.stack_trace != StackTraceMode::off                ? "-k"
                                                                                               : "";
     config.backend = choose_backend(config.backend, config.argv, backend_options, ptrace_only);
+    // The in-process backend's tracer runs inside the program, in its SIGSYS handler:
+    // unwinding there would need its own unwinder over the signal context.
+    if (config.stack_trace != StackTraceMode::off && config.backend != "ptrace")
+        return fail(1, fmt::format("-k/--stack-trace needs --backend=ptrace: the {} backend cannot take a "
+                                   "call's stack (its tracer runs in the program's signal handler)",
+                                   config.backend));
     // The sandbox of `lstar run`, watched: its denials are lines on stderr, or with
     // --json "denial" objects in the trace. They are reported in the traced
     // processes (-f or not, as the trace); the kernel enforces in all of them.

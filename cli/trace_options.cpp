@@ -152,7 +152,7 @@ Status assign(T* out, Result<T> parsed) {
 enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptStatus, kOptAbbrev,
                       kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault,
                       kOptStringsInHex, kOptBackend, kOptOutputSeparately, kOptTimestamps, kOptDecodePids,
-                      kOptAlwaysShowPid, kOptKillOnExit, kOptSyscallLimit, kOptTimeline, kOptTimelineMinUs, kOptReport,
+                      kOptAlwaysShowPid, kOptKillOnExit, kOptSyscallLimit, kOptStackTrace, kOptStackFrameLimit, kOptTimeline, kOptTimelineMinUs, kOptReport,
                       kOptDaemonize,
                       // strace's, not supported yet: refused by name.
                       kOptUnsupported };
@@ -179,8 +179,9 @@ constexpr option kLongOptions[] = {
     {"syscall-limit", required_argument, nullptr, kOptSyscallLimit},
     {"detach-on", required_argument, nullptr, 'b'},
     {"interruptible", required_argument, nullptr, 'I'},
-    {"stack-traces", optional_argument, nullptr, kOptUnsupported},
-    {"stack-trace", optional_argument, nullptr, kOptUnsupported},
+    {"stack-traces", optional_argument, nullptr, kOptStackTrace},
+    {"stack-trace", optional_argument, nullptr, kOptStackTrace},
+    {"stack-trace-frame-limit", required_argument, nullptr, kOptStackFrameLimit},
     {"daemonize", optional_argument, nullptr, kOptDaemonize},
     {"user", required_argument, nullptr, kOptUnsupported},
     {"summary-syscall-overhead", required_argument, nullptr, kOptUnsupported},
@@ -255,6 +256,7 @@ struct Counts {
     int stamps = 0;         // -t, -tt, -ttt
     bool stamps_long = false;  // --timestamps= given
     int decode_fds = 0;     // -y, -yy
+    int stack = 0;          // -k, -kk
     bool kill_on_exit = false;
     int daemonize = 0;      // -D, -DD, -DDD (or --daemonize=)
 };
@@ -377,7 +379,24 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
         break;
     }
     case kOptUnsupported: return unsupported(option_spelling(c, given));
-    case 'k': case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));
+    case 'k':
+        // -k: symbols; -kk: and source lines (strace's libdw build).
+        if (++counts->stack > 2) return error_outcome("Too many -k options");
+        cfg->stack_trace = counts->stack == 1 ? StackTraceMode::symbol : StackTraceMode::source;
+        break;
+    case kOptStackTrace:
+        if (!arg || !std::strcmp(arg, "symbol")) cfg->stack_trace = StackTraceMode::symbol;
+        else if (!std::strcmp(arg, "source")) cfg->stack_trace = StackTraceMode::source;
+        else return error_outcome(fmt::format("invalid {} argument: '{}'", option_spelling(c, given), arg), true);
+        break;
+    case kOptStackFrameLimit: {
+        auto n = parse_number<long long>(arg);
+        if (!n || *n <= 0 || *n > 0x3fffffff)
+            return error_outcome(fmt::format("invalid {} argument: '{}'", option_spelling(c, given), arg), true);
+        cfg->stack_frame_limit = static_cast<unsigned>(*n);
+        break;
+    }
+    case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));
     case 'X':
         if (!std::strcmp(arg, "raw")) cfg->xlat = XlatStyle::raw;
         else if (!std::strcmp(arg, "abbrev")) cfg->xlat = XlatStyle::abbrev;
@@ -929,7 +948,11 @@ std::string trace_usage() {
            "     details:    dev (device major/minor), path (file path), pidfd (associated PID),\n"
            "                 socket (shown as its path, socket:[INODE]: details not decoded yet)\n"
            "  -i, --instruction-pointer   print instruction pointer at time of syscall\n"
-           "  -k, --stack-traces          (not supported yet)\n"
+           "  -k, --stack-trace[=symbol]  obtain stack trace between each syscall\n"
+           "  -kk, --stack-trace=source   obtain stack trace and source info between each syscall\n"
+           "                              (elfutils' libdwfl; the ptrace backend, x86_64 tasks)\n"
+           "  --stack-trace-frame-limit=LIMIT   obtain no more than this amount of frames\n"
+           "                              when backtracing a syscall (default 256)\n"
            "  -n, --syscall-number        print syscall number\n"
            "  -o FILE, --output=FILE      send trace output to FILE instead of stderr\n"
            "  -A, --output-append-mode    open the file provided in the -o option in append mode\n"

@@ -57,6 +57,9 @@ struct BackendOptions {
     // grandchild (TraceConfig::daemonize's levels); a backend that cannot refuses it.
     int daemonize = 0;
     bool detach_on_exec = false;  // -b execve: let go of a task at its exec (not the launched program's first)
+    // -k: Task::regs holds every register at a call's entry, not only the number, the
+    // arguments, ip and sp (an unwinder starts from the caller's callee-saved registers).
+    bool call_regs = false;
     // The lstar subcommand and its options, without the program ("trace", "-f", ...):
     // how a backend that starts new images of lstar (inproc) starts them.
     std::vector<std::string> command;

@@ -150,7 +150,7 @@ inline constexpr ClassName kClassNames[] = {
 std::span<const ClassName> class_names();
 std::optional<std::uint32_t> class_from_name(std::string_view name);
 
-enum EntryFlag : std::uint8_t {
+enum EntryFlag : std::uint16_t {
     kNoReturn = 1u << 0,   // never returns to the caller (exit, execve on success is not this)
     kNeverFails = 1u << 1, // getpid and friends
     kNi = 1u << 2,         // sys_ni_syscall: no entry point
@@ -161,16 +161,18 @@ enum EntryFlag : std::uint8_t {
                            // where the program made it (a backend never moves it elsewhere)
     kReturnsFd = 1u << 6,  // success returns a new descriptor (strace's RVAL_FD: shown like an fd argument)
     kReturnsPid = 1u << 7, // success returns a process/thread/group id (RVAL_TGID, RVAL_TID, ...)
+    kRemaps = 1u << 8,     // may change what is mapped where (mmap, munmap, mprotect, mremap, shmat, ...):
+                           // an unwinder's module list (-k) is out of date after it (strace's SI)
 };
 
 struct EntryFlagName {
     std::string_view name;  // as spelled in tbl/signatures.tbl and `lstar table --json`
-    std::uint8_t bit;
+    std::uint16_t bit;
 };
 inline constexpr EntryFlagName kEntryFlagNames[] = {
     {"noreturn", kNoReturn},       {"never_fails", kNeverFails}, {"ni", kNi},
     {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn},
-    {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid}};
+    {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid},     {"remaps", kRemaps}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"
@@ -197,7 +199,7 @@ struct EntryMeta {
     std::uint8_t nargs;
     ArgMeta args[kMaxArgs];
     std::uint32_t classes;
-    std::uint8_t flags;      // EntryFlag
+    std::uint16_t flags;     // EntryFlag
 };
 
 // One row of a table.

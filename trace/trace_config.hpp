@@ -11,6 +11,7 @@
 
 #include "table/syscall_set.hpp"
 #include "trace/decode.hpp"
+#include "trace/stack_trace.hpp"
 
 namespace lstar {
 
@@ -97,6 +98,8 @@ struct TraceConfig {
     long long syscall_limit = -1;  // --syscall-limit: detach after this many calls shown
     bool numbers = false;       // -n
     bool instruction_pointer = false;  // -i
+    StackTraceMode stack_trace = StackTraceMode::off;  // -k, -kk, --stack-trace[=symbol|source]
+    unsigned stack_frame_limit = kDefaultStackFrameLimit;  // --stack-trace-frame-limit
     HexStrings strings_in_hex = HexStrings::none;  // -x, -xx, --strings-in-hex=
     bool json = false;          // --json: one JSON object per event
 

@@ -90,6 +90,8 @@ Tracer::Tracer(TraceOutput& out, const TraceConfig& config)
             ::free(real);
         }
     }
+    if (config.stack_trace != StackTraceMode::off)
+        unwinder_ = std::make_unique<StackUnwinder>(config.stack_trace, config.stack_frame_limit);
     line_.reserve(4096);
     // -x for the printers that quote without the decoder's options at hand.
     set_quote_style(config.strings_in_hex);
@@ -303,6 +305,7 @@ void Tracer::print_call_exit(Task& task, PerTask& t) {
     format_exit_args(task, t, line_);
     finish_line(task, written, true);
     append_dumps(task);
+    append_stack(t);
     open_task_ = nullptr;
     t.line_open = false;
     emit(task);
@@ -314,6 +317,7 @@ void Tracer::print_unfinished(Task& task, PerTask& t, std::string_view why) {
     // strace: the arguments due at exit will never come.
     if (t.exit_from < fmt_->shown_args(task)) line_ += why;
     finish_line(task, written, false);
+    append_stack(t);
     open_task_ = nullptr;
     t.line_open = false;
     emit(task);
@@ -368,6 +372,13 @@ void Tracer::append_dumps(Task& task) {
     }
 }
 
+// -k: the stack taken at the call's entry, under its line.
+void Tracer::append_stack(PerTask& t) {
+    if (!unwinder_) return;
+    append_stack_text(line_, t.stack);
+    t.stack = {};
+}
+
 // ---- JSON -------------------------------------------------------------------
 
 void Tracer::json_call(Task& task, PerTask& t, bool returned) {
@@ -402,6 +413,10 @@ void Tracer::json_call(Task& task, PerTask& t, bool returned) {
     } else {
         j.field_null("ret").field_null("errno").field("unfinished", true);
     }
+    if (unwinder_) {
+        append_stack_json(line_, t.stack);
+        t.stack = {};
+    }
     j.end();
     emit(task);
 }
@@ -416,6 +431,8 @@ Verdict Tracer::on_enter(Task& task) {
     t.selected = selects(task);
     if (!t.selected || !config_.prints_calls()) return Verdict::proceed;
     Decoder::capture_entry(task);  // in/out values shown at exit next to their entry value
+    // The caller's stack as it made the call (execve's is gone by its exit).
+    if (unwinder_ && !state<TaskTrace>(task).launch_exec) t.stack = unwinder_->capture(task);
     if (config_.json) {
         // Arguments known at entry are decoded now: execve's are gone by its exit.
         int n = fmt_->shown_args(task);
@@ -442,6 +459,8 @@ Verdict Tracer::on_enter(Task& task) {
 }
 
 void Tracer::on_exit(Task& task) {
+    if (unwinder_ && task.sc && (task.sc->effective().flags & kRemaps) && !is_error_value(task.retval))
+        unwinder_->mappings_changed(task.tgid);
     PerTask* known = task.entered_elsewhere ? &per_task(task) : find_per_task(task);
     if (!known) return;
     if (known->call != task.calls && (task.skipped || task.entered_elsewhere)) {
@@ -471,6 +490,7 @@ void Tracer::on_new_task(Task& task, Task* parent) {
     per_task(task);
     ++live_tasks_;
     if (separate_) out_for(task);
+    if (!parent && config_.attach.empty()) state<TaskTrace>(task).launch_exec = true;
     if (!parent && !config_.attach.empty()) {
         // -p: every thread of the process is seized (strace -f -p does that; strace -p
         // without -f only the thread given). Announced together once all are seized.
@@ -543,6 +563,8 @@ void Tracer::on_signal(Task& task, const siginfo_t& info) {
 
 void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
     if (!attached_.empty()) announce_attached();
+    if (unwinder_) unwinder_->forget(task.tgid);  // a new image, perhaps of another architecture
+    if (TaskTrace* t = find_state<TaskTrace>(task)) t->launch_exec = false;
     if (config_.decode_pid_comm) state<TaskTrace>(task).comm = process_comm(task.tid);
     if (former_tid == task.tid) return;
     // The thread that ran execve took over the leader's id; the old leader is gone
@@ -642,6 +664,7 @@ void Tracer::on_task_exit(Task& task, int status) {
         }
         emit(task);
     }
+    if (unwinder_ && task.tid == task.tgid) unwinder_->forget(task.tgid);
     task_gone(task);
 }
 

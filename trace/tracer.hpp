@@ -10,6 +10,7 @@
 
 #include "kernel/syscall_path.hpp"
 #include "trace/output.hpp"
+#include "trace/stack_trace.hpp"
 #include "trace/trace_config.hpp"
 
 namespace lstar {
@@ -25,7 +26,11 @@ public:
     void on_exit(Task& task) override;
     // Only the selected calls need to stop: the prefilter lets the others run at
     // native speed. -P, -z/-Z, -e status= and -c filter among the selected ones.
-    bool needs(const SyscallDesc& row) const override { return config_.trace.contains(row); }
+    // -k also stops at the calls that change the mappings, whose exits make the
+    // unwinder read a process's modules again.
+    bool needs(const SyscallDesc& row) const override {
+        return config_.trace.contains(row) || (unwinder_ && (row.effective().flags & kRemaps));
+    }
     bool needs_unknown_numbers() const override { return config_.trace.unknown(); }
     void on_new_task(Task& child, Task* parent) override;
     void on_signal(Task& task, const siginfo_t& info) override;
@@ -68,6 +73,7 @@ private:
         std::uint64_t last_nr = 0;
         std::string pending;      // -e status=: the entry part, printed at exit if the result qualifies
         std::array<std::string, kMaxArgs> json_args;  // --json: arguments decoded at entry
+        CallStack stack;          // -k: the stack at entry, shown after the call's line
     };
 
     // The tracer's state of a task: its current call's, and those of the calls a
@@ -77,6 +83,9 @@ private:
         std::vector<PerTask> suspended;
         std::unique_ptr<TraceOutput> file;  // -ff: FILE.TID
         std::string comm;                   // -Y: its command name
+        // -k: until the launched program's first exec, its calls are lstar's own
+        // (the execve of it), and their callers' stacks are lstar's.
+        bool launch_exec = false;
     };
     PerTask& per_task(Task& task) { return state<TaskTrace>(task).now; }
     PerTask* find_per_task(const Task& task) const {
@@ -102,6 +111,7 @@ private:
     void print_call_exit(Task& task, PerTask& t);
     void print_unfinished(Task& task, PerTask& t, std::string_view why);
     void append_dumps(Task& task);
+    void append_stack(PerTask& t);
     void append_timestamp();
 
     // JSON objects.
@@ -115,6 +125,7 @@ private:
     TraceOutput& out_;
     const TraceConfig& config_;
     std::unique_ptr<CallFormatter> fmt_;
+    std::unique_ptr<StackUnwinder> unwinder_;  // -k
     std::vector<std::string> paths_;  // -P, with their real paths
     bool separate_ = false;    // -ff -o FILE: each task's lines in FILE.TID
     bool deferred_ = false;    // -e status= filters: whole lines are printed at exit

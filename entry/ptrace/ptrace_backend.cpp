@@ -367,6 +367,21 @@ void PtraceBackend::resume(Traced& t, int signo) {
     ptrace_call(op, t.task.tid, 0, static_cast<unsigned long>(signo));  // ESRCH: it died; waitpid says so
 }
 
+// The registers the syscall info leaves out (callee-saved ones, flags, segments); the
+// number, arguments, ip and sp stay as the info gave them.
+void PtraceBackend::fill_call_regs(Traced& t) {
+    user_regs_struct regs;
+    if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) < 0) return;
+    PtRegs& r = t.task.regs;
+    r.r15 = regs.r15; r.r14 = regs.r14; r.r13 = regs.r13; r.r12 = regs.r12;
+    r.r11 = regs.r11; r.flags = regs.eflags; r.cs = regs.cs; r.ss = regs.ss;
+    if (t.task.abi == Abi::i386) {
+        r.r10 = regs.r10; r.r9 = regs.r9; r.r8 = regs.r8;  // not arguments of int $0x80
+    } else {
+        r.bp = regs.rbp; r.bx = regs.rbx;
+    }
+}
+
 void PtraceBackend::write_back(Traced& t, bool args, bool result, bool number) {
     user_regs_struct regs;
     if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) < 0) return;
@@ -413,6 +428,7 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         if (options_.follow_forks && is_ptrace(task.abi, task.regs.orig_ax) && step_aside(t)) return;
         if (!t.observed) return resume(t, 0);
         t.exit_stop_wanted = true;
+        if (options_.call_regs) fill_call_regs(t);
         switch (path_.syscall_enter(task)) {
         case Verdict::proceed:
             if (task.args_changed) write_back(t, true, false, true);

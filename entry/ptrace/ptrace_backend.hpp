@@ -18,7 +18,8 @@ namespace lstar {
 
 // BackendOptions as this backend reads them: cpu_times is the process's system
 // CPU time (wait4's rusage) at each system-call stop, as strace -c takes it;
-// signal_ip fetches the registers at signal-delivery stops (PTRACE_GETREGS).
+// signal_ip fetches the registers at signal-delivery stops (PTRACE_GETREGS), call_regs
+// at every entry stop the path sees.
 class PtraceBackend final : public Backend {
 public:
     PtraceBackend(SyscallPath& path, BackendOptions options);
@@ -59,6 +60,7 @@ private:
     // -D: this process becomes the program (become_program execs it) and a grandchild
     // goes on as the tracer; returns in the tracer.
     Status launch_daemonized(const std::function<void()>& become_program);
+    void fill_call_regs(Traced& t);  // BackendOptions::call_regs
     // The task's registers from task.regs: its arguments (and, with `number`, orig_ax), its result.
     void write_back(Traced& t, bool args, bool result, bool number);
     bool handle_stop_request();

@@ -51,7 +51,7 @@ int param_id(const Inputs& in, const SigArg& a) {
 }
 
 void emit_entry(std::string& out, const Inputs& in, std::string_view entry, const Signature* sig) {
-    std::uint8_t flags = sig ? sig->flags : 0;
+    std::uint16_t flags = sig ? sig->flags : 0;
     if (entry == kNi) flags |= lstar::kNi;
     std::uint32_t classes = sig ? sig->classes : 0;
     fmt::format_to(std::back_inserter(out), "    {{{}, {}, {{\n", cxx_string(entry), sig ? sig->args.size() : 0);

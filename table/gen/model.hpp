@@ -53,7 +53,7 @@ struct Signature {
     std::string entry;
     std::vector<SigArg> args;
     std::uint32_t classes = 0;
-    std::uint8_t flags = 0;  // EntryFlag
+    std::uint16_t flags = 0;  // EntryFlag
 };
 
 struct XlatValue {

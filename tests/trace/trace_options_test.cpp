@@ -147,12 +147,27 @@ TEST(TraceOptions, DecodeFdsPidsAndProcessOptions) {
 // strace's options that lstar does not implement are refused by name, exit 1.
 TEST(TraceOptions, StraceOptionsNotSupportedYetByName) {
     for (auto [opt, name] : std::vector<std::pair<const char*, const char*>>{
-             {"-k", "-k"}, {"--stack-traces", "--stack-traces"},
              {"-O1", "-O"}, {"--summary-syscall-overhead=1", "--summary-syscall-overhead"}, {"-d", "-d"},
              {"--secontext", "--secontext"}, {"--tips", "--tips"}, {"-unobody", "-u"}, {"--user=nobody", "--user"}}) {
         EXPECT_EQ(parse_error({opt, "true"}), fmt::format("option '{}' of strace is not supported yet", name)) << opt;
     }
     EXPECT_EQ(parse_error({"-e", "kvm=vcpu", "true"}), "option '-e kvm' of strace is not supported yet");
+}
+
+// -k, -kk, --stack-trace[=symbol|source], --stack-trace-frame-limit: strace's forms and words.
+TEST(TraceOptions, StackTrace) {
+    EXPECT_EQ(parse_ok({"true"}).stack_trace, StackTraceMode::off);
+    EXPECT_EQ(parse_ok({"-k", "true"}).stack_trace, StackTraceMode::symbol);
+    EXPECT_EQ(parse_ok({"-kk", "true"}).stack_trace, StackTraceMode::source);
+    EXPECT_EQ(parse_ok({"--stack-trace", "true"}).stack_trace, StackTraceMode::symbol);
+    EXPECT_EQ(parse_ok({"--stack-trace=symbol", "true"}).stack_trace, StackTraceMode::symbol);
+    EXPECT_EQ(parse_ok({"--stack-traces=source", "true"}).stack_trace, StackTraceMode::source);
+    EXPECT_EQ(parse_ok({"true"}).stack_frame_limit, kDefaultStackFrameLimit);
+    EXPECT_EQ(parse_ok({"-k", "--stack-trace-frame-limit=8", "true"}).stack_frame_limit, 8u);
+    EXPECT_EQ(parse_error({"-kkk", "true"}), "Too many -k options");
+    EXPECT_EQ(parse_error({"--stack-trace=bogus", "true"}), "invalid --stack-trace argument: 'bogus'");
+    EXPECT_EQ(parse_error({"--stack-trace-frame-limit=0", "true"}), "invalid --stack-trace-frame-limit argument: '0'");
+    EXPECT_EQ(parse_error({"--stack-trace-frame-limit=x", "true"}), "invalid --stack-trace-frame-limit argument: 'x'");
 }
 
 TEST(TraceOptions, TraceSets) {
