@@ -78,6 +78,7 @@ int trace_command(int argc, char** argv) {
         if (!started) return fail(2, started.error().message);
         sandbox = std::move(started).value();
         if (sandbox.reporter && pictures.wanted()) sandbox.reporter->also_json(pictures.output());
+        if (sandbox.reporter) sandbox.reporter->json_version(config.json_version);
     }
     auto backend = make_backend(config.backend, path, backend_options);
     if (!backend) return fail(1, backend.error().message);

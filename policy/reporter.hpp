@@ -14,6 +14,7 @@
 #include "policy/policy.hpp"
 #include "policy/seccomp_filter.hpp"
 #include "trace/decode.hpp"
+#include "trace/json_printer.hpp"
 #include "trace/output.hpp"
 
 namespace lstar::policy {
@@ -31,6 +32,9 @@ public:
     // Also writes each denial as a "denial" object to `out` (the run's JSON objects
     // of --timeline and --report), whatever the main output's form.
     void also_json(TraceOutput& out) { json_copy_ = &out; }
+    // The schema version of the denial objects written to `out` (--json=1); the
+    // copy of also_json() is always the current one.
+    void json_version(int version) { json_version_ = version; }
 
     Verdict on_enter(Task& task) override;
     void on_exit(Task& task) override;
@@ -58,6 +62,7 @@ private:
     Decoder decoder_;
     bool calls_denied_ = false;  // some call can be denied by a call rule
     bool json_ = false;
+    int json_version_ = kJsonSchemaVersion;
     bool after_calls_ = false;
     TraceOutput* json_copy_ = nullptr;
     struct Pending : TaskState {

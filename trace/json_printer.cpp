@@ -42,7 +42,7 @@ void JsonLine::key(std::string_view k) {
 
 JsonLine& JsonLine::begin(std::string_view type, const Task& task, std::uint64_t mono_ns, std::uint64_t wall_ns) {
     fmt::format_to(std::back_inserter(out_), R"({{"v":{},"type":"{}","pid":{},"tid":{},"mono_ns":{},"wall_ns":{})",
-                   kJsonSchemaVersion, type, task.tgid, task.tid, mono_ns, wall_ns);
+                   version_, type, task.tgid, task.tid, mono_ns, wall_ns);
     return *this;
 }
 
@@ -94,6 +94,19 @@ JsonLine& JsonLine::item_str(std::string_view value) {
     if (!first_item_) out_ += ',';
     first_item_ = false;
     append_json_string(out_, value);
+    return *this;
+}
+
+JsonLine& JsonLine::item_json(std::string_view json) {
+    if (!first_item_) out_ += ',';
+    first_item_ = false;
+    out_ += json;
+    return *this;
+}
+
+JsonLine& JsonLine::field_json(std::string_view k, std::string_view json) {
+    key(k);
+    out_ += json;
     return *this;
 }
 

@@ -11,6 +11,7 @@
 
 #include "table/syscall_set.hpp"
 #include "trace/decode.hpp"
+#include "trace/json_printer.hpp"
 
 namespace lstar {
 
@@ -95,6 +96,7 @@ struct TraceConfig {
     bool instruction_pointer = false;  // -i
     HexStrings strings_in_hex = HexStrings::none;  // -x, -xx, --strings-in-hex=
     bool json = false;          // --json: one JSON object per event
+    int json_version = kJsonSchemaVersion;     // --json=1: the first schema (arguments as strace's text)
 
     // -c / -C.
     SummaryMode summary = SummaryMode::off;
