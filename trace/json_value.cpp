@@ -95,11 +95,13 @@ public:
     // The whole text as one value; anything unread makes it {"text": ...}.
     void whole() {
         std::size_t mark = out_.size();
-        // A named argument (clone's child_stack=NULL) is its value.
-        std::size_t name_end = 0;
-        while (name_end < s_.size() && is_ident(s_[name_end])) ++name_end;
-        if (name_end && is_ident_start(s_[0]) && s_.substr(name_end).starts_with("=") && !s_.substr(name_end).starts_with("=>"))
-            pos_ = name_end + 1;
+        // Named values (clone's "child_stack=NULL, flags=..., child_tidptr=0x..."):
+        // an object, as if in braces.
+        if (named_at(pos_)) {
+            if (list_items('\0', true) && pos_ == s_.size()) return;
+            out_.resize(mark);
+            pos_ = 0;
+        }
         if (value() && pos_ == s_.size()) return;
         pos_ = 0;
         out_.resize(mark);
@@ -306,44 +308,56 @@ private:
         return true;
     }
 
+    // Where a member "name=" starts at `at`: the end of the name, or 0.
+    std::size_t named_at(std::size_t at) const {
+        std::size_t end = at;
+        while (end < s_.size() && (is_ident(s_[end]) || s_[end] == '[' || s_[end] == ']' || s_[end] == '.')) ++end;
+        bool named = end > at && is_ident_start(s_[at]) && end < s_.size() && s_[end] == '=' &&
+                     !(end + 1 < s_.size() && s_[end + 1] == '>');
+        return named ? end : 0;
+    }
+
     // {name=value, ...} is an object, [a, b] and {a, b} arrays; "..." elides.
     bool list(char open, char close) {
         ++pos_;
+        skip_comments();
+        if (eat(std::string_view(&close, 1))) return out_ += open == '{' ? "{}" : "[]", true;
+        return list_items(close, false);
+    }
+
+    // The members up to `close` (with `bare`, up to the end of the text), then close.
+    bool list_items(char close, bool bare) {
         bool object = false, first = true;
         int index = 0;
-        std::string closers(1, close);
-        skip_comments();
-        while (!eat(std::string_view(&close, 1))) {
+        std::string closers = bare ? std::string() : std::string(1, close);
+        auto closed = [&] { return bare ? pos_ >= s_.size() : eat(std::string_view(&close, 1)); };
+        while (!closed()) {
             if (pos_ >= s_.size()) return false;
             if (!first) {
                 if (!eat(", ")) return false;
                 out_ += ',';
             }
             skip_comments();
-            std::size_t name_end = pos_;
-            while (name_end < s_.size() && (is_ident(s_[name_end]) || s_[name_end] == '[' || s_[name_end] == ']' || s_[name_end] == '.')) ++name_end;
-            bool named = name_end > pos_ && is_ident_start(s_[pos_]) && name_end < s_.size() && s_[name_end] == '=' &&
-                         !(name_end + 1 < s_.size() && s_[name_end + 1] == '>');
+            std::size_t name_end = named_at(pos_);
             if (first) {
-                object = named;
+                object = name_end != 0;
                 out_ += object ? '{' : '[';
             }
             first = false;
-            if (object) {
-                if (named) {
+            bool elided = at("...") && (pos_ + 3 == s_.size() || s_[pos_ + 3] == close || s_.substr(pos_ + 3).starts_with(", "));
+            if (object && !name_end && elided) {
+                pos_ += 3;
+                out_ += "\"...\":true";
+            } else if (object) {
+                if (name_end) {
                     append_json_utf8(out_, s_.substr(pos_, name_end - pos_));
                     pos_ = name_end + 1;
-                } else if (at("...") && (pos_ + 3 == s_.size() || s_[pos_ + 3] == close || s_.substr(pos_ + 3).starts_with(", "))) {
-                    pos_ += 3;
-                    out_ += "\"...\":true";
-                    ++index;
-                    continue;
                 } else {
                     fmt::format_to(std::back_inserter(out_), "\"{}\"", index);
                 }
                 out_ += ':';
                 member_value(closers);
-            } else if (named) {
+            } else if (name_end) {
                 out_ += '{';
                 append_json_utf8(out_, s_.substr(pos_, name_end - pos_));
                 pos_ = name_end + 1;
@@ -356,8 +370,7 @@ private:
             ++index;
             skip_comments();
         }
-        if (first) out_ += open == '{' ? "{}" : "[]";
-        else out_ += object ? '}' : ']';
+        out_ += object ? '}' : ']';
         return true;
     }
 
