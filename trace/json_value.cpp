@@ -81,12 +81,14 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 class Reader {
 public:
-    Reader(std::string_view text, const TypedSpans* typed, std::string& out) : s_(text), out_(out) {
+    Reader(std::string_view text, const TypedSpans* typed, std::string& out)
+        : s_(text), out_(out), spans_(typed ? &typed->ordered : nullptr) {
         if (!typed) return;
+        spans_->clear();
         for (const TypedSpans::Span& sp : typed->spans)
-            if (sp.buf == 0 && sp.end <= text.size() && sp.begin < sp.end) spans_.push_back(sp);
+            if (sp.buf == 0 && sp.end <= text.size() && sp.begin < sp.end) spans_->push_back(sp);
         // The outermost leaf first where several start at one place (fd() prints with dec()).
-        std::sort(spans_.begin(), spans_.end(), [](const auto& a, const auto& b) {
+        std::sort(spans_->begin(), spans_->end(), [](const auto& a, const auto& b) {
             return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
         });
         json_ = typed->json;
@@ -151,8 +153,10 @@ private:
 
     // The typed leaf that starts here, if any (leaves the reader passed over are dropped).
     const TypedSpans::Span* leaf() {
-        while (next_ < spans_.size() && spans_[next_].begin < pos_) ++next_;
-        return next_ < spans_.size() && spans_[next_].begin == pos_ ? &spans_[next_] : nullptr;
+        if (!spans_) return nullptr;
+        const std::vector<TypedSpans::Span>& spans = *spans_;
+        while (next_ < spans.size() && spans[next_].begin < pos_) ++next_;
+        return next_ < spans.size() && spans[next_].begin == pos_ ? &spans[next_] : nullptr;
     }
 
     void skip_comments() {
@@ -418,7 +422,7 @@ private:
 
     std::string_view s_;
     std::string& out_;
-    std::vector<TypedSpans::Span> spans_;
+    std::vector<TypedSpans::Span>* spans_;  // nullptr: text only
     std::string_view json_;
     std::size_t pos_ = 0;
     std::size_t next_ = 0;

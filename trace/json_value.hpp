@@ -24,6 +24,8 @@ struct TypedSpans {
     std::vector<Span> spans;
     std::string json;  // the leaves' JSON, back to back
     std::uint32_t next_buf = 0;
+    // json_value()'s leaves of buffer 0 in reading order, kept to reuse its memory.
+    mutable std::vector<Span> ordered;
     void clear() {
         spans.clear();
         json.clear();
