@@ -13,6 +13,7 @@
 
 #include "table/xlat.hpp"
 #include "trace/decode_ctx.hpp"
+#include "trace/json_printer.hpp"
 
 namespace lstar {
 

@@ -4,13 +4,17 @@
 
 namespace lstar {
 
-void append_json_string(std::string& out, std::string_view text) {
+namespace {
+
+// With keep_utf8 the bytes from 0x80 up are written as they are (text known to be
+// UTF-8), else each as \u00XX.
+void append_escaped(std::string& out, std::string_view text, bool keep_utf8) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
     std::size_t plain = 0;  // start of the run of characters that need no escape
     for (std::size_t i = 0; i < text.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) continue;
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f && (c < 0x80 || keep_utf8)) continue;
         out.append(text, plain, i - plain);
         plain = i + 1;
         switch (c) {
@@ -30,6 +34,11 @@ void append_json_string(std::string& out, std::string_view text) {
     out.append(text, plain, text.size() - plain);
     out += '"';
 }
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) { append_escaped(out, text, false); }
+void append_json_utf8(std::string& out, std::string_view text) { append_escaped(out, text, true); }
 
 void JsonLine::comma() { out_ += ','; }
 

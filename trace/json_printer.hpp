@@ -14,8 +14,10 @@ namespace lstar {
 // The schema --json writes by default; --json=1 the first one (docs/json-schema.md).
 inline constexpr int kJsonSchemaVersion = 2;
 
-// Appends `text` as a JSON string literal, quotes included.
+// Appends `text` as a JSON string literal, quotes included (bytes from 0x80 up as \u00XX).
 void append_json_string(std::string& out, std::string_view text);
+// The same for text that is valid UTF-8 (trace/json_value.hpp's is_utf8): kept as it is.
+void append_json_utf8(std::string& out, std::string_view text);
 
 class JsonLine {
 public:

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "trace/json_printer.hpp"
+
 namespace lstar {
 
 bool is_utf8(std::string_view s) {
@@ -27,31 +29,6 @@ bool is_utf8(std::string_view s) {
         i += static_cast<std::size_t>(n) + 1;
     }
     return true;
-}
-
-void append_json_utf8(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    std::size_t plain = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
-        out.append(text, plain, i - plain);
-        plain = i + 1;
-        switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        default:
-            out += "\\u00";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xf];
-        }
-    }
-    out.append(text, plain, text.size() - plain);
-    out += '"';
 }
 
 void append_json_bytes(std::string& out, std::string_view bytes, bool truncated, bool force_bytes) {

@@ -44,8 +44,6 @@ void json_result(std::string_view text, const TypedSpans* typed, std::string& ou
 // {"str": ..., "truncated": true} or {"bytes": "hex"[, "truncated": true]};
 // always the bytes form with force_bytes (data strace shows in hex).
 void append_json_bytes(std::string& out, std::string_view bytes, bool truncated, bool force_bytes = false);
-// Appends `text`, valid UTF-8, as a JSON string literal.
-void append_json_utf8(std::string& out, std::string_view text);
 bool is_utf8(std::string_view s);
 
 }  // namespace lstar

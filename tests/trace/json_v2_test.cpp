@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
+#include "tests/support/run.hpp"
 
 namespace {
 
@@ -27,12 +28,7 @@ const std::string kSchema = std::string(LSTAR_SOURCE_DIR) + "/docs/lstar-trace-v
 const std::string kValidator = std::string(LSTAR_SOURCE_DIR) + "/tests/trace/validate_jsonl.py";
 const std::string kProg = std::string(TRACE_PROGS_DIR) + "/jsonmix";
 
-std::string read_file(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
+using lstar::test::read_file;
 
 std::string temp_path(const std::string& tag) {
     return std::string(::testing::TempDir()) + "lstar-json2-" + tag + "-" + std::to_string(::getpid());
