@@ -93,6 +93,7 @@ int trace_command(int argc, char** argv) {
         sandbox = std::move(started).value();
         handlers.fs_view().hand_held(false);  // as in lstar run (cli/run_command.cpp)
         if (sandbox.reporter && pictures.wanted()) sandbox.reporter->also_json(pictures.output());
+        if (sandbox.reporter) sandbox.reporter->json_version(config.json_version);
     }
     auto backend = make_backend(config.backend, path, backend_options);
     if (!backend) return fail(1, backend.error().message);

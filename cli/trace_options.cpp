@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "table/xlat.hpp"
+#include "trace/json_printer.hpp"
 
 namespace lstar {
 
@@ -202,7 +203,7 @@ constexpr option kLongOptions[] = {
     {"env", required_argument, nullptr, 'E'},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
-    {"json", no_argument, nullptr, kOptJson},
+    {"json", optional_argument, nullptr, kOptJson},
     {"seccomp-bpf", no_argument, nullptr, kOptSeccomp},
     {"trace", required_argument, nullptr, kOptTrace},
     {"signal", required_argument, nullptr, kOptSignal},
@@ -477,7 +478,13 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
                                                                    "0.1.0"
 #endif
                                                                    )};
-    case kOptJson: cfg->json = true; break;
+    case kOptJson:
+        // --json is the current schema; --json=1 the first one, for readers written for it.
+        cfg->json = true;
+        if (!arg) cfg->json_version = kJsonSchemaVersion;
+        else if (std::string_view(arg) == "1" || std::string_view(arg) == "2") cfg->json_version = arg[0] - '0';
+        else return error_outcome(fmt::format("invalid --json argument: '{}' (the schema version: 1 or 2)", arg), true);
+        break;
     case kOptSeccomp: break;  // lstar always installs its seccomp prefilter when launching
     default: {
         if (c >= kPolicyOptionFirst) {
@@ -887,7 +894,7 @@ std::string trace_usage() {
     return "Usage: lstar trace [-ACdffhikqqrtttTvVwxxyyYzZ] [-I N] [-b execve] [-e EXPR]...\n"
            "                   [-a COLUMN] [-o FILE] [-s STRSIZE] [-X FORMAT] [-O OVERHEAD]\n"
            "                   [-S SORTBY] [-P PATH]... [-p PID]... [-U COLUMNS] [--seccomp-bpf]\n"
-           "                   [--json] [--backend=ptrace|inproc|auto]\n"
+           "                   [--json[=1|2]] [--backend=ptrace|inproc|auto]\n"
            "                   { -p PID | [-DDD] [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }\n"
            "strace's command line, strace's output.\n\n"
            "General:\n"
@@ -978,7 +985,8 @@ std::string trace_usage() {
            "  -yy, --decode-fds=all       all the details above\n"
            "  --decode-pids=pidns         (not supported yet)\n"
            "  -Y, --decode-pids=comm      print command names associated with PIDs\n"
-           "  --json                      one JSON object per event (docs/json-schema.md)\n"
+           "  --json[=VERSION]            one JSON object per event (docs/json-schema.md); VERSION 2\n"
+           "                              (the default) or 1, whose arguments are strace's text\n"
            "  --timeline=FILE             also write a Perfetto/chrome://tracing timeline\n"
            "                              (Trace Event Format JSON, docs/pictures.md)\n"
            "  --timeline-min-us=N         leave calls shorter than N us out of it (counted)\n"

@@ -76,19 +76,23 @@ void Reporter::report(Task& task, const std::string& origin, std::string_view la
     ::clock_gettime(CLOCK_MONOTONIC, &mono);
     ::clock_gettime(CLOCK_REALTIME, &wall);
     auto ns = [](const timespec& t) { return static_cast<std::uint64_t>(t.tv_sec) * 1000000000u + static_cast<std::uint64_t>(t.tv_nsec); };
-    std::string line;
-    JsonLine j(line);
-    j.begin("denial", task, ns(mono), ns(wall))
-        .field_str("abi", abi_name(task.abi))
-        .field_str("name", task.syscall_name())
-        .field_str("call", call_text(task))
-        .field_str("rule", origin)
-        .field_str("layer", layer);
-    if (notice && !notice->real.empty()) j.field_str("path", notice->real);
-    if (notice && !notice->denied) j.field("logged", true);
-    j.end();
-    if (json_) out_.write(line);
-    if (json_copy_) json_copy_->write(line);
+    std::string call = call_text(task);
+    auto object = [&](int version) {
+        std::string line;
+        JsonLine j(line, version);
+        j.begin("denial", task, ns(mono), ns(wall))
+            .field_str("abi", abi_name(task.abi))
+            .field_str("name", task.syscall_name())
+            .field_str("call", call)
+            .field_str("rule", origin)
+            .field_str("layer", layer);
+        if (notice && !notice->real.empty()) j.field_str("path", notice->real);
+        if (notice && !notice->denied) j.field("logged", true);
+        j.end();
+        return line;
+    };
+    if (json_) out_.write(object(json_version_));
+    if (json_copy_) json_copy_->write(object(kJsonSchemaVersion));
 }
 
 void Reporter::flush(Task& task) {

@@ -15,6 +15,7 @@
 #include "policy/seccomp_filter.hpp"
 #include "policy/supervisor.hpp"
 #include "trace/decode.hpp"
+#include "trace/json_printer.hpp"
 #include "trace/output.hpp"
 
 namespace lstar::policy {
@@ -35,6 +36,9 @@ public:
     // Also reports the supervisor's decisions (its notices, Supervisor::start's
     // to_json) at the exit stop of the call they were on, with layer "supervisor".
     void also_supervised(Supervisor& supervisor) { supervisor_ = &supervisor; }
+    // The schema version of the denial objects written to `out` (--json=1); the
+    // copy of also_json() is always the current one.
+    void json_version(int version) { json_version_ = version; }
 
     Verdict on_enter(Task& task) override;
     void on_exit(Task& task) override;
@@ -64,6 +68,7 @@ private:
     Decoder decoder_;
     bool calls_denied_ = false;  // some call can be denied by a call rule
     bool json_ = false;
+    int json_version_ = kJsonSchemaVersion;
     bool after_calls_ = false;
     TraceOutput* json_copy_ = nullptr;
     Supervisor* supervisor_ = nullptr;

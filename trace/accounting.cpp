@@ -59,7 +59,7 @@ void Accounting::finish() {
     if (printed_ || channel_->adopted()) return;
     printed_ = true;
     std::string table;
-    if (config_.json) summary_.print_json(table);
+    if (config_.json) summary_.print_json(table, config_.json_version);
     else summary_.print(config_.sort, config_.columns, table);
     tracer_.write_block(table);
 }

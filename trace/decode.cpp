@@ -70,21 +70,21 @@ std::int64_t related_value(DecodeCtx& ctx, const ArgMeta& a) {
 void format_strarray(DecodeCtx& ctx, std::uint64_t a) {
     if (!a) return ctx.addr(a);
     std::string items;
-    DecodeCtx sub{ctx.task, ctx.opt, items, ctx.exiting};
-    items += '[';
+    DecodeCtx sub = ctx.sub(items);
+    sub.text("[");
     for (unsigned n = 0;; ++n) {
         std::uint64_t p;
         if (!ctx.read_ulong(a + n * ctx.ptr_size(), p)) return ctx.addr(a);
         if (!p) break;
-        if (n) items += ", ";
+        if (n) sub.sep();
         if (n >= ctx.opt.string_limit) {
-            items += "...";
+            sub.text("...");
             break;
         }
         sub.str(p);
     }
-    items += ']';
-    ctx.out += items;
+    sub.text("]");
+    ctx.append(sub);
 }
 
 // A pointer to one 4-byte scalar (int, u32): in/out ones are shown with their
@@ -270,13 +270,13 @@ bool Decoder::shown_at_exit(const Task& task, int i) const {
     return !options_.raw && i >= first_exit_arg(task);
 }
 
-void Decoder::format_arg(Task& task, int i, std::string& out) const {
-    if (Task sub; demux(task, sub)) return format_arg(sub, i, out);
+void Decoder::format_arg(Task& task, int i, std::string& out, TypedSpans* typed) const {
+    if (Task sub; demux(task, sub)) return format_arg(sub, i, out, typed);
     if (options_.raw && ipc_call(task)) {
-        DecodeCtx ctx{task, options_, out, false};
+        DecodeCtx ctx{task, options_, out, false, typed};
         return ctx.hex(task.arg(i + 1) & 0xffffffffu);
     }
-    DecodeCtx ctx{task, options_, out, shown_at_exit(task, i)};
+    DecodeCtx ctx{task, options_, out, shown_at_exit(task, i), typed};
     const EntryMeta* m = meta(task);
     if (!options_.raw)
         if (const CallDecoder* d = call_decoder(task); d && d->arg && d->arg(ctx, i)) return;
@@ -284,11 +284,11 @@ void Decoder::format_arg(Task& task, int i, std::string& out) const {
     format_kind(ctx, m->args[i], i, ctx.arg(i));
 }
 
-void Decoder::format_result(Task& task, std::string& out) const {
-    if (Task sub; demux(task, sub)) return format_result(sub, out);
+void Decoder::format_result(Task& task, std::string& out, TypedSpans* typed) const {
+    if (Task sub; demux(task, sub)) return format_result(sub, out, typed);
     std::int64_t ret = task.retval;
     if (is_error_value(ret) || !task.sc) return lstar::format_result(task, out);
-    DecodeCtx ctx{task, options_, out, true};
+    DecodeCtx ctx{task, options_, out, true, typed};
     // -e raw=: strace shows a successful result in hex ("= 0x2f").
     if (options_.raw) return ctx.hex(task.abi == Abi::i386 ? ret & 0xffffffff : ret);
     if (const CallDecoder* d = call_decoder(task); d && d->result && d->result(ctx)) return;
@@ -299,8 +299,8 @@ void Decoder::format_result(Task& task, std::string& out) const {
     ctx.dec(ret);
 }
 
-void Decoder::format_siginfo(Task& task, const siginfo_t& info, std::string& out) const {
-    DecodeCtx ctx{task, options_, out, true};
+void Decoder::format_siginfo(Task& task, const siginfo_t& info, std::string& out, TypedSpans* typed) const {
+    DecodeCtx ctx{task, options_, out, true, typed};
     print_siginfo(ctx, info);
 }
 

@@ -12,6 +12,8 @@
 
 namespace lstar {
 
+struct TypedSpans;  // trace/json_value.hpp
+
 enum class XlatStyle : std::uint8_t { abbrev, raw, verbose };  // -X
 // -x, -xx, --strings-in-hex=: how strings are escaped (strace's xflag).
 enum class HexStrings : std::uint8_t {
@@ -56,13 +58,14 @@ public:
     // Whether argument i can only be shown once the call has returned (an out
     // parameter): the line is then split at it, as strace splits it.
     bool shown_at_exit(const Task& task, int i) const;
-    // Appends argument i as strace shows it. At exit, task.retval is known.
-    void format_arg(Task& task, int i, std::string& out) const;
+    // Appends argument i as strace shows it. At exit, task.retval is known. With
+    // `typed` (--json version 2), the printing primitives record their typed leaves.
+    void format_arg(Task& task, int i, std::string& out, TypedSpans* typed = nullptr) const;
     // Appends the result: "3", "0x7f..." for calls that return addresses,
     // "-1 ENOENT (No such file or directory)", "? ERESTARTSYS (To be restarted if SA_RESTART is set)".
-    void format_result(Task& task, std::string& out) const;
+    void format_result(Task& task, std::string& out, TypedSpans* typed = nullptr) const;
     // Appends "{si_signo=SIGCHLD, si_code=CLD_EXITED, ...}".
-    void format_siginfo(Task& task, const siginfo_t& info, std::string& out) const;
+    void format_siginfo(Task& task, const siginfo_t& info, std::string& out, TypedSpans* typed = nullptr) const;
 
 private:
     DecodeOptions options_;

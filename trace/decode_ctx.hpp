@@ -14,6 +14,7 @@
 #include "table/struct_ids.hpp"
 #include "table/xlat_ids.hpp"
 #include "trace/decode.hpp"
+#include "trace/json_value.hpp"
 
 namespace lstar {
 
@@ -22,6 +23,10 @@ struct DecodeCtx {
     const DecodeOptions& opt;
     std::string& out;
     bool exiting = false;  // printing at exit: out parameters are filled, retval is known
+    // --json version 2: where the primitives record their typed leaves (nullptr: text
+    // only), and which buffer `out` is among the ones the leaves are recorded for.
+    TypedSpans* typed = nullptr;
+    std::uint32_t buf_id = 0;
 
     // The call failed (only meaningful when exiting).
     bool failed() const { return exiting && is_error_value(task.retval); }
@@ -39,6 +44,25 @@ struct DecodeCtx {
     bool read(std::uint64_t addr, T& dst) const { return read(addr, &dst, sizeof(T)); }
     // Reads a user long / pointer of this ABI's width.
     bool read_ulong(std::uint64_t addr, std::uint64_t& v) const;
+
+    // A context printing into `scratch`, for a printer that prints first and keeps
+    // the text only if it could read everything; append() then adds it to `out`,
+    // with its typed leaves.
+    DecodeCtx sub(std::string& scratch, bool at_exit) const {
+        return DecodeCtx{task, opt, scratch, at_exit, typed, typed ? ++typed->next_buf : 0u};
+    }
+    DecodeCtx sub(std::string& scratch) const { return sub(scratch, exiting); }
+    void append(const DecodeCtx& from);
+    // Records what was printed since `begin` as a typed leaf whose JSON write_json
+    // appends; nothing without typed.
+    template <class F>
+    void leaf(std::size_t begin, F&& write_json) {
+        if (!typed) return;
+        auto json_begin = static_cast<std::uint32_t>(typed->json.size());
+        write_json(typed->json);
+        typed->spans.push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(out.size()), json_begin,
+                                static_cast<std::uint32_t>(typed->json.size()), buf_id});
+    }
 
     // --- primitives ---
     void text(std::string_view s) { out += s; }

@@ -13,6 +13,7 @@
 
 #include "table/xlat.hpp"
 #include "trace/decode_ctx.hpp"
+#include "trace/json_printer.hpp"
 
 namespace lstar {
 
@@ -228,14 +229,45 @@ bool DecodeCtx::read_ulong(std::uint64_t a, std::uint64_t& v) const {
     return true;
 }
 
-void DecodeCtx::dec(std::int64_t v) { put(out, "{}", v); }
-void DecodeCtx::udec(std::uint64_t v) { put(out, "{}", v); }
-void DecodeCtx::hex(std::uint64_t v) { v ? put(out, "{:#x}", v) : void(out += '0'); }
-void DecodeCtx::oct(std::uint64_t v) { put(out, "0{:02o}", v); }
+void DecodeCtx::append(const DecodeCtx& from) {
+    if (typed && from.buf_id != buf_id)
+        for (TypedSpans::Span& s : typed->spans)
+            if (s.buf == from.buf_id) {
+                s.buf = buf_id;
+                s.begin += static_cast<std::uint32_t>(out.size());
+                s.end += static_cast<std::uint32_t>(out.size());
+            }
+    out += from.out;
+}
 
+// Numbers are JSON numbers whatever base the text shows them in.
+void DecodeCtx::dec(std::int64_t v) {
+    std::size_t b = out.size();
+    put(out, "{}", v);
+    leaf(b, [&](std::string& j) { put(j, "{}", v); });
+}
+void DecodeCtx::udec(std::uint64_t v) {
+    std::size_t b = out.size();
+    put(out, "{}", v);
+    leaf(b, [&](std::string& j) { put(j, "{}", v); });
+}
+void DecodeCtx::hex(std::uint64_t v) {
+    std::size_t b = out.size();
+    v ? put(out, "{:#x}", v) : void(out += '0');
+    leaf(b, [&](std::string& j) { put(j, "{}", v); });
+}
+void DecodeCtx::oct(std::uint64_t v) {
+    std::size_t b = out.size();
+    put(out, "0{:02o}", v);
+    leaf(b, [&](std::string& j) { put(j, "{}", v); });
+}
+
+// A pointer not followed: {"addr": N}, NULL null.
 void DecodeCtx::addr(std::uint64_t v) {
+    std::size_t b = out.size();
     if (v) put(out, "{:#x}", v);
     else out += "NULL";
+    leaf(b, [&](std::string& j) { v ? put(j, "{{\"addr\":{}}}", v) : void(j += "null"); });
 }
 
 bool DecodeCtx::quoted(const char* s, std::size_t n, bool stop_at_nul) {
@@ -247,8 +279,10 @@ void DecodeCtx::path(std::uint64_t a) {
     std::string s(PATH_MAX, '\0');
     long n = task.mem ? task.mem->read_string(a, s.data(), PATH_MAX) : -EFAULT;
     if (n < 0) return addr(a);
+    std::size_t b = out.size();
     quoted(s.data(), static_cast<std::size_t>(n), true);
     if (n == PATH_MAX) out += "...";
+    leaf(b, [&](std::string& j) { append_json_bytes(j, std::string_view(s.data(), static_cast<std::size_t>(n)), n == PATH_MAX); });
 }
 
 void DecodeCtx::str(std::uint64_t a) {
@@ -259,8 +293,10 @@ void DecodeCtx::str(std::uint64_t a) {
     if (n < 0) return addr(a);
     // A string longer than the limit is cut there and marked with "...".
     bool cut = static_cast<unsigned long>(n) > limit;
-    quoted(s.data(), cut ? limit : static_cast<std::size_t>(n), false);
+    std::size_t b = out.size(), shown = cut ? limit : static_cast<std::size_t>(n);
+    quoted(s.data(), shown, false);
     if (cut) out += "...";
+    leaf(b, [&](std::string& j) { append_json_bytes(j, std::string_view(s.data(), shown), cut); });
 }
 
 void DecodeCtx::buf(std::uint64_t a, std::uint64_t len, bool force_hex) {
@@ -268,9 +304,11 @@ void DecodeCtx::buf(std::uint64_t a, std::uint64_t len, bool force_hex) {
     std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(len, opt.string_limit));
     std::string s(size, '\0');
     if (!read(a, s.data(), size) && size) return addr(a);
+    std::size_t b = out.size();
     if (force_hex) quote_hex(out, s.data(), size);
     else quoted(s.data(), size, false);
     if (len > opt.string_limit) out += "...";
+    leaf(b, [&](std::string& j) { append_json_bytes(j, s, len > opt.string_limit, force_hex); });
 }
 
 bool DecodeCtx::addr_instead(std::uint64_t a, bool out_param) {
@@ -281,8 +319,27 @@ bool DecodeCtx::addr_instead(std::uint64_t a, bool out_param) {
     return false;
 }
 
+namespace {
+
+// A flag set in JSON: its names, then the bits no name covers as a number.
+void flag_names_json(std::string& j, std::string_view names) {
+    j += '[';
+    for (std::size_t at = 0; at < names.size();) {
+        std::size_t bar = std::min(names.find('|', at), names.size());
+        std::string_view term = names.substr(at, bar - at);
+        if (at) j += ',';
+        if (!term.empty() && term[0] >= '0' && term[0] <= '9') put(j, "{}", std::strtoull(std::string(term).c_str(), nullptr, 0));
+        else append_json_utf8(j, term);
+        at = bar + 1;
+    }
+    j += ']';
+}
+
+}  // namespace
+
 void DecodeCtx::flags(xlat::Set set, std::uint64_t v, std::string_view dflt) {
     if (opt.xlat == XlatStyle::raw) return hex(v);
+    std::size_t b = out.size();
     bool verbose = opt.xlat == XlatStyle::verbose;
     std::string names;
     int n = 0;
@@ -323,23 +380,25 @@ void DecodeCtx::flags(xlat::Set set, std::uint64_t v, std::string_view dflt) {
         if (rest) put(names, "|{:#x}", rest);
         if (verbose) hex(v), put(out, " /* {} */", names);  // 0 /* O_RDONLY */
         else out += names;
-        return;
+        return leaf(b, [&](std::string& j) { flag_names_json(j, names); });
     }
     if (!v) {
         out += '0';
-        return;
+        return leaf(b, [&](std::string& j) { j += "[]"; });
     }
     hex(v);
     std::string d = dflt.empty() ? unknown_name(set) : std::string(dflt);
     if (!d.empty()) put(out, " /* {} */", d);
+    leaf(b, [&](std::string& j) { put(j, "[{}]", v); });
 }
 
 void DecodeCtx::xval(xlat::Set set, std::uint64_t v, std::string_view dflt) {
     const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : find_value(set, v);
     if (e) {
+        std::size_t b = out.size();
         if (opt.xlat == XlatStyle::verbose) hex(v), put(out, " /* {} */", e->name);  // 0 /* FUTEX_WAIT */
         else out += e->name;
-        return;
+        return leaf(b, [&](std::string& j) { append_json_utf8(j, e->name); });
     }
     hex(v);
     if (opt.xlat == XlatStyle::raw) return;
@@ -349,51 +408,83 @@ void DecodeCtx::xval(xlat::Set set, std::uint64_t v, std::string_view dflt) {
 
 // strace's printfd: a device's path with its numbers (dev), a pidfd's process
 // (pidfd), else the path (path); each kind only when -e decode-fds= asks for it.
+// In JSON a descriptor with what -y shows is {"fd": 3, "path": "/etc/passwd"}
+// (a device adds "device", a pidfd is {"fd": 4, "pid": 1234}).
 void DecodeCtx::fd(int fd) {
+    std::size_t b = out.size();
     dec(fd);
     if (!opt.decode_fds || fd < 0) return;
     std::string p = fd_path(task.tid, fd);
     if (p.empty()) return;
+    auto with_path = [&](std::string& j) {
+        put(j, "{{\"fd\":{},\"path\":", fd);
+        append_json_bytes(j, p, false);
+    };
     if (opt.decode_fds & kDecodeFdDev) {
         struct stat st;
         if (::stat(p.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
-            put(out, "<{}<{} {}:{}>>", p, S_ISCHR(st.st_mode) ? "char" : "block", major(st.st_rdev), minor(st.st_rdev));
-            return;
+            const char* kind = S_ISCHR(st.st_mode) ? "char" : "block";
+            put(out, "<{}<{} {}:{}>>", p, kind, major(st.st_rdev), minor(st.st_rdev));
+            return leaf(b, [&](std::string& j) {
+                with_path(j);
+                put(j, ",\"device\":{{\"type\":\"{}\",\"major\":{},\"minor\":{}}}}}", kind, major(st.st_rdev), minor(st.st_rdev));
+            });
         }
     }
     if ((opt.decode_fds & kDecodeFdPidfd) && p == "anon_inode:[pidfd]") {
         if (int pid = pidfd_pid(task.tid, fd); pid > 0) {
             put(out, "<pid:{}>", pid);
-            return;
+            return leaf(b, [&](std::string& j) { put(j, "{{\"fd\":{},\"pid\":{}}}", fd, pid); });
         }
     }
-    if (opt.decode_fds & kDecodeFdPath) put(out, "<{}>", p);
+    if (!(opt.decode_fds & kDecodeFdPath)) return;
+    put(out, "<{}>", p);
+    leaf(b, [&](std::string& j) { with_path(j), j += '}'; });
 }
 
 void DecodeCtx::dirfd(int fd) {
     if (fd != -100) return this->fd(fd);  // AT_FDCWD
     if (opt.xlat == XlatStyle::raw) return dec(fd);
+    std::size_t b = out.size();
     out += opt.xlat == XlatStyle::verbose ? "-100 /* AT_FDCWD */" : "AT_FDCWD";
-    if (!(opt.decode_fds & kDecodeFdPath)) return;
-    char buf[PATH_MAX];
-    std::string link = fmt::format("/proc/{}/cwd", task.tid);
-    ssize_t n = readlink(link.c_str(), buf, sizeof buf);
-    if (n > 0) put(out, "<{}>", std::string_view(buf, static_cast<std::size_t>(n)));
+    char cwd[PATH_MAX];
+    ssize_t n = 0;
+    if (opt.decode_fds & kDecodeFdPath) {
+        std::string link = fmt::format("/proc/{}/cwd", task.tid);
+        n = readlink(link.c_str(), cwd, sizeof cwd);
+    }
+    std::string_view dir(cwd, n > 0 ? static_cast<std::size_t>(n) : 0);
+    if (n > 0) put(out, "<{}>", dir);
+    leaf(b, [&](std::string& j) {
+        if (n <= 0) return void(j += "\"AT_FDCWD\"");
+        j += "{\"fd\":\"AT_FDCWD\",\"path\":";
+        append_json_bytes(j, dir, false);
+        j += '}';
+    });
 }
 
 // -Y: "1234<comm>" for a process that exists (strace reads /proc/PID/comm).
 void DecodeCtx::pid(std::int64_t id) {
+    std::size_t b = out.size();
     dec(id);
     if (!opt.pid_comm || id <= 0) return;
     std::string comm = process_comm(static_cast<pid_t>(id));
-    if (!comm.empty()) put(out, "<{}>", comm);
+    if (comm.empty()) return;
+    put(out, "<{}>", comm);
+    leaf(b, [&](std::string& j) {
+        put(j, "{{\"pid\":{},\"comm\":", id);
+        append_json_bytes(j, comm, false);
+        j += '}';
+    });
 }
 
 void DecodeCtx::signal(int sig) {
     std::string name = opt.xlat == XlatStyle::raw ? std::string() : signal_abbrev_name(sig);
     if (name.empty()) return dec(sig);
+    std::size_t b = out.size();
     if (opt.xlat == XlatStyle::verbose) put(out, "{} /* {} */", sig, name);
     else out += name;
+    leaf(b, [&](std::string& j) { append_json_utf8(j, name); });
 }
 
 void DecodeCtx::sig_mask(const std::uint8_t* bytes, std::size_t len) {
@@ -401,19 +492,30 @@ void DecodeCtx::sig_mask(const std::uint8_t* bytes, std::size_t len) {
     std::size_t bits = len * 8, set = 0;
     for (std::size_t i = 0; i < bits; ++i) set += (bytes[i / 8] >> (i % 8)) & 1;
     bool complement = set * 2 >= bits;
+    std::size_t b = out.size();
     if (complement) out += '~';
     out += '[';
+    // In JSON: the signals' full names, the complement as {"except": [...]}.
+    std::string json;
+    std::string* j = typed ? &json : nullptr;
+    if (j) *j += complement ? "{\"except\":[" : "[";
     bool first = true;
     for (std::size_t i = 0; i < bits; ++i) {
         bool bit = (bytes[i / 8] >> (i % 8)) & 1;
         if (bit == complement) continue;
         if (!first) out += ' ';
+        if (j && !first) *j += ',';
         first = false;
         std::string name = signal_abbrev_name(static_cast<int>(i + 1));
         if (name.starts_with("SIG")) out += std::string_view(name).substr(3);
         else put(out, "{}", i + 1);
+        if (j && name.empty()) put(*j, "{}", i + 1);
+        else if (j) append_json_utf8(*j, name);
     }
     out += ']';
+    if (!j) return;
+    *j += complement ? "]}" : "]";
+    leaf(b, [&](std::string& to) { to += json; });
 }
 
 void DecodeCtx::sigset(std::uint64_t a, std::uint64_t size) {
@@ -426,7 +528,9 @@ void DecodeCtx::sigset(std::uint64_t a, std::uint64_t size) {
     sig_mask(bytes, size);
 }
 
+// In JSON: the names, then the permission bits as a number (["S_IFREG", 420]).
 void DecodeCtx::mode_symbolic(std::uint32_t mode) {
+    std::size_t b = out.size();
     std::uint32_t type = mode & 0170000;
     if (type) {
         const XlatEntry* e = opt.xlat == XlatStyle::raw ? nullptr : xlat_find(xlat::Set::file_type, type);
@@ -441,7 +545,13 @@ void DecodeCtx::mode_symbolic(std::uint32_t mode) {
     if (rest & 04000) out += "S_ISUID|", rest &= ~04000u;
     if (rest & 02000) out += "S_ISGID|", rest &= ~02000u;
     if (rest & 01000) out += "S_ISVTX|", rest &= ~01000u;
+    std::size_t names_end = out.size();
     oct(rest);
+    leaf(b, [&](std::string& j) {
+        std::string names = out.substr(b, names_end - b);
+        put(names, "{}", rest);
+        flag_names_json(j, names);
+    });
 }
 
 }  // namespace lstar

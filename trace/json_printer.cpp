@@ -4,13 +4,17 @@
 
 namespace lstar {
 
-void append_json_string(std::string& out, std::string_view text) {
+namespace {
+
+// With keep_utf8 the bytes from 0x80 up are written as they are (text known to be
+// UTF-8), else each as \u00XX.
+void append_escaped(std::string& out, std::string_view text, bool keep_utf8) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
     std::size_t plain = 0;  // start of the run of characters that need no escape
     for (std::size_t i = 0; i < text.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) continue;
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f && (c < 0x80 || keep_utf8)) continue;
         out.append(text, plain, i - plain);
         plain = i + 1;
         switch (c) {
@@ -31,6 +35,11 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) { append_escaped(out, text, false); }
+void append_json_utf8(std::string& out, std::string_view text) { append_escaped(out, text, true); }
+
 void JsonLine::comma() { out_ += ','; }
 
 void JsonLine::key(std::string_view k) {
@@ -42,7 +51,7 @@ void JsonLine::key(std::string_view k) {
 
 JsonLine& JsonLine::begin(std::string_view type, const Task& task, std::uint64_t mono_ns, std::uint64_t wall_ns) {
     fmt::format_to(std::back_inserter(out_), R"({{"v":{},"type":"{}","pid":{},"tid":{},"mono_ns":{},"wall_ns":{})",
-                   kJsonSchemaVersion, type, task.tgid, task.tid, mono_ns, wall_ns);
+                   version_, type, task.tgid, task.tid, mono_ns, wall_ns);
     return *this;
 }
 
@@ -94,6 +103,19 @@ JsonLine& JsonLine::item_str(std::string_view value) {
     if (!first_item_) out_ += ',';
     first_item_ = false;
     append_json_string(out_, value);
+    return *this;
+}
+
+JsonLine& JsonLine::item_json(std::string_view json) {
+    if (!first_item_) out_ += ',';
+    first_item_ = false;
+    out_ += json;
+    return *this;
+}
+
+JsonLine& JsonLine::field_json(std::string_view k, std::string_view json) {
+    key(k);
+    out_ += json;
     return *this;
 }
 

@@ -176,10 +176,10 @@ private:
             if (decoded)
                 for (std::size_t i = 0; i < decoded->size(); ++i) {
                     if (i) t += ", ";
-                    t += (*decoded)[i].is_string() ? (*decoded)[i].get_ref<const std::string&>() : "?";
+                    t += decoded_text(j, i);
                 }
             t += ") = ";
-            t += unfinished ? "?" : json_str(j, "result", "?");
+            t += unfinished ? "?" : result_text(j);
             return t;
         };
         if (!unfinished && (slowest_.size() < kSlowest || dur > slowest_.front().dur_ns)) {
@@ -204,9 +204,7 @@ private:
             const nlohmann::json& a = *it;
             return a.is_array() && i < static_cast<int>(a.size()) && a[i].is_number() ? static_cast<std::int32_t>(a[i].get<std::uint64_t>()) : -1;
         };
-        auto shown = [&](int i) -> std::string_view {
-            return decoded && i < static_cast<int>(decoded->size()) && (*decoded)[i].is_string() ? std::string_view((*decoded)[i].get_ref<const std::string&>()) : "";
-        };
+        auto shown = [&](int i) { return decoded_text(j, static_cast<std::size_t>(i)); };
         int fd_arg = -1, path_arg = -1;
         bool reads = false, writes = false;
         for (int i = 0; i < meta.nargs; ++i) {

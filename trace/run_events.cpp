@@ -1,5 +1,9 @@
 #include "trace/run_events.hpp"
 
+#include <cctype>
+
+#include <fmt/format.h>
+
 namespace lstar {
 
 RunReadStats for_each_run_object(std::istream& in, const std::function<void(const nlohmann::json&)>& f) {
@@ -8,7 +12,8 @@ RunReadStats for_each_run_object(std::istream& in, const std::function<void(cons
     while (std::getline(in, line)) {
         if (line.empty()) continue;
         nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (!j.is_object() || json_int(j, "v", -1) != 1 || !j.contains("type")) {
+        std::int64_t v = j.is_object() ? json_int(j, "v", -1) : -1;
+        if ((v != 1 && v != 2) || !j.contains("type")) {
             ++stats.skipped;
             continue;
         }
@@ -59,9 +64,166 @@ TaskEffect task_effect(const SyscallDesc& row) {
 bool made_thread(const nlohmann::json& call) {
     auto decoded = call.find("decoded");
     if (decoded == call.end() || !decoded->is_array()) return false;
-    for (const nlohmann::json& d : *decoded)
-        if (d.is_string() && d.get_ref<const std::string&>().find("CLONE_THREAD") != std::string::npos) return true;
+    for (std::size_t i = 0; i < decoded->size(); ++i)
+        if (decoded_text(call, i).find("CLONE_THREAD") != std::string::npos) return true;
     return false;
+}
+
+namespace {
+
+// A name strace prints bare (O_RDONLY, AT_FDCWD, SIGINT) rather than quoted.
+bool is_constant_name(const std::string& s) {
+    if (s.empty() || !(std::isupper(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+    for (char c : s)
+        if (!(std::isupper(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_')) return false;
+    return true;
+}
+
+void quote(std::string& out, const std::string& s) {
+    out += '"';
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    out += '"';
+}
+
+// A flag set of version 2: names and at most one number, the bits left over.
+bool is_flag_array(const nlohmann::json& v) {
+    if (!v.is_array() || v.empty()) return false;
+    bool named = false;
+    for (const nlohmann::json& e : v) {
+        if (e.is_string() && is_constant_name(e.get_ref<const std::string&>())) named = true;
+        else if (!e.is_number_integer()) return false;
+    }
+    return named;
+}
+
+void strace_text(std::string& out, const nlohmann::json& v) {
+    if (v.is_null()) return void(out += "NULL");
+    if (v.is_boolean()) return void(out += v.get<bool>() ? "true" : "false");
+    if (v.is_number_unsigned()) return void(out += std::to_string(v.get<std::uint64_t>()));
+    if (v.is_number_integer()) return void(out += std::to_string(v.get<std::int64_t>()));
+    if (v.is_number()) return void(out += v.dump());
+    if (v.is_string()) {
+        const std::string& s = v.get_ref<const std::string&>();
+        return is_constant_name(s) ? void(out += s) : quote(out, s);
+    }
+    if (is_flag_array(v)) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i) out += '|';
+            if (v[i].is_string()) out += v[i].get_ref<const std::string&>();
+            else out += fmt::format("{:#x}", v[i].get<std::uint64_t>());
+        }
+        return;
+    }
+    auto list = [&](const nlohmann::json& items, char open, char close) {
+        out += open;
+        bool first = true;
+        for (const nlohmann::json& e : items) {
+            if (!first) out += ", ";
+            first = false;
+            strace_text(out, e);
+        }
+        out += close;
+    };
+    if (v.is_array()) return list(v, '[', ']');
+    auto has = [&](const char* k) { return v.contains(k); };
+    if (v.size() == 1 && has("addr") && v["addr"].is_number()) return void(out += fmt::format("{:#x}", v["addr"].get<std::uint64_t>()));
+    if (v.size() == 1 && has("text") && v["text"].is_string()) return void(out += v["text"].get<std::string>());
+    if (v.size() == 1 && has("unknown")) return void(out += '?');
+    if (v.size() == 1 && has("...")) return void(out += "...");
+    if (v.size() == 1 && has("except")) return out += '~', list(v["except"], '[', ']');
+    if (v.size() == 2 && has("in") && has("out")) {
+        strace_text(out, v["in"]);
+        out += " => ";
+        return strace_text(out, v["out"]);
+    }
+    if (has("fn") && has("args") && v.size() == 2) {
+        out += v["fn"].is_string() ? v["fn"].get<std::string>() : "?";
+        return list(v["args"], '(', ')');
+    }
+    if (has("str") && v["str"].is_string()) {
+        quote(out, v["str"].get<std::string>());
+        if (v.value("truncated", false)) out += "...";
+        return;
+    }
+    if (has("bytes") && v["bytes"].is_string()) {
+        const std::string& hex = v["bytes"].get_ref<const std::string&>();
+        out += '"';
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out += "\\x" + hex.substr(i, 2);
+        out += '"';
+        if (v.value("truncated", false)) out += "...";
+        return;
+    }
+    if ((has("fd") || has("pid")) && (has("path") || has("comm") || (has("fd") && has("pid")))) {
+        strace_text(out, has("fd") ? v["fd"] : v["pid"]);
+        out += '<';
+        if (has("path")) {
+            std::string p;
+            strace_text(p, v["path"]);
+            out += p.size() >= 2 && p.front() == '"' ? p.substr(1, p.size() - 2) : p;
+        } else if (has("comm") && v["comm"].is_string()) {
+            out += v["comm"].get<std::string>();
+        } else {
+            out += "pid:" + v["pid"].dump();
+        }
+        out += '>';
+        return;
+    }
+    out += '{';
+    bool first = true;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+        if (!first) out += ", ";
+        first = false;
+        if (it.key() == "...") {
+            out += "...";
+            continue;
+        }
+        out += it.key();
+        out += '=';
+        strace_text(out, it.value());
+    }
+    out += '}';
+}
+
+}  // namespace
+
+std::string value_text(const nlohmann::json& value) {
+    std::string out;
+    strace_text(out, value);
+    return out;
+}
+
+std::string decoded_text(const nlohmann::json& call, std::size_t i) {
+    auto decoded = call.find("decoded");
+    if (decoded == call.end() || !decoded->is_array() || i >= decoded->size()) return {};
+    const nlohmann::json& v = (*decoded)[i];
+    if (json_int(call, "v", 1) == 1) return v.is_string() ? v.get<std::string>() : "?";
+    std::string out;
+    strace_text(out, v);
+    return out;
+}
+
+std::string result_text(const nlohmann::json& call) {
+    auto result = call.find("result");
+    if (json_int(call, "v", 1) == 1) return std::string(json_str(call, "result", "?"));
+    if (std::string_view err = json_str(call, "errno"); !err.empty())
+        // strace: "?" for the kernel's restart codes (512 and up), which no program sees.
+        return fmt::format("{} {} ({})", json_int(call, "ret") <= -512 ? "?" : "-1", err, json_str(call, "strerror"));
+    if (result == call.end()) return "?";
+    std::string out;
+    strace_text(out, *result);
+    if (auto d = call.find("detail"); d != call.end() && d->is_array()) {
+        out += " (";
+        for (std::size_t i = 0; i < d->size(); ++i) {
+            if (i) out += ", ";
+            strace_text(out, (*d)[i]);
+        }
+        out += ')';
+    }
+    return out;
 }
 
 std::string class_list(const SyscallDesc& row) {

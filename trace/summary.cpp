@@ -239,8 +239,8 @@ void Summary::print_abi(Abi abi, SortBy sort, const std::vector<SummaryColumn>& 
          calls ? static_cast<std::uint64_t>(cum / static_cast<double>(calls) * 1e6) : 0, calls, errors, "total"});
 }
 
-void Summary::print_json(std::string& out) const {
-    out += R"({"v":1,"type":"summary","calls":[)";
+void Summary::print_json(std::string& out, int version) const {
+    fmt::format_to(std::back_inserter(out), R"({{"v":{},"type":"summary","calls":[)", version);
     bool first = true;
     for (int abi = 0; abi < kAbiCount; ++abi) {
         auto table = syscall_table(static_cast<Abi>(abi));

@@ -37,7 +37,7 @@ public:
     // others under "System call usage summary for 32 bit mode:" as strace does.
     void print(SortBy sort, const std::vector<SummaryColumn>& columns, std::string& out) const;
     // Appends {"v":1,"type":"summary","calls":[...]} and a newline.
-    void print_json(std::string& out) const;
+    void print_json(std::string& out, int version) const;
 
     // The in-process backend counts in each process and adds up in the lstar that
     // prints the table: the counts as fixed-size records (kRecordSize bytes each),

@@ -40,7 +40,8 @@ public:
         TrackState& t = track(tid, pid);
         if (ns > t.last_ns) t.last_ns = ns;
         if (type == "syscall") call(j, tid, t, ns);
-        else if (type == "signal") instant(tid, t, ns, json_str(j, "signal", "signal"), "signal", "siginfo", json_str(j, "siginfo"));
+        else if (type == "signal") instant(tid, t, ns, json_str(j, "signal", "signal"), "signal", "siginfo",
+                                               j.contains("siginfo") && j["siginfo"].is_object() ? value_text(j["siginfo"]) : std::string(json_str(j, "siginfo")));
         else if (type == "exit") {
             std::string what = j.contains("status") && j["status"].is_number()
                                    ? fmt::format("exit {}", json_int(j, "status"))
@@ -112,11 +113,10 @@ private:
         if (decoded != j.end() && decoded->is_array()) {
             for (std::size_t i = 0; i < decoded->size(); ++i) {
                 std::string key = row && i < row->effective().nargs ? std::string(row->effective().args[i].name) : fmt::format("arg{}", i);
-                const nlohmann::json& v = (*decoded)[i];
-                arg(first, key, v.is_string() ? v.get_ref<const std::string&>() : std::string_view("?"));
+                arg(first, key, decoded_text(j, i));
             }
         }
-        arg(first, "result", unfinished ? std::string_view("? (unfinished)") : json_str(j, "result", "?"));
+        arg(first, "result", unfinished ? std::string("? (unfinished)") : result_text(j));
         if (std::string_view e = json_str(j, "errno"); !e.empty()) arg(first, "errno", e);
         if (j.value("injected", false)) arg(first, "injected", "true");
         buf_ += "}}";
@@ -131,8 +131,7 @@ private:
             if (effect == TaskEffect::new_image) {
                 t.waiting.push_back(id);
                 auto path_arg = static_cast<std::size_t>(program_arg(row->effective()));
-                if (decoded != j.end() && decoded->is_array() && decoded->size() > path_arg && (*decoded)[path_arg].is_string())
-                    t.comm = comm_of_exec_path((*decoded)[path_arg].get_ref<const std::string&>());
+                if (std::string path = decoded_text(j, path_arg); !path.empty()) t.comm = comm_of_exec_path(path);
             } else {
                 // The new task's id is the result; a thread shares the process.
                 TrackState& child = track(ret, made_thread(j) ? t.pid : ret);

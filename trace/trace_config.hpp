@@ -12,6 +12,7 @@
 #include "table/syscall_set.hpp"
 #include "trace/decode.hpp"
 #include "trace/stack_trace.hpp"
+#include "trace/json_printer.hpp"
 
 namespace lstar {
 
@@ -102,6 +103,7 @@ struct TraceConfig {
     unsigned stack_frame_limit = kDefaultStackFrameLimit;  // --stack-trace-frame-limit
     HexStrings strings_in_hex = HexStrings::none;  // -x, -xx, --strings-in-hex=
     bool json = false;          // --json: one JSON object per event
+    int json_version = kJsonSchemaVersion;     // --json=1: the first schema (arguments as strace's text)
 
     // -c / -C.
     SummaryMode summary = SummaryMode::off;

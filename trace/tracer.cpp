@@ -12,6 +12,7 @@
 #include "trace/decode_ctx.hpp"
 #include "trace/format.hpp"
 #include "trace/json_printer.hpp"
+#include "trace/json_value.hpp"
 
 namespace lstar {
 
@@ -57,10 +58,14 @@ public:
     }
     int shown_args(Task& task) const { return pick(task).shown_args(task); }
     bool at_exit(Task& task, int i) const { return pick(task).shown_at_exit(task, i); }
-    void arg(Task& task, int i, std::string& out) const { pick(task).format_arg(task, i, out); }
-    void result(Task& task, std::string& out) const { pick(task).format_result(task, out); }
-    void siginfo(Task& task, const siginfo_t& info, std::string& out) const {
-        decoders_.front().format_siginfo(task, info, out);
+    void arg(Task& task, int i, std::string& out, TypedSpans* typed = nullptr) const {
+        pick(task).format_arg(task, i, out, typed);
+    }
+    void result(Task& task, std::string& out, TypedSpans* typed = nullptr) const {
+        pick(task).format_result(task, out, typed);
+    }
+    void siginfo(Task& task, const siginfo_t& info, std::string& out, TypedSpans* typed = nullptr) const {
+        decoders_.front().format_siginfo(task, info, out, typed);
     }
 
 private:
@@ -381,8 +386,18 @@ void Tracer::append_stack(PerTask& t) {
 
 // ---- JSON -------------------------------------------------------------------
 
+void Tracer::json_arg(Task& task, int i, std::string& out) {
+    out.clear();
+    if (config_.json_version == 1) return fmt_->arg(task, i, out);
+    text_.clear();
+    typed_.clear();
+    fmt_->arg(task, i, text_, &typed_);
+    json_value(text_, &typed_, out);
+}
+
 void Tracer::json_call(Task& task, PerTask& t, bool returned) {
-    JsonLine j(line_);
+    bool v1 = config_.json_version == 1;
+    JsonLine j(line_, config_.json_version);
     j.begin("syscall", task, task.enter_ns, wall_ns(task.enter_ns))
         .field_str("abi", abi_name(task.abi))
         .field_u("nr", task.nr())
@@ -393,21 +408,35 @@ void Tracer::json_call(Task& task, PerTask& t, bool returned) {
     j.close_array().open_array("decoded");
     for (int i = 0; i < n; ++i) {
         if (i >= t.exit_from) {
-            t.json_args[i].clear();
-            if (returned) fmt_->arg(task, i, t.json_args[i]);
-            else t.json_args[i] += '?';  // never shown: the call did not return
+            if (returned) json_arg(task, i, t.json_args[i]);
+            else t.json_args[i] = v1 ? "?" : R"({"unknown":true})";  // never shown: the call did not return
         }
-        j.item_str(t.json_args[i]);
+        if (v1) j.item_str(t.json_args[i]);
+        else j.item_json(t.json_args[i]);
     }
     j.close_array();
     if (returned) {
-        scratch_.clear();
-        fmt_->result(task, scratch_);
         j.field("ret", task.retval);
         std::string_view err = errno_of(task.retval);
         if (err.empty()) j.field_null("errno");
         else j.field_str("errno", err);
-        j.field_str("result", scratch_).field_u("dur_ns", task.exit_ns - task.enter_ns);
+        if (v1) {
+            scratch_.clear();
+            fmt_->result(task, scratch_);
+            j.field_str("result", scratch_);
+        } else if (!err.empty()) {
+            j.field_null("result").field_str("strerror", errno_message(static_cast<int>(-task.retval)));
+        } else {
+            text_.clear();
+            typed_.clear();
+            scratch_.clear();
+            detail_.clear();
+            fmt_->result(task, text_, &typed_);
+            json_result(text_, &typed_, scratch_, detail_);
+            j.field_json("result", scratch_);
+            if (!detail_.empty()) j.field_json("detail", detail_);
+        }
+        j.field_u("dur_ns", task.exit_ns - task.enter_ns);
         if (task.tampered & kTamperResult) j.field("injected", true);
         if (task.tampered & kTamperDelay) j.field("delayed", true);
     } else {
@@ -437,10 +466,7 @@ Verdict Tracer::on_enter(Task& task) {
         // Arguments known at entry are decoded now: execve's are gone by its exit.
         int n = fmt_->shown_args(task);
         int i = 0;
-        for (; i < n && !fmt_->at_exit(task, i); ++i) {
-            t.json_args[i].clear();
-            fmt_->arg(task, i, t.json_args[i]);
-        }
+        for (; i < n && !fmt_->at_exit(task, i); ++i) json_arg(task, i, t.json_args[i]);
         t.exit_from = i;
         return Verdict::proceed;
     }
@@ -503,7 +529,7 @@ void Tracer::on_new_task(Task& task, Task* parent) {
     // program it starts, unless it started it from a grandchild (-D).
     if ((parent || config_.daemonize) && !(config_.quiet & kQuietAttach)) {
         if (config_.json && config_.prints_calls()) {
-            JsonLine(line_).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field_str("comm", process_comm(task.tid)).end();
+            JsonLine(line_, config_.json_version).begin("attach", task, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field_str("comm", process_comm(task.tid)).end();
             emit(task);
         } else {
             out_.message(fmt::format("lstar: Process {} attached\n", task.tid));
@@ -522,7 +548,7 @@ void Tracer::announce_attached() {
         if (config_.json && config_.prints_calls()) {
             Task t;
             t.tid = t.tgid = pid;
-            JsonLine(line_).begin("attach", t, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field("threads", static_cast<std::int64_t>(n)).field_str("comm", process_comm(pid)).end();
+            JsonLine(line_, config_.json_version).begin("attach", t, clock_ns(CLOCK_MONOTONIC), clock_ns(CLOCK_REALTIME)).field("threads", static_cast<std::int64_t>(n)).field_str("comm", process_comm(pid)).end();
             out_.write(line_);
             line_.clear();
         } else if (n > 1) {
@@ -543,14 +569,22 @@ void Tracer::on_signal(Task& task, const siginfo_t& info) {
     if (config_.json) {
         std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
         scratch_.clear();
-        fmt_->siginfo(task, info, scratch_);
-        JsonLine(line_)
-            .begin("signal", task, now, wall_ns(now))
+        JsonLine j(line_, config_.json_version);
+        j.begin("signal", task, now, wall_ns(now))
             .field("signo", static_cast<std::int64_t>(info.si_signo))
             .field_str("signal", signal_name(info.si_signo))
-            .field("code", static_cast<std::int64_t>(info.si_code))
-            .field_str("siginfo", scratch_)
-            .end();
+            .field("code", static_cast<std::int64_t>(info.si_code));
+        if (config_.json_version == 1) {
+            fmt_->siginfo(task, info, scratch_);
+            j.field_str("siginfo", scratch_);
+        } else {
+            text_.clear();
+            typed_.clear();
+            fmt_->siginfo(task, info, text_, &typed_);
+            json_value(text_, &typed_, scratch_);
+            j.field_json("siginfo", scratch_);
+        }
+        j.end();
         emit(task);
         return;
     }
@@ -591,7 +625,7 @@ void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
     if (config_.prints_calls() && !(config_.quiet & kQuietThreadExecve)) {
         if (config_.json) {
             std::uint64_t ns = clock_ns(CLOCK_MONOTONIC);
-            JsonLine(line_).begin("superseded", task, ns, wall_ns(ns)).field("former_tid", static_cast<std::int64_t>(former_tid)).end();
+            JsonLine(line_, config_.json_version).begin("superseded", task, ns, wall_ns(ns)).field("former_tid", static_cast<std::int64_t>(former_tid)).end();
         } else {
             begin_line(task, now.last_nr);
             fmt::format_to(std::back_inserter(line_), "+++ superseded by execve in pid {} +++\n", former_tid);
@@ -651,7 +685,7 @@ void Tracer::on_task_exit(Task& task, int status) {
     if (config_.prints_calls() && !(config_.quiet & kQuietExit)) {
         if (config_.json) {
             std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
-            JsonLine j(line_);
+            JsonLine j(line_, config_.json_version);
             j.begin("exit", task, now, wall_ns(now));
             if (WIFEXITED(status)) j.field("status", static_cast<std::int64_t>(WEXITSTATUS(status)));
             else j.field_null("status").field_str("signal", signal_name(WTERMSIG(status))).field("core", static_cast<bool>(WCOREDUMP(status)));
@@ -693,7 +727,7 @@ void Tracer::on_detach(Task& task) {
     if (config_.json && config_.prints_calls()) {
         if (in_call && status_shown(kStatusDetached)) json_call(task, *t, false);
         std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
-        JsonLine(line_).begin("detach", task, now, wall_ns(now)).end();
+        JsonLine(line_, config_.json_version).begin("detach", task, now, wall_ns(now)).end();
         emit(task);
     }
     out_for(task).flush();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernel/syscall_path.hpp"
+#include "trace/json_value.hpp"
 #include "trace/output.hpp"
 #include "trace/stack_trace.hpp"
 #include "trace/trace_config.hpp"
@@ -116,6 +117,8 @@ private:
 
     // JSON objects.
     void json_call(Task& task, PerTask& t, bool returned);
+    // Argument i as --json's version writes it: strace's text (1) or a JSON value (2).
+    void json_arg(Task& task, int i, std::string& out);
     std::uint64_t wall_ns(std::uint64_t mono_ns) const { return mono_ns + wall_offset_ns_; }
 
     void task_gone(Task& task);
@@ -126,6 +129,9 @@ private:
     const TraceConfig& config_;
     std::unique_ptr<CallFormatter> fmt_;
     std::unique_ptr<StackUnwinder> unwinder_;  // -k
+    // --json version 2: an argument's text and its typed leaves, turned into JSON (trace/json_value.hpp).
+    std::string text_, detail_;
+    TypedSpans typed_;
     std::vector<std::string> paths_;  // -P, with their real paths
     bool separate_ = false;    // -ff -o FILE: each task's lines in FILE.TID
     bool deferred_ = false;    // -e status= filters: whole lines are printed at exit

@@ -849,7 +849,7 @@ TEST(Inproc, JsonParsesLineByLine) {
             ADD_FAILURE() << "not JSON: " << line << "\n" << e.what();
             continue;
         }
-        EXPECT_EQ(j["v"], 1) << line;
+        EXPECT_EQ(j["v"], 2) << line;
         EXPECT_TRUE(j["pid"].is_number() && j["tid"].is_number()) << line;
         pids.insert(j["pid"].get<long>());
         if (j["type"] == "syscall") {

@@ -326,7 +326,7 @@ TEST(TracedSandbox, DenialsFollowTheirCallsAndAreJsonEvents) {
         nlohmann::json o = nlohmann::json::parse(trace.substr(at, nl - at));
         if (o["type"] != "denial") continue;
         ++denials;
-        EXPECT_EQ(o["v"], 1);
+        EXPECT_EQ(o["v"], 2);
         EXPECT_EQ(o["layer"], "seccomp") << o.dump();
         EXPECT_EQ(o["name"], "getppid");
         EXPECT_EQ(o["rule"], "--deny getppid");

@@ -59,9 +59,10 @@ struct Dir {
     std::string operator/(const std::string& name) const { return path + "/" + name; }
 };
 
-// `lstar trace -f --json -o RUN --timeline TL [extra] pictures FILE`: both from one run.
+// `lstar trace -f --json=1 -o RUN --timeline TL [extra] pictures FILE`: both from one run (version 1:
+// the results in RUN are strace's text, compared with the timeline's).
 void trace_run(const Dir& dir, const std::vector<std::string>& extra) {
-    std::vector<std::string> argv{LSTAR_BIN, "trace", "-f", "--json", "-o", dir / "run.jsonl", "--timeline", dir / "tl.json",
+    std::vector<std::string> argv{LSTAR_BIN, "trace", "-f", "--json=1", "-o", dir / "run.jsonl", "--timeline", dir / "tl.json",
                                   "--report", dir / "report.html"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.insert(argv.end(), {"--", kProg, dir / "file"});

@@ -570,7 +570,7 @@ TEST_F(TraceVsStrace, BadInjectOptionsLikeStrace) {
 }
 
 TEST(TraceJson, OneObjectPerEvent) {
-    Result r = trace_with(LSTAR_BIN, {"--json", "-e", "trace=getpid,openat"}, "calls");
+    Result r = trace_with(LSTAR_BIN, {"--json=1", "-e", "trace=getpid,openat"}, "calls");  // version 1: tests/trace/json_v2_test.cpp has 2
     EXPECT_EQ(r.status, 3);
     int getpids = 0, openats = 0, exits = 0;
     for (const auto& line : lines_of(r.trace)) {

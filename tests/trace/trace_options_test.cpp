@@ -336,7 +336,14 @@ TEST(TraceOptions, PathsJsonEnv) {
     TraceCommand c = parse_ok({"-P", "/etc/passwd", "-P", "/tmp", "--json", "-E", "A=1", "-E", "B", "true"});
     EXPECT_EQ(c.paths, (std::vector<std::string>{"/etc/passwd", "/tmp"}));
     EXPECT_TRUE(c.json);
+    EXPECT_EQ(c.json_version, 2);
     EXPECT_EQ(c.env, (std::vector<std::string>{"A=1", "B"}));
+}
+
+TEST(TraceOptions, JsonVersion) {
+    EXPECT_EQ(parse_ok({"--json=1", "true"}).json_version, 1);
+    EXPECT_EQ(parse_ok({"--json=2", "true"}).json_version, 2);
+    EXPECT_EQ(parse_error({"--json=3", "true"}), "invalid --json argument: '3' (the schema version: 1 or 2)");
 }
 
 TEST(TraceOptions, HelpAndVersionExitZero) {

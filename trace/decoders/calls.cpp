@@ -89,7 +89,7 @@ void print_mmap_flags(DecodeCtx& ctx, std::uint64_t flags) {
         // strace: the whole number, then the names with the page size inside the comment.
         DecodeOptions abbrev = ctx.opt;
         abbrev.xlat = XlatStyle::abbrev;
-        DecodeCtx names{ctx.task, abbrev, ctx.out, ctx.exiting};
+        DecodeCtx names{ctx.task, abbrev, ctx.out, ctx.exiting, ctx.typed, ctx.buf_id};
         ctx.hex(flags);
         ctx.text(" /* ");
         print_mmap_flags(names, flags);
@@ -195,7 +195,7 @@ bool poll_arg(DecodeCtx& ctx, int i) {
     std::uint64_t a = ctx.arg(0), n = ctx.arg(1);
     if (!a) return ctx.addr(a), true;
     std::string text = "[";
-    DecodeCtx sub{ctx.task, ctx.opt, text, ctx.exiting};
+    DecodeCtx sub = ctx.sub(text);
     for (std::uint64_t k = 0; k < n; ++k) {
         pollfd p;
         if (!ctx.read(a + k * sizeof p, p)) return ctx.addr(a), true;
@@ -210,8 +210,8 @@ bool poll_arg(DecodeCtx& ctx, int i) {
         sub.flags(xlat::Set::poll_events, static_cast<std::uint16_t>(p.events));
         sub.text("}");
     }
-    text += ']';
-    ctx.out += text;
+    sub.text("]");
+    ctx.append(sub);
     return true;
 }
 // poll's result lists the ready descriptors: = 1 ([{fd=3, revents=POLLIN}]).
@@ -220,7 +220,7 @@ bool poll_result(DecodeCtx& ctx) {
     std::uint64_t a = ctx.arg(0), n = ctx.arg(1);
     if (ctx.task.retval <= 0 || !a) return ctx.task.retval == 0 ? (ctx.text(" (Timeout)"), true) : true;
     std::string text = " ([";
-    DecodeCtx sub{ctx.task, ctx.opt, text, true};
+    DecodeCtx sub = ctx.sub(text, true);
     bool first = true;
     for (std::uint64_t k = 0; k < n; ++k) {
         pollfd p;
@@ -234,7 +234,8 @@ bool poll_result(DecodeCtx& ctx) {
         sub.flags(xlat::Set::poll_events, static_cast<std::uint16_t>(p.revents));
         sub.text("}");
     }
-    ctx.out += text + "])";
+    sub.text("])");
+    ctx.append(sub);
     return true;
 }
 

@@ -108,7 +108,7 @@ bool epoll_wait_arg(DecodeCtx& ctx, int i) {
     std::uint64_t a = ctx.arg(1);
     if (ctx.addr_instead(a, true)) return true;
     std::string text = "[";
-    DecodeCtx sub{ctx.task, ctx.opt, text, true};
+    DecodeCtx sub = ctx.sub(text, true);
     for (std::int64_t k = 0; k < ctx.task.retval; ++k) {
         if (k) sub.sep();
         if (static_cast<std::uint64_t>(k) >= ctx.opt.string_limit) {
@@ -117,7 +117,8 @@ bool epoll_wait_arg(DecodeCtx& ctx, int i) {
         }
         print_struct(sub, StructId::epoll_event, a + static_cast<std::uint64_t>(k) * 12);
     }
-    ctx.out += text + "]";
+    sub.text("]");
+    ctx.append(sub);
     return true;
 }
 

@@ -154,6 +154,7 @@ void print_sembufs(DecodeCtx& ctx, std::uint64_t a, std::uint64_t count) {
     if (!a) return ctx.addr(a);
     if (!count) return ctx.text("[]");
     std::string items = "[";
+    DecodeCtx sub = ctx.sub(items);
     for (std::uint64_t n = 0; n < count; ++n) {
         struct { std::uint16_t num; std::int16_t op; std::int16_t flg; } sb;
         if (n) items += ", ";
@@ -167,12 +168,11 @@ void print_sembufs(DecodeCtx& ctx, std::uint64_t a, std::uint64_t count) {
             break;
         }
         items += fmt::format("{{sem_num={}, sem_op={}, sem_flg=", sb.num, sb.op);
-        DecodeCtx sub{ctx.task, ctx.opt, items, ctx.exiting};
         sub.flags(xlat::Set::semop_flags, static_cast<std::uint16_t>(sb.flg), "SEM_???");
         items += '}';
     }
     items += ']';
-    ctx.out += items;
+    ctx.append(sub);
 }
 
 // {mtype=1, mtext="..."}: a long, then count bytes (limited by -s).

@@ -128,9 +128,9 @@ namespace lstar {
 void print_iovec(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t count, std::int64_t data_len) {
     if (!addr) return ctx.addr(addr);
     std::string text;
-    DecodeCtx sub{ctx.task, ctx.opt, text, ctx.exiting};
+    DecodeCtx sub = ctx.sub(text);
     if (!structs::print_iovec_array(sub, addr, count, data_len)) return ctx.addr(addr);
-    ctx.out += text;
+    ctx.append(sub);
 }
 
 void print_sockaddr(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t len) {

@@ -10,9 +10,9 @@ void print_struct(DecodeCtx& ctx, StructId id, std::uint64_t addr) {
     structs::Printer print = structs::kPrinters[static_cast<std::size_t>(id)];
     // Printed into a scratch string so that a failed read leaves only the address.
     std::string text;
-    DecodeCtx sub{ctx.task, ctx.opt, text, ctx.exiting};
+    DecodeCtx sub = ctx.sub(text);
     if (!print || !print(sub, addr)) return ctx.addr(addr);
-    ctx.out += text;
+    ctx.append(sub);
 }
 
 }  // namespace lstar
