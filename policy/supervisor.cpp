@@ -472,10 +472,20 @@ struct Supervisor::Impl {
              bool limit) {
         if (owner.quiet_) return;
         std::string why = rule_text(rule) + (limit ? fmt::format(", limit {} reached", rule.limit) : "");
-        if (owner.keep_notices(c.tid, verb == "denied", why, real)) return;
-        std::string line = fmt::format("lstar: policy: {} {}(\"{}\"{}) in pid {} (rule: {})\n", verb, c.row->name, given,
-                                       real == given ? "" : fmt::format(" = {}", real), c.tid, why);
+        tell(c, verb == "denied", why, real,
+             fmt::format("lstar: policy: {} {}(\"{}\"{}) in pid {} (rule: {})\n", verb, c.row->name, given,
+                         real == given ? "" : fmt::format(" = {}", real), c.tid, why));
+    }
+    // A decision as its line on stderr, or kept as a notice for the trace's JSON
+    // stream (Supervisor::start's to_json); nothing with -q.
+    void tell(const Call& c, bool denied, const std::string& why, const std::string& real, std::string_view line) {
+        if (owner.quiet_ || owner.keep_notices(c.tid, denied, why, real)) return;
         [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+    }
+    // A denying action's answer: -errno, the process killed first for kill-process.
+    static int refusal(const Call& c, const Action& action) {
+        if (action.kind == ActionKind::kill_process) ::kill(c.tgid(), SIGKILL);
+        return action.kind == ActionKind::errno_ ? -action.err : -EPERM;
     }
     // The answer a decision gives: 0 (go on), or -errno. Kills the process for kill-process.
     int verdict(const Call& c, const GlobRules::Decision& d, const std::string& given, const std::string& real) {
@@ -486,8 +496,7 @@ struct Supervisor::Impl {
             return 0;
         }
         say(c, "denied", given, real, *d.rule, d.limit_reached);
-        if (d.rule->action.kind == ActionKind::kill_process) ::kill(c.tgid(), SIGKILL);
-        return d.rule->action.kind == ActionKind::errno_ ? -d.rule->action.err : -EPERM;
+        return refusal(c, d.rule->action);
     }
 
     // An "ask" rule: the user's answer at lstar's terminal. One question at a time
@@ -822,12 +831,8 @@ struct Supervisor::Impl {
             return true;
         }
         std::string why = fmt::format("{}, limit {} reached", rule->origin, n.limit);
-        if (!owner.quiet_ && !owner.keep_notices(c.tid, true, why, "")) {
-            std::string line = fmt::format("lstar: policy: denied {}() in pid {} (rule: {})\n", c.row->name, c.tid, why);
-            [[maybe_unused]] ssize_t w = ::write(STDERR_FILENO, line.data(), line.size());
-        }
-        if (rule->action.kind == ActionKind::kill_process) ::kill(c.tgid(), SIGKILL);
-        respond(listener, c, 0, rule->action.kind == ActionKind::errno_ ? -rule->action.err : -EPERM);
+        tell(c, true, why, "", fmt::format("lstar: policy: denied {}() in pid {} (rule: {})\n", c.row->name, c.tid, why));
+        respond(listener, c, 0, refusal(c, rule->action));
         return true;
     }
 
@@ -847,10 +852,7 @@ struct Supervisor::Impl {
         }
         // A mount could show a file under another path, out of the globs' reach.
         static constexpr const char* kMountWhy = "a mount could give a file another path, out of the supervised rules' reach";
-        if (!owner.quiet_ && !owner.keep_notices(c.tid, true, kMountWhy, "")) {
-            std::string line = fmt::format("lstar: policy: denied {}() in pid {} ({})\n", row->name, c.tid, kMountWhy);
-            [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
-        }
+        tell(c, true, kMountWhy, "", fmt::format("lstar: policy: denied {}() in pid {} ({})\n", row->name, c.tid, kMountWhy));
         respond(listener, c, 0, -EPERM);
     }
 };

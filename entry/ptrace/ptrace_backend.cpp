@@ -260,8 +260,15 @@ Status PtraceBackend::launch_daemonized(const std::function<void()>& become_prog
         return error(fmt::format("pipe: {}", std::strerror(err)), err);
     }
     pid_t program_pid = ::getpid();
+    auto close_pipes = [&] {
+        for (int fd : {to_program[0], to_program[1], to_tracer[0], to_tracer[1]}) ::close(fd);
+    };
     pid_t middle = ::fork();
-    if (middle < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
+    if (middle < 0) {
+        int err = errno;
+        close_pipes();
+        return error(fmt::format("fork: {}", std::strerror(err)), err);
+    }
     if (middle > 0) {
         ::close(to_program[1]);
         ::close(to_tracer[0]);
@@ -283,15 +290,13 @@ Status PtraceBackend::launch_daemonized(const std::function<void()>& become_prog
         become_program();
         ::_exit(127);
     }
+    // The child in between: it makes the tracer, tells the program its pid, and leaves.
     ::close(to_program[0]);
     ::close(to_tracer[1]);
-    if (middle == 0) {
-        pid_t grandchild = ::fork();
-        if (grandchild != 0) {
-            if (grandchild > 0 && ::write(to_program[1], &grandchild, sizeof grandchild) == sizeof grandchild)
-                ::_exit(0);
-            ::_exit(1);
-        }
+    pid_t grandchild = ::fork();
+    if (grandchild != 0) {
+        if (grandchild > 0 && ::write(to_program[1], &grandchild, sizeof grandchild) == sizeof grandchild) ::_exit(0);
+        ::_exit(1);
     }
     // The tracer, from here on the session's process.
     if (options_.daemonize >= 3) ::setsid();
