@@ -21,12 +21,12 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "handlers/handlers.hpp"
 #include "kernel/syscall_define.hpp"
+#include "kernel/task.hpp"
 #include "table/entry_meta.hpp"
 
 namespace lstar {
@@ -228,24 +228,16 @@ struct Creds {
     std::uint64_t cap_prm = 0, cap_eff = 0;
 };
 std::optional<Creds> read_creds(pid_t id) {
-    std::string path = fmt::format("/proc/{}/status", id);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return std::nullopt;
-    char buf[4096];
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    ::close(fd);
-    if (n <= 0) return std::nullopt;
-    std::string text(buf, static_cast<std::size_t>(n));
+    std::optional<ProcStatus> status = ProcStatus::read(id);
+    if (!status) return std::nullopt;
     Creds c;
-    int found = 0;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (std::sscanf(line.c_str(), "Uid: %lu %lu %lu %lu", &c.uid[0], &c.uid[1], &c.uid[2], &c.uid[3]) == 4) ++found;
-        else if (std::sscanf(line.c_str(), "Gid: %lu %lu %lu %lu", &c.gid[0], &c.gid[1], &c.gid[2], &c.gid[3]) == 4) ++found;
-        else if (std::sscanf(line.c_str(), "CapPrm: %" SCNx64, &c.cap_prm) == 1) ++found;
-        else if (std::sscanf(line.c_str(), "CapEff: %" SCNx64, &c.cap_eff) == 1) ++found;
-    }
-    return found == 4 ? std::optional<Creds>(c) : std::nullopt;
+    auto scan = [&](std::string_view name, const char* format, auto*... into) {
+        return std::sscanf(std::string(status->field(name)).c_str(), format, into...) == static_cast<int>(sizeof...(into));
+    };
+    bool found = scan("Uid", "%lu %lu %lu %lu", &c.uid[0], &c.uid[1], &c.uid[2], &c.uid[3]) &&
+                 scan("Gid", "%lu %lu %lu %lu", &c.gid[0], &c.gid[1], &c.gid[2], &c.gid[3]) &&
+                 scan("CapPrm", "%" SCNx64, &c.cap_prm) && scan("CapEff", "%" SCNx64, &c.cap_eff);
+    return found ? std::optional<Creds>(c) : std::nullopt;
 }
 
 }  // namespace

@@ -43,6 +43,29 @@ std::vector<std::uint64_t> proc_stat(pid_t id) {
     return fields;
 }
 
+std::optional<ProcStatus> ProcStatus::read(pid_t id) {
+    std::string path = fmt::format("/proc/{}/status", id);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    char buf[4096];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    if (n <= 0) return std::nullopt;
+    ProcStatus s;
+    s.text_.assign("\n").append(buf, static_cast<std::size_t>(n));
+    return s;
+}
+
+std::string_view ProcStatus::field(std::string_view name) const {
+    std::string key = fmt::format("\n{}:", name);
+    std::size_t at = text_.find(key);
+    if (at == std::string::npos) return {};
+    std::size_t from = text_.find_first_not_of(" \t", at + key.size());
+    std::size_t to = text_.find('\n', at + key.size());
+    if (from == std::string::npos || from > to) return {};
+    return std::string_view(text_).substr(from, to == std::string::npos ? std::string::npos : to - from);
+}
+
 std::string SyscallState::syscall_name() const {
     if (sc && !sc->name.empty()) return std::string(sc->name);
     return fmt::format("syscall_{:#x}", nr());

@@ -132,4 +132,16 @@ std::optional<std::string> proc_link(pid_t id, std::string_view link);
 // (the name, the state); empty when it cannot be read.
 std::vector<std::uint64_t> proc_stat(pid_t id);
 
+// The host kernel's /proc/<id>/status, read once: the text after a field's name
+// ("Tgid", "Uid", "CapEff") up to the end of its line, "" for a field it lacks.
+class ProcStatus {
+public:
+    // nullopt when it cannot be read.
+    static std::optional<ProcStatus> read(pid_t id);
+    std::string_view field(std::string_view name) const;
+
+private:
+    std::string text_;
+};
+
 }  // namespace lstar

@@ -172,19 +172,15 @@ struct TaskStatus {
 };
 TaskStatus task_status(pid_t tid) {
     TaskStatus out;
-    Fd fd(::open(fmt::format("/proc/{}/status", tid).c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return out;
-    char buf[4096];
-    ssize_t n = ::read(fd.fd, buf, sizeof buf - 1);
-    if (n <= 0) return out;
-    buf[n] = 0;
-    auto field = [&](const char* name, int base) -> long {
-        const char* at = std::strstr(buf, name);
-        return at ? std::strtol(at + std::strlen(name), nullptr, base) : -1;
+    std::optional<ProcStatus> status = ProcStatus::read(tid);
+    if (!status) return out;
+    auto number = [&](std::string_view name, int base) -> long {
+        std::string text(status->field(name));
+        return text.empty() ? -1 : std::strtol(text.c_str(), nullptr, base);
     };
-    out.tgid = field("\nTgid:", 10);
-    if (const char* cap = std::strstr(buf, "CapEff:")) out.cap_eff = std::strtoull(cap + 7, nullptr, 16);
-    out.umask = field("Umask:", 8);
+    out.tgid = number("Tgid", 10);
+    out.cap_eff = static_cast<std::uint64_t>(std::strtoull(std::string(status->field("CapEff")).c_str(), nullptr, 16));
+    out.umask = number("Umask", 8);
     return out;
 }
 

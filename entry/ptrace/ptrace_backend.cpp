@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -24,6 +25,7 @@
 
 #include "entry/find_program.hpp"
 #include "entry/ptrace/seccomp_prefilter.hpp"
+#include "kernel/task.hpp"
 
 namespace lstar {
 
@@ -46,22 +48,14 @@ long ptrace_call(int request, pid_t tid, unsigned long addr = 0, unsigned long d
     return ::ptrace(static_cast<__ptrace_request>(request), tid, addr, data);
 }
 
-// A field of /proc/<tid>/status ("Tgid:", "PPid:"); `fallback` when unreadable.
-pid_t read_status_id(pid_t tid, const char* field, pid_t fallback) {
-    std::ifstream status(fmt::format("/proc/{}/status", tid));
-    std::string key;
-    while (status >> key) {
-        if (key == field) {
-            pid_t id = 0;
-            status >> id;
-            return id;
-        }
-        status.ignore(4096, '\n');
-    }
-    return fallback;
+// A field of /proc/<tid>/status ("Tgid", "PPid"); `fallback` when unreadable.
+pid_t read_status_id(pid_t tid, std::string_view field, pid_t fallback) {
+    std::optional<ProcStatus> status = ProcStatus::read(tid);
+    std::string text = status ? std::string(status->field(field)) : std::string();
+    return text.empty() ? fallback : static_cast<pid_t>(std::strtol(text.c_str(), nullptr, 10));
 }
 
-pid_t read_tgid(pid_t tid) { return read_status_id(tid, "Tgid:", tid); }
+pid_t read_tgid(pid_t tid) { return read_status_id(tid, "Tgid", tid); }
 
 Abi abi_of(const ptrace_syscall_info& info) {
     if (info.arch == AUDIT_ARCH_I386) return Abi::i386;
@@ -585,7 +579,7 @@ void PtraceBackend::on_signal_stop(Traced& t, int signo) {
 // group for a thread, its parent process otherwise).
 PtraceBackend::Traced& PtraceBackend::adopt_early_child(pid_t tid) {
     pid_t tgid = read_tgid(tid);
-    pid_t creator_group = tgid != tid ? tgid : read_status_id(tid, "PPid:", 0);
+    pid_t creator_group = tgid != tid ? tgid : read_status_id(tid, "PPid", 0);
     Traced* creator = nullptr;
     tasks().for_each([&](Task& other) {
         if (other.tgid == creator_group && (!creator || other.tid == creator_group))

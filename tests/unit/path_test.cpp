@@ -4,6 +4,8 @@
 // exit work replacing the result, table dispatch to bound handlers in every
 // ABI, the default for gaps and numbers out of range, the typed handler
 // adapter's narrowing and sign extension, and user memory's -EFAULT.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +16,7 @@
 
 #include "kernel/syscall_define.hpp"
 #include "kernel/syscall_path.hpp"
+#include "kernel/task.hpp"
 #include "kernel/user_memory.hpp"
 #include "tests/support/fake_backend.hpp"
 
@@ -523,3 +526,15 @@ TEST(PathUserMemory, AHandlerReadsAStringArgumentThroughTheTasksMemory) {
 
 }  // namespace
 }  // namespace lstar
+
+// /proc/<id>/status by field name: the value after the colon, whole names only.
+TEST(ProcFiles, StatusFieldsByName) {
+    std::optional<lstar::ProcStatus> self = lstar::ProcStatus::read(::getpid());
+    ASSERT_TRUE(self);
+    EXPECT_EQ(self->field("Tgid"), std::to_string(::getpid()));
+    EXPECT_EQ(self->field("Pid"), std::to_string(::getpid()));
+    EXPECT_EQ(self->field("Tg"), "") << "a prefix of a name is no name";
+    EXPECT_EQ(self->field("NoSuchField"), "");
+    EXPECT_EQ(self->field("Uid").substr(0, std::to_string(::getuid()).size() + 1), std::to_string(::getuid()) + "\t");
+    EXPECT_FALSE(lstar::ProcStatus::read(-1));
+}
