@@ -237,9 +237,11 @@ void Runtime::exec_in_process() {
     const LoadedProgram& program = *loaded;
     char resolved[PATH_MAX];
     exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
+    sites.forget();  // the old program's sites and their stubs are unmapped
     show_program_to_kernel(program, false);  // the old program's file is no longer mapped
     args_ = job.args;
     traced_ = job.args.traced;
+    configure_sites();
     sigsys_action_ = KernelSigaction{args_.sigsys_ignored ? 1u : 0u, 0, 0, 0};
     apply_image_view(program);
     path_.tasks().clear();

@@ -117,9 +117,13 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     if (int probe = probe_executable(program.c_str()); probe != 0)
         return probe < 0 ? error(fmt::format("cannot run '{}': {}", program, std::strerror(-probe)), -probe)
                          : error(fmt::format("cannot run '{}' in-process: not an x86_64 program", program), ENOEXEC);
+    ImageArgs args;
+    if (const char* mode = std::getenv("LSTAR_INPROC_PATCH"); mode && !parse_patch_mode(mode, &args.patch))
+        return error(fmt::format("LSTAR_INPROC_PATCH={}: not a patch mode; give off, libraries (the default) or all",
+                                 mode),
+                     EINVAL);
     rlimit limit{};
     int base = reserved_fd_base(&limit);
-    ImageArgs args;
     // The session's outputs and lstar's own stderr move out of the program's way
     // (the program's descriptors stay as they were).
     args.message_fd = ::fcntl(STDERR_FILENO, F_DUPFD, base);
