@@ -141,7 +141,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
                                 const long* forced) {
     Task& task = ts.task;
     if (verdict == Verdict::kill) {
-        flush();
+        flush_now();
         sys(SYS_kill, pid_, SIGKILL);
     }
     if (verdict == Verdict::proceed) {
@@ -160,9 +160,12 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
             result = handled.value;
         } else {
             // A call that may wait for long has its entry written first, as strace
-            // shows "read(0, " while the program waits (or is killed there). Not with
-            // -f: processes share the file, and its lines are written whole.
-            if (ts.traced && !args_.follow && task.sc && (task.sc->effective().flags & kMayBlock)) flush();
+            // shows "read(0, " while the program waits (or is killed there), and what
+            // came before it. Not with -f once processes share the file: there its
+            // lines are written whole.
+            if (ts.traced && task.sc && (task.sc->effective().flags & kMayBlock))
+                for (SessionOutput* out : outputs_)
+                    if (!args_.follow || out->single_writer()) out->flush();
             if (args_.cpu_times) task.enter_stime_ns = thread_cpu_ns();
             result = call_as_program(task, uc, fs);
             if (args_.cpu_times) task.exit_stime_ns = thread_cpu_ns();
@@ -336,7 +339,7 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
     ThreadState& ts = stop_of(task);
     if (group || live_threads_ == 1) end_image();
     if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
-    flush();
+    flush_now();
     if (group) return kPassThrough;
     --live_threads_;
     ucontext_t* uc = ts.uc;
@@ -377,7 +380,7 @@ extern "C" SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, s
     if (info->si_code != 1 /* SYS_SECCOMP */ || (data != kTrapData && data != kStrictTrapData))
         return g_runtime->program_sigsys(*info, uc, program_fs);
     if (data == kStrictTrapData) {  // a call strict mode does not allow
-        g_runtime->flush();
+        g_runtime->flush_now();
         sys(SYS_kill, sys(SYS_getpid), SIGKILL);
     }
     if (info->si_arch == AUDIT_ARCH_X86_64 && static_cast<std::uint32_t>(info->si_syscall) == kCloneReportNr)

@@ -357,9 +357,14 @@ private:
         if (sys(SYS_getpid) == pid_) path_.image_end();
     }
 public:
+    // At the end of a call: what the outputs want written now.
     void flush() {
         for (SessionOutput* out : outputs_)
             if (out->pending()) out->flush();
+    }
+    // Before the process may wait, end or become another program: everything.
+    void flush_now() {
+        for (SessionOutput* out : outputs_) out->flush();
     }
 private:
     void purge_outputs() {

@@ -42,7 +42,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     if (!failure) failure = read_strings(argv_arg, &argv);
     if (failure) return run_call(ts, uc, fs, &failure);
 
-    flush();
+    flush_now();
     // A vfork child shares the trace's buffer and the tracer with its parent, which
     // would write this call's entry as soon as it runs again: there, the call is
     // shown only by the new image (or whole, here, if the exec fails).

@@ -87,6 +87,7 @@ private:
 Status InprocBackend::open_outputs() {
     const ImageArgs* image = image_args();
     if (!image) return lstar::open_outputs(options_.outputs);
+    for (SessionOutput* out : options_.outputs) out->share_buffer(false);
     // The channels the supervisor opened, at the descriptors it reserved for them.
     std::span<const int> fds = image->output_fds;
     for (SessionOutput* out : options_.outputs) {
@@ -128,6 +129,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     // (the program's descriptors stay as they were).
     args.message_fd = ::fcntl(STDERR_FILENO, F_DUPFD, base);
     bool reserved = args.message_fd >= 0;
+    for (SessionOutput* out : options_.outputs) out->share_buffer(true);
     for (SessionOutput* out : options_.outputs)
         for (int fd : out->fds()) {
             if (fd < 0) {  // a channel the session does without (no copy of lstar's image)
@@ -238,6 +240,8 @@ int InprocBackend::run() {
         if (pid == child_) {
             status = st;
             main_done = true;
+            // Until it forked, it alone wrote, through a buffer it may have left text in.
+            for (SessionOutput* out : options_.outputs) out->recover();
         }
         // A process that exits reports it itself; one killed by a signal cannot.
         if (WIFSIGNALED(st)) {

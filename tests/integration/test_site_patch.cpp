@@ -66,7 +66,9 @@ TEST(SitePatch, PatchedAndUnpatchedSitesGiveTheSameTrace) {
         std::string on = v.patch == "off" ? "0" : "1";
         EXPECT_EQ(r.out, "getppid site patched: " + on + "\nsyscall(3) site patched: " + on + "\n") << v.name();
         EXPECT_EQ(count_lines(text, "getppid()"), 2 * 300u + 1) << v.name();
-        EXPECT_EQ(count_lines(text, "write(3, \"x\", 1)"), 300u) << v.name();
+        std::size_t writes = 0;  // to /dev/null, whatever descriptor it got
+        for (const std::string& l : lines(text)) writes += std::regex_search(l, std::regex(R"(^write\(\d+, "x", 1\) += 1$)"));
+        EXPECT_EQ(writes, 300u) << v.name();
         if (reference.empty()) reference = comparable(text);
         else EXPECT_EQ(comparable(text), reference) << v.name();
     }
@@ -128,7 +130,7 @@ TEST(SitePatch, SiglongjmpOutOfAPatchedCall) {
         EXPECT_EQ(r.out, "reads left by siglongjmp: 50, handler calls: 50, getppid patched: " + on + "\n") << v.name();
         std::size_t reads = 0;
         for (const std::string& l : lines(text))  // the pipe's reads, not the loader's of libc
-            reads += l.rfind("read(3, ", 0) == 0 && l.find("ELF") == std::string::npos;
+            reads += l.rfind("read(", 0) == 0 && l.find("ELF") == std::string::npos;
         EXPECT_EQ(reads, 50u) << v.name();
     }
 }
