@@ -138,11 +138,14 @@ TEST(Manual, EveryOptionTraceTakesIsInItsHelp) {
     for (const std::string& o : taken) EXPECT_TRUE(help.count(o)) << "lstar trace " << o << " is not in lstar trace --help";
 }
 
-// What bash's `_lstar` offers for a command line typed up to its end.
-std::string bash_complete(const std::string& line) {
+// What bash's `_lstar` offers for a command line typed up to its end, in directory `cwd`.
+std::string bash_complete(const std::string& line, const std::string& cwd = "/") {
     std::string script = "source " + kShare + "/bash-completion/completions/lstar; COMP_LINE='" + line +
                          "'; COMP_POINT=${#COMP_LINE}; _lstar; echo \"${COMPREPLY[@]}\"";
-    return run({"/bin/bash", "--norc", "-c", script}).out;
+    lstar::test::ProcessOptions opt;
+    opt.stdin_null = true;
+    opt.cwd = cwd;
+    return lstar::test::run_process({"/bin/bash", "--norc", "-c", script}, opt).out;
 }
 
 // What zsh's completion system offers when TAB is pressed after `line` in an
@@ -235,6 +238,15 @@ TEST(Completion, BashOffersCommandsOptionsCallsAndClasses) {
     // Every option `lstar trace --help` lists.
     std::set<std::string> got = words(bash_complete("lstar trace -"));
     for (const std::string& o : help_options(help_of("trace"))) EXPECT_TRUE(got.count(o)) << "lstar trace " << o;
+    // Files and directories, from the directory completion runs in.
+    std::string dir = std::string(::testing::TempDir()) + "lstar-bash-files-" + std::to_string(::getpid());
+    run({"/bin/mkdir", "-p", dir + "/subdir"});
+    std::ofstream(dir + "/run.jsonl") << "{}\n";
+    EXPECT_EQ(words(bash_complete("lstar report ru", dir)), std::set<std::string>{"run.jsonl"});
+    EXPECT_EQ(words(bash_complete("lstar trace -o ru", dir)), std::set<std::string>{"run.jsonl"});
+    EXPECT_EQ(words(bash_complete("lstar run --root su", dir)), std::set<std::string>{"subdir"});
+    EXPECT_TRUE(words(bash_complete("lstar trace -f -- busybo")).count("busybox")) << "the program, from $PATH";
+    run({"/bin/rm", "-rf", dir});
 }
 
 TEST(Completion, ZshNativeOffersCommandsOptionsCallsClassesFilesAndPrograms) {
