@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -85,7 +86,8 @@ void read_spelling(HelpOption& o) {
         if (rest[0] == '=' || (rest[0] == ' ' && rest.size() > 1 && rest[1] != '-' && rest[1] != ' ')) {
             rest.remove_prefix(1);
             std::string_view metavar = rest.substr(0, rest.find_first_of(", "));
-            o.metavar = metavar;
+            // "CALL[,CALL...]": the word, without the bracket its list opened.
+            o.metavar = metavar.substr(0, metavar.ends_with('[') ? metavar.size() - 1 : metavar.size());
             classify(o, name, metavar);
             classified = true;
         }
@@ -528,10 +530,25 @@ std::vector<std::string> zsh_positional(std::string_view command) {
     return {"(-)1:program:_command_names -e", "*::program's arguments:_normal"};
 }
 
-std::string zsh_function(const std::string& name, const std::vector<std::string>& specs) {
-    std::string out = name + "() {\n    _arguments -s -S :";
-    for (const std::string& s : specs) out += " \\\n        " + zsh_quote(s);
-    return out + "\n}\n\n";
+std::string zsh_arguments(const std::vector<std::string>& specs, std::string_view indent) {
+    std::string out = std::string(indent) + "_arguments -s -S :";
+    for (const std::string& s : specs) out += " \\\n" + std::string(indent) + "    " + zsh_quote(s);
+    return out + "\n";
+}
+
+// A command's function; `subcommands` (lstar policy learn) have options and a
+// program of their own, from their section of the command's --help.
+std::string zsh_function(const std::string& name, const std::vector<std::string>& specs,
+                         const std::map<std::string, std::vector<std::string>>& subcommands) {
+    std::string out = name + "() {\n";
+    if (subcommands.empty()) return out + zsh_arguments(specs, "    ") + "}\n\n";
+    std::string keyword = "if";
+    for (const auto& [sub, sub_specs] : subcommands) {
+        out += "    " + keyword + " (( CURRENT > 2 )) && [[ $words[2] == " + sub + " ]]; then\n"
+               "        shift words; (( CURRENT-- ))\n" + zsh_arguments(sub_specs, "        ");
+        keyword = "elif";
+    }
+    return out + "    else\n" + zsh_arguments(specs, "        ") + "    fi\n}\n\n";
 }
 
 // Words of a zsh array, one quoted word each, wrapped.
@@ -576,16 +593,28 @@ std::string zsh_completion(const std::vector<ManualCommand>& commands) {
     for (const ManualCommand& c : commands) {
         std::vector<std::string> specs;
         std::set<std::string> done;
-        for (const HelpSection& s : c.help.sections)
+        // A section titled "lstar policy learn" holds the options of that subcommand.
+        std::map<std::string, std::vector<std::string>> subcommands;
+        std::map<std::string, std::set<std::string>> sub_done;
+        std::string sub_prefix = "lstar " + c.name + " ";
+        for (const HelpSection& s : c.help.sections) {
+            bool sub = !c.name.empty() && s.title.starts_with(sub_prefix) && s.title.find(' ', sub_prefix.size()) == std::string::npos;
+            std::string sub_name = sub ? s.title.substr(sub_prefix.size()) : "";
             for (const HelpOption& o : s.options)
-                for (std::string& spec : zsh_specs(o, done)) specs.push_back(std::move(spec));
+                for (std::string& spec : zsh_specs(o, sub ? sub_done[sub_name] : done))
+                    (sub ? subcommands[sub_name] : specs).push_back(std::move(spec));
+        }
         if (c.name.empty()) {
             top_specs = std::move(specs);
             continue;
         }
         std::vector<std::string> rest = zsh_positional(c.name);
         specs.insert(specs.end(), rest.begin(), rest.end());
-        out += zsh_function("_lstar_command_" + c.name, specs);
+        for (auto& [sub, sub_specs] : subcommands) {
+            std::vector<std::string> program = zsh_positional("");
+            sub_specs.insert(sub_specs.end(), program.begin(), program.end());
+        }
+        out += zsh_function("_lstar_command_" + c.name, specs, subcommands);
         described.push_back(c.name + ":" + c.summary);  // command names have no colon
     }
     out += "_lstar() {\n"

@@ -274,6 +274,11 @@ TEST(Completion, ZshNativeOffersCommandsOptionsCallsClassesFilesAndPrograms) {
     EXPECT_FALSE(dirs.count("run.jsonl")) << "--root DIR offers directories only";
     EXPECT_TRUE(words(zsh_complete("lstar trace -f -- busybo")).count("busybox")) << "the program, from $PATH";
     EXPECT_TRUE(words(zsh_complete("lstar trace -f busybo")).count("busybox")) << "the program, without --";
+    // lstar policy learn: its own options, then a program.
+    EXPECT_TRUE(words(zsh_complete("lstar policy learn --me")).count("--merge"));
+    EXPECT_FALSE(words(zsh_complete("lstar policy learn --")).count("--deny")) << "learn's options only";
+    EXPECT_TRUE(words(zsh_complete("lstar policy learn -f -- busybo")).count("busybox"));
+    EXPECT_TRUE(words(zsh_complete("lstar policy check --de")).count("--deny"));
     std::set<std::string> pids = words(zsh_complete("lstar top -p "));
     EXPECT_FALSE(pids.empty()) << "running processes (zsh's _pids)";
     for (const std::string& p : pids) EXPECT_TRUE(std::regex_match(p, std::regex("[0-9]+"))) << p;
