@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -139,7 +140,7 @@ TEST(Manual, EveryOptionTraceTakesIsInItsHelp) {
 }
 
 // What bash's `_lstar` offers for a command line typed up to its end, in directory `cwd`.
-std::string bash_complete(const std::string& line, const std::string& cwd = "/") {
+std::string bash_complete(const std::string& line, const std::string& cwd) {
     std::string script = "source " + kShare + "/bash-completion/completions/lstar; COMP_LINE='" + line +
                          "'; COMP_POINT=${#COMP_LINE}; _lstar; echo \"${COMPREPLY[@]}\"";
     lstar::test::ProcessOptions opt;
@@ -154,7 +155,7 @@ std::string bash_complete(const std::string& line, const std::string& cwd = "/")
 // what the completion functions give compadd (a wrapper records them, then
 // passes them on), printed once completion is over: the words themselves,
 // without the part of the word before them (`trace=` in `trace=ope`).
-std::string zsh_complete(const std::string& line, const std::string& cwd = "/") {
+std::string zsh_complete(const std::string& line, const std::string& cwd) {
     std::string dir = std::string(::testing::TempDir()) + "lstar-zsh-" + std::to_string(::getpid());
     run({"/bin/mkdir", "-p", dir});
     std::string setup = dir + "/setup.zsh";
@@ -230,24 +231,31 @@ const std::vector<Expect> kExpected = {
     {"lstar policy ", "learn", "learn"},
 };
 
-TEST(Completion, BashOffersCommandsOptionsCallsAndClasses) {
+using Completer = std::function<std::string(const std::string& line, const std::string& cwd)>;
+
+// What both shells offer: kExpected, every option of lstar trace --help, files,
+// directories only for --root, programs from $PATH.
+void check_completions(const std::string& shell, const Completer& complete) {
     for (const Expect& e : kExpected) {
-        std::string got = bash_complete(e.line);
-        EXPECT_TRUE(words(got).count(e.bash)) << "'" << e.line << "' should offer '" << e.bash << "', got: " << got;
+        std::string got = complete(e.line, "/");
+        const std::string& want = shell == "bash" ? e.bash : e.zsh;
+        EXPECT_TRUE(words(got).count(want)) << shell << ": '" << e.line << "' should offer '" << want << "', got: " << got;
     }
-    // Every option `lstar trace --help` lists.
-    std::set<std::string> got = words(bash_complete("lstar trace -"));
-    for (const std::string& o : help_options(help_of("trace"))) EXPECT_TRUE(got.count(o)) << "lstar trace " << o;
+    std::set<std::string> got = words(complete("lstar trace -", "/"));
+    for (const std::string& o : help_options(help_of("trace"))) EXPECT_TRUE(got.count(o)) << shell << ": lstar trace " << o;
     // Files and directories, from the directory completion runs in.
-    std::string dir = std::string(::testing::TempDir()) + "lstar-bash-files-" + std::to_string(::getpid());
+    std::string dir = std::string(::testing::TempDir()) + "lstar-" + shell + "-files-" + std::to_string(::getpid());
     run({"/bin/mkdir", "-p", dir + "/subdir"});
     std::ofstream(dir + "/run.jsonl") << "{}\n";
-    EXPECT_EQ(words(bash_complete("lstar report ru", dir)), std::set<std::string>{"run.jsonl"});
-    EXPECT_EQ(words(bash_complete("lstar trace -o ru", dir)), std::set<std::string>{"run.jsonl"});
-    EXPECT_EQ(words(bash_complete("lstar run --root su", dir)), std::set<std::string>{"subdir"});
-    EXPECT_TRUE(words(bash_complete("lstar trace -f -- busybo")).count("busybox")) << "the program, from $PATH";
+    EXPECT_EQ(words(complete("lstar report ru", dir)), std::set<std::string>{"run.jsonl"}) << shell;
+    EXPECT_EQ(words(complete("lstar trace -o ru", dir)), std::set<std::string>{"run.jsonl"}) << shell;
+    EXPECT_EQ(words(complete("lstar trace --output=ru", dir)), std::set<std::string>{"run.jsonl"}) << shell;
+    EXPECT_EQ(words(complete("lstar run --root ", dir)), std::set<std::string>{"subdir"}) << shell << ": directories only";
+    EXPECT_TRUE(words(complete("lstar trace -f -- busybo", "/")).count("busybox")) << shell << ": the program, from $PATH";
     run({"/bin/rm", "-rf", dir});
 }
+
+TEST(Completion, BashOffersCommandsOptionsCallsAndClasses) { check_completions("bash", bash_complete); }
 
 TEST(Completion, ZshNativeOffersCommandsOptionsCallsClassesFilesAndPrograms) {
     if (!exists("/usr/bin/zsh")) GTEST_SKIP() << "/usr/bin/zsh is not installed (Debian's zsh; scripts/setup-debian installs it)";
@@ -256,33 +264,16 @@ TEST(Completion, ZshNativeOffersCommandsOptionsCallsClassesFilesAndPrograms) {
     std::string first = slurp(kShare + "/zsh/site-functions/_lstar");
     EXPECT_TRUE(first.starts_with("#compdef lstar\n"));
     EXPECT_EQ(first.find("bashcompinit"), std::string::npos) << "a native zsh completion";
-    for (const Expect& e : kExpected) {
-        std::string got = zsh_complete(e.line);
-        EXPECT_TRUE(words(got).count(e.zsh)) << "'" << e.line << "' should offer '" << e.zsh << "', got: " << got;
-    }
-    std::set<std::string> got = words(zsh_complete("lstar trace -"));
-    for (const std::string& o : help_options(help_of("trace"))) EXPECT_TRUE(got.count(o)) << "lstar trace " << o;
-    // Files, directories and programs, from the directory completion runs in.
-    std::string dir = std::string(::testing::TempDir()) + "lstar-zsh-files-" + std::to_string(::getpid());
-    run({"/bin/mkdir", "-p", dir + "/subdir"});
-    std::ofstream(dir + "/run.jsonl") << "{}\n";
-    EXPECT_EQ(words(zsh_complete("lstar report ru", dir)), std::set<std::string>{"run.jsonl"});
-    EXPECT_EQ(words(zsh_complete("lstar trace -o ru", dir)), std::set<std::string>{"run.jsonl"});
-    EXPECT_EQ(words(zsh_complete("lstar trace --output=ru", dir)), std::set<std::string>{"run.jsonl"});
-    std::set<std::string> dirs = words(zsh_complete("lstar run --root ", dir));
-    EXPECT_TRUE(dirs.count("subdir")) << "--root DIR";
-    EXPECT_FALSE(dirs.count("run.jsonl")) << "--root DIR offers directories only";
-    EXPECT_TRUE(words(zsh_complete("lstar trace -f -- busybo")).count("busybox")) << "the program, from $PATH";
-    EXPECT_TRUE(words(zsh_complete("lstar trace -f busybo")).count("busybox")) << "the program, without --";
+    check_completions("zsh", zsh_complete);
+    EXPECT_TRUE(words(zsh_complete("lstar trace -f busybo", "/")).count("busybox")) << "the program, without --";
     // lstar policy learn: its own options, then a program.
-    EXPECT_TRUE(words(zsh_complete("lstar policy learn --me")).count("--merge"));
-    EXPECT_FALSE(words(zsh_complete("lstar policy learn --")).count("--deny")) << "learn's options only";
-    EXPECT_TRUE(words(zsh_complete("lstar policy learn -f -- busybo")).count("busybox"));
-    EXPECT_TRUE(words(zsh_complete("lstar policy check --de")).count("--deny"));
-    std::set<std::string> pids = words(zsh_complete("lstar top -p "));
+    EXPECT_TRUE(words(zsh_complete("lstar policy learn --me", "/")).count("--merge"));
+    EXPECT_FALSE(words(zsh_complete("lstar policy learn --", "/")).count("--deny")) << "learn's options only";
+    EXPECT_TRUE(words(zsh_complete("lstar policy learn -f -- busybo", "/")).count("busybox"));
+    EXPECT_TRUE(words(zsh_complete("lstar policy check --de", "/")).count("--deny"));
+    std::set<std::string> pids = words(zsh_complete("lstar top -p ", "/"));
     EXPECT_FALSE(pids.empty()) << "running processes (zsh's _pids)";
     for (const std::string& p : pids) EXPECT_TRUE(std::regex_match(p, std::regex("[0-9]+"))) << p;
-    run({"/bin/rm", "-rf", dir});
 }
 
 TEST(Install, PutsTheFilesInThePrefixAndSysHppBuildsThroughPkgConfig) {
