@@ -48,6 +48,7 @@
 #include "entry/inproc/inproc.hpp"
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/runtime_calls.hpp"
+#include "entry/inproc/session_tasks.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
 
@@ -72,8 +73,10 @@ struct SignalRoute {
     std::uint64_t fs;       // the thread pointer to run it with (without one: to return with)
 };
 SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
-void lstar_inproc_after_sigsys();  // the program's SIGSYS handler has returned
+void lstar_inproc_after_sigsys(ucontext_t* uc);  // the program's SIGSYS handler has returned
 SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+void lstar_inproc_after_signal(ucontext_t* uc);  // one of the program's other handlers has returned
+extern unsigned char lstar_inproc_shows_sigreturn;  // the path takes rt_sigreturn (runtime_signals.cpp)
 
 // Shared with gadgets.S (defined in runtime.cpp).
 extern unsigned char lstar_inproc_have_fsgsbase;
@@ -246,6 +249,8 @@ public:
         mem_.pid = pid_;
         traced_ = args.traced;
         sigsys_action_.handler = args.sigsys_ignored ? 1 : 0;
+        if (const SyscallDesc* row = find_syscall(Abi::x86_64, nr64::rt_sigreturn))
+            lstar_inproc_shows_sigreturn = traced_ && path.needs_stop(*row);
     }
 
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
@@ -253,10 +258,12 @@ public:
     SignalRoute on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs);
     SignalRoute program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs);
     void after_program_sigsys();
+    void report_sigreturn(ucontext_t* uc);
     void add_main_thread(pid_t tid) {
         ThreadState& ts = thread(tid);
         ts.traced = traced_;
         ts.sigsys_blocked = args_.sigsys_blocked;
+        if (args_.follow) session_tasks().one_left(tid);  // an exec through the kernel ended the other threads
     }
     // The virtual view on a loaded program's stack, before it starts (only where its
     // calls go through the path).
@@ -292,6 +299,7 @@ private:
     Verdict enter(ThreadState& ts);
     std::uint64_t complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
                            const long* forced = nullptr);
+    void suspend_current(ThreadState& ts);
     void leave(ThreadState& ts);
     // `mask`: the mask to make it with, for a call that sets its own (rt_sigsuspend).
     long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs,

@@ -2,6 +2,10 @@
 // program's handlers).
 #include "entry/inproc/runtime.hpp"
 
+extern "C" {
+unsigned char lstar_inproc_shows_sigreturn = 0;
+}
+
 namespace lstar::inproc {
 
 // rt_sigaction. SIGSYS is the runtime's: the program's disposition for it is
@@ -222,6 +226,48 @@ SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, s
     return {act.handler, handler_fs(ts, interrupted_fs)};
 }
 
+// One of the program's handlers has returned, to the restorer the kernel's frame
+// names: strace's `rt_sigreturn({mask=[...]}) = N` comes next. The signal return
+// itself runs where the program makes it (it never traps: it must restore the
+// frame the kernel built, at the program's stack pointer), so its line is made
+// here, from that frame as the handler leaves it: the mask it restores (with
+// SIGSYS as the program blocks it) and the rax it restores, the line's value. A
+// handler left by siglongjmp makes no signal return, and no line, as natively.
+// Called with the lock held; returns without it.
+void Runtime::report_sigreturn(ucontext_t* uc) {
+    ThreadState& ts = thread(static_cast<pid_t>(sys(SYS_gettid)));
+    if (!ts.traced) return unlock();
+    suspend_current(ts);
+    Task& task = ts.task;
+    task.mem = &mem_;
+    task.abi = Abi::x86_64;
+    PtRegs& r = task.regs;
+    r = PtRegs{};
+    r.orig_ax = nr64::rt_sigreturn;
+    r.ax = static_cast<std::uint64_t>(-ENOSYS);
+    r.cs = kUserCs64;
+    // The restorer's address is the frame's first word, just below the ucontext;
+    // the call's ip is past its syscall instruction (0f 05), as a tracer sees it.
+    std::uint64_t restorer = 0;
+    unsigned char code[16] = {};
+    if (copy_from_user(mem_, restorer, UserPtr<std::uint64_t>(reinterpret_cast<std::uint64_t>(uc) - 8)) == 0 &&
+        mem_.read(restorer, code, sizeof code) == sizeof code)
+        for (std::size_t i = 0; i + 1 < sizeof code; ++i)
+            if (code[i] == 0x0f && code[i + 1] == 0x05) {
+                r.ip = restorer + i + 2;
+                break;
+            }
+    // The decoder reads the mask at the stack pointer the call is made with (the
+    // ucontext, 296 bytes in); the thread's scratch holds it as the program sees it.
+    std::uint64_t mask = mask_of(uc) | (ts.sigsys_blocked ? kSigsysBit : 0);
+    std::memcpy(ts.scratch + 296, &mask, sizeof mask);
+    r.sp = reinterpret_cast<std::uint64_t>(ts.scratch);
+    task.enter_ns = monotonic_ns();
+    task.enter_stime_ns = task.exit_stime_ns = 0;
+    long restored = static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]);
+    run_call(ts, uc, 0, &restored);
+}
+
 void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc) {
     // Delivered as the thread's call returned (its result is in place): that call's
     // line comes first, as strace shows a call's exit before the signal.
@@ -279,6 +325,7 @@ HandlerResult Runtime::wait_call(Task& task, bool waitid) {
         Task& gone = path_.tasks().add(child, child);
         path_.task_exit(gone, status);
         path_.tasks().remove(child);
+        session_tasks().end_all(child);
     }
     std::size_t size = waitid ? sizeof ours.info : sizeof ours.status;
     if (theirs && copy_bytes_to_user(mem_, theirs, &ours, size) != 0) return emulated(-EFAULT);
