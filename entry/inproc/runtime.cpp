@@ -469,6 +469,7 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     runtime->add_main_thread(pid);
     exec_marks().mark(pid);  // the first image too is an exec, where the supervisor made none
     g_runtime = runtime;
+    runtime->watch_default_signals();
 
     KernelSigaction action{reinterpret_cast<std::uint64_t>(&lstar_inproc_sigsys_entry),
                            SA_SIGINFO | kSaRestorer,

@@ -316,6 +316,10 @@ private:
     long sigpending_call(Task& task);
     long sigsuspend_call(Task& task);
     void report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc);
+    bool watches_default(int signo) const;
+public:
+    void watch_default_signals();
+private:
     void resend_pending_sigsys(ThreadState& ts);
     long close_range(const Task& task);
     HandlerResult readlink_exe(Task& task, int path_arg);
@@ -378,7 +382,8 @@ private:
     Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits
     bool forking_sigsys_blocked_ = false;  // and its SIGSYS blocked state
     std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
-    KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
+    std::uint64_t watched_defaults_ = 0;  // defaults lstar's handler stands in for (watch_default_signals)
+    KernelSigaction program_actions_[65] = {};  // those handlers and defaults, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
     std::unordered_map<std::uint64_t, pid_t> tid_by_fs_;  // each thread's thread pointer (tid_of)

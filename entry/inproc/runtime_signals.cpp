@@ -8,11 +8,19 @@ unsigned char lstar_inproc_shows_sigreturn = 0;
 
 namespace lstar::inproc {
 
+// lstar's handler in place of a default it watches (watch_default_signals): none
+// of the program's flags, which mean nothing for a default.
+static KernelSigaction default_watcher() {
+    return {reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry), SA_SIGINFO | kSaRestorer,
+            reinterpret_cast<std::uint64_t>(&lstar_inproc_restorer), 0};
+}
+
 // rt_sigaction. SIGSYS is the runtime's: the program's disposition for it is
 // only what the program believes it is. A handler the program sets for another
 // signal is run by lstar's, which reports the signal first (strace's
-// "--- SIGxxx {...} ---"); the program sees its own. No handler's mask may block
-// SIGSYS: the handler's first call would kill the program.
+// "--- SIGxxx {...} ---"); the program sees its own. So is a default that ends the
+// process (watches_default), which the program sees as the default it set. No
+// handler's mask may block SIGSYS: the handler's first call would kill the program.
 long Runtime::sigaction_call(Task& task) {
     ThreadState& ts = stop_of(task);
     ucontext_t* uc = ts.uc;
@@ -30,12 +38,13 @@ long Runtime::sigaction_call(Task& task) {
     if (signo < 1 || signo > 64 || signo == SIGKILL || signo == SIGSTOP) return call_as_program(task, uc, *fs);
     std::uint64_t bit = 1ull << (signo - 1);
     KernelSigaction old{};
-    if (handled_signals_ & bit) old = program_actions_[signo];
+    if ((handled_signals_ | watched_defaults_) & bit) old = program_actions_[signo];
     else if (long rc = sys(SYS_rt_sigaction, signo, 0, ptr(&old), 8); rc < 0) return rc;
     if (arg(1)) {
         KernelSigaction act;
         if (copy_from_user(mem_, act, UserPtr<KernelSigaction>(arg(1))) != 0) return -EFAULT;
-        KernelSigaction kernel = act;
+        bool watch = act.handler == 0 && watches_default(signo);
+        KernelSigaction kernel = watch ? default_watcher() : act;
         kernel.mask &= ~kSigsysBit;
         if (act.handler > 1) {
             kernel.handler = reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry);
@@ -51,6 +60,7 @@ long Runtime::sigaction_call(Task& task) {
         if (long rc = call_as_program(call, uc, *fs); rc < 0) return rc;
         program_actions_[signo] = act;
         handled_signals_ = act.handler > 1 ? handled_signals_ | bit : handled_signals_ & ~bit;
+        watched_defaults_ = watch ? watched_defaults_ | bit : watched_defaults_ & ~bit;
     }
     if (arg(2) && copy_to_user(mem_, UserPtr<KernelSigaction>(arg(2)), old) != 0) return -EFAULT;
     return 0;
@@ -132,6 +142,12 @@ long Runtime::compat_sigaction_call(Task& task) {
         if (task.arg(1)) sigsys_action_ = {act.handler, act.flags, act.restorer, act.mask};
         return 0;
     }
+    // A default lstar watches is the default again for the kernel to show or replace.
+    if (std::uint64_t bit = signo >= 1 && signo <= 64 ? 1ull << (signo - 1) : 0; watched_defaults_ & bit) {
+        KernelSigaction dfl{};
+        sys(SYS_rt_sigaction, signo, ptr(&dfl), 0, 8);
+        watched_defaults_ &= ~bit;
+    }
     if (!task.arg(1) || !(act.mask & kSigsysBit)) return call_as_program(task, ts.uc, *ts.fs);
     // The action without SIGSYS in its mask, where a 32-bit pointer reaches it: lstar's
     // own data, below 4 GiB with its text.
@@ -144,12 +160,12 @@ long Runtime::compat_sigaction_call(Task& task) {
     return call_as_program(call, ts.uc, *ts.fs);
 }
 
-// SIGSYS sent to this thread again, with its siginfo as it was sent (which the
+// A signal sent to this thread again, with its siginfo as it was sent (which the
 // kernel allows a thread other than the leader only for negative codes: else a
 // plain tgkill).
-static void resend_sigsys(pid_t tid, const siginfo_t& info) {
+static void resend(pid_t tid, int sig, const siginfo_t& info) {
     long pid = sys(SYS_getpid);
-    if (sys(SYS_rt_tgsigqueueinfo, pid, tid, SIGSYS, ptr(&info)) != 0) sys(SYS_tgkill, pid, tid, SIGSYS);
+    if (sys(SYS_rt_tgsigqueueinfo, pid, tid, sig, ptr(&info)) != 0) sys(SYS_tgkill, pid, tid, sig);
 }
 
 // A held SIGSYS comes once the program unblocks it.
@@ -157,7 +173,7 @@ void Runtime::resend_pending_sigsys(ThreadState& ts) {
     if (ts.sigsys_blocked || !ts.sigsys_pending) return;
     siginfo_t info = *ts.sigsys_pending;
     ts.sigsys_pending.reset();
-    resend_sigsys(ts.task.tid, info);
+    resend(ts.task.tid, SIGSYS, info);
 }
 
 // A SIGSYS of the program's own: a signal sent to it, or a trap of a filter the
@@ -187,7 +203,7 @@ SignalRoute Runtime::program_sigsys(const siginfo_t& info, ucontext_t* uc, std::
     if (act.handler == 0) {
         KernelSigaction dfl{};
         sys(SYS_rt_sigaction, SIGSYS, ptr(&dfl), 0, 8);
-        resend_sigsys(ts.task.tid, info);
+        resend(ts.task.tid, SIGSYS, info);
         return done(0);  // it comes, and kills, as this handler returns
     }
     if (act.flags & SA_RESETHAND) sigsys_action_ = KernelSigaction{};
@@ -210,6 +226,39 @@ void Runtime::after_program_sigsys() {
     resend_pending_sigsys(ts);
 }
 
+// Signals whose default action ends the process (signal(7): Term and Core) are
+// reported as strace reports them (`--- SIGTERM {...} ---`) when the program
+// leaves them at the default: lstar's handler stands in for the default, reports
+// the signal, then lets the default end the process (on_signal). Only those: a
+// handler in place of a default that ignores or stops would make calls fail with
+// EINTR where natively nothing happens. Not for a process with pid 1 (the init of
+// a pid namespace), whose defaults the kernel ignores, nor untraced processes.
+bool Runtime::watches_default(int signo) const {
+    constexpr int kStandard[] = {SIGHUP, SIGINT,  SIGQUIT, SIGILL,  SIGTRAP,   SIGABRT, SIGBUS,  SIGFPE,
+                                 SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU,
+                                 SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR};
+    bool ends = signo >= 32 && signo <= 64;  // the real-time signals
+    for (int s : kStandard) ends |= s == signo;
+    return ends && traced_ && pid_ != 1;
+}
+
+// At the start of an image (after exec, where the kernel reset handlers to the
+// default and kept what was ignored): lstar's handler on each default it watches.
+void Runtime::watch_default_signals() {
+    for (int signo = 1; signo <= 64; ++signo) {
+        std::uint64_t bit = 1ull << (signo - 1);
+        if (!watches_default(signo) || ((handled_signals_ | watched_defaults_) & bit)) continue;
+        KernelSigaction watcher = default_watcher(), before{};
+        if (sys(SYS_rt_sigaction, signo, ptr(&watcher), ptr(&before), 8) != 0) continue;
+        if (before.handler != 0) {  // ignored: it stays so
+            sys(SYS_rt_sigaction, signo, ptr(&before), 0, 8);
+            continue;
+        }
+        program_actions_[signo] = before;
+        watched_defaults_ |= bit;
+    }
+}
+
 // A signal for one of the program's handlers: reported like the ptrace backend
 // reports its signal-delivery stops; the handler to run is returned.
 SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs) {
@@ -217,6 +266,18 @@ SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, s
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
     report_signal(ts, info, uc);
+    if (watched_defaults_ & (1ull << (sig - 1))) {
+        // The program's action is the default, which ends the process: the
+        // default for the kernel, and the signal again, with its siginfo. Blocked
+        // in this handler, it comes as the handler returns, to the program's own
+        // context (its registers are the core's), and ends the process as it would
+        // have ended it.
+        KernelSigaction dfl{};
+        sys(SYS_rt_sigaction, sig, ptr(&dfl), 0, 8);
+        watched_defaults_ &= ~(1ull << (sig - 1));
+        resend(tid, sig, info);
+        return {0, interrupted_fs};
+    }
     KernelSigaction act = program_actions_[sig];
     if (act.flags & SA_RESETHAND) {  // the kernel has reset lstar's handler already
         program_actions_[sig] = KernelSigaction{};

@@ -8,6 +8,10 @@
  *   restart  the same with SA_RESTART, the handler writes a byte: the read restarts
  *            and gets it ("restart read 1 x")
  *   term     getppid, then kill(getpid(), SIGTERM) at its default action: killed
+ *   dfl      reads SIGTERM's action, sets SIGUSR2's default with sa_mask INT and
+ *            reads it back ("dfl TERM 0 0 0", "dfl USR2 0 1"), then SIGUSR2
+ *            ignored and back at its default; kill(getpid(), SIGUSR2): killed
+ *   hup      kill(getpid(), SIGHUP): killed, unless it came ignored ("hup survived")
  * The marker call is getppid. */
 #include "common.h"
 #include <signal.h>
@@ -70,6 +74,25 @@ int main(int argc, char** argv) {
         syscall(SYS_getppid);
         if (n < 0) say("%s read -1 %s\n", mode, strerrorname_np(errno));
         else say("%s read %ld %c\n", mode, n, c);
+    } else if (strcmp(mode, "dfl") == 0) {
+        struct sigaction old, sa;
+        sigaction(SIGTERM, NULL, &old);
+        say("dfl TERM %d %d %d\n", old.sa_handler == SIG_DFL ? 0 : 1, (int)(old.sa_flags & ~0x04000000) /* SA_RESTORER */,
+            sigismember(&old.sa_mask, SIGINT));
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_DFL;
+        sigaddset(&sa.sa_mask, SIGINT);
+        sigaction(SIGUSR2, &sa, NULL);
+        sigaction(SIGUSR2, NULL, &old);
+        say("dfl USR2 %d %d\n", old.sa_handler == SIG_DFL ? 0 : 1, sigismember(&old.sa_mask, SIGINT));
+        signal(SIGUSR2, SIG_IGN);
+        signal(SIGUSR2, SIG_DFL);
+        kill(getpid(), SIGUSR2);
+        say("dfl survived\n");
+        return 1;
+    } else if (strcmp(mode, "hup") == 0) {
+        kill(getpid(), SIGHUP);
+        say("hup survived\n");
     } else if (strcmp(mode, "term") == 0) {
         kill(getpid(), SIGTERM);
         say("term survived\n");
