@@ -43,7 +43,11 @@ long Runtime::sigaction_call(Task& task) {
     if (arg(1)) {
         KernelSigaction act;
         if (copy_from_user(mem_, act, UserPtr<KernelSigaction>(arg(1))) != 0) return -EFAULT;
-        bool watch = act.handler == 0 && watches_default(signo);
+        // A vfork child (posix_spawn's, which sets every handled signal back to the
+        // default) changes its own actions, in its parent's memory: the kernel's
+        // alone, not the records of the parent's, nor a default watched there.
+        bool own_records = sys(SYS_getpid) == pid_;
+        bool watch = own_records && act.handler == 0 && watches_default(signo);
         KernelSigaction kernel = watch ? default_watcher() : act;
         kernel.mask &= ~kSigsysBit;
         if (act.handler > 1) {
@@ -58,9 +62,11 @@ long Runtime::sigaction_call(Task& task) {
         call.regs.si = reinterpret_cast<std::uint64_t>(&kernel);
         call.regs.dx = 0;
         if (long rc = call_as_program(call, uc, *fs); rc < 0) return rc;
-        program_actions_[signo] = act;
-        handled_signals_ = act.handler > 1 ? handled_signals_ | bit : handled_signals_ & ~bit;
-        watched_defaults_ = watch ? watched_defaults_ | bit : watched_defaults_ & ~bit;
+        if (own_records) {
+            program_actions_[signo] = act;
+            handled_signals_ = act.handler > 1 ? handled_signals_ | bit : handled_signals_ & ~bit;
+            watched_defaults_ = watch ? watched_defaults_ | bit : watched_defaults_ & ~bit;
+        }
     }
     if (arg(2) && copy_to_user(mem_, UserPtr<KernelSigaction>(arg(2)), old) != 0) return -EFAULT;
     return 0;

@@ -1407,6 +1407,9 @@ TEST(InprocAsStrace, DefaultActionThatEndsTheProcess) {
     expect_trace_as_strace({"-e", "trace=getppid,kill"}, {prog("inproc_output"), "term"});
     expect_trace_as_strace({"-e", "trace=rt_sigaction,kill"}, {prog("inproc_output"), "dfl"});
     expect_trace_as_strace({"-e", "trace=kill"}, {prog("inproc_output"), "hup"});
+    // A vfork child that sets its handlers back to the default leaves its parent's.
+    expect_trace_as_strace({"-e", "trace=kill", "-e", "signal=!SIGCHLD"}, {prog("inproc_output"), "spawn"});
+    expect_trace_as_strace({"-f", "-e", "trace=kill,execve", "-e", "signal=!SIGCHLD"}, {prog("inproc_output"), "spawn"});
     // Ignored (strace shows it, the runtime cannot see it: see docs/inproc.md).
     std::vector<std::string> ignored = {"/bin/sh", "-c", "trap '' HUP; exec " + prog("inproc_output") + " hup"};
     Result native = run(ignored);

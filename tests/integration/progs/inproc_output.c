@@ -12,9 +12,13 @@
  *            reads it back ("dfl TERM 0 0 0", "dfl USR2 0 1"), then SIGUSR2
  *            ignored and back at its default; kill(getpid(), SIGUSR2): killed
  *   hup      kill(getpid(), SIGHUP): killed, unless it came ignored ("hup survived")
+ *   spawn    a SIGUSR1 handler; posix_spawn of /bin/true (whose vfork child sets
+ *            handled signals back to the default), waited for; kill(getpid(),
+ *            SIGUSR1) ("spawn handled 1"); then kill(getpid(), SIGTERM): killed
  * The marker call is getppid. */
 #include "common.h"
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -89,6 +93,17 @@ int main(int argc, char** argv) {
         signal(SIGUSR2, SIG_DFL);
         kill(getpid(), SIGUSR2);
         say("dfl survived\n");
+        return 1;
+    } else if (strcmp(mode, "spawn") == 0) {
+        extern char** environ;
+        handle(SIGUSR1, 0);
+        pid_t child;
+        char* args[] = {"/bin/true", NULL};
+        if (posix_spawn(&child, "/bin/true", NULL, NULL, args, environ) != 0) return 2;
+        waitpid(child, NULL, 0);
+        kill(getpid(), SIGUSR1);
+        say("spawn handled %d\n", (int)handled);
+        kill(getpid(), SIGTERM);
         return 1;
     } else if (strcmp(mode, "hup") == 0) {
         kill(getpid(), SIGHUP);
