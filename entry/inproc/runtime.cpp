@@ -4,6 +4,7 @@
 #include "entry/inproc/exec_marks.hpp"
 #include "entry/inproc/runtime.hpp"
 
+#include <cpuid.h>
 #include <sys/ptrace.h>
 
 // Shared with gadgets.S.
@@ -16,6 +17,10 @@ unsigned char lstar_inproc_forked = 0;
 unsigned char lstar_inproc_fs_self = 0;
 int lstar_inproc_lifeline_fd = -1;
 char lstar_inproc_lifeline_path[32];
+std::uint64_t lstar_inproc_xsave_mask = 0;
+std::uint64_t lstar_inproc_patch_frame_size = 0;
+const std::uint64_t lstar_inproc_all_signals = ~0ull;
+const std::uint32_t lstar_inproc_default_mxcsr = 0x1f80;  // all exceptions masked, round to nearest
 }
 
 // The lifeline (supervisor.cpp) in this process: a description of the pipe's read
@@ -69,9 +74,12 @@ ThreadState& Runtime::thread(pid_t tid) {
     return ts;
 }
 
-std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs) {
+std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs, bool trapped) {
     if (lstar_inproc_forked) after_fork();
     greg_t* g = uc->uc_mcontext.gregs;
+    if (trapped && info->si_arch == AUDIT_ARCH_X86_64)
+        sites.trapped(static_cast<std::uint64_t>(g[REG_RIP]), static_cast<std::uint32_t>(info->si_syscall),
+                      live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
     pid_t tid = tid_of(fs);
     ThreadState& ts = thread(tid);
     suspend_current(ts);
@@ -127,7 +135,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
                                 const long* forced) {
     Task& task = ts.task;
     if (verdict == Verdict::kill) {
-        flush();
+        flush_now();
         sys(SYS_kill, pid_, SIGKILL);
     }
     if (verdict == Verdict::proceed) {
@@ -146,9 +154,12 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
             result = handled.value;
         } else {
             // A call that may wait for long has its entry written first, as strace
-            // shows "read(0, " while the program waits (or is killed there). Not with
-            // -f: processes share the file, and its lines are written whole.
-            if (ts.traced && !args_.follow && task.sc && (task.sc->effective().flags & kMayBlock)) flush();
+            // shows "read(0, " while the program waits (or is killed there), and what
+            // came before it. Not with -f once processes share the file: there its
+            // lines are written whole.
+            if (ts.traced && task.sc && (task.sc->effective().flags & kMayBlock))
+                for (SessionOutput* out : outputs_)
+                    if (!args_.follow || out->single_writer()) out->flush();
             if (args_.cpu_times) task.enter_stime_ns = thread_cpu_ns();
             result = call_as_program(task, uc, fs);
             if (args_.cpu_times) task.exit_stime_ns = thread_cpu_ns();
@@ -338,7 +349,7 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
         auto self = static_cast<pid_t>(sys(SYS_getpid));
         session_tasks().end(self, group && self == pid_ ? live_threads_ : 1);
     }
-    flush();
+    flush_now();
     if (group) return kPassThrough;
     --live_threads_;
     ucontext_t* uc = ts.uc;
@@ -379,13 +390,27 @@ extern "C" SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, s
     if (info->si_code != 1 /* SYS_SECCOMP */ || (data != kTrapData && data != kStrictTrapData))
         return g_runtime->program_sigsys(*info, uc, program_fs);
     if (data == kStrictTrapData) {  // a call strict mode does not allow
-        g_runtime->flush();
+        g_runtime->flush_now();
         sys(SYS_kill, sys(SYS_getpid), SIGKILL);
     }
     if (info->si_arch == AUDIT_ARCH_X86_64 && static_cast<std::uint32_t>(info->si_syscall) == kCloneReportNr)
         return {0, g_runtime->finish_clone(uc, program_fs)};
     lock();
     return {0, g_runtime->on_sigsys(info, uc, program_fs)};
+}
+
+// A patched site's call, with what its SIGSYS would have given.
+extern "C" std::uint64_t lstar_inproc_on_patched(ucontext_t* uc, std::uint64_t program_fs) {
+    using namespace lstar::inproc;
+    siginfo_t info{};
+    info.si_signo = SIGSYS;
+    info.si_code = 1;  // SYS_SECCOMP
+    info.si_errno = static_cast<int>(kTrapData);
+    info.si_call_addr = reinterpret_cast<void*>(uc->uc_mcontext.gregs[REG_RIP]);
+    info.si_syscall = static_cast<int>(uc->uc_mcontext.gregs[REG_RAX]);
+    info.si_arch = AUDIT_ARCH_X86_64;
+    lock();
+    return g_runtime->on_sigsys(&info, uc, program_fs, false);
 }
 
 extern "C" void lstar_inproc_after_sigsys(ucontext_t* uc) {
@@ -424,6 +449,27 @@ extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext
 
 namespace lstar::inproc {
 
+namespace {
+
+// What the patched entry saves of the FPU state: what lstar's code may change
+// (x87, SSE, AVX, AVX-512), as XCR0 enables it, and the frame that holds it.
+void set_patch_frame() {
+    constexpr std::uint64_t kLstarUses = 0xe7;  // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
+    unsigned lo = 0, hi = 0;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    lstar_inproc_xsave_mask = ((static_cast<std::uint64_t>(hi) << 32) | lo) & kLstarUses;
+    std::uint64_t size = 512 + 64;  // the legacy area and the header
+    for (unsigned component = 2; component < 8; ++component) {
+        if (!(lstar_inproc_xsave_mask & (1u << component))) continue;
+        unsigned eax, ebx, ecx, edx;
+        __cpuid_count(0xd, component, eax, ebx, ecx, edx);
+        size = std::max<std::uint64_t>(size, std::uint64_t(ebx) + eax);
+    }
+    lstar_inproc_patch_frame_size = 1088 + size + 64;  // gadgets.S: P_XSAVE, the area, alignment
+}
+
+}  // namespace
+
 Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, const ImageView& view) {
     const ImageArgs& args = *image_args();
     // Without FSGSBASE (or with LSTAR_INPROC_NO_FSGSBASE set, to exercise that path)
@@ -431,6 +477,7 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0 &&  // HWCAP2_FSGSBASE
                                  !::getenv("LSTAR_INPROC_NO_FSGSBASE");
     lstar_inproc_runtime_fs = get_fs();
+    set_patch_frame();
     if (args.lifeline_fd >= 0) {
         fmt::format_to_n(lstar_inproc_lifeline_path, sizeof lstar_inproc_lifeline_path - 1, "/proc/self/fd/{}",
                          args.lifeline_fd);
@@ -468,6 +515,7 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     pid_t pid = static_cast<pid_t>(sys(SYS_getpid));
     runtime->add_main_thread(pid);
     exec_marks().mark(pid);  // the first image too is an exec, where the supervisor made none
+    runtime->configure_sites();
     g_runtime = runtime;
     runtime->watch_default_signals();
 
