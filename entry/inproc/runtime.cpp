@@ -4,7 +4,6 @@
 #include "entry/inproc/exec_marks.hpp"
 #include "entry/inproc/runtime.hpp"
 
-#include <cpuid.h>
 #include <sys/ptrace.h>
 
 // Shared with gadgets.S.
@@ -449,31 +448,6 @@ extern "C" SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext
 
 namespace lstar::inproc {
 
-namespace {
-
-// What the patched entry saves of the FPU state: what lstar's code may change
-// (x87, SSE, AVX, AVX-512), as XCR0 enables it, and the frame that holds it.
-// Without XSAVE enabled by the kernel (OSXSAVE), no site is patched.
-bool set_patch_frame() {
-    constexpr std::uint64_t kLstarUses = 0xe7;  // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return false;
-    unsigned lo = 0, hi = 0;
-    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    lstar_inproc_xsave_mask = ((static_cast<std::uint64_t>(hi) << 32) | lo) & kLstarUses;
-    std::uint64_t size = 512 + 64;  // the legacy area and the header
-    for (unsigned component = 2; component < 8; ++component) {
-        if (!(lstar_inproc_xsave_mask & (1u << component))) continue;
-        unsigned eax, ebx, ecx, edx;
-        __cpuid_count(0xd, component, eax, ebx, ecx, edx);
-        size = std::max<std::uint64_t>(size, std::uint64_t(ebx) + eax);
-    }
-    lstar_inproc_patch_frame_size = 1088 + size + 64;  // gadgets.S: P_XSAVE, the area, alignment
-    return true;
-}
-
-}  // namespace
-
 Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, const ImageView& view) {
     const ImageArgs& args = *image_args();
     // Without FSGSBASE (or with LSTAR_INPROC_NO_FSGSBASE set, to exercise that path)
@@ -481,7 +455,6 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     lstar_inproc_have_fsgsbase = (::getauxval(AT_HWCAP2) & 2) != 0 &&  // HWCAP2_FSGSBASE
                                  !::getenv("LSTAR_INPROC_NO_FSGSBASE");
     lstar_inproc_runtime_fs = get_fs();
-    bool can_patch = set_patch_frame();
     if (args.lifeline_fd >= 0) {
         fmt::format_to_n(lstar_inproc_lifeline_path, sizeof lstar_inproc_lifeline_path - 1, "/proc/self/fd/{}",
                          args.lifeline_fd);
@@ -519,7 +492,6 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     pid_t pid = static_cast<pid_t>(sys(SYS_getpid));
     runtime->add_main_thread(pid);
     exec_marks().mark(pid);  // the first image too is an exec, where the supervisor made none
-    if (!can_patch) runtime->no_sites();
     runtime->configure_sites();
     g_runtime = runtime;
     runtime->watch_default_signals();

@@ -286,7 +286,6 @@ public:
     ImageView image_view;              // applied to each program this runtime loads
     SitePatcher sites;                 // the program's call sites patched so far
     void configure_sites() { sites.configure(args_.patch, patchable_calls(path_), exe_path); }
-    void no_sites() { args_.patch = PatchMode::off; }  // this CPU cannot: nor the images it execs
 
 private:
     friend struct RuntimeCalls;  // the one list of the calls below that the runtime handles

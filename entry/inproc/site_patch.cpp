@@ -1,7 +1,9 @@
 #include "entry/inproc/site_patch.hpp"
 
+#include <cpuid.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "entry/inproc/runtime.hpp"
@@ -78,6 +80,30 @@ bool mapping_of(std::uint64_t begin, std::uint64_t end, Mapping* out) {
         return true;
     }
     return false;
+}
+
+// What the patched entry saves of the FPU state: what lstar's code may change
+// (x87, SSE, AVX, AVX-512), as XCR0 enables it, and the frame that holds it; found
+// at the first patch (CPUID is a VM exit on a guest: images that patch nothing
+// do not pay it). Without XSAVE enabled by the kernel (OSXSAVE), nothing is patched.
+bool entry_frame_ready() {
+    static int ready = -1;
+    if (ready >= 0) return ready;
+    ready = 0;
+    constexpr std::uint64_t kLstarUses = 0xe7;  // x87, SSE, AVX, opmask, ZMM_Hi256, Hi16_ZMM
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return false;
+    unsigned lo = 0, hi = 0;
+    asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    lstar_inproc_xsave_mask = ((static_cast<std::uint64_t>(hi) << 32) | lo) & kLstarUses;
+    std::uint64_t size = 512 + 64;  // the legacy area and the header
+    for (unsigned component = 2; component < 8; ++component) {
+        if (!(lstar_inproc_xsave_mask & (1u << component))) continue;
+        __cpuid_count(0xd, component, a, b, c, d);
+        size = std::max<std::uint64_t>(size, std::uint64_t(b) + a);
+    }
+    lstar_inproc_patch_frame_size = 1088 + size + 64;  // gadgets.S: P_XSAVE, the area, alignment
+    return ready = 1;
 }
 
 void put64(unsigned char* at, std::uint64_t value) { std::memcpy(at, &value, 8); }
@@ -161,6 +187,7 @@ bool SitePatcher::patch(std::uint64_t syscall_at, std::uint32_t nr, bool alone) 
         m.path.find("/memfd:") == 0 || m.path.ends_with(" (deleted)"))
         return false;
     if (mode_ != PatchMode::all && m.path == program_file_) return false;
+    if (!entry_frame_ready()) return false;
     // One aligned 8-byte store, seen whole or not at all by threads running the
     // code; any store only while no other thread can be in it.
     std::uint64_t word = site & ~std::uint64_t(7);

@@ -14,6 +14,8 @@
  *                making calls of its own
  *   vfork N      N getppid(), then a vfork child and a posix_spawn'd child that make them too
  *   gs N         N calls with %gs set to a block of the program's
+ *   jit N        N calls from code the program wrote into anonymous memory (a JIT's):
+ *                never patched, whatever it does with its pages
  */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -156,9 +159,9 @@ static int longjmps(long n) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
-    for (long i = 0; i < 20; ++i) getppid(); /* the site is patched before the first jump */
+    for (long i = 0; i < 100; ++i) getppid(); /* the site is patched before the first jump */
     volatile long left = 0;
-    for (long i = 0; i < n; ++i) {
+    for (volatile long i = 0; i < n; ++i) {
         if (sigsetjmp(back, 1) == 0) {
             struct itimerval t = {{0, 0}, {0, 2000}};
             setitimer(ITIMER_REAL, &t, NULL);
@@ -187,7 +190,7 @@ static int vforks(long n, const char *self) {
     }
     int status = 0;
     waitpid(child, &status, 0);
-    char *argv[] = {(char *)self, "calls", "50", NULL};
+    char *argv[] = {(char *)self, "calls", "100", NULL};
     pid_t spawned;
     int spawn_status = 0;
     if (posix_spawn(&spawned, self, NULL, NULL, argv, environ) != 0) return 1;
@@ -210,9 +213,22 @@ static int gs(long n) {
     return wrong != 0;
 }
 
+static int jit(long n) {
+    static const unsigned char code[] = {0xb8, 0x6e, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xc3}; /* getppid; ret */
+    unsigned char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page == MAP_FAILED) return 1;
+    memcpy(page, code, sizeof code);
+    long (*call)(void) = (long (*)(void))page;
+    pid_t parent = getppid();
+    int wrong = 0;
+    for (long i = 0; i < n; ++i) wrong += call() != parent;
+    printf("jit calls wrong: %d, jit code unchanged: %d\n", wrong, memcmp(page, code, sizeof code) == 0);
+    return wrong != 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: site_patch calls|threads|own|longjmp|vfork|gs N\n");
+        fprintf(stderr, "usage: site_patch calls|threads|own|longjmp|vfork|gs|jit N\n");
         return 2;
     }
     long n = strtol(argv[2], NULL, 10);
@@ -223,5 +239,6 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "longjmp")) return longjmps(n);
     if (!strcmp(argv[1], "vfork")) return vforks(n, argv[0]);
     if (!strcmp(argv[1], "gs")) return gs(n);
+    if (!strcmp(argv[1], "jit")) return jit(n);
     return 2;
 }
