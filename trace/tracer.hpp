@@ -35,6 +35,8 @@ public:
     bool needs_unknown_numbers() const override { return config_.trace.unknown(); }
     void on_new_task(Task& child, Task* parent) override;
     void on_signal(Task& task, const siginfo_t& info) override;
+    // Signal lines are printed (not -c alone, not -e signal=none).
+    bool needs_signals() const override { return config_.prints_calls() && (config_.signals >> 1).any(); }
     void on_exec(Task& task, pid_t former_tid, Task* replaced) override;
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;

@@ -238,14 +238,15 @@ void Runtime::after_program_sigsys() {
 // the signal, then lets the default end the process (on_signal). Only those: a
 // handler in place of a default that ignores or stops would make calls fail with
 // EINTR where natively nothing happens. Not for a process with pid 1 (the init of
-// a pid namespace), whose defaults the kernel ignores, nor untraced processes.
+// a pid namespace), whose defaults the kernel ignores, nor untraced processes,
+// nor where nothing on the path wants signals (no signal lines: -c, lstar run).
 bool Runtime::watches_default(int signo) const {
     constexpr int kStandard[] = {SIGHUP, SIGINT,  SIGQUIT, SIGILL,  SIGTRAP,   SIGABRT, SIGBUS,  SIGFPE,
                                  SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU,
                                  SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR};
     bool ends = signo >= 32 && signo <= 64;  // the real-time signals
     for (int s : kStandard) ends |= s == signo;
-    return ends && traced_ && pid_ != 1;
+    return ends && traced_ && pid_ != 1 && path_.needs_signals();
 }
 
 // At the start of an image (after exec, where the kernel reset handlers to the

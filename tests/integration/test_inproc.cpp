@@ -1457,3 +1457,20 @@ TEST(InprocAsStrace, DefaultActionThatEndsTheProcess) {
         EXPECT_TRUE(r.exited(0)) << env << "\n" << r.describe();
     }
 }
+
+// Where no signal line is printed (-c, -e signal=none, lstar run) no default is
+// watched: the caught signals /proc shows are the program's (but SIGSYS).
+TEST(Inproc, NoDefaultWatchedWithoutSignalLines) {
+    std::vector<std::string> argv = {prog("inproc_output"), "sigcgt"};
+    Result native = run(argv);
+    ASSERT_EQ(native.out, "sigcgt 0000000000000000\n") << native.describe();
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{"-c"}, {"-e", "signal=none"}}) {
+        std::string text;
+        Result r = inproc_trace(args, argv, &text);
+        EXPECT_EQ(r.out, native.out) << join(args);
+    }
+    EXPECT_EQ(inproc_run({}, argv).out, native.out);
+    // With signal lines, the defaults that end the process are watched.
+    std::string text;
+    EXPECT_NE(inproc_trace({}, argv, &text).out, native.out);
+}

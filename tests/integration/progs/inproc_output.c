@@ -15,6 +15,8 @@
  *   spawn    a SIGUSR1 handler; posix_spawn of /bin/true (whose vfork child sets
  *            handled signals back to the default), waited for; kill(getpid(),
  *            SIGUSR1) ("spawn handled 1"); then kill(getpid(), SIGTERM): killed
+ *   sigcgt   prints the caught signals /proc/self/status shows, less SIGSYS
+ *            ("sigcgt 0000000000000000" when the program catches none)
  * The marker call is getppid. */
 #include "common.h"
 #include <signal.h>
@@ -105,6 +107,14 @@ int main(int argc, char** argv) {
         say("spawn handled %d\n", (int)handled);
         kill(getpid(), SIGTERM);
         return 1;
+    } else if (strcmp(mode, "sigcgt") == 0) {
+        FILE* f = fopen("/proc/self/status", "r");
+        char line[256];
+        unsigned long long caught = 0;
+        while (f && fgets(line, sizeof line, f))
+            if (sscanf(line, "SigCgt: %llx", &caught) == 1) break;
+        if (f) fclose(f);
+        say("sigcgt %016llx\n", caught & ~(1ull << (SIGSYS - 1)));
     } else if (strcmp(mode, "hup") == 0) {
         kill(getpid(), SIGHUP);
         say("hup survived\n");
