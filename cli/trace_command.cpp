@@ -108,7 +108,7 @@ int trace_command(int argc, char** argv) {
                                    config.daemonize ? "-D" : "-b execve", config.backend));
     tracer.on_limit_reached([&path] { path.request_detach_all(); });
     // Each process traces its own tasks: with -f no tracer knows them all.
-    if ((*backend)->traits().path_per_process && config.follow_forks) tracer.prefix_every_line();
+    if ((*backend)->traits().path_per_process && config.follow_forks) tracer.count_tasks_with((*backend)->session_task_count());
 
     // -e inject= / -e fault=: enter work before tracing, as strace tampers before it
     // prints; like strace, only with the calls that -e trace= and -P select.

@@ -133,6 +133,9 @@ public:
     // Whether the session may exec the program in lstar's place when nothing on the
     // path needs any call (false where this process must run the path anyway).
     virtual bool may_step_aside() const { return true; }
+    // Where each process runs its own path (BackendTraits::path_per_process): how
+    // many tasks the whole session traces now (empty: not known).
+    virtual std::function<long()> session_task_count() const { return {}; }
 };
 
 // The backends there are, by name ("ptrace" first: the default; "auto" last, which picks one).

@@ -115,6 +115,13 @@ bool SyscallPath::needs_stop_unknown() const {
     return false;
 }
 
+bool SyscallPath::needs_signals() const {
+    for (auto& stage : hooks_)
+        for (Hook* hook : stage)
+            if (hook->needs_signals()) return true;
+    return false;
+}
+
 bool SyscallPath::decides_before_seccomp() const {
     for (auto& stage : hooks_)
         for (Hook* hook : stage)

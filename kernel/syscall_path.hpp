@@ -49,6 +49,10 @@ public:
     // them (the policy sandbox's reporter: a filter's errno outranks a ptrace
     // prefilter's RET_TRACE, so the call would never stop).
     virtual bool decides_before_seccomp() const { return false; }
+    // Whether this hook does anything with signal deliveries (on_signal): a backend
+    // that must work to see a delivery (the in-process one, for a default that ends
+    // the process) may skip that where no hook wants them.
+    virtual bool needs_signals() const { return false; }
 
     // Task events.
     virtual void on_new_task(Task& /*child*/, Task* /*parent*/) {}
@@ -131,6 +135,7 @@ public:
     // Whether any hook is installed (and so wants task events: new tasks, signals, exits).
     bool has_hooks() const;
     bool decides_before_seccomp() const;  // some hook's decides_before_seccomp()
+    bool needs_signals() const;           // some hook's needs_signals()
     // No hook and no handler: the path has no work for any call of any task.
     bool idle() const;
 

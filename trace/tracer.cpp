@@ -190,7 +190,7 @@ void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
     if (pid_column_ || config_.always_show_pid) {
         if (comm.empty()) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
         else fmt::format_to(std::back_inserter(line_), "{}<{}> ", task.tid, comm);
-    } else if ((live_tasks_ > 1 || prefix_all_) && config_.output_path.empty()) {
+    } else if ((prefix_all_ || (session_tasks_ ? session_tasks_() : live_tasks_) > 1) && config_.output_path.empty()) {
         fmt::format_to(std::back_inserter(line_), "[pid {:>5}{}] ", task.tid, comm.empty() ? "" : "<" + comm + ">");
     }
     append_timestamp();

@@ -35,6 +35,8 @@ public:
     bool needs_unknown_numbers() const override { return config_.trace.unknown(); }
     void on_new_task(Task& child, Task* parent) override;
     void on_signal(Task& task, const siginfo_t& info) override;
+    // Signal lines are printed (not -c alone, not -e signal=none).
+    bool needs_signals() const override { return config_.prints_calls() && (config_.signals >> 1).any(); }
     void on_exec(Task& task, pid_t former_tid, Task* replaced) override;
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;
@@ -42,9 +44,12 @@ public:
     void on_call_suspended(Task& task) override;
     void on_call_resumed(Task& task) override;
     // Each process traces its own tasks (the in-process backend) and -f: no tracer
-    // knows them all, so every line carries "[pid N]" (strace's form once several
-    // are traced).
-    void prefix_every_line() { prefix_all_ = true; }
+    // knows them all, and "[pid N]" (strace's form while several are traced) goes
+    // by how many the session traces, as `count` says (empty: on every line).
+    void count_tasks_with(std::function<long()> count) {
+        session_tasks_ = std::move(count);
+        prefix_all_ = !session_tasks_;
+    }
     // --syscall-limit: called once that many calls have been shown.
     void on_limit_reached(std::function<void()> f) { limit_reached_ = std::move(f); }
 
@@ -144,6 +149,7 @@ private:
     // does ("Process N attached with M threads") once every thread is seized.
     std::vector<std::pair<pid_t, int>> attached_;
     bool prefix_all_ = false;
+    std::function<long()> session_tasks_;
     long long calls_left_ = -1;           // --syscall-limit: shown calls to go, -1 unlimited
     std::function<void()> limit_reached_;
     std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time

@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "entry/inproc/shared_words.hpp"
 #include "kernel/session_output.hpp"
 
 namespace lstar::inproc {
@@ -20,16 +21,14 @@ namespace lstar::inproc {
 class ExecMarks final : public SessionOutput {
 public:
     Status open() override;
-    std::vector<int> fds() const override { return {fd_}; }
-    void adopt(std::span<const int> fds) override;
+    std::vector<int> fds() const override { return {table_.fd()}; }
+    void adopt(std::span<const int> fds) override { table_.adopt(fds.empty() ? -1 : fds[0], kWhat); }
 
     void mark(pid_t pid);             // this process has exec'd
     bool marked(pid_t pid) const;     // the process that now has this pid has
 private:
-    Status map();
-    int fd_ = -1;
-    std::uint64_t* words_ = nullptr;  // by pid
-    std::size_t count_ = 0;
+    static constexpr const char* kWhat = "the table of exec'd processes";
+    SharedWords table_;  // by pid
 };
 
 // The session's one table (each process of the program has its own mapping of it).

@@ -175,6 +175,7 @@ lstar_inproc_sigsys_entry:
         mov %r13, %rdx
         call *%r15
         ENTER_RUNTIME_FS %r14
+        mov %r13, %rdi
         call lstar_inproc_after_sigsys
         RESUME_RUNTIME_CALL_FS %r14
         LEAVE_RUNTIME_FS %r14
@@ -190,7 +191,8 @@ lstar_inproc_sigsys_entry:
 // The handler lstar installs in place of each handler the program sets: lstar
 // reports the signal (lstar_inproc_on_signal, with lstar's fs, returns the
 // program's handler and fs), then the program's handler runs as the kernel
-// would have run it, with the same three arguments, and returns here.
+// would have run it, with the same three arguments, and returns here; lstar
+// reports the signal return that follows (when the path takes rt_sigreturn).
         .globl lstar_inproc_signal_entry
         .type lstar_inproc_signal_entry, @function
 lstar_inproc_signal_entry:
@@ -216,7 +218,19 @@ lstar_inproc_signal_entry:
         mov %r13, %rsi
         mov %r14, %rdx
         call *%r15
+        cmpb $0, lstar_inproc_shows_sigreturn(%rip)
+        je 7f
+        // Its signal return's line (lstar_inproc_after_signal), with lstar's fs;
+        // then the one the handler left, unless the runtime's call resumes.
+        ENTER_RUNTIME_FS %r15
+        mov %r14, %rdi
+        call lstar_inproc_after_signal
         mov 8(%rsp), %rdx
+        cmp lstar_inproc_runtime_fs(%rip), %rdx
+        je 5f
+        LEAVE_RUNTIME_FS %r15
+        jmp 5f
+7:      mov 8(%rsp), %rdx
         cmp lstar_inproc_runtime_fs(%rip), %rdx
         jne 5f
         LEAVE_RUNTIME_FS %rdx           // back into the runtime's call

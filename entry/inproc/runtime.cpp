@@ -81,13 +81,7 @@ std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t 
                       live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
     pid_t tid = tid_of(fs);
     ThreadState& ts = thread(tid);
-    if (ts.depth++ > 0) {
-        // A call from a signal handler that interrupted this thread's own call (which
-        // a siglongjmp may have left for good: the stack is bounded).
-        if (ts.nested.size() == kMaxNesting) ts.nested.erase(ts.nested.begin());
-        ts.nested.push_back(ts.task);
-        if (ts.traced) path_.call_suspended(ts.task);
-    }
+    suspend_current(ts);
     Task& task = ts.task;
     task.tid = tid;
     task.mem = &mem_;
@@ -182,6 +176,16 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
     flush();
     unlock();
     return fs;
+}
+
+// The start of one handler invocation on the thread. A call from a signal handler
+// that interrupted this thread's own call (which a siglongjmp may have left for
+// good: the stack is bounded) sets that one aside until leave().
+void Runtime::suspend_current(ThreadState& ts) {
+    if (ts.depth++ == 0) return;
+    if (ts.nested.size() == kMaxNesting) ts.nested.erase(ts.nested.begin());
+    ts.nested.push_back(ts.task);
+    if (ts.traced) path_.call_suspended(ts.task);
 }
 
 // The end of one handler invocation on the thread: the call it interrupted, if
@@ -338,6 +342,12 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
     ThreadState& ts = stop_of(task);
     if (group || live_threads_ == 1) end_image();
     if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
+    if (args_.follow) {
+        // The session's count loses this thread, or every thread of this process (a
+        // vfork child, in its parent's memory, is one).
+        auto self = static_cast<pid_t>(sys(SYS_getpid));
+        session_tasks().end(self, group && self == pid_ ? live_threads_ : 1);
+    }
     flush_now();
     if (group) return kPassThrough;
     --live_threads_;
@@ -402,13 +412,24 @@ extern "C" std::uint64_t lstar_inproc_on_patched(ucontext_t* uc, std::uint64_t p
     return g_runtime->on_sigsys(&info, uc, program_fs, false);
 }
 
-extern "C" void lstar_inproc_after_sigsys() {
+extern "C" void lstar_inproc_after_sigsys(ucontext_t* uc) {
     using namespace lstar::inproc;
     std::uint64_t mask = 0;
     sys(SYS_rt_sigprocmask, SIG_BLOCK, ptr(&kAllSignals), ptr(&mask), 8);
     lock();
     g_runtime->after_program_sigsys();
-    unlock();
+    if (lstar_inproc_shows_sigreturn) g_runtime->report_sigreturn(uc);  // unlocks
+    else unlock();
+    sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
+}
+
+extern "C" void lstar_inproc_after_signal(ucontext_t* uc) {
+    using namespace lstar::inproc;
+    if (!g_runtime) return;
+    std::uint64_t mask = 0;
+    sys(SYS_rt_sigprocmask, SIG_BLOCK, ptr(&kAllSignals), ptr(&mask), 8);
+    lock();
+    g_runtime->report_sigreturn(uc);  // unlocks
     sys(SYS_rt_sigprocmask, SIG_SETMASK, ptr(&mask), 0, 8);
 }
 
@@ -473,6 +494,7 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     exec_marks().mark(pid);  // the first image too is an exec, where the supervisor made none
     runtime->configure_sites();
     g_runtime = runtime;
+    runtime->watch_default_signals();
 
     KernelSigaction action{reinterpret_cast<std::uint64_t>(&lstar_inproc_sigsys_entry),
                            SA_SIGINFO | kSaRestorer,

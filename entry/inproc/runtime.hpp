@@ -48,6 +48,7 @@
 #include "entry/inproc/inproc.hpp"
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/runtime_calls.hpp"
+#include "entry/inproc/session_tasks.hpp"
 #include "entry/inproc/site_patch.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
@@ -73,8 +74,10 @@ struct SignalRoute {
     std::uint64_t fs;       // the thread pointer to run it with (without one: to return with)
 };
 SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
-void lstar_inproc_after_sigsys();  // the program's SIGSYS handler has returned
+void lstar_inproc_after_sigsys(ucontext_t* uc);  // the program's SIGSYS handler has returned
 SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+void lstar_inproc_after_signal(ucontext_t* uc);  // one of the program's other handlers has returned
+extern unsigned char lstar_inproc_shows_sigreturn;  // the path takes rt_sigreturn (runtime_signals.cpp)
 std::uint64_t lstar_inproc_on_patched(ucontext_t* uc, std::uint64_t program_fs);  // from a patched site
 
 // The patched entry's frame (gadgets.S): how much of the FPU state it saves, and where.
@@ -254,6 +257,8 @@ public:
         mem_.pid = pid_;
         traced_ = args.traced;
         sigsys_action_.handler = args.sigsys_ignored ? 1 : 0;
+        if (const SyscallDesc* row = find_syscall(Abi::x86_64, nr64::rt_sigreturn))
+            lstar_inproc_shows_sigreturn = traced_ && path.needs_stop(*row);
     }
 
     // `trapped`: a SIGSYS of the trap filter, whose site may be patched; else a patched site's entry.
@@ -262,10 +267,12 @@ public:
     SignalRoute on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs);
     SignalRoute program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs);
     void after_program_sigsys();
+    void report_sigreturn(ucontext_t* uc);
     void add_main_thread(pid_t tid) {
         ThreadState& ts = thread(tid);
         ts.traced = traced_;
         ts.sigsys_blocked = args_.sigsys_blocked;
+        if (args_.follow) session_tasks().one_left(tid);  // an exec through the kernel ended the other threads
     }
     // The virtual view on a loaded program's stack, before it starts (only where its
     // calls go through the path).
@@ -303,6 +310,7 @@ private:
     Verdict enter(ThreadState& ts);
     std::uint64_t complete(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, Verdict verdict,
                            const long* forced = nullptr);
+    void suspend_current(ThreadState& ts);
     void leave(ThreadState& ts);
     // `mask`: the mask to make it with, for a call that sets its own (rt_sigsuspend).
     long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs,
@@ -319,6 +327,10 @@ private:
     long sigpending_call(Task& task);
     long sigsuspend_call(Task& task);
     void report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc);
+    bool watches_default(int signo) const;
+public:
+    void watch_default_signals();
+private:
     void resend_pending_sigsys(ThreadState& ts);
     long close_range(const Task& task);
     HandlerResult readlink_exe(Task& task, int path_arg);
@@ -386,7 +398,8 @@ private:
     Rseq forking_rseq_;                // the forking thread's rseq area, which a fork child inherits
     bool forking_sigsys_blocked_ = false;  // and its SIGSYS blocked state
     std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
-    KernelSigaction program_actions_[65] = {};  // those handlers, as the program set them
+    std::uint64_t watched_defaults_ = 0;  // defaults lstar's handler stands in for (watch_default_signals)
+    KernelSigaction program_actions_[65] = {};  // those handlers and defaults, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
     std::unordered_map<std::uint64_t, pid_t> tid_by_fs_;  // each thread's thread pointer (tid_of)

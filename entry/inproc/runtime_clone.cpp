@@ -63,6 +63,7 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
     t->flags = flags;
     if (t->fork) forking_rseq_ = ts.rseq, forking_sigsys_blocked_ = ts.sigsys_blocked;
     else ++clones_in_flight_;
+    if (args_.follow) session_tasks().expect(1);  // before its first line
     if (task.args_changed) {
         g[REG_RDI] = task.regs.di; g[REG_RSI] = task.regs.si; g[REG_RDX] = task.regs.dx;
         g[REG_R10] = task.regs.r10; g[REG_R8] = task.regs.r8;
@@ -94,6 +95,10 @@ std::uint64_t Runtime::finish_clone(ucontext_t* uc, std::uint64_t fs) {
     }
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
+    if (args_.follow) {
+        if (t->result > 0) session_tasks().settle((t->flags & CLONE_THREAD) ? pid_ : static_cast<pid_t>(t->result), 1);
+        else session_tasks().expect(-1);
+    }
     if (t->result > 0 && (t->flags & CLONE_THREAD)) {
         ++live_threads_;
         thread(static_cast<pid_t>(t->result)).sigsys_blocked = ts.sigsys_blocked;  // the mask it inherits

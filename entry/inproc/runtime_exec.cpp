@@ -220,6 +220,7 @@ void Runtime::exec_in_process() {
     }
     handled_signals_ = 0;
     std::fill(std::begin(program_actions_), std::end(program_actions_), KernelSigaction{});
+    watch_default_signals();  // the defaults those handlers left
     live_threads_ = 1;
     stack_t no_stack{};
     no_stack.ss_flags = SS_DISABLE;

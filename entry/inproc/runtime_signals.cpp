@@ -2,13 +2,25 @@
 // program's handlers).
 #include "entry/inproc/runtime.hpp"
 
+extern "C" {
+unsigned char lstar_inproc_shows_sigreturn = 0;
+}
+
 namespace lstar::inproc {
+
+// lstar's handler in place of a default it watches (watch_default_signals): none
+// of the program's flags, which mean nothing for a default.
+static KernelSigaction default_watcher() {
+    return {reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry), SA_SIGINFO | kSaRestorer,
+            reinterpret_cast<std::uint64_t>(&lstar_inproc_restorer), 0};
+}
 
 // rt_sigaction. SIGSYS is the runtime's: the program's disposition for it is
 // only what the program believes it is. A handler the program sets for another
 // signal is run by lstar's, which reports the signal first (strace's
-// "--- SIGxxx {...} ---"); the program sees its own. No handler's mask may block
-// SIGSYS: the handler's first call would kill the program.
+// "--- SIGxxx {...} ---"); the program sees its own. So is a default that ends the
+// process (watches_default), which the program sees as the default it set. No
+// handler's mask may block SIGSYS: the handler's first call would kill the program.
 long Runtime::sigaction_call(Task& task) {
     ThreadState& ts = stop_of(task);
     ucontext_t* uc = ts.uc;
@@ -26,12 +38,17 @@ long Runtime::sigaction_call(Task& task) {
     if (signo < 1 || signo > 64 || signo == SIGKILL || signo == SIGSTOP) return call_as_program(task, uc, *fs);
     std::uint64_t bit = 1ull << (signo - 1);
     KernelSigaction old{};
-    if (handled_signals_ & bit) old = program_actions_[signo];
+    if ((handled_signals_ | watched_defaults_) & bit) old = program_actions_[signo];
     else if (long rc = sys(SYS_rt_sigaction, signo, 0, ptr(&old), 8); rc < 0) return rc;
     if (arg(1)) {
         KernelSigaction act;
         if (copy_from_user(mem_, act, UserPtr<KernelSigaction>(arg(1))) != 0) return -EFAULT;
-        KernelSigaction kernel = act;
+        // A vfork child (posix_spawn's, which sets every handled signal back to the
+        // default) changes its own actions, in its parent's memory: the kernel's
+        // alone, not the records of the parent's, nor a default watched there.
+        bool own_records = sys(SYS_getpid) == pid_;
+        bool watch = own_records && act.handler == 0 && watches_default(signo);
+        KernelSigaction kernel = watch ? default_watcher() : act;
         kernel.mask &= ~kSigsysBit;
         if (act.handler > 1) {
             kernel.handler = reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry);
@@ -45,8 +62,11 @@ long Runtime::sigaction_call(Task& task) {
         call.regs.si = reinterpret_cast<std::uint64_t>(&kernel);
         call.regs.dx = 0;
         if (long rc = call_as_program(call, uc, *fs); rc < 0) return rc;
-        program_actions_[signo] = act;
-        handled_signals_ = act.handler > 1 ? handled_signals_ | bit : handled_signals_ & ~bit;
+        if (own_records) {
+            program_actions_[signo] = act;
+            handled_signals_ = act.handler > 1 ? handled_signals_ | bit : handled_signals_ & ~bit;
+            watched_defaults_ = watch ? watched_defaults_ | bit : watched_defaults_ & ~bit;
+        }
     }
     if (arg(2) && copy_to_user(mem_, UserPtr<KernelSigaction>(arg(2)), old) != 0) return -EFAULT;
     return 0;
@@ -128,6 +148,12 @@ long Runtime::compat_sigaction_call(Task& task) {
         if (task.arg(1)) sigsys_action_ = {act.handler, act.flags, act.restorer, act.mask};
         return 0;
     }
+    // A default lstar watches is the default again for the kernel to show or replace.
+    if (std::uint64_t bit = signo >= 1 && signo <= 64 ? 1ull << (signo - 1) : 0; watched_defaults_ & bit) {
+        KernelSigaction dfl{};
+        sys(SYS_rt_sigaction, signo, ptr(&dfl), 0, 8);
+        watched_defaults_ &= ~bit;
+    }
     if (!task.arg(1) || !(act.mask & kSigsysBit)) return call_as_program(task, ts.uc, *ts.fs);
     // The action without SIGSYS in its mask, where a 32-bit pointer reaches it: lstar's
     // own data, below 4 GiB with its text.
@@ -140,12 +166,12 @@ long Runtime::compat_sigaction_call(Task& task) {
     return call_as_program(call, ts.uc, *ts.fs);
 }
 
-// SIGSYS sent to this thread again, with its siginfo as it was sent (which the
+// A signal sent to this thread again, with its siginfo as it was sent (which the
 // kernel allows a thread other than the leader only for negative codes: else a
 // plain tgkill).
-static void resend_sigsys(pid_t tid, const siginfo_t& info) {
+static void resend(pid_t tid, int sig, const siginfo_t& info) {
     long pid = sys(SYS_getpid);
-    if (sys(SYS_rt_tgsigqueueinfo, pid, tid, SIGSYS, ptr(&info)) != 0) sys(SYS_tgkill, pid, tid, SIGSYS);
+    if (sys(SYS_rt_tgsigqueueinfo, pid, tid, sig, ptr(&info)) != 0) sys(SYS_tgkill, pid, tid, sig);
 }
 
 // A held SIGSYS comes once the program unblocks it.
@@ -153,7 +179,7 @@ void Runtime::resend_pending_sigsys(ThreadState& ts) {
     if (ts.sigsys_blocked || !ts.sigsys_pending) return;
     siginfo_t info = *ts.sigsys_pending;
     ts.sigsys_pending.reset();
-    resend_sigsys(ts.task.tid, info);
+    resend(ts.task.tid, SIGSYS, info);
 }
 
 // A SIGSYS of the program's own: a signal sent to it, or a trap of a filter the
@@ -183,7 +209,7 @@ SignalRoute Runtime::program_sigsys(const siginfo_t& info, ucontext_t* uc, std::
     if (act.handler == 0) {
         KernelSigaction dfl{};
         sys(SYS_rt_sigaction, SIGSYS, ptr(&dfl), 0, 8);
-        resend_sigsys(ts.task.tid, info);
+        resend(ts.task.tid, SIGSYS, info);
         return done(0);  // it comes, and kills, as this handler returns
     }
     if (act.flags & SA_RESETHAND) sigsys_action_ = KernelSigaction{};
@@ -206,6 +232,40 @@ void Runtime::after_program_sigsys() {
     resend_pending_sigsys(ts);
 }
 
+// Signals whose default action ends the process (signal(7): Term and Core) are
+// reported as strace reports them (`--- SIGTERM {...} ---`) when the program
+// leaves them at the default: lstar's handler stands in for the default, reports
+// the signal, then lets the default end the process (on_signal). Only those: a
+// handler in place of a default that ignores or stops would make calls fail with
+// EINTR where natively nothing happens. Not for a process with pid 1 (the init of
+// a pid namespace), whose defaults the kernel ignores, nor untraced processes,
+// nor where nothing on the path wants signals (no signal lines: -c, lstar run).
+bool Runtime::watches_default(int signo) const {
+    constexpr int kStandard[] = {SIGHUP, SIGINT,  SIGQUIT, SIGILL,  SIGTRAP,   SIGABRT, SIGBUS,  SIGFPE,
+                                 SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU,
+                                 SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR};
+    bool ends = signo >= 32 && signo <= 64;  // the real-time signals
+    for (int s : kStandard) ends |= s == signo;
+    return ends && traced_ && pid_ != 1 && path_.needs_signals();
+}
+
+// At the start of an image (after exec, where the kernel reset handlers to the
+// default and kept what was ignored): lstar's handler on each default it watches.
+void Runtime::watch_default_signals() {
+    for (int signo = 1; signo <= 64; ++signo) {
+        std::uint64_t bit = 1ull << (signo - 1);
+        if (!watches_default(signo) || ((handled_signals_ | watched_defaults_) & bit)) continue;
+        KernelSigaction watcher = default_watcher(), before{};
+        if (sys(SYS_rt_sigaction, signo, ptr(&watcher), ptr(&before), 8) != 0) continue;
+        if (before.handler != 0) {  // ignored: it stays so
+            sys(SYS_rt_sigaction, signo, ptr(&before), 0, 8);
+            continue;
+        }
+        program_actions_[signo] = before;
+        watched_defaults_ |= bit;
+    }
+}
+
 // A signal for one of the program's handlers: reported like the ptrace backend
 // reports its signal-delivery stops; the handler to run is returned.
 SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs) {
@@ -213,6 +273,18 @@ SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, s
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
     report_signal(ts, info, uc);
+    if (watched_defaults_ & (1ull << (sig - 1))) {
+        // The program's action is the default, which ends the process: the
+        // default for the kernel, and the signal again, with its siginfo. Blocked
+        // in this handler, it comes as the handler returns, to the program's own
+        // context (its registers are the core's), and ends the process as it would
+        // have ended it.
+        KernelSigaction dfl{};
+        sys(SYS_rt_sigaction, sig, ptr(&dfl), 0, 8);
+        watched_defaults_ &= ~(1ull << (sig - 1));
+        resend(tid, sig, info);
+        return {0, interrupted_fs};
+    }
     KernelSigaction act = program_actions_[sig];
     if (act.flags & SA_RESETHAND) {  // the kernel has reset lstar's handler already
         program_actions_[sig] = KernelSigaction{};
@@ -220,6 +292,48 @@ SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, s
     }
     if (act.handler <= 1) return {0, interrupted_fs};
     return {act.handler, handler_fs(ts, interrupted_fs)};
+}
+
+// One of the program's handlers has returned, to the restorer the kernel's frame
+// names: strace's `rt_sigreturn({mask=[...]}) = N` comes next. The signal return
+// itself runs where the program makes it (it never traps: it must restore the
+// frame the kernel built, at the program's stack pointer), so its line is made
+// here, from that frame as the handler leaves it: the mask it restores (with
+// SIGSYS as the program blocks it) and the rax it restores, the line's value. A
+// handler left by siglongjmp makes no signal return, and no line, as natively.
+// Called with the lock held; returns without it.
+void Runtime::report_sigreturn(ucontext_t* uc) {
+    ThreadState& ts = thread(static_cast<pid_t>(sys(SYS_gettid)));
+    if (!ts.traced) return unlock();
+    suspend_current(ts);
+    Task& task = ts.task;
+    task.mem = &mem_;
+    task.abi = Abi::x86_64;
+    PtRegs& r = task.regs;
+    r = PtRegs{};
+    r.orig_ax = nr64::rt_sigreturn;
+    r.ax = static_cast<std::uint64_t>(-ENOSYS);
+    r.cs = kUserCs64;
+    // The restorer's address is the frame's first word, just below the ucontext;
+    // the call's ip is past its syscall instruction (0f 05), as a tracer sees it.
+    std::uint64_t restorer = 0;
+    unsigned char code[16] = {};
+    if (copy_from_user(mem_, restorer, UserPtr<std::uint64_t>(reinterpret_cast<std::uint64_t>(uc) - 8)) == 0 &&
+        mem_.read(restorer, code, sizeof code) == sizeof code)
+        for (std::size_t i = 0; i + 1 < sizeof code; ++i)
+            if (code[i] == 0x0f && code[i + 1] == 0x05) {
+                r.ip = restorer + i + 2;
+                break;
+            }
+    // The decoder reads the mask at the stack pointer the call is made with (the
+    // ucontext, 296 bytes in); the thread's scratch holds it as the program sees it.
+    std::uint64_t mask = mask_of(uc) | (ts.sigsys_blocked ? kSigsysBit : 0);
+    std::memcpy(ts.scratch + 296, &mask, sizeof mask);
+    r.sp = reinterpret_cast<std::uint64_t>(ts.scratch);
+    task.enter_ns = monotonic_ns();
+    task.enter_stime_ns = task.exit_stime_ns = 0;
+    long restored = static_cast<long>(uc->uc_mcontext.gregs[REG_RAX]);
+    run_call(ts, uc, 0, &restored);
 }
 
 void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc) {
@@ -279,6 +393,7 @@ HandlerResult Runtime::wait_call(Task& task, bool waitid) {
         Task& gone = path_.tasks().add(child, child);
         path_.task_exit(gone, status);
         path_.tasks().remove(child);
+        session_tasks().end_all(child);
     }
     std::size_t size = waitid ? sizeof ours.info : sizeof ours.status;
     if (theirs && copy_bytes_to_user(mem_, theirs, &ours, size) != 0) return emulated(-EFAULT);

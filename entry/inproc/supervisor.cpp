@@ -26,6 +26,7 @@
 #include "entry/inproc/exec_marks.hpp"
 #include "entry/inproc/inproc.hpp"
 #include "entry/inproc/loader.hpp"
+#include "entry/inproc/session_tasks.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
 
@@ -62,6 +63,7 @@ public:
         // Carried into every image, as the outputs are.
         options_.outputs.push_back(&exec_marks());
         options_.outputs.push_back(&image_copy());
+        options_.outputs.push_back(&session_tasks());
     }
 
     BackendTraits traits() const override { return kTraits; }
@@ -74,6 +76,9 @@ public:
     void request_stop(int signo) override { g_forward_signal.store(signo); }
     // A runtime image runs the path for its program, whatever the path needs.
     bool may_step_aside() const override { return !image_args(); }
+    std::function<long()> session_task_count() const override {
+        return [] { return lstar::inproc::session_tasks().total(); };
+    }
 
 private:
     Status start(const std::vector<std::string>& argv);
@@ -177,6 +182,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     for (SessionOutput* out : options_.outputs) out->flush();
     std::fflush(stdout);
     std::fflush(stderr);
+    session_tasks().expect(1);  // the program, counted before it runs
     pid_t child = ::fork();
     if (child < 0) return error(fmt::format("fork: {}", std::strerror(errno)), errno);
     if (child == 0) {
@@ -199,6 +205,7 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     for (int fd : args.reserved_fds()) ::close(fd);
     for (SessionOutput* out : options_.outputs) out->handed_on();
     child_ = child;
+    session_tasks().settle(child, 1);
     // The stages hear of the program as the first task: a death by a signal, which
     // the program cannot report itself, is reported here.
     path_.new_task(path_.tasks().add(child, child), nullptr);
@@ -247,6 +254,7 @@ int InprocBackend::run() {
         if (WIFSIGNALED(st)) {
             path_.task_exit(path_.tasks().add(pid, pid), st);
             path_.tasks().remove(pid);
+            session_tasks().end_all(pid);
         }
     }
     while (!collecting.empty()) collect(true);
