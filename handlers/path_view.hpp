@@ -76,6 +76,7 @@ public:
     // The names --hide takes out of a listing of the guest directory `dir`.
     std::vector<std::string> hidden_entries(std::string_view dir) const;
     bool hides() const { return !hide_.empty(); }
+    bool any_read_only() const { return !read_only_.empty(); }
 
     // What the walk holds of a resolved name, for the call to be handed: the
     // directory holding its last component and that component, and the object

@@ -95,6 +95,24 @@ constexpr PathUse path_use(std::string_view param) {
     return param.empty() ? PathUse::follow : path_use_from_name(param).value_or(PathUse::follow);
 }
 
+// How a call uses an `fd` argument ([fd:<use>]; none: `use`): `change` marks a call
+// that changes the object behind the descriptor whatever it was opened for (its
+// mode, owner, extended attributes), which the kernel refuses with EROFS on a
+// read-only mount, as the file-system view does under --read-only.
+enum class FdUse : std::uint8_t {
+    use,     // the default: reads, or writes through an open for writing
+    change,  // changes the object's metadata (fchmod, fchown, fsetxattr, fremovexattr)
+};
+inline constexpr std::string_view kFdUseNames[] = {"use", "change"};
+constexpr std::optional<FdUse> fd_use_from_name(std::string_view name) {
+    for (std::size_t i = 0; i < std::size(kFdUseNames); ++i)
+        if (kFdUseNames[i] == name) return static_cast<FdUse>(i);
+    return std::nullopt;
+}
+constexpr FdUse fd_use(std::string_view param) {
+    return param.empty() ? FdUse::use : fd_use_from_name(param).value_or(FdUse::use);
+}
+
 // How a call uses a time argument ([time:<use>] after its kind in tbl/signatures.tbl),
 // for the view of time (handlers/time.cpp) to move it to the host's clocks: a wait
 // shortened by a speed, an instant moved from the virtual clock to the real one.
@@ -163,6 +181,7 @@ enum EntryFlag : std::uint16_t {
     kReturnsPid = 1u << 7, // success returns a process/thread/group id (RVAL_TGID, RVAL_TID, ...)
     kRemaps = 1u << 8,     // may change what is mapped where (mmap, munmap, mprotect, mremap, shmat, ...):
                            // an unwinder's module list (-k) is out of date after it (strace's SI)
+    kNullPathIsFd = 1u << 9,  // a NULL name means the descriptor before it (utimensat, futimesat)
 };
 
 struct EntryFlagName {
@@ -172,7 +191,8 @@ struct EntryFlagName {
 inline constexpr EntryFlagName kEntryFlagNames[] = {
     {"noreturn", kNoReturn},       {"never_fails", kNeverFails}, {"ni", kNi},
     {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn},
-    {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid},     {"remaps", kRemaps}};
+    {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid},     {"remaps", kRemaps},
+    {"null_path_fd", kNullPathIsFd}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"
