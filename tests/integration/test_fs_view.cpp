@@ -474,6 +474,29 @@ TEST(FsViewRoot, NamesComeBackInTheViewsTerms) {
     EXPECT_NE(trace.find("chdir(\"/etc\")"), std::string::npos) << trace;
 }
 
+// -y shows a descriptor's path as the program names it (strace's own -y under
+// chroot shows the kernel's, which are the program's too): a file of the root,
+// a bind's file, the cwd of AT_FDCWD; never the host's name of the root or bind.
+TEST(FsViewRoot, TraceShowsDescriptorsByTheProgramsNames) {
+    if (busybox().empty()) GTEST_SKIP() << "busybox-static is not installed: /bin/busybox missing";
+    std::string root = busybox_root();
+    std::string bound = scratch_dir();
+    write_file(bound + "/file", "bound\n");
+    for (const std::string& b : kBackends) {
+        std::string trace;
+        Result t = lstar_trace({b, "-f", "-y", "-e", "trace=openat,close,fchdir", "--root", root, "--bind", bound + ":/mnt",
+                                "--cwd", "/tmp"},
+                               {"/bin/sh", "-c", "cat /etc/motd /mnt/file"}, &trace, {.env = {"PATH=/bin"}});
+        EXPECT_TRUE(t.exited(0)) << b << t.describe();
+        EXPECT_EQ(t.out, "inside the root\nbound\n") << b;
+        EXPECT_NE(trace.find("openat(AT_FDCWD</tmp>, \"/etc/motd\", O_RDONLY) = 3</etc/motd>"), std::string::npos) << b << trace;
+        EXPECT_NE(trace.find("close(3</etc/motd>)"), std::string::npos) << b << trace;
+        EXPECT_NE(trace.find("= 3</mnt/file>"), std::string::npos) << b << trace;
+        EXPECT_EQ(trace.find("<" + root), std::string::npos) << b << trace;
+        EXPECT_EQ(trace.find("<" + bound), std::string::npos) << b << trace;
+    }
+}
+
 // A bind shows a host tree inside the view; --hide takes a name out of listings.
 TEST(FsViewRoot, BindAndHide) {
     if (busybox().empty()) GTEST_SKIP() << "busybox-static is not installed: /bin/busybox missing";
