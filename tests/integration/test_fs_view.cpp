@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -489,9 +490,11 @@ TEST(FsViewRoot, TraceShowsDescriptorsByTheProgramsNames) {
                                {"/bin/sh", "-c", "cat /etc/motd /mnt/file"}, &trace, {.env = {"PATH=/bin"}});
         EXPECT_TRUE(t.exited(0)) << b << t.describe();
         EXPECT_EQ(t.out, "inside the root\nbound\n") << b;
-        EXPECT_NE(trace.find("openat(AT_FDCWD</tmp>, \"/etc/motd\", O_RDONLY) = 3</etc/motd>"), std::string::npos) << b << trace;
-        EXPECT_NE(trace.find("close(3</etc/motd>)"), std::string::npos) << b << trace;
-        EXPECT_NE(trace.find("= 3</mnt/file>"), std::string::npos) << b << trace;
+        // The descriptor's number is whatever the run leaves free.
+        auto has = [&](const std::string& pattern) { return std::regex_search(trace, std::regex(pattern)); };
+        EXPECT_TRUE(has(R"(openat\(AT_FDCWD</tmp>, "/etc/motd", O_RDONLY\) = [0-9]+</etc/motd>)")) << b << trace;
+        EXPECT_TRUE(has(R"(close\([0-9]+</etc/motd>\))")) << b << trace;
+        EXPECT_TRUE(has(R"(= [0-9]+</mnt/file>)")) << b << trace;
         EXPECT_EQ(trace.find("<" + root), std::string::npos) << b << trace;
         EXPECT_EQ(trace.find("<" + bound), std::string::npos) << b << trace;
     }
