@@ -127,6 +127,17 @@ struct Arena {
         fs::create_symlink(out, bound + "/abs");
         fs::copy_file(prog("fs_escape"), root + "/fs_escape");
     }
+    // The tree progs/fs_race.c swaps names in: /race/a (holding a secret of its own)
+    // beside /race/evil, a link out; /race/b/f beside /race/b/evil, a link to the secret outside.
+    void lay_race() const {
+        fs::create_directories(root + "/race/a");
+        fs::create_directories(root + "/race/b");
+        write_file(root + "/race/a/secret", "inside\n");
+        write_file(root + "/race/b/f", "inside\n");
+        fs::create_symlink(out, root + "/race/evil");
+        fs::create_symlink(out + "/secret", root + "/race/b/evil");
+        fs::copy_file(prog("fs_race"), root + "/fs_race");
+    }
 };
 
 }  // namespace
@@ -218,13 +229,7 @@ TEST(FsViewEscape, HiddenIsMissingForEveryCall) {
 // again. Bounded by a count of calls, not by time.
 TEST(FsViewEscape, RenameRacesStayInTheRoot) {
     Arena a;
-    fs::create_directories(a.root + "/race/a");
-    fs::create_directories(a.root + "/race/b");
-    write_file(a.root + "/race/a/secret", "inside\n");
-    write_file(a.root + "/race/b/f", "inside\n");
-    fs::create_symlink(a.out, a.root + "/race/evil");
-    fs::create_symlink(a.out + "/secret", a.root + "/race/b/evil");
-    fs::copy_file(prog("fs_race"), a.root + "/fs_race");
+    a.lay_race();
     std::string before = fingerprint(a.out);
     for (const std::string& b : kBackends) {
         for (const char* mode : {"middle", "last"}) {
@@ -387,13 +392,7 @@ TEST(FsViewSandboxed, InprocWritesAndHeldWalkUnderASandbox) {
     Result denied = lstar_run({"--backend=inproc", "--deny", "ptrace", "--root", a.root, "--cwd", "/ro"},
                               {"/fs_escape", "file", fmt::format("{}:2:1:0:2", SYS_stat)});
     EXPECT_EQ(denied.out, fmt::format("{} 0\n", SYS_stat)) << denied.describe();
-    fs::create_directories(a.root + "/race/a");
-    fs::create_directories(a.root + "/race/b");
-    write_file(a.root + "/race/a/secret", "inside\n");
-    write_file(a.root + "/race/b/f", "inside\n");
-    fs::create_symlink(a.out, a.root + "/race/evil");
-    fs::create_symlink(a.out + "/secret", a.root + "/race/b/evil");
-    fs::copy_file(prog("fs_race"), a.root + "/fs_race");
+    a.lay_race();
     std::string before = fingerprint(a.out);
     for (const char* mode : {"middle", "last"}) {
         for (const char* op : {"open", "creat"}) {
