@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <regex>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "cli/trace_options.hpp"
 #include "entry/backend.hpp"
 #include "table/syscall_table.hpp"
 
@@ -84,6 +86,8 @@ void read_spelling(HelpOption& o) {
         if (rest[0] == '=' || (rest[0] == ' ' && rest.size() > 1 && rest[1] != '-' && rest[1] != ' ')) {
             rest.remove_prefix(1);
             std::string_view metavar = rest.substr(0, rest.find_first_of(", "));
+            // "CALL[,CALL...]": the word, without the bracket its list opened.
+            o.metavar = metavar.substr(0, metavar.ends_with('[') ? metavar.size() - 1 : metavar.size());
             classify(o, name, metavar);
             classified = true;
         }
@@ -139,9 +143,11 @@ CommandHelp parse_help(std::string_view text) {
                 last->spelling += " " + m[1].str();  // a spelling on two lines
                 last->text = m[2];
             } else {
-                section.options.push_back(HelpOption{m[1], {}, m[2], Complete::none, {}});
+                section.options.push_back(HelpOption{m[1], {}, m[2], {}, Complete::none, {}});
                 last = &section.options.back();
             }
+        } else if (last && last->text.empty() && trim(line).starts_with("[")) {
+            last->spelling += " " + trim(line);  // the rest of a spelling too long for one line
         } else if (last && indent(line) >= 2) {
             last->text += (last->text.empty() ? "" : "\n") + trim(line);
         } else {
@@ -257,8 +263,8 @@ std::string quoted_words(const std::vector<std::string>& words) {
     return out;
 }
 
-std::string kind_word(const HelpOption& o) {
-    switch (o.complete) {
+std::string kind_word(Complete complete, const std::vector<std::string>& choices) {
+    switch (complete) {
     case Complete::none: return "";
     case Complete::word: return "word";
     case Complete::file: return "file";
@@ -266,7 +272,7 @@ std::string kind_word(const HelpOption& o) {
     case Complete::pid: return "pid";
     case Complete::syscall_set: return "set";
     case Complete::trace_expr: return "expr";
-    case Complete::choice: return "choice " + quoted_words(o.choices);
+    case Complete::choice: return "choice " + quoted_words(choices);
     }
     return "";
 }
@@ -278,6 +284,29 @@ std::vector<std::string> call_names() {
         for (const SyscallDesc& row : syscall_table(abi))
             if (!row.name.empty()) names.emplace(row.name);
     return {names.begin(), names.end()};
+}
+
+// lstar trace -e's qualifiers by name (trace, signal, ...), from its parser's table.
+std::vector<std::string> qualifier_names() {
+    std::vector<std::string> out;
+    for (const QualifierSpelling& q : qualifier_spellings())
+        if (std::find(out.begin(), out.end(), q.name) == out.end()) out.emplace_back(q.name);
+    return out;
+}
+
+// Every spelling of a qualifier whose value is a set of calls (t, trace, inject, ...).
+std::vector<std::string> call_set_qualifiers() {
+    std::vector<std::string> out;
+    for (const QualifierSpelling& q : qualifier_spellings())
+        if (q.calls) out.emplace_back(q.spelling);
+    return out;
+}
+
+// What option `name` (one of o's names) takes: a set of calls for the qualifiers'
+// long forms even where the spelling also names -e ("-e trace=SET, --trace=SET").
+Complete completion_of(const HelpOption& o, std::string_view name) {
+    if (o.complete == Complete::none) return Complete::none;
+    return takes_call_set(name) ? Complete::syscall_set : o.complete;
 }
 
 std::vector<std::string> class_words() {
@@ -396,9 +425,9 @@ std::string bash_completion(const std::vector<ManualCommand>& commands) {
     out += fmt::format("_lstar_commands=\"{}\"\n", quoted_words(names));
     out += fmt::format("_lstar_calls=\"{}\"\n", quoted_words(call_names()));
     out += fmt::format("_lstar_classes=\"{}\"\n", quoted_words(class_words()));
-    // lstar trace -e's qualifiers, and those whose value is a set of calls.
-    out += "_lstar_qualifiers=\"trace abbrev verbose raw signal read write fault inject status quiet decode-fds decode-pids\"\n";
-    out += "_lstar_set_qualifiers=\"trace t abbrev a verbose v raw x fault inject\"\n\n";
+    // lstar trace -e's qualifiers, and the spellings of those whose value is a set of calls.
+    out += fmt::format("_lstar_qualifiers=\"{}\"\n", quoted_words(qualifier_names()));
+    out += fmt::format("_lstar_set_qualifiers=\"{}\"\n\n", quoted_words(call_set_qualifiers()));
     out += "# The options of command $1.\n_lstar_options() {\n    case \"$1\" in\n";
     for (const ManualCommand& c : commands)
         if (!c.name.empty()) out += fmt::format("    {}) echo \"{}\" ;;\n", c.name, quoted_words(c.help.option_names()));
@@ -410,12 +439,11 @@ std::string bash_completion(const std::vector<ManualCommand>& commands) {
         std::set<std::string> done;
         for (const HelpSection& s : c.help.sections)
             for (const HelpOption& o : s.options) {
-                std::string kind = kind_word(o);
-                if (kind.empty()) continue;
-                for (const std::string& n : o.names)
-                    // One spelling may name options of both kinds ("-e trace=SET, --trace=SET").
-                    if (done.insert(n).second)
-                        out += fmt::format("    \"{} {}\") echo \"{}\" ;;\n", c.name, n, takes_call_set(n) ? "set" : kind);
+                for (const std::string& n : o.names) {
+                    std::string kind = kind_word(completion_of(o, n), o.choices);
+                    if (!kind.empty() && done.insert(n).second)
+                        out += fmt::format("    \"{} {}\") echo \"{}\" ;;\n", c.name, n, kind);
+                }
             }
     }
     out += "    esac\n}\n\n";
@@ -428,15 +456,186 @@ std::string bash_completion(const std::vector<ManualCommand>& commands) {
     return out;
 }
 
+namespace {
+
+// A word in zsh's single quotes.
+std::string zsh_quote(std::string_view s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// Text in a part of an _arguments spec: its separators escaped.
+std::string spec_text(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '\\' || c == '[' || c == ']' || c == ':') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+// The zsh action completing an argument of this kind.
+std::string zsh_action(Complete complete, const std::vector<std::string>& choices) {
+    switch (complete) {
+    case Complete::none: return "";
+    case Complete::word: return " ";  // a message only
+    case Complete::file: return "_files";
+    case Complete::directory: return "_files -/";
+    case Complete::pid: return "_pids";
+    case Complete::syscall_set: return "_lstar_set";
+    case Complete::trace_expr: return "_lstar_expr";
+    case Complete::choice: {
+        std::string out = "(";
+        for (const std::string& c : choices) out += (out.size() > 1 ? " " : "") + spec_text(c);
+        return out + ")";
+    }
+    }
+    return "";
+}
+
+// _arguments' specs for one option of --help: one per name not in `done` (a name
+// --help lists twice, as -E VAR=VAL and -E VAR, is the first's). Options may be
+// given more than once (-e, -p, --bind), so each is '*'; --help and --version
+// stand alone.
+std::vector<std::string> zsh_specs(const HelpOption& o, std::set<std::string>& done) {
+    std::vector<std::string> out;
+    std::string text = o.text;
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    std::string desc = text.empty() ? "" : "[" + spec_text(text) + "]";
+    for (const std::string& n : o.names) {
+        if (!done.insert(n).second) continue;
+        bool alone = n == "-h" || n == "--help" || n == "--version";
+        std::string spec = (alone ? "(- *)" : "*") + n;
+        Complete complete = completion_of(o, n);
+        if (complete == Complete::none) {
+            out.push_back(spec + desc);
+            continue;
+        }
+        // -p PID or -pPID; --attach=PID or --attach PID.
+        spec += n.size() == 2 ? "+" : "=";
+        std::string message = spec_text(o.metavar.empty() ? n : o.metavar);
+        out.push_back(spec + desc + ":" + message + ":" + zsh_action(complete, o.choices));
+    }
+    return out;
+}
+
+// The specs of what follows a command's options.
+std::vector<std::string> zsh_positional(std::string_view command) {
+    std::string_view kind = positional(command);
+    if (kind == "set") return {"*:system call or %class:_lstar_set"};
+    if (kind == "file") return {"*:run file (lstar trace --json):_files"};
+    if (kind == "policy") return {"1:what to do:(compile check show learn)", "*:policy file:_files"};
+    // The program and its own arguments, completed as if it were the command.
+    return {"(-)1:program:_command_names -e", "*::program's arguments:_normal"};
+}
+
+std::string zsh_arguments(const std::vector<std::string>& specs, std::string_view indent) {
+    std::string out = std::string(indent) + "_arguments -s -S :";
+    for (const std::string& s : specs) out += " \\\n" + std::string(indent) + "    " + zsh_quote(s);
+    return out + "\n";
+}
+
+// A command's function; `subcommands` (lstar policy learn) have options and a
+// program of their own, from their section of the command's --help.
+std::string zsh_function(const std::string& name, const std::vector<std::string>& specs,
+                         const std::map<std::string, std::vector<std::string>>& subcommands) {
+    std::string out = name + "() {\n";
+    if (subcommands.empty()) return out + zsh_arguments(specs, "    ") + "}\n\n";
+    std::string keyword = "if";
+    for (const auto& [sub, sub_specs] : subcommands) {
+        out += "    " + keyword + " (( CURRENT > 2 )) && [[ $words[2] == " + sub + " ]]; then\n"
+               "        shift words; (( CURRENT-- ))\n" + zsh_arguments(sub_specs, "        ");
+        keyword = "elif";
+    }
+    return out + "    else\n" + zsh_arguments(specs, "        ") + "    fi\n}\n\n";
+}
+
+// Words of a zsh array, one quoted word each, wrapped.
+std::string zsh_array(const std::vector<std::string>& words) {
+    std::string out, line;
+    for (const std::string& w : words) {
+        std::string q = zsh_quote(w);
+        if (line.size() + q.size() > 90) {
+            out += line + "\n       ";
+            line.clear();
+        }
+        line += " " + q;
+    }
+    return out + line;
+}
+
+}  // namespace
+
 std::string zsh_completion(const std::vector<ManualCommand>& commands) {
-    std::string bash = bash_completion(commands);
-    return "#compdef lstar\n"
-           "# zsh completion for lstar: the bash completion, generated from the same tables,\n"
-           "# under zsh's bashcompinit. Generated by lstar-manual: do not edit.\n"
-           "autoload -U +X bashcompinit && bashcompinit\n" +
-           bash +
-           "# Autoloaded from fpath as _lstar (#compdef): complete this first time too.\n"
-           "[[ \"${funcstack[1]-}\" == _lstar ]] && _bash_complete -F _lstar\n";
+    std::string out =
+        "#compdef lstar\n"
+        "# zsh completion for lstar. Generated by lstar-manual from each command's --help,\n"
+        "# the system call table (tbl/) and lstar trace's -e qualifiers: do not edit.\n\n";
+    std::vector<std::string> set_words = call_names();
+    for (const std::string& c : class_words()) set_words.push_back(c);
+    set_words.insert(set_words.end(), {"all", "none"});
+    out += "# A list of calls and %classes (\"open,read,%net\", \"!write\"): its last item.\n"
+           "_lstar_set() {\n    compset -P '!'\n    _sequence -s , _lstar_set_item\n}\n\n"
+           "_lstar_set_item() {\n    local expl\n    local -a words=(" +
+           zsh_array(set_words) +
+           ")\n    _wanted calls expl 'system call or %class' compadd \"$@\" -a words\n}\n\n";
+    std::string set_pattern;
+    for (const std::string& q : call_set_qualifiers()) set_pattern += (set_pattern.empty() ? "" : "|") + q;
+    out += "# lstar trace -e EXPR: a qualifier, then its value (a set of calls for some).\n"
+           "_lstar_expr() {\n    local expl\n"
+           "    if compset -P '(" + set_pattern + ")='; then\n        _lstar_set\n"
+           "    elif compset -P '*='; then\n        _message -e values 'value of the qualifier'\n"
+           "    else\n        _wanted qualifiers expl 'qualifier' compadd -S = -q - " +
+           zsh_array(qualifier_names()) + "\n    fi\n}\n\n";
+    // A function per command.
+    std::vector<std::string> top_specs, described;
+    for (const ManualCommand& c : commands) {
+        std::vector<std::string> specs;
+        std::set<std::string> done;
+        // A section titled "lstar policy learn" holds the options of that subcommand.
+        std::map<std::string, std::vector<std::string>> subcommands;
+        std::map<std::string, std::set<std::string>> sub_done;
+        std::string sub_prefix = "lstar " + c.name + " ";
+        for (const HelpSection& s : c.help.sections) {
+            bool sub = !c.name.empty() && s.title.starts_with(sub_prefix) && s.title.find(' ', sub_prefix.size()) == std::string::npos;
+            std::string sub_name = sub ? s.title.substr(sub_prefix.size()) : "";
+            for (const HelpOption& o : s.options)
+                for (std::string& spec : zsh_specs(o, sub ? sub_done[sub_name] : done))
+                    (sub ? subcommands[sub_name] : specs).push_back(std::move(spec));
+        }
+        if (c.name.empty()) {
+            top_specs = std::move(specs);
+            continue;
+        }
+        std::vector<std::string> rest = zsh_positional(c.name);
+        specs.insert(specs.end(), rest.begin(), rest.end());
+        for (auto& [sub, sub_specs] : subcommands) {
+            std::vector<std::string> program = zsh_positional("");
+            sub_specs.insert(sub_specs.end(), program.begin(), program.end());
+        }
+        out += zsh_function("_lstar_command_" + c.name, specs, subcommands);
+        described.push_back(c.name + ":" + c.summary);  // command names have no colon
+    }
+    out += "_lstar() {\n"
+           "    local curcontext=\"$curcontext\" state state_descr line ret=1\n"
+           "    typeset -A opt_args\n"
+           "    _arguments -C :";
+    for (const std::string& s : top_specs) out += " \\\n        " + zsh_quote(s);
+    out += " \\\n        '1:command:->command' \\\n        '*::argument:->argument' && ret=0\n"
+           "    case $state in\n"
+           "    command)\n"
+           "        local -a commands=(" + zsh_array(described) + ")\n"
+           "        _describe -t commands 'lstar command' commands && ret=0 ;;\n"
+           "    argument)\n"
+           "        curcontext=\"${curcontext%:*:*}:lstar-$words[1]:\"\n"
+           "        if (( $+functions[_lstar_command_$words[1]] )); then _lstar_command_$words[1] && ret=0\n"
+           "        else _message \"no such command: $words[1]\"; fi ;;\n"
+           "    esac\n"
+           "    return ret\n"
+           "}\n\n"
+           "_lstar \"$@\"\n";
+    return out;
 }
 
 }  // namespace lstar

@@ -29,6 +29,7 @@ struct HelpOption {
     std::string spelling;            // as --help shows it: "-p PID, --attach=PID"
     std::vector<std::string> names;  // "-p", "--attach"
     std::string text;                // what it does, its lines joined with '\n'
+    std::string metavar;             // what --help calls its argument ("PID"), "" for a flag
     Complete complete = Complete::none;
     std::vector<std::string> choices;
 };
@@ -59,7 +60,7 @@ struct ManualCommand {
 std::string man_page(const ManualCommand& command, const std::vector<ManualCommand>& commands, std::string_view version);
 // The bash completion of `lstar` and its commands (function _lstar).
 std::string bash_completion(const std::vector<ManualCommand>& commands);
-// zsh's: the bash function under zsh's bashcompinit.
+// zsh's: a native completion function (#compdef lstar, _arguments per command).
 std::string zsh_completion(const std::vector<ManualCommand>& commands);
 
 }  // namespace lstar

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -102,21 +103,9 @@ Result<std::uint8_t> parse_bit_set(std::string_view spec, const NamedBit (&names
     return list.negate ? static_cast<std::uint8_t>(~bits & all) : bits;
 }
 
-// strace's one-letter and plural spellings of the -e qualifiers.
-std::string_view canonical_qualifier(std::string_view name) {
-    struct Alias { std::string_view alias, name; };
-    static constexpr Alias kAliases[] = {
-        {"t", "trace"},     {"trace", "trace"},     {"a", "abbrev"},   {"abbrev", "abbrev"},
-        {"v", "verbose"},   {"verbose", "verbose"}, {"x", "raw"},      {"raw", "raw"},
-        {"s", "signal"},    {"signal", "signal"},   {"signals", "signal"},
-        {"r", "read"},      {"read", "read"},       {"reads", "read"},
-        {"w", "write"},     {"write", "write"},     {"writes", "write"},
-        {"q", "quiet"},     {"quiet", "quiet"},     {"silent", "quiet"}, {"silence", "quiet"},
-        {"status", "status"}, {"decode-fds", "decode-fds"}, {"kvm", "kvm"}, {"decode-pids", "decode-pids"},
-        {"inject", "inject"}, {"fault", "fault"},
-    };
-    for (const Alias& a : kAliases)
-        if (a.alias == name) return a.name;
+std::string_view canonical_qualifier(std::string_view spelling) {
+    for (const QualifierSpelling& q : qualifier_spellings())
+        if (q.spelling == spelling) return q.name;
     return {};
 }
 
@@ -397,7 +386,7 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
         cfg->stack_frame_limit = static_cast<unsigned>(*n);
         break;
     }
-    case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));
+    case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));  // refused(), below
     case 'X':
         if (!std::strcmp(arg, "raw")) cfg->xlat = XlatStyle::raw;
         else if (!std::strcmp(arg, "abbrev")) cfg->xlat = XlatStyle::abbrev;
@@ -821,6 +810,22 @@ Result<Injection> parse_injection(std::string_view spec, bool fault) {
     return injection;
 }
 
+// strace's one-letter and plural spellings of the -e qualifiers (also what the
+// shell completions offer after -e).
+std::span<const QualifierSpelling> qualifier_spellings() {
+    static constexpr QualifierSpelling kSpellings[] = {
+        {"t", "trace", true},     {"trace", "trace", true},     {"a", "abbrev", true},   {"abbrev", "abbrev", true},
+        {"v", "verbose", true},   {"verbose", "verbose", true}, {"x", "raw", true},      {"raw", "raw", true},
+        {"s", "signal", false},   {"signal", "signal", false},  {"signals", "signal", false},
+        {"r", "read", false},     {"read", "read", false},      {"reads", "read", false},
+        {"w", "write", false},    {"write", "write", false},    {"writes", "write", false},
+        {"q", "quiet", false},    {"quiet", "quiet", false},    {"silent", "quiet", false}, {"silence", "quiet", false},
+        {"status", "status", false}, {"decode-fds", "decode-fds", false}, {"kvm", "kvm", false},
+        {"decode-pids", "decode-pids", false}, {"inject", "inject", true}, {"fault", "fault", true},
+    };
+    return kSpellings;
+}
+
 Status parse_qualifier(std::string_view expr, TraceCommand* cfg) {
     std::size_t eq = expr.find('=');
     std::string_view name = eq == std::string_view::npos ? std::string_view() : canonical_qualifier(expr.substr(0, eq));
@@ -855,19 +860,41 @@ Status parse_qualifier(std::string_view expr, TraceCommand* cfg) {
     return error(fmt::format("option '-e {}' of strace is not supported yet", expr.substr(0, eq)), ENOTSUP);
 }
 
+namespace {
+
+// strace's short options, then its long ones, the view's and the sandbox's.
+constexpr const char* kShortOptions = "+:a:Ab:cCdDe:E:fhiI:kno:O:p:P:qrs:S:tTu:U:vVwxX:yYzZ";
+
+const std::vector<option>& long_options() {
+    static const std::vector<option> options = with_policy_options(with_view_options(kLongOptions));
+    return options;
+}
+
+// strace's options that lstar refuses by name (the parser knows them to say so).
+bool refused(int c) { return c == kOptUnsupported || c == 'u' || c == 'O' || c == 'd'; }
+
+}  // namespace
+
+std::vector<std::string> trace_option_names() {
+    std::vector<std::string> out;
+    for (const char* c = kShortOptions; *c; ++c)
+        if (std::isalnum(static_cast<unsigned char>(*c)) && !refused(*c)) out.push_back(std::string("-") + *c);
+    for (const option& o : long_options())
+        if (o.name && !refused(o.val)) out.push_back(std::string("--") + o.name);
+    return out;
+}
+
 ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* cfg) {
     // "+": stop at the first non-option, so that the program's own options are its own.
     // ":": report a missing argument as ':' rather than '?'.
-    static constexpr const char* kShort = "+:a:Ab:cCdDe:E:fhiI:kno:O:p:P:qrs:S:tTu:U:vVwxX:yYzZ";
     optind = 0;  // glibc: full reinitialisation (parsing may run more than once in a process)
     opterr = 0;
     Counts counts;
     int c;
-    // strace's, then the view's, then the sandbox's.
-    static const std::vector<option> long_options = with_policy_options(with_view_options(kLongOptions));
+    const std::vector<option>& options = long_options();
     int long_index = -1;
-    while ((c = getopt_long(argc, argv, kShort, long_options.data(), &long_index)) != -1) {
-        const char* long_name = long_index >= 0 ? long_options[static_cast<std::size_t>(long_index)].name : nullptr;
+    while ((c = getopt_long(argc, argv, kShortOptions, options.data(), &long_index)) != -1) {
+        const char* long_name = long_index >= 0 ? options[static_cast<std::size_t>(long_index)].name : nullptr;
         long_index = -1;
         if (c == '?') {
             if (optopt) return error_outcome(fmt::format("invalid option -- '{}'", static_cast<char>(optopt)), true);
@@ -955,7 +982,8 @@ std::string trace_usage() {
            "     details:    dev (device major/minor), path (file path), pidfd (associated PID),\n"
            "                 socket (shown as its path, socket:[INODE]: details not decoded yet)\n"
            "  -i, --instruction-pointer   print instruction pointer at time of syscall\n"
-           "  -k, --stack-trace[=symbol]  obtain stack trace between each syscall\n"
+           "  -k, --stack-trace[=symbol], --stack-traces[=symbol]\n"
+           "                              obtain stack trace between each syscall\n"
            "  -kk, --stack-trace=source   obtain stack trace and source info between each syscall\n"
            "                              (elfutils' libdwfl; the ptrace backend, x86_64 tasks)\n"
            "  --stack-trace-frame-limit=LIMIT   obtain no more than this amount of frames\n"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bitset>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,12 +42,23 @@ struct ParseOutcome {
 // Parses `lstar trace`'s argv (argv[0] is "trace"). Uses getopt, so it is not reentrant.
 ParseOutcome parse_trace_args(int argc, char** argv, TraceCommand* config);
 
+// Every option the parser takes ("-f", "--follow-forks", the view's and the sandbox's),
+// but strace's that it refuses by name: each is one --help must name.
+std::vector<std::string> trace_option_names();
+
 // The usage text for -h and the version line for -V.
 std::string trace_usage();
 
 // The individual parsers, shared with tests. Each error is a strace-like
 // one-line message naming the bad item (strace's own words where it has them).
 Status parse_qualifier(std::string_view expr, TraceCommand* config);  // "-e EXPR", into *config
+// Each spelling of a -e qualifier ("t", "trace"), the qualifier it names, and whether
+// its value is (or, for inject and fault, starts with) a set of calls.
+struct QualifierSpelling {
+    std::string_view spelling, name;
+    bool calls;
+};
+std::span<const QualifierSpelling> qualifier_spellings();
 Result<std::bitset<65>> parse_signal_set(std::string_view spec);
 Result<std::uint8_t> parse_status_set(std::string_view spec);
 Result<std::uint8_t> parse_quiet_set(std::string_view spec);

@@ -26,9 +26,22 @@ public:
     // session no longer writes to its own (a pipe's write end closes, so that its
     // reader sees the end once every process is gone).
     virtual void handed_on() {}
-    // Whether written text waits in a buffer, and writing it out.
+    // Whether written text waits in a buffer that should be written out at the end
+    // of a call, and writing it out (whatever waits).
     virtual bool pending() const { return false; }
     virtual void flush() {}
+    // For a backend whose processes write from their own address spaces: a buffer
+    // shared with the session, kept across calls while one process alone writes,
+    // and written out by the session (recover()) if that process is killed.
+    // `make`: create it (the session); else only expect one in adopt() (an image).
+    virtual void share_buffer(bool make) { static_cast<void>(make); }
+    // Only this process writes to it: a waiting call's entry may be written out
+    // before the call ends, as strace shows it.
+    virtual bool single_writer() const { return false; }
+    // Another process is about to write to it too: lines whole at each call from here on.
+    virtual void shared_by_processes() {}
+    // The process that wrote into the shared buffer is gone: what it left is written out.
+    virtual void recover() {}
     // A fork child's copy of its parent's buffer is the parent's to write: drop it.
     virtual void purge() {}
     // The program never ran: undo what opening the channel made (a file created).

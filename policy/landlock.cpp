@@ -29,6 +29,7 @@ consteval std::uint64_t bit(const std::array<XlatEntry, N>& set, std::string_vie
 }
 #define LL_FS(name) bit(xlat::data::landlock_access_fs, "LANDLOCK_ACCESS_FS_" #name)
 #define LL_NET(name) bit(xlat::data::landlock_access_net, "LANDLOCK_ACCESS_NET_" #name)
+#define LL_SCOPE(name) bit(xlat::data::landlock_scope, "LANDLOCK_SCOPE_" #name)
 
 constexpr std::uint64_t kFsRead = LL_FS(READ_FILE) | LL_FS(READ_DIR);
 constexpr std::uint64_t kFsWrite = LL_FS(WRITE_FILE) | LL_FS(TRUNCATE);
@@ -185,7 +186,8 @@ int landlock_abi() {
 Result<LandlockDomain> build_landlock(const Policy& policy, const std::vector<std::string>& extra_read_exec) {
     LandlockDomain out;
     bool tcp = policy.network.restrict_tcp;
-    if (!policy.restricts_paths() && !tcp) return out;
+    bool scoped = policy.scope.any();
+    if (!policy.restricts_paths() && !tcp && !scoped) return out;
     out.abi = landlock_abi();
     auto lacking = [&](const std::string& what) -> Status {
         if (!policy.best_effort)
@@ -206,7 +208,17 @@ Result<LandlockDomain> build_landlock(const Policy& policy, const std::vector<st
         LSTAR_TRY(lacking("TCP port rules (needs ABI 4)"));
         tcp = false;
     }
-    RulesetAttr attr{paths ? fs_rights(out.abi) : 0, tcp ? LL_NET(BIND_TCP) | LL_NET(CONNECT_TCP) : 0, 0};
+    std::uint64_t scopes = (policy.scope.signals ? LL_SCOPE(SIGNAL) : 0) |
+                           (policy.scope.abstract_unix_sockets ? LL_SCOPE(ABSTRACT_UNIX_SOCKET) : 0);
+    if (scopes && out.abi < 6) {
+        LSTAR_TRY(lacking(fmt::format("{} kept to the program's own processes (needs ABI 6)",
+                                      policy.scope.signals && policy.scope.abstract_unix_sockets ? "signals and abstract unix sockets"
+                                      : policy.scope.signals                                      ? "signals"
+                                                                                                  : "abstract unix sockets")));
+        scopes = 0;
+    }
+    if (!paths && !tcp && !scopes) return out;
+    RulesetAttr attr{paths ? fs_rights(out.abi) : 0, tcp ? LL_NET(BIND_TCP) | LL_NET(CONNECT_TCP) : 0, scopes};
     std::size_t size = out.abi >= 6 ? sizeof attr : out.abi >= 4 ? offsetof(RulesetAttr, scoped) : offsetof(RulesetAttr, handled_access_net);
     long fd = ::syscall(SYS_landlock_create_ruleset, &attr, size, 0);
     if (fd < 0) return error(fmt::format("landlock_create_ruleset: {}", std::strerror(errno)), errno);

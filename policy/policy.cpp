@@ -96,6 +96,9 @@ void Policy::merge(Policy other) {
     network.tcp_bind.insert(network.tcp_bind.end(), other.network.tcp_bind.begin(), other.network.tcp_bind.end());
     network.tcp_connect.insert(network.tcp_connect.end(), other.network.tcp_connect.begin(), other.network.tcp_connect.end());
     if (network.origin.empty()) network.origin = other.network.origin;
+    scope.signals = scope.signals || other.scope.signals;
+    scope.abstract_unix_sockets = scope.abstract_unix_sockets || other.scope.abstract_unix_sockets;
+    if (scope.origin.empty()) scope.origin = other.scope.origin;
     best_effort = best_effort || other.best_effort;
 }
 

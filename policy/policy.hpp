@@ -107,6 +107,15 @@ struct NetworkRules {
     std::string origin;
 };
 
+// Landlock scopes (ABI 6): what the program may reach only inside its own
+// domain (itself and the processes it starts).
+struct ScopeRules {
+    bool signals = false;                // signals, SIGIO and SIGURG of F_SETOWN included
+    bool abstract_unix_sockets = false;  // connect/sendto to abstract AF_UNIX sockets
+    std::string origin;
+    bool any() const { return signals || abstract_unix_sockets; }
+};
+
 struct Policy {
     std::string source;               // the file it came from, "" for the command line alone
     Action default_action;            // for calls no rule names
@@ -118,6 +127,7 @@ struct Policy {
     // rule was given) or within it (only deny and read-only rules).
     bool paths_allowlist = false;
     NetworkRules network;
+    ScopeRules scope;
     // Landlock features the kernel lacks: an error (false) or a warning (true).
     bool best_effort = false;
 

@@ -182,6 +182,19 @@ struct Reader {
         return r;
     }
 
+    Status scope(const toml::table& table, Policy& p) const {
+        LSTAR_TRY(unknown_keys(table, {"signals", "abstract_unix_sockets"}, "[scope]"));
+        p.scope.origin = fmt::format("{}:{}", source, table.source().begin.line);
+        for (auto [key, flag] : {std::pair{"signals", &p.scope.signals}, std::pair{"abstract_unix_sockets", &p.scope.abstract_unix_sockets}}) {
+            const toml::node* node = table.get(key);
+            if (!node) continue;
+            const auto* b = node->as_boolean();
+            if (!b) return at(*node, fmt::format("'{}' must be true or false", key));
+            *flag = b->get();
+        }
+        return {};
+    }
+
     Status network(const toml::table& table, Policy& p) const {
         LSTAR_TRY(unknown_keys(table, {"none", "tcp_bind", "tcp_connect"}, "[network]"));
         p.network.origin = fmt::format("{}:{}", source, table.source().begin.line);
@@ -206,7 +219,7 @@ struct Reader {
     }
 
     Result<Policy> policy(const toml::table& root) const {
-        LSTAR_TRY(unknown_keys(root, {"version", "default", "abi", "include", "best_effort", "rule", "path_rule", "paths", "network"},
+        LSTAR_TRY(unknown_keys(root, {"version", "default", "abi", "include", "best_effort", "rule", "path_rule", "paths", "network", "scope"},
                                       "the policy"));
         Policy p;
         p.source = source;
@@ -270,6 +283,11 @@ struct Reader {
             const auto* table = net->as_table();
             if (!table) return at(*net, "'network' must be a table: write [network]");
             LSTAR_TRY(network(*table, p));
+        }
+        if (const toml::node* sc = root.get("scope")) {
+            const auto* table = sc->as_table();
+            if (!table) return at(*sc, "'scope' must be a table: write [scope]");
+            LSTAR_TRY(scope(*table, p));
         }
         return p;
     }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio_ext.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,109 @@ void buffer(std::FILE* f) {
 }
 
 }  // namespace
+
+// The trace's buffer where the in-process backend's processes write it
+// (share_buffer): a memfd every image maps, so that the supervisor can write out
+// what a process killed by a signal (SIGKILL included) had not written yet.
+// Used while one process alone writes the trace (its threads under the runtime's
+// lock), and only for a regular file, whose offset tells how much of a write
+// that was under way when the process died had been made.
+struct TraceOutput::SharedBuffer {
+    static constexpr std::size_t kHeader = 4096, kCapacity = 1 << 16, kSize = kHeader + kCapacity;
+    std::uint32_t direct;        // set once more than one process writes: unused from then on
+    std::uint32_t writing;       // a write of data[0, filled) is under way ...
+    std::int64_t offset_before;  // ... from this file offset
+    std::uint64_t filled;        // bytes of whole calls' text waiting in data
+    char* data() { return reinterpret_cast<char*>(this) + kHeader; }
+};
+
+bool TraceOutput::buffered() const { return shared_writer_ && !__atomic_load_n(&shared_->direct, __ATOMIC_ACQUIRE); }
+
+std::vector<int> TraceOutput::fds() const {
+    if (!share_wanted_) return {::fileno(file_), ::fileno(messages_)};
+    return {::fileno(file_), ::fileno(messages_), shared_fd_};
+}
+
+void TraceOutput::share_buffer(bool make) {
+    share_wanted_ = true;
+    if (!make || shared_) return;
+    int fd = ::memfd_create("lstar-trace-buffer", MFD_CLOEXEC);
+    if (fd < 0 || ::ftruncate(fd, SharedBuffer::kSize) != 0) {
+        if (fd >= 0) ::close(fd);
+        return;  // no buffer: each process writes its lines at each call
+    }
+    void* at = ::mmap(nullptr, SharedBuffer::kSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (at == MAP_FAILED) {
+        ::close(fd);
+        return;
+    }
+    shared_ = static_cast<SharedBuffer*>(at);
+    shared_fd_ = fd;
+}
+
+void TraceOutput::append(std::string_view text) {
+    SharedBuffer& b = *shared_;
+    if (b.filled + text.size() > SharedBuffer::kCapacity) write_shared();
+    if (text.size() > SharedBuffer::kCapacity) {  // a line longer than the buffer goes out at once
+        for (std::size_t done = 0; done < text.size();) {
+            ssize_t n = ::write(::fileno(file_), text.data() + done, text.size() - done);
+            if (n <= 0) return;
+            done += static_cast<std::size_t>(n);
+        }
+        return;
+    }
+    std::memcpy(b.data() + b.filled, text.data(), text.size());
+    __atomic_store_n(&b.filled, b.filled + text.size(), __ATOMIC_RELEASE);
+}
+
+// What waits, written out; the offset first, so that the supervisor can tell how
+// much of it went out if this process dies meanwhile.
+void TraceOutput::write_shared() {
+    SharedBuffer& b = *shared_;
+    if (b.filled == 0) return;
+    int fd = ::fileno(file_);
+    b.offset_before = ::lseek(fd, 0, SEEK_CUR);
+    __atomic_store_n(&b.writing, 1, __ATOMIC_RELEASE);
+    for (std::size_t done = 0; done < b.filled;) {
+        ssize_t n = ::write(fd, b.data() + done, b.filled - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;  // as fwrite: what cannot be written is lost
+        done += static_cast<std::size_t>(n);
+    }
+    __atomic_store_n(&b.filled, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&b.writing, 0, __ATOMIC_RELEASE);
+}
+
+void TraceOutput::flush() {
+    if (buffered()) write_shared();
+    else std::fflush(file_);
+}
+
+void TraceOutput::shared_by_processes() {
+    if (!buffered()) return;
+    write_shared();
+    __atomic_store_n(&shared_->direct, 1, __ATOMIC_RELEASE);
+}
+
+// In the supervisor, once the process that wrote is gone: what it left, from
+// where its last write stopped.
+void TraceOutput::recover() {
+    if (!shared_ || shared_->direct || shared_->filled == 0) return;
+    SharedBuffer& b = *shared_;
+    std::fflush(file_);
+    std::size_t from = 0;
+    if (b.writing && b.offset_before >= 0) {
+        off_t now = ::lseek(::fileno(file_), 0, SEEK_CUR);
+        if (now >= b.offset_before) from = std::min<std::uint64_t>(b.filled, static_cast<std::uint64_t>(now - b.offset_before));
+    }
+    for (std::size_t done = from; done < b.filled;) {
+        ssize_t n = ::write(::fileno(file_), b.data() + done, b.filled - done);
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    b.filled = 0;
+    b.writing = 0;
+}
 
 TraceOutput::~TraceOutput() {
     if (file_ && file_ != stderr) std::fclose(file_);
@@ -55,6 +159,16 @@ void TraceOutput::adopt(std::span<const int> fds) {
     to_file_ = file_ != messages_;
     std::setvbuf(file_, nullptr, _IOFBF, 1 << 16);
     if (messages_ != file_) std::setvbuf(messages_, nullptr, _IOFBF, 1 << 12);
+    if (!share_wanted_ || fds.size() < 3 || fds[2] < 0) return;
+    shared_fd_ = fds[2];
+    void* at = ::mmap(nullptr, SharedBuffer::kSize, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd_, 0);
+    if (at == MAP_FAILED) return;
+    shared_ = static_cast<SharedBuffer*>(at);
+    struct stat st {};
+    shared_writer_ = to_file_ && ::fstat(trace_fd, &st) == 0 && S_ISREG(st.st_mode);
+    // What an image that exec'd left is the open line of its execve, which this
+    // image reports whole (as the text a kernel exec drops from a stdio buffer).
+    if (buffered()) shared_->filled = 0;
 }
 
 bool TraceOutput::file_ends_mid_line() {
@@ -70,9 +184,14 @@ bool TraceOutput::file_ends_mid_line() {
     return last != '\n';
 }
 
-bool TraceOutput::pending() const { return __fpending(file_) != 0; }
+// With the shared buffer, the text of whole calls waits until the buffer is full
+// or a flush is asked for.
+bool TraceOutput::pending() const { return !buffered() && __fpending(file_) != 0; }
 
-void TraceOutput::purge() { __fpurge(file_); }
+void TraceOutput::purge() {
+    if (buffered()) shared_->filled = 0;
+    else __fpurge(file_);
+}
 
 void TraceOutput::message(std::string_view text) {
     if (file_ == messages_) {

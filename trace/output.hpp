@@ -21,15 +21,23 @@ public:
     // SessionOutput: the file the trace goes to (created, or appended to).
     Status open() override;
     // SessionOutput: the trace's descriptor and the messages' (stderr), in that order.
-    std::vector<int> fds() const override { return {::fileno(file_), ::fileno(messages_)}; }
+    // With a shared buffer, its memfd third.
+    std::vector<int> fds() const override;
     void adopt(std::span<const int> fds) override;
     bool pending() const override;
     void purge() override;
-    void flush() override { std::fflush(file_); }
+    void flush() override;
+    void share_buffer(bool make) override;
+    bool single_writer() const override { return buffered(); }
+    void shared_by_processes() override;
+    void recover() override;
     // The program never ran: remove a file lstar created.
     void discard() override;
 
-    void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), file_); }
+    void write(std::string_view text) {
+        if (buffered()) append(text);
+        else std::fwrite(text.data(), 1, text.size(), file_);
+    }
     // The trace is a file whose last line is unfinished (another process wrote it,
     // and died before it could end it).
     bool file_ends_mid_line();
@@ -39,6 +47,15 @@ public:
     void message(std::string_view text);
 
 private:
+    struct SharedBuffer;
+    bool buffered() const;
+    void append(std::string_view text);
+    void write_shared();
+
+    SharedBuffer* shared_ = nullptr;  // the buffer shared with the session, mapped
+    int shared_fd_ = -1;              // its memfd
+    bool share_wanted_ = false;       // share_buffer() was called
+    bool shared_writer_ = false;      // this process writes through it (an image, on a regular file)
     std::FILE* file_ = stderr;
     std::FILE* messages_ = stderr;
     std::string path_;

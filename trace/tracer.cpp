@@ -672,7 +672,7 @@ void Tracer::on_task_exit(Task& task, int status) {
     // A task whose calls another process traced into the same file (its own image,
     // in the in-process backend) was killed: the entry of a call it was waiting in
     // may end the file, and that call ends unfinished.
-    if (t && task.calls == 0 && WIFSIGNALED(status) && !config_.follow_forks && out_for(task).file_ends_mid_line())
+    if (t && task.calls == 0 && WIFSIGNALED(status) && out_for(task).file_ends_mid_line())
         out_for(task).write(" <unfinished ...>) = ?\n");
     if (t && t->selected && task.phase == SyscallPhase::entered) {
         // A call that never returned (exit_group, or killed inside it).

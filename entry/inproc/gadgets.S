@@ -286,6 +286,136 @@ lstar_inproc_clone_trampoline:
         jmp *%r11
         .size lstar_inproc_clone_trampoline, . - lstar_inproc_clone_trampoline
 
+// The entry from a patched call site (site_patch.cpp). The site's stub ran the
+// instruction the patch replaced and jumped here with the program's registers,
+// as its `syscall` would have: rax = the number, rcx = where the call returns
+// (the kernel's rcx after a syscall), r11 free. Builds on the program's stack,
+// past its red zone, what a SIGSYS would have given the runtime: a ucontext_t
+// (its registers, its signal mask, every signal blocked meanwhile) and the
+// extended FPU state, saved with XSAVE as the kernel saves it for a signal.
+// Then lstar_inproc_on_patched(uc, program_fs) runs the call on the path and
+// returns the thread pointer to go back with; everything goes back from the
+// frame, rcx = rip and r11 = rflags as after a syscall, and the program
+// resumes where the frame's rip says (a restarted call: at its syscall, which
+// then traps as an unpatched site does).
+//
+// Frame, from the 64-byte aligned rsp: 0 a scratch slot (ENTER_RUNTIME_FS),
+// 64 the ucontext_t (968 bytes), 1088 the XSAVE area (lstar_inproc_xsave_size).
+#define P_UC       64
+#define P_XSAVE    1088
+#define UC_GREG(r) (P_UC + 40 + 8 * (r))
+#define UC_FPREGS  (P_UC + 224)
+#define UC_SIGMASK (P_UC + 296)
+#define G_R8 0
+#define G_R9 1
+#define G_R10 2
+#define G_R11 3
+#define G_R12 4
+#define G_R13 5
+#define G_R14 6
+#define G_R15 7
+#define G_RDI 8
+#define G_RSI 9
+#define G_RBP 10
+#define G_RBX 11
+#define G_RDX 12
+#define G_RAX 13
+#define G_RCX 14
+#define G_RSP 15
+#define G_RIP 16
+#define G_EFL 17
+        .globl lstar_inproc_patched_entry
+        .type lstar_inproc_patched_entry, @function
+lstar_inproc_patched_entry:
+        lea -128(%rsp), %rsp            // the red zone is the program's
+        pushfq
+        mov %rsp, %r11
+        sub lstar_inproc_patch_frame_size(%rip), %rsp
+        and $-64, %rsp
+        mov %r8, UC_GREG(G_R8)(%rsp)
+        mov %r9, UC_GREG(G_R9)(%rsp)
+        mov %r10, UC_GREG(G_R10)(%rsp)
+        mov %r12, UC_GREG(G_R12)(%rsp)
+        mov %r13, UC_GREG(G_R13)(%rsp)
+        mov %r14, UC_GREG(G_R14)(%rsp)
+        mov %r15, UC_GREG(G_R15)(%rsp)
+        mov %rdi, UC_GREG(G_RDI)(%rsp)
+        mov %rsi, UC_GREG(G_RSI)(%rsp)
+        mov %rbp, UC_GREG(G_RBP)(%rsp)
+        mov %rbx, UC_GREG(G_RBX)(%rsp)
+        mov %rdx, UC_GREG(G_RDX)(%rsp)
+        mov %rax, UC_GREG(G_RAX)(%rsp)
+        mov %rcx, UC_GREG(G_RCX)(%rsp)
+        mov %rcx, UC_GREG(G_RIP)(%rsp)
+        mov (%r11), %rax
+        mov %rax, UC_GREG(G_EFL)(%rsp)
+        mov %rax, UC_GREG(G_R11)(%rsp)
+        lea 136(%r11), %rax             // the program's rsp: past pushfq and the red zone
+        mov %rax, UC_GREG(G_RSP)(%rsp)
+        lea P_XSAVE(%rsp), %rax
+        mov %rax, UC_FPREGS(%rsp)
+        // Every signal blocked; the program's mask into the frame.
+        mov $14, %eax                   // rt_sigprocmask(SIG_SETMASK, &all, &uc_sigmask, 8)
+        mov $2, %edi
+        lea lstar_inproc_all_signals(%rip), %rsi
+        lea UC_SIGMASK(%rsp), %rdx
+        mov $8, %r10d
+        syscall
+        // The extended state (the XSAVE header must be zero before XSAVE; XRSTOR checks it),
+        // then the state C code expects: default x87 and SSE controls, DF clear.
+        xor %eax, %eax
+        mov %rax, P_XSAVE+512(%rsp)
+        mov %rax, P_XSAVE+520(%rsp)
+        mov %rax, P_XSAVE+528(%rsp)
+        mov %rax, P_XSAVE+536(%rsp)
+        mov %rax, P_XSAVE+544(%rsp)
+        mov %rax, P_XSAVE+552(%rsp)
+        mov %rax, P_XSAVE+560(%rsp)
+        mov %rax, P_XSAVE+568(%rsp)
+        mov lstar_inproc_xsave_mask(%rip), %eax
+        mov lstar_inproc_xsave_mask+4(%rip), %edx
+        xsave64 P_XSAVE(%rsp)
+        fninit
+        ldmxcsr lstar_inproc_default_mxcsr(%rip)
+        cld
+        ENTER_RUNTIME_FS %rbx
+        lea P_UC(%rsp), %rdi
+        mov %rbx, %rsi
+        call lstar_inproc_on_patched    // rax = the thread pointer to return with
+        mov %rax, %rbx
+        LEAVE_RUNTIME_FS %rbx
+        mov lstar_inproc_xsave_mask(%rip), %eax
+        mov lstar_inproc_xsave_mask+4(%rip), %edx
+        xrstor64 P_XSAVE(%rsp)
+        // The program's mask back: from here on its signals may come, and their
+        // frames go below this one.
+        mov $14, %eax
+        mov $2, %edi
+        lea UC_SIGMASK(%rsp), %rsi
+        xor %edx, %edx
+        mov $8, %r10d
+        syscall
+        push UC_GREG(G_EFL)(%rsp)
+        popfq
+        mov UC_GREG(G_R8)(%rsp), %r8
+        mov UC_GREG(G_R9)(%rsp), %r9
+        mov UC_GREG(G_R10)(%rsp), %r10
+        mov UC_GREG(G_R11)(%rsp), %r11
+        mov UC_GREG(G_R12)(%rsp), %r12
+        mov UC_GREG(G_R13)(%rsp), %r13
+        mov UC_GREG(G_R14)(%rsp), %r14
+        mov UC_GREG(G_R15)(%rsp), %r15
+        mov UC_GREG(G_RDI)(%rsp), %rdi
+        mov UC_GREG(G_RSI)(%rsp), %rsi
+        mov UC_GREG(G_RBP)(%rsp), %rbp
+        mov UC_GREG(G_RBX)(%rsp), %rbx
+        mov UC_GREG(G_RDX)(%rsp), %rdx
+        mov UC_GREG(G_RAX)(%rsp), %rax
+        mov UC_GREG(G_RIP)(%rsp), %rcx
+        mov UC_GREG(G_RSP)(%rsp), %rsp
+        jmp *%rcx
+        .size lstar_inproc_patched_entry, . - lstar_inproc_patched_entry
+
 // void lstar_inproc_call_on_stack(void* top, void (*fn)(void*), void* arg): runs
 // fn(arg) on another stack, never to return (an in-process exec leaves the
 // program's stack, which it is about to unmap).

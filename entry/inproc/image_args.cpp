@@ -57,7 +57,8 @@ std::vector<std::string> ImageArgs::encode() const {
                                   std::to_string(lifeline_fd),
                                   std::string(traced ? "t" : "-") + (follow ? "f" : "-") + (own_seccomp ? "s" : "-") +
                                       (cpu_times ? "c" : "-") + (sigsys_blocked ? "b" : "-") +
-                                      (sigsys_ignored ? "i" : "-"),
+                                      (sigsys_ignored ? "i" : "-") +
+                                      (patch == PatchMode::all ? "P" : patch == PatchMode::libraries ? "p" : "-"),
                                   std::to_string(exec_nr),
                                   std::to_string(exec_dirfd),
                                   std::to_string(exec_flags),
@@ -82,7 +83,7 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
     if (argc < kFixed || !number(1, &message_fd) || !split_fds(argv[2], &out->output_fds) ||
         !number(3, &lifeline_fd) || !number(5, &out->exec_nr) || !number(6, &out->exec_dirfd) ||
         !number(7, &out->exec_flags) || !number(10, &count) || count < 0 || count > argc - kFixed ||
-        std::string_view(argv[4]).size() != 6)
+        std::string_view(argv[4]).size() != 7)
         return error("__inproc: malformed runtime arguments (this command is lstar's own, not for users)", EINVAL);
     out->message_fd = static_cast<int>(message_fd);
     out->lifeline_fd = static_cast<int>(lifeline_fd);
@@ -92,6 +93,7 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
     out->cpu_times = argv[4][3] == 'c';
     out->sigsys_blocked = argv[4][4] == 'b';
     out->sigsys_ignored = argv[4][5] == 'i';
+    out->patch = argv[4][6] == 'P' ? PatchMode::all : argv[4][6] == 'p' ? PatchMode::libraries : PatchMode::off;
     out->shown_path = argv[8];
     out->load_path = argv[9];
     out->argv.assign(argv + kFixed, argv + kFixed + count);

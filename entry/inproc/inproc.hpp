@@ -20,6 +20,7 @@
 #include "kernel/syscall_path.hpp"
 #include "entry/backend.hpp"
 #include "kernel/session_output.hpp"
+#include "entry/inproc/site_patch.hpp"
 
 namespace lstar::inproc {
 
@@ -35,6 +36,7 @@ struct ImageArgs {
     bool cpu_times = false;       // -c: each call's system CPU time (else only wall time)
     bool sigsys_blocked = false;  // the program's SIGSYS, as it believes it is: blocked (the mask
     bool sigsys_ignored = false;  // goes through exec), ignored (stays so)
+    PatchMode patch = PatchMode::libraries;  // which call sites may be patched (LSTAR_INPROC_PATCH)
     long exec_nr = 0;             // the call that started the program (execve, execveat) ...
     long exec_dirfd = 0, exec_flags = 0;  // ... with these arguments, shown as its trace line
     std::string shown_path;       // the path as that call got it

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/platform/x86.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -849,7 +850,10 @@ void start_program(const LoadedProgram& program) {
     commit_exec_ids(program);
     std::uint64_t sp = program.stack_pointer;
     std::uint64_t entry = program.entry;
-    std::uint64_t avx = __builtin_cpu_supports("avx") ? 1 : 0;
+    // From glibc's own record of the CPU, not __builtin_cpu_supports: that one links
+    // libgcc's CPU probe, which runs CPUID dozens of times at every start of a
+    // runtime image (each a VM exit on a guest).
+    std::uint64_t avx = CPU_FEATURE_ACTIVE(AVX) ? 1 : 0;
     unregister_rseq();
     lstar_inproc_jump(sp, entry, avx);
 }

@@ -16,6 +16,10 @@ unsigned char lstar_inproc_forked = 0;
 unsigned char lstar_inproc_fs_self = 0;
 int lstar_inproc_lifeline_fd = -1;
 char lstar_inproc_lifeline_path[32];
+std::uint64_t lstar_inproc_xsave_mask = 0;
+std::uint64_t lstar_inproc_patch_frame_size = 0;
+const std::uint64_t lstar_inproc_all_signals = ~0ull;
+const std::uint32_t lstar_inproc_default_mxcsr = 0x1f80;  // all exceptions masked, round to nearest
 }
 
 // The lifeline (supervisor.cpp) in this process: a description of the pipe's read
@@ -69,9 +73,12 @@ ThreadState& Runtime::thread(pid_t tid) {
     return ts;
 }
 
-std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs) {
+std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs, bool trapped) {
     if (lstar_inproc_forked) after_fork();
     greg_t* g = uc->uc_mcontext.gregs;
+    if (trapped && info->si_arch == AUDIT_ARCH_X86_64)
+        sites.trapped(static_cast<std::uint64_t>(g[REG_RIP]), static_cast<std::uint32_t>(info->si_syscall),
+                      live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
     pid_t tid = tid_of(fs);
     ThreadState& ts = thread(tid);
     if (ts.depth++ > 0) {
@@ -133,7 +140,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
                                 const long* forced) {
     Task& task = ts.task;
     if (verdict == Verdict::kill) {
-        flush();
+        flush_now();
         sys(SYS_kill, pid_, SIGKILL);
     }
     if (verdict == Verdict::proceed) {
@@ -152,9 +159,12 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
             result = handled.value;
         } else {
             // A call that may wait for long has its entry written first, as strace
-            // shows "read(0, " while the program waits (or is killed there). Not with
-            // -f: processes share the file, and its lines are written whole.
-            if (ts.traced && !args_.follow && task.sc && (task.sc->effective().flags & kMayBlock)) flush();
+            // shows "read(0, " while the program waits (or is killed there), and what
+            // came before it. Not with -f once processes share the file: there its
+            // lines are written whole.
+            if (ts.traced && task.sc && (task.sc->effective().flags & kMayBlock))
+                for (SessionOutput* out : outputs_)
+                    if (!args_.follow || out->single_writer()) out->flush();
             if (args_.cpu_times) task.enter_stime_ns = thread_cpu_ns();
             result = call_as_program(task, uc, fs);
             if (args_.cpu_times) task.exit_stime_ns = thread_cpu_ns();
@@ -334,7 +344,7 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
     ThreadState& ts = stop_of(task);
     if (group || live_threads_ == 1) end_image();
     if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
-    flush();
+    flush_now();
     if (group) return kPassThrough;
     --live_threads_;
     ucontext_t* uc = ts.uc;
@@ -375,13 +385,27 @@ extern "C" SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, s
     if (info->si_code != 1 /* SYS_SECCOMP */ || (data != kTrapData && data != kStrictTrapData))
         return g_runtime->program_sigsys(*info, uc, program_fs);
     if (data == kStrictTrapData) {  // a call strict mode does not allow
-        g_runtime->flush();
+        g_runtime->flush_now();
         sys(SYS_kill, sys(SYS_getpid), SIGKILL);
     }
     if (info->si_arch == AUDIT_ARCH_X86_64 && static_cast<std::uint32_t>(info->si_syscall) == kCloneReportNr)
         return {0, g_runtime->finish_clone(uc, program_fs)};
     lock();
     return {0, g_runtime->on_sigsys(info, uc, program_fs)};
+}
+
+// A patched site's call, with what its SIGSYS would have given.
+extern "C" std::uint64_t lstar_inproc_on_patched(ucontext_t* uc, std::uint64_t program_fs) {
+    using namespace lstar::inproc;
+    siginfo_t info{};
+    info.si_signo = SIGSYS;
+    info.si_code = 1;  // SYS_SECCOMP
+    info.si_errno = static_cast<int>(kTrapData);
+    info.si_call_addr = reinterpret_cast<void*>(uc->uc_mcontext.gregs[REG_RIP]);
+    info.si_syscall = static_cast<int>(uc->uc_mcontext.gregs[REG_RAX]);
+    info.si_arch = AUDIT_ARCH_X86_64;
+    lock();
+    return g_runtime->on_sigsys(&info, uc, program_fs, false);
 }
 
 extern "C" void lstar_inproc_after_sigsys() {
@@ -453,6 +477,7 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     pid_t pid = static_cast<pid_t>(sys(SYS_getpid));
     runtime->add_main_thread(pid);
     exec_marks().mark(pid);  // the first image too is an exec, where the supervisor made none
+    runtime->configure_sites();
     g_runtime = runtime;
 
     KernelSigaction action{reinterpret_cast<std::uint64_t>(&lstar_inproc_sigsys_entry),

@@ -48,6 +48,7 @@
 #include "entry/inproc/inproc.hpp"
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/runtime_calls.hpp"
+#include "entry/inproc/site_patch.hpp"
 #include "entry/inproc/trap_filter.hpp"
 #include "table/syscall_nr.hpp"
 
@@ -74,6 +75,13 @@ struct SignalRoute {
 SignalRoute lstar_inproc_on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
 void lstar_inproc_after_sigsys();  // the program's SIGSYS handler has returned
 SignalRoute lstar_inproc_on_signal(int sig, siginfo_t* info, ucontext_t* uc, std::uint64_t program_fs);
+std::uint64_t lstar_inproc_on_patched(ucontext_t* uc, std::uint64_t program_fs);  // from a patched site
+
+// The patched entry's frame (gadgets.S): how much of the FPU state it saves, and where.
+extern std::uint64_t lstar_inproc_xsave_mask;
+extern std::uint64_t lstar_inproc_patch_frame_size;
+extern const std::uint64_t lstar_inproc_all_signals;
+extern const std::uint32_t lstar_inproc_default_mxcsr;
 
 // Shared with gadgets.S (defined in runtime.cpp).
 extern unsigned char lstar_inproc_have_fsgsbase;
@@ -253,7 +261,8 @@ public:
         sigsys_action_.handler = args.sigsys_ignored ? 1 : 0;
     }
 
-    std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs);
+    // `trapped`: a SIGSYS of the trap filter, whose site may be patched; else a patched site's entry.
+    std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs, bool trapped = true);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
     SignalRoute on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs);
     SignalRoute program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs);
@@ -273,6 +282,8 @@ public:
     void* exec_stack_top = nullptr;    // where an in-process exec runs
     std::uint64_t runtime_brk = 0;     // the break before the program's heap
     ImageView image_view;              // applied to each program this runtime loads
+    SitePatcher sites;                 // the program's call sites patched so far
+    void configure_sites() { sites.configure(args_.patch, patchable_calls(path_), exe_path); }
 
 private:
     friend struct RuntimeCalls;  // the one list of the calls below that the runtime handles
@@ -351,9 +362,14 @@ private:
         if (sys(SYS_getpid) == pid_) path_.image_end();
     }
 public:
+    // At the end of a call: what the outputs want written now.
     void flush() {
         for (SessionOutput* out : outputs_)
             if (out->pending()) out->flush();
+    }
+    // Before the process may wait, end or become another program: everything.
+    void flush_now() {
+        for (SessionOutput* out : outputs_) out->flush();
     }
 private:
     void purge_outputs() {

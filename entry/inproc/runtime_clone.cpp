@@ -37,6 +37,9 @@ CloneTicket* Runtime::take_ticket() {
 // child resumes the program directly.
 std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, std::uint64_t flags) {
     Task& task = ts.task;
+    // A new process writes the trace too: from here on each writes whole lines.
+    if (!(flags & CLONE_THREAD))
+        for (SessionOutput* out : outputs_) out->shared_by_processes();
     Verdict verdict = enter(ts);
     if (verdict != Verdict::proceed) return complete(ts, uc, fs, verdict);
     greg_t* g = uc->uc_mcontext.gregs;

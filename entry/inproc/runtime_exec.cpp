@@ -42,7 +42,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     if (!failure) failure = read_strings(argv_arg, &argv);
     if (failure) return run_call(ts, uc, fs, &failure);
 
-    flush();
+    flush_now();
     // A vfork child shares the trace's buffer and the tracer with its parent, which
     // would write this call's entry as soon as it runs again: there, the call is
     // shown only by the new image (or whole, here, if the exec fails).
@@ -237,9 +237,11 @@ void Runtime::exec_in_process() {
     const LoadedProgram& program = *loaded;
     char resolved[PATH_MAX];
     exe_path = ::realpath(program.path.c_str(), resolved) ? resolved : program.path;
+    sites.forget();  // the old program's sites and their stubs are unmapped
     show_program_to_kernel(program, false);  // the old program's file is no longer mapped
     args_ = job.args;
     traced_ = job.args.traced;
+    configure_sites();
     sigsys_action_ = KernelSigaction{args_.sigsys_ignored ? 1u : 0u, 0, 0, 0};
     apply_image_view(program);
     path_.tasks().clear();

@@ -87,6 +87,7 @@ private:
 Status InprocBackend::open_outputs() {
     const ImageArgs* image = image_args();
     if (!image) return lstar::open_outputs(options_.outputs);
+    for (SessionOutput* out : options_.outputs) out->share_buffer(false);
     // The channels the supervisor opened, at the descriptors it reserved for them.
     std::span<const int> fds = image->output_fds;
     for (SessionOutput* out : options_.outputs) {
@@ -117,13 +118,18 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     if (int probe = probe_executable(program.c_str()); probe != 0)
         return probe < 0 ? error(fmt::format("cannot run '{}': {}", program, std::strerror(-probe)), -probe)
                          : error(fmt::format("cannot run '{}' in-process: not an x86_64 program", program), ENOEXEC);
+    ImageArgs args;
+    if (const char* mode = std::getenv("LSTAR_INPROC_PATCH"); mode && !parse_patch_mode(mode, &args.patch))
+        return error(fmt::format("LSTAR_INPROC_PATCH={}: not a patch mode; give off, libraries (the default) or all",
+                                 mode),
+                     EINVAL);
     rlimit limit{};
     int base = reserved_fd_base(&limit);
-    ImageArgs args;
     // The session's outputs and lstar's own stderr move out of the program's way
     // (the program's descriptors stay as they were).
     args.message_fd = ::fcntl(STDERR_FILENO, F_DUPFD, base);
     bool reserved = args.message_fd >= 0;
+    for (SessionOutput* out : options_.outputs) out->share_buffer(true);
     for (SessionOutput* out : options_.outputs)
         for (int fd : out->fds()) {
             if (fd < 0) {  // a channel the session does without (no copy of lstar's image)
@@ -234,6 +240,8 @@ int InprocBackend::run() {
         if (pid == child_) {
             status = st;
             main_done = true;
+            // Until it forked, it alone wrote, through a buffer it may have left text in.
+            for (SessionOutput* out : options_.outputs) out->recover();
         }
         // A process that exits reports it itself; one killed by a signal cannot.
         if (WIFSIGNALED(st)) {

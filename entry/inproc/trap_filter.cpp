@@ -8,8 +8,28 @@
 
 #include "entry/bpf_program.hpp"
 #include "entry/inproc/runtime_calls.hpp"
+#include "entry/inproc/site_patch.hpp"
 
 namespace lstar::inproc {
+
+namespace {
+
+// A signal return reads its frame at the program's stack pointer: it must run
+// where the program made it, and never traps.
+bool never_traps(const SyscallDesc& row) { return row.effective().flags & kSigreturn; }
+
+}  // namespace
+
+std::vector<bool> patchable_calls(const SyscallPath& path) {
+    RuntimeCalls calls(nullptr);
+    std::vector<bool> patchable;
+    for (const SyscallDesc& row : syscall_table(Abi::x86_64)) {
+        if (row.nr >= kPatchableNumbers || never_traps(row) || !path.needs_stop(row) || calls.traps.find(row)) continue;
+        if (patchable.size() <= static_cast<std::size_t>(row.nr)) patchable.resize(row.nr + 1);
+        patchable[row.nr] = true;
+    }
+    return patchable;
+}
 
 Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec) {
     using namespace bpf;
@@ -26,11 +46,7 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         if (**when == TrapWhen::path_needs) return false;
         return **when == TrapWhen::always || row.abi != Abi::x86_64;
     };
-    // A signal return reads its frame at the program's stack pointer: it must run
-    // where the program made it, and never traps.
-    auto stops = [&](const SyscallDesc& row) {
-        return !(row.effective().flags & kSigreturn) && (path.needs_stop(row) || runtime_traps(row));
-    };
+    auto stops = [&](const SyscallDesc& row) { return never_traps(row) ? false : path.needs_stop(row) || runtime_traps(row); };
     bool unknown = path.needs_stop_unknown();
     Emitter e(SECCOMP_RET_TRAP | kTrapData);
     constexpr std::uint32_t kIp = offsetof(seccomp_data, instruction_pointer);

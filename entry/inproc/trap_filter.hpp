@@ -33,6 +33,11 @@ struct TrapFilterSpec {
 
 Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, const TrapFilterSpec& spec);
 
+// The x86_64 calls (by number) whose call sites may be patched to enter the
+// runtime without a trap (site_patch.hpp): those the filter traps by number alone
+// because the path needs them, none the runtime handles itself.
+std::vector<bool> patchable_calls(const SyscallPath& path);
+
 // SECCOMP_MODE_STRICT as a filter that stacks on the trap filter (the kernel sets
 // no strict mode over a filter): read, write, exit and the signal return run,
 // and lstar's text; anything else traps with kStrictTrapData, and the runtime

@@ -282,6 +282,39 @@ std::string diff_text(const std::vector<std::string>& a, const std::vector<std::
 
 }  // namespace
 
+// A process killed by a signal (SIGKILL among them) while its trace waits in the
+// buffer it shares with the supervisor: every line up to its death is written,
+// the same lines as under ptrace, then how it died.
+TEST(Inproc, KilledProcessLeavesEveryLine) {
+    for (const auto& [how, name] : std::vector<std::pair<std::string, std::string>>{
+             {"kill", "SIGKILL"}, {"segv", "SIGSEGV"}, {"term", "SIGTERM"}}) {
+        for (const std::vector<std::string> follow : {std::vector<std::string>{}, {"-f"}}) {
+            std::vector<std::string> argv = {prog("dieby"), how, "5000"};
+            std::string p, q;
+            lstar_trace(follow, argv, &p);
+            Result r = inproc_trace(follow, argv, &q);
+            EXPECT_TRUE(parse_trace(q).has_event("killed", name)) << how << "\n" << r.describe();
+            // Random bytes differ; the call it dies in cannot return under inproc
+            // (the signal comes as it returns), and ends unfinished.
+            auto keep = [](std::vector<std::string> v) {
+                std::erase_if(v, [](const std::string& l) { return l.find("getrandom(") != std::string::npos; });
+                return v;
+            };
+            std::vector<std::string> a = keep(comparable(p)), b = keep(comparable(q));
+            ASSERT_EQ(a.size(), b.size()) << how << "\n" << q;
+            EXPECT_EQ(std::count_if(b.begin(), b.end(), [](const std::string& l) { return l.find("getppid()") != std::string::npos; }),
+                      5000)
+                << how;
+            if (how != "segv") {
+                EXPECT_TRUE(std::regex_search(b.back(), std::regex(R"(kill\(PID, SIG[A-Z]+ <unfinished \.\.\.>\) = \?$)")))
+                    << b.back();
+                a.pop_back(), b.pop_back();
+            }
+            EXPECT_EQ(a, b) << how << " " << join(follow) << "\n" << diff_text(a, b);
+        }
+    }
+}
+
 // Static single-threaded programs: every line the same as under ptrace.
 TEST(Inproc, SameLinesAsPtraceBackend) {
     std::vector<std::vector<std::string>> progs = {

@@ -3,6 +3,9 @@
 // Every attempt must fail; a run without the sandbox shows each attempt would
 // have worked.
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <regex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -608,4 +612,77 @@ TEST_F(Supervised, TracedCallsShowTheirAnswers) {
     std::size_t allowed = trace.find("openat(AT_FDCWD, \"" + dir_ + "/allowed\", O_RDONLY) = ");
     ASSERT_NE(allowed, std::string::npos) << trace;
     EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(trace[trace.find(" = ", allowed) + 3]))) << trace;  // a descriptor
+}
+
+// [scope] (Landlock ABI 6): signals and abstract unix sockets reach only the
+// program's own processes. progs/scope_escape.c tries every call that signals
+// (kill, tgkill, rt_sigqueueinfo, pidfd_send_signal) a process outside, and a
+// stream connect, a datagram sendto and connect to abstract sockets bound
+// outside; natively each works, under the policy each is EPERM, while the
+// program's own child and own socket stay reachable.
+TEST(PolicyScope, SignalsAndAbstractSocketsStayInside) {
+    long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0, 1 /* LANDLOCK_CREATE_RULESET_VERSION */);
+    if (abi < 6) GTEST_SKIP() << "the kernel's Landlock ABI is " << abi << ": scopes need ABI 6 (Linux 6.12)";
+    pid_t outside = ::fork();
+    if (outside == 0) {
+        ::execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    std::string stream = "lstar-scope-stream-" + std::to_string(::getpid());
+    std::string dgram = "lstar-scope-dgram-" + std::to_string(::getpid());
+    auto bound = [](int type, const std::string& name) {
+        int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::memcpy(a.sun_path + 1, name.data(), name.size());
+        auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+        EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), len), 0) << std::strerror(errno);
+        if (type == SOCK_STREAM) ::listen(fd, 8);
+        return fd;
+    };
+    int s = bound(SOCK_STREAM, stream), d = bound(SOCK_DGRAM, dgram);
+    std::vector<std::string> argv = {prog("scope_escape"), std::to_string(outside), stream, dgram};
+    Result native = run(argv);
+    ASSERT_TRUE(native.exited(0)) << native.describe();
+    EXPECT_EQ(native.out.find(": E"), std::string::npos) << "natively every attempt works:\n" << native.out;
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/scope.toml") << "default = \"allow\"\n[scope]\nsignals = true\nabstract_unix_sockets = true\n";
+    for (const std::string backend : {"ptrace", "inproc"}) {
+        Result r = lstar_run({"--backend=" + backend, "--policy", dir + "/scope.toml"}, argv);
+        ASSERT_TRUE(r.exited(0)) << backend << "\n" << r.describe();
+        std::size_t outside_lines = 0;
+        for (const std::string& l : lines(r.out)) {
+            if (l.rfind("outside ", 0) == 0) {
+                ++outside_lines;
+                EXPECT_TRUE(l.ends_with(": EPERM")) << backend << ": " << l;
+            } else {
+                EXPECT_TRUE(l.ends_with(": ok")) << backend << ": " << l;
+            }
+        }
+        EXPECT_EQ(outside_lines, 8u) << backend << "\n" << r.out;
+    }
+    // Only signals in the scope: the sockets are reached, the signals are not.
+    std::ofstream(dir + "/signals.toml") << "default = \"allow\"\n[scope]\nsignals = true\n";
+    Result r = lstar_run({"--policy", dir + "/signals.toml"}, argv);
+    EXPECT_NE(r.out.find("outside kill 0: EPERM"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("outside stream connect: ok"), std::string::npos) << r.out;
+    ::kill(outside, SIGKILL);
+    ::waitpid(outside, nullptr, 0);
+    ::close(s);
+    ::close(d);
+}
+
+// A scope the kernel's Landlock cannot enforce is an error, or with
+// --best-effort a warning; a bad value is one line.
+TEST(PolicyScope, BadScopeIsOneLine) {
+    std::string dir = scratch_dir();
+    std::ofstream(dir + "/bad.toml") << "default = \"allow\"\n[scope]\nsignals = \"yes\"\n";
+    Result r = lstar_run({"--policy", dir + "/bad.toml"}, {"/bin/true"});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_NE(r.err.find("bad.toml:3"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("'signals' must be true or false"), std::string::npos) << r.err;
+    std::ofstream(dir + "/unknown.toml") << "default = \"allow\"\n[scope]\nipc = true\n";
+    r = lstar_run({"--policy", dir + "/unknown.toml"}, {"/bin/true"});
+    EXPECT_TRUE(r.exited(2)) << r.describe();
+    EXPECT_EQ(lines(r.err).size(), 1u) << r.err;
 }

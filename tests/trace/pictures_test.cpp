@@ -6,12 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -194,14 +197,19 @@ struct Browser {
         lstar::test::ProcessResult r = run(argv);
         if (!r.exited(0) || r.out.find("<html") == std::string::npos) why_not = "chromium cannot run here: " + r.describe();
     }
-    lstar::test::ProcessResult dom(const std::string& url) {
+    // `extra`: more switches, such as a virtual-time budget for a page that goes on
+    // loading from its scripts after its load event.
+    lstar::test::ProcessResult dom(const std::string& url, const std::vector<std::string>& extra = {}) {
         std::vector<std::string> argv = base;
+        argv.insert(argv.end(), extra.begin(), extra.end());
         argv.insert(argv.end(), {"--dump-dom", url});
         return run(argv);
     }
-    lstar::test::ProcessResult screenshot(const std::string& url, const std::string& png) {
+    lstar::test::ProcessResult screenshot(const std::string& url, const std::string& png, const std::string& size = "1280,1800",
+                                          const std::vector<std::string>& extra = {}) {
         std::vector<std::string> argv = base;
-        argv.insert(argv.end(), {"--hide-scrollbars", "--window-size=1280,1800", "--screenshot=" + png, url});
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        argv.insert(argv.end(), {"--hide-scrollbars", "--window-size=" + size, "--screenshot=" + png, url});
         return run(argv);
     }
 };
@@ -291,3 +299,118 @@ TEST(Report, ReportCommandFromJsonInChromium) {
 }
 
 }  // namespace
+
+// ---- the timeline in a viewer ------------------------------------------------
+
+namespace {
+
+std::string base64(const std::string& bytes) {
+    static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
+        if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
+        out += kDigits[n >> 18 & 63];
+        out += kDigits[n >> 12 & 63];
+        out += i + 1 < bytes.size() ? kDigits[n >> 6 & 63] : '=';
+        out += i + 2 < bytes.size() ? kDigits[n & 63] : '=';
+    }
+    return out;
+}
+
+// speedscope (npm's speedscope, MIT; https://github.com/jlfwong/speedscope), a
+// viewer of Trace Event Format files that runs from its files, offline, in
+// headless Chromium: a file is opened as its command-line tool opens one, by a
+// script that hands it the file (`#localProfilePath=`). It draws one task at a
+// time ("Time Order": the task's calls along the time axis), and lists the
+// tasks it found in its DOM. Not part of the build: scripts/doc-pictures
+// installs it (into build/viewer), and these tests are skipped without it.
+struct Speedscope {
+    std::string index = std::string(SPEEDSCOPE_DIR) + "/index.html";
+    std::string why_not;
+    Browser browser;
+    // WebGL in software (SwiftShader), which speedscope draws with; time for its
+    // scripts to load and import the file.
+    std::vector<std::string> extra{"--enable-unsafe-swiftshader", "--virtual-time-budget=20000"};
+    Speedscope() {
+        if (!browser.why_not.empty()) why_not = browser.why_not;
+        else if (!exists(index)) why_not = "speedscope is not installed at " + index + " (scripts/doc-pictures installs it from npm)";
+    }
+    // The page's address with the timeline `json` loaded (a script written beside it).
+    std::string url(const std::string& json) {
+        std::string loader = json + ".speedscope.js";
+        std::ofstream(loader) << "speedscope.loadFileFromBase64(\"timeline.json\", \"" << base64(slurp(json)) << "\");\n";
+        return "file://" + index + "#localProfilePath=" + loader;
+    }
+};
+
+// What speedscope logged from the page: whether it took the file as the Trace
+// Event Format, and its warnings and errors (console.warn and console.error).
+void check_speedscope_console(const std::string& err) {
+    EXPECT_NE(err.find("Importing as Trace Event Format profile"), std::string::npos) << err.substr(0, 4000);
+    std::istringstream s(err);
+    for (std::string line; std::getline(s, line);)
+        if (line.find("CONSOLE") != std::string::npos && line.find("INFO:CONSOLE") == std::string::npos)
+            ADD_FAILURE() << "speedscope logged: " << line;
+    EXPECT_EQ(err.find("Uncaught"), std::string::npos) << err.substr(0, 4000);
+}
+
+// The tasks speedscope names ("pictures (pid 7), pictures (tid 8)"), as (pid, tid,
+// name): in its toolbar the one drawn, in its list of tasks (when there are more) each.
+std::set<std::tuple<std::int64_t, std::int64_t, std::string>> speedscope_tasks(const std::string& dom) {
+    std::set<std::tuple<std::int64_t, std::int64_t, std::string>> out;
+    std::regex row(R"re([">]([^\s"<>]+) \(pid (\d+)\), ([^\s"<>]+) \(tid (\d+)\)[ "<])re");
+    for (auto it = std::sregex_iterator(dom.begin(), dom.end(), row); it != std::sregex_iterator(); ++it) {
+        EXPECT_EQ((*it)[1], (*it)[3]) << "a process and its task of one command here";
+        out.insert({std::stoll((*it)[2]), std::stoll((*it)[4]), (*it)[3]});
+    }
+    return out;
+}
+
+}  // namespace
+
+// A real run's timeline in speedscope: it imports the file as the Trace Event
+// Format without a warning, finds each task of the run with its process and
+// command, and draws the main task's calls (the screenshot is docs/timeline.png).
+TEST(Timeline, OpensInSpeedscope) {
+    Speedscope viewer;
+    if (!viewer.why_not.empty()) GTEST_SKIP() << viewer.why_not;
+    Dir dir;
+    ASSERT_NO_FATAL_FAILURE(trace_run(dir, {}));
+    std::set<std::tuple<std::int64_t, std::int64_t, std::string>> tasks;
+    for (const json& o : objects(dir / "run.jsonl"))
+        tasks.insert({o["pid"].get<std::int64_t>(), o["tid"].get<std::int64_t>(), "pictures"});
+    std::string url = viewer.url(dir / "tl.json");
+    lstar::test::ProcessResult r = viewer.browser.dom(url, viewer.extra);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    check_speedscope_console(r.err);
+    EXPECT_EQ(r.out.find("Something went wrong"), std::string::npos);
+    EXPECT_EQ(speedscope_tasks(r.out), tasks) << "each task of the run, once";
+    EXPECT_NE(r.out.find("(1/" + std::to_string(tasks.size()) + ")"), std::string::npos) << "the first of the tasks is drawn";
+    std::string png = std::string(PICTURES_OUT) + "/timeline.png";
+    lstar::test::ProcessResult shot = viewer.browser.screenshot(url, png, "1280,240", viewer.extra);
+    EXPECT_TRUE(shot.exited(0)) << shot.describe();
+    EXPECT_TRUE(exists(png));
+}
+
+// A run of 10^6 calls (the in-process backend, getppid in a loop): its timeline,
+// with the calls under 20 µs dropped into counters, opens in speedscope.
+TEST(Timeline, MillionCallRunOpensInSpeedscope) {
+    Speedscope viewer;
+    if (!viewer.why_not.empty()) GTEST_SKIP() << viewer.why_not;
+    Dir dir;
+    lstar::test::ProcessResult traced = run({LSTAR_BIN, "trace", "--backend=inproc", "-o", "/dev/null", "--timeline", dir / "tl.json",
+                                             "--timeline-min-us", "20", "--", GETPPID_LOOP, "1000000"});
+    ASSERT_TRUE(traced.exited(0)) << traced.describe();
+    json tl = json::parse(slurp(dir / "tl.json"));
+    std::size_t kept = tl["otherData"]["calls"].get<std::size_t>(), dropped = tl["otherData"]["dropped_calls"].get<std::size_t>();
+    EXPECT_GE(kept + dropped, 1000000u);
+    std::cout << "timeline of " << kept + dropped << " calls, " << kept << " kept: " << slurp(dir / "tl.json").size() << " bytes\n";
+    lstar::test::ProcessResult r = viewer.browser.dom(viewer.url(dir / "tl.json"), viewer.extra);
+    ASSERT_TRUE(r.exited(0)) << r.describe();
+    check_speedscope_console(r.err);
+    EXPECT_EQ(r.out.find("Something went wrong"), std::string::npos);
+    EXPECT_EQ(speedscope_tasks(r.out).size(), 1u) << "one task";
+}

@@ -266,7 +266,9 @@ TEST(PolicyCompiler, OciProfile) {
 TEST(PolicyI386, RulesUseTheI386Table) {
     LSTAR_REQUIRE(lstar::test::can_int80_from_64bit());
     Policy p = deny("getppid", {}, Abi::i386);
+    // Both ABIs modelled, the rule for i386's alone (as `abi = ["i386"]` on a rule).
     p.abis = {Abi::x86_64, Abi::i386};
+    p.calls.back().abis = {Abi::i386};
     EXPECT_EQ(in_sandbox(std::move(p),
                          [] {
                              long rc;
