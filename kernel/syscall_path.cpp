@@ -75,7 +75,7 @@ Verdict SyscallPath::syscall_enter(Task& task) {
     return Verdict::skip;
 }
 
-void SyscallPath::syscall_exit(Task& task) {
+void SyscallPath::syscall_exit(Task& task, bool can_call_again) {
     if (task.entered_elsewhere) {
         begin_call(task);
     } else if (!task.skipped && task.sc) {
@@ -91,7 +91,7 @@ void SyscallPath::syscall_exit(Task& task) {
     if (!task.entered_elsewhere && task.sc) {
         if (const Handler* translate = exit_translate_.find(task.abi, task.nr())) {
             HandlerResult result = (*translate)(task);
-            if (result.again && !task.skipped) {
+            if (result.again && can_call_again && !task.skipped) {
                 // The call anew: its names translated again, made again by the backend.
                 HandlerResult anew = (*translate_.find(task.abi, task.nr()))(task);
                 if (anew.pass_through) {

@@ -133,7 +133,9 @@ public:
     // begins here, and exit work takes what it needs from the task. With task.again
     // set on return, nothing of the exit is done yet: the backend writes the arguments
     // back (task.args_changed), makes the same call once more, and calls this again.
-    void syscall_exit(Task& task);
+    // A backend that cannot make it again here passes can_call_again = false: the
+    // result stands.
+    void syscall_exit(Task& task, bool can_call_again = true);
 
     // Whether calls of this row must stop at all (some hook or an emulating handler).
     bool needs_stop(const SyscallDesc& row) const;
