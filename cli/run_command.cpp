@@ -101,8 +101,8 @@ int run_command(int argc, char** argv) {
     if (!traits) return fail(2, "run: " + traits.error().message);
     auto sandbox = start_policy(policy_options, *traits, path, backend_options);
     if (!sandbox) return fail(2, sandbox.error().message);
-    // Under the sandbox's rules a task may not go through lstar's descriptors (Landlock),
-    // nor the in-process runtime write the way into its own memory (process_vm_writev).
+    // Under the sandbox's rules a traced task may not go through lstar's descriptors
+    // (Landlock keeps it from processes outside its domain); in-process they are its own.
     if (policy_options.any()) handlers.fs_view().hand_held(false);
     auto backend = make_backend(backend_name, path, backend_options);
     if (!backend) return fail(2, "run: " + backend.error().message);

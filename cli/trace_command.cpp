@@ -32,6 +32,8 @@ int trace_command(int argc, char** argv) {
     TraceOutput out(config.output_separately ? std::string() : config.output_path, config.output_append);
     Handlers handlers;  // the view's: they outlive the path
     SyscallPath path;
+    // -y: descriptor paths as the program names them (the view is configured below).
+    if (config.view.fs.any()) config.path_names = &handlers.fs_view().view();
     Tracer tracer(out, config);
     Accounting accounting(tracer, config);
     // --timeline, --report: a second tracer's JSON objects, made into pictures at the end.

@@ -11,6 +11,7 @@
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -176,6 +178,11 @@ void FsView::bind(SyscallPath& path) {
         if (named) path.bind_translation(e.entry, enter, exit);
     }
     auto none = [](Task&) { return kPassThrough; };
+    // Calls that change the object behind a descriptor ([fd:change]): EROFS under --read-only.
+    for (const EntryMeta& e : entry_points())
+        for (int i = 0; i < e.nargs && view_.any_read_only(); ++i)
+            if (e.args[i].kind == ArgKind::fd && fd_use(e.args[i].param) == FdUse::change)
+                path.bind_translation(e.entry, [this, i](Task& t) { return fd_change_enter(t, i); }, none);
     // A task's creds change in the table's %creds calls (and an exec of a set-id
     // program: exit()): whether it reaches lstar's descriptors is asked again after them.
     auto creds_changed = [this](Task& t) {
@@ -205,6 +212,31 @@ Result<std::string> FsView::base_of(Task& task, long dirfd) const {
     if (!host->starts_with("/")) return error(*host, ENOTDIR);  // a pipe, a socket: not a directory
     // A directory out of the view (one the program was given) is the view's root to it.
     return view_.guest_of(*host).value_or("/");
+}
+
+bool FsView::on_read_only(const Task& task, long fd) const {
+    if (!view_.any_read_only()) return false;
+    std::string link = fmt::format("/proc/{}/fd/{}", task.tid, static_cast<int>(fd));
+    std::optional<std::string> host = proc_link(task.tid, fmt::format("fd/{}", static_cast<int>(fd)));
+    if (!host || !host->starts_with("/")) return false;  // a pipe, a socket, an anonymous inode
+    std::optional<std::string> guest = view_.guest_of(*host);
+    if (!guest || !view_.read_only(*guest)) return false;  // a file out of the view is on another mount
+    // The name must still be that file: not a removed one (" (deleted)"), a memfd.
+    struct stat by_fd, by_name;
+    if (::stat(link.c_str(), &by_fd) != 0 || ::lstat(host->c_str(), &by_name) != 0) return false;
+    if (by_fd.st_dev != by_name.st_dev || by_fd.st_ino != by_name.st_ino) return false;
+    // An O_PATH descriptor: the kernel's EBADF comes first.
+    std::ifstream info(fmt::format("/proc/{}/fdinfo/{}", task.tid, static_cast<int>(fd)));
+    for (std::string line; std::getline(info, line);)
+        if (line.starts_with("flags:")) return !(std::strtoul(line.c_str() + 6, nullptr, 8) & O_PATH);
+    return true;
+}
+
+// fchmod, fchown, fsetxattr, fremovexattr: the kernel checks the descriptor's
+// mount for a write (mnt_want_write_file) before the change, after the descriptor
+// itself; on a read-only one it says EROFS.
+HandlerResult FsView::fd_change_enter(Task& task, int fd_arg) {
+    return on_read_only(task, static_cast<int>(task.arg(fd_arg))) ? emulated(-EROFS) : kPassThrough;
 }
 
 namespace {
@@ -243,8 +275,8 @@ std::optional<Creds> read_creds(pid_t id) {
 }  // namespace
 
 bool FsView::reaches_held(const Task& task) const {
-    if (!hand_held_) return false;
     if (task.tgid == ::getpid()) return true;  // in-process: its own descriptors
+    if (!hand_held_) return false;
     // The kernel lets a task through another's /proc/<pid>/fd when it may read it
     // as a tracer would (ptrace_may_access, PTRACE_MODE_READ_FSCREDS): its file
     // system ids are all of lstar's ids, lstar is dumpable, and lstar's permitted
@@ -302,6 +334,10 @@ HandlerResult FsView::enter(Task& task) {
     Pending p;
     p.call = task.calls;
     for (int i = 0; i < kMaxArgs; ++i) p.args[i] = task.arg(i);
+    if (auto again = tries_.find(task.tid); again != tries_.end()) {
+        p.tries = again->second;
+        tries_.erase(again);
+    }
     // What the call's flags say: a follow override (AT_SYMLINK_[NO]FOLLOW), an empty
     // name meaning the descriptor itself (AT_EMPTY_PATH), the open family's use.
     std::optional<bool> follow_flag;
@@ -355,11 +391,11 @@ HandlerResult FsView::enter(Task& task) {
         }
         if (name.empty()) {
             if (!empty_path_ok && !null_name) return emulated(-ENOENT);
-            // The descriptor itself: a change to it is checked against --read-only.
-            if (writes && dirfd != AT_FDCWD) {
-                Result<std::string> base = base_of(task, dirfd);
-                if (base && view_.read_only(*base)) return emulated(-EROFS);
-            }
+            // The descriptor itself (AT_EMPTY_PATH, or a NULL name where the table says
+            // it means the descriptor): a change to it is checked against --read-only.
+            // Any other NULL name is the kernel's EFAULT.
+            bool on_fd = empty_path_ok || (e.flags & kNullPathIsFd);
+            if (on_fd && writes && dirfd != AT_FDCWD && on_read_only(task, dirfd)) return emulated(-EROFS);
             continue;
         }
         bool follow = use == PathUse::follow || use == PathUse::write;
@@ -499,6 +535,13 @@ HandlerResult FsView::exit(Task& task) {
     if (!execed)
         for (int i = 0; i < kMaxArgs; ++i)
             if (p.changed & (1u << i)) task.set_arg(i, p.args[i]);
+    // A creating open of a name lstar found missing, refused because a link was put
+    // there meanwhile (the O_NOFOLLOW lstar added): natively the link would be
+    // followed, so the name is resolved again in the view and the open made again.
+    if (p.nofollow_added && task.retval == -ELOOP && p.tries + 1 < kCreateTries) {
+        tries_[task.tid] = p.tries + 1;
+        return kCallAgain;
+    }
     if (!p.magic_link || task.retval <= 0) return kPassThrough;
     // readlink of /proc's cwd, exe, root, fd/N: the host's name of the object, in guest terms.
     const EntryMeta& e = task.sc->effective();

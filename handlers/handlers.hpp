@@ -193,9 +193,9 @@ public:
     void bind(SyscallPath& path);
     const PathView& view() const { return view_; }
     // Off under the sandbox's rules: Landlock keeps a task from reading a process
-    // outside its domain, lstar's /proc/<pid>/fd among them, and the seccomp filter
-    // denies process_vm_writev, which the in-process runtime writes its memory
-    // with; host names are handed instead, as where they are the same.
+    // outside its domain, lstar's /proc/<pid>/fd among them, so a traced task is
+    // handed host names instead, as where they are the same. An in-process task
+    // goes through its own descriptors either way.
     void hand_held(bool on) { hand_held_ = on; }
 
 private:
@@ -210,6 +210,10 @@ private:
     Result<bool> plan_exec(Task& task, const std::string& shown, PathView::Resolved file, std::uint64_t argv, ExecPlan* plan);
     // The guest directory a relative name starts from: the task's cwd, or its `dirfd`.
     Result<std::string> base_of(Task& task, long dirfd) const;
+    // Whether the task's descriptor `fd` is a file the view has under a --read-only
+    // path, which a change to it ([fd:change], a NULL or empty name) may not touch.
+    bool on_read_only(const Task& task, long fd) const;
+    HandlerResult fd_change_enter(Task& task, int fd_arg);
     // What the kernel is handed for a resolved name: a way through the descriptors
     // the walk holds (/proc/<lstar>/fd/<n>[/<last>]), never a name it would look up
     // again; nofollow_added: a creating open must get O_NOFOLLOW.
@@ -234,9 +238,14 @@ private:
         bool magic_link = false;   // a readlink of /proc's cwd, exe, root or fd/N
         bool root_link = false;    // of /proc/<pid>/root: the view's root
         bool nofollow_added = false;  // O_NOFOLLOW given to a creating open
+        int tries = 0;                // the creating open made again after a lost race (kCreateTries)
         std::vector<std::shared_ptr<PathView::Held>> held;  // the descriptors the call goes through, until its exit
     };
     std::map<pid_t, Pending> pending_;
+    std::map<pid_t, int> tries_;  // a call being made again: the tries so far, for its new Pending
+    // How often a creating open refused by a link put in place of its missing name
+    // (ELOOP from the O_NOFOLLOW lstar added) is made again before the program gets ELOOP.
+    static constexpr int kCreateTries = 16;
 };
 
 class Handlers {

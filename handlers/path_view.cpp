@@ -190,7 +190,16 @@ HeldFd PathView::open_mount(const std::string& host) const {
     open_how how{};
     how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
     how.resolve = RESOLVE_NO_SYMLINKS;
-    return HeldFd(static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, host.c_str(), &how, sizeof how)));
+    int fd = static_cast<int>(::syscall(SYS_openat2, AT_FDCWD, host.c_str(), &how, sizeof how));
+    if (fd >= 0 || errno != ENOSYS) return HeldFd(fd);
+    // No openat2 (an older kernel, or a sandbox in-process that answers it ENOSYS so
+    // that libc falls back to openat): the same, one component at a time.
+    HeldFd dir(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    for (const std::string& name : split(host)) {
+        if (!dir) break;
+        dir = HeldFd(::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    }
+    return dir;
 }
 
 const PathView::Mount* PathView::bind_at(std::string_view guest) const {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernel/path_names.hpp"
 #include "table/result.hpp"
 
 namespace lstar {
@@ -61,7 +62,7 @@ struct FsViewOptions {
     bool any() const { return !root.empty() || !binds.empty() || !read_only.empty() || !hide.empty() || cwd; }
 };
 
-class PathView {
+class PathView final : public PathNames {
 public:
     // Checks the options (hosts exist, guests are absolute, nothing contradicts)
     // and makes the map. The error is one line naming the option.
@@ -70,12 +71,13 @@ public:
     // The host name of a resolved guest name (absolute, no `.`, `..` or `//`).
     std::string host_of(std::string_view guest) const;
     // The guest name of a host name, nullopt when no part of the view holds it.
-    std::optional<std::string> guest_of(std::string_view host) const;
+    std::optional<std::string> guest_of(std::string_view host) const override;
     bool hidden(std::string_view guest) const;     // at or beneath a --hide path
     bool read_only(std::string_view guest) const;  // at or beneath a --read-only path
     // The names --hide takes out of a listing of the guest directory `dir`.
     std::vector<std::string> hidden_entries(std::string_view dir) const;
     bool hides() const { return !hide_.empty(); }
+    bool any_read_only() const { return !read_only_.empty(); }
 
     // What the walk holds of a resolved name, for the call to be handed: the
     // directory holding its last component and that component, and the object

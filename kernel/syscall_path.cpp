@@ -33,7 +33,7 @@ long begin_call(Task& task) {
     long index = table_index(task.abi, task.nr());
     task.sc = index < 0 ? nullptr : &syscall_table(task.abi)[index];
     task.phase = SyscallPhase::entered;
-    task.args_changed = task.skipped = task.retval_changed = false;
+    task.args_changed = task.skipped = task.retval_changed = task.again = false;
     task.tampered = 0;
     task.resume_signal = 0;
     ++task.calls;
@@ -75,7 +75,7 @@ Verdict SyscallPath::syscall_enter(Task& task) {
     return Verdict::skip;
 }
 
-void SyscallPath::syscall_exit(Task& task) {
+void SyscallPath::syscall_exit(Task& task, bool can_call_again) {
     if (task.entered_elsewhere) {
         begin_call(task);
     } else if (!task.skipped && task.sc) {
@@ -87,9 +87,19 @@ void SyscallPath::syscall_exit(Task& task) {
             }
         }
     }
+    task.again = false;
     if (!task.entered_elsewhere && task.sc) {
         if (const Handler* translate = exit_translate_.find(task.abi, task.nr())) {
             HandlerResult result = (*translate)(task);
+            if (result.again && can_call_again && !task.skipped) {
+                // The call anew: its names translated again, made again by the backend.
+                HandlerResult anew = (*translate_.find(task.abi, task.nr()))(task);
+                if (anew.pass_through) {
+                    task.again = true;
+                    return;
+                }
+                result = emulated(anew.value);
+            }
             if (!result.pass_through && result.value != task.retval) {
                 task.retval = result.value;
                 task.retval_changed = true;

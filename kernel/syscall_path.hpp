@@ -85,9 +85,14 @@ private:
 struct HandlerResult {
     bool pass_through;
     std::int64_t value;
+    bool again = false;  // a translation's exit: its first try lost a race, make the call once more
 };
 inline constexpr HandlerResult kPassThrough{true, 0};
 inline constexpr HandlerResult emulated(std::int64_t value) { return {false, value}; }
+// A translation's exit (bind_translation): the host refused the call only because the
+// tree changed between the translation and the call (a link put in place of a
+// name found missing); the translation runs again and the host makes the call once more.
+inline constexpr HandlerResult kCallAgain{true, 0, true};
 
 using Handler = std::function<HandlerResult(Task&)>;
 
@@ -111,7 +116,10 @@ public:
     // Binds a translation of a call's names to an entry point (the file-system view,
     // handlers/fs_view.cpp): `enter` runs before the entry's handler, which then sees
     // the host's names (emulated(v): the call fails or ends there); `exit` runs after
-    // the exit handler, also after a skip, and gives the program its own names back.
+    // the exit handler, also after a skip, and gives the program its own names back,
+    // or answers kCallAgain: `enter` then runs again and, unless it ends the call, the
+    // backend makes the call once more (task.again) and comes back to syscall_exit;
+    // the hooks see one call.
     int bind_translation(std::string_view entry, Handler enter, Handler exit) {
         exit_translate_.bind_entry(entry, exit);
         return translate_.bind_entry(entry, enter);
@@ -126,8 +134,12 @@ public:
     // emulated result). Runs exit work; the backend writes back task.retval if
     // task.retval_changed. With task.entered_elsewhere, the call's enter work ran in
     // a former image of the process (an execve returns in the new one): the call
-    // begins here, and exit work takes what it needs from the task.
-    void syscall_exit(Task& task);
+    // begins here, and exit work takes what it needs from the task. With task.again
+    // set on return, nothing of the exit is done yet: the backend writes the arguments
+    // back (task.args_changed), makes the same call once more, and calls this again.
+    // A backend that cannot make it again here passes can_call_again = false: the
+    // result stands.
+    void syscall_exit(Task& task, bool can_call_again = true);
 
     // Whether calls of this row must stop at all (some hook or an emulating handler).
     bool needs_stop(const SyscallDesc& row) const;

@@ -46,6 +46,7 @@ struct SyscallState {
     bool skipped = false;            // the host kernel does not run it; retval is the result
     bool retval_changed = false;     // exit work replaced the result
     bool entered_elsewhere = false;  // enter work ran in a former image of the process (execve)
+    bool again = false;              // exit work made the call anew: the backend runs it once more (SyscallPath::syscall_exit)
     std::int64_t retval = 0;         // valid after exit (or when skipped)
     std::uint64_t enter_ns = 0;      // CLOCK_MONOTONIC at entry and exit, for -T and -r
     std::uint64_t exit_ns = 0;

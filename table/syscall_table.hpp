@@ -85,15 +85,30 @@ enum class PathUse : std::uint8_t {
     target,          // a symlink's stored text, not looked up (symlink's first argument)
 };
 inline constexpr std::string_view kPathUseNames[] = {"follow", "nofollow", "write", "write_nofollow", "target"};
-constexpr std::optional<PathUse> path_use_from_name(std::string_view name) {
-    for (std::size_t i = 0; i < std::size(kPathUseNames); ++i)
-        if (kPathUseNames[i] == name) return static_cast<PathUse>(i);
+// The use a mark names, by its spelling in a list indexed by the use's values
+// (from `first` on: a value with no spelling of its own comes before it).
+template <class Use, std::size_t N>
+constexpr std::optional<Use> use_from_name(const std::string_view (&names)[N], std::string_view name, std::size_t first = 0) {
+    for (std::size_t i = first; i < N; ++i)
+        if (names[i] == name) return static_cast<Use>(i);
     return std::nullopt;
 }
+constexpr std::optional<PathUse> path_use_from_name(std::string_view name) { return use_from_name<PathUse>(kPathUseNames, name); }
 // A path argument's use ([path] alone: follow).
-constexpr PathUse path_use(std::string_view param) {
-    return param.empty() ? PathUse::follow : path_use_from_name(param).value_or(PathUse::follow);
-}
+constexpr PathUse path_use(std::string_view param) { return path_use_from_name(param).value_or(PathUse::follow); }
+
+// How a call uses an `fd` argument ([fd:<use>]; none: `use`): `change` marks a call
+// that changes the object behind the descriptor whatever it was opened for (its
+// mode, owner, extended attributes), which the kernel refuses with EROFS on a
+// read-only mount, as the file-system view does under --read-only.
+enum class FdUse : std::uint8_t {
+    use,     // the default: reads, or writes through an open for writing
+    change,  // changes the object's metadata (fchmod, fchown, fsetxattr, fremovexattr)
+};
+inline constexpr std::string_view kFdUseNames[] = {"use", "change"};
+constexpr std::optional<FdUse> fd_use_from_name(std::string_view name) { return use_from_name<FdUse>(kFdUseNames, name); }
+// A descriptor argument's use ([fd] alone: use).
+constexpr FdUse fd_use(std::string_view param) { return fd_use_from_name(param).value_or(FdUse::use); }
 
 // How a call uses a time argument ([time:<use>] after its kind in tbl/signatures.tbl),
 // for the view of time (handlers/time.cpp) to move it to the host's clocks: a wait
@@ -110,9 +125,7 @@ enum class TimeUse : std::uint8_t {
 };
 inline constexpr std::string_view kTimeUseNames[] = {"none", "wait", "wait_ms", "countdown", "left", "deadline", "call"};
 constexpr std::optional<TimeUse> time_use_from_name(std::string_view name) {
-    for (std::size_t i = 1; i < std::size(kTimeUseNames); ++i)
-        if (kTimeUseNames[i] == name) return static_cast<TimeUse>(i);
-    return std::nullopt;
+    return use_from_name<TimeUse>(kTimeUseNames, name, 1);
 }
 
 // Strace-style classes (trace=%file ...), a bit each.
@@ -163,6 +176,7 @@ enum EntryFlag : std::uint16_t {
     kReturnsPid = 1u << 7, // success returns a process/thread/group id (RVAL_TGID, RVAL_TID, ...)
     kRemaps = 1u << 8,     // may change what is mapped where (mmap, munmap, mprotect, mremap, shmat, ...):
                            // an unwinder's module list (-k) is out of date after it (strace's SI)
+    kNullPathIsFd = 1u << 9,  // a NULL name means the descriptor before it (utimensat, futimesat)
 };
 
 struct EntryFlagName {
@@ -172,7 +186,8 @@ struct EntryFlagName {
 inline constexpr EntryFlagName kEntryFlagNames[] = {
     {"noreturn", kNoReturn},       {"never_fails", kNeverFails}, {"ni", kNi},
     {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn},
-    {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid},     {"remaps", kRemaps}};
+    {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid},     {"remaps", kRemaps},
+    {"null_path_fd", kNullPathIsFd}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"

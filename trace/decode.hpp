@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "kernel/path_names.hpp"
 #include "kernel/task.hpp"
 
 namespace lstar {
@@ -40,6 +41,7 @@ struct DecodeOptions {
     bool pid_comm = false;               // -Y: <comm> after process ids
     bool raw = false;                    // -e raw=...: every argument in hex for this call
     HexStrings strings_in_hex = HexStrings::none;  // -x, -xx
+    const PathNames* names = nullptr;    // descriptor paths in the program's terms (--root, --bind)
 };
 
 class Decoder {

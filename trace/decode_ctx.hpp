@@ -85,6 +85,7 @@ struct DecodeCtx {
     void xval(xlat::Set set, std::uint64_t v, std::string_view dflt = {});
     void fd(int fd);
     void dirfd(int fd);
+    std::string shown_path(const std::string& host) const;
     void pid(std::int64_t id);            // 1234, or 1234<comm> with -Y
     void signal(int sig);                 // SIGINT, or the number
     void sig_mask(const std::uint8_t* bytes, std::size_t len);  // [INT TERM], ~[KILL STOP]

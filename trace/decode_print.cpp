@@ -414,15 +414,16 @@ void DecodeCtx::fd(int fd) {
     std::size_t b = out.size();
     dec(fd);
     if (!opt.decode_fds || fd < 0) return;
-    std::string p = fd_path(task.tid, fd);
-    if (p.empty()) return;
+    std::string host = fd_path(task.tid, fd);
+    if (host.empty()) return;
+    std::string p = shown_path(host);
     auto with_path = [&](std::string& j) {
         put(j, "{{\"fd\":{},\"path\":", fd);
         append_json_bytes(j, p, false);
     };
     if (opt.decode_fds & kDecodeFdDev) {
         struct stat st;
-        if (::stat(p.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        if (::stat(host.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
             const char* kind = S_ISCHR(st.st_mode) ? "char" : "block";
             put(out, "<{}<{} {}:{}>>", p, kind, major(st.st_rdev), minor(st.st_rdev));
             return leaf(b, [&](std::string& j) {
@@ -442,6 +443,14 @@ void DecodeCtx::fd(int fd) {
     leaf(b, [&](std::string& j) { with_path(j), j += '}'; });
 }
 
+// A host path as the program names it under a file-system view; one it has no
+// name for (out of the view: a terminal lstar was given) as the kernel's
+// readlink of /proc/self/fd shows one out of a chroot, whole.
+std::string DecodeCtx::shown_path(const std::string& host) const {
+    if (!opt.names || !host.starts_with("/")) return host;
+    return opt.names->guest_of(host).value_or(host);
+}
+
 void DecodeCtx::dirfd(int fd) {
     if (fd != -100) return this->fd(fd);  // AT_FDCWD
     if (opt.xlat == XlatStyle::raw) return dec(fd);
@@ -453,7 +462,8 @@ void DecodeCtx::dirfd(int fd) {
         std::string link = fmt::format("/proc/{}/cwd", task.tid);
         n = readlink(link.c_str(), cwd, sizeof cwd);
     }
-    std::string_view dir(cwd, n > 0 ? static_cast<std::size_t>(n) : 0);
+    std::string shown = shown_path(std::string(cwd, n > 0 ? static_cast<std::size_t>(n) : 0));
+    std::string_view dir(shown);
     if (n > 0) put(out, "<{}>", dir);
     leaf(b, [&](std::string& j) {
         if (n <= 0) return void(j += "\"AT_FDCWD\"");

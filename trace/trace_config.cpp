@@ -17,6 +17,7 @@ DecodeOptions TraceConfig::decode_options() const {
     d.decode_fds = decode_fds;
     d.pid_comm = decode_pid_comm;
     d.strings_in_hex = strings_in_hex;
+    d.names = path_names;
     return d;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/path_names.hpp"
 #include "table/syscall_set.hpp"
 #include "trace/decode.hpp"
 #include "trace/stack_trace.hpp"
@@ -88,6 +89,7 @@ struct TraceConfig {
     unsigned string_limit = 32; // -s
     XlatStyle xlat = XlatStyle::abbrev;  // -X
     std::uint8_t decode_fds = 0;  // -y (path), -e decode-fds=: DecodeFdsBit
+    const PathNames* path_names = nullptr;  // the file-system view's: -y shows the program's names
     bool decode_pid_comm = false; // -Y, --decode-pids=comm: <comm> after process ids
     bool always_show_pid = false; // --always-show-pid: the id column on every line
     StampFormat stamps = StampFormat::none;  // -t, -tt, -ttt, --timestamps=

@@ -169,6 +169,12 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
     if (task.phase == SyscallPhase::entered) {
         task.exit_ns = monotonic_ns();
         if (ts.traced) path_.syscall_exit(task);
+        // The path's translation made the call anew (a lost race): once more, as it now is.
+        while (task.again) {
+            task.retval = call_as_program(task, uc, fs);
+            task.exit_ns = monotonic_ns();
+            path_.syscall_exit(task);
+        }
         task.phase = SyscallPhase::exited;
     }
     uc->uc_mcontext.gregs[REG_RAX] = task.retval;

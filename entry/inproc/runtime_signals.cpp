@@ -347,7 +347,7 @@ void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* 
         call.retval = call.abi == Abi::i386 ? static_cast<std::int32_t>(uc->uc_mcontext.gregs[REG_RAX])
                                             : static_cast<std::int64_t>(uc->uc_mcontext.gregs[REG_RAX]);
         call.exit_ns = monotonic_ns();
-        if (ts.traced) path_.syscall_exit(call);
+        if (ts.traced) path_.syscall_exit(call, false);  // the call is over: it cannot be made again here
         call.phase = SyscallPhase::exited;
     }
     if (ts.traced) {

@@ -92,6 +92,7 @@ struct PtraceBackend::Traced : TaskState {
     ProcessMemory mem;
     bool observed = true;      // hooks see this task (false: a child lstar follows only for the filter)
     bool exit_stop_wanted = false;  // in a call entered through a seccomp stop
+    bool again = false;  // the call made once more (Task::again): its entry stops are the path's no more
     // The launched child before its execve: lstar's own code between fork and exec
     // (the SIGCONT that lets it go, the end of raise(), loading the filter). Like
     // strace, the path sees the program from its execve on.
@@ -402,6 +403,24 @@ void PtraceBackend::write_back(Traced& t, bool args, bool result, bool number) {
     ptrace_call(PTRACE_SETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs));
 }
 
+// The call made once more with the arguments the path now gives it: back to the
+// call instruction (2 bytes: syscall, int $0x80, sysenter, as the kernel restarts a
+// call), the number in ax; its entry stops pass, its exit stop is the path's.
+void PtraceBackend::call_again(Traced& t, int signo) {
+    user_regs_struct regs;
+    if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) == 0) {
+        write_back(t, true, false, true);
+        ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs));
+        regs.rax = t.task.regs.orig_ax;
+        regs.rip -= 2;
+        ptrace_call(PTRACE_SETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs));
+    }
+    t.again = true;
+    t.exit_stop_wanted = true;
+    t.exit_signal = signo;  // delivered at the exit of the call made again, as it would have been
+    resume(t, 0);
+}
+
 void PtraceBackend::on_syscall_stop(Traced& t) {
     ptrace_syscall_info info;
     if (ptrace_call(PTRACE_GET_SYSCALL_INFO, t.task.tid, sizeof info, reinterpret_cast<unsigned long>(&info)) <= 0)
@@ -410,6 +429,15 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
     if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
         bool via_seccomp = info.op == PTRACE_SYSCALL_INFO_SECCOMP;
         const auto& nr_args = via_seccomp ? info.seccomp.args : info.entry.args;
+        if (t.again) {
+            // The call made once more: the path has it under way already.
+            std::uint64_t nr = via_seccomp ? info.seccomp.nr : info.entry.nr;
+            if (nr == task.regs.orig_ax && info.instruction_pointer == task.regs.ip) {
+                t.exit_stop_wanted = true;
+                return resume(t, 0);
+            }
+            t.again = false;  // a handler of the program's left for elsewhere (siglongjmp): it never came
+        }
         task.abi = abi_of(info);
         task.regs = PtRegs{};
         task.regs.orig_ax = via_seccomp ? info.seccomp.nr : info.entry.nr;
@@ -463,7 +491,9 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         // Exit work may give the program its own arguments back (a name the
         // file-system view rewrote): the call's registers are the program's again.
         task.args_changed = false;
+        t.again = false;
         path_.syscall_exit(task);
+        if (task.again) return call_again(t, signo);
         if (skipped || task.retval_changed || task.args_changed)
             write_back(t, task.args_changed, skipped || task.retval_changed, false);
         return resume(t, signo);

@@ -156,7 +156,7 @@ private:
 // ---- signatures.tbl ---------------------------------------------------------
 
 // What a kind's [kind:param] parameter is (tbl/README.md, "kinds").
-enum class Param : std::uint8_t { none, argument, set, type, path_use };
+enum class Param : std::uint8_t { none, argument, set, type, path_use, fd_use };
 
 Param param_of(ArgKind k) {
     switch (k) {
@@ -169,6 +169,8 @@ Param param_of(ArgKind k) {
         return Param::type;      // the pointed-to type's name
     case ArgKind::path:
         return Param::path_use;  // optional: how the call uses the name (kPathUses)
+    case ArgKind::fd:
+        return Param::fd_use;    // optional: whether the call changes the object (kFdUseNames)
     default:
         return Param::none;
     }
@@ -298,6 +300,9 @@ void check_arg(Signature& sig, SigArg& arg, Diag& diag) {
     } else if (param == Param::path_use) {
         if (!arg.param.empty() && !path_use_from_name(arg.param))
             diag.error(sig.loc, what + ": unknown use '" + arg.param + "' (nofollow, write, write_nofollow, target)");
+    } else if (param == Param::fd_use) {
+        if (!arg.param.empty() && !fd_use_from_name(arg.param))
+            diag.error(sig.loc, what + ": unknown use '" + arg.param + "' (change)");
     } else if (param != Param::none && arg.param.empty()) {
         diag.error(sig.loc, what + " needs a parameter ([" + arg.kind + ":...])");
     } else if (param == Param::argument) {

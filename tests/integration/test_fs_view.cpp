@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -126,6 +127,17 @@ struct Arena {
         fs::create_symlink(out, bound + "/abs");
         fs::copy_file(prog("fs_escape"), root + "/fs_escape");
     }
+    // The tree progs/fs_race.c swaps names in: /race/a (holding a secret of its own)
+    // beside /race/evil, a link out; /race/b/f beside /race/b/evil, a link to the secret outside.
+    void lay_race() const {
+        fs::create_directories(root + "/race/a");
+        fs::create_directories(root + "/race/b");
+        write_file(root + "/race/a/secret", "inside\n");
+        write_file(root + "/race/b/f", "inside\n");
+        fs::create_symlink(out, root + "/race/evil");
+        fs::create_symlink(out + "/secret", root + "/race/b/evil");
+        fs::copy_file(prog("fs_race"), root + "/fs_race");
+    }
 };
 
 }  // namespace
@@ -217,13 +229,7 @@ TEST(FsViewEscape, HiddenIsMissingForEveryCall) {
 // again. Bounded by a count of calls, not by time.
 TEST(FsViewEscape, RenameRacesStayInTheRoot) {
     Arena a;
-    fs::create_directories(a.root + "/race/a");
-    fs::create_directories(a.root + "/race/b");
-    write_file(a.root + "/race/a/secret", "inside\n");
-    write_file(a.root + "/race/b/f", "inside\n");
-    fs::create_symlink(a.out, a.root + "/race/evil");
-    fs::create_symlink(a.out + "/secret", a.root + "/race/b/evil");
-    fs::copy_file(prog("fs_race"), a.root + "/fs_race");
+    a.lay_race();
     std::string before = fingerprint(a.out);
     for (const std::string& b : kBackends) {
         for (const char* mode : {"middle", "last"}) {
@@ -232,12 +238,171 @@ TEST(FsViewEscape, RenameRacesStayInTheRoot) {
                 std::string count = b == "--backend=inproc" ? "20000" : "4000";
                 Result r = lstar_run(with({"--root", a.root}, b), {"/fs_race", mode, op, count});
                 ASSERT_TRUE(r.exited(0)) << b << " " << mode << " " << op << r.describe();
-                long escapes = -1, inside = -1, other = -1;
-                ASSERT_EQ(std::sscanf(r.out.c_str(), "escapes %ld inside %ld other %ld", &escapes, &inside, &other), 3) << r.out;
+                long escapes = -1, inside = -1, other = -1, eloop = -1;
+                ASSERT_EQ(std::sscanf(r.out.c_str(), "escapes %ld inside %ld other %ld eloop %ld", &escapes, &inside,
+                                      &other, &eloop), 4) << r.out;
                 EXPECT_EQ(escapes, 0) << b << " " << mode << " " << op << ": " << r.out;
+                // A link put in place of the missing name is followed, as natively: the open is made again.
+                EXPECT_EQ(eloop, 0) << b << " " << mode << " " << op << ": " << r.out;
                 EXPECT_GT(inside, 0) << b << " " << mode << " " << op << ": " << r.out;  // the calls did go through
                 ASSERT_EQ(fingerprint(a.out), before) << b << " " << mode << " " << op;
             }
+        }
+    }
+}
+
+namespace {
+
+// The calls a --read-only path must refuse through a descriptor, as
+// "NAME:NR:LETTERS" for progs/fs_ro_fd.c, from the table's kinds: every call
+// marked [fd:change] on a file, a directory and an O_PATH descriptor (whose
+// EBADF comes first), the calls that change what they name given a descriptor
+// and no name (NULL, and "" with AT_EMPTY_PATH), and the writes through a
+// descriptor opened for reading (ftruncate, fallocate: EINVAL and EBADF anyway).
+std::vector<std::string> descriptor_changes() {
+    using lstar::ArgKind;
+    auto letters = [](const lstar::EntryMeta& e, char fd, char name) {
+        std::string out;
+        for (int i = 0; i < e.nargs; ++i) {
+            const lstar::ArgMeta& a = e.args[i];
+            // A struct the kernel checks before the mount: a valid one, and its size after it.
+            char sized = i > 0 && e.args[i - 1].param == "xattr_args" ? 'x' : i > 0 && e.args[i - 1].param == "file_attr" ? 'a' : 0;
+            if (sized && a.kind == ArgKind::size) {
+                out += sized;
+                continue;
+            }
+            switch (a.kind) {
+            case ArgKind::fd: case ArgKind::dirfd: out += fd; break;
+            case ArgKind::path: out += name; break;
+            case ArgKind::mode: out += 'm'; break;
+            case ArgKind::uid: case ArgKind::gid: out += 'u'; break;
+            case ArgKind::str: out += 's'; break;
+            case ArgKind::in_buf: out += 'b'; break;
+            case ArgKind::size: out += 'z'; break;
+            case ArgKind::flags: out += name == 'e' && a.param == "at_flags" ? 'E' : '0'; break;
+            case ArgKind::struct_in: out += a.param == "xattr_args" ? 'X' : a.param == "file_attr" ? 'A' : 'n'; break;
+            default: out += '0';
+            }
+        }
+        return out;
+    };
+    std::vector<std::string> out;
+    for (const lstar::SyscallDesc& row : lstar::syscall_table(lstar::Abi::x86_64)) {
+        if (row.is_ni() || row.name.empty()) continue;
+        const lstar::EntryMeta& e = row.effective();
+        auto spec = [&](const std::string& tag, char fd, char name) {
+            out.push_back(fmt::format("{}{}:{}:{}", row.name, tag, row.nr, letters(e, fd, name)));
+        };
+        bool changes = false, names_by_fd = false, at_flags = false;
+        for (int i = 0; i < e.nargs; ++i) {
+            const lstar::ArgMeta& a = e.args[i];
+            changes = changes || (a.kind == ArgKind::fd && lstar::fd_use(a.param) == lstar::FdUse::change);
+            names_by_fd = names_by_fd || (a.kind == ArgKind::path && i > 0 && e.args[i - 1].kind == ArgKind::dirfd &&
+                                          lstar::path_use(a.param) == lstar::PathUse::write);
+            at_flags = at_flags || (a.kind == ArgKind::flags && a.param == "at_flags");
+        }
+        if (changes) {
+            spec("(file)", 'F', 'n');
+            spec("(dir)", 'D', 'n');
+            spec("(O_PATH)", 'P', 'n');
+        }
+        if (names_by_fd) {
+            spec("(fd,NULL)", 'F', 'n');
+            if (at_flags) spec("(fd,\"\",AT_EMPTY_PATH)", 'F', 'e');
+        }
+        if (row.name == "ftruncate" || row.name == "fallocate") spec("(file)", 'F', 'n');
+    }
+    return out;
+}
+
+// Whether this machine lets a test make a read-only bind mount in a mount namespace of its own.
+bool can_mount_read_only(const std::string& dir) {
+    Result r = run({"unshare", "--mount", "sh", "-c",
+                    fmt::format("mount --bind {0} {0} && mount -o remount,bind,ro {0} && ! touch {0}/probe 2>/dev/null", dir)});
+    return r.exited(0);
+}
+
+}  // namespace
+
+// --read-only against changes through descriptors: each answer is the kernel's
+// own on a read-only bind mount (EROFS for fchmod, fchown, the xattr calls and
+// futimens of a file opened for reading), and the file stays as it was; a file
+// beside the read-only tree still changes. Natively under `mount -o bind,ro`,
+// then under the view with host names (also Landlock's rule) and under --root.
+TEST(FsViewReadOnly, DescriptorChangesAsOnAReadOnlyMount) {
+    Arena a;
+    std::string ro = a.root + "/ro";
+    if (!can_mount_read_only(ro)) GTEST_SKIP() << "cannot make a read-only bind mount here (needs unshare --mount and CAP_SYS_ADMIN)";
+    std::vector<std::string> specs = descriptor_changes();
+    ASSERT_GE(specs.size(), 15u);  // 5 [fd:change] calls x 3, the name-by-fd forms, ftruncate, fallocate
+    std::vector<std::string> argv{prog("fs_ro_fd"), ro + "/file", ro};
+    argv.insert(argv.end(), specs.begin(), specs.end());
+    std::string shell = fmt::format("mount --bind {0} {0} && mount -o remount,bind,ro {0} && exec \"$@\"", ro);
+    std::vector<std::string> native_argv{"unshare", "--mount", "sh", "-c", shell, "sh"};
+    native_argv.insert(native_argv.end(), argv.begin(), argv.end());
+    std::string before = fingerprint(ro);
+    Result native = run(native_argv);
+    ASSERT_TRUE(native.exited(0)) << native.describe();
+    ASSERT_EQ(fingerprint(ro), before);
+    std::map<std::string, long> want = key_values(native.out);
+    for (const std::string& s : specs) {
+        bool change = s.find("(file)") != std::string::npos && s.find("ftruncate") == std::string::npos &&
+                      s.find("fallocate") == std::string::npos;
+        if (change) {
+            EXPECT_EQ(want[s.substr(0, s.find(':'))], -EROFS) << s << "\n" << native.out;  // what the rule is about
+        }
+    }
+    // A file beside the tree: the same calls change it (natively and in the view).
+    fs::create_directories(a.root + "/rw");
+    write_file(a.root + "/rw/file", "writable\n");
+    std::vector<std::string> rw_argv{prog("fs_ro_fd"), a.root + "/rw/file", a.root + "/rw"};
+    rw_argv.insert(rw_argv.end(), specs.begin(), specs.end());
+    Result rw_native = run(rw_argv);
+    ASSERT_TRUE(rw_native.exited(0)) << rw_native.describe();
+    ASSERT_NE(rw_native.out, native.out);  // the calls do change a writable file
+    fs::copy_file(prog("fs_ro_fd"), a.root + "/fs_ro_fd");
+    for (const std::string& b : kBackends) {
+        Result host = lstar_run({b, "--read-only", ro}, argv);
+        EXPECT_EQ(host.out, native.out) << b << " --read-only " << ro << host.describe();
+        std::vector<std::string> guest_argv{"/fs_ro_fd", "/ro/file", "/ro"};
+        guest_argv.insert(guest_argv.end(), specs.begin(), specs.end());
+        Result rooted = lstar_run({b, "--root", a.root, "--read-only", "/ro"}, guest_argv);
+        EXPECT_EQ(rooted.out, native.out) << b << " --root" << rooted.describe();
+        EXPECT_EQ(fingerprint(ro), before) << b;
+        write_file(a.root + "/rw/file", "writable\n");
+        ::chmod((a.root + "/rw/file").c_str(), 0644);
+        std::vector<std::string> rw_guest{"/fs_ro_fd", "/rw/file", "/rw"};
+        rw_guest.insert(rw_guest.end(), specs.begin(), specs.end());
+        Result rw = lstar_run({b, "--root", a.root, "--read-only", "/ro"}, rw_guest);
+        EXPECT_EQ(rw.out, rw_native.out) << b << " beside the read-only tree" << rw.describe();
+    }
+}
+
+// With --backend=inproc, a view together with a sandbox option (here --read-only
+// without a root, which also makes Landlock's rule): the runtime still writes
+// into the program's memory (getcwd's and readlink's names, the names it hands
+// the kernel), and the walk still goes through the process's own descriptors, so
+// the rename race stays in the root there too.
+TEST(FsViewSandboxed, InprocWritesAndHeldWalkUnderASandbox) {
+    Arena a;
+    std::string ro = a.root + "/ro";
+    Result pwd = lstar_run({"--backend=inproc", "--read-only", ro, "--cwd", ro}, {"/bin/sh", "-c", "pwd; cd /tmp && pwd; readlink /proc/self/cwd"});
+    EXPECT_TRUE(pwd.exited(0)) << pwd.describe();
+    EXPECT_EQ(pwd.out, ro + "\n/tmp\n/tmp\n") << pwd.describe();
+    Result denied = lstar_run({"--backend=inproc", "--deny", "ptrace", "--root", a.root, "--cwd", "/ro"},
+                              {"/fs_escape", "file", fmt::format("{}:2:1:0:2", SYS_stat)});
+    EXPECT_EQ(denied.out, fmt::format("{} 0\n", SYS_stat)) << denied.describe();
+    a.lay_race();
+    std::string before = fingerprint(a.out);
+    for (const char* mode : {"middle", "last"}) {
+        for (const char* op : {"open", "creat"}) {
+            Result r = lstar_run({"--backend=inproc", "--deny", "ptrace", "--root", a.root}, {"/fs_race", mode, op, "20000"});
+            ASSERT_TRUE(r.exited(0)) << mode << " " << op << r.describe();
+            long escapes = -1, inside = -1, other = -1;
+            ASSERT_EQ(std::sscanf(r.out.c_str(), "escapes %ld inside %ld other %ld", &escapes, &inside, &other), 3) << r.out;
+            EXPECT_EQ(escapes, 0) << mode << " " << op << ": " << r.out;
+            EXPECT_GT(inside, 0) << mode << " " << op << ": " << r.out;
+            ASSERT_EQ(fingerprint(a.out), before) << mode << " " << op;
         }
     }
 }
@@ -307,6 +472,31 @@ TEST(FsViewRoot, NamesComeBackInTheViewsTerms) {
     EXPECT_TRUE(t.exited(0)) << t.describe();
     EXPECT_NE(trace.find("execve(\"/bin/sh\""), std::string::npos) << trace;
     EXPECT_NE(trace.find("chdir(\"/etc\")"), std::string::npos) << trace;
+}
+
+// -y shows a descriptor's path as the program names it (strace's own -y under
+// chroot shows the kernel's, which are the program's too): a file of the root,
+// a bind's file, the cwd of AT_FDCWD; never the host's name of the root or bind.
+TEST(FsViewRoot, TraceShowsDescriptorsByTheProgramsNames) {
+    if (busybox().empty()) GTEST_SKIP() << "busybox-static is not installed: /bin/busybox missing";
+    std::string root = busybox_root();
+    std::string bound = scratch_dir();
+    write_file(bound + "/file", "bound\n");
+    for (const std::string& b : kBackends) {
+        std::string trace;
+        Result t = lstar_trace({b, "-f", "-y", "-e", "trace=openat,close,fchdir", "--root", root, "--bind", bound + ":/mnt",
+                                "--cwd", "/tmp"},
+                               {"/bin/sh", "-c", "cat /etc/motd /mnt/file"}, &trace, {.env = {"PATH=/bin"}});
+        EXPECT_TRUE(t.exited(0)) << b << t.describe();
+        EXPECT_EQ(t.out, "inside the root\nbound\n") << b;
+        // The descriptor's number is whatever the run leaves free.
+        auto has = [&](const std::string& pattern) { return std::regex_search(trace, std::regex(pattern)); };
+        EXPECT_TRUE(has(R"(openat\(AT_FDCWD</tmp>, "/etc/motd", O_RDONLY\) = [0-9]+</etc/motd>)")) << b << trace;
+        EXPECT_TRUE(has(R"(close\([0-9]+</etc/motd>\))")) << b << trace;
+        EXPECT_TRUE(has(R"(= [0-9]+</mnt/file>)")) << b << trace;
+        EXPECT_EQ(trace.find("<" + root), std::string::npos) << b << trace;
+        EXPECT_EQ(trace.find("<" + bound), std::string::npos) << b << trace;
+    }
 }
 
 // A bind shows a host tree inside the view; --hide takes a name out of listings.

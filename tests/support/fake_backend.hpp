@@ -105,6 +105,8 @@ public:
     Task& task() { return task_; }
     // What the host kernel does to memory when it runs a call (writes what a wait left).
     std::function<void(Task&)> host;
+    // The host's result when it runs a call again (Task::again); unset: as the first time.
+    std::function<std::int64_t(Task&)> again;
     FakeMemory& memory() { return mem_; }
     // Every call the host kernel ran, in order, as (abi, registers).
     const std::vector<std::pair<Abi, PtRegs>>& host_log() const { return host_log_; }
@@ -130,6 +132,11 @@ public:
             if (host) host(task_);
         }
         path_.syscall_exit(task_);
+        while (task_.again) {  // the path made the call anew: the host runs it once more
+            host_log_.emplace_back(task_.abi, task_.regs);
+            task_.retval = again ? again(task_) : host_result(c);
+            path_.syscall_exit(task_);
+        }
         o.exited = true;
         o.delivered = task_.retval;
         o.retval_written = o.verdict == Verdict::skip || task_.retval_changed;

@@ -73,6 +73,47 @@ TEST(PathStages, EnterAndExitWorkRunInStageOrderWhateverTheOrderOfAdding) {
     EXPECT_EQ(b.task().calls, 1u);
 }
 
+// A translation's exit may ask for the call again (kCallAgain, the file-system
+// view's lost race): its enter runs again, the host makes the call with the new
+// arguments, and the hooks see one call with the last result; an enter that
+// ends the call the second time gives its result instead.
+TEST(PathStages, TranslationMayMakeTheCallAgainUnseenByTheHooks) {
+    SyscallPath path;
+    std::vector<std::string> log;
+    LoggingHook trace(&log, "tracing");
+    path.add_hook(Stage::tracing, &trace);
+    int enters = 0, refusals = 2;
+    std::string entry(find_syscall(Abi::x86_64, "openat")->effective().entry);
+    path.bind_translation(entry, [&](Task& t) {
+        ++enters;
+        t.set_arg(1, 0x1000 + enters);
+        return enters == 5 ? emulated(-ELOOP) : kPassThrough;
+    }, [&](Task& t) {
+        log.push_back("translated exit=" + std::to_string(t.retval));
+        if (t.retval == -ELOOP && refusals-- > 0) return kCallAgain;
+        return kPassThrough;
+    });
+    FakeBackend b(path);
+    b.again = [&](Task& t) { return refusals > 0 ? -ELOOP : static_cast<std::int64_t>(t.arg(1)); };
+    CallOutcome o = b.call({Abi::x86_64, nr_of(Abi::x86_64, "openat"), {0, 0x10, 0x41}, -ELOOP});
+    EXPECT_EQ(o.delivered, 0x1003);
+    ASSERT_EQ(b.host_log().size(), 3u);
+    EXPECT_EQ(b.host_log()[2].second.si, 0x1003u);  // the last try's own arguments
+    EXPECT_EQ(log, (std::vector<std::string>{"enter:tracing", "translated exit=-40", "translated exit=-40",
+                                             "translated exit=4099", "exit:tracing=4099"}));
+    EXPECT_EQ(b.task().calls, 1u);
+    EXPECT_FALSE(b.task().again);
+    // The fourth enter passes, the fifth ends the call: its result is the call's.
+    refusals = 2;
+    log.clear();
+    b.again = [](Task&) { return static_cast<std::int64_t>(-ELOOP); };
+    o = b.call({Abi::x86_64, nr_of(Abi::x86_64, "openat"), {0, 0x10, 0x41}, -ELOOP});
+    EXPECT_EQ(o.delivered, -ELOOP);
+    EXPECT_EQ(b.host_log().size(), 4u);  // one more: the fifth enter ran no call
+    EXPECT_EQ(enters, 5);
+    EXPECT_EQ(log.back(), "exit:tracing=-40");
+}
+
 TEST(PathStages, TaskSeesItsCallAndRowDuringEnterWork) {
     SyscallPath path;
     LambdaHook h;
