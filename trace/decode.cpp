@@ -213,7 +213,7 @@ void Decoder::capture_entry(Task& task) {
         // A scalar, or the in/out length field of a struct (msghdr's msg_namelen).
         std::uint64_t at = ctx.arg(i);
         if (struct_of(a) == StructId::user_msghdr || struct_of(a) == StructId::compat_msghdr) at += ctx.ptr_size();
-        else if (!is_int_pointee(a)) continue;
+        else if (!is_int_pointee(a) && struct_of(a) != StructId::file_handle) continue;  // its handle_bytes, first
         std::uint32_t v;
         if (!ctx.read(at, v)) continue;
         task.entry_values[i] = v;

@@ -237,6 +237,39 @@ bool print_utimbuf(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
+// name_to_handle_at's handle (in and out) and open_by_handle_at's (in): the size
+// the program gave, at exit the size the kernel answered when it changed (on
+// success or EOVERFLOW, which asks for more room), and once filled its type and
+// bytes in hex, all of them (MAX_HANDLE_SZ at most), as strace shows it.
+bool print_file_handle(DecodeCtx& ctx, std::uint64_t a) {
+    constexpr std::uint32_t kMaxHandleSize = 128;  // MAX_HANDLE_SZ
+    struct {
+        std::uint32_t bytes;
+        std::int32_t type;
+    } h;
+    if (!ctx.read(a, h)) return false;
+    std::uint64_t given = 0;
+    bool inout = ctx.exiting && entry_value(ctx, StructId::file_handle, given);
+    bool filled = !inout || !ctx.failed();
+    ctx.text("{handle_bytes=");
+    ctx.udec(inout ? static_cast<std::uint32_t>(given) : h.bytes);
+    if (inout && (filled || ctx.task.retval == -EOVERFLOW) && h.bytes != static_cast<std::uint32_t>(given)) {
+        ctx.text(" => ");
+        ctx.udec(h.bytes);
+    }
+    if (filled) {
+        ctx.text(", handle_type=");
+        ctx.dec(h.type);
+        ctx.text(", f_handle=");
+        DecodeOptions all = ctx.opt;
+        all.string_limit = std::max<std::uint64_t>(all.string_limit, kMaxHandleSize);
+        DecodeCtx bytes{ctx.task, all, ctx.out, ctx.exiting, ctx.typed, ctx.buf_id};
+        bytes.buf(a + sizeof h, std::min(h.bytes, kMaxHandleSize), true);
+    }
+    ctx.text("}");
+    return true;
+}
+
 // openat2's open_how: shown only when the size argument covers it (strace: 24
 // bytes at least); the mode only when it matters (O_CREAT, __O_TMPFILE) or is set.
 bool print_open_how(DecodeCtx& ctx, std::uint64_t a) {
@@ -354,6 +387,7 @@ bool print::statfs(DecodeCtx& ctx, std::uint64_t a) {
 }
 bool print::compat_statfs64(DecodeCtx& ctx, std::uint64_t a) { return print_compat_statfs64(ctx, a); }
 bool print::open_how(DecodeCtx& ctx, std::uint64_t a) { return print_open_how(ctx, a); }
+bool print::file_handle(DecodeCtx& ctx, std::uint64_t a) { return print_file_handle(ctx, a); }
 bool print::utimbuf(DecodeCtx& ctx, std::uint64_t a) { return print_utimbuf(ctx, a); }
 
 }  // namespace lstar::structs
