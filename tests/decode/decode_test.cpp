@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "trace/decode.hpp"
@@ -200,6 +201,40 @@ TEST(Decode, InOutLengthsShowTheirEntryValue) {
     ++c.task.calls;
     len = 2;
     EXPECT_EQ(c.args(0), "3, {sa_family=AF_UNIX}, [2]");
+}
+
+// The answer of a ring that was made (kernel-dependent, so not in the golden
+// programs): its sizes, every feature by name (unknown bits in hex, as strace) and
+// the rings' offsets; the handle of name_to_handle_at with the size it was given.
+TEST(Decode, KernelAnswersInStructs) {
+    struct {
+        std::uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features, wq_fd, resv[3];
+        std::uint32_t sq_off[8];
+        std::uint64_t sq_user_addr;
+        std::uint32_t cq_off[8];
+        std::uint64_t cq_user_addr;
+    } p{4, 8, 0, 0, 0, 0x1 | 0x2 | 0x20000 | 0x80000000u, 0, {}, {0, 4, 16, 24, 36, 32, 192, 0}, 0,
+        {8, 12, 20, 28, 44, 64, 40, 0}, 0};
+    Call u("io_uring_setup", {4, ptr(&p)});
+    EXPECT_EQ(u.args(3), "4, {flags=0, sq_thread_cpu=0, sq_thread_idle=0, sq_entries=4, cq_entries=8, "
+                         "features=IORING_FEAT_SINGLE_MMAP|IORING_FEAT_NODROP|IORING_FEAT_NO_IOWAIT|0x80000000, "
+                         "sq_off={head=0, tail=4, ring_mask=16, ring_entries=24, flags=36, dropped=32, array=192}, "
+                         "cq_off={head=8, tail=12, ring_mask=20, ring_entries=28, overflow=44, cqes=64, flags=40}}");
+    EXPECT_EQ(u.args(-EINVAL), "4, {flags=0, sq_thread_cpu=0, sq_thread_idle=0}");
+
+    struct {
+        std::uint32_t bytes;
+        std::int32_t type;
+        unsigned char handle[8];
+    } h{40, 0, {}};
+    int mount_id = 0;
+    Call n("name_to_handle_at", {static_cast<std::uint64_t>(AT_FDCWD), ptr("/etc"), ptr(&h), ptr(&mount_id), 0});
+    Decoder::capture_entry(n.task);
+    h = {8, 1, {0xad, 0x03, 0, 0, 0x10, 0xde, 0x40, 0xad}};
+    mount_id = 27;
+    EXPECT_EQ(n.args(0), "AT_FDCWD, \"/etc\", {handle_bytes=40 => 8, handle_type=1, "
+                         "f_handle=\"\\xad\\x03\\x00\\x00\\x10\\xde\\x40\\xad\"}, [27], 0");
+    EXPECT_EQ(n.args(-EOVERFLOW), "AT_FDCWD, \"/etc\", {handle_bytes=40 => 8}, " + fmt::format("{:#x}", ptr(&mount_id)) + ", 0");
 }
 
 TEST(Decode, SocketOptions) {

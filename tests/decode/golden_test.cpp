@@ -88,14 +88,15 @@ INSTANTIATE_TEST_SUITE_P(Edges, Golden, testing::Values("edges", "edges -v", "ed
 
 // Struct printers that were addresses once: statfs/fstatfs, openat2's open_how, utime's utimbuf,
 // mq_attr, sigevent, landlock_ruleset_attr, timer_t, linux_dirent, mount_attr, futex_waitv,
-// file_handle.
+// file_handle, io_uring_params.
 INSTANTIATE_TEST_SUITE_P(Structs, Golden, testing::Values("statfs", "statfs -v", "statfs -X verbose", "statfs -X raw",
                                                              "openat2", "openat2 -v", "openat2 -X verbose",
                                                              "openat2 -X raw", "openat2 -yy", "utime",
                                                              "utime -X verbose", "utime -X raw", "posix_ipc",
                                                              "posix_ipc -X raw", "posix_ipc -X verbose",
                                                              "fs_structs", "fs_structs -X raw", "fs_structs -X verbose",
-                                                             "file_handle", "file_handle -X raw", "file_handle -xx"));
+                                                             "file_handle", "file_handle -X raw", "file_handle -xx",
+                                                             "io_uring", "io_uring -X raw", "io_uring -X verbose", "io_uring -y"));
 
 // The same programs under the in-process backend (--backend=inproc), against
 // strace less what that backend cannot show: SIGCHLD at its default, which
@@ -121,7 +122,7 @@ TEST_P(GoldenInproc, SameAsStraceLessSignals) {
 INSTANTIATE_TEST_SUITE_P(Progs, GoldenInproc, testing::Values("file", "mem", "signal", "net", "time", "process", "sock",
                                                                  "io", "sys", "fs", "thread", "statv -v", "ipc",
                                                                  "edges", "edges -X verbose", "statfs", "openat2", "utime",
-                                                                 "posix_ipc", "fs_structs", "file_handle"));
+                                                                 "posix_ipc", "fs_structs", "file_handle", "io_uring"));
 
 // -e sets over i386's multiplexers: a socketcall or ipc is selected (and shown
 // raw) by the call it stands for, socketcall/ipc rows by their own names.

@@ -27,7 +27,7 @@ struct CallDecoder {
 const CallDecoder* find_call_decoder(std::string_view name);
 
 // The decoders of each family (trace/decoders/*.cpp).
-std::span<const CallDecoder> io_decoders();    // select, epoll, ioctl, name_to_handle_at
+std::span<const CallDecoder> io_decoders();    // select, epoll, ioctl, name_to_handle_at, io_uring_setup
 std::span<const CallDecoder> net_decoders();   // socket options, socketcall
 std::span<const CallDecoder> proc_decoders();  // prctl, restart_syscall
 std::span<const CallDecoder> ipc_decoders();   // System V IPC, i386's ipc multiplexer

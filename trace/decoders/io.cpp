@@ -251,6 +251,8 @@ constexpr CallDecoder kDecoders[] = {
     // The handle is in and out: shown whole at exit (strace splits it inside: the
     // size given at entry, what the kernel answered at exit).
     {"name_to_handle_at", nullptr, nullptr, nullptr, 2},
+    // The same for io_uring_setup's params: the kernel answers in them.
+    {"io_uring_setup", nullptr, nullptr, nullptr, 1},
 };
 
 }  // namespace

@@ -111,10 +111,70 @@ bool print_winsize(DecodeCtx& ctx, std::uint64_t a) {
     return true;
 }
 
+// io_uring_setup's io_uring_params: what the program asks (flags, the SQPOLL
+// thread's cpu and idle time, the work queue to attach, reserved words when set),
+// then, once the ring is made, what the kernel answered: the sizes, the features
+// and the offsets of the rings' fields, as strace shows it.
+bool print_io_uring_params(DecodeCtx& ctx, std::uint64_t a) {
+    struct Offsets {
+        std::uint32_t head, tail, ring_mask, ring_entries, fourth, fifth, sixth, resv1;
+        std::uint64_t user_addr;
+    };
+    struct {
+        std::uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features, wq_fd, resv[3];
+        Offsets sq_off, cq_off;
+    } p;
+    static_assert(sizeof p == 120, "struct io_uring_params");
+    if (!ctx.read(a, p)) return false;
+    constexpr std::uint32_t kAttachWq = 0x20;  // IORING_SETUP_ATTACH_WQ
+    ctx.text("{flags=");
+    ctx.flags(xlat::Set::io_uring_setup_flags, p.flags);
+    ctx.text(", sq_thread_cpu=");
+    ctx.hex(p.sq_thread_cpu);
+    ctx.text(", sq_thread_idle=");
+    ctx.udec(p.sq_thread_idle);
+    if (p.flags & kAttachWq) {
+        ctx.text(", wq_fd=");
+        ctx.fd(static_cast<int>(p.wq_fd));
+    }
+    if (p.resv[0] || p.resv[1] || p.resv[2]) {
+        ctx.text(", resv=[");
+        for (int i = 0; i < 3; ++i) {
+            if (i) ctx.sep();
+            ctx.hex(p.resv[i]);
+        }
+        ctx.text("]");
+    }
+    if (ctx.exiting && !ctx.failed()) {
+        ctx.text(", sq_entries=");
+        ctx.udec(p.sq_entries);
+        ctx.text(", cq_entries=");
+        ctx.udec(p.cq_entries);
+        ctx.text(", features=");
+        ctx.flags(xlat::Set::io_uring_features, p.features);
+        auto offsets = [&](const char* name, const Offsets& o, const char* const (&last)[3]) {
+            ctx.text(name);
+            const std::uint32_t values[] = {o.head, o.tail, o.ring_mask, o.ring_entries, o.fourth, o.fifth, o.sixth};
+            const char* const names[] = {"head", "tail", "ring_mask", "ring_entries", last[0], last[1], last[2]};
+            for (int i = 0; i < 7; ++i) {
+                if (i) ctx.sep();
+                ctx.field(names[i]);
+                ctx.udec(values[i]);
+            }
+            ctx.text("}");
+        };
+        offsets(", sq_off={", p.sq_off, {"flags", "dropped", "array"});
+        offsets(", cq_off={", p.cq_off, {"overflow", "cqes", "flags"});
+    }
+    ctx.text("}");
+    return true;
+}
+
 }  // namespace
 
 // The printers tbl/structs.tbl promises (trace/struct_printers.hpp).
 bool print::epoll_event(DecodeCtx& ctx, std::uint64_t a) { return print_epoll_event(ctx, a); }
+bool print::io_uring_params(DecodeCtx& ctx, std::uint64_t a) { return print_io_uring_params(ctx, a); }
 bool print::sigset_argpack(DecodeCtx& ctx, std::uint64_t a) { return print_sigset_argpack(ctx, a); }
 bool print::termios(DecodeCtx& ctx, std::uint64_t a) { return print_termios(ctx, a); }
 bool print::winsize(DecodeCtx& ctx, std::uint64_t a) { return print_winsize(ctx, a); }
