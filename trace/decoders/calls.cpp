@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "table/xlat.hpp"
+#include "trace/format.hpp"
 
 namespace lstar {
 
@@ -45,24 +46,43 @@ bool execve_arg(DecodeCtx& ctx, int i, int envp_index) {
     return true;
 }
 
-// wait4's status: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}].
+// wait4's status: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]. In JSON the status
+// itself: {"exited": 0}, {"signaled": "SIGKILL", "core": false},
+// {"stopped": "SIGSTOP"}, {"continued": true}, or the number strace shows in hex.
 void print_wait_status(DecodeCtx& ctx, int s) {
-    ctx.text("[{");
+    std::string text;
+    DecodeCtx plain{ctx.task, ctx.opt, text, ctx.exiting};  // no leaves of its own: the one below
+    std::string json;
+    auto name = [&](int sig) {
+        std::string n = signal_name(sig);
+        return n.rfind("SIG", 0) == 0 ? fmt::format("\"{}\"", n) : std::to_string(sig);
+    };
+    plain.text("{");
     if (WIFEXITED(s)) {
-        put(ctx, "WIFEXITED(s) && WEXITSTATUS(s) == {}", WEXITSTATUS(s));
+        put(plain, "WIFEXITED(s) && WEXITSTATUS(s) == {}", WEXITSTATUS(s));
+        json = fmt::format("{{\"exited\":{}}}", WEXITSTATUS(s));
     } else if (WIFSIGNALED(s)) {
-        ctx.text("WIFSIGNALED(s) && WTERMSIG(s) == ");
-        ctx.signal(WTERMSIG(s));
-        if (WCOREDUMP(s)) ctx.text(" && WCOREDUMP(s)");
+        plain.text("WIFSIGNALED(s) && WTERMSIG(s) == ");
+        plain.signal(WTERMSIG(s));
+        if (WCOREDUMP(s)) plain.text(" && WCOREDUMP(s)");
+        json = fmt::format("{{\"signaled\":{},\"core\":{}}}", name(WTERMSIG(s)), WCOREDUMP(s) ? "true" : "false");
     } else if (WIFSTOPPED(s)) {
-        ctx.text("WIFSTOPPED(s) && WSTOPSIG(s) == ");
-        ctx.signal(WSTOPSIG(s));
+        plain.text("WIFSTOPPED(s) && WSTOPSIG(s) == ");
+        plain.signal(WSTOPSIG(s));
+        json = fmt::format("{{\"stopped\":{}}}", name(WSTOPSIG(s)));
     } else if (WIFCONTINUED(s)) {
-        ctx.text("WIFCONTINUED(s)");
+        plain.text("WIFCONTINUED(s)");
+        json = "{\"continued\":true}";
     } else {
-        ctx.hex(static_cast<std::uint32_t>(s));
+        plain.hex(static_cast<std::uint32_t>(s));
+        json = std::to_string(static_cast<std::uint32_t>(s));
     }
-    ctx.text("}]");
+    plain.text("}");
+    ctx.text("[");
+    std::size_t begin = ctx.out.size();
+    ctx.text(text);
+    ctx.leaf(begin, [&](std::string& j) { j += json; });
+    ctx.text("]");
 }
 
 bool wait4_arg(DecodeCtx& ctx, int i) {

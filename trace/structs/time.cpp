@@ -86,8 +86,14 @@ bool print_timezone(DecodeCtx& ctx, std::uint64_t a) {
 void print_rlim(DecodeCtx& ctx, std::uint64_t v, bool is64) {
     std::uint64_t infinity = is64 || ctx.long_size() == 8 ? ~0ull : 0xffffffffull;
     if (v == infinity) ctx.text(is64 ? "RLIM64_INFINITY" : "RLIM_INFINITY");
-    else if (v > 1024 && v % 1024 == 0) fmt::format_to(std::back_inserter(ctx.out), "{}*1024", v / 1024);
-    else ctx.udec(v);
+    else if (v > 1024 && v % 1024 == 0) {
+        // The text as strace writes it, the JSON leaf the number itself.
+        std::size_t begin = ctx.out.size();
+        fmt::format_to(std::back_inserter(ctx.out), "{}*1024", v / 1024);
+        ctx.leaf(begin, [&](std::string& j) { fmt::format_to(std::back_inserter(j), "{}", v); });
+    } else {
+        ctx.udec(v);
+    }
 }
 
 bool print_rlimit_pair(DecodeCtx& ctx, std::uint64_t cur, std::uint64_t max, bool is64) {
