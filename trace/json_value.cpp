@@ -116,9 +116,29 @@ private:
                 out_ += ',';
             }
             first = false;
-            member_value(")");
+            if (!labelled_value()) member_value(")");
         }
         out_ += ']';
+    }
+
+    // A result's comment that names its value, "flags O_RDONLY|O_LARGEFILE"
+    // (fcntl's F_GETFL): {"flags": [...]}.
+    bool labelled_value() {
+        std::size_t start = pos_, mark = out_.size();
+        while (pos_ < s_.size() && (std::islower(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
+        std::string_view label = s_.substr(start, pos_ - start);
+        if (!label.empty() && eat(" ")) {
+            out_ += '{';
+            append_json_utf8(out_, label);
+            out_ += ':';
+            if (value() && (pos_ == s_.size() || at(", "))) {
+                out_ += '}';
+                return true;
+            }
+        }
+        out_.resize(mark);
+        pos_ = start;
+        return false;
     }
 
     bool at(std::string_view lit) const { return s_.substr(pos_).starts_with(lit); }

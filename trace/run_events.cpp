@@ -1,5 +1,7 @@
 #include "trace/run_events.hpp"
 
+#include <algorithm>
+
 #include <cctype>
 
 #include <fmt/format.h>
@@ -219,7 +221,17 @@ std::string result_text(const nlohmann::json& call) {
         out += " (";
         for (std::size_t i = 0; i < d->size(); ++i) {
             if (i) out += ", ";
-            strace_text(out, (*d)[i]);
+            const nlohmann::json& item = (*d)[i];
+            // A labelled value of the comment ("flags O_RDONLY", "in [3]"), as the reader
+            // made it (json_value.cpp, labelled_value): written back as strace wrote it.
+            static constexpr std::string_view kValueShapes[] = {"addr", "unknown", "except", "text", "str", "bytes", "fd", "pid", "fn"};
+            if (item.is_object() && item.size() == 1 &&
+                std::find(std::begin(kValueShapes), std::end(kValueShapes), item.begin().key()) == std::end(kValueShapes)) {
+                out += item.begin().key() + " ";
+                strace_text(out, item.begin().value());
+                continue;
+            }
+            strace_text(out, item);
         }
         out += ')';
     }

@@ -223,6 +223,11 @@ TEST_F(JsonV2, DecodedArgumentsAreValues) {
     ASSERT_TRUE(cut);
     EXPECT_EQ((*cut)["decoded"][1], nlohmann::json({{"str", "a line longer than strace's defa"}, {"truncated", true}}));
 
+    // fcntl(F_GETFL)'s "= 0x8001 (flags O_WRONLY|O_LARGEFILE)": the comment's value by its label.
+    const nlohmann::json* getfl = first_call(objs, "fcntl", [](const nlohmann::json& o) { return o["decoded"][1] == "F_GETFL"; });
+    ASSERT_TRUE(getfl);
+    EXPECT_EQ((*getfl)["detail"], nlohmann::json::parse(R"([{"flags": ["O_WRONLY", "O_LARGEFILE"]}])")) << getfl->dump();
+
     const nlohmann::json* exec = first_call(objs, "execve");
     ASSERT_TRUE(exec);
     const nlohmann::json& argv = (*exec)["decoded"][1];

@@ -2,7 +2,8 @@
 // `lstar trace --json` version 2 (tests/trace/json_v2_test.cpp): openat and stat
 // of FILE (argv[1]), an openat that fails, poll on a pipe, a unix socket pair
 // with sendto/recvfrom and a bound socket, a signal to itself, a forked child,
-// a write of bytes that are not UTF-8 and one longer than strace's -s.
+// a write of bytes that are not UTF-8 and one longer than strace's -s, fcntl's
+// F_GETFL (a result with a comment).
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -61,5 +62,6 @@ int main(int argc, char** argv) {
     int null = open("/dev/null", O_WRONLY);
     write(null, "\xff\xfe not utf-8", 13);
     write(null, "a line longer than strace's default -s of 32 bytes", 51);
+    fcntl(null, F_GETFL);
     return 0;
 }
