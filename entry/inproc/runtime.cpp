@@ -76,9 +76,12 @@ ThreadState& Runtime::thread(pid_t tid) {
 std::uint64_t Runtime::on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs, bool trapped) {
     if (lstar_inproc_forked) after_fork();
     greg_t* g = uc->uc_mcontext.gregs;
-    if (trapped && info->si_arch == AUDIT_ARCH_X86_64)
-        sites.trapped(static_cast<std::uint64_t>(g[REG_RIP]), static_cast<std::uint32_t>(info->si_syscall),
-                      live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
+    if (trapped && info->si_arch == AUDIT_ARCH_X86_64) {
+        auto ip = static_cast<std::uint64_t>(g[REG_RIP]);
+        auto nr = static_cast<std::uint32_t>(info->si_syscall);
+        // Whether the process is alone is asked only of a site due: a getpid per trap is not free.
+        if (sites.due(ip, nr)) sites.patch_at(ip, nr, live_threads_ == 1 && clones_in_flight_ == 0 && sys(SYS_getpid) == pid_);
+    }
     pid_t tid = tid_of(fs);
     ThreadState& ts = thread(tid);
     suspend_current(ts);

@@ -180,6 +180,16 @@ inline std::uint64_t thread_cpu_ns() {
 
 inline std::uint64_t& mask_of(ucontext_t* uc) { return *reinterpret_cast<std::uint64_t*>(&uc->uc_sigmask); }
 
+// /proc/self/maps, whole, with the runtime's raw calls.
+inline std::string own_maps() {
+    std::string maps;
+    long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/maps"), O_RDONLY | O_CLOEXEC);
+    char chunk[8192];
+    for (long n; fd >= 0 && (n = sys(SYS_read, fd, ptr(chunk), sizeof chunk)) > 0;) maps.append(chunk, static_cast<std::size_t>(n));
+    if (fd >= 0) sys(SYS_close, fd);
+    return maps;
+}
+
 // The process's own memory, reached as the kernel would: an unmapped address is
 // -EFAULT, not a crash in lstar.
 class SelfMemory final : public UserMemory {

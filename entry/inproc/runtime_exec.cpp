@@ -144,11 +144,7 @@ bool Runtime::can_exec_in_process() {
 // environment and auxv), the vDSO, the pages the runtime made, and lstar's
 // shared memfd mappings.
 void Runtime::unmap_program() {
-    std::string maps;
-    long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/maps"), O_RDONLY | O_CLOEXEC);
-    char chunk[8192];
-    for (long n; fd >= 0 && (n = sys(SYS_read, fd, ptr(chunk), sizeof chunk)) > 0;) maps.append(chunk, n);
-    if (fd >= 0) sys(SYS_close, fd);
+    std::string maps = own_maps();
     std::vector<std::pair<std::uintptr_t, std::uintptr_t>> keep, doomed;
     keep.reserve(4200);
     doomed.reserve(1024);

@@ -36,15 +36,7 @@ constexpr unsigned char kMovR9FromStack[] = {0x4c, 0x8b, 0x4c, 0x24, 0x08};  // 
 constexpr unsigned char kSyscallFunction[] = {0x48, 0x89, 0xf8, 0x48, 0x89, 0xf7, 0x48, 0x89, 0xd6,
                                               0x48, 0x89, 0xca, 0x4d, 0x89, 0xc2, 0x4d, 0x89, 0xc8};
 
-// The process's own memory, where the site may be near the start of a mapping:
-// an unmapped address is an error, not a fault.
-int mem_read(std::uint64_t addr, void* dst, std::size_t len) {
-    iovec local{dst, len}, remote{reinterpret_cast<void*>(addr), len};
-    return sys(SYS_process_vm_readv, sys(SYS_getpid), ptr(&local), 1, ptr(&remote), 1, 0) == static_cast<long>(len) ? 0 : -1;
-}
-
 struct Mapping {
-    std::uint64_t begin = 0, end = 0;
     bool private_rx = false;
     std::string path;
 };
@@ -52,12 +44,7 @@ struct Mapping {
 // The mapping that holds [begin, end), from /proc/self/maps (read whole: the
 // kernel's view now, as the program may have mapped anything since the last patch).
 bool mapping_of(std::uint64_t begin, std::uint64_t end, Mapping* out) {
-    std::string maps;
-    long fd = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/maps"), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    char chunk[8192];
-    for (long n; (n = sys(SYS_read, fd, ptr(chunk), sizeof chunk)) > 0;) maps.append(chunk, static_cast<std::size_t>(n));
-    sys(SYS_close, fd);
+    std::string maps = own_maps();
     for (std::size_t pos = 0; pos < maps.size();) {
         std::size_t eol = std::min(maps.find('\n', pos), maps.size());
         std::string_view line(maps.data() + pos, eol - pos);
@@ -67,8 +54,6 @@ bool mapping_of(std::uint64_t begin, std::uint64_t end, Mapping* out) {
         std::uint64_t e = std::strtoull(rest + 1, &rest, 16);
         if (begin < b || end > e) continue;
         std::string_view fields(rest + 1, line.size() - static_cast<std::size_t>(rest + 1 - line.data()));
-        out->begin = b;
-        out->end = e;
         out->private_rx = fields.substr(0, 4) == "r-xp";
         // "perms offset dev inode path": the path is what follows the fifth field.
         std::size_t at = 0;
@@ -130,12 +115,12 @@ void SitePatcher::configure(PatchMode mode, std::vector<bool> patchable, std::st
         lstar_inproc_patchable[nr] = nr < patchable_.size() && patchable_[nr];
 }
 
-void SitePatcher::trapped(std::uint64_t ip, std::uint32_t nr, bool alone) {
-    if (mode_ == PatchMode::off || nr >= patchable_.size() || !patchable_[nr] || ip < 7) return;
+bool SitePatcher::due(std::uint64_t ip, std::uint32_t nr) {
+    if (mode_ == PatchMode::off || nr >= patchable_.size() || !patchable_[nr] || ip < 7) return false;
     std::uint32_t& seen = sites_[ip - 2];
-    if (seen == kDone || ++seen < kPatchAfter) return;
+    if (seen == kDone || ++seen < kPatchAfter) return false;
     seen = kDone;
-    if (patch(ip - 2, nr, alone)) ++patched_;
+    return true;
 }
 
 // A stub slot within reach of `site`: in a page of stubs already near it, or in
@@ -170,7 +155,10 @@ bool SitePatcher::patch(std::uint64_t syscall_at, std::uint32_t nr, bool alone) 
     const std::uint64_t site = syscall_at - 5;
     unsigned char code[sizeof kSyscallFunction + 7];
     const std::uint64_t code_at = syscall_at - 5 - sizeof kSyscallFunction;
-    if (mem_read(code_at, code, sizeof code) != 0) return false;
+    // Read as the kernel reads: the site may be near the start of a mapping.
+    SelfMemory self;
+    self.pid = static_cast<pid_t>(sys(SYS_getpid));
+    if (self.read(code_at, code, sizeof code) != static_cast<long>(sizeof code)) return false;
     const unsigned char* replaced = code + sizeof kSyscallFunction;
     if (std::memcmp(replaced + 5, kSyscall, 2) != 0) return false;
     bool fixed_nr = replaced[0] == 0xb8;  // mov $imm32, %eax

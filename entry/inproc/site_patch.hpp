@@ -38,15 +38,16 @@ class SitePatcher {
 public:
     // `patchable[nr]`: the x86_64 calls whose sites may be patched.
     void configure(PatchMode mode, std::vector<bool> patchable, std::string program_file);
-    // A trap of `nr` whose syscall ends at `ip` (the signal's return address).
-    // `alone`: no other thread can run the site meanwhile.
-    void trapped(std::uint64_t ip, std::uint32_t nr, bool alone);
+    // A trap of `nr` whose syscall ends at `ip` (the signal's return address),
+    // counted: true when its site is due to be patched now (once).
+    bool due(std::uint64_t ip, std::uint32_t nr);
+    // Patches that site if it qualifies. `alone`: no other thread can run it meanwhile.
+    void patch_at(std::uint64_t ip, std::uint32_t nr, bool alone) { patch(ip - 2, nr, alone); }
     // An in-process exec has unmapped the program, with the stub pages.
     void forget() {
         sites_.clear();
         stub_pages_.clear();
     }
-    unsigned patched() const { return patched_; }
 
 private:
     struct StubPage {
@@ -62,7 +63,6 @@ private:
     // Per site (the address of its syscall): traps so far; kDone once patched or refused.
     std::unordered_map<std::uint64_t, std::uint32_t> sites_;
     std::vector<StubPage> stub_pages_;
-    unsigned patched_ = 0;
 };
 
 }  // namespace lstar::inproc
