@@ -22,6 +22,16 @@ void buffer(std::FILE* f) {
     else std::setvbuf(f, nullptr, _IOFBF, 1 << 16);
 }
 
+// All of `data` to fd, as far as it goes (what cannot be written is lost, as with fwrite).
+void write_out(int fd, const char* data, std::size_t len) {
+    for (std::size_t done = 0; done < len;) {
+        ssize_t n = ::write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
 }  // namespace
 
 // The trace's buffer where the in-process backend's processes write it
@@ -66,14 +76,8 @@ void TraceOutput::share_buffer(bool make) {
 void TraceOutput::append(std::string_view text) {
     SharedBuffer& b = *shared_;
     if (b.filled + text.size() > SharedBuffer::kCapacity) write_shared();
-    if (text.size() > SharedBuffer::kCapacity) {  // a line longer than the buffer goes out at once
-        for (std::size_t done = 0; done < text.size();) {
-            ssize_t n = ::write(::fileno(file_), text.data() + done, text.size() - done);
-            if (n <= 0) return;
-            done += static_cast<std::size_t>(n);
-        }
-        return;
-    }
+    if (text.size() > SharedBuffer::kCapacity)  // a line longer than the buffer goes out at once
+        return write_out(::fileno(file_), text.data(), text.size());
     std::memcpy(b.data() + b.filled, text.data(), text.size());
     __atomic_store_n(&b.filled, b.filled + text.size(), __ATOMIC_RELEASE);
 }
@@ -86,12 +90,7 @@ void TraceOutput::write_shared() {
     int fd = ::fileno(file_);
     b.offset_before = ::lseek(fd, 0, SEEK_CUR);
     __atomic_store_n(&b.writing, 1, __ATOMIC_RELEASE);
-    for (std::size_t done = 0; done < b.filled;) {
-        ssize_t n = ::write(fd, b.data() + done, b.filled - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;  // as fwrite: what cannot be written is lost
-        done += static_cast<std::size_t>(n);
-    }
+    write_out(fd, b.data(), b.filled);
     __atomic_store_n(&b.filled, 0, __ATOMIC_RELEASE);
     __atomic_store_n(&b.writing, 0, __ATOMIC_RELEASE);
 }
@@ -118,11 +117,7 @@ void TraceOutput::recover() {
         off_t now = ::lseek(::fileno(file_), 0, SEEK_CUR);
         if (now >= b.offset_before) from = std::min<std::uint64_t>(b.filled, static_cast<std::uint64_t>(now - b.offset_before));
     }
-    for (std::size_t done = from; done < b.filled;) {
-        ssize_t n = ::write(::fileno(file_), b.data() + done, b.filled - done);
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-    }
+    write_out(::fileno(file_), b.data() + from, b.filled - from);
     b.filled = 0;
     b.writing = 0;
 }
