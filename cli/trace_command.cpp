@@ -68,6 +68,7 @@ int trace_command(int argc, char** argv) {
                                    : config.daemonize                                         ? "-D"
                                    : config.detach_on_execve                                  ? "-b execve"
                                    : config.stack_trace != StackTraceMode::off                ? "-k"
+                                   : config.decode_pid_ns                                     ? "--decode-pids=pidns"
                                                                                               : "";
     config.backend = choose_backend(config.backend, config.argv, backend_options, ptrace_only);
     // The in-process backend's tracer runs inside the program, in its SIGSYS handler:
@@ -75,6 +76,11 @@ int trace_command(int argc, char** argv) {
     if (config.stack_trace != StackTraceMode::off && config.backend != "ptrace")
         return fail(1, fmt::format("-k/--stack-trace needs --backend=ptrace: the {} backend cannot take a "
                                    "call's stack (its tracer runs in the program's signal handler)",
+                                   config.backend));
+    // The runtime decodes inside the program, whose /proc and pid namespace are its own.
+    if (config.decode_pid_ns && config.backend != "ptrace")
+        return fail(1, fmt::format("--decode-pids=pidns needs --backend=ptrace: under the {} backend the decoder "
+                                   "runs in the program's pid namespace, not lstar's",
                                    config.backend));
     // The sandbox of `lstar run`, watched: its denials are lines on stderr, or with
     // --json "denial" objects in the trace. They are reported in the traced

@@ -849,10 +849,9 @@ Status parse_qualifier(std::string_view expr, TraceCommand* cfg) {
     }
     if (name == "decode-fds") return assign(&cfg->decode_fds, parse_decode_fds(value));
     if (name == "decode-pids") {
-        // comm (-Y); pidns needs the tracer's view of other pid namespaces.
         for (std::string_view item : split_list(value).items) {
             if (item == "comm") cfg->decode_pid_comm = true;
-            else if (item == "pidns") return error("decode-pids 'pidns' of strace is not supported yet", ENOTSUP);
+            else if (item == "pidns") cfg->decode_pid_ns = true;
             else if (item != "none") return error(fmt::format("invalid decode-pids '{}'", item), EINVAL);
         }
         return {};
@@ -1011,7 +1010,7 @@ std::string trace_usage() {
            "  -X FORMAT, --const-print-style=FORMAT   raw, abbrev, verbose constants and flags\n"
            "  -y, --decode-fds[=path]     print paths associated with file descriptor arguments\n"
            "  -yy, --decode-fds=all       all the details above\n"
-           "  --decode-pids=pidns         (not supported yet)\n"
+           "  --decode-pids=pidns         print process ids of other pid namespaces also in lstar's\n"
            "  -Y, --decode-pids=comm      print command names associated with PIDs\n"
            "  --json[=VERSION]            one JSON object per event (docs/json-schema.md); VERSION 2\n"
            "                              (the default) or 1, whose arguments are strace's text\n"

@@ -39,6 +39,7 @@ struct DecodeOptions {
     XlatStyle xlat = XlatStyle::abbrev;  // -X: constants by name, as numbers, or both
     std::uint8_t decode_fds = 0;         // -y, -e decode-fds=: DecodeFdsBit
     bool pid_comm = false;               // -Y: <comm> after process ids
+    bool pid_ns = false;                 // --decode-pids=pidns: lstar's id of another namespace's
     bool raw = false;                    // -e raw=...: every argument in hex for this call
     HexStrings strings_in_hex = HexStrings::none;  // -x, -xx
     const PathNames* names = nullptr;    // descriptor paths in the program's terms (--root, --bind)

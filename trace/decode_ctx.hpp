@@ -123,6 +123,9 @@ std::string fd_path(pid_t tid, int fd);
 int pidfd_pid(pid_t tid, int fd);
 // /proc/PID/comm without its newline; empty when the process is gone.
 std::string process_comm(pid_t pid);
+// --decode-pids=pidns: the id `id` of the tracee's pid namespace in lstar's own
+// (trace/pid_namespace.cpp); 0 when they share one, -1 when no live task has it.
+pid_t pid_in_lstar_namespace(pid_t tracee, pid_t id);
 
 // What Decoder::capture_entry read at entry for argument i (or for the in/out
 // struct argument named param): false when nothing was captured for this call.

@@ -473,17 +473,28 @@ void DecodeCtx::dirfd(int fd) {
     });
 }
 
-// -Y: "1234<comm>" for a process that exists (strace reads /proc/PID/comm).
+// -Y: "1234<comm>" for a process that exists (strace reads /proc/PID/comm);
+// --decode-pids=pidns: "37 /* 29147 in strace's PID NS */" for a tracee in
+// another pid namespace (the comm is read by lstar's id, where strace reads
+// whatever process has the tracee's number in its own namespace).
 void DecodeCtx::pid(std::int64_t id) {
     std::size_t b = out.size();
     dec(id);
-    if (!opt.pid_comm || id <= 0) return;
-    std::string comm = process_comm(static_cast<pid_t>(id));
-    if (comm.empty()) return;
-    put(out, "<{}>", comm);
+    if ((!opt.pid_comm && !opt.pid_ns) || id <= 0) return;
+    pid_t ours = opt.pid_ns ? pid_in_lstar_namespace(task.tid, static_cast<pid_t>(id)) : 0;
+    // An id no live task of that namespace has: no comm either (lstar's task of that number is another).
+    std::string comm = opt.pid_comm && ours >= 0 ? process_comm(ours ? ours : static_cast<pid_t>(id)) : std::string();
+    if (ours == id || ours < 0) ours = 0;
+    if (comm.empty() && !ours) return;
+    if (!comm.empty()) put(out, "<{}>", comm);
+    if (ours) put(out, " /* {} in strace's PID NS */", ours);
     leaf(b, [&](std::string& j) {
-        put(j, "{{\"pid\":{},\"comm\":", id);
-        append_json_bytes(j, comm, false);
+        put(j, "{{\"pid\":{}", id);
+        if (!comm.empty()) {
+            j += ",\"comm\":";
+            append_json_bytes(j, comm, false);
+        }
+        if (ours) put(j, ",\"pid_in_lstar_ns\":{}", ours);
         j += '}';
     });
 }

@@ -16,6 +16,7 @@ DecodeOptions TraceConfig::decode_options() const {
     d.xlat = xlat;
     d.decode_fds = decode_fds;
     d.pid_comm = decode_pid_comm;
+    d.pid_ns = decode_pid_ns;
     d.strings_in_hex = strings_in_hex;
     d.names = path_names;
     return d;

@@ -91,6 +91,7 @@ struct TraceConfig {
     std::uint8_t decode_fds = 0;  // -y (path), -e decode-fds=: DecodeFdsBit
     const PathNames* path_names = nullptr;  // the file-system view's: -y shows the program's names
     bool decode_pid_comm = false; // -Y, --decode-pids=comm: <comm> after process ids
+    bool decode_pid_ns = false;   // --decode-pids=pidns: ids of other pid namespaces in lstar's
     bool always_show_pid = false; // --always-show-pid: the id column on every line
     StampFormat stamps = StampFormat::none;  // -t, -tt, -ttt, --timestamps=
     TimePrecision stamp_precision{0};        // --timestamps=...,PRECISION (seconds by default)

@@ -690,13 +690,15 @@ void Tracer::on_task_exit(Task& task, int status) {
             if (WIFEXITED(status)) j.field("status", static_cast<std::int64_t>(WEXITSTATUS(status)));
             else j.field_null("status").field_str("signal", signal_name(WTERMSIG(status))).field("core", static_cast<bool>(WCOREDUMP(status)));
             j.end();
-        } else {
+            emit(task);
+        } else if (WIFEXITED(status) || config_.signals[WTERMSIG(status)]) {
+            // strace shows "killed by" only for a signal of -e signal= (the JSON event is lstar's, always there).
             begin_line(task, t ? t->last_nr : 0, /*ip_known=*/false);
             if (WIFEXITED(status)) fmt::format_to(std::back_inserter(line_), "+++ exited with {} +++\n", WEXITSTATUS(status));
             else fmt::format_to(std::back_inserter(line_), "+++ killed by {}{} +++\n", signal_name(WTERMSIG(status)),
                                 WCOREDUMP(status) ? " (core dumped)" : "");
+            emit(task);
         }
-        emit(task);
     }
     if (unwinder_ && task.tid == task.tgid) unwinder_->forget(task.tgid);
     task_gone(task);

@@ -723,6 +723,25 @@ TEST_F(TraceVsStrace, DecodePidsComm) {
     EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(^kill\(\d+<fds>, 0\) += 0$)", std::regex::multiline))) << l.trace;
 }
 
+// --decode-pids=pidns: a pid namespace's ids, and lstar's for them, as strace
+// shows them (the program makes the namespace: it needs CAP_SYS_ADMIN).
+TEST_F(TraceVsStrace, DecodePidsPidns) {
+    std::vector<std::string> opts{"-f", "--decode-pids=pidns", "-e", "trace=getpid,getppid,gettid,kill,wait4", "-e", "signal=none"};
+    Result l = trace_with(LSTAR_BIN, opts, "pidns"), s = trace_with(STRACE_BIN, opts, "pidns");
+    if (s.status == 77) GTEST_SKIP() << "no pid namespace may be made here (unshare(CLONE_NEWPID) needs CAP_SYS_ADMIN)";
+    ASSERT_EQ(l.status, 0) << l.err;
+    EXPECT_EQ(joined_calls(l.trace), joined_calls(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    // The ids lstar names are its own tasks': the namespace's init is the one that waits.
+    std::smatch init;
+    ASSERT_TRUE(std::regex_search(l.trace, init, std::regex(R"(\n(\d+) +getpid\(\) += 1 /\* (\d+) in strace's PID NS \*/)"))) << l.trace;
+    EXPECT_EQ(init[1], init[2]) << l.trace;
+    EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(kill\(2 /\* \d+ in strace's PID NS \*/, SIGTERM\) = 0)"))) << l.trace;
+    // Its decoder runs in lstar's namespace: the in-process backend's would run in the program's.
+    Result inproc = trace_with(LSTAR_BIN, {"--backend=inproc", "--decode-pids=pidns"}, "pidns");
+    EXPECT_NE(inproc.status, 0);
+    EXPECT_NE(inproc.err.find("--decode-pids=pidns needs --backend=ptrace"), std::string::npos) << inproc.err;
+}
+
 // --always-show-pid (strace 6.5+, so not compared): the pid column on every line.
 TEST(TraceOptionsEndToEnd, AlwaysShowPid) {
     for (bool to_file : {true, false}) {
