@@ -115,6 +115,8 @@ TEST_F(JsonV2, EveryLineOfRealRunsMatchesTheSchema) {
     runs.push_back(keep(trace_to_file("mix-x-s", {"-f", "-xx", "-s", "8", "-X", "verbose", "--json"}, {kProg, data, temp_path("sock")})));
     runs.push_back(keep(trace_to_file("summary", {"-f", "-C", "--json"}, {kProg, data, temp_path("sock")})));
     runs.push_back(keep(trace_to_file("killed", {"--json"}, {"/bin/sh", "-c", "kill -TERM $$"})));
+    // Ids of a pid namespace (where one may be made) with lstar's, and a child killed: a wait status's booleans.
+    runs.push_back(keep(trace_to_file("pidns", {"-f", "-Y", "--decode-pids=pidns", "--json"}, {std::string(TRACE_PROGS_DIR) + "/pidns"})));
     runs.push_back(keep(trace_to_file("denied", {"--json", "--deny", "getppid"}, {"/bin/sh", "-c", "echo $PPID"})));
     // A supervised rule's decisions (layer "supervisor", with the real path) and -k's stacks.
     runs.push_back(keep(trace_to_file("supervised", {"--json", "--deny-glob", data}, {"/bin/cat", data})));

@@ -123,7 +123,9 @@ TEST(TraceOptions, DecodeFdsPidsAndProcessOptions) {
     EXPECT_TRUE(parse_ok({"--decode-pids=comm", "true"}).decode_pid_comm);
     EXPECT_TRUE(parse_ok({"-e", "decode-pids=comm", "true"}).decode_pid_comm);
     EXPECT_EQ(parse_error({"--decode-pids=foo", "true"}), "invalid decode-pids 'foo'");
-    EXPECT_EQ(parse_error({"--decode-pids=pidns", "true"}), "decode-pids 'pidns' of strace is not supported yet");
+    EXPECT_TRUE(parse_ok({"--decode-pids=pidns", "true"}).decode_pid_ns);
+    TraceCommand both = parse_ok({"-e", "decode-pids=pidns,comm", "true"});
+    EXPECT_TRUE(both.decode_pid_ns && both.decode_pid_comm);
     TraceCommand ff = parse_ok({"-ff", "-o", "/tmp/x", "true"});
     EXPECT_TRUE(ff.follow_forks && ff.output_separately);
     EXPECT_TRUE(parse_ok({"--output-separately", "true"}).output_separately);
