@@ -682,7 +682,9 @@ void Tracer::on_task_exit(Task& task, int status) {
             else print_unfinished(task, *t, " <unfinished ...>");
         }
     }
-    if (config_.prints_calls() && !(config_.quiet & kQuietExit)) {
+    // strace: -qq (quiet=exit) hides "exited with" only, -e signal= decides "killed by".
+    bool exit_shown = WIFEXITED(status) ? !(config_.quiet & kQuietExit) : config_.signals[WTERMSIG(status)];
+    if (config_.prints_calls() && exit_shown) {
         if (config_.json) {
             std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
             JsonLine j(line_, config_.json_version);
@@ -691,8 +693,7 @@ void Tracer::on_task_exit(Task& task, int status) {
             else j.field_null("status").field_str("signal", signal_name(WTERMSIG(status))).field("core", static_cast<bool>(WCOREDUMP(status)));
             j.end();
             emit(task);
-        } else if (WIFEXITED(status) || config_.signals[WTERMSIG(status)]) {
-            // strace shows "killed by" only for a signal of -e signal= (the JSON event is lstar's, always there).
+        } else {
             begin_line(task, t ? t->last_nr : 0, /*ip_known=*/false);
             if (WIFEXITED(status)) fmt::format_to(std::back_inserter(line_), "+++ exited with {} +++\n", WEXITSTATUS(status));
             else fmt::format_to(std::back_inserter(line_), "+++ killed by {}{} +++\n", signal_name(WTERMSIG(status)),
