@@ -408,8 +408,10 @@ void DecodeCtx::xval(xlat::Set set, std::uint64_t v, std::string_view dflt) {
 
 // strace's printfd: a device's path with its numbers (dev), a pidfd's process
 // (pidfd), else the path (path); each kind only when -e decode-fds= asks for it.
+// Under a file-system view the path is the program's name for the file, and
+// -yy (decode-fds=socket) adds the host's where it differs: 3</etc/motd<host /r/etc/motd>>.
 // In JSON a descriptor with what -y shows is {"fd": 3, "path": "/etc/passwd"}
-// (a device adds "device", a pidfd is {"fd": 4, "pid": 1234}).
+// (a device adds "device", a pidfd is {"fd": 4, "pid": 1234}, -yy "host_path").
 void DecodeCtx::fd(int fd) {
     std::size_t b = out.size();
     dec(fd);
@@ -417,15 +419,20 @@ void DecodeCtx::fd(int fd) {
     std::string host = fd_path(task.tid, fd);
     if (host.empty()) return;
     std::string p = shown_path(host);
+    bool both = (opt.decode_fds & kDecodeFdSocket) && p != host;
     auto with_path = [&](std::string& j) {
         put(j, "{{\"fd\":{},\"path\":", fd);
         append_json_bytes(j, p, false);
+        if (!both) return;
+        j += ",\"host_path\":";
+        append_json_bytes(j, host, false);
     };
+    std::string host_note = both ? fmt::format("<host {}>", host) : std::string();
     if (opt.decode_fds & kDecodeFdDev) {
         struct stat st;
         if (::stat(host.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
             const char* kind = S_ISCHR(st.st_mode) ? "char" : "block";
-            put(out, "<{}<{} {}:{}>>", p, kind, major(st.st_rdev), minor(st.st_rdev));
+            put(out, "<{}<{} {}:{}>{}>", p, kind, major(st.st_rdev), minor(st.st_rdev), host_note);
             return leaf(b, [&](std::string& j) {
                 with_path(j);
                 put(j, ",\"device\":{{\"type\":\"{}\",\"major\":{},\"minor\":{}}}}}", kind, major(st.st_rdev), minor(st.st_rdev));
@@ -439,7 +446,7 @@ void DecodeCtx::fd(int fd) {
         }
     }
     if (!(opt.decode_fds & kDecodeFdPath)) return;
-    put(out, "<{}>", p);
+    put(out, "<{}{}>", p, host_note);
     leaf(b, [&](std::string& j) { with_path(j), j += '}'; });
 }
 
@@ -462,13 +469,18 @@ void DecodeCtx::dirfd(int fd) {
         std::string link = fmt::format("/proc/{}/cwd", task.tid);
         n = readlink(link.c_str(), cwd, sizeof cwd);
     }
-    std::string shown = shown_path(std::string(cwd, n > 0 ? static_cast<std::size_t>(n) : 0));
-    std::string_view dir(shown);
-    if (n > 0) put(out, "<{}>", dir);
+    std::string host(cwd, n > 0 ? static_cast<std::size_t>(n) : 0);
+    std::string shown = shown_path(host);
+    bool both = (opt.decode_fds & kDecodeFdSocket) && shown != host;
+    if (n > 0) put(out, "<{}{}>", shown, both ? fmt::format("<host {}>", host) : std::string());
     leaf(b, [&](std::string& j) {
         if (n <= 0) return void(j += "\"AT_FDCWD\"");
         j += "{\"fd\":\"AT_FDCWD\",\"path\":";
-        append_json_bytes(j, dir, false);
+        append_json_bytes(j, shown, false);
+        if (both) {
+            j += ",\"host_path\":";
+            append_json_bytes(j, host, false);
+        }
         j += '}';
     });
 }

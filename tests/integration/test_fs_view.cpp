@@ -496,6 +496,13 @@ TEST(FsViewRoot, TraceShowsDescriptorsByTheProgramsNames) {
         EXPECT_TRUE(has(R"(= [0-9]+</mnt/file>)")) << b << trace;
         EXPECT_EQ(trace.find("<" + root), std::string::npos) << b << trace;
         EXPECT_EQ(trace.find("<" + bound), std::string::npos) << b << trace;
+        // -yy: the host's name beside the program's, where they differ.
+        Result both = lstar_trace({b, "-f", "-yy", "-e", "trace=openat,close", "--root", root, "--bind", bound + ":/mnt", "--cwd", "/tmp"},
+                                  {"/bin/sh", "-c", "cat /etc/motd /mnt/file"}, &trace, {.env = {"PATH=/bin"}});
+        EXPECT_TRUE(both.exited(0)) << b << both.describe();
+        EXPECT_NE(trace.find("AT_FDCWD</tmp<host " + root + "/tmp>>"), std::string::npos) << b << trace;
+        EXPECT_NE(trace.find("</etc/motd<host " + root + "/etc/motd>>"), std::string::npos) << b << trace;
+        EXPECT_NE(trace.find("</mnt/file<host " + bound + "/file>>"), std::string::npos) << b << trace;
     }
 }
 
