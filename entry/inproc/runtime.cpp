@@ -140,6 +140,14 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
         flush_now();
         sys(SYS_kill, pid_, SIGKILL);
     }
+    // -e inject=...:signal=SIG: pending as the call runs (and as a skipped one returns),
+    // as the ptrace backend delivers it into the call, with the kernel's si_code.
+    if (int sig = std::exchange(task.resume_signal, 0)) {
+        siginfo_t info{};
+        info.si_signo = sig;
+        info.si_code = SI_KERNEL;
+        resend(task.tid, sig, info);
+    }
     if (verdict == Verdict::proceed) {
         long result;
         HandlerResult handled = kPassThrough;

@@ -131,6 +131,8 @@ inline long sys(long nr, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, lon
     return lstar_inproc_syscall(nr, a1, a2, a3, a4, a5, a6);
 }
 inline long ptr(const void* p) { return reinterpret_cast<long>(p); }
+// Sends this process's thread tid the signal with that siginfo (runtime_signals.cpp).
+void resend(pid_t tid, int sig, const siginfo_t& info);
 
 inline void set_fs(std::uint64_t value) {
     if (lstar_inproc_have_fsgsbase) asm volatile("wrfsbase %0" ::"r"(value) : "memory");

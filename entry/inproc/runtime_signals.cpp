@@ -166,10 +166,10 @@ long Runtime::compat_sigaction_call(Task& task) {
     return call_as_program(call, ts.uc, *ts.fs);
 }
 
-// A signal sent to this thread again, with its siginfo as it was sent (which the
+// A signal sent to this thread (again), with its siginfo as it was sent (which the
 // kernel allows a thread other than the leader only for negative codes: else a
 // plain tgkill).
-static void resend(pid_t tid, int sig, const siginfo_t& info) {
+void resend(pid_t tid, int sig, const siginfo_t& info) {
     long pid = sys(SYS_getpid);
     if (sys(SYS_rt_tgsigqueueinfo, pid, tid, sig, ptr(&info)) != 0) sys(SYS_tgkill, pid, tid, sig);
 }

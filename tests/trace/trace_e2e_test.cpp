@@ -506,12 +506,18 @@ TEST_F(TraceVsStrace, InjectLineByLine) {
     for (const auto& [opts, out] : cases) {
         std::string what;
         for (const auto& o : opts) what += o + " ";
-        Result l = trace_with(LSTAR_BIN, opts, "calls");
         Result s = trace_with(STRACE_BIN, opts, "calls");
-        EXPECT_EQ(l.status, s.status) << what;
-        EXPECT_EQ(l.out, out) << what;
         EXPECT_EQ(s.out, out) << what;
-        EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << what << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+        // Both backends: the in-process one applies the rules inside the program.
+        for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+            std::vector<std::string> with_backend = opts;
+            with_backend.insert(with_backend.begin(), backend);
+            Result l = trace_with(LSTAR_BIN, with_backend, "calls");
+            EXPECT_EQ(l.status, s.status) << backend << " " << what;
+            EXPECT_EQ(l.out, out) << backend << " " << what;
+            EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace))
+                << backend << " " << what << "\nlstar:\n" << l.trace << "strace:\n" << s.trace;
+        }
     }
     // The exact line.
     Result l = trace_with(LSTAR_BIN, {"-e", "inject=openat:error=ENOENT", "-e", "trace=openat"}, "calls");
