@@ -29,7 +29,7 @@ enum DecodeFdsBit : std::uint8_t {
     kDecodeFdPath = 1u << 0,    // <path>
     kDecodeFdDev = 1u << 1,     // <path<char 1:3>> for a device (strace: dev implies its path)
     kDecodeFdPidfd = 1u << 2,   // <pid:N> for a pidfd
-    kDecodeFdSocket = 1u << 3,  // protocol details of sockets (lstar: the path, socket:[inode])
+    kDecodeFdSocket = 1u << 3,  // a socket's protocol and addresses (TCP:[a:p->b:q]); a view's host names
     kDecodeFdAll = 0xf,
 };
 

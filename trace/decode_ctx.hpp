@@ -121,6 +121,9 @@ inline StructId struct_of(const ArgMeta& a) { return static_cast<StructId>(a.par
 std::string fd_path(pid_t tid, int fd);
 // The process a pidfd refers to (its fdinfo's Pid:), 0 when unknown.
 int pidfd_pid(pid_t tid, int fd);
+// -yy: a socket's link ("socket:[1234]") as strace shows it: TCP:[a:p->b:q], UNIX-STREAM:[i->peer]
+// (trace/socket_details.cpp); the link itself when the socket is gone.
+std::string socket_details(pid_t tid, int fd, const std::string& link);
 // /proc/PID/comm without its newline; empty when the process is gone.
 std::string process_comm(pid_t pid);
 // --decode-pids=pidns: the id `id` of the tracee's pid namespace in lstar's own

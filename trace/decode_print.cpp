@@ -418,6 +418,8 @@ void DecodeCtx::fd(int fd) {
     if (!opt.decode_fds || fd < 0) return;
     std::string host = fd_path(task.tid, fd);
     if (host.empty()) return;
+    // -yy: a socket's protocol and addresses in place of its inode.
+    if ((opt.decode_fds & kDecodeFdSocket) && host.starts_with("socket:[")) host = socket_details(task.tid, fd, host);
     std::string p = shown_path(host);
     bool both = (opt.decode_fds & kDecodeFdSocket) && p != host;
     auto with_path = [&](std::string& j) {

@@ -729,6 +729,32 @@ TEST_F(TraceVsStrace, DecodePidsComm) {
     EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(^kill\(\d+<fds>, 0\) += 0$)", std::regex::multiline))) << l.trace;
 }
 
+// -yy: each socket by its protocol and addresses (sock_diag), as strace shows it.
+TEST_F(TraceVsStrace, SocketDetails) {
+    std::string path = temp_path("unix-dgram");
+    auto traced = [&](const std::string& tracer, std::vector<std::string> opts) {
+        opts.insert(opts.end(), {"-yy", "-e", "trace=close", "-o"});
+        std::string out = temp_path(tracer == LSTAR_BIN ? "lstar-sockets" : "strace-sockets");
+        std::vector<std::string> argv{tracer};
+        if (tracer == LSTAR_BIN) argv.emplace_back("trace");
+        argv.insert(argv.end(), opts.begin(), opts.end());
+        argv.insert(argv.end(), {out, std::string(TRACE_PROGS_DIR) + "/sockets", path});
+        Result r = run(argv);
+        EXPECT_EQ(r.status, 0) << r.err;
+        std::string text = read_file(out);
+        ::unlink(out.c_str());
+        return text;
+    };
+    std::string s = traced(STRACE_BIN, {});
+    ASSERT_NE(s.find("<TCP:[127.0.0.1:"), std::string::npos) << s;
+    for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+        std::string l = traced(LSTAR_BIN, {backend});
+        EXPECT_EQ(normalised_lines(l), normalised_lines(s)) << backend << "\nlstar:\n" << l << "strace:\n" << s;
+        EXPECT_NE(l.find("<UNIX:[") , std::string::npos) << l;
+        EXPECT_NE(l.find(",\"" + path + "\"]>"), std::string::npos) << l;
+    }
+}
+
 // "+++ killed by SIG +++" follows -e signal= and not -qq, which hides only
 // "+++ exited with N +++" (strace's print_signalled and print_exited).
 TEST_F(TraceVsStrace, KilledLineFollowsTheSignalSetNotQuiet) {
