@@ -60,6 +60,15 @@ int trace_command(int argc, char** argv) {
     if (pictures.wanted()) backend_options.outputs.push_back(&pictures.output());
     if (Result<bool> viewed = apply_view(config.view, handlers, path, &backend_options, config.argv); !viewed)
         return fail(kViewUsageStatus, viewed.error().message);
+    // --argv0: the program is found by the name given, and gets the other as its argv[0].
+    if (!config.argv0.empty() && !config.argv.empty()) {
+        if (backend_options.program_host.empty()) {
+            Result<std::string> found = find_program(config.argv[0]);
+            if (!found) return fail(1, found.error().message);
+            backend_options.program_guest = backend_options.program_host = *found;
+        }
+        config.argv[0] = config.argv0;
+    }
     // --backend=auto: what only the ptrace backend does decides first, then the program.
     std::string_view ptrace_only = !config.attach.empty()                                     ? "-p"
                                    : config.policy.any()                                      ? "the sandbox options"

@@ -143,7 +143,7 @@ enum LongOnly : int { kOptJson = 256, kOptSeccomp, kOptTrace, kOptSignal, kOptSt
                       kOptVerbose, kOptRaw, kOptRead, kOptWrite, kOptQuiet, kOptInject, kOptFault,
                       kOptStringsInHex, kOptBackend, kOptOutputSeparately, kOptTimestamps, kOptDecodePids,
                       kOptAlwaysShowPid, kOptKillOnExit, kOptSyscallLimit, kOptStackTrace, kOptStackFrameLimit, kOptTimeline, kOptTimelineMinUs, kOptReport,
-                      kOptDaemonize,
+                      kOptDaemonize, kOptArgv0,
                       // strace's, not supported yet: refused by name.
                       kOptUnsupported };
 
@@ -179,7 +179,7 @@ constexpr option kLongOptions[] = {
     {"secontext", optional_argument, nullptr, kOptUnsupported},
     {"tips", optional_argument, nullptr, kOptUnsupported},
     {"kvm", required_argument, nullptr, kOptUnsupported},
-    {"argv0", required_argument, nullptr, kOptUnsupported},
+    {"argv0", required_argument, nullptr, kOptArgv0},
     {"instruction-pointer", no_argument, nullptr, 'i'},
     {"trace-path", required_argument, nullptr, 'P'},
     {"successful-only", no_argument, nullptr, 'z'},
@@ -345,6 +345,7 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
         break;
     case kOptOutputSeparately: cfg->output_separately = true; break;
     case kOptAlwaysShowPid: cfg->always_show_pid = true; break;
+    case kOptArgv0: cfg->argv0 = arg; break;
     case kOptKillOnExit: counts->kill_on_exit = true; break;
     case kOptSyscallLimit: {
         auto n = parse_number<long long>(arg);
@@ -933,6 +934,7 @@ std::string trace_usage() {
            "  -E VAR, --env=VAR           remove VAR from the environment for command\n"
            "  -p PID, --attach=PID        trace process with process id PID, may be repeated\n"
            "  -u USERNAME, --user=USERNAME   (not supported yet)\n"
+           "  --argv0=NAME                set PROG's argv[0] to NAME\n"
            "  --kill-on-exit              kill the traced processes if lstar exits\n"
            "                              (a launched program always is; not with -p)\n"
            "  --backend=ptrace|inproc|auto   how calls are caught: a tracer process (default),\n"

@@ -800,6 +800,19 @@ TEST_F(TraceVsStrace, DecodePidsPidns) {
     EXPECT_NE(inproc.err.find("--decode-pids=pidns needs --backend=ptrace"), std::string::npos) << inproc.err;
 }
 
+// --argv0 (strace 6.5+, so not compared): the program found by the name given runs with another argv[0].
+TEST(TraceOptionsEndToEnd, Argv0) {
+    for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+        Result r = run({LSTAR_BIN, "trace", backend, "--argv0=hello", "-e", "trace=execve", "--", "sh", "-c", "echo $0"});
+        EXPECT_EQ(r.status, 0) << backend << r.err;
+        EXPECT_EQ(r.out, "hello\n") << backend;
+        EXPECT_TRUE(std::regex_search(r.err, std::regex(R"(^execve\("/[^"]*/sh", \["hello", "-c", "echo \$0"\])"))) << backend << r.err;
+    }
+    Result missing = run({LSTAR_BIN, "trace", "--argv0=x", "--", "lstar-no-such-program"});
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_EQ(missing.err, "lstar: cannot find 'lstar-no-such-program' in PATH: check the program name or give its path\n");
+}
+
 // --always-show-pid (strace 6.5+, so not compared): the pid column on every line.
 TEST(TraceOptionsEndToEnd, AlwaysShowPid) {
     for (bool to_file : {true, false}) {
