@@ -78,6 +78,7 @@ int trace_command(int argc, char** argv) {
                                    : config.detach_on_execve                                  ? "-b execve"
                                    : config.stack_trace != StackTraceMode::off                ? "-k"
                                    : config.decode_pid_ns                                     ? "--decode-pids=pidns"
+                                   : !config.user.empty()                                     ? "-u"
                                                                                               : "";
     config.backend = choose_backend(config.backend, config.argv, backend_options, ptrace_only);
     // The in-process backend's tracer runs inside the program, in its SIGSYS handler:
@@ -86,6 +87,16 @@ int trace_command(int argc, char** argv) {
         return fail(1, fmt::format("-k/--stack-trace needs --backend=ptrace: the {} backend cannot take a "
                                    "call's stack (its tracer runs in the program's signal handler)",
                                    config.backend));
+    // -u: the in-process runtime would run as the user too, and could not trace a set-uid program.
+    std::optional<RunAs> run_as;
+    if (!config.user.empty()) {
+        if (config.backend != "ptrace") return fail(1, fmt::format("-u needs --backend=ptrace (not {})", config.backend));
+        if (config.argv.empty()) return fail(1, "-u is for a launched program, not for -p");
+        Result<RunAs> user = find_user(config.user);
+        if (!user) return fail(1, user.error().message);
+        run_as = std::move(user).value();
+        backend_options.run_as = &*run_as;
+    }
     // The runtime decodes inside the program, whose /proc and pid namespace are its own.
     if (config.decode_pid_ns && config.backend != "ptrace")
         return fail(1, fmt::format("--decode-pids=pidns needs --backend=ptrace: under the {} backend the decoder "

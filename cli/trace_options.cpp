@@ -173,7 +173,7 @@ constexpr option kLongOptions[] = {
     {"stack-trace", optional_argument, nullptr, kOptStackTrace},
     {"stack-trace-frame-limit", required_argument, nullptr, kOptStackFrameLimit},
     {"daemonize", optional_argument, nullptr, kOptDaemonize},
-    {"user", required_argument, nullptr, kOptUnsupported},
+    {"user", required_argument, nullptr, 'u'},
     {"summary-syscall-overhead", required_argument, nullptr, kOptUnsupported},
     {"debug", no_argument, nullptr, kOptUnsupported},
     {"secontext", optional_argument, nullptr, kOptUnsupported},
@@ -387,7 +387,8 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
         cfg->stack_frame_limit = static_cast<unsigned>(*n);
         break;
     }
-    case 'u': case 'O': case 'd': return unsupported(option_spelling(c, given));  // refused(), below
+    case 'u': cfg->user = arg; break;
+    case 'O': case 'd': return unsupported(option_spelling(c, given));  // refused(), below
     case 'X':
         if (!std::strcmp(arg, "raw")) cfg->xlat = XlatStyle::raw;
         else if (!std::strcmp(arg, "abbrev")) cfg->xlat = XlatStyle::abbrev;
@@ -933,7 +934,8 @@ std::string trace_usage() {
            "  -E VAR=VAL, --env=VAR=VAL   put VAR=VAL in the environment for command\n"
            "  -E VAR, --env=VAR           remove VAR from the environment for command\n"
            "  -p PID, --attach=PID        trace process with process id PID, may be repeated\n"
-           "  -u USERNAME, --user=USERNAME   (not supported yet)\n"
+           "  -u USERNAME, --user=USERNAME   run command as USERNAME, with its groups\n"
+           "                              (lstar must be root; ptrace backend)\n"
            "  --argv0=NAME                set PROG's argv[0] to NAME\n"
            "  --kill-on-exit              kill the traced processes if lstar exits\n"
            "                              (a launched program always is; not with -p)\n"

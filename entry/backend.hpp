@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "entry/run_as.hpp"
 #include "kernel/confinement.hpp"
 #include "kernel/session_output.hpp"
 #include "kernel/syscall_path.hpp"
@@ -77,6 +78,7 @@ struct BackendOptions {
     // itself); and the host directory it starts in. Empty: argv[0] on the host's
     // PATH, in lstar's own directory.
     std::string program_guest, program_host, cwd;
+    const RunAs* run_as = nullptr;  // -u: the user the launched program runs as (ptrace backend)
 };
 
 // A backend that starts new images of lstar starts them as "lstar MARKER ...":

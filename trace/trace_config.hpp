@@ -62,6 +62,7 @@ enum class SummaryColumn : std::uint8_t { time_percent, total_time, min_time, ma
 struct TraceConfig {
     // What to run.
     std::vector<std::string> argv;  // the program and its arguments, or empty
+    std::string user;               // -u: the launched program runs as this user
     std::string argv0;              // --argv0: the launched program's argv[0], found by argv[0] as given
     std::vector<pid_t> attach;      // -p
     bool follow_forks = false;      // -f

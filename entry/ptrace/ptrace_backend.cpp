@@ -184,6 +184,11 @@ Status PtraceBackend::launch(const std::vector<std::string>& argv) {
             ::_exit(127);
         }
         enter_confinement(options_.confinement);
+        if (options_.run_as)
+            if (int err = become_user(*options_.run_as, program); err < 0) {
+                print_error(error(fmt::format("cannot run '{}' as user {}: {}", program, options_.run_as->name, std::strerror(-err)), -err));
+                ::_exit(127);
+            }
         ::execv(program.c_str(), args.data());
         print_error(error(fmt::format("cannot run '{}': {}", program, std::strerror(errno)), errno));
         ::_exit(127);

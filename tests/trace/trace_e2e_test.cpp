@@ -800,6 +800,30 @@ TEST_F(TraceVsStrace, DecodePidsPidns) {
     EXPECT_NE(inproc.err.find("--decode-pids=pidns needs --backend=ptrace"), std::string::npos) << inproc.err;
 }
 
+// -u USERNAME: the program runs with the user's ids and groups, as under strace.
+TEST_F(TraceVsStrace, RunAsUser) {
+    if (::geteuid() != 0) GTEST_SKIP() << "-u needs root";
+    if (read_file("/etc/passwd").find("\nnobody:") == std::string::npos) GTEST_SKIP() << "no user 'nobody' in /etc/passwd";
+    auto traced = [&](const std::string& tracer) {
+        std::vector<std::string> argv{tracer};
+        if (tracer == LSTAR_BIN) argv.emplace_back("trace");
+        argv.insert(argv.end(), {"-u", "nobody", "-e", "trace=getuid,geteuid,getgid,getegid", "-e", "signal=none", "--",
+                                 "/bin/sh", "-c", "id -u; id -g; id -G"});
+        return run(argv);
+    };
+    Result l = traced(LSTAR_BIN), s = traced(STRACE_BIN);
+    EXPECT_EQ(l.status, 0) << l.err;
+    EXPECT_EQ(l.out, s.out);
+    EXPECT_NE(l.out.find("65534\n"), std::string::npos) << l.out;
+    EXPECT_EQ(l.err, s.err);
+    Result missing = run({LSTAR_BIN, "trace", "-u", "lstar-no-such-user", "true"});
+    EXPECT_EQ(missing.status, 1);
+    EXPECT_EQ(missing.err, "lstar: -u lstar-no-such-user: no such user in /etc/passwd: give a user name it lists\n");
+    Result inproc = run({LSTAR_BIN, "trace", "--backend=inproc", "-u", "nobody", "true"});
+    EXPECT_EQ(inproc.status, 1);
+    EXPECT_EQ(inproc.err, "lstar: -u needs --backend=ptrace (not inproc)\n");
+}
+
 // --argv0 (strace 6.5+, so not compared): the program found by the name given runs with another argv[0].
 TEST(TraceOptionsEndToEnd, Argv0) {
     for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
