@@ -26,15 +26,24 @@ namespace lstar {
 
 namespace {
 
-// One request to the kernel's socket diag, each answer handed to `each` until it
-// returns true (found) or the answers end. False when none was found.
-bool sock_diag(const void* request, std::size_t len, const std::function<bool(const nlmsghdr&)>& each) {
+// One request to the kernel's socket diag (`req` after a netlink header), each
+// answer handed to `each` until it returns true (found) or the answers end.
+template <class Request>
+bool sock_diag(const Request& req, std::uint16_t flags, const std::function<bool(const nlmsghdr&)>& each) {
+    struct {
+        nlmsghdr nlh;
+        Request req;
+    } msg{};
+    msg.nlh.nlmsg_len = sizeof msg;
+    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    msg.nlh.nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
+    msg.req = req;
     int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) return false;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
     bool found = false, done = false;
-    if (::sendto(fd, request, len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) == static_cast<ssize_t>(len)) {
+    if (::sendto(fd, &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) == static_cast<ssize_t>(sizeof msg)) {
         alignas(nlmsghdr) char buf[16384];
         while (!found && !done) {
             ssize_t n = ::recv(fd, buf, sizeof buf, 0);
@@ -58,18 +67,12 @@ std::string inet_address(int family, const __be32* addr, __be16 port) {
 
 // TCP, UDP and UDP-Lite over IPv4 and IPv6: a dump of the family's sockets, this inode's.
 std::string inet_details(const std::string& proto, int family, int protocol, unsigned long inode) {
-    struct {
-        nlmsghdr nlh;
-        inet_diag_req_v2 req;
-    } msg{};
-    msg.nlh.nlmsg_len = sizeof msg;
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    msg.req.sdiag_family = static_cast<std::uint8_t>(family);
-    msg.req.sdiag_protocol = static_cast<std::uint8_t>(protocol);
-    msg.req.idiag_states = ~0u;
+    inet_diag_req_v2 req{};
+    req.sdiag_family = static_cast<std::uint8_t>(family);
+    req.sdiag_protocol = static_cast<std::uint8_t>(protocol);
+    req.idiag_states = ~0u;
     std::string out;
-    sock_diag(&msg, sizeof msg, [&](const nlmsghdr& h) {
+    sock_diag(req, NLM_F_DUMP, [&](const nlmsghdr& h) {
         const auto* d = static_cast<const inet_diag_msg*>(NLMSG_DATA(&h));
         if (h.nlmsg_len < NLMSG_LENGTH(sizeof *d) || d->idiag_inode != inode) return false;
         out = fmt::format("{}:[{}", proto, inet_address(family, d->id.idiag_src, d->id.idiag_sport));
@@ -85,20 +88,14 @@ std::string inet_details(const std::string& proto, int family, int protocol, uns
 
 // AF_UNIX: this inode's peer and bound name (an abstract one as "@name").
 std::string unix_details(const std::string& proto, unsigned long inode) {
-    struct {
-        nlmsghdr nlh;
-        unix_diag_req req;
-    } msg{};
-    msg.nlh.nlmsg_len = sizeof msg;
-    msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    msg.nlh.nlmsg_flags = NLM_F_REQUEST;
-    msg.req.sdiag_family = AF_UNIX;
-    msg.req.udiag_states = ~0u;
-    msg.req.udiag_ino = static_cast<std::uint32_t>(inode);
-    msg.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
-    msg.req.udiag_cookie[0] = msg.req.udiag_cookie[1] = ~0u;
+    unix_diag_req req{};
+    req.sdiag_family = AF_UNIX;
+    req.udiag_states = ~0u;
+    req.udiag_ino = static_cast<std::uint32_t>(inode);
+    req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
+    req.udiag_cookie[0] = req.udiag_cookie[1] = ~0u;
     std::string out;
-    sock_diag(&msg, sizeof msg, [&](const nlmsghdr& h) {
+    sock_diag(req, 0, [&](const nlmsghdr& h) {
         const auto* d = static_cast<const unix_diag_msg*>(NLMSG_DATA(&h));
         if (h.nlmsg_len < NLMSG_LENGTH(sizeof *d) || d->udiag_ino != inode) return false;
         std::uint32_t peer = 0;
