@@ -102,6 +102,11 @@ struct PtraceBackend::Traced : TaskState {
     // reported through seccomp, whose stop cannot deliver signals (ptrace_event()
     // drops the restart signal; a syscall-entry stop sends it).
     int exit_signal = 0;
+    // A signal the path asked for at an entry reported through seccomp, sent with
+    // tgkill so that it is pending while the call runs, as strace's is (a waiting call
+    // ends with ERESTARTSYS, then EINTR or a restart as the handler says); at its
+    // delivery stop it gets the kernel's siginfo strace's injection has.
+    int injected_signal = 0;
     explicit Traced(Task& t) : task(t), mem(t.tid) { task.mem = &mem; }
 };
 
@@ -478,7 +483,7 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         int signo = task.resume_signal;
         task.resume_signal = 0;
         if (signo && via_seccomp) {
-            t.exit_signal = signo;
+            if (::syscall(SYS_tgkill, task.tgid, task.tid, signo) == 0) t.injected_signal = signo;
             signo = 0;
         }
         return resume(t, signo);
@@ -591,6 +596,13 @@ void PtraceBackend::on_signal_stop(Traced& t, int signo) {
     if (t.startup && signo == SIGCONT && si.si_code == SI_USER && si.si_pid == ::getpid()) {
         // The SIGCONT launch() sent to let the child go: lstar's, not the program's.
         return resume(t, 0);
+    }
+    if (signo == t.injected_signal && si.si_code == SI_TKILL && si.si_pid == ::getpid()) {
+        t.injected_signal = 0;
+        si = siginfo_t{};
+        si.si_signo = signo;
+        si.si_code = SI_KERNEL;
+        ptrace_call(PTRACE_SETSIGINFO, t.task.tid, 0, reinterpret_cast<unsigned long>(&si));
     }
     if (t.observed) {
         user_regs_struct regs;

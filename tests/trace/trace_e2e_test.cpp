@@ -525,6 +525,19 @@ TEST_F(TraceVsStrace, InjectLineByLine) {
               R"(openat(AT_FDCWD, "/nonexistent/lstar-trace-test", O_RDONLY) = -1 ENOENT (No such file or directory) (INJECTED))");
 }
 
+// signal= is pending while the call runs, as strace's: a waiting read ends with
+// ERESTARTSYS, and the handler without SA_RESTART makes it EINTR. (In-process the
+// signal comes just before the call, which then waits: docs/fault-injection.md.)
+TEST_F(TraceVsStrace, InjectedSignalInterruptsAWaitingCall) {
+    std::vector<std::string> opts{"-e", "trace=read", "-e", "inject=read:signal=SIGUSR1:when=1"};
+    Result l = trace_with(LSTAR_BIN, opts, "interrupted"), s = trace_with(STRACE_BIN, opts, "interrupted");
+    EXPECT_EQ(s.out, "read -1 Interrupted system call\n");
+    EXPECT_EQ(l.out, s.out);
+    EXPECT_EQ(normalised_lines(l.trace), normalised_lines(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+    EXPECT_NE(l.trace.find("= ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_KERNEL} ---"),
+              std::string::npos) << l.trace;
+}
+
 TEST_F(TraceVsStrace, InjectCountsPerProcess) {
     // Invocations are counted per task: each child's first getppid fails.
     std::vector<std::string> opts{"-f", "-e", "inject=getppid:error=ESRCH:when=1", "-e", "trace=getppid,close"};
