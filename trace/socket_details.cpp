@@ -2,9 +2,11 @@
 // protocol's name (the socket's system.sockprotoname attribute) and the
 // addresses NETLINK_SOCK_DIAG gives: TCP:[127.0.0.1:80->127.0.0.1:5555],
 // UDPv6:[[::1]:53], UNIX-STREAM:[1234->1235], UNIX:[1236,"/run/x.sock"]; the
-// name and inode alone where the kernel's diag has nothing (NETLINK:[1237]).
+// NETLINK:[ROUTE:4321]; the name and inode alone where the kernel's diag has
+// nothing (an unbound netlink socket: NETLINK:[1237]).
 #include <arpa/inet.h>
 #include <linux/inet_diag.h>
+#include <linux/netlink_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -20,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "table/xlat.hpp"
 #include "trace/decode_ctx.hpp"
 
 namespace lstar {
@@ -117,6 +120,27 @@ std::string unix_details(const std::string& proto, unsigned long inode) {
     return out;
 }
 
+// Netlink: a bound socket's protocol and port id (NETLINK:[ROUTE:1234]); an unbound one has none.
+std::string netlink_details(const std::string& proto, unsigned long inode) {
+    netlink_diag_req req{};
+    req.sdiag_family = AF_NETLINK;
+    req.sdiag_protocol = NDIAG_PROTO_ALL;
+    req.ndiag_cookie[0] = req.ndiag_cookie[1] = ~0u;
+    std::string out;
+    sock_diag(req, NLM_F_DUMP, [&](const nlmsghdr& h) {
+        const auto* d = static_cast<const netlink_diag_msg*>(NLMSG_DATA(&h));
+        if (h.nlmsg_len < NLMSG_LENGTH(sizeof *d) || d->ndiag_ino != inode) return false;
+        if (d->ndiag_portid == 0) return true;
+        const XlatEntry* e = xlat_find(xlat::Set::netlink_protocol, d->ndiag_protocol);
+        std::string_view name = e ? std::string_view(e->name) : std::string_view();
+        if (name.starts_with("NETLINK_")) name.remove_prefix(8);
+        out = name.empty() ? fmt::format("{}:[{}:{}]", proto, d->ndiag_protocol, d->ndiag_portid)
+                           : fmt::format("{}:[{}:{}]", proto, name, d->ndiag_portid);
+        return true;
+    });
+    return out;
+}
+
 }  // namespace
 
 std::string socket_details(pid_t tid, int fd, const std::string& link) {
@@ -133,6 +157,8 @@ std::string socket_details(pid_t tid, int fd, const std::string& link) {
         details = inet_details(proto, AF_INET6, proto == "TCPv6" ? IPPROTO_TCP : proto == "UDPv6" ? IPPROTO_UDP : IPPROTO_UDPLITE, inode);
     else if (proto.starts_with("UNIX"))
         details = unix_details(proto, inode);
+    else if (proto == "NETLINK")
+        details = netlink_details(proto, inode);
     return details.empty() ? fmt::format("{}:[{}]", proto, inode) : details;
 }
 

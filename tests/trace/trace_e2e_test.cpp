@@ -746,7 +746,7 @@ TEST_F(TraceVsStrace, DecodePidsComm) {
 TEST_F(TraceVsStrace, SocketDetails) {
     std::string path = temp_path("unix-dgram");
     auto traced = [&](const std::string& tracer, std::vector<std::string> opts) {
-        opts.insert(opts.end(), {"-yy", "-e", "trace=close", "-o"});
+        opts.insert(opts.end(), {"-yy", "-e", "trace=close,socket", "-o"});
         std::string out = temp_path(tracer == LSTAR_BIN ? "lstar-sockets" : "strace-sockets");
         std::vector<std::string> argv{tracer};
         if (tracer == LSTAR_BIN) argv.emplace_back("trace");
@@ -765,6 +765,8 @@ TEST_F(TraceVsStrace, SocketDetails) {
         EXPECT_EQ(normalised_lines(l), normalised_lines(s)) << backend << "\nlstar:\n" << l << "strace:\n" << s;
         EXPECT_NE(l.find("<UNIX:[") , std::string::npos) << l;
         EXPECT_NE(l.find(",\"" + path + "\"]>"), std::string::npos) << l;
+        EXPECT_NE(l.find("socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)"), std::string::npos) << l;
+        EXPECT_NE(l.find("<NETLINK:[AUDIT:"), std::string::npos) << l;
     }
 }
 

@@ -326,10 +326,12 @@ bool sigreturn_arg(DecodeCtx& ctx, int) {
     return true;
 }
 
-// socket's protocol is an IPPROTO_* for the inet families.
+// socket's protocol is an IPPROTO_* for the inet families, a NETLINK_* for netlink.
 bool socket_arg(DecodeCtx& ctx, int i) {
-    if (i != 2 || (ctx.arg(0) != AF_INET && ctx.arg(0) != AF_INET6)) return false;
-    ctx.xval(xlat::Set::ip_protocol, ctx.arg(2));
+    if (i != 2) return false;
+    if (ctx.arg(0) == AF_INET || ctx.arg(0) == AF_INET6) ctx.xval(xlat::Set::ip_protocol, ctx.arg(2));
+    else if (ctx.arg(0) == AF_NETLINK) ctx.xval(xlat::Set::netlink_protocol, ctx.arg(2));
+    else return false;
     return true;
 }
 

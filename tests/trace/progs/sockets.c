@@ -1,6 +1,6 @@
 // Sockets of each kind -yy details, each closed in turn: a stream pair, a bound
 // datagram AF_UNIX socket (path in argv[1]), a TCP listener with a connection
-// on 127.0.0.1 from both ends, a UDP socket on ::1 (where IPv6 is up), netlink.
+// on 127.0.0.1 from both ends, a UDP socket on ::1 (where IPv6 is up), netlink unbound and bound.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <linux/netlink.h>
@@ -41,6 +41,10 @@ int main(int argc, char** argv) {
     if (u6 >= 0 && bind(u6, (struct sockaddr*)&in6, sizeof in6) == 0) close(u6);
 
     int n = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+    close(n);
+    n = socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
+    struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
+    bind(n, (struct sockaddr*)&nl, sizeof nl);
     close(n);
     return 0;
 }
