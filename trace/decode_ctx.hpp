@@ -86,6 +86,9 @@ struct DecodeCtx {
     void fd(int fd);
     void dirfd(int fd);
     std::string shown_path(const std::string& host) const;
+    // -yy: the host's name beside `shown` where it differs (text note, JSON field).
+    std::string host_name_note(const std::string& shown, const std::string& host) const;
+    void json_host_path(std::string& j, const std::string& shown, const std::string& host) const;
     void pid(std::int64_t id);            // 1234, or 1234<comm> with -Y
     void signal(int sig);                 // SIGINT, or the number
     void sig_mask(const std::uint8_t* bytes, std::size_t len);  // [INT TERM], ~[KILL STOP]

@@ -421,15 +421,12 @@ void DecodeCtx::fd(int fd) {
     // -yy: a socket's protocol and addresses in place of its inode.
     if ((opt.decode_fds & kDecodeFdSocket) && host.starts_with("socket:[")) host = socket_details(task.tid, fd, host);
     std::string p = shown_path(host);
-    bool both = (opt.decode_fds & kDecodeFdSocket) && p != host;
+    std::string host_note = host_name_note(p, host);
     auto with_path = [&](std::string& j) {
         put(j, "{{\"fd\":{},\"path\":", fd);
         append_json_bytes(j, p, false);
-        if (!both) return;
-        j += ",\"host_path\":";
-        append_json_bytes(j, host, false);
+        json_host_path(j, p, host);
     };
-    std::string host_note = both ? fmt::format("<host {}>", host) : std::string();
     if (opt.decode_fds & kDecodeFdDev) {
         struct stat st;
         if (::stat(host.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
@@ -460,6 +457,17 @@ std::string DecodeCtx::shown_path(const std::string& host) const {
     return opt.names->guest_of(host).value_or(host);
 }
 
+// -yy under a file-system view: the host's name after the program's where they
+// differ, "<host /r/etc/motd>" in the text and "host_path" in JSON.
+std::string DecodeCtx::host_name_note(const std::string& shown, const std::string& host) const {
+    return (opt.decode_fds & kDecodeFdSocket) && shown != host ? fmt::format("<host {}>", host) : std::string();
+}
+void DecodeCtx::json_host_path(std::string& j, const std::string& shown, const std::string& host) const {
+    if (!(opt.decode_fds & kDecodeFdSocket) || shown == host) return;
+    j += ",\"host_path\":";
+    append_json_bytes(j, host, false);
+}
+
 void DecodeCtx::dirfd(int fd) {
     if (fd != -100) return this->fd(fd);  // AT_FDCWD
     if (opt.xlat == XlatStyle::raw) return dec(fd);
@@ -473,16 +481,12 @@ void DecodeCtx::dirfd(int fd) {
     }
     std::string host(cwd, n > 0 ? static_cast<std::size_t>(n) : 0);
     std::string shown = shown_path(host);
-    bool both = (opt.decode_fds & kDecodeFdSocket) && shown != host;
-    if (n > 0) put(out, "<{}{}>", shown, both ? fmt::format("<host {}>", host) : std::string());
+    if (n > 0) put(out, "<{}{}>", shown, host_name_note(shown, host));
     leaf(b, [&](std::string& j) {
         if (n <= 0) return void(j += "\"AT_FDCWD\"");
         j += "{\"fd\":\"AT_FDCWD\",\"path\":";
         append_json_bytes(j, shown, false);
-        if (both) {
-            j += ",\"host_path\":";
-            append_json_bytes(j, host, false);
-        }
+        json_host_path(j, shown, host);
         j += '}';
     });
 }

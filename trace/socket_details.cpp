@@ -1,7 +1,7 @@
 // -yy (decode-fds=socket): a socket descriptor as strace shows it, by its
 // protocol's name (the socket's system.sockprotoname attribute) and the
 // addresses NETLINK_SOCK_DIAG gives: TCP:[127.0.0.1:80->127.0.0.1:5555],
-// UDPv6:[[::1]:53], UNIX-STREAM:[1234->1235], UNIX:[1236,"/run/x.sock"]; the
+// UDPv6:[[::1]:53], UNIX-STREAM:[1234->1235], UNIX:[1236,"/run/x.sock"],
 // NETLINK:[ROUTE:4321]; the name and inode alone where the kernel's diag has
 // nothing (an unbound netlink socket: NETLINK:[1237]).
 #include <arpa/inet.h>

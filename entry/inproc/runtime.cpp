@@ -140,8 +140,9 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
         flush_now();
         sys(SYS_kill, pid_, SIGKILL);
     }
-    // -e inject=...:signal=SIG: pending as the call runs (and as a skipped one returns),
-    // as the ptrace backend delivers it into the call, with the kernel's si_code.
+    // -e inject=...:signal=SIG, with the si_code strace's has. Sent here, it comes as
+    // the program's mask is put back: just before the call runs (the ptrace backend's
+    // is pending during the call), or as a skipped one returns.
     if (int sig = std::exchange(task.resume_signal, 0)) {
         siginfo_t info{};
         info.si_signo = sig;

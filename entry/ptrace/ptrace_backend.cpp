@@ -98,12 +98,9 @@ struct PtraceBackend::Traced : TaskState {
     // strace, the path sees the program from its execve on.
     bool startup = false;
     bool announced = false;  // path_.new_task has been called for it
-    // A signal to deliver at the exit stop: one that the path asked for at an entry
-    // reported through seccomp, whose stop cannot deliver signals (ptrace_event()
-    // drops the restart signal; a syscall-entry stop sends it).
-    int exit_signal = 0;
-    // A signal the path asked for at an entry reported through seccomp, sent with
-    // tgkill so that it is pending while the call runs, as strace's is (a waiting call
+    // A signal the path asked for at an entry reported through seccomp, whose stop
+    // cannot deliver signals (ptrace_event() drops the restart signal; a
+    // syscall-entry stop sends it): sent with tgkill so that it is pending while the call runs, as strace's is (a waiting call
     // ends with ERESTARTSYS, then EINTR or a restart as the handler says); at its
     // delivery stop it gets the kernel's siginfo strace's injection has.
     int injected_signal = 0;
@@ -416,7 +413,7 @@ void PtraceBackend::write_back(Traced& t, bool args, bool result, bool number) {
 // The call made once more with the arguments the path now gives it: back to the
 // call instruction (2 bytes: syscall, int $0x80, sysenter, as the kernel restarts a
 // call), the number in ax; its entry stops pass, its exit stop is the path's.
-void PtraceBackend::call_again(Traced& t, int signo) {
+void PtraceBackend::call_again(Traced& t) {
     user_regs_struct regs;
     if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) == 0) {
         write_back(t, true, false, true);
@@ -427,7 +424,6 @@ void PtraceBackend::call_again(Traced& t, int signo) {
     }
     t.again = true;
     t.exit_stop_wanted = true;
-    t.exit_signal = signo;  // delivered at the exit of the call made again, as it would have been
     resume(t, 0);
 }
 
@@ -490,10 +486,8 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
     }
     if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
         t.exit_stop_wanted = false;
-        int signo = t.exit_signal;
-        t.exit_signal = 0;
         // An exit with no entry seen: the call was under way when lstar attached.
-        if (!t.observed || task.phase != SyscallPhase::entered) return resume(t, signo);
+        if (!t.observed || task.phase != SyscallPhase::entered) return resume(t, 0);
         task.exit_ns = monotonic_ns();
         task.exit_stime_ns = stop_stime_ns_;
         bool skipped = task.skipped;
@@ -503,10 +497,10 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         task.args_changed = false;
         t.again = false;
         path_.syscall_exit(task);
-        if (task.again) return call_again(t, signo);
+        if (task.again) return call_again(t);
         if (skipped || task.retval_changed || task.args_changed)
             write_back(t, task.args_changed, skipped || task.retval_changed, false);
-        return resume(t, signo);
+        return resume(t, 0);
     }
     resume(t, 0);
 }

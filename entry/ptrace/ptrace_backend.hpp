@@ -63,7 +63,7 @@ private:
     void fill_call_regs(Traced& t);  // BackendOptions::call_regs
     // The task's registers from task.regs: its arguments (and, with `number`, orig_ax), its result.
     void write_back(Traced& t, bool args, bool result, bool number);
-    void call_again(Traced& t, int signo);
+    void call_again(Traced& t);
     bool handle_stop_request();
     void detach_all();
     // A traced task is about to trace or be traced (ptrace TRACEME, ATTACH, SEIZE):
