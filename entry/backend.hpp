@@ -79,6 +79,9 @@ struct BackendOptions {
     // PATH, in lstar's own directory.
     std::string program_guest, program_host, cwd;
     const RunAs* run_as = nullptr;  // -u: the user the launched program runs as (ptrace backend)
+    // --backend=auto chose inproc: a process that execs a program the in-process
+    // backend cannot run goes on under ptrace (a forced inproc refuses that exec).
+    bool hand_over_to_ptrace = false;
 };
 
 // A backend that starts new images of lstar starts them as "lstar MARKER ...":
@@ -146,8 +149,8 @@ std::span<const std::string_view> backend_names();
 // serves as well as ptrace would, else "ptrace" (`why`, when given, says what
 // decided). `ptrace_only`: the caller's own reason for ptrace (an option only it
 // has), empty when none. Any other name is returned as it is; a backend's image
-// keeps the backend that started it.
-std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, const BackendOptions& options,
+// keeps the backend that started it. Choosing inproc sets options.hand_over_to_ptrace.
+std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, BackendOptions& options,
                            std::string_view ptrace_only, std::string* why = nullptr);
 // What a backend by that name can do, before it is made.
 Result<BackendTraits> backend_traits(std::string_view name);

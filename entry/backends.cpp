@@ -20,7 +20,7 @@ constexpr std::string_view kNames[] = {"ptrace", "inproc", "auto"};
 
 std::span<const std::string_view> backend_names() { return kNames; }
 
-std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, const BackendOptions& options,
+std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, BackendOptions& options,
                            std::string_view ptrace_only, std::string* why) {
     auto chosen = [&](std::string_view backend, std::string reason) {
         if (why) *why = std::move(reason);
@@ -34,6 +34,7 @@ std::string choose_backend(std::string_view name, const std::vector<std::string>
     if (!program) return chosen("ptrace", program.error().message);  // which says so as the kernel would
     std::string cannot = inproc::cannot_serve(*program);
     if (!cannot.empty()) return chosen("ptrace", *program + ": " + cannot);
+    options.hand_over_to_ptrace = true;
     return chosen("inproc", *program + ": a 64-bit program the in-process backend can load");
 }
 

@@ -30,6 +30,9 @@ public:
     // of a call, and writing it out (whatever waits).
     virtual bool pending() const { return false; }
     virtual void flush() {}
+    // flush(), unless the last text written ends mid-line: for a writer whose
+    // lines go among other processes' (which would land inside an open one).
+    virtual void flush_whole_lines() { flush(); }
     // For a backend whose processes write from their own address spaces: a buffer
     // shared with the session, kept across calls while one process alone writes,
     // and written out by the session (recover()) if that process is killed.

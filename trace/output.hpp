@@ -34,7 +34,12 @@ public:
     // The program never ran: remove a file lstar created.
     void discard() override;
 
+    void flush_whole_lines() override {
+        if (!mid_line_) flush();
+    }
+
     void write(std::string_view text) {
+        if (!text.empty()) mid_line_ = text.back() != '\n';
         if (buffered()) append(text);
         else std::fwrite(text.data(), 1, text.size(), file_);
     }
@@ -56,6 +61,7 @@ private:
     int shared_fd_ = -1;              // its memfd
     bool share_wanted_ = false;       // share_buffer() was called
     bool shared_writer_ = false;      // this process writes through it (an image, on a regular file)
+    bool mid_line_ = false;           // the last text written ends without a newline
     std::FILE* file_ = stderr;
     std::FILE* messages_ = stderr;
     std::string path_;

@@ -46,15 +46,17 @@ std::vector<int> ImageArgs::reserved_fds() const {
         if (fd >= 0) fds.push_back(fd);
     fds.push_back(message_fd);
     if (lifeline_fd >= 0) fds.push_back(lifeline_fd);
+    if (handover_fd >= 0) fds.push_back(handover_fd);
     return fds;
 }
 
-// __inproc MESSAGE_FD OUTPUT_FDS LIFELINE_FD FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
+// __inproc MESSAGE_FD OUTPUT_FDS LIFELINE_FD HANDOVER_FD FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
 std::vector<std::string> ImageArgs::encode() const {
     std::vector<std::string> v = {"__inproc",
                                   std::to_string(message_fd),
                                   join_fds(output_fds),
                                   std::to_string(lifeline_fd),
+                                  std::to_string(handover_fd),
                                   std::string(traced ? "t" : "-") + (follow ? "f" : "-") + (own_seccomp ? "s" : "-") +
                                       (cpu_times ? "c" : "-") + (sigsys_blocked ? "b" : "-") +
                                       (sigsys_ignored ? "i" : "-") +
@@ -71,7 +73,7 @@ std::vector<std::string> ImageArgs::encode() const {
 }
 
 Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
-    constexpr int kFixed = 11;
+    constexpr int kFixed = 12;
     ImageArgs args;
     ImageArgs* out = &args;
     auto number = [&](int i, long* value) {
@@ -79,23 +81,25 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
         *value = std::strtol(argv[i], &end, 10);
         return *argv[i] && *end == '\0';
     };
-    long message_fd, lifeline_fd, count;
+    long message_fd, lifeline_fd, handover_fd, count;
     if (argc < kFixed || !number(1, &message_fd) || !split_fds(argv[2], &out->output_fds) ||
-        !number(3, &lifeline_fd) || !number(5, &out->exec_nr) || !number(6, &out->exec_dirfd) ||
-        !number(7, &out->exec_flags) || !number(10, &count) || count < 0 || count > argc - kFixed ||
-        std::string_view(argv[4]).size() != 7)
+        !number(3, &lifeline_fd) || !number(4, &handover_fd) || !number(6, &out->exec_nr) ||
+        !number(7, &out->exec_dirfd) || !number(8, &out->exec_flags) || !number(11, &count) || count < 0 ||
+        count > argc - kFixed || std::string_view(argv[5]).size() != 7)
         return error("__inproc: malformed runtime arguments (this command is lstar's own, not for users)", EINVAL);
     out->message_fd = static_cast<int>(message_fd);
     out->lifeline_fd = static_cast<int>(lifeline_fd);
-    out->traced = argv[4][0] == 't';
-    out->follow = argv[4][1] == 'f';
-    out->own_seccomp = argv[4][2] == 's';
-    out->cpu_times = argv[4][3] == 'c';
-    out->sigsys_blocked = argv[4][4] == 'b';
-    out->sigsys_ignored = argv[4][5] == 'i';
-    out->patch = argv[4][6] == 'P' ? PatchMode::all : argv[4][6] == 'p' ? PatchMode::libraries : PatchMode::off;
-    out->shown_path = argv[8];
-    out->load_path = argv[9];
+    out->handover_fd = static_cast<int>(handover_fd);
+    const char* flags = argv[5];
+    out->traced = flags[0] == 't';
+    out->follow = flags[1] == 'f';
+    out->own_seccomp = flags[2] == 's';
+    out->cpu_times = flags[3] == 'c';
+    out->sigsys_blocked = flags[4] == 'b';
+    out->sigsys_ignored = flags[5] == 'i';
+    out->patch = flags[6] == 'P' ? PatchMode::all : flags[6] == 'p' ? PatchMode::libraries : PatchMode::off;
+    out->shown_path = argv[9];
+    out->load_path = argv[10];
     out->argv.assign(argv + kFixed, argv + kFixed + count);
     out->command.assign(argv + kFixed + count, argv + argc);
     if (out->command.empty()) return error("__inproc: no lstar command given", EINVAL);

@@ -30,6 +30,9 @@ struct ImageArgs {
     std::vector<int> output_fds;  // the session's outputs' descriptors, in order (reserved)
     int lifeline_fd = -1;         // the read end of a pipe only the supervisor writes (reserved):
                                   // each process of the program is killed when it closes
+    int handover_fd = -1;         // --backend=auto: where the runtime asks the supervisor to take a
+                                  // process on under ptrace before it execs a program the runtime
+                                  // cannot run (32-bit); -1: such an exec fails with ENOEXEC (reserved)
     bool traced = true;           // this process's calls go through the path
     bool follow = false;          // -f: its children's too
     bool own_seccomp = false;     // the program has loaded a seccomp filter of its own
@@ -48,6 +51,13 @@ struct ImageArgs {
     std::vector<std::string> encode() const;  // {"__inproc", ...}
     // argv[0] is "__inproc".
     static Result<ImageArgs> decode(int argc, char** argv);
+};
+
+// What a runtime sends on ImageArgs::handover_fd (with the write end of the pipe
+// the answer comes on: 'y' once the supervisor traces the thread).
+struct HandOverRequest {
+    pid_t tid;
+    bool traced;  // its calls are reported (else the supervisor only keeps it running)
 };
 
 // Set in a runtime image (main saw "__inproc"), null in the lstar the user ran.

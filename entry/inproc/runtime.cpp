@@ -65,11 +65,13 @@ Runtime* g_runtime = nullptr;
 
 ThreadState& Runtime::thread(pid_t tid) {
     if (Task* known = path_.tasks().find(tid)) return known->state<ThreadState>(kBackendSlot, *known);
-    Task& task = path_.tasks().add(tid, static_cast<pid_t>(sys(SYS_getpid)));
+    auto tgid = static_cast<pid_t>(sys(SYS_getpid));
+    Task& task = path_.tasks().add(tid, tgid);
     ThreadState& ts = task.state<ThreadState>(kBackendSlot, task);
     // A new thread, or a vfork child borrowing this process's memory: on the
     // path with -f only, as under ptrace.
     ts.traced = traced_ && args_.follow;
+    if (tgid != pid_) ts.sigsys_blocked = forking_sigsys_blocked_;  // the vfork child's mask is its parent's
     return ts;
 }
 

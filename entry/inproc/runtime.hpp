@@ -364,6 +364,7 @@ private:
     HandlerResult setpgid_call(Task& task);
     HandlerResult wait_call(Task& task, bool waitid);
     std::uint64_t exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, bool at);
+    std::uint64_t exec_under_ptrace(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, const std::string& shown);
     long read_strings(std::uint64_t array, std::vector<std::string>* out);
     long execveat_target(long dirfd, long flags, const std::string& path, std::string* load);
     std::uint64_t clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, std::uint64_t flags);

@@ -61,7 +61,8 @@ std::uint64_t Runtime::clone(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, 
     t->mask = mask_of(uc) & ~kSigsysBit;
     t->fork = !(flags & CLONE_VM);
     t->flags = flags;
-    if (t->fork) forking_rseq_ = ts.rseq, forking_sigsys_blocked_ = ts.sigsys_blocked;
+    if (!(flags & CLONE_THREAD)) forking_sigsys_blocked_ = ts.sigsys_blocked;
+    if (t->fork) forking_rseq_ = ts.rseq;
     else ++clones_in_flight_;
     if (args_.follow) session_tasks().expect(1);  // before its first line
     if (task.args_changed) {

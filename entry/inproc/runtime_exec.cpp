@@ -1,5 +1,7 @@
 // The in-process runtime: execve, by a new runtime image through the kernel or
 // by replacing the program in the same process.
+#include <sys/socket.h>
+
 #include "entry/inproc/exe_file.hpp"
 #include "entry/inproc/exec_marks.hpp"
 #include "entry/inproc/runtime.hpp"
@@ -27,7 +29,9 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
         load = image_view.exec_path(load);  // in a file-system view: the file the program names there
     if (!failure) {
         int probe = probe_executable(load.c_str());
-        if (probe == kNotX86_64) {
+        if (probe == kNotX86_64 && args_.handover_fd >= 0 && task.abi == Abi::x86_64) {
+            return exec_under_ptrace(ts, uc, fs, shown);
+        } else if (probe == kNotX86_64) {
             warn(fmt::format("{}: not an x86_64 program: the in-process backend runs x86_64 programs only "
                              "(trace it with --backend=ptrace)", shown));
             failure = -ENOEXEC;
@@ -83,6 +87,66 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     leave_program_context();
     if (borrowed) return run_call(ts, uc, fs, &result);
     return complete(ts, uc, fs, Verdict::proceed, &result);
+}
+
+// --backend=auto: a program the runtime cannot run (32-bit) goes on under
+// ptrace. The supervisor seizes this thread, answering on a pipe whose write end
+// travels with the request; then the program's own call runs from lstar's text,
+// the first the supervisor's ptrace backend reports (the trap filter lets it
+// through, and the new program's calls too: docs/inproc.md, "Hand-over").
+// The runtime's descriptors close at the exec. If it fails, the supervisor has
+// reported it and let go again, and the program gets the error from here.
+std::uint64_t Runtime::exec_under_ptrace(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, const std::string& shown) {
+    Task& task = ts.task;
+    flush_now();  // this process's lines come before those the supervisor writes for it
+    int answer[2];
+    long taken = sys(SYS_pipe2, ptr(answer), O_CLOEXEC);
+    if (taken == 0) {
+        HandOverRequest request{task.tid, ts.traced};
+        iovec iov{&request, sizeof request};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        std::memcpy(CMSG_DATA(cm), &answer[1], sizeof(int));
+        long sent = sys(SYS_sendmsg, args_.handover_fd, ptr(&msg), MSG_NOSIGNAL);
+        sys(SYS_close, answer[1]);
+        char reply = 0;
+        taken = sent;
+        if (sent >= 0)
+            do taken = sys(SYS_read, answer[0], ptr(&reply), 1);
+            while (taken == -EINTR);
+        sys(SYS_close, answer[0]);
+        if (taken == 1 && reply != 'y') taken = -EPERM;
+    }
+    if (taken != 1) {
+        warn(fmt::format("{}: not an x86_64 program, and lstar could not take it on under ptrace ({}): trace it "
+                         "with --backend=ptrace", shown, std::strerror(taken < 0 ? static_cast<int>(-taken) : EPIPE)));
+        long failure = -ENOEXEC;
+        return run_call(ts, uc, fs, &failure);
+    }
+    std::vector<int> reserved = args_.reserved_fds();
+    for (int fd : reserved) sys(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
+    end_image();
+    std::uint64_t mask = mask_of(uc) & ~kSigsysBit;
+    if (ts.sigsys_blocked) mask |= kSigsysBit;  // as the program believes it is: nothing traps from here on
+    long a[kMaxArgs];
+    for (int i = 0; i < kMaxArgs; ++i) a[i] = static_cast<long>(task.arg(i));
+    enter_program_context(mask);
+    long result = sys(static_cast<long>(task.nr()), a[0], a[1], a[2], a[3], a[4], a[5]);
+    leave_program_context();
+    for (int fd : reserved) sys(SYS_fcntl, fd, F_SETFD, 0);
+    // Reported by the supervisor already.
+    bool traced = std::exchange(ts.traced, false);
+    std::uint64_t back = run_call(ts, uc, fs, &result);
+    ts.traced = traced;
+    return back;
 }
 
 // The kernel refuses setpgid on a child of the caller that has exec'd (EACCES,

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -28,6 +31,7 @@
 #include "entry/inproc/loader.hpp"
 #include "entry/inproc/session_tasks.hpp"
 #include "entry/inproc/trap_filter.hpp"
+#include "entry/ptrace/ptrace_backend.hpp"
 #include "table/syscall_nr.hpp"
 
 // The bounds of lstar's text (the GNU linker's names); lstar is linked at a
@@ -82,11 +86,20 @@ public:
 
 private:
     Status start(const std::vector<std::string>& argv);
+    // --backend=auto's hand-over: the channel's end and the ptrace backend the
+    // processes it takes on go to.
+    Status open_hand_over(int base, ImageArgs* args);
+    void serve_hand_overs();
+    void on_wait_status(pid_t pid, int status, const rusage* usage);
 
     SyscallPath& path_;
     BackendOptions options_;
     pid_t child_ = 0;
     int lifeline_ = -1;  // the write end: open as long as this process lives
+    int hand_over_ = -1;
+    std::unique_ptr<PtraceBackend> handed_on_;
+    int status_ = 0;        // the program's wait status
+    bool main_done_ = false;
 };
 
 Status InprocBackend::open_outputs() {
@@ -158,6 +171,11 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     } else {
         reserved = false;
     }
+    if (reserved && options_.hand_over_to_ptrace) {
+        Status opened = open_hand_over(base, &args);
+        reserved = bool(opened);
+        if (!reserved) errno = opened.error().err;
+    }
     int failed = errno;
     ::setrlimit(RLIMIT_NOFILE, &limit);
     if (!reserved)
@@ -212,53 +230,134 @@ Status InprocBackend::start(const std::vector<std::string>& argv) {
     return {};
 }
 
+// The hand-over channel: a datagram socket whose other end every runtime has
+// (SOCK_SEQPACKET: one request per message, and the sender's credentials, which
+// the kernel vouches for, with each).
+Status InprocBackend::open_hand_over(int base, ImageArgs* args) {
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) < 0)
+        return error(fmt::format("socketpair: {}", std::strerror(errno)), errno);
+    int on = 1;
+    ::setsockopt(ends[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+    ::fcntl(ends[0], F_SETFL, O_NONBLOCK);
+    hand_over_ = ends[0];
+    args->handover_fd = ::fcntl(ends[1], F_DUPFD, base);
+    ::close(ends[1]);
+    if (args->handover_fd < 0) return error(fmt::format("fcntl: {}", std::strerror(errno)), errno);
+    handed_on_ = std::make_unique<PtraceBackend>(path_, options_);
+    handed_on_->on_task_change = [](pid_t tgid, PtraceBackend::TaskChange change) {
+        switch (change) {
+        case PtraceBackend::TaskChange::created:
+            session_tasks().expect(1);
+            session_tasks().settle(tgid, 1);
+            break;
+        case PtraceBackend::TaskChange::exec: session_tasks().one_left(tgid); break;
+        case PtraceBackend::TaskChange::ended: session_tasks().end(tgid, 1); break;
+        }
+    };
+    return {};
+}
+
+// Each request: seize the thread (only one of the process that sent it), then
+// answer on the pipe that came with it.
+void InprocBackend::serve_hand_overs() {
+    for (;;) {
+        HandOverRequest request{};
+        iovec iov{&request, sizeof request};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(ucred))];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        ssize_t got = ::recvmsg(hand_over_, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) return;
+        if (got == 0) {  // no process has the other end any more
+            ::close(std::exchange(hand_over_, -1));
+            return;
+        }
+        int answer = -1;
+        std::optional<ucred> sender;
+        for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+            if (cm->cmsg_level != SOL_SOCKET) continue;
+            if (cm->cmsg_type == SCM_RIGHTS && answer < 0) std::memcpy(&answer, CMSG_DATA(cm), sizeof answer);
+            if (cm->cmsg_type == SCM_CREDENTIALS) std::memcpy(&sender.emplace(), CMSG_DATA(cm), sizeof(ucred));
+        }
+        if (answer < 0) continue;
+        struct stat st{};
+        bool own = got == static_cast<ssize_t>(sizeof request) && sender && request.tid > 0 &&
+                   ::stat(fmt::format("/proc/{}/task/{}", sender->pid, request.tid).c_str(), &st) == 0;
+        Status taken = own ? handed_on_->take_on(request.tid, request.traced,
+                                                 reinterpret_cast<std::uint64_t>(__executable_start))
+                           : error("not a thread of the process that asked", EPERM);
+        char reply = taken ? 'y' : 'n';
+        static_cast<void>(::write(answer, &reply, 1));
+        ::close(answer);
+    }
+}
+
+void InprocBackend::on_wait_status(pid_t pid, int st, const rusage* usage) {
+    bool ended = WIFEXITED(st) || WIFSIGNALED(st);
+    if (pid == child_ && ended) {
+        status_ = st;
+        main_done_ = true;
+        // Until it forked, it alone wrote, through a buffer it may have left text in.
+        for (SessionOutput* out : options_.outputs) out->recover();
+    }
+    if (handed_on_ && handed_on_->on_wait_status(pid, st, usage)) {
+        // Its lines go out as they end, among those the processes write themselves.
+        for (SessionOutput* out : options_.outputs) out->flush_whole_lines();
+        return;
+    }
+    // A process that exits reports it itself; one killed by a signal cannot.
+    if (WIFSIGNALED(st)) {
+        path_.task_exit(path_.tasks().add(pid, pid), st);
+        path_.tasks().remove(pid);
+        session_tasks().end_all(pid);
+    }
+}
+
+// Waits for the whole tree, the hand-over requests and what flows back from the
+// images (-c's counts: a full pipe would hold up the processes that write to it,
+// and so their exits), woken by SIGCHLD through a signalfd.
 int InprocBackend::run() {
-    // What flows back from the images (-c's counts) is collected while they run:
-    // a full pipe would hold up the processes that write to it, and so their exits.
     std::vector<SessionOutput*> collecting;
     for (SessionOutput* out : options_.outputs)
         if (out->collect_fd() >= 0) collecting.push_back(out);
-    auto collect = [&](bool wait) {
-        if (collecting.empty()) return;
-        std::vector<pollfd> polls;
+    sigset_t child_signal, before;
+    sigemptyset(&child_signal);
+    sigaddset(&child_signal, SIGCHLD);
+    ::sigprocmask(SIG_BLOCK, &child_signal, &before);
+    int woken = ::signalfd(-1, &child_signal, SFD_CLOEXEC | SFD_NONBLOCK);
+    bool tree_gone = false;
+    while (!tree_gone || !collecting.empty()) {
+        while (!tree_gone) {
+            int st = 0;
+            rusage usage{};
+            pid_t pid = ::wait4(-1, &st, __WALL | WNOHANG, &usage);
+            if (pid == 0) break;
+            if (pid < 0 && errno == EINTR) continue;
+            if (pid < 0) tree_gone = true;  // ECHILD
+            else on_wait_status(pid, st, options_.cpu_times ? &usage : nullptr);
+        }
+        if (tree_gone && collecting.empty()) break;
+        std::vector<pollfd> polls = {{woken, POLLIN, 0}, {tree_gone ? -1 : hand_over_, POLLIN, 0}};
         for (SessionOutput* out : collecting) polls.push_back({out->collect_fd(), POLLIN, 0});
-        if (::poll(polls.data(), polls.size(), wait ? 10 : 0) <= 0) return;
-        for (std::size_t i = polls.size(); i-- > 0;)
-            if (polls[i].revents && !collecting[i]->collect()) collecting.erase(collecting.begin() + static_cast<long>(i));
-    };
-    int status = 0;
-    bool main_done = false;
-    for (;;) {
-        int st = 0;
-        // While something is to be collected, no blocking wait.
-        pid_t pid = ::waitpid(-1, &st, __WALL | (collecting.empty() ? 0 : WNOHANG));
-        if (pid == 0) {
-            collect(true);
+        if (::poll(polls.data(), polls.size(), woken >= 0 ? -1 : 10) < 0) {
+            // A TERM or HUP sent to lstar is passed on.
+            if (int signo = g_forward_signal.exchange(0); signo && !main_done_) ::kill(child_, signo);
             continue;
         }
-        if (pid < 0) {
-            if (errno == EINTR) {
-                // A TERM or HUP sent to lstar is passed on.
-                if (int signo = g_forward_signal.exchange(0); signo && !main_done) ::kill(child_, signo);
-                continue;
-            }
-            break;  // ECHILD: the whole tree is gone
-        }
-        if (pid == child_) {
-            status = st;
-            main_done = true;
-            // Until it forked, it alone wrote, through a buffer it may have left text in.
-            for (SessionOutput* out : options_.outputs) out->recover();
-        }
-        // A process that exits reports it itself; one killed by a signal cannot.
-        if (WIFSIGNALED(st)) {
-            path_.task_exit(path_.tasks().add(pid, pid), st);
-            path_.tasks().remove(pid);
-            session_tasks().end_all(pid);
-        }
+        signalfd_siginfo drained;
+        while (woken >= 0 && ::read(woken, &drained, sizeof drained) > 0) {}
+        if (polls[1].revents) serve_hand_overs();
+        for (std::size_t i = polls.size(); i-- > 2;)
+            if (polls[i].revents && !collecting[i - 2]->collect()) collecting.erase(collecting.begin() + static_cast<long>(i - 2));
     }
-    while (!collecting.empty()) collect(true);
-    return status;
+    if (woken >= 0) ::close(woken);
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);
+    return status_;
 }
 
 }  // namespace

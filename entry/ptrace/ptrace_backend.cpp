@@ -104,6 +104,14 @@ struct PtraceBackend::Traced : TaskState {
     // ends with ERESTARTSYS, then EINTR or a restart as the handler says); at its
     // delivery stop it gets the kernel's siginfo strace's injection has.
     int injected_signal = 0;
+    // A process handed on by the in-process supervisor (take_on) and its children:
+    // they carry its trap filter. program_ip: the ip the call was made at, while the
+    // allowed one stands in (between entry and exit stops); child_ip: a new child's,
+    // which starts with its parent's registers. hand_back: let go if the exec it was
+    // taken on for fails (the runtime goes on).
+    bool under_trap_filter = false;
+    std::uint64_t program_ip = 0, child_ip = 0;
+    bool hand_back = false;
     explicit Traced(Task& t) : task(t), mem(t.tid) { task.mem = &mem; }
 };
 
@@ -225,6 +233,43 @@ void PtraceBackend::hold_launched(pid_t pid) {
     t.startup = true;
     t.announced = true;
     path_.new_task(t.task, nullptr);
+}
+
+Status PtraceBackend::take_on(pid_t tid, bool observed, std::uint64_t allowed_ip) {
+    constexpr unsigned long kOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL |
+                                       PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+    // Every child is followed, observed or not: the filter is inherited, and only
+    // this backend makes its calls pass.
+    if (ptrace_call(PTRACE_SEIZE, tid, 0, kOptions) < 0 || ptrace_call(PTRACE_INTERRUPT, tid) < 0)
+        return error(fmt::format("PTRACE_SEIZE {}: {}", tid, std::strerror(errno)), errno);
+    allowed_ip_ = allowed_ip;
+    seize_options_ = kOptions;
+    stops_all_ = true;
+    bool known = tasks().find(tid) != nullptr;  // the supervisor's first process is a task of the path already
+    Traced& t = track(tid, 0);
+    t.startup = t.hand_back = t.under_trap_filter = true;
+    t.observed = observed;
+    t.announced = true;
+    if (!g_wake_tid.load()) g_wake_tid.store(tid);
+    if (observed && !known) path_.new_task(t.task, nullptr);
+    return {};
+}
+
+void PtraceBackend::lend_allowed_ip(Traced& t) {
+    user_regs_struct regs;
+    if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) < 0) return;
+    t.program_ip = regs.rip;
+    regs.rip = allowed_ip_;
+    ptrace_call(PTRACE_SETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs));
+}
+
+// Unless the call has set an ip of its own (exec, a signal return).
+void PtraceBackend::restore_program_ip(Traced& t, std::uint64_t ip) {
+    user_regs_struct regs;
+    if (ptrace_call(PTRACE_GETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs)) < 0 || regs.rip != allowed_ip_)
+        return;
+    regs.rip = ip;
+    ptrace_call(PTRACE_SETREGS, t.task.tid, 0, reinterpret_cast<unsigned long>(&regs));
 }
 
 namespace {
@@ -432,6 +477,9 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
     if (ptrace_call(PTRACE_GET_SYSCALL_INFO, t.task.tid, sizeof info, reinterpret_cast<unsigned long>(&info)) <= 0)
         return resume(t, 0);
     Task& task = t.task;
+    if (t.under_trap_filter && info.op == PTRACE_SYSCALL_INFO_ENTRY) lend_allowed_ip(t);
+    if (t.under_trap_filter && info.op == PTRACE_SYSCALL_INFO_EXIT && t.program_ip)
+        restore_program_ip(t, std::exchange(t.program_ip, 0));
     if (info.op == PTRACE_SYSCALL_INFO_ENTRY || info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
         bool via_seccomp = info.op == PTRACE_SYSCALL_INFO_SECCOMP;
         const auto& nr_args = via_seccomp ? info.seccomp.args : info.entry.args;
@@ -500,6 +548,11 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         if (task.again) return call_again(t);
         if (skipped || task.retval_changed || task.args_changed)
             write_back(t, task.args_changed, skipped || task.retval_changed, false);
+        // The exec it was taken on for failed: the in-process runtime goes on with it.
+        if (t.hand_back && is_exec(task.abi, task.regs.orig_ax)) {
+            ptrace_call(PTRACE_DETACH, task.tid, 0, 0);  // quietly: the runtime goes on tracing it
+            return forget(task.tid);
+        }
         return resume(t, 0);
     }
     resume(t, 0);
@@ -516,6 +569,11 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
         bool thread = event == PTRACE_EVENT_CLONE && read_tgid(child) == t.task.tgid;
         bool fresh = !find(child);
         Traced& c = track(child, thread ? t.task.tgid : child);
+        if (fresh && t.under_trap_filter) {
+            c.under_trap_filter = true;
+            c.child_ip = t.program_ip;
+        }
+        if (fresh && on_task_change) on_task_change(c.task.tgid, TaskChange::created);
         if (fresh || !c.announced) {
             c.observed = t.observed && options_.follow_forks;
             c.task.abi = t.task.abi;
@@ -526,6 +584,7 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
     }
     case PTRACE_EVENT_EXEC: {
         ptrace_call(PTRACE_GETEVENTMSG, t.task.tid, 0, reinterpret_cast<unsigned long>(&msg));
+        if (on_task_change) on_task_change(t.task.tgid, TaskChange::exec);
         // The new image has not run yet: its stack is as the kernel built it.
         if (t.observed && options_.image_view.any()) {
             user_regs_struct regs;
@@ -544,7 +603,7 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
                 execing->task.tid = execing->task.tgid = leader;
                 execing->mem.retarget(leader);
                 execing->observed = execing->observed || leader_observed;
-                execing->startup = false;
+                execing->startup = execing->hand_back = false;
                 // The path hears of it while the old leader is still there to be ended.
                 if (execing->observed) path_.exec(execing->task, former, &t.task);
                 tasks().take_over(former, leader);
@@ -553,7 +612,7 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
             }
         }
         Traced& now = track(leader, leader);
-        now.startup = false;
+        now.startup = now.hand_back = false;
         if (now.observed) path_.exec(now.task, leader, nullptr);  // (an untracked thread's exec: as the leader's)
         return after_exec(now);
     }
@@ -629,6 +688,11 @@ PtraceBackend::Traced& PtraceBackend::adopt_early_child(pid_t tid) {
     Traced& c = track(tid, tgid);
     c.observed = options_.follow_forks && (!creator || creator->observed);
     if (creator) c.task.abi = creator->task.abi;
+    if (creator && creator->under_trap_filter) {
+        c.under_trap_filter = true;
+        c.child_ip = creator->program_ip;
+    }
+    if (on_task_change) on_task_change(tgid, TaskChange::created);
     c.announced = true;
     if (c.observed) path_.new_task(c.task, creator ? &creator->task : nullptr);
     return c;
@@ -637,6 +701,7 @@ PtraceBackend::Traced& PtraceBackend::adopt_early_child(pid_t tid) {
 void PtraceBackend::on_exit_status(pid_t tid, int status) {
     if (Traced* t = find(tid)) {
         if (t->observed) path_.task_exit(t->task, status);
+        if (on_task_change) on_task_change(t->task.tgid, TaskChange::ended);
         forget(tid);
     }
     if (tid == main_pid_) main_status_ = status;
@@ -659,6 +724,12 @@ bool PtraceBackend::step_aside(Traced& caller) {
     pid_t tracee = request == PTRACE_TRACEME ? caller.task.tid : static_cast<pid_t>(caller.task.arg(1));
     Traced* t = find(tracee);
     if (!t) return false;
+    if (t->under_trap_filter) {
+        // Its calls pass the in-process trap filter only through lstar (take_on).
+        std::fprintf(stderr, "lstar: pid %d is to be traced: lstar cannot step aside for a tracer in a process the "
+                             "in-process backend handed on to ptrace (use --backend=ptrace)\n", tracee);
+        return false;
+    }
     std::string tracer = request == PTRACE_TRACEME ? "its parent" : fmt::format("pid {}", caller.task.tid);
     if (options_.prefilter) {
         // The prefilter stays in the task: its RET_TRACE calls would fail with ENOSYS
@@ -756,6 +827,31 @@ void PtraceBackend::detach_all() {
     g_wake_tid.store(0);
 }
 
+void PtraceBackend::on_stop(Traced& t, int status) {
+    if (t.child_ip) restore_program_ip(t, std::exchange(t.child_ip, 0));  // a new child, before it runs
+    int signo = WSTOPSIG(status);
+    int event = status >> 16;
+    if (signo == (SIGTRAP | 0x80)) on_syscall_stop(t);
+    else if (event == PTRACE_EVENT_SECCOMP) on_syscall_stop(t);
+    else if (event) on_event_stop(t, event, signo);
+    else on_signal_stop(t, signo);
+}
+
+bool PtraceBackend::on_wait_status(pid_t tid, int status, const rusage* usage) {
+    Traced* known = find(tid);
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        if (!known && tid != main_pid_) return false;
+        on_exit_status(tid, status);
+        return true;
+    }
+    if (!WIFSTOPPED(status)) return known != nullptr;
+    if (usage)
+        stop_stime_ns_ = static_cast<std::uint64_t>(usage->ru_stime.tv_sec) * 1000000000u +
+                         static_cast<std::uint64_t>(usage->ru_stime.tv_usec) * 1000u;
+    on_stop(known ? *known : adopt_early_child(tid), status);  // only a tracee stops for waitpid
+    return true;
+}
+
 int PtraceBackend::run() {
     while (!tasks().empty()) {
         if (handle_stop_request()) break;
@@ -768,27 +864,11 @@ int PtraceBackend::run() {
         // strace reads it; its ru_stime at the entry and exit stops brackets the call.
         rusage ru;
         pid_t tid = ::wait4(-1, &status, __WALL, options_.cpu_times ? &ru : nullptr);
-        if (options_.cpu_times && tid > 0)
-            stop_stime_ns_ = static_cast<std::uint64_t>(ru.ru_stime.tv_sec) * 1000000000u +
-                             static_cast<std::uint64_t>(ru.ru_stime.tv_usec) * 1000u;
         if (tid < 0) {
             if (errno == EINTR) continue;
             break;  // ECHILD: nothing left
         }
-        if (WIFEXITED(status) || WIFSIGNALED(status)) {
-            on_exit_status(tid, status);
-            continue;
-        }
-        if (!WIFSTOPPED(status)) continue;
-        Traced* known = find(tid);
-        if (!known) known = &adopt_early_child(tid);
-        Traced& t = *known;
-        int signo = WSTOPSIG(status);
-        int event = status >> 16;
-        if (signo == (SIGTRAP | 0x80)) on_syscall_stop(t);
-        else if (event == PTRACE_EVENT_SECCOMP) on_syscall_stop(t);
-        else if (event) on_event_stop(t, event, signo);
-        else on_signal_stop(t, signo);
+        on_wait_status(tid, status, options_.cpu_times ? &ru : nullptr);
     }
     // The launched program, let go at an exec (-b execve), is still lstar's child
     // (not with -D): lstar ends when it does, with its status.

@@ -3,6 +3,7 @@
 // prefilter narrows what must stop) and hands them to the system-call path.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -41,6 +42,22 @@ public:
     // the launched program.
     void request_stop(int signo) override;
 
+    // For the in-process supervisor (--backend=auto), which hands a process on to
+    // this backend before it execs a program the runtime cannot run: seizes the
+    // thread `tid`, which goes on to make that exec, reported as the first call
+    // (`observed`: its calls, else it is only kept running). The process carries
+    // the in-process trap filter, which lets through only calls made from lstar's
+    // text: at each entry stop its ip is `allowed_ip` (in that text) while the
+    // kernel checks the call, and the program's again at the exit stop.
+    Status take_on(pid_t tid, bool observed, std::uint64_t allowed_ip);
+    // A wait status the supervisor's waitpid got: true if it was one of this
+    // backend's tasks (a stop is always one), and handled.
+    bool on_wait_status(pid_t tid, int status, const rusage* usage);
+    // The supervisor's count of the session's tasks, kept as tasks are made, exec
+    // (the other threads end) and end.
+    enum class TaskChange { created, exec, ended };
+    std::function<void(pid_t tgid, TaskChange)> on_task_change;
+
 private:
     struct Traced;  // the backend's state of a task (in the path's TaskRegistry)
     TaskRegistry& tasks() { return path_.tasks(); }
@@ -53,6 +70,10 @@ private:
     void on_event_stop(Traced& t, int event, int signo);
     void on_signal_stop(Traced& t, int signo);
     void on_exit_status(pid_t tid, int status);
+    void on_stop(Traced& t, int status);
+    // Under the in-process trap filter (take_on): the ip the kernel checks, and back.
+    void lend_allowed_ip(Traced& t);
+    void restore_program_ip(Traced& t, std::uint64_t ip);
     // After a task's exec event: resumed, or let go (-b execve).
     void after_exec(Traced& t);
     // The launched program, seized before its exec: the path hears of it.
@@ -82,7 +103,8 @@ private:
     bool main_detached_ = false;  // -b execve let the launched program go
     bool attached_ = false;  // attach mode: detach rather than kill on a stop request
     bool stops_all_ = true;  // no prefilter: every call stops (PTRACE_SYSCALL)
-    std::uint64_t stop_stime_ns_ = 0;  // options_.cpu_times: ru_stime of the stop being handled
+    std::uint64_t stop_stime_ns_ = 0;
+    std::uint64_t allowed_ip_ = 0;  // take_on's: an address in lstar's text  // options_.cpu_times: ru_stime of the stop being handled
 };
 
 }  // namespace lstar

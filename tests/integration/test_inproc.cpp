@@ -1367,6 +1367,89 @@ TEST(BackendAuto, RunsA32BitProgramWithPtrace) {
     EXPECT_EQ(r.status, native.status) << r.describe();
 }
 
+// The calls of each process that ran `program` (by its execve line), in order:
+// name and result, with its own ids taken out.
+std::vector<std::vector<std::string>> calls_after_exec_of(const Trace& t, const std::string& program) {
+    std::vector<std::vector<std::string>> per_process;
+    for (const Call& exec : t.of("execve")) {
+        if (exec.line.find("\"" + program + "\"") == std::string::npos) continue;
+        std::vector<std::string>& calls = per_process.emplace_back();
+        bool after = false;
+        for (const Call& c : t.of_pid(exec.pid)) {
+            after = after || c.line == exec.line;
+            std::string result = c.result.find_first_of("0123456789") == 0 && c.value() > 1000 ? "ID" : c.result;
+            if (after) calls.push_back(c.name + " = " + result);
+        }
+    }
+    return per_process;
+}
+
+// A 64-bit program under the in-process backend that execs a 32-bit one: that
+// process goes on under ptrace from its execve on, and so does a 64-bit program
+// the 32-bit one execs. The 32-bit part's calls are those the ptrace backend
+// shows for the same run, and the in-process part stays in-process.
+TEST(BackendAuto, ExecOfA32BitProgramGoesOnUnderPtrace) {
+    REQUIRE_I386();
+    std::string script = "grep TracerPid /proc/self/status; " + prog("prog32") + " fork; " + prog("prog32") +
+                         " exec /bin/grep TracerPid /proc/self/status; echo done";
+    std::vector<std::string> argv = {"/bin/sh", "-c", script};
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+        std::string in_auto, in_ptrace;
+        std::vector<std::string> with_auto = args, with_ptrace = args;
+        with_auto.insert(with_auto.begin(), "--backend=auto");
+        with_ptrace.insert(with_ptrace.begin(), "--backend=ptrace");
+        Result a = lstar_trace(with_auto, argv, &in_auto);
+        Result p = lstar_trace(with_ptrace, argv, &in_ptrace);
+        ASSERT_TRUE(a.exited(0)) << a.describe();
+        std::vector<std::string> out = lines(a.out);
+        ASSERT_EQ(out.size(), 12u) << a.describe();
+        EXPECT_EQ(out[0], "TracerPid:\t0") << "the 64-bit grep ran in-process\n" << a.describe();
+        EXPECT_EQ(out[5], "child 3") << a.describe();
+        EXPECT_NE(out[10], "TracerPid:\t0") << "the 64-bit grep the 32-bit program execs runs under ptrace\n" << a.describe();
+        EXPECT_EQ(out[11], "done");
+        EXPECT_EQ(a.err.find("not an x86_64 program"), std::string::npos) << a.err;
+        if (args.empty()) {
+            // Only the shell is traced: its children run, untraced, under either backend.
+            EXPECT_EQ(parse_trace(in_auto).count("execve"), 1) << in_auto;
+            continue;
+        }
+        auto from_auto = calls_after_exec_of(parse_trace(in_auto), prog("prog32"));
+        auto from_ptrace = calls_after_exec_of(parse_trace(in_ptrace), prog("prog32"));
+        ASSERT_EQ(from_auto.size(), 2u) << in_auto;
+        EXPECT_EQ(from_auto, from_ptrace) << "--backend=auto:\n" << in_auto << "\n--backend=ptrace:\n" << in_ptrace;
+        EXPECT_TRUE(parse_trace(in_auto).has_event("exited", "0")) << in_auto;
+    }
+}
+
+// A hand-over whose exec fails (here a 32-bit file the kernel cannot load; on a
+// machine without 32-bit support, any): the call's error, once, and the process
+// goes on in-process, traced as before. Needs prog32 built, not run.
+TEST(BackendAuto, FailedExecAfterTheHandOverGoesOnInProcess) {
+    if (!have_m32()) GTEST_SKIP() << "no -m32 toolchain (gcc-multilib): prog32 was not built";
+    std::string bad = scratch_dir() + "/bad32";
+    {
+        std::ifstream in(prog("prog32"), std::ios::binary);
+        std::string elf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        ASSERT_GT(elf.size(), 46u);
+        elf[44] = elf[45] = 0;  // e_phnum: no program headers, which binfmt_elf refuses
+        std::ofstream(bad, std::ios::binary) << elf;
+        ::chmod(bad.c_str(), 0755);
+    }
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{{"--backend=auto"}, {"--backend=auto", "-f"}}) {
+        std::string text;
+        Result r = lstar_trace(args, {prog("inproc_exec"), bad}, &text);
+        EXPECT_TRUE(r.exited(1)) << r.describe();
+        EXPECT_EQ(r.out, "execve failed: ENOEXEC\n") << r.describe();
+        EXPECT_EQ(r.err.find("detached"), std::string::npos) << r.err;
+        EXPECT_EQ(r.err.find("not an x86_64 program"), std::string::npos) << r.err;
+        Trace t = parse_trace(text);
+        ASSERT_EQ(t.count("execve"), 2) << text;
+        EXPECT_EQ(t.of("execve")[1].error(), "ENOEXEC") << text;
+        EXPECT_EQ(t.count("write"), 1) << "the runtime traces the process again\n" << text;
+        EXPECT_EQ(t.count("exit_group"), 1) << text;
+    }
+}
+
 // ---- the trace as strace's, line for line -------------------------------------
 
 namespace {

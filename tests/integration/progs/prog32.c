@@ -1,7 +1,8 @@
 /* A 32-bit static program (built -m32 -static): every call goes through the
  * i386 ABI (int $0x80 or the vDSO's sysenter). It calls getpid 4 times, uname
  * once, opens /dev/null once; then prints the pid, the node name and the machine.
- * With "fork", a child calls getpid once more and exits 3. */
+ * With "fork", a child calls getpid once more and exits 3; with "exec PROG ARGS...",
+ * it then execs PROG (a 32-bit program that starts a 64-bit one). */
 #include "common.h"
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -26,6 +27,11 @@ int main(int argc, char** argv) {
         int status;
         waitpid(child, &status, 0);
         say("child %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    if (argc > 2 && strcmp(argv[1], "exec") == 0) {
+        execv(argv[2], argv + 2);
+        say("execv failed: %s\n", strerrorname_np(errno));
+        return 127;
     }
     return 0;
 }
