@@ -191,6 +191,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
         }
         task.phase = SyscallPhase::exited;
     }
+    if (ts.held_now) drain_held(ts, uc);
     uc->uc_mcontext.gregs[REG_RAX] = task.retval;
     leave(ts);
     flush();
@@ -237,8 +238,17 @@ long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uin
     // interrupt it, so it needs neither the program's mask nor the lock released.
     if (!with_mask && !i386 && task.sc && (task.sc->effective().flags & kNeverFails))
         return lstar_inproc_program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-    if (Task* known = path_.tasks().find(task.tid))
-        if (auto* ts = known->find_state<ThreadState>(kBackendSlot)) ts->call_fs = fs;
+    ThreadState* ts = nullptr;
+    if (Task* known = path_.tasks().find(task.tid)) ts = known->find_state<ThreadState>(kBackendSlot);
+    // A signal whose default ignores it, sent while the call waits, is kept
+    // pending and reported once the call is over (drain_held), where strace
+    // shows it after a wait (a handler standing in for the default would
+    // interrupt the call: EINTR where natively nothing happens).
+    if (ts && held_defaults_ && !with_mask && task.sc && (task.sc->effective().flags & kMayBlock)) {
+        ts->held_now = held_defaults_ & ~mask;
+        mask |= ts->held_now;
+    }
+    if (ts) ts->call_fs = fs;
     enter_program_context(mask);
     long result = i386 ? lstar_inproc_int80(nr, a[0], a[1], a[2], a[3], a[4], a[5])
                        : lstar_inproc_program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);

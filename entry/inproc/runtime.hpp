@@ -249,6 +249,7 @@ struct ThreadState : TaskState {
     bool sigsys_blocked = false;
     std::vector<bool> sigsys_outer;  // the blocked state before each SIGSYS handler under way
     std::optional<siginfo_t> sigsys_pending;
+    std::uint64_t held_now = 0;  // held_defaults_ blocked for the call under way (drain_held)
     // The stop under way, for the runtime's handlers: the program's saved context and
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
@@ -345,6 +346,8 @@ private:
     long sigsuspend_call(Task& task);
     void report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc);
     bool watches_default(int signo) const;
+    void hold_default(int signo, std::uint64_t handler);
+    void drain_held(ThreadState& ts, ucontext_t* uc);
 public:
     void watch_default_signals();
 private:
@@ -417,6 +420,7 @@ private:
     bool forking_sigsys_blocked_ = false;  // and its SIGSYS blocked state
     std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
     std::uint64_t watched_defaults_ = 0;  // defaults lstar's handler stands in for (watch_default_signals)
+    std::uint64_t held_defaults_ = 0;  // defaults that ignore the signal, held blocked while a call waits
     KernelSigaction program_actions_[65] = {};  // those handlers and defaults, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report

@@ -48,6 +48,7 @@ long Runtime::sigaction_call(Task& task) {
         // alone, not the records of the parent's, nor a default watched there.
         bool own_records = sys(SYS_getpid) == pid_;
         bool watch = own_records && act.handler == 0 && watches_default(signo);
+        if (own_records) hold_default(signo, act.handler);
         KernelSigaction kernel = watch ? default_watcher() : act;
         kernel.mask &= ~kSigsysBit;
         if (act.handler > 1) {
@@ -249,9 +250,32 @@ bool Runtime::watches_default(int signo) const {
     return ends && traced_ && pid_ != 1 && path_.needs_signals();
 }
 
+// The signals whose default ignores them, shown as strace shows them (a
+// tracer sees them): held blocked while the program waits in a call the
+// runtime makes (call_as_program), and reported as it ends. One that comes
+// while the program runs its own code is ignored unseen, as natively.
+void Runtime::hold_default(int signo, std::uint64_t handler) {
+    if (signo != SIGCHLD && signo != SIGURG && signo != SIGWINCH) return;
+    std::uint64_t bit = 1ull << (signo - 1);
+    bool hold = handler == 0 && traced_ && pid_ != 1 && path_.needs_signals();
+    held_defaults_ = hold ? held_defaults_ | bit : held_defaults_ & ~bit;
+}
+
+// Each held signal that came during the call, in the kernel's order, with its siginfo.
+void Runtime::drain_held(ThreadState& ts, ucontext_t* uc) {
+    std::uint64_t set = std::exchange(ts.held_now, 0);
+    timespec now{};
+    siginfo_t info{};
+    while (sys(SYS_rt_sigtimedwait, ptr(&set), ptr(&info), ptr(&now), 8) > 0) report_signal(ts, info, uc);
+}
+
 // At the start of an image (after exec, where the kernel reset handlers to the
 // default and kept what was ignored): lstar's handler on each default it watches.
 void Runtime::watch_default_signals() {
+    for (int signo : {SIGCHLD, SIGURG, SIGWINCH}) {
+        KernelSigaction now{};
+        if (sys(SYS_rt_sigaction, signo, 0, ptr(&now), 8) == 0) hold_default(signo, now.handler);
+    }
     for (int signo = 1; signo <= 64; ++signo) {
         std::uint64_t bit = 1ull << (signo - 1);
         if (!watches_default(signo) || ((handled_signals_ | watched_defaults_) & bit)) continue;

@@ -1541,6 +1541,25 @@ TEST(InprocAsStrace, DefaultActionThatEndsTheProcess) {
     }
 }
 
+// A signal whose default ignores it (SIGCHLD here) is shown as strace shows it
+// after the wait it came in; it does not end a call that natively goes on (a
+// poll, which strace shows interrupted and restarted: not compared).
+TEST(InprocAsStrace, DefaultIgnoredSignalAfterTheWait) {
+    if (strace_bin().empty()) GTEST_SKIP() << "strace is not installed (apt-get install strace)";
+    auto shown = [](bool strace) {
+        Result r;
+        std::string t = stderr_trace(strace, {"-e", "trace=wait4"}, {prog("inproc_output"), "chld"}, {}, &r);
+        return std::regex_replace(t, std::regex(R"(\b\d{2,}\b)"), "ID");
+    };
+    std::string theirs = shown(true);
+    ASSERT_EQ(std::count(theirs.begin(), theirs.end(), '\n'), 7) << theirs;
+    EXPECT_EQ(shown(false), theirs);
+    std::string text;
+    Result r = inproc_trace({"-e", "trace=poll"}, {prog("inproc_output"), "chldpoll"}, &text);
+    EXPECT_EQ(r.out, "chld poll 0\n") << r.describe();
+    EXPECT_EQ(parse_trace(text).of("poll").at(0).result, "0 (Timeout)") << text;
+}
+
 // Where no signal line is printed (-c, -e signal=none, lstar run) no default is
 // watched: the caught signals /proc shows are the program's (but SIGSYS).
 TEST(Inproc, NoDefaultWatchedWithoutSignalLines) {

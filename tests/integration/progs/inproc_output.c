@@ -15,11 +15,15 @@
  *   spawn    a SIGUSR1 handler; posix_spawn of /bin/true (whose vfork child sets
  *            handled signals back to the default), waited for; kill(getpid(),
  *            SIGUSR1) ("spawn handled 1"); then kill(getpid(), SIGTERM): killed
+ *   chld     SIGCHLD at its default: three children exit while it waits for each in wait4
+ *   chldpoll a child exits while it polls nothing for 100 ms, which the signal
+ *            does not end ("chld poll 0")
  *   sigcgt   prints the caught signals /proc/self/status shows, less SIGSYS
  *            ("sigcgt 0000000000000000" when the program catches none)
  * The marker call is getppid. */
 #include "common.h"
 #include <signal.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -115,6 +119,18 @@ int main(int argc, char** argv) {
             if (sscanf(line, "SigCgt: %llx", &caught) == 1) break;
         if (f) fclose(f);
         say("sigcgt %016llx\n", caught & ~(1ull << (SIGSYS - 1)));
+    } else if (strcmp(mode, "chld") == 0 || strcmp(mode, "chldpoll") == 0) {
+        int polling = strcmp(mode, "chldpoll") == 0;
+        for (int i = 0; i < (polling ? 1 : 3); ++i) {
+            pid_t child = fork();
+            if (child == 0) {
+                usleep(20000);
+                _exit(i);
+            }
+            int status, polled = polling ? poll(NULL, 0, 100) : 0;
+            waitpid(child, &status, 0);
+            if (polling) say("chld poll %d\n", polled);
+        }
     } else if (strcmp(mode, "hup") == 0) {
         kill(getpid(), SIGHUP);
         say("hup survived\n");
