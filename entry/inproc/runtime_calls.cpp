@@ -52,9 +52,11 @@ RuntimeCalls::RuntimeCalls(Runtime* rt) {
     // Where the kernel writes, to be undone before an in-process exec unmaps it.
     handle(meta::sys_rseq::name, TrapWhen::always, [rt](Task& task) { return rt->rseq_call(task); });
 
-    // A child killed by a signal cannot say so itself: its parent's wait does (runtime_signals.cpp).
-    handle(meta::sys_wait4::name, TrapWhen::path_needs, [rt](Task& task) { return rt->wait_call(task, false); });
-    handle(meta::sys_waitid::name, TrapWhen::path_needs, [rt](Task& task) { return rt->wait_call(task, true); });
+    // A child killed by a signal cannot say so itself: its parent's wait does
+    // (runtime_signals.cpp). And the SIGCHLD that comes while it waits is shown
+    // after it (Runtime::drain_held), as strace shows it.
+    handle(meta::sys_wait4::name, TrapWhen::signals_shown, [rt](Task& task) { return rt->wait_call(task, false); });
+    handle(meta::sys_waitid::name, TrapWhen::signals_shown, [rt](Task& task) { return rt->wait_call(task, true); });
     // The end of a task is reported, and the trace flushed.
     handle(meta::sys_exit::name, TrapWhen::always, [rt](Task& task) { return rt->exit_call(task, false); });
     handle(meta::sys_exit_group::name, TrapWhen::always, [rt](Task& task) { return rt->exit_call(task, true); });

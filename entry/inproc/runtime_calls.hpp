@@ -24,6 +24,7 @@ struct ThreadState;
 enum class TrapWhen : std::uint8_t {
     always,
     path_needs,             // only when the path needs it anyway (the handler then answers it)
+    signals_shown,          // when the path shows signals, or needs it anyway
     sets_or_reads,          // argument 1 or 2 is not NULL (rt_sigaction's actions, rt_sigprocmask's sets)
     seccomp_option,         // prctl(PR_GET_SECCOMP or PR_SET_SECCOMP)
     reserved_fd_arg0,       // argument 0 is one of the runtime's descriptors (close)

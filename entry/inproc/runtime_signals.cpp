@@ -95,6 +95,9 @@ long Runtime::sigprocmask_call(Task& task) {
     }
     if (arg(2) && copy_to_user(mem_, UserPtr<std::uint64_t>(arg(2)), old) != 0) return -EFAULT;
     resend_pending_sigsys(ts);
+    // A signal at a default that ignores it, pending while the program blocked it,
+    // is taken as the mask lets it through: shown after this call (drain_held).
+    ts.held_now |= old & ~mask_of(uc) & held_defaults_;
     return 0;
 }
 
@@ -315,6 +318,9 @@ SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, s
         handled_signals_ &= ~(1ull << (sig - 1));
     }
     if (act.handler <= 1) return {0, interrupted_fs};
+    // The program's handler sees its own mask, without the signals held for the
+    // call it interrupted (which come unheld, unseen, once it returns).
+    mask_of(uc) &= ~ts.held_now;
     return {act.handler, handler_fs(ts, interrupted_fs)};
 }
 

@@ -44,6 +44,7 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         const std::optional<TrapWhen>* when = calls.traps.find(row);
         if (!when) return false;
         if (**when == TrapWhen::path_needs) return false;
+        if (**when == TrapWhen::signals_shown) return path.needs_signals();
         return **when == TrapWhen::always || row.abi != Abi::x86_64;
     };
     auto stops = [&](const SyscallDesc& row) { return never_traps(row) ? false : path.needs_stop(row) || runtime_traps(row); };
@@ -90,7 +91,8 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         auto nr = static_cast<std::uint32_t>(row.nr);
         switch (**when) {
         case TrapWhen::always:
-        case TrapWhen::path_needs: break;
+        case TrapWhen::path_needs:
+        case TrapWhen::signals_shown: break;
         case TrapWhen::sets_or_reads:  // any but a query of nothing: SIGSYS's action and mask are the runtime's
             rule(nr, [&] {
                 unless_null(1, 5);
