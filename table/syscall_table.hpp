@@ -177,6 +177,12 @@ enum EntryFlag : std::uint16_t {
     kRemaps = 1u << 8,     // may change what is mapped where (mmap, munmap, mprotect, mremap, shmat, ...):
                            // an unwinder's module list (-k) is out of date after it (strace's SI)
     kNullPathIsFd = 1u << 9,  // a NULL name means the descriptor before it (utimensat, futimesat)
+    // What a waiting call returns when a signal with a handler interrupts it, as a
+    // tracer sees it before the kernel makes it EINTR or restarts it: ERESTARTSYS
+    // unless one of these says otherwise.
+    kRestartNoHand = 1u << 10,  // ERESTARTNOHAND (pause, select, ppoll, msgrcv, sigsuspend)
+    kRestartBlock = 1u << 11,   // ERESTART_RESTARTBLOCK (the relative sleeps, poll)
+    kPlainEintr = 1u << 12,     // EINTR itself (the epoll waits, rt_sigtimedwait, semop)
 };
 
 struct EntryFlagName {
@@ -187,7 +193,8 @@ inline constexpr EntryFlagName kEntryFlagNames[] = {
     {"noreturn", kNoReturn},       {"never_fails", kNeverFails}, {"ni", kNi},
     {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn},
     {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid},     {"remaps", kRemaps},
-    {"null_path_fd", kNullPathIsFd}};
+    {"null_path_fd", kNullPathIsFd}, {"restart_nohand", kRestartNoHand}, {"restart_block", kRestartBlock},
+    {"eintr", kPlainEintr}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"

@@ -179,6 +179,15 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
         }
         task.retval = result;
     }
+    // Interrupted and made again by the kernel (SA_RESTART): a new call, as strace
+    // shows it; its enter work can only watch (it is made already).
+    if (ts.made_again && task.phase == SyscallPhase::exited) {
+        ts.made_again = false;
+        long result = task.retval;
+        if (ts.traced) path_.syscall_enter(task);
+        task.phase = SyscallPhase::entered;
+        task.retval = result;
+    }
     // A signal delivered as the call returned has had it reported already (on_signal).
     if (task.phase == SyscallPhase::entered) {
         task.exit_ns = monotonic_ns();

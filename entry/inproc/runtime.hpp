@@ -250,6 +250,7 @@ struct ThreadState : TaskState {
     std::vector<bool> sigsys_outer;  // the blocked state before each SIGSYS handler under way
     std::optional<siginfo_t> sigsys_pending;
     std::uint64_t held_now = 0;  // held_defaults_ blocked for the call under way (drain_held)
+    bool made_again = false;     // a handler interrupted the call, which the kernel makes again after it
     // The stop under way, for the runtime's handlers: the program's saved context and
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
@@ -346,6 +347,7 @@ private:
     long sigsuspend_call(Task& task);
     void report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc);
     bool watches_default(int signo) const;
+    long interrupted_code(const Task& call) const;
     void hold_default(int signo, std::uint64_t handler);
     void drain_held(ThreadState& ts, ucontext_t* uc);
 public:

@@ -369,13 +369,25 @@ void Runtime::report_sigreturn(ucontext_t* uc) {
 void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc) {
     // Delivered as the thread's call returned (its result is in place): that call's
     // line comes first, as strace shows a call's exit before the signal.
+    // Or interrupted, and to be made again as the handler returns (SA_RESTART: the
+    // kernel has put the ip back on the call's 2-byte instruction): strace shows the
+    // interrupted call's end, and the call made again as a new one.
     auto ip = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
-    bool returned = ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_program_call_done) ||
-                    ip == reinterpret_cast<std::uint64_t>(&lstar_inproc_int80_done);
-    if (returned && ts.depth > 0 && ts.task.phase == SyscallPhase::entered) {
+    auto program_done = reinterpret_cast<std::uint64_t>(&lstar_inproc_program_call_done);
+    auto int80_done = reinterpret_cast<std::uint64_t>(&lstar_inproc_int80_done);
+    bool returned = ip == program_done || ip == int80_done;
+    bool restarts = ip == program_done - 2 || ip == int80_done - 2;
+    if ((returned || restarts) && ts.depth > 0 && ts.made_again && ts.task.phase == SyscallPhase::exited) {
+        ts.made_again = false;  // the call made again is interrupted in turn: its entry first
+        if (ts.traced) path_.syscall_enter(ts.task);
+        ts.task.phase = SyscallPhase::entered;
+    }
+    if ((returned || restarts) && ts.depth > 0 && ts.task.phase == SyscallPhase::entered) {
         Task& call = ts.task;
         call.retval = call.abi == Abi::i386 ? static_cast<std::int32_t>(uc->uc_mcontext.gregs[REG_RAX])
                                             : static_cast<std::int64_t>(uc->uc_mcontext.gregs[REG_RAX]);
+        if (restarts || call.retval == -EINTR) call.retval = interrupted_code(call);
+        ts.made_again = restarts;
         call.exit_ns = monotonic_ns();
         if (ts.traced) path_.syscall_exit(call, false);  // the call is over: it cannot be made again here
         call.phase = SyscallPhase::exited;
@@ -389,6 +401,24 @@ void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* 
         ts.task.regs.ip = ip;
         flush();
     }
+}
+
+// What a tracer sees a waiting call return as a handled signal interrupts it
+// (the table's restart flags; two calls decide by their arguments).
+long Runtime::interrupted_code(const Task& call) const {
+    constexpr long kErestartSys = 512, kErestartNoHand = 514, kErestartRestartBlock = 516;
+    std::uint32_t flags = call.sc ? call.sc->effective().flags : 0;
+    std::string_view name = call.sc ? call.sc->name : std::string_view();
+    if (name == "clock_nanosleep") return call.arg(1) & TIMER_ABSTIME ? -kErestartNoHand : -kErestartRestartBlock;
+    if (name == "futex") {
+        std::uint64_t op = call.arg(1) & FUTEX_CMD_MASK;
+        bool timed = (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) && call.arg(3) != 0;
+        return timed ? -kErestartRestartBlock : -kErestartSys;
+    }
+    if (flags & kPlainEintr) return -EINTR;
+    if (flags & kRestartNoHand) return -kErestartNoHand;
+    if (flags & kRestartBlock) return -kErestartRestartBlock;
+    return -kErestartSys;
 }
 
 // wait4 and waitid: a child that a signal killed is reported as strace reports it

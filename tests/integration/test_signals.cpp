@@ -158,6 +158,36 @@ TEST(GroupStop, EveryThreadStopsAndContinues) {
     }
 }
 
+// Each waiting call a handler interrupts ends, as a tracer shows it, with the
+// kernel's code for it (ERESTARTSYS, ERESTARTNOHAND, ERESTART_RESTARTBLOCK, or
+// EINTR itself): the in-process backend, which sees only the EINTR the program
+// gets, shows the code the table gives for the call (tbl/README.md, flags), and
+// the ptrace backend the one the kernel gives; both as strace shows it.
+TEST(SignalInterrupts, EachWaitEndsWithItsCode) {
+    if (strace_bin().empty()) GTEST_SKIP() << "strace is not installed (apt-get install strace)";
+    // The interrupted call's line: its name and what follows " = ".
+    auto interrupted = [](const std::string& text) -> std::string {
+        for (const Call& c : parse_trace(text).calls)
+            if (c.name != "rt_sigreturn" && (c.restart_code() || c.error() == "EINTR")) return c.name + " = " + c.result;
+        return "none in:\n" + text;
+    };
+    for (const char* mode : {"read", "pause", "nanosleep", "clock_nanosleep", "clock_nanosleep_abs", "poll", "ppoll",
+                             "select", "pselect6", "epoll_wait", "epoll_pwait", "rt_sigtimedwait", "futex",
+                             "futex_timed", "wait4", "accept", "recvfrom", "msgrcv", "semop", "flock"}) {
+        SCOPED_TRACE(mode);
+        std::vector<std::string> argv = {prog("interrupted_waits"), mode};
+        std::string theirs;
+        Result s = strace_run({}, argv, &theirs);
+        ASSERT_EQ(s.out, std::string(mode) + " -1 EINTR\n") << s.describe();
+        for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+            std::string ours;
+            Result r = lstar_trace({backend}, argv, &ours);
+            EXPECT_EQ(r.out, s.out) << backend << "\n" << r.describe();
+            EXPECT_EQ(interrupted(ours), interrupted(theirs)) << backend;
+        }
+    }
+}
+
 struct RestartCase {
     const char* mode;
     const char* call;          // the interrupted call
@@ -173,7 +203,13 @@ TEST_P(SignalInterrupts, RestartCodeReachesExitWork) {
     Result native = run({prog("sigrestart"), c.mode});
     ASSERT_TRUE(native.exited(0)) << native.describe();
     ASSERT_EQ(native.out, std::string("handler\n") + c.printed + "\n");
-    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-e", std::string("trace=") + c.call + ",rt_sigreturn"}}) {
+    std::vector<std::vector<std::string>> option_sets;
+    for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+        option_sets.push_back({backend});
+        option_sets.push_back({backend, "-e", std::string("trace=") + c.call + ",rt_sigreturn"});
+    }
+    for (const auto& args : option_sets) {
+        SCOPED_TRACE(args[0]);
         std::string text;
         Result r = lstar_trace(args, {prog("sigrestart"), c.mode}, &text);
         ASSERT_TRUE(r.exited(0)) << r.describe() << text;
