@@ -534,8 +534,15 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
     }
     if (info.op == PTRACE_SYSCALL_INFO_EXIT) {
         t.exit_stop_wanted = false;
+        // The exec it was taken on for failed (a success ends hand_back at its exec
+        // event): the in-process runtime goes on with it, tracing it as before.
+        auto hand_back = [&] {
+            ptrace_call(PTRACE_DETACH, task.tid, 0, 0);  // quietly: no "detached" line
+            forget(task.tid);
+        };
+        bool handing_back = t.hand_back && !t.startup && is_exec(task.abi, task.regs.orig_ax);
         // An exit with no entry seen: the call was under way when lstar attached.
-        if (!t.observed || task.phase != SyscallPhase::entered) return resume(t, 0);
+        if (!t.observed || task.phase != SyscallPhase::entered) return handing_back ? hand_back() : resume(t, 0);
         task.exit_ns = monotonic_ns();
         task.exit_stime_ns = stop_stime_ns_;
         bool skipped = task.skipped;
@@ -548,12 +555,7 @@ void PtraceBackend::on_syscall_stop(Traced& t) {
         if (task.again) return call_again(t);
         if (skipped || task.retval_changed || task.args_changed)
             write_back(t, task.args_changed, skipped || task.retval_changed, false);
-        // The exec it was taken on for failed: the in-process runtime goes on with it.
-        if (t.hand_back && is_exec(task.abi, task.regs.orig_ax)) {
-            ptrace_call(PTRACE_DETACH, task.tid, 0, 0);  // quietly: the runtime goes on tracing it
-            return forget(task.tid);
-        }
-        return resume(t, 0);
+        return handing_back ? hand_back() : resume(t, 0);
     }
     resume(t, 0);
 }
