@@ -393,10 +393,14 @@ void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* 
         call.phase = SyscallPhase::exited;
     }
     if (ts.traced) {
-        // -i: where the signal came; the call under way keeps its own ip.
+        // -i: where the signal came; the call under way keeps its own ip. One that
+        // came in lstar's code (the runtime making the program's call) came, as
+        // the program sees it, where the call returns.
         std::uint64_t ip = ts.task.regs.ip;
         ts.task.mem = &mem_;
-        ts.task.regs.ip = uc->uc_mcontext.gregs[REG_RIP];
+        auto at = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
+        bool in_lstar = at >= reinterpret_cast<std::uint64_t>(__executable_start) && at < reinterpret_cast<std::uint64_t>(etext);
+        if (!in_lstar || ts.depth == 0) ts.task.regs.ip = at;
         path_.signal(ts.task, info);
         ts.task.regs.ip = ip;
         flush();

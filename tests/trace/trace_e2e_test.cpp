@@ -423,23 +423,29 @@ TEST_F(TraceVsStrace, InstructionPointerLineByLine) {
     EXPECT_EQ(lines_of(all.trace).size(), lines_of(sall.trace).size()) << all.trace << sall.trace;
 }
 
+// Both backends: in-process, a signal that comes as the runtime makes the
+// program's call comes where the call returns, as the program sees it.
 TEST_F(TraceVsStrace, InstructionPointerOfSignalsAndKilledChildren) {
-    std::vector<std::string> opts{"-i", "-f", "-e", "trace=kill"};
-    Result l = trace_with(LSTAR_BIN, opts, "signals");
-    Result s = trace_with(STRACE_BIN, opts, "signals");
-    // SIGCHLD's ip is left out: the parent gets it on its way out of kill() or in
-    // wait4(), as the tracer's reaping of the child happens to go.
-    auto lines = [](const std::string& trace) {
-        std::vector<std::string> v;
-        for (std::string& x : with_ips(trace))
-            if (x.find("--- SIGCHLD ") == std::string::npos) v.push_back(std::move(x));
-        std::sort(v.begin(), v.end());
-        return v;
-    };
-    std::vector<std::string> lv = lines(l.trace);
-    EXPECT_EQ(lv, lines(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
-    EXPECT_EQ(std::count_if(lv.begin(), lv.end(), [](const std::string& x) { return x.starts_with("[?"); }), 2) << l.trace;
-    EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(\n\d+ +\[[0-9a-f]{16}\] --- SIGCHLD \{)"))) << l.trace;
+    for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+        SCOPED_TRACE(backend);
+        std::vector<std::string> opts{"-i", "-f", "-e", "trace=kill"};
+        Result s = trace_with(STRACE_BIN, opts, "signals");
+        opts.insert(opts.begin(), backend);
+        Result l = trace_with(LSTAR_BIN, opts, "signals");
+        // SIGCHLD's ip is left out: the parent gets it on its way out of kill() or in
+        // wait4(), as the tracer's reaping of the child happens to go.
+        auto lines = [](const std::string& trace) {
+            std::vector<std::string> v;
+            for (std::string& x : with_ips(trace))
+                if (x.find("--- SIGCHLD ") == std::string::npos) v.push_back(std::move(x));
+            std::sort(v.begin(), v.end());
+            return v;
+        };
+        std::vector<std::string> lv = lines(l.trace);
+        EXPECT_EQ(lv, lines(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
+        EXPECT_EQ(std::count_if(lv.begin(), lv.end(), [](const std::string& x) { return x.starts_with("[?"); }), 2) << l.trace;
+        EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(\n\d+ +\[[0-9a-f]{16}\] --- SIGCHLD \{)"))) << l.trace;
+    }
 }
 
 // The seconds column of a -c table: name → seconds.
