@@ -379,13 +379,22 @@ void Runtime::note_thread_pointer(std::uint64_t tp, bool only) {
 // thread forgotten (exit) or the image ended (exit_group, or the last thread).
 HandlerResult Runtime::exit_call(Task& task, bool group) {
     ThreadState& ts = stop_of(task);
-    if (group || live_threads_ == 1) end_image();
-    if (ts.traced) path_.task_exit(task, W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0));
-    if (args_.follow) {
-        // The session's count loses this thread, or every thread of this process (a
-        // vfork child, in its parent's memory, is one).
-        auto self = static_cast<pid_t>(sys(SYS_getpid));
-        session_tasks().end(self, group && self == pid_ ? live_threads_ : 1);
+    auto self = static_cast<pid_t>(sys(SYS_getpid));  // a vfork child, in its parent's memory, differs
+    bool process_ends = group || live_threads_ == 1;
+    // A leader that leaves before its threads stays a zombie until the process
+    // ends, and its end is the process's: strace shows its exit unfinished, and
+    // resumed, with the process's status, after the last thread's.
+    bool leader_waits = !process_ends && task.tid == pid_ && self == pid_;
+    int status = W_EXITCODE(static_cast<int>(task.arg(0)) & 0xff, 0);
+    if (process_ends) end_image();
+    if (ts.traced && !leader_waits) path_.task_exit(task, status);
+    Task* leader = process_ends && leader_left_ && self == pid_ ? path_.tasks().find(pid_) : nullptr;
+    if (leader && leader->find_state<ThreadState>(kBackendSlot)->traced) path_.task_exit(*leader, status);
+    if (args_.follow && !leader_waits) {
+        // The session's count loses this thread, or every thread of this process
+        // (with the leader that waited for them).
+        long ended = group && self == pid_ ? live_threads_ : 1;
+        session_tasks().end(self, ended + (leader ? 1 : 0));
     }
     flush_now();
     if (group) return kPassThrough;
@@ -394,7 +403,8 @@ HandlerResult Runtime::exit_call(Task& task, bool group) {
     std::uint64_t fs = *ts.fs;
     SyscallState last = task;
     forget_thread_pointer(last.tid, 0);
-    path_.tasks().remove(last.tid);
+    if (leader_waits) leader_left_ = true;  // its task stays, for that last report
+    else path_.tasks().remove(last.tid);
     call_as_program(last, uc, fs);
     __builtin_unreachable();
 }

@@ -425,6 +425,7 @@ private:
     std::uint64_t held_defaults_ = 0;  // defaults that ignore the signal, held blocked while a call waits
     KernelSigaction program_actions_[65] = {};  // those handlers and defaults, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
+    bool leader_left_ = false;         // the main thread has exited while others run (exit_call)
     int clones_in_flight_ = 0;         // CLONE_VM clones between the trap and the parent's report
     std::unordered_map<std::uint64_t, pid_t> tid_by_fs_;  // each thread's thread pointer (tid_of)
     bool fs_per_thread_ = true;        // no thread shares another's thread pointer

@@ -11,6 +11,7 @@ void Runtime::after_fork() {
     mem_.pid = pid_;
     traced_ = traced_ && args_.follow;
     live_threads_ = 1;
+    leader_left_ = false;
     clones_in_flight_ = 0;
     tid_by_fs_.clear();
     // The parent's tasks are the parent's: this process starts with its one thread.

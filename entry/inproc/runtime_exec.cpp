@@ -200,7 +200,8 @@ long Runtime::read_strings(std::uint64_t array, std::vector<std::string>* out) {
 bool Runtime::can_exec_in_process() {
     if (!lstar_allocator_regions || !exec_stack_top) return false;
     if (sys(SYS_getpid) != pid_) return false;  // a vfork child, in its parent's memory
-    return live_threads_ == 1 && clones_in_flight_ == 0;
+    // (A thread whose leader has left takes the leader's id at exec: the kernel's work.)
+    return live_threads_ == 1 && clones_in_flight_ == 0 && !leader_left_;
 }
 
 // Unmaps every mapping but lstar's own: its image, its heap (the allocator's

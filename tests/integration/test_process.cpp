@@ -144,16 +144,25 @@ TEST(Threads, MainThreadLeavesFirst) {
         EXPECT_TRUE(r.exited(9)) << r.describe();
         EXPECT_EQ(r.out, native.out);
     }
-    std::string text;
-    Result r = lstar_trace({"-f"}, {prog("mainexit")}, &text);
-    EXPECT_TRUE(r.exited(9)) << r.describe();
-    Trace t = parse_trace(text);
-    EXPECT_EQ(t.count("getppid"), 5) << text;
-    EXPECT_EQ(t.count("exit"), 1) << "the main thread's pthread_exit\n" << text;
-    EXPECT_EQ(t.count("exit_group"), 1) << text;
-    int exited9 = 0;
-    for (const auto& e : t.events) exited9 += e.kind == "exited" && e.what == "9";
-    EXPECT_EQ(exited9, 2) << "both tasks end with the process's status\n" << text;
+    // Both backends: the leader's exit stays unfinished until the process ends.
+    for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+        std::string text;
+        Result r = lstar_trace({backend, "-f"}, {prog("mainexit")}, &text);
+        EXPECT_TRUE(r.exited(9)) << r.describe();
+        Trace t = parse_trace(text);
+        EXPECT_EQ(t.count("getppid"), 5) << backend << "\n" << text;
+        EXPECT_EQ(t.count("exit"), 1) << "the main thread's pthread_exit\n" << text;
+        EXPECT_EQ(t.count("exit_group"), 1) << text;
+        int exited9 = 0;
+        for (const auto& e : t.events) exited9 += e.kind == "exited" && e.what == "9";
+        EXPECT_EQ(exited9, 2) << "both tasks end with the process's status\n" << backend << "\n" << text;
+        std::vector<std::string> all = lines(text);
+        ASSERT_FALSE(all.empty());
+        EXPECT_NE(all.back().find("+++ exited with 9 +++"), std::string::npos) << text;
+        ASSERT_FALSE(t.of("execve").empty()) << text;
+        EXPECT_EQ(all.back().substr(0, all.back().find(' ')), std::to_string(t.of("execve")[0].pid))
+            << "the leader's end comes last\n" << text;
+    }
 }
 
 TEST(Threads, ManyTasksAtOnceAllCallsSeen) {

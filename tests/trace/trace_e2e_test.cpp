@@ -444,7 +444,10 @@ TEST_F(TraceVsStrace, InstructionPointerOfSignalsAndKilledChildren) {
         std::vector<std::string> lv = lines(l.trace);
         EXPECT_EQ(lv, lines(s.trace)) << "lstar:\n" << l.trace << "strace:\n" << s.trace;
         EXPECT_EQ(std::count_if(lv.begin(), lv.end(), [](const std::string& x) { return x.starts_with("[?"); }), 2) << l.trace;
-        EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(\n\d+ +\[[0-9a-f]{16}\] --- SIGCHLD \{)"))) << l.trace;
+        // In-process, a SIGCHLD at its default is shown only if it comes while the
+        // parent waits in a call (docs/inproc.md): here it may come before the wait.
+        if (std::string_view(backend) == "--backend=ptrace")
+            EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(\n\d+ +\[[0-9a-f]{16}\] --- SIGCHLD \{)"))) << l.trace;
     }
 }
 
