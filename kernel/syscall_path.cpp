@@ -75,6 +75,13 @@ Verdict SyscallPath::syscall_enter(Task& task) {
     return Verdict::skip;
 }
 
+void SyscallPath::entry_seen(Task& task) {
+    begin_call(task);
+    task.retval = -ENOSYS;
+    for (std::size_t stage = static_cast<std::size_t>(Stage::tracing); stage < hooks_.size(); ++stage)
+        for (Hook* hook : hooks_[stage]) static_cast<void>(hook->on_enter(task));
+}
+
 void SyscallPath::syscall_exit(Task& task, bool can_call_again) {
     if (task.entered_elsewhere) {
         begin_call(task);

@@ -130,6 +130,10 @@ public:
     // host kernel run the call, writing back arguments if task.args_changed), skip
     // (the host must not run it; deliver task.retval at exit) or kill.
     Verdict syscall_enter(Task& task);
+    // A call whose enter work ran in a former image of the process (an execve a
+    // thread made, which the new image reports): the stages that only watch
+    // (tracing, accounting) see its entry now; nothing decides it again.
+    void entry_seen(Task& task);
     // Called at the matching exit with task.retval = what the host returned (or the
     // emulated result). Runs exit work; the backend writes back task.retval if
     // task.retval_changed. With task.entered_elsewhere, the call's enter work ran in

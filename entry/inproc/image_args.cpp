@@ -50,7 +50,7 @@ std::vector<int> ImageArgs::reserved_fds() const {
     return fds;
 }
 
-// __inproc MESSAGE_FD OUTPUT_FDS LIFELINE_FD HANDOVER_FD FLAGS EXEC_NR DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
+// __inproc MESSAGE_FD OUTPUT_FDS LIFELINE_FD HANDOVER_FD FLAGS EXEC_NR EXEC_TID DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
 std::vector<std::string> ImageArgs::encode() const {
     std::vector<std::string> v = {"__inproc",
                                   std::to_string(message_fd),
@@ -62,6 +62,7 @@ std::vector<std::string> ImageArgs::encode() const {
                                       (sigsys_ignored ? "i" : "-") +
                                       (patch == PatchMode::all ? "P" : patch == PatchMode::libraries ? "p" : "-"),
                                   std::to_string(exec_nr),
+                                  std::to_string(exec_tid),
                                   std::to_string(exec_dirfd),
                                   std::to_string(exec_flags),
                                   shown_path,
@@ -73,7 +74,7 @@ std::vector<std::string> ImageArgs::encode() const {
 }
 
 Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
-    constexpr int kFixed = 12;
+    constexpr int kFixed = 13;
     ImageArgs args;
     ImageArgs* out = &args;
     auto number = [&](int i, long* value) {
@@ -81,15 +82,16 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
         *value = std::strtol(argv[i], &end, 10);
         return *argv[i] && *end == '\0';
     };
-    long message_fd, lifeline_fd, handover_fd, count;
+    long message_fd, lifeline_fd, handover_fd, exec_tid, count;
     if (argc < kFixed || !number(1, &message_fd) || !split_fds(argv[2], &out->output_fds) ||
         !number(3, &lifeline_fd) || !number(4, &handover_fd) || !number(6, &out->exec_nr) ||
-        !number(7, &out->exec_dirfd) || !number(8, &out->exec_flags) || !number(11, &count) || count < 0 ||
-        count > argc - kFixed || std::string_view(argv[5]).size() != 7)
+        !number(7, &exec_tid) || !number(8, &out->exec_dirfd) || !number(9, &out->exec_flags) ||
+        !number(12, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[5]).size() != 7)
         return error("__inproc: malformed runtime arguments (this command is lstar's own, not for users)", EINVAL);
     out->message_fd = static_cast<int>(message_fd);
     out->lifeline_fd = static_cast<int>(lifeline_fd);
     out->handover_fd = static_cast<int>(handover_fd);
+    out->exec_tid = static_cast<int>(exec_tid);
     const char* flags = argv[5];
     out->traced = flags[0] == 't';
     out->follow = flags[1] == 'f';
@@ -98,8 +100,8 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
     out->sigsys_blocked = flags[4] == 'b';
     out->sigsys_ignored = flags[5] == 'i';
     out->patch = flags[6] == 'P' ? PatchMode::all : flags[6] == 'p' ? PatchMode::libraries : PatchMode::off;
-    out->shown_path = argv[9];
-    out->load_path = argv[10];
+    out->shown_path = argv[10];
+    out->load_path = argv[11];
     out->argv.assign(argv + kFixed, argv + kFixed + count);
     out->command.assign(argv + kFixed + count, argv + argc);
     if (out->command.empty()) return error("__inproc: no lstar command given", EINVAL);

@@ -41,6 +41,7 @@ struct ImageArgs {
     bool sigsys_ignored = false;  // goes through exec), ignored (stays so)
     PatchMode patch = PatchMode::libraries;  // which call sites may be patched (LSTAR_INPROC_PATCH)
     long exec_nr = 0;             // the call that started the program (execve, execveat) ...
+    int exec_tid = 0;             // ... made by this thread (0: the process's leader)
     long exec_dirfd = 0, exec_flags = 0;  // ... with these arguments, shown as its trace line
     std::string shown_path;       // the path as that call got it
     std::string load_path;        // the file to load

@@ -58,6 +58,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     next.sigsys_blocked = ts.sigsys_blocked;
     next.sigsys_ignored = sigsys_action_.handler == 1;
     next.exec_nr = static_cast<long>(task.nr());
+    next.exec_tid = task.tid != sys(SYS_getpid) ? task.tid : 0;  // a thread: it takes the leader's id
     next.exec_dirfd = dirfd;
     next.exec_flags = flags;
     next.shown_path = shown;
@@ -346,10 +347,21 @@ void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>&
         task.regs.dx = p(env.data());
     }
     task.enter_ns = task.exit_ns = monotonic_ns();
-    task.retval = 0;
-    task.entered_elsewhere = true;
-    path_.syscall_exit(task);
-    task.entered_elsewhere = false;
+    if (args.exec_tid > 0 && args.exec_tid != pid_) {
+        // Made by a thread, which has taken the leader's id: strace shows the call
+        // begun in the thread, the leader superseded, and the call resumed as the leader.
+        task.tid = args.exec_tid;
+        path_.entry_seen(task);
+        task.tid = pid_;
+        path_.exec(task, args.exec_tid, nullptr);
+        task.retval = 0;
+        path_.syscall_exit(task);
+    } else {
+        task.retval = 0;
+        task.entered_elsewhere = true;
+        path_.syscall_exit(task);
+        task.entered_elsewhere = false;
+    }
     task.phase = SyscallPhase::none;
     flush();
 }

@@ -1362,8 +1362,10 @@ TEST(BackendAuto, RunsA32BitProgramWithPtrace) {
     EXPECT_EQ(r.status, native.status) << r.describe();
 }
 
-// The calls of each process that ran `program` (by its execve line), in order:
-// name and result, with its own ids taken out.
+// The calls of each process that ran `program` (by its execve line), in order,
+// up to its next execve: name and result, with its own ids taken out, and
+// without a wait a SIGCHLD interrupted (a ptrace stop shows it restarted, or
+// not, as the child's exit happens to come).
 std::vector<std::vector<std::string>> calls_after_exec_of(const Trace& t, const std::string& program) {
     std::vector<std::vector<std::string>> per_process;
     for (const Call& exec : t.of("execve")) {
@@ -1371,9 +1373,11 @@ std::vector<std::vector<std::string>> calls_after_exec_of(const Trace& t, const 
         std::vector<std::string>& calls = per_process.emplace_back();
         bool after = false;
         for (const Call& c : t.of_pid(exec.pid)) {
+            if (after && c.name == "execve") break;
             after = after || c.line == exec.line;
+            if (!after || c.restart_code()) continue;
             std::string result = c.result.find_first_of("0123456789") == 0 && c.value() > 1000 ? "ID" : c.result;
-            if (after) calls.push_back(c.name + " = " + result);
+            calls.push_back(c.name + " = " + result);
         }
     }
     return per_process;
