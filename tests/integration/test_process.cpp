@@ -102,7 +102,8 @@ TEST(Forks, RunWithoutFollowForksChildrenRunNormally) {
 }
 
 TEST(Exec, NonLeaderThreadExecTakesTheLeadersId) {
-    for (const auto& mode : std::vector<std::vector<std::string>>{{"-f"}, {"-f", "-e", "trace=execve,getppid"}}) {
+    for (const auto& mode : std::vector<std::vector<std::string>>{{"-f"}, {"-f", "-e", "trace=execve,getppid"},
+                                                                   {"--backend=inproc", "-f"}}) {
         std::string text;
         Result r = lstar_trace(mode, {prog("exec_mt")}, &text);
         ASSERT_TRUE(r.exited(0)) << r.describe() << "\n" << text;
