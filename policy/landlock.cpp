@@ -21,15 +21,9 @@ namespace lstar::policy {
 
 namespace {
 
-template <std::size_t N>
-consteval std::uint64_t bit(const std::array<XlatEntry, N>& set, std::string_view name) {
-    for (const XlatEntry& e : set)
-        if (e.name == name) return e.value;
-    throw "no such constant";  // not a constant expression: a build error
-}
-#define LL_FS(name) bit(xlat::data::landlock_access_fs, "LANDLOCK_ACCESS_FS_" #name)
-#define LL_NET(name) bit(xlat::data::landlock_access_net, "LANDLOCK_ACCESS_NET_" #name)
-#define LL_SCOPE(name) bit(xlat::data::landlock_scope, "LANDLOCK_SCOPE_" #name)
+#define LL_FS(name) xlat_constant(xlat::data::landlock_access_fs, "LANDLOCK_ACCESS_FS_" #name)
+#define LL_NET(name) xlat_constant(xlat::data::landlock_access_net, "LANDLOCK_ACCESS_NET_" #name)
+#define LL_SCOPE(name) xlat_constant(xlat::data::landlock_scope, "LANDLOCK_SCOPE_" #name)
 
 constexpr std::uint64_t kFsRead = LL_FS(READ_FILE) | LL_FS(READ_DIR);
 constexpr std::uint64_t kFsWrite = LL_FS(WRITE_FILE) | LL_FS(TRUNCATE);
@@ -42,10 +36,10 @@ constexpr std::uint64_t kFsRemove = LL_FS(REMOVE_DIR) | LL_FS(REMOVE_FILE);
 // (which then have no rights of their own). Never removal: that would reach the file.
 constexpr std::uint64_t kFsDirOnlySafe = LL_FS(READ_DIR) | kFsMake;
 
-constexpr std::uint64_t kRuleTypePathBeneath = bit(xlat::data::landlock_rule_type, "LANDLOCK_RULE_PATH_BENEATH");
-constexpr std::uint64_t kRuleTypeNetPort = bit(xlat::data::landlock_rule_type, "LANDLOCK_RULE_NET_PORT");
+constexpr std::uint64_t kRuleTypePathBeneath = xlat_constant(xlat::data::landlock_rule_type, "LANDLOCK_RULE_PATH_BENEATH");
+constexpr std::uint64_t kRuleTypeNetPort = xlat_constant(xlat::data::landlock_rule_type, "LANDLOCK_RULE_NET_PORT");
 constexpr std::uint32_t kCreateRulesetVersion =
-    static_cast<std::uint32_t>(bit(xlat::data::landlock_create_ruleset_flags, "LANDLOCK_CREATE_RULESET_VERSION"));
+    static_cast<std::uint32_t>(xlat_constant(xlat::data::landlock_create_ruleset_flags, "LANDLOCK_CREATE_RULESET_VERSION"));
 
 // The kernel's structs (linux/landlock.h), newer than Debian 12's headers.
 struct RulesetAttr {

@@ -3,6 +3,7 @@
 // compile time as lstar::xlat::data::<set> in the generated table/xlat_data.hpp.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -43,6 +44,15 @@ const XlatEntry* xlat_find(std::string_view set, std::uint64_t value);
 
 // The entry of a set with this name; nullptr when none.
 const XlatEntry* xlat_find(std::string_view set, std::string_view name);
+
+// A constant of a compile-time set (xlat::data::<set>, table/xlat_data.hpp) by
+// name: ERESTARTSYS's value from xlat/errno.xlat. A name the set lacks is a build error.
+template <std::size_t N>
+consteval std::uint64_t xlat_constant(const std::array<XlatEntry, N>& set, std::string_view name) {
+    for (const XlatEntry& e : set)
+        if (e.name == name) return e.value;
+    throw "no such constant";  // not a constant expression: a build error
+}
 
 // The same by the set's generated symbol (xlat::Set::errno_), which always exists.
 const XlatSet& xlat_set_info(xlat::Set set);

@@ -179,15 +179,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
         }
         task.retval = result;
     }
-    // Interrupted and made again by the kernel (SA_RESTART): a new call, as strace
-    // shows it; its enter work can only watch (it is made already).
-    if (ts.made_again && task.phase == SyscallPhase::exited) {
-        ts.made_again = false;
-        long result = task.retval;
-        if (ts.traced) path_.syscall_enter(task);
-        task.phase = SyscallPhase::entered;
-        task.retval = result;
-    }
+    enter_made_again(ts);
     // A signal delivered as the call returned has had it reported already (on_signal).
     if (task.phase == SyscallPhase::entered) {
         task.exit_ns = monotonic_ns();
@@ -206,6 +198,19 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
     flush();
     unlock();
     return fs;
+}
+
+// A call a handler interrupted and the kernel made again (SA_RESTART), once the
+// handler is over: a new call, as strace shows it (its enter work can only
+// watch: the call is made already). Its result so far stays.
+void Runtime::enter_made_again(ThreadState& ts) {
+    Task& task = ts.task;
+    if (!ts.made_again || ts.depth == 0 || task.phase != SyscallPhase::exited) return;
+    ts.made_again = false;
+    long result = task.retval;
+    if (ts.traced) path_.syscall_enter(task);
+    task.phase = SyscallPhase::entered;
+    task.retval = result;
 }
 
 // The start of one handler invocation on the thread. A call from a signal handler

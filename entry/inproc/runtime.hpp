@@ -347,6 +347,8 @@ private:
     long sigsuspend_call(Task& task);
     void report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* uc);
     bool watches_default(int signo) const;
+    bool shows_defaults() const;
+    void enter_made_again(ThreadState& ts);
     long interrupted_code(const Task& call) const;
     void hold_default(int signo, std::uint64_t handler);
     void drain_held(ThreadState& ts, ucontext_t* uc);

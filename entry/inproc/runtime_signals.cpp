@@ -1,6 +1,7 @@
 // The in-process runtime: signals (rt_sigaction, rt_sigprocmask, delivery to the
 // program's handlers).
 #include "entry/inproc/runtime.hpp"
+#include "table/xlat_data.hpp"
 
 extern "C" {
 unsigned char lstar_inproc_shows_sigreturn = 0;
@@ -250,8 +251,12 @@ bool Runtime::watches_default(int signo) const {
                                  SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR};
     bool ends = signo >= 32 && signo <= 64;  // the real-time signals
     for (int s : kStandard) ends |= s == signo;
-    return ends && traced_ && pid_ != 1 && path_.needs_signals();
+    return ends && shows_defaults();
 }
+
+// Signals left at their default are shown (strace shows them: a tracer sees every
+// signal), unless nothing prints signal lines or the kernel sends none (pid 1).
+bool Runtime::shows_defaults() const { return traced_ && pid_ != 1 && path_.needs_signals(); }
 
 // The signals whose default ignores them, shown as strace shows them (a
 // tracer sees them): held blocked while the program waits in a call the
@@ -260,7 +265,7 @@ bool Runtime::watches_default(int signo) const {
 void Runtime::hold_default(int signo, std::uint64_t handler) {
     if (signo != SIGCHLD && signo != SIGURG && signo != SIGWINCH) return;
     std::uint64_t bit = 1ull << (signo - 1);
-    bool hold = handler == 0 && traced_ && pid_ != 1 && path_.needs_signals();
+    bool hold = handler == 0 && shows_defaults();
     held_defaults_ = hold ? held_defaults_ | bit : held_defaults_ & ~bit;
 }
 
@@ -377,11 +382,7 @@ void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* 
     auto int80_done = reinterpret_cast<std::uint64_t>(&lstar_inproc_int80_done);
     bool returned = ip == program_done || ip == int80_done;
     bool restarts = ip == program_done - 2 || ip == int80_done - 2;
-    if ((returned || restarts) && ts.depth > 0 && ts.made_again && ts.task.phase == SyscallPhase::exited) {
-        ts.made_again = false;  // the call made again is interrupted in turn: its entry first
-        if (ts.traced) path_.syscall_enter(ts.task);
-        ts.task.phase = SyscallPhase::entered;
-    }
+    if (returned || restarts) enter_made_again(ts);  // interrupted in turn: its entry first
     if ((returned || restarts) && ts.depth > 0 && ts.task.phase == SyscallPhase::entered) {
         Task& call = ts.task;
         call.retval = call.abi == Abi::i386 ? static_cast<std::int32_t>(uc->uc_mcontext.gregs[REG_RAX])
@@ -410,7 +411,9 @@ void Runtime::report_signal(ThreadState& ts, const siginfo_t& info, ucontext_t* 
 // What a tracer sees a waiting call return as a handled signal interrupts it
 // (the table's restart flags; two calls decide by their arguments).
 long Runtime::interrupted_code(const Task& call) const {
-    constexpr long kErestartSys = 512, kErestartNoHand = 514, kErestartRestartBlock = 516;
+    constexpr auto kErestartSys = static_cast<long>(xlat_constant(xlat::data::errno_, "ERESTARTSYS"));
+    constexpr auto kErestartNoHand = static_cast<long>(xlat_constant(xlat::data::errno_, "ERESTARTNOHAND"));
+    constexpr auto kErestartRestartBlock = static_cast<long>(xlat_constant(xlat::data::errno_, "ERESTART_RESTARTBLOCK"));
     std::uint32_t flags = call.sc ? call.sc->effective().flags : 0;
     std::string_view name = call.sc ? call.sc->name : std::string_view();
     if (name == "clock_nanosleep") return call.arg(1) & TIMER_ABSTIME ? -kErestartNoHand : -kErestartRestartBlock;

@@ -571,11 +571,7 @@ void PtraceBackend::on_event_stop(Traced& t, int event, int signo) {
         bool thread = event == PTRACE_EVENT_CLONE && read_tgid(child) == t.task.tgid;
         bool fresh = !find(child);
         Traced& c = track(child, thread ? t.task.tgid : child);
-        if (fresh && t.under_trap_filter) {
-            c.under_trap_filter = true;
-            c.child_ip = t.program_ip;
-        }
-        if (fresh && on_task_change) on_task_change(c.task.tgid, TaskChange::created);
+        if (fresh) inherit(c, &t);
         if (fresh || !c.announced) {
             c.observed = t.observed && options_.follow_forks;
             c.task.abi = t.task.abi;
@@ -690,14 +686,20 @@ PtraceBackend::Traced& PtraceBackend::adopt_early_child(pid_t tid) {
     Traced& c = track(tid, tgid);
     c.observed = options_.follow_forks && (!creator || creator->observed);
     if (creator) c.task.abi = creator->task.abi;
-    if (creator && creator->under_trap_filter) {
-        c.under_trap_filter = true;
-        c.child_ip = creator->program_ip;
-    }
-    if (on_task_change) on_task_change(tgid, TaskChange::created);
+    inherit(c, creator);
     c.announced = true;
     if (c.observed) path_.new_task(c.task, creator ? &creator->task : nullptr);
     return c;
+}
+
+// A new child: its creator's trap filter (and, until its first stop, the
+// registers of the creator's call), and one task more for the count.
+void PtraceBackend::inherit(Traced& child, const Traced* creator) {
+    if (creator && creator->under_trap_filter) {
+        child.under_trap_filter = true;
+        child.child_ip = creator->program_ip;
+    }
+    if (on_task_change) on_task_change(child.task.tgid, TaskChange::created);
 }
 
 void PtraceBackend::on_exit_status(pid_t tid, int status) {

@@ -65,6 +65,7 @@ private:
     Traced* find(pid_t tid);
     void forget(pid_t tid);
     Traced& adopt_early_child(pid_t tid);
+    void inherit(Traced& child, const Traced* creator);
     void resume(Traced& t, int signo);
     void on_syscall_stop(Traced& t);
     void on_event_stop(Traced& t, int event, int signo);
