@@ -1471,7 +1471,7 @@ std::string stderr_trace(bool strace, const std::vector<std::string>& opts, cons
     *result = run(cmd, opt);
     std::string t = result->err;
     t = std::regex_replace(t, std::regex(R"(\[pid +\d+\])"), "[pid N]");
-    t = std::regex_replace(t, std::regex(R"(\b(si_pid|si_uid|si_utime|si_stime)=\d+)"), "$1=N");
+    t = std::regex_replace(t, std::regex(R"(\b(si_pid|si_uid|si_utime|si_stime)=\d+( /\* [0-9.]+ s \*/)?)"), "$1=N");
     t = std::regex_replace(t, std::regex(R"(0x[0-9a-f]+ /\* \d+ vars \*/)"), "ENVP");
     t = std::regex_replace(t, std::regex(R"(\bkill\(\d+)"), "kill(PID");
     t = std::regex_replace(t, std::regex(R"(^((\[pid N\] )?getppid\(\)) += \d+)", std::regex::multiline), "$1 = PPID");
