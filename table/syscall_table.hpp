@@ -183,6 +183,8 @@ enum EntryFlag : std::uint16_t {
     kRestartNoHand = 1u << 10,  // ERESTARTNOHAND (pause, select, ppoll, msgrcv, sigsuspend)
     kRestartBlock = 1u << 11,   // ERESTART_RESTARTBLOCK (the relative sleeps, poll)
     kPlainEintr = 1u << 12,     // EINTR itself (the epoll waits, rt_sigtimedwait, semop)
+    kWaitMask = 1u << 13,  // a signal mask argument is the thread's mask while the call waits
+                           // (ppoll, pselect6, epoll_pwait): NULL keeps the thread's
 };
 
 struct EntryFlagName {
@@ -194,7 +196,7 @@ inline constexpr EntryFlagName kEntryFlagNames[] = {
     {"ret_addr", kReturnsAddress}, {"may_block", kMayBlock},     {"sigreturn", kSigreturn},
     {"ret_fd", kReturnsFd},        {"ret_pid", kReturnsPid},     {"remaps", kRemaps},
     {"null_path_fd", kNullPathIsFd}, {"restart_nohand", kRestartNoHand}, {"restart_block", kRestartBlock},
-    {"eintr", kPlainEintr}};
+    {"eintr", kPlainEintr}, {"wait_mask", kWaitMask}};
 
 inline constexpr int kMaxArgs = 6;
 inline constexpr std::int8_t kLenIsReturn = -2;  // "length is the return value"

@@ -563,8 +563,9 @@ void Tracer::announce_attached() {
 
 void Tracer::on_signal(Task& task, const siginfo_t& info) {
     if (!attached_.empty()) announce_attached();
-    // The backend's own SIGCONT that starts a launched program is not the program's business.
-    if (info.si_signo == SIGCONT && info.si_code == SI_USER && info.si_pid == ::getpid()) return;
+    // The backend's own SIGCONT that starts a launched program is not the program's
+    // business (the in-process tracer runs in the program: its SIGCONT is the program's).
+    if (info.si_signo == SIGCONT && info.si_code == SI_USER && info.si_pid == ::getpid() && task.tgid != ::getpid()) return;
     if (!config_.prints_calls() || info.si_signo < 0 || info.si_signo > 64 || !config_.signals[info.si_signo]) return;
     if (config_.json) {
         std::uint64_t now = clock_ns(CLOCK_MONOTONIC);

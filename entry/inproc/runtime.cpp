@@ -256,11 +256,14 @@ long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uin
     if (Task* known = path_.tasks().find(task.tid)) ts = known->find_state<ThreadState>(kBackendSlot);
     // A signal whose default ignores it, sent while the call waits, is kept
     // pending and reported once the call is over (drain_held), where strace
-    // shows it after a wait (a handler standing in for the default would
-    // interrupt the call: EINTR where natively nothing happens).
-    if (ts && held_defaults_ && !with_mask && task.sc && (task.sc->effective().flags & kMayBlock)) {
-        ts->held_now = held_defaults_ & ~mask;
+    // shows it after a wait (lstar's handler standing in for the default would
+    // interrupt the call: EINTR where natively nothing happens). So in the mask
+    // the call waits with, if it names one.
+    WaitMask wait_mask;
+    if (ts && held_defaults() && !with_mask && task.sc && (task.sc->effective().flags & kMayBlock)) {
+        ts->held_now = held_defaults() & ~mask;
         mask |= ts->held_now;
+        if (task.sc->effective().flags & kWaitMask) hold_in_wait_mask(task, a, wait_mask);
     }
     if (ts) ts->call_fs = fs;
     enter_program_context(mask);
@@ -268,6 +271,27 @@ long Runtime::call_as_program(const SyscallState& task, ucontext_t* uc, std::uin
                        : lstar_inproc_program_call(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     leave_program_context();
     return result;
+}
+
+// ppoll, epoll_pwait (a sigset argument) and pselect6 (a {sigset, size} pack)
+// wait with a mask of their own: the held defaults go into a copy of it. A NULL
+// mask, or one the kernel would refuse, stays the program's.
+void Runtime::hold_in_wait_mask(const SyscallState& call, long* args, WaitMask& held) {
+    if (call.abi != Abi::x86_64) return;
+    const EntryMeta& meta = call.sc->effective();
+    for (int i = 0; i < meta.nargs; ++i) {
+        const ArgMeta& arg = meta.args[i];
+        bool pack = arg.kind == ArgKind::struct_in && arg.param == "sigset_argpack";
+        if (arg.kind != ArgKind::sigset && !pack) continue;
+        std::uint64_t where = call.arg(i), size = pack ? 0 : call.arg(arg.related);
+        if (pack && (!where || copy_from_user(mem_, held.pack, UserPtr<decltype(held.pack)>(where)) != 0)) return;
+        if (pack) where = held.pack.set, size = held.pack.size;
+        if (!where || size != 8 || copy_from_user(mem_, held.set, UserPtr<std::uint64_t>(where)) != 0) return;
+        held.set |= held_defaults();
+        held.pack.set = reinterpret_cast<std::uint64_t>(&held.set);
+        args[i] = reinterpret_cast<long>(pack ? static_cast<void*>(&held.pack) : static_cast<void*>(&held.set));
+        return;
+    }
 }
 
 // The program's own signals may come only once everything else is the

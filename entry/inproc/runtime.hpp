@@ -249,7 +249,7 @@ struct ThreadState : TaskState {
     bool sigsys_blocked = false;
     std::vector<bool> sigsys_outer;  // the blocked state before each SIGSYS handler under way
     std::optional<siginfo_t> sigsys_pending;
-    std::uint64_t held_now = 0;  // held_defaults_ blocked for the call under way (drain_held)
+    std::uint64_t held_now = 0;  // held_defaults() blocked for the call under way (drain_held)
     bool made_again = false;     // a handler interrupted the call, which the kernel makes again after it
     // The stop under way, for the runtime's handlers: the program's saved context and
     // its thread pointer (which a handler may change: arch_prctl).
@@ -334,6 +334,15 @@ private:
     // `mask`: the mask to make it with, for a call that sets its own (rt_sigsuspend).
     long call_as_program(const SyscallState& call, ucontext_t* uc, std::uint64_t fs,
                          std::optional<std::uint64_t> mask = std::nullopt);
+    // A wait's own mask argument (kWaitMask) with the held defaults in it, in
+    // lstar's memory for the call's duration: the set, or pselect6's {set, size}.
+    struct WaitMask {
+        std::uint64_t set = 0;
+        struct {
+            std::uint64_t set, size;
+        } pack{};
+    };
+    void hold_in_wait_mask(const SyscallState& call, long* args, WaitMask& held);
     void enter_program_context(std::uint64_t mask);
     void leave_program_context();
     std::uint64_t handler_fs(const ThreadState& ts, std::uint64_t interrupted) const;
@@ -350,7 +359,7 @@ private:
     bool shows_defaults() const;
     void enter_made_again(ThreadState& ts);
     long interrupted_code(const Task& call) const;
-    void hold_default(int signo, std::uint64_t handler);
+    std::uint64_t held_defaults() const;
     void drain_held(ThreadState& ts, ucontext_t* uc);
 public:
     void watch_default_signals();
@@ -424,7 +433,6 @@ private:
     bool forking_sigsys_blocked_ = false;  // and its SIGSYS blocked state
     std::uint64_t handled_signals_ = 0;  // signals the program set a handler for (bit signo-1)
     std::uint64_t watched_defaults_ = 0;  // defaults lstar's handler stands in for (watch_default_signals)
-    std::uint64_t held_defaults_ = 0;  // defaults that ignore the signal, held blocked while a call waits
     KernelSigaction program_actions_[65] = {};  // those handlers and defaults, as the program set them
     int live_threads_ = 1;             // the program's threads (clone and exit are always trapped)
     bool leader_left_ = false;         // the main thread has exited while others run (exit_call)

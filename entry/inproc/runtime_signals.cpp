@@ -9,10 +9,21 @@ unsigned char lstar_inproc_shows_sigreturn = 0;
 
 namespace lstar::inproc {
 
-// lstar's handler in place of a default it watches (watch_default_signals): none
-// of the program's flags, which mean nothing for a default.
-static KernelSigaction default_watcher() {
-    return {reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry), SA_SIGINFO | kSaRestorer,
+// The signals whose default ignores them (SIGCONT's continues a stopped process
+// first, whatever the mask or handler).
+constexpr std::uint64_t kIgnoredByDefault =
+    1ull << (SIGCHLD - 1) | 1ull << (SIGURG - 1) | 1ull << (SIGWINCH - 1) | 1ull << (SIGCONT - 1);
+
+bool ignored_by_default(int signo) { return signo >= 1 && signo <= 64 && (kIgnoredByDefault >> (signo - 1) & 1); }
+
+// lstar's handler in place of a default it watches (watch_default_signals). One
+// that ends the process needs none of the program's flags; one that ignores the
+// signal restarts the calls it interrupts, as if nothing came, and keeps the
+// SIGCHLD flags, which mean something at the default too (SA_NOCLDWAIT: no zombies).
+static KernelSigaction default_watcher(int signo, std::uint64_t program_flags) {
+    std::uint64_t flags = SA_SIGINFO | kSaRestorer;
+    if (ignored_by_default(signo)) flags |= SA_RESTART | (program_flags & (SA_NOCLDSTOP | SA_NOCLDWAIT));
+    return {reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry), flags,
             reinterpret_cast<std::uint64_t>(&lstar_inproc_restorer), 0};
 }
 
@@ -20,7 +31,8 @@ static KernelSigaction default_watcher() {
 // only what the program believes it is. A handler the program sets for another
 // signal is run by lstar's, which reports the signal first (strace's
 // "--- SIGxxx {...} ---"); the program sees its own. So is a default that ends the
-// process (watches_default), which the program sees as the default it set. No
+// process or ignores the signal (watches_default), which the program sees as the
+// default it set. No
 // handler's mask may block SIGSYS: the handler's first call would kill the program.
 long Runtime::sigaction_call(Task& task) {
     ThreadState& ts = stop_of(task);
@@ -49,8 +61,7 @@ long Runtime::sigaction_call(Task& task) {
         // alone, not the records of the parent's, nor a default watched there.
         bool own_records = sys(SYS_getpid) == pid_;
         bool watch = own_records && act.handler == 0 && watches_default(signo);
-        if (own_records) hold_default(signo, act.handler);
-        KernelSigaction kernel = watch ? default_watcher() : act;
+        KernelSigaction kernel = watch ? default_watcher(signo, act.flags) : act;
         kernel.mask &= ~kSigsysBit;
         if (act.handler > 1) {
             kernel.handler = reinterpret_cast<std::uint64_t>(&lstar_inproc_signal_entry);
@@ -96,9 +107,6 @@ long Runtime::sigprocmask_call(Task& task) {
     }
     if (arg(2) && copy_to_user(mem_, UserPtr<std::uint64_t>(arg(2)), old) != 0) return -EFAULT;
     resend_pending_sigsys(ts);
-    // A signal at a default that ignores it, pending while the program blocked it,
-    // is taken as the mask lets it through: shown after this call (drain_held).
-    ts.held_now |= old & ~mask_of(uc) & held_defaults_;
     return 0;
 }
 
@@ -114,6 +122,9 @@ long Runtime::sigsuspend_call(Task& task) {
     ts.sigsys_blocked = mask & kSigsysBit;
     mask &= ~kSigsysBit;
     resend_pending_sigsys(ts);
+    // A watched default that ignores its signal does not end the wait, as natively.
+    ts.held_now = held_defaults() & ~mask_of(ts.uc);
+    mask |= held_defaults();
     SyscallState call = task;
     call.set_arg(0, reinterpret_cast<std::uint64_t>(&mask));
     // Made with every signal blocked until it sets its own: the held SIGSYS, sent
@@ -237,12 +248,15 @@ void Runtime::after_program_sigsys() {
     resend_pending_sigsys(ts);
 }
 
-// Signals whose default action ends the process (signal(7): Term and Core) are
-// reported as strace reports them (`--- SIGTERM {...} ---`) when the program
-// leaves them at the default: lstar's handler stands in for the default, reports
-// the signal, then lets the default end the process (on_signal). Only those: a
-// handler in place of a default that ignores or stops would make calls fail with
-// EINTR where natively nothing happens. Not for a process with pid 1 (the init of
+// Signals left at their default are reported as strace reports them
+// (`--- SIGTERM {...} ---`): lstar's handler stands in for the default and reports
+// the signal (on_signal). For one whose default ends the process (signal(7): Term
+// and Core) it then lets the default end it. For one whose default ignores it,
+// that is all: the waits a handler would end early with EINTR are made by the
+// runtime with these signals held off (call_as_program), and trap for it
+// (trap_filter.cpp), so they end as natively; held, a signal is reported as the
+// call ends (drain_held). Not those that stop (SIGTSTP, SIGTTIN, SIGTTOU: the
+// default must stop the process at once), nor for a process with pid 1 (the init of
 // a pid namespace), whose defaults the kernel ignores, nor untraced processes,
 // nor where nothing on the path wants signals (no signal lines: -c, lstar run).
 bool Runtime::watches_default(int signo) const {
@@ -251,23 +265,15 @@ bool Runtime::watches_default(int signo) const {
                                  SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR};
     bool ends = signo >= 32 && signo <= 64;  // the real-time signals
     for (int s : kStandard) ends |= s == signo;
-    return ends && shows_defaults();
+    return (ends || ignored_by_default(signo)) && shows_defaults();
 }
 
 // Signals left at their default are shown (strace shows them: a tracer sees every
 // signal), unless nothing prints signal lines or the kernel sends none (pid 1).
 bool Runtime::shows_defaults() const { return traced_ && pid_ != 1 && path_.needs_signals(); }
 
-// The signals whose default ignores them, shown as strace shows them (a
-// tracer sees them): held blocked while the program waits in a call the
-// runtime makes (call_as_program), and reported as it ends. One that comes
-// while the program runs its own code is ignored unseen, as natively.
-void Runtime::hold_default(int signo, std::uint64_t handler) {
-    if (signo != SIGCHLD && signo != SIGURG && signo != SIGWINCH) return;
-    std::uint64_t bit = 1ull << (signo - 1);
-    bool hold = handler == 0 && shows_defaults();
-    held_defaults_ = hold ? held_defaults_ | bit : held_defaults_ & ~bit;
-}
+// The watched defaults that ignore their signal: held off while a call waits.
+std::uint64_t Runtime::held_defaults() const { return watched_defaults_ & kIgnoredByDefault; }
 
 // Each held signal that came during the call, in the kernel's order, with its siginfo.
 void Runtime::drain_held(ThreadState& ts, ucontext_t* uc) {
@@ -280,14 +286,10 @@ void Runtime::drain_held(ThreadState& ts, ucontext_t* uc) {
 // At the start of an image (after exec, where the kernel reset handlers to the
 // default and kept what was ignored): lstar's handler on each default it watches.
 void Runtime::watch_default_signals() {
-    for (int signo : {SIGCHLD, SIGURG, SIGWINCH}) {
-        KernelSigaction now{};
-        if (sys(SYS_rt_sigaction, signo, 0, ptr(&now), 8) == 0) hold_default(signo, now.handler);
-    }
     for (int signo = 1; signo <= 64; ++signo) {
         std::uint64_t bit = 1ull << (signo - 1);
         if (!watches_default(signo) || ((handled_signals_ | watched_defaults_) & bit)) continue;
-        KernelSigaction watcher = default_watcher(), before{};
+        KernelSigaction watcher = default_watcher(signo, 0), before{};
         if (sys(SYS_rt_sigaction, signo, ptr(&watcher), ptr(&before), 8) != 0) continue;
         if (before.handler != 0) {  // ignored: it stays so
             sys(SYS_rt_sigaction, signo, ptr(&before), 0, 8);
@@ -305,6 +307,7 @@ SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, s
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
     report_signal(ts, info, uc);
+    if (held_defaults() & (1ull << (sig - 1))) return {0, interrupted_fs};  // ignored, once shown
     if (watched_defaults_ & (1ull << (sig - 1))) {
         // The program's action is the default, which ends the process: the
         // default for the kernel, and the signal again, with its siginfo. Blocked

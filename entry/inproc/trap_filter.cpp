@@ -18,6 +18,14 @@ namespace {
 // where the program made it, and never traps.
 bool never_traps(const SyscallDesc& row) { return row.effective().flags & kSigreturn; }
 
+// A wait that a signal handler ends early, whatever its SA_RESTART: where the
+// path shows signals, lstar's handler stands in for the defaults that ignore a
+// signal (runtime_signals.cpp), so the runtime makes these waits, with those
+// signals held off, as they would wait natively.
+bool ended_by_handlers(const SyscallDesc& row) {
+    return row.effective().flags & (kRestartNoHand | kRestartBlock | kPlainEintr);
+}
+
 }  // namespace
 
 std::vector<bool> patchable_calls(const SyscallPath& path) {
@@ -47,7 +55,10 @@ Result<std::vector<sock_filter>> build_trap_filter(const SyscallPath& path, cons
         if (**when == TrapWhen::signals_shown) return path.needs_signals();
         return **when == TrapWhen::always || row.abi != Abi::x86_64;
     };
-    auto stops = [&](const SyscallDesc& row) { return never_traps(row) ? false : path.needs_stop(row) || runtime_traps(row); };
+    bool signals = path.needs_signals();
+    auto stops = [&](const SyscallDesc& row) {
+        return !never_traps(row) && (path.needs_stop(row) || runtime_traps(row) || (signals && ended_by_handlers(row)));
+    };
     bool unknown = path.needs_stop_unknown();
     Emitter e(SECCOMP_RET_TRAP | kTrapData);
     constexpr std::uint32_t kIp = offsetof(seccomp_data, instruction_pointer);

@@ -1564,6 +1564,26 @@ TEST(InprocAsStrace, DefaultIgnoredSignalAfterTheWait) {
     EXPECT_EQ(parse_trace(text).of("poll").at(0).result, "0 (Timeout)") << text;
 }
 
+// Wherever a signal at a default that ignores it comes (the program's own code,
+// waits with a mask of their own, a sleep no call of the path needs), it is shown
+// as strace shows it, and no wait ends early for it: the program's results are
+// its native ones (strace's own stops make epoll_pwait fail with EINTR).
+TEST(InprocAsStrace, DefaultIgnoredSignalsWhereverTheyCome) {
+    if (strace_bin().empty()) GTEST_SKIP() << "strace is not installed (apt-get install strace)";
+    std::vector<std::string> argv = {prog("inproc_output"), "chldall"};
+    Result native = run(argv);
+    ASSERT_EQ(native.out, "chld all 0 0 0 0 0\n") << native.describe();
+    auto shown = [&](bool strace, Result* r) {
+        std::string t = stderr_trace(strace, {"-e", "trace=none"}, argv, {}, r);
+        return std::regex_replace(t, std::regex(R"(\b\d{2,}\b)"), "ID");
+    };
+    Result theirs_run, ours_run;
+    std::string theirs = shown(true, &theirs_run), ours = shown(false, &ours_run);
+    EXPECT_EQ(std::count(theirs.begin(), theirs.end(), '\n'), 7) << theirs;
+    EXPECT_EQ(ours, theirs);
+    EXPECT_EQ(ours_run.out, native.out);
+}
+
 // Where no signal line is printed (-c, -e signal=none, lstar run) no default is
 // watched: the caught signals /proc shows are the program's (but SIGSYS).
 TEST(Inproc, NoDefaultWatchedWithoutSignalLines) {

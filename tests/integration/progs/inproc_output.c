@@ -18,6 +18,10 @@
  *   chld     SIGCHLD at its default: three children exit while it waits for each in wait4
  *   chldpoll a child exits while it polls nothing for 100 ms, which the signal
  *            does not end ("chld poll 0")
+ *   chldall  SIGCHLD at its default, a child exiting during each of: its own code
+ *            (a loop without calls), ppoll, pselect6 and epoll_pwait with an empty
+ *            mask, nanosleep (each for 100 ms, which the signal does not end);
+ *            then SIGCONT to itself ("chld all 0 0 0 0 0")
  *   sigcgt   prints the caught signals /proc/self/status shows, less SIGSYS
  *            ("sigcgt 0000000000000000" when the program catches none)
  * The marker call is getppid. */
@@ -26,9 +30,13 @@
 #include <poll.h>
 #include <spawn.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 static int pipefd[2];
 static int restart_mode;
@@ -131,6 +139,41 @@ int main(int argc, char** argv) {
             waitpid(child, &status, 0);
             if (polling) say("chld poll %d\n", polled);
         }
+    } else if (strcmp(mode, "chldall") == 0) {
+        volatile int* gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        int results[5] = {0}, ep = epoll_create1(0);
+        sigset_t none;
+        sigemptyset(&none);
+        struct timespec wait = {0, 100 * 1000 * 1000};
+        struct epoll_event ev;
+        for (int i = 0; i < 5; ++i) {
+            *gone = 0;
+            pid_t child = fork();
+            if (child == 0) {
+                if (i > 0) usleep(20000);
+                *gone = 1;
+                _exit(0);
+            }
+            if (i == 0) {
+                // Its own code until the child is gone, and 50 ms more.
+                struct timespec t0, t;
+                while (!*gone) {}
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                do clock_gettime(CLOCK_MONOTONIC, &t);
+                while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 50000000L);
+            } else if (i == 1) {
+                results[i] = ppoll(NULL, 0, &wait, &none);
+            } else if (i == 2) {
+                results[i] = pselect(0, NULL, NULL, NULL, &wait, &none);
+            } else if (i == 3) {
+                results[i] = epoll_pwait(ep, &ev, 1, 100, &none);
+            } else {
+                results[i] = nanosleep(&wait, NULL);
+            }
+            waitpid(child, NULL, 0);
+        }
+        kill(getpid(), SIGCONT);
+        say("chld all %d %d %d %d %d\n", results[0], results[1], results[2], results[3], results[4]);
     } else if (strcmp(mode, "hup") == 0) {
         kill(getpid(), SIGHUP);
         say("hup survived\n");
