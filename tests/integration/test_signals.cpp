@@ -67,8 +67,10 @@ TEST(GroupStop, StopThenContinueUnderRun) {
     }
 }
 
+// The stop as a tracer sees it: the ptrace backend's (in-process, below, no
+// stop is seen: SIGSTOP cannot be caught, and only a parent hears of a stop).
 TEST(GroupStop, StopThenContinueUnderTrace) {
-    for (const auto& args : std::vector<std::vector<std::string>>{{}, {"-f"}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--backend=ptrace"}, {"--backend=ptrace", "-f"}}) {
         std::string out, text;
         int status = -1;
         stop_and_continue(args, "read", true, &out, &text, &status);
@@ -86,10 +88,26 @@ TEST(GroupStop, StopThenContinueUnderTrace) {
     }
 }
 
+// In-process the program stops and goes on as natively; what is seen of it is
+// the SIGCONT (held while the read waits, shown as it ends), not the SIGSTOP.
+TEST(GroupStop, StopThenContinueInProcess) {
+    std::string out, text;
+    int status = -1;
+    stop_and_continue({"--backend=inproc"}, "read", true, &out, &text, &status);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << text;
+    EXPECT_EQ(out, "got go\n");
+    Trace t = parse_trace(text);
+    auto reads = t.of("read");
+    ASSERT_EQ(reads.size(), 1u) << text;
+    EXPECT_EQ(reads[0].value(), 3) << reads[0].line;
+    EXPECT_TRUE(t.has_event("signal", "SIGCONT")) << text;
+    EXPECT_FALSE(t.has_event("signal", "SIGSTOP")) << text;
+}
+
 TEST(GroupStop, SleepRestartsThroughRestartSyscall) {
     std::string out, text;
     int status = -1;
-    stop_and_continue({}, "sleep", true, &out, &text, &status);
+    stop_and_continue({"--backend=ptrace"}, "sleep", true, &out, &text, &status);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << text;
     EXPECT_EQ(out, "slept 0\n");
     Trace t = parse_trace(text);
