@@ -32,8 +32,8 @@ static KernelSigaction default_watcher(int signo, std::uint64_t program_flags) {
 // signal is run by lstar's, which reports the signal first (strace's
 // "--- SIGxxx {...} ---"); the program sees its own. So is a default that ends the
 // process or ignores the signal (watches_default), which the program sees as the
-// default it set. No
-// handler's mask may block SIGSYS: the handler's first call would kill the program.
+// default it set. No handler's mask may block SIGSYS: the handler's first call
+// would kill the program.
 long Runtime::sigaction_call(Task& task) {
     ThreadState& ts = stop_of(task);
     ucontext_t* uc = ts.uc;
