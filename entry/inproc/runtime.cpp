@@ -142,20 +142,24 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
         flush_now();
         sys(SYS_kill, pid_, SIGKILL);
     }
-    // -e inject=...:signal=SIG, with the si_code strace's has. Sent here, it comes as
-    // the program's mask is put back: just before the call runs (the ptrace backend's
-    // is pending during the call), or as a skipped one returns.
-    if (int sig = std::exchange(task.resume_signal, 0)) {
+    // -e inject=...:signal=SIG, with the si_code strace's has: pending during a call
+    // that may wait for it (call_with_signal), else sent here, to come as the
+    // program's mask is put back (just before the call runs, or as a skipped one
+    // returns).
+    const Handler* handler = verdict == Verdict::proceed && !forced ? calls_.handlers.find(task.abi, task.nr()) : nullptr;
+    int pending_signal = std::exchange(task.resume_signal, 0);
+    if (pending_signal && (verdict != Verdict::proceed || forced || handler || !signal_during_call(ts, pending_signal, uc))) {
         siginfo_t info{};
-        info.si_signo = sig;
+        info.si_signo = pending_signal;
         info.si_code = SI_KERNEL;
-        resend(task.tid, sig, info);
+        resend(task.tid, pending_signal, info);
+        pending_signal = 0;
     }
     if (verdict == Verdict::proceed) {
         long result;
         HandlerResult handled = kPassThrough;
         if (!forced) {
-            if (const Handler* handler = calls_.handlers.find(task.abi, task.nr())) {
+            if (handler) {
                 ts.uc = uc;
                 ts.fs = &fs;
                 handled = (*handler)(task);
@@ -174,7 +178,7 @@ std::uint64_t Runtime::complete(ThreadState& ts, ucontext_t* uc, std::uint64_t f
                 for (SessionOutput* out : outputs_)
                     if (!args_.follow || out->single_writer()) out->flush();
             if (args_.cpu_times) task.enter_stime_ns = thread_cpu_ns();
-            result = call_as_program(task, uc, fs);
+            result = pending_signal ? call_with_signal(ts, task, uc, fs, pending_signal) : call_as_program(task, uc, fs);
             if (args_.cpu_times) task.exit_stime_ns = thread_cpu_ns();
         }
         task.retval = result;

@@ -251,6 +251,14 @@ struct ThreadState : TaskState {
     std::optional<siginfo_t> sigsys_pending;
     std::uint64_t held_now = 0;  // held_defaults() blocked for the call under way (drain_held)
     bool made_again = false;     // a handler interrupted the call, which the kernel makes again after it
+    // -e inject=...:signal=SIG on a call that may wait: a timer of this thread's
+    // sends SIG until it comes while the call is in the kernel (call_with_signal).
+    struct Injection {
+        int sig = 0;
+        long timer = -1;
+        int depth = 0;      // the handler depth of the call it is for
+        bool came = false;  // it interrupted the call, or came as the call returned
+    } injection;
     // The stop under way, for the runtime's handlers: the program's saved context and
     // its thread pointer (which a handler may change: arch_prctl).
     ucontext_t* uc = nullptr;
@@ -283,7 +291,7 @@ public:
     // `trapped`: a SIGSYS of the trap filter, whose site may be patched; else a patched site's entry.
     std::uint64_t on_sigsys(siginfo_t* info, ucontext_t* uc, std::uint64_t fs, bool trapped = true);
     std::uint64_t finish_clone(ucontext_t* uc, std::uint64_t fs);
-    SignalRoute on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs);
+    SignalRoute on_signal(int sig, siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs);
     SignalRoute program_sigsys(const siginfo_t& info, ucontext_t* uc, std::uint64_t fs);
     void after_program_sigsys();
     void report_sigreturn(ucontext_t* uc);
@@ -343,6 +351,9 @@ private:
         } pack{};
     };
     void hold_in_wait_mask(const SyscallState& call, long* args, WaitMask& held);
+    bool signal_during_call(const ThreadState& ts, int sig, ucontext_t* uc) const;
+    long call_with_signal(ThreadState& ts, const SyscallState& call, ucontext_t* uc, std::uint64_t fs, int sig);
+    bool injection_came(ThreadState& ts, int sig, siginfo_t& info, const ucontext_t* uc);
     void enter_program_context(std::uint64_t mask);
     void leave_program_context();
     std::uint64_t handler_fs(const ThreadState& ts, std::uint64_t interrupted) const;

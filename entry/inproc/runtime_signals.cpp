@@ -302,10 +302,11 @@ void Runtime::watch_default_signals() {
 
 // A signal for one of the program's handlers: reported like the ptrace backend
 // reports its signal-delivery stops; the handler to run is returned.
-SignalRoute Runtime::on_signal(int sig, const siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs) {
+SignalRoute Runtime::on_signal(int sig, siginfo_t& info, ucontext_t* uc, std::uint64_t interrupted_fs) {
     if (sig < 1 || sig > 64) return {0, interrupted_fs};
     pid_t tid = static_cast<pid_t>(sys(SYS_gettid));
     ThreadState& ts = thread(tid);
+    if (ts.injection.timer >= 0 && !injection_came(ts, sig, info, uc)) return {0, interrupted_fs};
     report_signal(ts, info, uc);
     if (held_defaults() & (1ull << (sig - 1))) return {0, interrupted_fs};  // ignored, once shown
     if (watched_defaults_ & (1ull << (sig - 1))) {
@@ -429,6 +430,80 @@ long Runtime::interrupted_code(const Task& call) const {
     if (flags & kRestartNoHand) return -kErestartNoHand;
     if (flags & kRestartBlock) return -kErestartRestartBlock;
     return -kErestartSys;
+}
+
+// -e inject=...:signal=SIG is pending while the call runs, as the ptrace backend
+// has it: a wait the signal's handler ends (EINTR, or made again with SA_RESTART).
+// Sent before the call, it would come as the program's mask is put back and the
+// call would then wait. So for a call that may wait, where the program has a
+// handler for SIG and does not block it, a timer of the thread's sends SIG every
+// kInjectionRetry until it comes where the call is in the kernel (or has just
+// returned) and is then shown with strace's siginfo; if the call ends first, SIG
+// is sent as it returns.
+bool Runtime::signal_during_call(const ThreadState& ts, int sig, ucontext_t* uc) const {
+    const SyscallState& call = ts.task;
+    std::uint64_t bit = 1ull << (sig - 1);
+    return call.abi == Abi::x86_64 && call.sc && (call.sc->effective().flags & kMayBlock) &&
+           (handled_signals_ & bit) && program_actions_[sig].handler > 1 && !(mask_of(uc) & bit);
+}
+
+constexpr long kInjectionRetry = 50'000;  // ns
+
+long Runtime::call_with_signal(ThreadState& ts, const SyscallState& call, ucontext_t* uc, std::uint64_t fs, int sig) {
+    siginfo_t info{};
+    info.si_signo = sig;
+    info.si_code = SI_KERNEL;
+    sigevent event{};
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = sig;
+    event._sigev_un._tid = call.tid;  // (glibc 2.36 names no sigev_notify_thread_id)
+    int timer = -1;
+    itimerspec soon{{0, 0}, {0, kInjectionRetry}}, off{};
+    if (sys(SYS_timer_create, CLOCK_MONOTONIC, ptr(&event), ptr(&timer)) != 0) {
+        resend(call.tid, sig, info);  // as before the call
+        return call_as_program(call, uc, fs);
+    }
+    ts.injection = {sig, timer, ts.depth, false};
+    sys(SYS_timer_settime, timer, 0, ptr(&soon), 0);
+    long result = call_as_program(call, uc, fs);
+    sys(SYS_timer_settime, timer, 0, ptr(&off), 0);
+    // One the timer sent after the call returned is pending (every signal is
+    // blocked here): taken, and others of the same number sent again.
+    std::uint64_t set = 1ull << (sig - 1);
+    timespec now{};
+    siginfo_t got{};
+    std::vector<siginfo_t> others;
+    while (sys(SYS_rt_sigtimedwait, ptr(&set), ptr(&got), ptr(&now), 8) == sig)
+        if (got.si_code != SI_TIMER || got.si_timerid != timer) others.push_back(got);
+    sys(SYS_timer_delete, timer);
+    bool came = ts.injection.came;
+    ts.injection = {};
+    for (const siginfo_t& other : others) resend(call.tid, sig, other);
+    if (!came) resend(call.tid, sig, info);
+    return result;
+}
+
+// A signal while the injection's timer runs: is it the injection, come where the
+// call is in the kernel (or made again as the handler returns, which with
+// SA_RESTART is the same as before the call)? Then it is shown as the injected
+// signal. Come earlier, it is sent again a little later; not the timer's, it is
+// any signal.
+bool Runtime::injection_came(ThreadState& ts, int sig, siginfo_t& info, const ucontext_t* uc) {
+    ThreadState::Injection& inj = ts.injection;
+    if (sig != inj.sig || info.si_code != SI_TIMER || info.si_timerid != inj.timer) return true;
+    auto ip = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
+    auto done = reinterpret_cast<std::uint64_t>(&lstar_inproc_program_call_done);
+    bool restarts = ip == done - 2 && (program_actions_[sig].flags & SA_RESTART);
+    if (inj.came || ts.depth != inj.depth || (ip != done && !restarts)) {
+        itimerspec soon{{0, 0}, {0, kInjectionRetry}};
+        if (!inj.came) sys(SYS_timer_settime, inj.timer, 0, ptr(&soon), 0);
+        return false;
+    }
+    inj.came = true;
+    info = siginfo_t{};
+    info.si_signo = sig;
+    info.si_code = SI_KERNEL;
+    return true;
 }
 
 // wait4 and waitid: a child that a signal killed is reported as strace reports it
