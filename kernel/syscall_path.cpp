@@ -79,7 +79,7 @@ void SyscallPath::entry_seen(Task& task) {
     begin_call(task);
     task.retval = -ENOSYS;
     for (std::size_t stage = static_cast<std::size_t>(Stage::tracing); stage < hooks_.size(); ++stage)
-        for (Hook* hook : hooks_[stage]) static_cast<void>(hook->on_enter(task));
+        for (Hook* hook : hooks_[stage]) hook->on_entry_seen(task);
 }
 
 void SyscallPath::syscall_exit(Task& task, bool can_call_again) {

@@ -39,6 +39,9 @@ public:
     T* find_state(const Task& task) const { return task.find_state<T>(slot_); }
     // Enter work. May rewrite arguments with task.set_arg, or set task.retval and skip.
     virtual Verdict on_enter(Task&) { return Verdict::proceed; }
+    // The entry of a call made in a former image of the process (SyscallPath::entry_seen),
+    // which wrote its line there: a watching stage's enter work, by default.
+    virtual void on_entry_seen(Task& task) { static_cast<void>(on_enter(task)); }
     // Exit work. task.retval is the result; a hook may replace it (set retval_changed).
     virtual void on_exit(Task&) {}
     // Whether this hook needs to see calls of this row at all. A backend may let the
@@ -131,8 +134,9 @@ public:
     // (the host must not run it; deliver task.retval at exit) or kill.
     Verdict syscall_enter(Task& task);
     // A call whose enter work ran in a former image of the process (an execve a
-    // thread made, which the new image reports): the stages that only watch
-    // (tracing, accounting) see its entry now; nothing decides it again.
+    // thread made, and the call the leader it supersedes was in, which the new
+    // image reports): the stages that only watch (tracing, accounting) see its
+    // entry now (a tracer: its line began there); nothing decides it again.
     void entry_seen(Task& task);
     // Called at the matching exit with task.retval = what the host returned (or the
     // emulated result). Runs exit work; the backend writes back task.retval if

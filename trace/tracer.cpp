@@ -190,7 +190,7 @@ void Tracer::begin_line(const Task& task, std::uint64_t nr, bool ip_known) {
     if (pid_column_ || config_.always_show_pid) {
         if (comm.empty()) fmt::format_to(std::back_inserter(line_), "{:<5} ", task.tid);
         else fmt::format_to(std::back_inserter(line_), "{}<{}> ", task.tid, comm);
-    } else if ((prefix_all_ || (session_tasks_ ? session_tasks_() : live_tasks_) > 1) && config_.output_path.empty()) {
+    } else if ((prefix_all_ || (session_tasks_ ? session_tasks_() : live_tasks_) + uncounted_ > 1) && config_.output_path.empty()) {
         fmt::format_to(std::back_inserter(line_), "[pid {:>5}{}] ", task.tid, comm.empty() ? "" : "<" + comm + ">");
     }
     append_timestamp();
@@ -596,6 +596,29 @@ void Tracer::on_signal(Task& task, const siginfo_t& info) {
     emit(task);
 }
 
+// A call whose line began in a former image of the process (the in-process
+// backend: a thread's execve, and the call of the leader it supersedes): its
+// state as on_enter leaves it, the line written and broken there.
+void Tracer::on_entry_seen(Task& task) {
+    PerTask& t = per_task(task);
+    t = PerTask{};
+    t.last_nr = task.nr();
+    t.call = task.calls;
+    t.selected = selects(task);
+    t.former_image = true;
+    int n = fmt_->shown_args(task);
+    while (t.exit_from < n && !fmt_->at_exit(task, t.exit_from)) ++t.exit_from;
+    // What is shown of it at its exit: the whole line where lines are held back
+    // (-e status=), the arguments decoded at entry with --json (as far as the
+    // registers tell where its memory is gone, task.mem null: the leader's).
+    if (!t.selected) return;
+    if (config_.json) {
+        for (int i = 0; i < t.exit_from; ++i) json_arg(task, i, t.json_args[i]);
+    } else if (deferred_) {
+        format_entry(task, t, t.pending);
+    }
+}
+
 void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
     if (!attached_.empty()) announce_attached();
     if (unwinder_) unwinder_->forget(task.tgid);  // a new image, perhaps of another architecture
@@ -613,12 +636,14 @@ void Tracer::on_exec(Task& task, pid_t former_tid, Task* replaced) {
             old->selected = false;
             replaced->mem = nullptr;  // its memory is the new program's now
             if (config_.prints_calls() && status_shown(kStatusUnfinished)) {
+                uncounted_ = old->former_image;  // followed until this line, as in its image
                 if (config_.json) json_call(*replaced, *old, false);
                 else print_unfinished(*replaced, *old, " <unfinished ...>");
+                uncounted_ = 0;
             }
         }
         if (open_task_ == replaced) open_task_ = nullptr;
-        --live_tasks_;
+        if (!old->former_image) --live_tasks_;
         // strace -ff: the thread that took over the leader's id writes to its file.
         if (separate_) std::swap(state<TaskTrace>(task).file, state<TaskTrace>(*replaced).file);
     }

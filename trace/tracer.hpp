@@ -37,6 +37,7 @@ public:
     void on_signal(Task& task, const siginfo_t& info) override;
     // Signal lines are printed (not -c alone, not -e signal=none).
     bool needs_signals() const override { return config_.prints_calls() && (config_.signals >> 1).any(); }
+    void on_entry_seen(Task& task) override;
     void on_exec(Task& task, pid_t former_tid, Task* replaced) override;
     void on_task_exit(Task& task, int wait_status) override;
     void on_detach(Task& task) override;
@@ -80,6 +81,8 @@ private:
         std::string pending;      // -e status=: the entry part, printed at exit if the result qualifies
         std::array<std::string, kMaxArgs> json_args;  // --json: arguments decoded at entry
         CallStack stack;          // -k: the stack at entry, shown after the call's line
+        bool former_image = false; // the task is known from a former image of its process
+                                   // (on_entry_seen), not counted among those followed
     };
 
     // The tracer's state of a task: its current call's, and those of the calls a
@@ -150,6 +153,7 @@ private:
     std::vector<std::pair<pid_t, int>> attached_;
     bool prefix_all_ = false;
     std::function<long()> session_tasks_;
+    long uncounted_ = 0;  // tasks of a former image whose line is being written (on_exec)
     long long calls_left_ = -1;           // --syscall-limit: shown calls to go, -1 unlimited
     std::function<void()> limit_reached_;
     std::uint64_t last_stamp_ns_ = 0;     // -r: the previous line's time

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstdlib>
 #include <optional>
 
@@ -15,21 +16,23 @@ namespace {
 std::optional<ImageArgs> g_image_args;
 
 // "3,4,5", or "-" for none.
-std::string join_fds(const std::vector<int>& fds) {
+template <class Number>
+std::string join_numbers(const std::vector<Number>& numbers) {
     std::string s;
-    for (int fd : fds) s += (s.empty() ? "" : ",") + std::to_string(fd);
+    for (Number n : numbers) s += (s.empty() ? "" : ",") + std::to_string(n);
     return s.empty() ? "-" : s;
 }
 
-bool split_fds(std::string_view text, std::vector<int>* out) {
+template <class Number>
+bool split_numbers(std::string_view text, std::vector<Number>* out, Number least) {
     out->clear();
     if (text == "-") return true;
     for (std::size_t at = 0; at <= text.size();) {
         std::size_t end = std::min(text.find(',', at), text.size());
-        int fd = 0;
-        auto [p, ec] = std::from_chars(text.data() + at, text.data() + end, fd);
-        if (ec != std::errc() || p != text.data() + end || fd < -1) return false;  // -1: a channel not there
-        out->push_back(fd);
+        Number n = 0;
+        auto [p, ec] = std::from_chars(text.data() + at, text.data() + end, n);
+        if (ec != std::errc() || p != text.data() + end || n < least) return false;
+        out->push_back(n);
         at = end + 1;
     }
     return true;
@@ -50,11 +53,11 @@ std::vector<int> ImageArgs::reserved_fds() const {
     return fds;
 }
 
-// __inproc MESSAGE_FD OUTPUT_FDS LIFELINE_FD HANDOVER_FD FLAGS EXEC_NR EXEC_TID DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
+// __inproc MESSAGE_FD OUTPUT_FDS LIFELINE_FD HANDOVER_FD FLAGS EXEC_NR EXEC_TID LEADER_CALL DIRFD EXEC_FLAGS SHOWN LOAD ARGC ARGV... COMMAND...
 std::vector<std::string> ImageArgs::encode() const {
     std::vector<std::string> v = {"__inproc",
                                   std::to_string(message_fd),
-                                  join_fds(output_fds),
+                                  join_numbers(output_fds),
                                   std::to_string(lifeline_fd),
                                   std::to_string(handover_fd),
                                   std::string(traced ? "t" : "-") + (follow ? "f" : "-") + (own_seccomp ? "s" : "-") +
@@ -63,6 +66,7 @@ std::vector<std::string> ImageArgs::encode() const {
                                       (patch == PatchMode::all ? "P" : patch == PatchMode::libraries ? "p" : "-"),
                                   std::to_string(exec_nr),
                                   std::to_string(exec_tid),
+                                  join_numbers(leader_call),
                                   std::to_string(exec_dirfd),
                                   std::to_string(exec_flags),
                                   shown_path,
@@ -74,7 +78,7 @@ std::vector<std::string> ImageArgs::encode() const {
 }
 
 Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
-    constexpr int kFixed = 13;
+    constexpr int kFixed = 14;
     ImageArgs args;
     ImageArgs* out = &args;
     auto number = [&](int i, long* value) {
@@ -83,10 +87,11 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
         return *argv[i] && *end == '\0';
     };
     long message_fd, lifeline_fd, handover_fd, exec_tid, count;
-    if (argc < kFixed || !number(1, &message_fd) || !split_fds(argv[2], &out->output_fds) ||
+    if (argc < kFixed || !number(1, &message_fd) || !split_numbers(argv[2], &out->output_fds, -1) /* -1: a channel not there */ ||
         !number(3, &lifeline_fd) || !number(4, &handover_fd) || !number(6, &out->exec_nr) ||
-        !number(7, &exec_tid) || !number(8, &out->exec_dirfd) || !number(9, &out->exec_flags) ||
-        !number(12, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[5]).size() != 7)
+        !number(7, &exec_tid) || !split_numbers(argv[8], &out->leader_call, LONG_MIN) ||
+        (!out->leader_call.empty() && out->leader_call.size() != 1 + kMaxArgs) || !number(9, &out->exec_dirfd) ||
+        !number(10, &out->exec_flags) || !number(13, &count) || count < 0 || count > argc - kFixed || std::string_view(argv[5]).size() != 7)
         return error("__inproc: malformed runtime arguments (this command is lstar's own, not for users)", EINVAL);
     out->message_fd = static_cast<int>(message_fd);
     out->lifeline_fd = static_cast<int>(lifeline_fd);
@@ -100,8 +105,8 @@ Result<ImageArgs> ImageArgs::decode(int argc, char** argv) {
     out->sigsys_blocked = flags[4] == 'b';
     out->sigsys_ignored = flags[5] == 'i';
     out->patch = flags[6] == 'P' ? PatchMode::all : flags[6] == 'p' ? PatchMode::libraries : PatchMode::off;
-    out->shown_path = argv[10];
-    out->load_path = argv[11];
+    out->shown_path = argv[11];
+    out->load_path = argv[12];
     out->argv.assign(argv + kFixed, argv + kFixed + count);
     out->command.assign(argv + kFixed + count, argv + argc);
     if (out->command.empty()) return error("__inproc: no lstar command given", EINVAL);

@@ -42,6 +42,8 @@ struct ImageArgs {
     PatchMode patch = PatchMode::libraries;  // which call sites may be patched (LSTAR_INPROC_PATCH)
     long exec_nr = 0;             // the call that started the program (execve, execveat) ...
     int exec_tid = 0;             // ... made by this thread (0: the process's leader)
+    std::vector<long> leader_call;  // ... while the leader was in this traced call (number and
+                                    // six arguments; empty: none), which the exec ends unfinished
     long exec_dirfd = 0, exec_flags = 0;  // ... with these arguments, shown as its trace line
     std::string shown_path;       // the path as that call got it
     std::string load_path;        // the file to load

@@ -59,6 +59,19 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     next.sigsys_ignored = sigsys_action_.handler == 1;
     next.exec_nr = static_cast<long>(task.nr());
     next.exec_tid = task.tid != sys(SYS_getpid) ? task.tid : 0;  // a thread: it takes the leader's id
+    if (next.exec_tid && ts.traced && !borrowed) {
+        // strace shows a thread's execve begun, broken by the line of the leader it
+        // supersedes: the beginning is written here, and the new image resumes it
+        // and ends the leader's call (report_exec); if the exec fails, it resumes here.
+        path_.call_suspended(task);
+        flush_now();
+        path_.call_resumed(task);
+        if (Task* leader = path_.tasks().find(pid_); leader && leader->phase == SyscallPhase::entered)
+            if (ThreadState* lts = leader->find_state<ThreadState>(kBackendSlot); lts && lts->traced && leader->abi == Abi::x86_64) {
+                next.leader_call.push_back(static_cast<long>(leader->nr()));
+                for (int i = 0; i < kMaxArgs; ++i) next.leader_call.push_back(static_cast<long>(leader->arg(i)));
+            }
+    }
     next.exec_dirfd = dirfd;
     next.exec_flags = flags;
     next.shown_path = shown;
@@ -349,11 +362,18 @@ void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>&
     task.enter_ns = task.exit_ns = monotonic_ns();
     if (args.exec_tid > 0 && args.exec_tid != pid_) {
         // Made by a thread, which has taken the leader's id: strace shows the call
-        // begun in the thread, the leader superseded, and the call resumed as the leader.
-        task.tid = args.exec_tid;
+        // begun in the thread (written by the former image), the leader's call
+        // ended unfinished, the leader superseded, and the call resumed as the leader.
         path_.entry_seen(task);
-        task.tid = pid_;
-        path_.exec(task, args.exec_tid, nullptr);
+        Task leader;
+        if (args.leader_call.size() == 1 + kMaxArgs) {
+            leader.tid = leader.tgid = pid_;
+            leader.regs.orig_ax = static_cast<std::uint64_t>(args.leader_call[0]);
+            for (int i = 0; i < kMaxArgs; ++i) syscall_arg(leader.regs, Abi::x86_64, i) = static_cast<std::uint64_t>(args.leader_call[1 + i]);
+            leader.enter_ns = task.enter_ns;
+            path_.entry_seen(leader);
+        }
+        path_.exec(task, args.exec_tid, leader.tid ? &leader : nullptr);
         task.retval = 0;
         path_.syscall_exit(task);
     } else {
