@@ -22,9 +22,10 @@ constexpr const char* kRunUsage =
     "  --emulate NAME=VALUE   do not run NAME: return VALUE (a number, or -ENAME for an error)\n"
     "  --no-prefilter         stop at every call, even those no hook or handler needs\n"
     "  -q                     no line on stderr for each call the sandbox denies\n"
-    "  --backend=ptrace|inproc|auto  how calls are caught: a tracer process (default), a\n"
-    "                         SIGSYS inside the program (much faster), or inproc where it\n"
-    "                         serves the program as ptrace would (docs/inproc.md)\n";
+    "  --backend=ptrace|inproc|auto  how calls are caught: a tracer process, a SIGSYS\n"
+    "                         inside the program (much faster), or auto (the default;\n"
+    "                         LSTAR_BACKEND=NAME changes it): inproc where it serves the\n"
+    "                         program as ptrace would (docs/inproc.md)\n";
 
 }  // namespace
 
@@ -50,7 +51,7 @@ int run_command(int argc, char** argv) {
     Handlers handlers;  // what --emulate and the view bind: they outlive the path
     SyscallPath path;
     BackendOptions backend_options;
-    std::string backend_name = "ptrace";
+    std::string backend_name;  // "": the default
     optind = 1;
     opterr = 0;  // getopt's own message would not be an "lstar: " line
     int c;

@@ -19,7 +19,7 @@ namespace lstar {
 // The whole command line: what the tracer shows (TraceConfig), and what the
 // session around it is given.
 struct TraceCommand : TraceConfig {
-    std::string backend = "ptrace";    // --backend (checked against the backends entry/ has)
+    std::string backend;              // --backend (checked against the backends entry/ has); "": the default
     std::vector<Injection> injections; // -e inject=, -e fault= (later ones win)
     ViewOptions view;                  // the virtual view (cli/view_options.hpp)
     PolicyOptions policy;              // the sandbox (cli/policy_options.hpp), watched as it works

@@ -143,13 +143,14 @@ public:
     virtual std::function<long()> session_task_count() const { return {}; }
 };
 
-// The backends there are, by name ("ptrace" first: the default; "auto" last, which picks one).
+// The backends there are, by name ("ptrace" first; "auto" last, which picks one: the default).
 std::span<const std::string_view> backend_names();
 // --backend=auto: "inproc" for a launched program that the in-process backend
 // serves as well as ptrace would, else "ptrace" (`why`, when given, says what
-// decided). `ptrace_only`: the caller's own reason for ptrace (an option only it
-// has), empty when none. Any other name is returned as it is; a backend's image
-// keeps the backend that started it. Choosing inproc sets options.hand_over_to_ptrace.
+// decided). An empty name (no --backend) is LSTAR_BACKEND if set, else auto.
+// `ptrace_only`: the caller's own reason for ptrace (an option only it has),
+// empty when none. Any other name is returned as it is; a backend's image keeps
+// the backend that started it. Choosing inproc sets options.hand_over_to_ptrace.
 std::string choose_backend(std::string_view name, const std::vector<std::string>& argv, BackendOptions& options,
                            std::string_view ptrace_only, std::string* why = nullptr);
 // What a backend by that name can do, before it is made.

@@ -26,8 +26,13 @@ std::string choose_backend(std::string_view name, const std::vector<std::string>
         if (why) *why = std::move(reason);
         return std::string(backend);
     };
-    if (name != "auto") return std::string(name);
     if (is_backend_image()) return chosen("inproc", "an image of the in-process backend");
+    // No --backend: LSTAR_BACKEND if set (the test suite runs under each), else auto.
+    if (name.empty()) {
+        const char* set = std::getenv("LSTAR_BACKEND");
+        name = set && *set ? set : "auto";
+    }
+    if (name != "auto") return std::string(name);
     if (!ptrace_only.empty()) return chosen("ptrace", std::string(ptrace_only));
     if (argv.empty()) return chosen("ptrace", "no program to launch");
     Result<std::string> program = options.program_host.empty() ? find_program(argv[0]) : options.program_host;

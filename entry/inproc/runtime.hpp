@@ -414,10 +414,15 @@ private:
         if (sys(SYS_getpid) == pid_) path_.image_end();
     }
 public:
-    // At the end of a call: what the outputs want written now.
+    // At the end of a call: what the outputs want written now. With -f, where
+    // other processes may write to the same output, only whole lines: a line left
+    // open here (a clone's, as its thread starts) would have theirs land inside it.
     void flush() {
-        for (SessionOutput* out : outputs_)
-            if (out->pending()) out->flush();
+        for (SessionOutput* out : outputs_) {
+            if (!out->pending()) continue;
+            if (args_.follow && !out->single_writer()) out->flush_whole_lines();
+            else out->flush();
+        }
     }
     // Before the process may wait, end or become another program: everything.
     void flush_now() {
