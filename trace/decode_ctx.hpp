@@ -147,6 +147,8 @@ void print_struct(DecodeCtx& ctx, StructId id, std::uint64_t addr);
 void print_iovec(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t count, std::int64_t data_len);
 // struct sockaddr of len bytes.
 void print_sockaddr(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t len);
+// An ETH_P_* protocol in network order (AF_PACKET): htons(ETH_P_ALL).
+void print_ethernet_protocol(DecodeCtx& ctx, std::uint16_t network_order);
 void print_timespec(DecodeCtx& ctx, std::uint64_t addr, bool compat32);
 // siginfo_t already copied into the tracer.
 void print_siginfo(DecodeCtx& ctx, const siginfo_t& info);

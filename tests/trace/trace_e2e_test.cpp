@@ -446,8 +446,9 @@ TEST_F(TraceVsStrace, InstructionPointerOfSignalsAndKilledChildren) {
         EXPECT_EQ(std::count_if(lv.begin(), lv.end(), [](const std::string& x) { return x.starts_with("[?"); }), 2) << l.trace;
         // In-process, a SIGCHLD at its default is shown only if it comes while the
         // parent waits in a call (docs/inproc.md): here it may come before the wait.
-        if (std::string_view(backend) == "--backend=ptrace")
+        if (std::string_view(backend) == "--backend=ptrace") {
             EXPECT_TRUE(std::regex_search(l.trace, std::regex(R"(\n\d+ +\[[0-9a-f]{16}\] --- SIGCHLD \{)"))) << l.trace;
+        }
     }
 }
 
@@ -796,6 +797,22 @@ TEST_F(TraceVsStrace, SocketDetails) {
         EXPECT_NE(l.find(",\"" + path + "\"]>"), std::string::npos) << l;
         EXPECT_NE(l.find("socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT)"), std::string::npos) << l;
         EXPECT_NE(l.find("<NETLINK:[AUDIT:"), std::string::npos) << l;
+    }
+}
+
+// AF_PACKET: socket()'s protocol as htons(ETH_P_...), struct sockaddr_ll field by field.
+TEST_F(TraceVsStrace, PacketSockets) {
+    std::vector<std::string> opts{"-e", "trace=socket,bind"};
+    Result s = trace_with(STRACE_BIN, opts, "packet");
+    ASSERT_NE(s.trace.find("htons(ETH_P_ALL)"), std::string::npos) << s.trace;
+    for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+        std::vector<std::string> with = opts;
+        with.emplace_back(backend);
+        Result l = trace_with(LSTAR_BIN, with, "packet");
+        EXPECT_EQ(l.status, 0) << l.err;
+        EXPECT_EQ(l.trace, s.trace) << backend;
+        EXPECT_NE(l.trace.find("sll_addr=[0x1, 0xab, 00, 0x10, 0xff, 0x5, 0x6, 0x7, ...]"), std::string::npos) << l.trace;
+        EXPECT_NE(l.trace.find("htons(0x1234 /* ETH_P_??? */)"), std::string::npos) << l.trace;
     }
 }
 

@@ -326,11 +326,13 @@ bool sigreturn_arg(DecodeCtx& ctx, int) {
     return true;
 }
 
-// socket's protocol is an IPPROTO_* for the inet families, a NETLINK_* for netlink.
+// socket's protocol is an IPPROTO_* for the inet families, a NETLINK_* for
+// netlink, an ETH_P_* in network order for AF_PACKET: htons(ETH_P_ALL).
 bool socket_arg(DecodeCtx& ctx, int i) {
     if (i != 2) return false;
     if (ctx.arg(0) == AF_INET || ctx.arg(0) == AF_INET6) ctx.xval(xlat::Set::ip_protocol, ctx.arg(2));
     else if (ctx.arg(0) == AF_NETLINK) ctx.xval(xlat::Set::netlink_protocol, ctx.arg(2));
+    else if (ctx.arg(0) == AF_PACKET) print_ethernet_protocol(ctx, static_cast<std::uint16_t>(ctx.arg(2)));
     else return false;
     return true;
 }

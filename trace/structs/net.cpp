@@ -1,6 +1,8 @@
-// Socket and I/O vector structs: sockaddr (unix, inet, inet6, netlink),
+// Socket and I/O vector structs: sockaddr (unix, inet, inet6, netlink, packet),
 // iovec arrays, msghdr, pollfd.
 #include <arpa/inet.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -45,6 +47,39 @@ void print_sin6(DecodeCtx& ctx, const sockaddr_in6& sin6) {
     put(ctx, ", sin6_port=htons({}), sin6_flowinfo=htonl({}), inet_pton(AF_INET6, \"{}\", &sin6_addr), "
              "sin6_scope_id={}",
         ntohs(sin6.sin6_port), ntohl(sin6.sin6_flowinfo), ip, sin6.sin6_scope_id);
+}
+
+// sockaddr_ll as strace shows it: the interface by name where this network
+// namespace has it, the hardware address's sll_halen bytes (those past the
+// given length as "...").
+void print_sll(DecodeCtx& ctx, const unsigned char* b, std::size_t len) {
+    sockaddr_ll sll;
+    std::memcpy(&sll, b, sizeof sll);
+    ctx.text(", ");
+    ctx.text("sll_protocol=");
+    print_ethernet_protocol(ctx, sll.sll_protocol);
+    char name[IF_NAMESIZE];
+    if (sll.sll_ifindex > 0 && if_indextoname(static_cast<unsigned>(sll.sll_ifindex), name))
+        put(ctx, ", sll_ifindex=if_nametoindex(\"{}\")", name);
+    else put(ctx, ", sll_ifindex={}", sll.sll_ifindex);
+    ctx.text(", sll_hatype=");
+    ctx.xval(xlat::Set::arp_hardware_type, sll.sll_hatype);
+    ctx.text(", sll_pkttype=");
+    ctx.xval(xlat::Set::packet_type, sll.sll_pkttype);
+    put(ctx, ", sll_halen={}", sll.sll_halen);
+    if (!sll.sll_halen) return;
+    const std::size_t at = offsetof(sockaddr_ll, sll_addr);
+    ctx.text(", sll_addr=[");
+    for (std::size_t i = 0; i < sll.sll_halen; ++i) {
+        if (i) ctx.sep();
+        if (at + i >= len) {
+            ctx.text("...");
+            break;
+        }
+        if (b[at + i]) put(ctx, "{:#x}", b[at + i]);
+        else ctx.text("00");  // strace's %#02x
+    }
+    ctx.text("]");
 }
 
 bool print_iovec_array(DecodeCtx& ctx, std::uint64_t a, std::uint64_t count, std::int64_t data_len) {
@@ -163,6 +198,12 @@ void print_sockaddr(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t len) {
         fmt::format_to(std::back_inserter(ctx.out), ", nl_pid={}, nl_groups={:08x}", pid, groups);
         break;
     }
+    case AF_PACKET:
+        if (n >= sizeof(sockaddr_ll)) {
+            structs::print_sll(ctx, b, n);
+            break;
+        }
+        [[fallthrough]];  // shorter: its bytes, as strace shows them
     default:
         if (n > 2) {
             ctx.text(", sa_data=");
@@ -170,6 +211,12 @@ void print_sockaddr(DecodeCtx& ctx, std::uint64_t addr, std::uint64_t len) {
         }
     }
     ctx.text("}");
+}
+
+void print_ethernet_protocol(DecodeCtx& ctx, std::uint16_t network_order) {
+    ctx.text("htons(");
+    ctx.xval(xlat::Set::ethernet_protocol, ntohs(network_order));
+    ctx.text(")");
 }
 
 }  // namespace lstar
