@@ -872,7 +872,7 @@ const std::vector<option>& long_options() {
 }
 
 // strace's options that lstar refuses by name (the parser knows them to say so).
-bool refused(int c) { return c == kOptUnsupported || c == 'u' || c == 'O' || c == 'd'; }
+bool refused(int c) { return c == kOptUnsupported || c == 'O' || c == 'd'; }
 
 }  // namespace
 
@@ -923,7 +923,7 @@ std::string trace_usage() {
            "                   [-a COLUMN] [-o FILE] [-s STRSIZE] [-X FORMAT] [-O OVERHEAD]\n"
            "                   [-S SORTBY] [-P PATH]... [-p PID]... [-U COLUMNS] [--seccomp-bpf]\n"
            "                   [--json[=1|2]] [--backend=ptrace|inproc|auto]\n"
-           "                   { -p PID | [-DDD] [-E VAR=VAL]... [-u USERNAME] PROG [ARGS] }\n"
+           "                   { -p PID | [-DDD] [-E VAR=VAL]... [-u USER] PROG [ARGS] }\n"
            "strace's command line, strace's output.\n\n"
            "General:\n"
            "  -e EXPR        a qualifying expression: OPTION=[!]all or OPTION=[!]VAL1[,VAL2]...\n"
@@ -934,8 +934,8 @@ std::string trace_usage() {
            "  -E VAR=VAL, --env=VAR=VAL   put VAR=VAL in the environment for command\n"
            "  -E VAR, --env=VAR           remove VAR from the environment for command\n"
            "  -p PID, --attach=PID        trace process with process id PID, may be repeated\n"
-           "  -u USERNAME, --user=USERNAME   run command as USERNAME, with its groups\n"
-           "                              (lstar must be root; ptrace backend)\n"
+           "  -u USER, --user=USER        run command as USER: a user name (with its groups)\n"
+           "                              or UID:GID (lstar must be root; ptrace backend)\n"
            "  --argv0=NAME                set PROG's argv[0] to NAME\n"
            "  --kill-on-exit              kill the traced processes if lstar exits\n"
            "                              (a launched program always is; not with -p)\n"

@@ -22,9 +22,14 @@ std::vector<std::string> fields(const std::string& line, char sep) {
     return out;
 }
 
+// (uid_t)-1 means "unchanged" to setreuid(): not an id to run as.
+constexpr unsigned long long kMaxId = 0xfffffffeULL;
+
 bool parse_id(const std::string& text, unsigned* out) {
-    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
-    *out = static_cast<unsigned>(std::stoul(text));
+    if (text.empty() || text.size() > 10 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+    unsigned long long v = std::stoull(text);
+    if (v > kMaxId) return false;
+    *out = static_cast<unsigned>(v);
     return true;
 }
 
@@ -34,6 +39,16 @@ Result<RunAs> find_user(const std::string& name) {
     if (::getuid() != 0 || ::geteuid() != 0)
         return error(fmt::format("-u {}: only root may run the program as another user: run lstar as root, or drop -u", name), EPERM);
     RunAs user;
+    // UID:GID (strace 6.9's form): those ids, and the group as the only supplementary one.
+    if (std::size_t colon = name.find(':'); colon != std::string::npos) {
+        unsigned uid = 0, gid = 0;
+        if (!parse_id(name.substr(0, colon), &uid) || !parse_id(name.substr(colon + 1), &gid))
+            return error(fmt::format("-u {}: not a user name nor UID:GID (two numbers below {}): give e.g. -u nobody or -u 65534:65534",
+                                     name, kMaxId + 1ULL), EINVAL);
+        user.name = name, user.uid = uid, user.gid = gid;
+        user.groups.push_back(user.gid);
+        return user;
+    }
     bool found = false;
     std::ifstream passwd("/etc/passwd");
     for (std::string line; !found && std::getline(passwd, line);) {

@@ -1,5 +1,5 @@
-// -u USERNAME (strace's): the launched program runs with a user's ids and groups,
-// read from /etc/passwd and /etc/group (no NSS: lstar is a static binary).
+// -u USERNAME | UID:GID (strace's): the launched program runs with a user's ids and
+// groups, read from /etc/passwd and /etc/group (no NSS: lstar is a static binary).
 #pragma once
 
 #include <sys/types.h>

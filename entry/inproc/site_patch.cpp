@@ -88,7 +88,8 @@ bool entry_frame_ready() {
         size = std::max<std::uint64_t>(size, std::uint64_t(b) + a);
     }
     lstar_inproc_patch_frame_size = 1088 + size + 64;  // gadgets.S: P_XSAVE, the area, alignment
-    return ready = 1;
+    ready = 1;
+    return 1;
 }
 
 void put64(unsigned char* at, std::uint64_t value) { std::memcpy(at, &value, 8); }

@@ -877,6 +877,17 @@ TEST_F(TraceVsStrace, RunAsUser) {
     EXPECT_EQ(l.out, s.out);
     EXPECT_NE(l.out.find("65534\n"), std::string::npos) << l.out;
     EXPECT_EQ(l.err, s.err);
+    // UID:GID (strace 6.9's form, not in Debian's 6.1): those ids, that group alone.
+    Result ids = run({LSTAR_BIN, "trace", "-u", "4321:8765", "-e", "trace=setgroups,setregid,setreuid", "--", "/bin/sh", "-c",
+                      "id -u; id -g; id -G"});
+    EXPECT_EQ(ids.status, 0) << ids.err;
+    EXPECT_EQ(ids.out, "4321\n8765\n8765\n");
+    for (const char* bad : {"4321:", ":8765", "43x1:0", "4294967295:0", "0:99999999999"}) {
+        Result r = run({LSTAR_BIN, "trace", "-u", bad, "true"});
+        EXPECT_EQ(r.status, 1) << bad;
+        EXPECT_EQ(r.err, std::string("lstar: -u ") + bad +
+                             ": not a user name nor UID:GID (two numbers below 4294967295): give e.g. -u nobody or -u 65534:65534\n");
+    }
     Result missing = run({LSTAR_BIN, "trace", "-u", "lstar-no-such-user", "true"});
     EXPECT_EQ(missing.status, 1);
     EXPECT_EQ(missing.err, "lstar: -u lstar-no-such-user: no such user in /etc/passwd: give a user name it lists\n");

@@ -284,7 +284,7 @@ TEST(Install, PutsTheFilesInThePrefixAndSysHppBuildsThroughPkgConfig) {
     } cleanup{prefix};
     ProcessResult r = run({CMAKE_COMMAND_BIN, "--install", LSTAR_BUILD_DIR, "--prefix", prefix});
     ASSERT_TRUE(r.exited(0)) << r.describe();
-    for (const std::string& f : {"bin/lstar", "include/lstar/sys.hpp", "share/pkgconfig/lstar-sys.pc", "share/man/man1/lstar.1",
+    for (const char* f : {"bin/lstar", "include/lstar/sys.hpp", "share/pkgconfig/lstar-sys.pc", "share/man/man1/lstar.1",
                                  "share/man/man1/lstar-top.1", "share/bash-completion/completions/lstar",
                                  "share/zsh/site-functions/_lstar"})
         EXPECT_TRUE(exists(prefix + "/" + f)) << f;
