@@ -48,14 +48,17 @@ class Mode:
 
 MODES = [
     Mode("native", "native", (), "native"),
-    Mode("lstar_run", "lstar", ("run", "-f", "--"), "lstar run -f"),
-    Mode("lstar_run_noprefilter", "lstar", ("run", "-f", "--no-prefilter", "--"),
-         "lstar run -f --no-prefilter"),
-    Mode("lstar_trace", "lstar", ("trace", "-f", "-o", "{out}", "--"), "lstar trace -f -o F"),
-    Mode("lstar_trace_openat", "lstar", ("trace", "-f", "-e", "trace=openat", "-o", "{out}", "--"),
-         "lstar trace -f -e trace=openat -o F"),
-    Mode("lstar_trace_c", "lstar", ("trace", "-f", "-c", "-o", "{out}", "--"), "lstar trace -f -c -o F"),
+    Mode("lstar_run", "lstar", ("run", "--backend=ptrace", "-f", "--"), "lstar run --backend=ptrace -f"),
+    Mode("lstar_run_noprefilter", "lstar", ("run", "--backend=ptrace", "-f", "--no-prefilter", "--"),
+         "lstar run --backend=ptrace -f --no-prefilter"),
+    Mode("lstar_trace", "lstar", ("trace", "--backend=ptrace", "-f", "-o", "{out}", "--"),
+         "lstar trace --backend=ptrace -f -o F"),
+    Mode("lstar_trace_openat", "lstar", ("trace", "--backend=ptrace", "-f", "-e", "trace=openat", "-o", "{out}", "--"),
+         "lstar trace --backend=ptrace -f -e trace=openat -o F"),
+    Mode("lstar_trace_c", "lstar", ("trace", "--backend=ptrace", "-f", "-c", "-o", "{out}", "--"),
+         "lstar trace --backend=ptrace -f -c -o F"),
     # The in-process backend (entry/inproc): the same jobs without a tracer process.
+    # (The modes above name the ptrace backend: the default, auto, would pick this one.)
     Mode("lstar_run_inproc", "lstar", ("run", "--backend=inproc", "-f", "--"), "lstar run --backend=inproc -f"),
     Mode("lstar_trace_inproc", "lstar", ("trace", "--backend=inproc", "-f", "-o", "{out}", "--"),
          "lstar trace --backend=inproc -f -o F"),
