@@ -29,15 +29,13 @@ public:
     // Binds fn to every row whose effective entry point is `entry` (in `only` ABI,
     // when given). Returns how many rows it bound.
     int bind_entry(std::string_view entry, const Fn& fn, std::optional<Abi> only = std::nullopt) {
+        const EntryMeta* meta = find_entry_point(entry);
+        if (!meta) return 0;
         int bound = 0;
-        for (int abi = 0; abi < kAbiCount; ++abi) {
-            if (only && static_cast<Abi>(abi) != *only) continue;
-            auto rows = syscall_table(static_cast<Abi>(abi));
-            for (std::size_t i = 0; i < rows.size(); ++i) {
-                if (rows[i].is_ni() || rows[i].effective().entry != entry) continue;
-                rows_[abi][i] = fn;
-                ++bound;
-            }
+        for (const SyscallDesc* row : rows_entering(*meta)) {
+            if (only && row->abi != *only) continue;
+            rows_[static_cast<int>(row->abi)][static_cast<std::size_t>(table_index(row->abi, row->nr))] = fn;
+            ++bound;
         }
         return bound;
     }

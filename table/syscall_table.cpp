@@ -2,6 +2,7 @@
 #include "table/syscall_table.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "table/syscall_table_data.hpp"
 
@@ -56,6 +57,21 @@ const EntryMeta* find_entry_point(std::string_view entry) {
     auto it = std::lower_bound(sorted.begin(), sorted.end(), entry,
                                [](const EntryMeta& e, std::string_view key) { return e.entry < key; });
     return it != sorted.end() && it->entry == entry ? &*it : nullptr;
+}
+
+std::span<const SyscallDesc* const> rows_entering(const EntryMeta& entry) {
+    // Built once per process, in one pass over the rows.
+    static const std::vector<std::vector<const SyscallDesc*>> by_entry = [] {
+        auto all = entry_points();
+        std::vector<std::vector<const SyscallDesc*>> index(all.size());
+        for (const detail::TableData& table : kTables)
+            for (const SyscallDesc& row : table.rows)
+                if (!row.is_ni()) index[static_cast<std::size_t>(&row.effective() - all.data())].push_back(&row);
+        return index;
+    }();
+    auto i = static_cast<std::size_t>(&entry - entry_points().data());
+    if (i >= by_entry.size()) return {};
+    return by_entry[i];
 }
 
 int program_arg(const EntryMeta& entry) {

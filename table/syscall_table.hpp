@@ -257,6 +257,12 @@ std::span<const EntryMeta> entry_points();
 // The metadata of one entry point ("sys_write"); nullptr when there is none.
 const EntryMeta* find_entry_point(std::string_view entry);
 
+// Every row of every ABI whose effective entry point is `entry` (one of
+// entry_points()), gaps and entry-less rows left out: what binding by entry point
+// binds, found without comparing names row by row (a runtime image binds its
+// handlers at every exec).
+std::span<const SyscallDesc* const> rows_entering(const EntryMeta& entry);
+
 std::string_view arg_kind_name(ArgKind kind);
 
 // The argument naming the program of a call that starts one (execve, execveat: a

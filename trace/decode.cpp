@@ -69,6 +69,7 @@ std::int64_t related_value(DecodeCtx& ctx, const ArgMeta& a) {
 
 void format_strarray(DecodeCtx& ctx, std::uint64_t a) {
     if (!a) return ctx.addr(a);
+    ScopedBlockReads pages(ctx.task.mem);
     std::string items;
     DecodeCtx sub = ctx.sub(items);
     sub.text("[");

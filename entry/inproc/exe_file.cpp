@@ -158,6 +158,25 @@ bool remap_own_image() {
     return true;
 }
 
+void keep_image_mapped_at_fork() {
+    auto begin = reinterpret_cast<std::uintptr_t>(__executable_start), end = reinterpret_cast<std::uintptr_t>(_end);
+    long mem = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/mem"), O_RDWR | O_CLOEXEC);
+    if (mem < 0) return;
+    std::string maps = own_maps();
+    for (std::size_t pos = 0; pos < maps.size();) {
+        std::size_t eol = maps.find('\n', pos);
+        if (eol == std::string::npos) eol = maps.size();
+        unsigned long b = 0, e = 0;
+        char perms[5] = {};
+        bool parsed = std::sscanf(maps.c_str() + pos, "%lx-%lx %4s", &b, &e, perms) == 3;
+        pos = eol + 1;
+        if (!parsed || b < begin || b >= end || perms[0] != 'r' || perms[1] == 'w') continue;
+        char byte = *reinterpret_cast<const char*>(b);
+        sys(SYS_pwrite64, mem, ptr(&byte), 1, static_cast<long>(b));
+    }
+    sys(SYS_close, mem);
+}
+
 void show_program_to_kernel(const LoadedProgram& program, bool image_copied) {
     static bool exe_is_program = false;  // the exe file was set once: the old one is a program's
     // What the kernel keeps of the image as it is (code, data, brk, stack), from /proc/self/stat.

@@ -38,6 +38,16 @@ ImageCopy& image_copy();
 // copy. False (and nothing changed) where there is no copy or it cannot be done.
 bool remap_own_image();
 
+// A fork copies the page tables of a mapping only if it has anonymous pages (the
+// kernel's vma_needs_copy); a file mapping without any is left to fault in again
+// in the child, page window by page window. lstar's text and read-only data are
+// such mappings, and each fork child faulted in again all of them the runtime
+// ran (about 40 faults per process, a third of what the runtime added to a
+// fork). One byte of each rewritten with itself through /proc/self/mem (one
+// private page, the same bytes) gives them an anonymous page, and forks copy
+// their page tables from then on. Best effort: nothing changes if it fails.
+void keep_image_mapped_at_fork();
+
 // What the kernel shows of the process names the program (prctl PR_SET_MM_MAP):
 // /proc/PID/cmdline, environ and auxv for every user; /proc/PID/exe (and the
 // denial of writes to the file) where lstar's image no longer maps lstar's file

@@ -556,6 +556,7 @@ Error run_image(SyscallPath& path, std::span<SessionOutput* const> outputs, cons
     for (char** e = environ; *e; ++e) envp.emplace_back(*e);
     set_exec_names(view.exec_path);
     bool own_image_copied = remap_own_image();
+    keep_image_mapped_at_fork();
     Result<LoadedProgram> loaded = load_program(view.exec_path ? args.shown_path : args.load_path, args.argv, envp, args.load_path);
     if (!loaded) return loaded.error();
     const LoadedProgram& program = *loaded;

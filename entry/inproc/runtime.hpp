@@ -66,6 +66,7 @@ extern char lstar_inproc_program_call_done[];  // just after the syscall (int $0
 extern char lstar_inproc_int80_done[];
 // The allocator's mappings (allocator.cpp, linked into the lstar binary only).
 int lstar_allocator_regions(std::uintptr_t* out, int max) __attribute__((weak));
+void lstar_allocator_forked() __attribute__((weak));
 extern char __executable_start[];
 extern char etext[];
 extern char _end[];
@@ -312,7 +313,12 @@ public:
     std::uint64_t runtime_brk = 0;     // the break before the program's heap
     ImageView image_view;              // applied to each program this runtime loads
     SitePatcher sites;                 // the program's call sites patched so far
-    void configure_sites() { sites.configure(args_.patch, patchable_calls(path_), exe_path); }
+    std::optional<std::vector<bool>> patchable_;  // patchable_calls(path_), worked out once per image
+    // What may be patched depends on the path alone, which an in-process exec keeps.
+    void configure_sites() {
+        if (!patchable_) patchable_ = patchable_calls(path_);
+        sites.configure(args_.patch, *patchable_, exe_path);
+    }
 
 private:
     friend struct RuntimeCalls;  // the one list of the calls below that the runtime handles

@@ -6,6 +6,7 @@ namespace lstar::inproc {
 
 // The first call of a fork child: it holds a copy of the parent's state.
 void Runtime::after_fork() {
+    if (lstar_allocator_forked) lstar_allocator_forked();
     lstar_inproc_forked = 0;
     pid_ = static_cast<pid_t>(sys(SYS_getpid));
     mem_.pid = pid_;

@@ -196,12 +196,13 @@ long Runtime::execveat_target(long dirfd, long flags, const std::string& path, s
 // A NULL-terminated array of strings in the program's memory (execve's argv and
 // envp): 0, or execve's error for it. A NULL array is an empty one, as on Linux.
 long Runtime::read_strings(std::uint64_t array, std::vector<std::string>* out) {
+    BlockReads pages(mem_);  // a read per page, not two per string
     for (std::uint64_t i = 0; array; ++i) {
         std::uint64_t p = 0;
-        if (copy_from_user(mem_, p, UserPtr<std::uint64_t>(array + 8 * i)) != 0) return -EFAULT;
+        if (copy_from_user(pages, p, UserPtr<std::uint64_t>(array + 8 * i)) != 0) return -EFAULT;
         if (p == 0) break;
         if (out->size() > 1u << 20) return -E2BIG;
-        if (strncpy_from_user(mem_, out->emplace_back(), UserPtr<const char>(p), 1u << 17) < 0) return -EFAULT;
+        if (strncpy_from_user(pages, out->emplace_back(), UserPtr<const char>(p), 1u << 17) < 0) return -EFAULT;
     }
     return 0;
 }

@@ -541,6 +541,41 @@ TEST(PathUserMemory, StrncpyFromUser) {
     EXPECT_EQ(strncpy_from_user(mem, s, UserPtr<const char>(0x10000 + 4096 - 16), 16), 16);
 }
 
+// BlockReads serves what the memory it wraps would, a page at a time.
+TEST(PathUserMemory, BlockReadsReadsAsTheMemoryItWraps) {
+    test::FakeMemory mem(0x10000, 3 * 4096 - 100);  // the last page ends 100 bytes early
+    for (std::size_t i = 0; i < mem.bytes().size(); ++i) mem.bytes()[i] = static_cast<std::uint8_t>('a' + i % 26);
+    mem.put_string(0x10000 + 4096 - 3, "xyzw");       // a string across a page boundary
+    BlockReads pages(mem);
+    std::string s;
+    EXPECT_EQ(strncpy_from_user(pages, s, UserPtr<const char>(0x10000 + 4096 - 3), 100), 4);
+    EXPECT_EQ(s, "xyzw");
+    // Reads across pages, and up to the end of what is mapped.
+    std::vector<char> mine(5000), theirs(5000);
+    EXPECT_EQ(pages.read(0x10000 + 10, mine.data(), 5000), 5000);
+    EXPECT_EQ(mem.read(0x10000 + 10, theirs.data(), 5000), 5000);
+    EXPECT_EQ(mine, theirs);
+    std::uint64_t last = mem.end() - 8, v = 0;
+    EXPECT_EQ(copy_from_user(pages, v, UserPtr<const std::uint64_t>(last)), 0);
+    EXPECT_EQ(copy_from_user(pages, v, UserPtr<const std::uint64_t>(last + 4)), -EFAULT);
+    EXPECT_EQ(pages.read(last, mine.data(), 16), 8);  // short at the end, as the memory is
+    // A string that runs off the mapping before its NUL faults, as strncpy_from_user does.
+    std::memset(mem.at(mem.end() - 20), 'q', 20);
+    EXPECT_EQ(strncpy_from_user(pages, s, UserPtr<const char>(mem.end() - 20), 100), -EFAULT);
+    EXPECT_EQ(strncpy_from_user(pages, s, UserPtr<const char>(0x2000), 100), -EFAULT);
+    // A mapping that does not start on a page: read from where it starts.
+    test::FakeMemory odd(0x20010, 64);
+    odd.put_string(0x20010, "odd");
+    BlockReads odd_pages(odd);
+    EXPECT_EQ(strncpy_from_user(odd_pages, s, UserPtr<const char>(0x20010), 100), 3);
+    // A write goes through, and later reads see it.
+    EXPECT_EQ(copy_from_user(pages, v, UserPtr<const std::uint64_t>(0x10000)), 0);
+    std::uint64_t w = 0x1122334455667788;
+    EXPECT_EQ(copy_to_user(pages, UserPtr<std::uint64_t>(0x10000), w), 0);
+    EXPECT_EQ(copy_from_user(pages, v, UserPtr<const std::uint64_t>(0x10000)), 0);
+    EXPECT_EQ(v, w);
+}
+
 TEST(PathUserMemory, AHandlerReadsAStringArgumentThroughTheTasksMemory) {
     SyscallPath path;
     std::vector<std::string> paths;
@@ -579,3 +614,4 @@ TEST(ProcFiles, StatusFieldsByName) {
     EXPECT_EQ(self->field("Uid").substr(0, std::to_string(::getuid()).size() + 1), std::to_string(::getuid()) + "\t");
     EXPECT_FALSE(lstar::ProcStatus::read(-1));
 }
+

@@ -36,6 +36,7 @@ bool execve_arg(DecodeCtx& ctx, int i, int envp_index) {
     if (i != envp_index || ctx.opt.verbose_structs) return false;
     std::uint64_t a = ctx.arg(i);
     if (!a) return false;
+    ScopedBlockReads pages(ctx.task.mem);
     unsigned n = 0;
     for (std::uint64_t p;; ++n) {
         if (!ctx.read_ulong(a + n * ctx.ptr_size(), p)) return false;
