@@ -216,11 +216,11 @@ public:
         while (done < max) {
             std::size_t chunk = std::min<std::size_t>(max - done, 4096 - ((addr + done) & 4095));
             long n = read(addr + done, dst + done, chunk);
-            if (n <= 0) return done ? static_cast<long>(done) : -EFAULT;
+            if (n <= 0) return -EFAULT;  // faulted before the NUL, as strncpy_from_user (and the ptrace backend's)
             if (void* nul = std::memchr(dst + done, 0, static_cast<std::size_t>(n)))
                 return static_cast<long>(done + (static_cast<char*>(nul) - (dst + done)));
             done += static_cast<std::size_t>(n);
-            if (static_cast<std::size_t>(n) < chunk) return static_cast<long>(done);
+            if (static_cast<std::size_t>(n) < chunk) return -EFAULT;
         }
         return static_cast<long>(max);
     }
