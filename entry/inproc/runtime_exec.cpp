@@ -1,5 +1,6 @@
 // The in-process runtime: execve, by a new runtime image through the kernel or
 // by replacing the program in the same process.
+#include <dirent.h>
 #include <sys/socket.h>
 
 #include "entry/inproc/exe_file.hpp"
@@ -226,8 +227,8 @@ bool Runtime::can_exec_in_process() {
 void Runtime::unmap_program() {
     std::string maps = own_maps();
     std::vector<std::pair<std::uintptr_t, std::uintptr_t>> keep, doomed;
-    keep.reserve(4200);
-    doomed.reserve(1024);
+    keep.reserve(64);
+    doomed.reserve(64);
     std::size_t pos = 0;
     while (pos < maps.size()) {
         std::size_t eol = maps.find('\n', pos);
@@ -244,7 +245,9 @@ void Runtime::unmap_program() {
             continue;
         // lstar's own shared state (the virtual view's record): memfds named lstar-*.
         if (line.find("/memfd:lstar-") != std::string_view::npos) continue;
-        doomed.emplace_back(b, e);
+        // Neighbouring mappings (a program's segments, its stack and guard) go in one munmap.
+        if (!doomed.empty() && doomed.back().second == b) doomed.back().second = e;
+        else doomed.emplace_back(b, e);
     }
     auto page_up = [](std::uintptr_t a) { return (a + 4095) & ~std::uintptr_t(4095); };
     keep.emplace_back(reinterpret_cast<std::uintptr_t>(__executable_start), page_up(reinterpret_cast<std::uintptr_t>(_end)));
@@ -388,15 +391,24 @@ void Runtime::report_exec(const ImageArgs& args, const std::vector<std::string>&
 }
 
 void close_on_exec_fds() {
-    DIR* dir = ::opendir("/proc/self/fd");
-    if (!dir) return;
+    // Raw getdents64 into a buffer on the stack: opendir's 32 KiB buffer would be a
+    // mapping of its own (mmap, faults, munmap) at every exec.
+    long dir = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/fd"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return;
     std::vector<int> doomed;
-    while (dirent* e = ::readdir(dir)) {
-        int fd = std::atoi(e->d_name);
-        if (e->d_name[0] != '.' && fd != ::dirfd(dir) && (::fcntl(fd, F_GETFD) & FD_CLOEXEC)) doomed.push_back(fd);
-    }
-    ::closedir(dir);
-    for (int fd : doomed) ::close(fd);
+    alignas(8) char buf[2048];
+    for (long n; (n = sys(SYS_getdents64, dir, ptr(buf), sizeof buf)) > 0;)
+        for (long at = 0; at < n;) {
+            const auto* e = reinterpret_cast<const dirent64*>(buf + at);  // the kernel's linux_dirent64
+            at += e->d_reclen;
+            if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+            long fd = std::atol(e->d_name);
+            if (fd == dir) continue;
+            long flags = sys(SYS_fcntl, fd, F_GETFD);
+            if (flags >= 0 && (flags & FD_CLOEXEC)) doomed.push_back(static_cast<int>(fd));
+        }
+    sys(SYS_close, dir);
+    for (int fd : doomed) sys(SYS_close, fd);
 }
 
 }  // namespace lstar::inproc
