@@ -709,21 +709,46 @@ std::string cannot_serve(const std::string& path) {
     return {};
 }
 
-int probe_executable(const char* path) {
-    if (!path) return -EFAULT;
+struct ProbedProgram::Findings {
+    std::string host;  // the file resolved
     Resolved r;
+};
+ProbedProgram::ProbedProgram() = default;
+ProbedProgram::~ProbedProgram() = default;
+ProbedProgram::ProbedProgram(ProbedProgram&&) noexcept = default;
+ProbedProgram& ProbedProgram::operator=(ProbedProgram&&) noexcept = default;
+bool ProbedProgram::kept() const { return findings_ != nullptr; }
+
+int probe_executable(const char* path) { return probe_executable(path, nullptr); }
+
+int probe_executable(const char* path, ProbedProgram* keep) {
+    if (!path) return -EFAULT;
+    auto found = std::make_unique<ProbedProgram::Findings>();
+    Resolved& r = found->r;
     Status s = resolve(path, nullptr, &r, path);
-    if (s) return 0;
-    return r.image.foreign ? kNotX86_64 : -s.error().err;
+    if (!s) return r.image.foreign ? kNotX86_64 : -s.error().err;
+    if (keep && r.file.path == path) {  // no #! on the way
+        found->host = path;
+        keep->findings_ = std::move(found);
+    }
+    return 0;
 }
 
 Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
                                    const std::vector<std::string>& envp, const std::string& host) {
+    return load_program(path, argv, envp, host, ProbedProgram{});
+}
+
+Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
+                                   const std::vector<std::string>& envp, const std::string& host, ProbedProgram&& probed) {
     LoadedProgram out;
     std::vector<std::string> args = argv;
     if (args.empty()) args.emplace_back();  // the kernel turns an empty argv into {""}
-    Resolved r;
-    LSTAR_TRY(resolve(path, &args, &r, host.empty() ? path : host));
+    const std::string& file = host.empty() ? path : host;
+    std::unique_ptr<ProbedProgram::Findings> found = std::move(probed.findings_);
+    Resolved fresh;
+    Resolved& r = found && found->host == file ? found->r : fresh;
+    if (&r == &fresh) LSTAR_TRY(resolve(path, &args, &r, file));
     LSTAR_TRY(args_fit(path, args, envp));
     Mappings maps;
     Mapped prog, interp;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,27 @@ struct LoadedProgram {
 int probe_executable(const char* path);
 inline constexpr int kNotX86_64 = 1;
 
+// A probe's findings (its open files and parsed headers), kept for the load that
+// follows so that an exec opens and reads the program once, as the kernel does.
+// Only a program without #! is kept (a script's argv is rewritten by the load).
+// Holds descriptors: hand it to load_program, or drop it, before the program runs.
+class ProbedProgram {
+public:
+    ProbedProgram();
+    ~ProbedProgram();
+    ProbedProgram(ProbedProgram&&) noexcept;
+    ProbedProgram& operator=(ProbedProgram&&) noexcept;
+    bool kept() const;
+
+private:
+    friend int probe_executable(const char* path, ProbedProgram* keep);
+    friend Result<LoadedProgram> load_program(const std::string&, const std::vector<std::string>&,
+                                                     const std::vector<std::string>&, const std::string&, ProbedProgram&&);
+    struct Findings;
+    std::unique_ptr<Findings> findings_;
+};
+int probe_executable(const char* path, ProbedProgram* keep);
+
 // Why the in-process backend cannot serve the program at `path` as well as the ptrace
 // backend would, for --backend=auto ("" when it can): a 32-bit or x32 program, one it
 // cannot read or load, one that traces other processes (a dynamic program importing
@@ -81,6 +103,9 @@ void set_exec_names(std::function<std::string(const std::string&)> host_name);
 // `host`: where the file named `path` is, when that differs (a file-system view).
 Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
                                    const std::vector<std::string>& envp, const std::string& host = {});
+// The same, with what probe_executable found for this file (for `host`, or `path`).
+Result<LoadedProgram> load_program(const std::string& path, const std::vector<std::string>& argv,
+                                   const std::vector<std::string>& envp, const std::string& host, ProbedProgram&& probed);
 
 // What the kernel commits at exec for a set-uid or set-gid program (LoadedProgram::set_uid,
 // set_gid): the effective and saved ids, and AT_SECURE and AT_EUID/AT_EGID on the new stack.

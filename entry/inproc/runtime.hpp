@@ -332,6 +332,7 @@ private:
         ImageArgs args;
         std::vector<std::string> envp;
         std::uint64_t mask = 0;
+        ProbedProgram probed;  // the file as exec() probed it, for the load
     } pending_;
 
     ThreadState& thread(pid_t tid);

@@ -22,6 +22,8 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     long failure = 0;
     if (strncpy_from_user(mem_, shown, UserPtr<const char>(path_arg), PATH_MAX) < 0) failure = -EFAULT;
     std::string load = shown;
+    ProbedProgram probed;  // closed at return, or handed to the load of an exec in place
+    int probe = 0;
     if (at && !failure) failure = execveat_target(dirfd, flags, shown, &load);
     // The running program's own file, not lstar's (which the kernel's link names).
     if (load == "/proc/self/exe" || load == "/proc/thread-self/exe" || load == fmt::format("/proc/{}/exe", pid_))
@@ -29,7 +31,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     else if (!failure && image_view.exec_path && !load.empty())
         load = image_view.exec_path(load);  // in a file-system view: the file the program names there
     if (!failure) {
-        int probe = probe_executable(load.c_str());
+        probe = probe_executable(load.c_str(), &probed);
         if (probe == kNotX86_64 && args_.handover_fd >= 0 && task.abi == Abi::x86_64) {
             return exec_under_ptrace(ts, uc, fs, shown);
         } else if (probe == kNotX86_64) {
@@ -81,7 +83,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     if (can_exec_in_process()) {
         std::vector<std::string> envp;
         if (read_strings(task.arg(at ? 3 : 2), &envp) == 0) {
-            pending_ = PendingExec{std::move(next), std::move(envp), mask_of(uc) & ~kSigsysBit};
+            pending_ = PendingExec{std::move(next), std::move(envp), mask_of(uc) & ~kSigsysBit, std::move(probed)};
             lstar_inproc_call_on_stack(exec_stack_top, &Runtime::exec_in_process_entry, this);
         }
     }
@@ -307,7 +309,8 @@ void Runtime::exec_in_process() {
 
     // Loaded before close-on-exec descriptors close, as the kernel opens the file
     // first: fexecve of one of them (execveat(fd, "", AT_EMPTY_PATH)) runs it.
-    Result<LoadedProgram> loaded = load_program(image_view.exec_path ? job.args.shown_path : job.args.load_path, job.args.argv, job.envp, job.args.load_path);
+    Result<LoadedProgram> loaded = load_program(image_view.exec_path ? job.args.shown_path : job.args.load_path, job.args.argv,
+                                                job.envp, job.args.load_path, std::move(job.probed));
     if (!loaded) {
         warn(loaded.error().message);
         sys(SYS_exit_group, 127);

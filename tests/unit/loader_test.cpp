@@ -409,6 +409,40 @@ TEST(Loader, ScriptArgvAsTheKernelBuildsIt) {
     EXPECT_NE(r.out.find("argv[1] '-x  y\tz'\n"), std::string::npos) << describe(r);
 }
 
+// An exec opens its program once: what the probe opened is what the load maps, even
+// when the name is gone in between, and nothing of the probe stays open.
+TEST(Loader, LoadsTheFileItsProbeOpened) {
+    TempDir dir;
+    std::string copy = dir.path() + "/echo";
+    ASSERT_EQ(lstar::test::run("cp /bin/echo " + lstar::test::shell_quote(copy)).status, 0);
+    Outcome r = run_child([&] {
+        auto open_fds = [] {
+            int n = 0;
+            for (int fd = 0; fd < 1024; ++fd) n += ::fcntl(fd, F_GETFD) >= 0;
+            return n;
+        };
+        int before = open_fds();
+        lstar::inproc::ProbedProgram probed;
+        if (probe_executable(copy.c_str(), &probed) != 0 || !probed.kept()) ::_exit(120);
+        if (open_fds() <= before) ::_exit(121);  // the probe holds the file
+        ::unlink(copy.c_str());
+        Result<LoadedProgram> program = load_program(copy, {"echo", "from", "the", "probe"}, kEnv, {}, std::move(probed));
+        if (!program) {
+            std::fprintf(stderr, "%s\n", program.error().message.c_str());
+            ::_exit(126);
+        }
+        if (open_fds() != before) ::_exit(122);  // the load closed what the probe opened
+        start_program(*program);
+    });
+    EXPECT_EQ(r.status, 0) << describe(r);
+    EXPECT_EQ(r.out, "from the probe\n") << describe(r);
+    // A script's argv is the load's to rewrite: its probe keeps nothing.
+    std::string script = dir.file("script", "#!/bin/sh\necho hi\n");
+    lstar::inproc::ProbedProgram probed;
+    EXPECT_EQ(probe_executable(script.c_str(), &probed), 0);
+    EXPECT_FALSE(probed.kept());
+}
+
 TEST(Loader, NestedScripts) {
     TempDir dir;
     std::string prev = dir.file("s0", "#!" + std::string(LOADER_AUXV_PIE) + " opt\n");
