@@ -23,6 +23,8 @@ namespace lstar {
 
 namespace {
 
+std::optional<std::uint64_t> parse_delay_ns(std::string_view text);  // below, with the other values
+
 // strace's list syntax: [!]item[,item]..., where "all" and "none" are items too.
 struct TokenList {
     bool negate = false;
@@ -174,7 +176,7 @@ constexpr option kLongOptions[] = {
     {"stack-trace-frame-limit", required_argument, nullptr, kOptStackFrameLimit},
     {"daemonize", optional_argument, nullptr, kOptDaemonize},
     {"user", required_argument, nullptr, 'u'},
-    {"summary-syscall-overhead", required_argument, nullptr, kOptUnsupported},
+    {"summary-syscall-overhead", required_argument, nullptr, 'O'},
     {"debug", no_argument, nullptr, kOptUnsupported},
     {"secontext", optional_argument, nullptr, kOptUnsupported},
     {"tips", optional_argument, nullptr, kOptUnsupported},
@@ -388,7 +390,14 @@ std::optional<ParseOutcome> apply_option(int c, const char* arg, const char* lon
         break;
     }
     case 'u': cfg->user = arg; break;
-    case 'O': case 'd': return unsupported(option_spelling(c, given));  // refused(), below
+    case 'O': {
+        // strace's time specification; what tracing a call costs, taken off each call's -c time.
+        std::optional<std::uint64_t> ns = parse_delay_ns(arg);
+        if (!ns) return error_outcome(fmt::format("invalid {} argument: '{}'", option_spelling(c, given), arg), true);
+        cfg->summary_overhead_ns = *ns;
+        break;
+    }
+    case 'd': return unsupported(option_spelling(c, given));  // refused(), below
     case 'X':
         if (!std::strcmp(arg, "raw")) cfg->xlat = XlatStyle::raw;
         else if (!std::strcmp(arg, "abbrev")) cfg->xlat = XlatStyle::abbrev;
@@ -872,7 +881,7 @@ const std::vector<option>& long_options() {
 }
 
 // strace's options that lstar refuses by name (the parser knows them to say so).
-bool refused(int c) { return c == kOptUnsupported || c == 'O' || c == 'd'; }
+bool refused(int c) { return c == kOptUnsupported || c == 'd'; }
 
 }  // namespace
 
@@ -1027,7 +1036,8 @@ std::string trace_usage() {
            "  -c, --summary-only          count time, calls, and errors for each syscall and\n"
            "                              report summary\n"
            "  -C, --summary               like -c, but also print the regular output\n"
-           "  -O OVERHEAD, --summary-syscall-overhead=OVERHEAD   (not supported yet)\n"
+           "  -O OVERHEAD, --summary-syscall-overhead=OVERHEAD   set the overhead taken off\n"
+           "                              each call's time (s, ms, us or ns; us by default)\n"
            "  -S SORTBY, --summary-sort-by=SORTBY   time, min-time, max-time, avg-time,\n"
            "                              calls, errors, name, nothing (default time)\n"
            "  -U COLUMNS, --summary-columns=COLUMNS   time-percent, total-time, min-time,\n"

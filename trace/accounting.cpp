@@ -44,6 +44,7 @@ void Accounting::on_exit(Task& task) {
     std::uint64_t ns = config_.wall_clock ? task.exit_ns - task.enter_ns
                        : task.exit_stime_ns > task.enter_stime_ns ? task.exit_stime_ns - task.enter_stime_ns
                                                                   : 0;
+    ns = ns > config_.summary_overhead_ns ? ns - config_.summary_overhead_ns : 0;  // -O, as strace's count.c
     summary_.record(*row, is_error_value(task.retval), ns);
 }
 

@@ -117,6 +117,7 @@ struct TraceConfig {
                                           SummaryColumn::avg_time,     SummaryColumn::calls,
                                           SummaryColumn::errors,       SummaryColumn::name};
     bool wall_clock = false;    // -w: wall time from entry to exit; default: system CPU time
+    std::uint64_t summary_overhead_ns = 0;  // -O: taken off each call's -c time (not below 0)
 
     // Whether per-call lines (or JSON objects) are printed at all.
     bool prints_calls() const { return summary != SummaryMode::only; }

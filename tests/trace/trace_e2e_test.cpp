@@ -170,6 +170,33 @@ TEST_F(TraceVsStrace, SummaryCountsMatchStraceAndTheProgram) {
         << lines.back();
 }
 
+// -O: the overhead taken off each call's time, never below zero. With a second of
+// it every time is zero, so the whole table is strace's, on both backends.
+TEST_F(TraceVsStrace, SummaryOverheadTakenOffEachCall) {
+    Result s = trace_with(STRACE_BIN, {"-c", "-O", "1s"}, "calls", false);
+    EXPECT_NE(s.err.find("  0.00    0.000000           0         3           getpid"), std::string::npos) << s.err;
+    for (const char* backend : {"--backend=ptrace", "--backend=inproc"}) {
+        Result l = trace_with(LSTAR_BIN, {backend, "-c", "--summary-syscall-overhead=1s"}, "calls", false);
+        EXPECT_EQ(l.status, 3);
+        EXPECT_EQ(l.err, s.err) << backend;
+    }
+    for (auto [opts, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"-O", "xx"}, "invalid -O argument: 'xx'"},
+             {{"--summary-syscall-overhead=-5"}, "invalid --summary-syscall-overhead argument: '-5'"},
+             {{"-O", "1h"}, "invalid -O argument: '1h'"}}) {
+        std::vector<std::string> largv{LSTAR_BIN, "trace"}, sargv{STRACE_BIN};
+        largv.insert(largv.end(), opts.begin(), opts.end());
+        sargv.insert(sargv.end(), opts.begin(), opts.end());
+        largv.push_back("/bin/true");
+        sargv.push_back("/bin/true");
+        Result l = run(largv), r = run(sargv);
+        EXPECT_EQ(l.status, 1);
+        EXPECT_EQ(r.status, 1);
+        EXPECT_EQ(l.err, "lstar: " + message + "\nTry 'lstar trace -h' for more information.\n");
+        EXPECT_EQ(r.err, std::string(STRACE_BIN) + ": " + message + "\nTry '" STRACE_BIN " -h' for more information.\n");
+    }
+}
+
 TEST_F(TraceVsStrace, SummaryWithFilterAndSortByCalls) {
     Result l = trace_with(LSTAR_BIN, {"-c", "-S", "calls", "-e", "trace=getpid,openat,close"}, "calls", false);
     Result s = trace_with(STRACE_BIN, {"-c", "-S", "calls", "-e", "trace=getpid,openat,close"}, "calls", false);
