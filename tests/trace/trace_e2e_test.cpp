@@ -170,6 +170,21 @@ TEST_F(TraceVsStrace, SummaryCountsMatchStraceAndTheProgram) {
         << lines.back();
 }
 
+// Bad options given to lstar trace and to strace: exit 1 and the same message (and
+// "Try ... -h" line where `hint`), each under its own name.
+void expect_refused_as_strace(const std::vector<std::string>& opts, const std::string& message, bool hint) {
+    std::vector<std::string> largv{LSTAR_BIN, "trace"}, sargv{STRACE_BIN};
+    largv.insert(largv.end(), opts.begin(), opts.end());
+    sargv.insert(sargv.end(), opts.begin(), opts.end());
+    largv.push_back("/bin/true");
+    sargv.push_back("/bin/true");
+    Result l = run(largv), s = run(sargv);
+    EXPECT_EQ(l.status, 1);
+    EXPECT_EQ(s.status, 1);
+    EXPECT_EQ(l.err, "lstar: " + message + "\n" + (hint ? "Try 'lstar trace -h' for more information.\n" : ""));
+    EXPECT_EQ(s.err, std::string(STRACE_BIN) + ": " + message + "\n" + (hint ? "Try '" STRACE_BIN " -h' for more information.\n" : ""));
+}
+
 // -O: the overhead taken off each call's time, never below zero. With a second of
 // it every time is zero, so the whole table is strace's, on both backends.
 TEST_F(TraceVsStrace, SummaryOverheadTakenOffEachCall) {
@@ -184,16 +199,7 @@ TEST_F(TraceVsStrace, SummaryOverheadTakenOffEachCall) {
              {{"-O", "xx"}, "invalid -O argument: 'xx'"},
              {{"--summary-syscall-overhead=-5"}, "invalid --summary-syscall-overhead argument: '-5'"},
              {{"-O", "1h"}, "invalid -O argument: '1h'"}}) {
-        std::vector<std::string> largv{LSTAR_BIN, "trace"}, sargv{STRACE_BIN};
-        largv.insert(largv.end(), opts.begin(), opts.end());
-        sargv.insert(sargv.end(), opts.begin(), opts.end());
-        largv.push_back("/bin/true");
-        sargv.push_back("/bin/true");
-        Result l = run(largv), r = run(sargv);
-        EXPECT_EQ(l.status, 1);
-        EXPECT_EQ(r.status, 1);
-        EXPECT_EQ(l.err, "lstar: " + message + "\nTry 'lstar trace -h' for more information.\n");
-        EXPECT_EQ(r.err, std::string(STRACE_BIN) + ": " + message + "\nTry '" STRACE_BIN " -h' for more information.\n");
+        expect_refused_as_strace(opts, message, true);
     }
 }
 
@@ -397,16 +403,7 @@ TEST_F(TraceVsStrace, BadStringsInHexOptionsLikeStrace) {
              {{"--strings-in-hex=foo"}, "invalid --strings-in-hex argument: 'foo'", true},
              {{"-x", "--strings-in-hex=all"}, "-x and --strings-in-hex cannot be provided simultaneously", false},
              {{"--strings-in-hex", "-x"}, "-x and --strings-in-hex cannot be provided simultaneously", false}}) {
-        std::vector<std::string> largv{LSTAR_BIN, "trace"}, sargv{STRACE_BIN};
-        largv.insert(largv.end(), opts.begin(), opts.end());
-        sargv.insert(sargv.end(), opts.begin(), opts.end());
-        largv.push_back("/bin/true");
-        sargv.push_back("/bin/true");
-        Result l = run(largv), s = run(sargv);
-        EXPECT_EQ(l.status, 1);
-        EXPECT_EQ(s.status, 1);
-        EXPECT_EQ(l.err, "lstar: " + message + "\n" + (hint ? "Try 'lstar trace -h' for more information.\n" : ""));
-        EXPECT_EQ(s.err, std::string(STRACE_BIN) + ": " + message + "\n" + (hint ? "Try '" STRACE_BIN " -h' for more information.\n" : ""));
+        expect_refused_as_strace(opts, message, hint);
     }
 }
 
