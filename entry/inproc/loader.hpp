@@ -72,7 +72,7 @@ public:
 private:
     friend int probe_executable(const char* path, ProbedProgram* keep);
     friend Result<LoadedProgram> load_program(const std::string&, const std::vector<std::string>&,
-                                                     const std::vector<std::string>&, const std::string&, ProbedProgram&&);
+                                              const std::vector<std::string>&, const std::string&, ProbedProgram&&);
     struct Findings;
     std::unique_ptr<Findings> findings_;
 };
