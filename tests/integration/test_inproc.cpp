@@ -1363,11 +1363,13 @@ TEST(BackendAuto, RunsA32BitProgramWithPtrace) {
 }
 
 // The calls of each process that ran `program` (by its execve line), in order,
-// up to its next execve: name and result, with its own ids taken out, and
+// up to its next execve: name and result, with ids and addresses taken out (a
+// pid of the run, or anything above 1000), and
 // without a wait a SIGCHLD interrupted (a ptrace stop shows it restarted, or
 // not, as the child's exit happens to come).
 std::vector<std::vector<std::string>> calls_after_exec_of(const Trace& t, const std::string& program) {
     std::vector<std::vector<std::string>> per_process;
+    std::set<pid_t> ids = t.pids();  // a result that is a pid or tid of the run, however small
     for (const Call& exec : t.of("execve")) {
         if (exec.line.find("\"" + program + "\"") == std::string::npos) continue;
         std::vector<std::string>& calls = per_process.emplace_back();
@@ -1376,7 +1378,9 @@ std::vector<std::vector<std::string>> calls_after_exec_of(const Trace& t, const 
             if (after && c.name == "execve") break;
             after = after || c.line == exec.line;
             if (!after || c.restart_code()) continue;
-            std::string result = c.result.find_first_of("0123456789") == 0 && c.value() > 1000 ? "ID" : c.result;
+            bool number = c.result.find_first_of("0123456789") == 0;
+            bool id = number && (c.value() > 1000 || ids.contains(static_cast<pid_t>(c.value())));
+            std::string result = id ? "ID" : c.result;
             calls.push_back(c.name + " = " + result);
         }
     }
