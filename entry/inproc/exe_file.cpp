@@ -159,21 +159,16 @@ bool remap_own_image() {
 }
 
 void keep_image_mapped_at_fork() {
-    auto begin = reinterpret_cast<std::uintptr_t>(__executable_start), end = reinterpret_cast<std::uintptr_t>(_end);
     long mem = sys(SYS_openat, AT_FDCWD, ptr("/proc/self/mem"), O_RDWR | O_CLOEXEC);
     if (mem < 0) return;
-    std::string maps = own_maps();
-    for (std::size_t pos = 0; pos < maps.size();) {
-        std::size_t eol = maps.find('\n', pos);
-        if (eol == std::string::npos) eol = maps.size();
-        unsigned long b = 0, e = 0;
-        char perms[5] = {};
-        bool parsed = std::sscanf(maps.c_str() + pos, "%lx-%lx %4s", &b, &e, perms) == 3;
-        pos = eol + 1;
-        if (!parsed || b < begin || b >= end || perms[0] != 'r' || perms[1] == 'w') continue;
-        char byte = *reinterpret_cast<const char*>(b);
+    // lstar's segments that it never writes, from its program headers (linked at a fixed address).
+    auto* ph = reinterpret_cast<const Elf64_Phdr*>(::getauxval(AT_PHDR));
+    for (unsigned long i = 0; ph && i < ::getauxval(AT_PHNUM); ++i) {
+        if (ph[i].p_type != PT_LOAD || (ph[i].p_flags & PF_W)) continue;
+        auto at = static_cast<long>(ph[i].p_vaddr & ~std::uint64_t(4095));
+        char byte = *reinterpret_cast<const char*>(at);
         // lseek and write, not pwrite64: a policy that denies pwrite64 must not stop the runtime.
-        if (sys(SYS_lseek, mem, static_cast<long>(b), SEEK_SET) == static_cast<long>(b)) sys(SYS_write, mem, ptr(&byte), 1);
+        if (sys(SYS_lseek, mem, at, SEEK_SET) == at) sys(SYS_write, mem, ptr(&byte), 1);
     }
     sys(SYS_close, mem);
 }

@@ -23,7 +23,6 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     if (strncpy_from_user(mem_, shown, UserPtr<const char>(path_arg), PATH_MAX) < 0) failure = -EFAULT;
     std::string load = shown;
     ProbedProgram probed;  // closed at return, or handed to the load of an exec in place
-    int probe = 0;
     if (at && !failure) failure = execveat_target(dirfd, flags, shown, &load);
     // The running program's own file, not lstar's (which the kernel's link names).
     if (load == "/proc/self/exe" || load == "/proc/thread-self/exe" || load == fmt::format("/proc/{}/exe", pid_))
@@ -31,7 +30,7 @@ std::uint64_t Runtime::exec(ThreadState& ts, ucontext_t* uc, std::uint64_t fs, b
     else if (!failure && image_view.exec_path && !load.empty())
         load = image_view.exec_path(load);  // in a file-system view: the file the program names there
     if (!failure) {
-        probe = probe_executable(load.c_str(), &probed);
+        int probe = probe_executable(load.c_str(), &probed);
         if (probe == kNotX86_64 && args_.handover_fd >= 0 && task.abi == Abi::x86_64) {
             return exec_under_ptrace(ts, uc, fs, shown);
         } else if (probe == kNotX86_64) {
